@@ -1,0 +1,102 @@
+# nfpunch - top-level build.
+#
+#   make              module (nfpunch.ko) and userspace tools
+#   make C=1 W=1      the same, with sparse and extra kernel warnings
+#   make check        unit tests, fuzz smoke runs and the VM selftests
+#   make demo         the main demo, in the VM
+#   make install      install module and tools (DESTDIR, PREFIX)
+#
+# The module is built by the kernel's own build system from ./Kbuild;
+# this file builds the userspace side into $(BUILD).
+
+KRELEASE ?= $(shell scripts/kernel-release)
+KDIR ?= /lib/modules/$(KRELEASE)/build
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+VERSION := $(shell sed -n 's/^\#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/version.h)
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 json-c 2>/dev/null)
+NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 json-c 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+	-Wstrict-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC -Iuapi -Ihelper/include \
+	-DNFPUNCH_TOOLS_VERSION='"$(VERSION)"' $(NL_CFLAGS) -MMD -MP
+
+LIB_SRCS := $(wildcard helper/lib/*.c)
+CTL_SRCS := $(wildcard helper/punchctl/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+TEST_TOOL_SRCS := $(wildcard selftests/tools/*.c)
+TEST_TOOLS := $(TEST_TOOL_SRCS:%.c=$(BUILD)/%)
+
+TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch.so \
+	$(BUILD)/libnfpunch.pc $(TEST_TOOLS)
+
+.PHONY: all module tools check demo install clean
+all: module tools
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools: $(TOOLS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libnfpunch.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libnfpunch.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libnfpunch.so.0 $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+
+$(BUILD)/libnfpunch.pc: helper/lib/libnfpunch.pc.in kmod/version.h
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+$(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+
+# Small programs the selftests use to poke at the module.
+$(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ihelper/lib $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+
+# Tests use tools built with ASan and UBSan, kept apart from the normal build.
+check: all
+	$(MAKE) BUILD=build/san SAN=1 tools
+	selftests/run
+
+demo: all
+	selftests/vm/run -- demo/demo.sh
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	install -D -m 755 $(BUILD)/punchctl $(DESTDIR)$(PREFIX)/sbin/punchctl
+	install -D -m 644 $(BUILD)/libnfpunch.a $(DESTDIR)$(PREFIX)/lib/libnfpunch.a
+	install -D -m 755 $(BUILD)/libnfpunch.so $(DESTDIR)$(PREFIX)/lib/libnfpunch.so.0
+	ln -sf libnfpunch.so.0 $(DESTDIR)$(PREFIX)/lib/libnfpunch.so
+	install -D -m 644 helper/include/libnfpunch.h \
+		$(DESTDIR)$(PREFIX)/include/libnfpunch.h
+	install -D -m 644 uapi/linux/nfpunch.h \
+		$(DESTDIR)$(PREFIX)/include/linux/nfpunch.h
+	install -D -m 644 $(BUILD)/libnfpunch.pc \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libnfpunch.pc
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/vm/canary clean
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(TEST_TOOLS:=.d)

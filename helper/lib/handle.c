@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The handle: one generic netlink socket bound to the nfpunch family, and
+ * the request/reply loop every command goes through. libnl 3.7 does not
+ * read extended acks, so the error callback here does.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/nfpunch.h>
+#include <netlink/genl/ctrl.h>
+
+#include "internal.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+int nfp_fail(struct nfp_handle *h, int err, const char *msg)
+{
+	h->err = err;
+	snprintf(h->errmsg, sizeof(h->errmsg), "%s",
+		 msg && *msg ? msg : strerror(-err));
+	return err;
+}
+
+/* libnl reports its own NLE_* codes; turn them back into errno values. */
+static int nl_fail(struct nfp_handle *h, int nlerr)
+{
+	int err;
+
+	switch (-nlerr) {
+	case NLE_NOMEM: err = -ENOMEM; break;
+	case NLE_PERM: err = -EPERM; break;
+	case NLE_AGAIN: err = -EAGAIN; break;
+	case NLE_INTR: err = -EINTR; break;
+	case NLE_MSGSIZE: err = -EMSGSIZE; break;
+	case NLE_DUMP_INTR: err = -EINTR; break;
+	default: err = -EIO; break;
+	}
+	return nfp_fail(h, err, nl_geterror(nlerr));
+}
+
+const char *nfp_strerror(const struct nfp_handle *h)
+{
+	return h->errmsg;
+}
+
+int nfp_open(struct nfp_handle **hp)
+{
+	struct nfp_handle *h;
+	int one = 1, ret;
+
+	*hp = NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->sk = nl_socket_alloc();
+	if (!h->sk) {
+		free(h);
+		return -ENOMEM;
+	}
+	ret = genl_connect(h->sk);
+	if (ret < 0) {
+		ret = errno ? -errno : -EIO;
+		goto err;
+	}
+	/* Ask for the kernel's explanation with every error, without the
+	 * echo of our own request. */
+	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+
+	/* Resolving the family makes the kernel load the module if needed. */
+	h->family = genl_ctrl_resolve(h->sk, NFPUNCH_GENL_NAME);
+	if (h->family < 0) {
+		ret = h->family == -NLE_OBJ_NOTFOUND ? -ENOENT : -EIO;
+		goto err;
+	}
+	*hp = h;
+	return 0;
+err:
+	nl_socket_free(h->sk);
+	free(h);
+	return ret;
+}
+
+void nfp_close(struct nfp_handle *h)
+{
+	if (!h)
+		return;
+	nl_socket_free(h->sk);
+	free(h);
+}
+
+struct request {
+	struct nfp_handle *h;
+	nfp_parse_fn parse;
+	void *arg;
+	int err;
+	bool done;
+};
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
+	struct nlattr *tb[NFPUNCH_A_MAX + 1];
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	int ret;
+
+	if (!req->parse)
+		return NL_OK;
+	ret = genlmsg_parse(nlh, 0, tb, NFPUNCH_A_MAX, NULL);
+	if (ret < 0) {
+		req->err = nfp_fail(req->h, -EPROTO, "malformed reply from the kernel");
+		return NL_STOP;
+	}
+	ret = req->parse(nlh, tb, req->arg);
+	if (ret < 0) {
+		req->err = nfp_fail(req->h, ret, NULL);
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+void nfp_extack_message(const struct nlmsgerr *e, char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = (const void *)((const char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof(*e);
+
+	buf[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + off)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
+		      nlh->nlmsg_len - NLMSG_HDRLEN - off, NULL) < 0)
+		return;
+	if (tb[NLMSGERR_ATTR_MSG])
+		nla_strlcpy(buf, tb[NLMSGERR_ATTR_MSG], len);
+}
+
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct request *req = arg;
+	char msg[sizeof(req->h->errmsg)];
+
+	(void)who;
+	nfp_extack_message(e, msg, sizeof(msg));
+	req->err = nfp_fail(req->h, e->error < 0 ? e->error : -EPROTO, msg);
+	req->done = true;
+	return NL_STOP;
+}
+
+static int on_done(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
+
+	(void)msg;
+	req->done = true;
+	return NL_STOP;
+}
+
+int nfp_request(struct nfp_handle *h, uint8_t cmd, int flags,
+		nfp_build_fn build, nfp_parse_fn parse, void *arg)
+{
+	struct request req = { .h = h, .parse = parse, .arg = arg };
+	struct nl_cb *cb, *sk_cb;
+	struct nl_msg *msg;
+	int ret;
+
+	h->err = 0;
+	h->errmsg[0] = '\0';
+	msg = nlmsg_alloc();
+	if (!msg)
+		return nfp_fail(h, -ENOMEM, NULL);
+	/* Dumps end with NLMSG_DONE; everything else with an ack. */
+	if (!(flags & NLM_F_DUMP))
+		flags |= NLM_F_ACK;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, h->family, 0,
+			 NLM_F_REQUEST | flags, cmd, NFPUNCH_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return nfp_fail(h, -ENOMEM, NULL);
+	}
+	if (build) {
+		ret = build(msg, arg);
+		if (ret < 0) {
+			nlmsg_free(msg);
+			return nfp_fail(h, ret, NULL);
+		}
+	}
+	ret = nl_send_auto(h->sk, msg);
+	nlmsg_free(msg);
+	if (ret < 0)
+		return nl_fail(h, ret);
+
+	/* nl_socket_get_cb() hands us a reference of our own. */
+	sk_cb = nl_socket_get_cb(h->sk);
+	cb = nl_cb_clone(sk_cb);
+	nl_cb_put(sk_cb);
+	if (!cb)
+		return nfp_fail(h, -ENOMEM, NULL);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &req);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &req);
+	while (!req.done && req.err == 0) {
+		ret = nl_recvmsgs(h->sk, cb);
+		if (ret < 0 && req.err == 0) {
+			req.err = nl_fail(h, ret);
+			break;
+		}
+	}
+	nl_cb_put(cb);
+	return req.err;
+}

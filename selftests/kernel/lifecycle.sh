@@ -1,0 +1,37 @@
+#!/bin/bash
+# Loading, unloading and namespaces coming and going around the module.
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/vm/module-lib.sh"
+
+cleanup() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do ip netns del "nfp-life$i" 2>/dev/null; done
+}
+trap cleanup EXIT
+
+ok=1
+for i in 1 2 3 4 5; do
+	nfp_module_unload "$NFP_MODULE" && nfp_module_load "$NFP_MODULE" || ok=0
+	"$PUNCHCTL" stats >/dev/null || ok=0
+done
+[ $ok -eq 1 ] && t_ok "unload and reload five times, answering each time" ||
+	t_fail "unload and reload five times, answering each time"
+
+for i in 1 2 3 4 5 6 7 8; do ip netns add "nfp-life$i"; done
+n=0
+for i in 1 2 3 4 5 6 7 8; do
+	ip netns exec "nfp-life$i" "$PUNCHCTL" stats >/dev/null && n=$((n + 1))
+done
+t_expect "eight namespaces each answer" 8 "$n"
+cleanup
+t_check "namespaces can be deleted while the module is loaded" \
+	"$PUNCHCTL" stats
+
+for i in 1 2 3; do ip netns add "nfp-life$i"; done
+t_check "the module unloads while namespaces exist" \
+	nfp_module_unload "$NFP_MODULE"
+t_check "and loads again into them" nfp_module_load "$NFP_MODULE"
+t_check "the old namespaces get fresh state" \
+	ip netns exec nfp-life2 "$PUNCHCTL" stats
+
+t_done

@@ -1,0 +1,76 @@
+# Merge KTAP streams into one flat, renumbered stream with a total count.
+# Sourced by the runners (selftests/run on the host, selftests/vm-suite in
+# the guest). Each test script's cases become "ok N script: case".
+# shellcheck shell=bash
+
+K_N=0
+K_PASS=0
+K_FAIL=0
+K_SKIP=0
+
+k_result() {	# k_result ok|not-ok DESCRIPTION
+	K_N=$((K_N + 1))
+	if [ "$1" = ok ]; then
+		case $2 in
+		*"# SKIP"*) K_SKIP=$((K_SKIP + 1)) ;;
+		*) K_PASS=$((K_PASS + 1)) ;;
+		esac
+		echo "ok $K_N $2"
+	else
+		K_FAIL=$((K_FAIL + 1))
+		echo "not ok $K_N $2"
+	fi
+}
+
+# k_merge PREFIX: read KTAP on stdin, renumber its results under PREFIX.
+# Sets K_SEEN and K_SEEN_FAIL to the number of results and failures read.
+k_merge() {
+	local prefix=$1 line re='^(not ok|ok) [0-9]+ ?(.*)$'
+	K_SEEN=0
+	K_SEEN_FAIL=0
+	while IFS= read -r line; do
+		if [[ $line =~ $re ]]; then
+			K_SEEN=$((K_SEEN + 1))
+			if [ "${BASH_REMATCH[1]}" = ok ]; then
+				k_result ok "$prefix${BASH_REMATCH[2]}"
+			else
+				K_SEEN_FAIL=$((K_SEEN_FAIL + 1))
+				k_result not-ok "$prefix${BASH_REMATCH[2]}"
+			fi
+		elif [[ $line == "KTAP version"* || $line =~ ^1\.\.[0-9]+$ ]]; then
+			:
+		elif [[ $line == "#"* ]]; then
+			echo "$line"
+		else
+			echo "# $line"
+		fi
+	done
+}
+
+# k_run_script NAME TIMEOUT COMMAND...: run one test script, merge its KTAP,
+# and turn a crash, a timeout or a silent failure into a failing case.
+k_run_script() {
+	local name=$1 limit=$2 rc fifo
+	shift 2
+	fifo=$(mktemp -u)
+	mkfifo "$fifo"
+	timeout -k 5 "$limit" "$@" </dev/null >"$fifo" 2>&1 &
+	local pid=$!
+	k_merge "$name: " <"$fifo"
+	wait "$pid"
+	rc=$?
+	rm -f "$fifo"
+	case $rc in
+	0) [ "$K_SEEN" -gt 0 ] || k_result not-ok "$name: reported no results" ;;
+	4) [ "$K_SEEN" -gt 0 ] || k_result ok "$name # SKIP missing prerequisite" ;;
+	124|137) k_result not-ok "$name: timed out after ${limit}s" ;;
+	*) [ "$K_SEEN_FAIL" -gt 0 ] ||
+		k_result not-ok "$name: exited with status $rc" ;;
+	esac
+	return "$rc"
+}
+
+k_summary() {
+	echo "1..$K_N"
+	echo "# Totals: pass:$K_PASS fail:$K_FAIL skip:$K_SKIP"
+}

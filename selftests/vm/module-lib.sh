@@ -1,0 +1,40 @@
+# Loading and unloading the module under test inside the VM. Sourced.
+
+nfp_module_name() {
+	local base=${1##*/}
+	base=${base%.ko}
+	echo "${base//-/_}"
+}
+
+# nfp_module_load KO [PARAM=VALUE...]: load KO after the modules it needs.
+nfp_module_load() {
+	local ko=$1 deps
+	shift
+	deps=$(modinfo -F depends "$ko" 2>/dev/null | tr ',' ' ')
+	if [ -n "$deps" ]; then
+		# shellcheck disable=SC2086 # a word list on purpose
+		modprobe -a $deps || {
+			echo "module-lib: cannot load dependencies: $deps" >&2
+			return 1
+		}
+	fi
+	insmod "$ko" "$@" || {
+		echo "module-lib: insmod $ko failed" >&2
+		return 1
+	}
+}
+
+# nfp_module_unload KO: unload KO if it is loaded and check it is gone.
+nfp_module_unload() {
+	local name
+	name=$(nfp_module_name "$1")
+	[ -d "/sys/module/$name" ] || return 0
+	rmmod "$name" || {
+		echo "module-lib: rmmod $name failed" >&2
+		return 1
+	}
+	if [ -d "/sys/module/$name" ]; then
+		echo "module-lib: $name still present after rmmod" >&2
+		return 1
+	fi
+}
