@@ -21,6 +21,8 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 json-c 2>/dev/null)
 NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 json-c 2>/dev/null)
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
+FUZZ_CC ?= clang
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-unused-parameter
@@ -30,7 +32,8 @@ CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC -Iuapi -Ihelper/include \
+INCLUDES := -Iuapi -Ilib -Ihelper/include -Ihelper/common
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC $(INCLUDES) \
 	-DNFPUNCH_TOOLS_VERSION='"$(VERSION)"' $(NL_CFLAGS) -MMD -MP
 
 LIB_SRCS := $(wildcard helper/lib/*.c)
@@ -39,11 +42,17 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEST_TOOL_SRCS := $(wildcard selftests/tools/*.c)
 TEST_TOOLS := $(TEST_TOOL_SRCS:%.c=$(BUILD)/%)
+# The STUN codec (shared with the module) and its userspace HMAC glue.
+STUN_OBJS := $(BUILD)/lib/stun.o $(BUILD)/helper/common/stun_hmac.o
+UNIT_SRCS := $(wildcard selftests/unit/*_test.c)
+UNIT_TESTS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+FUZZ_SRCS := $(wildcard selftests/fuzz/*_fuzz.c)
+FUZZERS := $(FUZZ_SRCS:selftests/fuzz/%.c=build/fuzz/%)
 
 TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch.so \
-	$(BUILD)/libnfpunch.pc $(TEST_TOOLS)
+	$(BUILD)/libnfpunch.pc $(TEST_TOOLS) $(UNIT_TESTS)
 
-.PHONY: all module tools check demo install clean
+.PHONY: all module tools fuzz check demo install clean
 all: module tools
 
 module:
@@ -73,8 +82,21 @@ $(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ihelper/lib $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
+# Unit tests: KTAP on stdout, run by selftests/run.
+$(BUILD)/selftests/unit/%: selftests/unit/%.c $(STUN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+# libFuzzer targets (clang); selftests/host/fuzz-smoke.sh runs them briefly.
+fuzz: $(FUZZERS)
+build/fuzz/%: selftests/fuzz/%.c lib/stun.c lib/stun.h helper/common/stun_hmac.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(INCLUDES) -o $@ $< lib/stun.c \
+		helper/common/stun_hmac.c $(CRYPTO_LIBS)
+
 # Tests use tools built with ASan and UBSan, kept apart from the normal build.
-check: all
+check: all fuzz
 	$(MAKE) BUILD=build/san SAN=1 tools
 	selftests/run
 
@@ -99,4 +121,5 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/vm/canary clean
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(TEST_TOOLS:=.d)
+-include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(TEST_TOOLS:=.d) \
+	$(STUN_OBJS:.o=.d) $(UNIT_TESTS:=.d)

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Minimal KTAP output for the C unit tests: one line per case. */
+#ifndef NFPUNCH_UNIT_KTAP_H
+#define NFPUNCH_UNIT_KTAP_H
+
+#include <stdio.h>
+
+static int ktap_n, ktap_failed;
+
+static inline void ktap_start(void)
+{
+	printf("KTAP version 1\n");
+}
+
+#define CHECK(cond, ...) do {						\
+	ktap_n++;							\
+	if (cond) {							\
+		printf("ok %d ", ktap_n);				\
+	} else {							\
+		ktap_failed++;						\
+		printf("not ok %d ", ktap_n);				\
+	}								\
+	printf(__VA_ARGS__);						\
+	printf("\n");							\
+	if (!(cond))							\
+		printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
+} while (0)
+
+static inline int ktap_finish(void)
+{
+	printf("1..%d\n", ktap_n);
+	return ktap_failed ? 1 : 0;
+}
+
+#endif
