@@ -53,6 +53,8 @@ TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch.so \
 	$(BUILD)/libnfpunch.pc $(TEST_TOOLS) $(UNIT_TESTS)
 
 .PHONY: all module tools fuzz check demo install clean
+# Keep intermediate objects (the STUN codec) instead of rebuilding them.
+.SECONDARY:
 all: module tools
 
 module:
@@ -104,8 +106,11 @@ demo: all
 	selftests/vm/run -- demo/demo.sh
 
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
+		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	install -D -m 755 $(BUILD)/punchctl $(DESTDIR)$(PREFIX)/sbin/punchctl
+	install -D -m 644 helper/punchctl/punchctl.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/punchctl.8
 	install -D -m 644 $(BUILD)/libnfpunch.a $(DESTDIR)$(PREFIX)/lib/libnfpunch.a
 	install -D -m 755 $(BUILD)/libnfpunch.so $(DESTDIR)$(PREFIX)/lib/libnfpunch.so.0
 	ln -sf libnfpunch.so.0 $(DESTDIR)$(PREFIX)/lib/libnfpunch.so

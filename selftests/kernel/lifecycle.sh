@@ -3,9 +3,15 @@
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/vm/module-lib.sh"
 
+kver=$(uname -r)
+overlay=""
 cleanup() {
 	local i
 	for i in 1 2 3 4 5 6 7 8; do ip netns del "nfp-life$i" 2>/dev/null; done
+	if [ -n "$overlay" ]; then
+		umount "/lib/modules/$kver" 2>/dev/null
+		rm -rf "$overlay"
+	fi
 }
 trap cleanup EXIT
 
@@ -33,5 +39,23 @@ t_check "the module unloads while namespaces exist" \
 t_check "and loads again into them" nfp_module_load "$NFP_MODULE"
 t_check "the old namespaces get fresh state" \
 	ip netns exec nfp-life2 "$PUNCHCTL" stats
+
+# Autoload: install the module the way "make install" does, on an overlay
+# so the VM's read-only root is untouched, and let the family lookup load it.
+overlay=$(mktemp -d)
+mkdir -p "$overlay/upper/extra" "$overlay/work"
+cp "$NFP_MODULE" "$overlay/upper/extra/"
+if mount -t overlay overlay -o "lowerdir=/lib/modules/$kver,upperdir=$overlay/upper,workdir=$overlay/work" \
+	"/lib/modules/$kver" && depmod -a "$kver"; then
+	nfp_module_unload "$NFP_MODULE"
+	out=$("$PUNCHCTL" stats 2>&1)
+	if [ -d /sys/module/nfpunch ] && [ -n "$out" ]; then
+		t_ok "resolving the family loads the module (MODULE_ALIAS_GENL_FAMILY)"
+	else
+		t_fail "resolving the family loads the module (MODULE_ALIAS_GENL_FAMILY)" "$out"
+	fi
+else
+	t_fail "an installed copy of the module for the autoload test"
+fi
 
 t_done
