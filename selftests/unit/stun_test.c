@@ -41,6 +41,20 @@ static int check(const struct stun_msg *m, const uint8_t *buf)
 				    strlen(PASSWORD), stun_hmac_openssl, NULL);
 }
 
+/* Parse an RFC vector and check both of its signatures; returns its length. */
+static size_t signed_vector(const char *name, const char *hex, uint8_t *buf,
+			    struct stun_msg *m)
+{
+	size_t len = unhex(hex, buf);
+
+	CHECK(stun_looks_like(buf, len) && stun_parse(m, buf, len) == STUN_OK,
+	      "RFC 5769 %s parses", name);
+	CHECK(check(m, buf) == STUN_OK, "%s: MESSAGE-INTEGRITY verifies", name);
+	CHECK(stun_check_fingerprint(m, buf) == STUN_OK,
+	      "%s: FINGERPRINT verifies", name);
+	return len;
+}
+
 static void test_vectors(void)
 {
 	static const uint8_t v4[4] = { 192, 0, 2, 1 };
@@ -50,9 +64,7 @@ static void test_vectors(void)
 	struct stun_msg m;
 	size_t len;
 
-	len = unhex(VEC_REQUEST, buf);
-	CHECK(stun_looks_like(buf, len), "RFC 5769 request looks like STUN");
-	CHECK(stun_parse(&m, buf, len) == STUN_OK, "RFC 5769 request parses");
+	signed_vector("request", VEC_REQUEST, buf, &m);
 	CHECK(m.type == STUN_BINDING_REQUEST, "request: type is Binding request");
 	CHECK(m.username_len == 9 && !memcmp(m.username, "evtj:h6vY", 9),
 	      "request: USERNAME");
@@ -61,27 +73,17 @@ static void test_vectors(void)
 	      "request: ICE-CONTROLLED");
 	CHECK(m.software_len == 16 && !memcmp(m.software, "STUN test client", 16),
 	      "request: SOFTWARE");
-	CHECK(check(&m, buf) == STUN_OK, "request: MESSAGE-INTEGRITY verifies");
-	CHECK(stun_check_fingerprint(&m, buf) == STUN_OK, "request: FINGERPRINT verifies");
 
-	len = unhex(VEC_RESPONSE4, buf);
-	CHECK(stun_parse(&m, buf, len) == STUN_OK, "RFC 5769 IPv4 response parses");
+	signed_vector("IPv4 response", VEC_RESPONSE4, buf, &m);
 	CHECK(m.type == STUN_BINDING_SUCCESS, "IPv4 response: type is success");
 	CHECK(m.xor_mapped.family == STUN_AF_IPV4 && m.xor_mapped.port == 32853 &&
 	      !memcmp(m.xor_mapped.ip, v4, 4),
 	      "IPv4 response: XOR-MAPPED-ADDRESS is 192.0.2.1:32853");
-	CHECK(check(&m, buf) == STUN_OK, "IPv4 response: MESSAGE-INTEGRITY verifies");
-	CHECK(stun_check_fingerprint(&m, buf) == STUN_OK,
-	      "IPv4 response: FINGERPRINT verifies");
 
-	len = unhex(VEC_RESPONSE6, buf);
-	CHECK(stun_parse(&m, buf, len) == STUN_OK, "RFC 5769 IPv6 response parses");
+	signed_vector("IPv6 response", VEC_RESPONSE6, buf, &m);
 	CHECK(m.xor_mapped.family == STUN_AF_IPV6 && m.xor_mapped.port == 32853 &&
 	      !memcmp(m.xor_mapped.ip, v6, 16),
 	      "IPv6 response: XOR-MAPPED-ADDRESS is [2001:db8:1234:5678:11:2233:4455:6677]:32853");
-	CHECK(check(&m, buf) == STUN_OK, "IPv6 response: MESSAGE-INTEGRITY verifies");
-	CHECK(stun_check_fingerprint(&m, buf) == STUN_OK,
-	      "IPv6 response: FINGERPRINT verifies");
 
 	/* One flipped bit anywhere before MESSAGE-INTEGRITY breaks it. */
 	len = unhex(VEC_RESPONSE4, buf);
