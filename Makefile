@@ -43,7 +43,8 @@ CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEST_TOOL_SRCS := $(wildcard selftests/tools/*.c)
 TEST_TOOLS := $(TEST_TOOL_SRCS:%.c=$(BUILD)/%)
 # The STUN codec (shared with the module) and its userspace HMAC glue.
-STUN_OBJS := $(BUILD)/lib/stun.o $(BUILD)/helper/common/stun_hmac.o
+STUN_SRCS := lib/stun.c helper/common/stun_hmac.c
+STUN_OBJS := $(STUN_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard selftests/unit/*_test.c)
 UNIT_TESTS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 FUZZ_SRCS := $(wildcard selftests/fuzz/*_fuzz.c)
@@ -91,11 +92,11 @@ $(BUILD)/selftests/unit/%: selftests/unit/%.c $(STUN_OBJS)
 
 # libFuzzer targets (clang); selftests/host/fuzz-smoke.sh runs them briefly.
 fuzz: $(FUZZERS)
-build/fuzz/%: selftests/fuzz/%.c lib/stun.c lib/stun.h helper/common/stun_hmac.c
+build/fuzz/%: selftests/fuzz/%.c $(STUN_SRCS) lib/stun.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(INCLUDES) -o $@ $< lib/stun.c \
-		helper/common/stun_hmac.c $(CRYPTO_LIBS)
+		-fno-sanitize-recover=all $(INCLUDES) -o $@ $< $(STUN_SRCS) \
+		$(CRYPTO_LIBS)
 
 # Tests use tools built with ASan and UBSan, kept apart from the normal build.
 check: all fuzz

@@ -8,12 +8,8 @@
 T_N=0
 T_FAILED=0
 T_REPO=${NFP_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-# Tests run the sanitizer build when there is one (make check builds it).
-if [ -x "$T_REPO/build/san/punchctl" ]; then
-	T_BIN=${NFP_BIN:-$T_REPO/build/san}
-else
-	T_BIN=${NFP_BIN:-$T_REPO/build}
-fi
+. "$T_REPO/selftests/lib/bin.sh" "$T_REPO"
+T_BIN=$NFP_BIN
 PUNCHCTL=$T_BIN/punchctl
 GENL_SEND=$T_BIN/selftests/tools/genl-send
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
