@@ -2,7 +2,41 @@
 #ifndef _NFPUNCH_NETLINK_H
 #define _NFPUNCH_NETLINK_H
 
+#include <net/genetlink.h>
+#include <linux/netfilter.h>
+
+extern struct genl_family nfp_genl_family;
+extern const struct nla_policy nfp_flow_policy[];
+
 int nfp_genl_init(void);
 void nfp_genl_uninit(void);
+
+/* An endpoint attribute set, as both flows and mapping queries use it. */
+struct nfp_nl_endpoint {
+	u8 family;
+	union nf_inet_addr addr;
+	u16 port;			/* host order */
+	u16 port_max;			/* host order; == port without a range */
+};
+
+int nfp_nl_get_endpoint(const struct nlattr *nest, struct nfp_nl_endpoint *ep,
+			bool range_ok, struct netlink_ext_ack *extack);
+int nfp_nl_put_endpoint(struct sk_buff *msg, int type, u8 family,
+			const union nf_inet_addr *addr, __be16 port);
+/* Is addr one of this namespace's own unicast addresses? */
+bool nfp_nl_local_address(struct net *net, const struct nfp_nl_endpoint *ep);
+
+/* Flow commands (netlink_flow.c). */
+int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info);
+int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info);
+int nfp_nl_flow_get(struct sk_buff *skb, struct genl_info *info);
+int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info);
+int nfp_nl_flow_dump_start(struct netlink_callback *cb);
+int nfp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int nfp_nl_flow_dump_done(struct netlink_callback *cb);
+
+struct nfp_flow;
+int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
+		     u32 seq, int flags, u8 cmd, u8 event);
 
 #endif /* _NFPUNCH_NETLINK_H */

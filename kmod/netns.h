@@ -8,12 +8,63 @@
 #define _NFPUNCH_NETNS_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/rhashtable-types.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#define NFP_PORTS		65536
+#define NFP_MAX_MAPPINGS	64
+
+struct nfp_config {
+	u32 max_flows;
+	u32 pps;
+	u32 keepalive_ms;
+	u32 timeout_ms;
+	u32 punch_timeout_ms;
+	u32 probe_interval_ms;
+};
+
 struct nfp_net {
 	struct net *net;
-	atomic_t flows;		/* live flows, for stats and the leak audit */
+
+	/*
+	 * Writers of the tables, of flow state and of the port map hold
+	 * lock (with BH off: the packet path changes state too). Readers in
+	 * the packet path only take rcu_read_lock.
+	 */
+	spinlock_t lock;
+	struct xarray flows;		/* id -> flow */
+	struct rhashtable by_tag;	/* local endpoint + tag -> flow */
+	struct rhashtable by_remote;	/* 5-tuple of established flows */
+	unsigned long *ports;		/* local ports with a flow or query */
+	struct xarray port_users;	/* port -> count, under lock */
+	u32 generation;			/* bumped by each add/del, for dumps */
+	atomic_t flows_alive;		/* live flows: stats and leak audit */
+	atomic_t owned;			/* flows owned by a netlink socket */
+
+	struct nfp_config cfg;		/* written under lock, read with READ_ONCE */
+
+	/* Token bucket of the per-namespace packets-per-second cap. */
+	spinlock_t pps_lock;
+	u64 pps_tokens;			/* in 1/NSEC_PER_SEC packets */
+	u64 pps_stamp;			/* ktime of the last refill */
+
+	siphash_key_t tid_key;		/* authenticates our transaction ids */
+
+	struct list_head mappings;	/* pending mapping queries, RCU */
+	u32 next_mapping_id;
+	atomic_t mappings_pending;
+
+	atomic64_t probes_sent;
+	atomic64_t throttled;
+	atomic64_t auth_failures;
+	atomic64_t unknown_flow;
+
+	struct nf_hook_ops *hooks;
 };
 
 extern unsigned int nfp_net_id;
@@ -22,6 +73,17 @@ static inline struct nfp_net *nfp_pernet(const struct net *net)
 {
 	return net_generic(net, nfp_net_id);
 }
+
+static inline bool nfp_port_watched(const struct nfp_net *pn, __be16 port)
+{
+	return test_bit(ntohs(port), pn->ports);
+}
+
+int nfp_port_hold(struct nfp_net *pn, __be16 port);
+void nfp_port_release(struct nfp_net *pn, __be16 port);
+
+/* May the module send one more packet now? Counts refusals. */
+bool nfp_pps_allow(struct nfp_net *pn);
 
 int nfp_netns_init(void);
 void nfp_netns_uninit(void);

@@ -117,15 +117,17 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	ret = genlmsg_parse(nlh, 0, tb, NFPUNCH_A_MAX, NULL);
 	if (ret < 0) {
-		req->err = nfp_fail(req->h, -EPROTO, "malformed reply from the kernel");
-		return NL_STOP;
+		if (!req->err)
+			req->err = nfp_fail(req->h, -EPROTO,
+					    "malformed reply from the kernel");
+		return NL_SKIP;
 	}
 	ret = req->parse(nlh, tb, req->arg);
-	if (ret < 0) {
-		req->err = nfp_fail(req->h, ret, NULL);
-		return NL_STOP;
-	}
-	return NL_OK;
+	/* Keep reading to the end, so no stale reply is left queued. */
+	if (ret < 0 && !req->err)
+		req->err = nfp_fail(req->h, ret, ret == -EINTR ?
+				    "the flows changed during the dump; try again" : NULL);
+	return ret < 0 ? NL_SKIP : NL_OK;
 }
 
 void nfp_extack_message(const struct nlmsgerr *e, char *buf, size_t len)
@@ -212,10 +214,11 @@ int nfp_request(struct nfp_handle *h, uint8_t cmd, int flags,
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &req);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &req);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &req);
-	while (!req.done && req.err == 0) {
+	while (!req.done) {
 		ret = nl_recvmsgs(h->sk, cb);
-		if (ret < 0 && req.err == 0) {
-			req.err = nl_fail(h, ret);
+		if (ret < 0) {
+			if (req.err == 0)
+				req.err = nl_fail(h, ret);
 			break;
 		}
 	}

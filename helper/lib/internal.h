@@ -33,4 +33,15 @@ void nfp_extack_message(const struct nlmsgerr *e, char *buf, size_t len);
 /* Record a failure on the handle and return it (negative errno). */
 int nfp_fail(struct nfp_handle *h, int err, const char *msg);
 
+/* Endpoint nests, both ways (endpoint.c). */
+int nfp_put_endpoint(struct nl_msg *msg, int type, const struct nfp_endpoint *ep);
+int nfp_get_endpoint(struct nlattr *nest, struct nfp_endpoint *ep);
+
+/* Reply and notification contents (flow.c, mapping.c). */
+int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f);
+int nfp_parse_mapping(struct nlattr *nest, struct nfp_mapping *m);
+
+/* Open a generic netlink socket on the family; returns its id or -errno. */
+int nfp_genl_socket(struct nl_sock **skp);
+
 #endif /* LIBNFPUNCH_INTERNAL_H */

@@ -22,7 +22,21 @@ static void usage(FILE *f)
 		"Usage: punchctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]\n"
 		"\n"
 		"Objects:\n"
+		"  flow add [udp] local ADDR:PORT peer ADDR:PORT[-PORT]... \n"
+		"           (secret HEX | secret-file FILE) [keepalive DUR] [timeout DUR]\n"
+		"           [punch-timeout DUR] [probe-interval DUR]\n"
+		"  flow show [id N] [local ADDR:PORT] [state STATE]\n"
+		"  flow del (id N | local ADDR:PORT)\n"
+		"  flow set id N [keepalive DUR] [timeout DUR] [repunch]\n"
+		"  mapping local ADDR:PORT server ADDR:PORT [timeout DUR]\n"
+		"  monitor [count N]     print events (JSON: one object per line)\n"
+		"  config [show]\n"
+		"  config set [max-flows N] [pps N] [keepalive DUR] [timeout DUR]\n"
+		"             [punch-timeout DUR] [probe-interval DUR]\n"
 		"  stats                 module version and this namespace's counters\n"
+		"\n"
+		"ADDR:PORT is 192.0.2.1:4000 or [2001:db8::1]:4000; DUR is 500ms, 25s, 2m.\n"
+		"STATE is punching, established or dead.\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json            print JSON\n"
@@ -90,6 +104,10 @@ struct object {
 };
 
 static const struct object objects[] = {
+	{ "flow", do_flow },
+	{ "mapping", do_mapping },
+	{ "monitor", do_monitor },
+	{ "config", do_config },
 	{ "stats", do_stats },
 };
 

@@ -33,6 +33,25 @@ int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print obj as JSON on stdout and drop the reference. */
 void ctl_json_print(struct punchctl *ctl, struct json_object *obj);
 
+/* Values (args.c); each returns 0 or a negative errno. */
+#define NFP_SECRET_MIN	16
+int parse_u32(const char *s, uint32_t *out);
+int parse_duration(const char *s, uint32_t *ms);
+void format_duration(uint32_t ms, char *buf, size_t len);
+int parse_secret_hex(const char *s, uint8_t *out, unsigned int *len);
+int read_secret_file(const char *path, uint8_t *out, unsigned int *len);
+
+/* Print a flow, human or JSON (flow_print.c). */
+void flow_print(const struct nfp_flow *f);
+struct json_object *flow_json(const struct nfp_flow *f);
+struct json_object *endpoint_json(const struct nfp_endpoint *ep);
+struct json_object *mapping_json(const struct nfp_mapping *m);
+void mapping_print(const struct nfp_mapping *m);
+
 int do_stats(struct punchctl *ctl, int argc, char **argv);
+int do_flow(struct punchctl *ctl, int argc, char **argv);
+int do_mapping(struct punchctl *ctl, int argc, char **argv);
+int do_monitor(struct punchctl *ctl, int argc, char **argv);
+int do_config(struct punchctl *ctl, int argc, char **argv);
 
 #endif /* PUNCHCTL_H */

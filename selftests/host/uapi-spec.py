@@ -31,15 +31,30 @@ for aset in spec["attribute-sets"]:
         expected[c_name(aset["name-prefix"] + attr["name"])] = i
     expected[c_name(aset["name-prefix"] + "max")] = len(aset["attributes"])
 expected["NFPUNCH_CMD_MAX"] = len(ops["list"])
+for d in spec.get("definitions", []):
+    prefix = d.get("name-prefix", spec["name"] + "-" + d["name"] + "-")
+    if d["type"] == "const":
+        expected[c_name(spec["name"] + "-" + d["name"])] = d["value"]
+        continue
+    for i, entry in enumerate(d["entries"]):
+        name = entry["name"] if isinstance(entry, dict) else entry
+        if d["type"] == "flags":
+            value = 1 << i
+        else:
+            value = d.get("value-start", 0) + i
+        expected[c_name(prefix + name)] = value
+    if d.get("render-max"):
+        expected[c_name(prefix + "max")] = d.get("value-start", 0) + len(d["entries"]) - 1
 
 # Every enum constant the header defines must be in the spec too.
-declared = set(re.findall(r"^\s*(NFPUNCH_[A-Z0-9_]+)\s*,", header, re.M))
+declared = set(re.findall(r"^\s*(NFPUNCH_[A-Z0-9_]+)\s*(?:=[^,]*)?,", header, re.M))
 declared = {d for d in declared if not d.startswith("__") and not d.endswith("_UNSPEC")}
 
 probe = "#include <stdio.h>\n#include <linux/nfpunch.h>\nint main(void){\n"
 for name in sorted(expected):
     probe += f'printf("{name} %d\\n", (int){name});\n'
-probe += 'printf("NAME %s\\n", NFPUNCH_GENL_NAME);\nreturn 0;}\n'
+probe += 'printf("NAME %s\\n", NFPUNCH_GENL_NAME);\n'
+probe += 'printf("MCGRP %s\\n", NFPUNCH_MCGRP_EVENTS);\nreturn 0;}\n'
 
 n = 0
 failed = 0
@@ -73,6 +88,9 @@ with tempfile.TemporaryDirectory() as tmp:
 
 result(actual.get("NAME") == spec["name"], "family name agrees",
        f"spec {spec['name']}, header {actual.get('NAME')}")
+groups = [g["name"] for g in spec.get("mcast-groups", {}).get("list", [])]
+result(groups == [actual.get("MCGRP")], "multicast group name agrees",
+       f"spec {groups}, header {actual.get('MCGRP')}")
 wrong = [f"{k}: spec {v}, header {actual.get(k)}" for k, v in sorted(expected.items())
          if actual.get(k) != str(v)]
 result(not wrong, "every command and attribute has the same value", "\n".join(wrong))

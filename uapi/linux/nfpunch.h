@@ -5,12 +5,19 @@
  * Shared by the kernel module and userspace; the YAML spec in
  * uapi/nfpunch.yaml describes the same family and must agree with it.
  * Enums only ever grow at the end: values are ABI.
+ *
+ * Times are in milliseconds, addresses and ports in network byte order.
  */
 #ifndef _UAPI_LINUX_NFPUNCH_H
 #define _UAPI_LINUX_NFPUNCH_H
 
 #define NFPUNCH_GENL_NAME	"nfpunch"
 #define NFPUNCH_GENL_VERSION	1
+#define NFPUNCH_MCGRP_EVENTS	"events"
+
+/* Session secrets: both peers hold the same bytes. */
+#define NFPUNCH_SECRET_MIN	16
+#define NFPUNCH_SECRET_MAX	32
 
 /*
  * Every command needs CAP_NET_ADMIN in the user namespace that owns the
@@ -25,6 +32,41 @@ enum nfpunch_cmd {
 	 */
 	NFPUNCH_CMD_STATS_GET,
 
+	/*
+	 * Open a flow and start punching. Request: NFPUNCH_A_FLOW with LOCAL,
+	 * one or more PEER, SECRET and optionally KEEPALIVE, TIMEOUT,
+	 * PUNCH_TIMEOUT, PROBE_INTERVAL, FLAGS. Reply: NFPUNCH_A_FLOW.
+	 */
+	NFPUNCH_CMD_FLOW_NEW,
+	/* Delete by NFPUNCH_FLOW_A_ID, or every flow of a LOCAL endpoint. */
+	NFPUNCH_CMD_FLOW_DEL,
+	/*
+	 * Get one flow by ID, or dump them all; a dump may filter on LOCAL
+	 * and STATE inside NFPUNCH_A_FLOW.
+	 */
+	NFPUNCH_CMD_FLOW_GET,
+	/*
+	 * Change a flow by ID: KEEPALIVE, TIMEOUT, or STATE = PUNCHING to
+	 * punch again from the start with the same peers and secret.
+	 */
+	NFPUNCH_CMD_FLOW_SET,
+
+	/*
+	 * Ask a STUN server which public endpoint a local port maps to.
+	 * Request: NFPUNCH_A_MAPPING with LOCAL, SERVER, optional TIMEOUT.
+	 * Reply: NFPUNCH_A_MAPPING with the query's ID; the answer comes
+	 * later as an NFPUNCH_CMD_MAPPING_NTF on the events group.
+	 */
+	NFPUNCH_CMD_MAPPING_GET,
+
+	/* Limits and defaults of this namespace: NFPUNCH_A_CONFIG. */
+	NFPUNCH_CMD_CONFIG_GET,
+	NFPUNCH_CMD_CONFIG_SET,
+
+	/* Notifications on the events group. */
+	NFPUNCH_CMD_FLOW_NTF,		/* NFPUNCH_A_EVENT + NFPUNCH_A_FLOW */
+	NFPUNCH_CMD_MAPPING_NTF,	/* NFPUNCH_A_MAPPING */
+
 	__NFPUNCH_CMD_MAX,
 };
 #define NFPUNCH_CMD_MAX (__NFPUNCH_CMD_MAX - 1)
@@ -33,6 +75,10 @@ enum nfpunch_attr {
 	NFPUNCH_A_UNSPEC,
 	NFPUNCH_A_VERSION,		/* string, module version (reply only) */
 	NFPUNCH_A_STATS,		/* nest, enum nfpunch_stats_attr */
+	NFPUNCH_A_FLOW,			/* nest, enum nfpunch_flow_attr */
+	NFPUNCH_A_MAPPING,		/* nest, enum nfpunch_mapping_attr */
+	NFPUNCH_A_CONFIG,		/* nest, enum nfpunch_config_attr */
+	NFPUNCH_A_EVENT,		/* u8, enum nfpunch_event (notifications) */
 
 	__NFPUNCH_A_MAX,
 };
@@ -41,9 +87,130 @@ enum nfpunch_attr {
 enum nfpunch_stats_attr {
 	NFPUNCH_STATS_A_UNSPEC,
 	NFPUNCH_STATS_A_FLOWS,		/* u32, flows alive in this namespace */
+	NFPUNCH_STATS_A_PAD,
+	NFPUNCH_STATS_A_PROBES_SENT,	/* u64, every STUN packet the module sent */
+	NFPUNCH_STATS_A_THROTTLED,	/* u64, sends deferred by the pps cap */
+	NFPUNCH_STATS_A_AUTH_FAILURES,	/* u64, STUN with a bad integrity */
+	NFPUNCH_STATS_A_UNKNOWN_FLOW,	/* u64, our STUN for no flow */
+	NFPUNCH_STATS_A_MAPPINGS,	/* u32, mapping queries pending */
 
 	__NFPUNCH_STATS_A_MAX,
 };
 #define NFPUNCH_STATS_A_MAX (__NFPUNCH_STATS_A_MAX - 1)
+
+/* An address with a port, or with a range of ports for punch targets. */
+enum nfpunch_endpoint_attr {
+	NFPUNCH_EP_A_UNSPEC,
+	NFPUNCH_EP_A_IPV4,		/* be32 */
+	NFPUNCH_EP_A_IPV6,		/* binary, 16 bytes */
+	NFPUNCH_EP_A_PORT,		/* be16, not 0 */
+	NFPUNCH_EP_A_PORT_MAX,		/* be16, last port of a range (peers only) */
+
+	__NFPUNCH_EP_A_MAX,
+};
+#define NFPUNCH_EP_A_MAX (__NFPUNCH_EP_A_MAX - 1)
+
+enum nfpunch_state {
+	NFPUNCH_STATE_PUNCHING = 1,	/* probing the peer's candidates */
+	NFPUNCH_STATE_ESTABLISHED,	/* an authenticated answer came back */
+	NFPUNCH_STATE_DEAD,		/* punching or the path timed out */
+
+	__NFPUNCH_STATE_MAX,
+};
+#define NFPUNCH_STATE_MAX (__NFPUNCH_STATE_MAX - 1)
+
+enum nfpunch_dead_reason {
+	NFPUNCH_DEAD_NONE,
+	NFPUNCH_DEAD_PUNCH_TIMEOUT,	/* no candidate answered in time */
+	NFPUNCH_DEAD_PEER_TIMEOUT,	/* an established peer went silent */
+
+	__NFPUNCH_DEAD_MAX,
+};
+
+enum nfpunch_flow_flags {
+	/* The flow dies with the netlink socket that created it. */
+	NFPUNCH_FLOW_F_OWNED	= 1 << 0,
+};
+
+enum nfpunch_flow_attr {
+	NFPUNCH_FLOW_A_UNSPEC,
+	NFPUNCH_FLOW_A_ID,		/* u32, chosen by the kernel */
+	NFPUNCH_FLOW_A_LOCAL,		/* nest, endpoint: our address and port */
+	NFPUNCH_FLOW_A_PEER,		/* nest, endpoint: a candidate (repeated) */
+	NFPUNCH_FLOW_A_REMOTE,		/* nest, endpoint that answered (reply) */
+	NFPUNCH_FLOW_A_SECRET,		/* binary, session secret (never sent back) */
+	NFPUNCH_FLOW_A_KEEPALIVE,	/* u32 ms, send when idle this long */
+	NFPUNCH_FLOW_A_TIMEOUT,		/* u32 ms, dead after this long unheard */
+	NFPUNCH_FLOW_A_PUNCH_TIMEOUT,	/* u32 ms, give up punching after this */
+	NFPUNCH_FLOW_A_PROBE_INTERVAL,	/* u32 ms, first gap between probe rounds */
+	NFPUNCH_FLOW_A_FLAGS,		/* u32, enum nfpunch_flow_flags */
+	NFPUNCH_FLOW_A_STATE,		/* u8, enum nfpunch_state */
+	NFPUNCH_FLOW_A_DEAD_REASON,	/* u8, enum nfpunch_dead_reason (reply) */
+	NFPUNCH_FLOW_A_RTT,		/* u32 us, smoothed round trip (reply) */
+	NFPUNCH_FLOW_A_AGE,		/* u32 ms since creation (reply) */
+	NFPUNCH_FLOW_A_ESTABLISH_TIME,	/* u32 ms from creation to established */
+	NFPUNCH_FLOW_A_LAST_RX,		/* u32 ms since the peer was last heard */
+	NFPUNCH_FLOW_A_LAST_TX,		/* u32 ms since we last sent */
+	NFPUNCH_FLOW_A_COUNTERS,	/* nest, enum nfpunch_counter_attr */
+
+	__NFPUNCH_FLOW_A_MAX,
+};
+#define NFPUNCH_FLOW_A_MAX (__NFPUNCH_FLOW_A_MAX - 1)
+
+enum nfpunch_counter_attr {
+	NFPUNCH_CNT_A_UNSPEC,
+	NFPUNCH_CNT_A_PAD,
+	NFPUNCH_CNT_A_PROBES_SENT,	/* u64, binding requests sent */
+	NFPUNCH_CNT_A_PROBES_ANSWERED,	/* u64, authenticated answers to them */
+	NFPUNCH_CNT_A_PROBES_RECEIVED,	/* u64, authenticated requests answered */
+	NFPUNCH_CNT_A_AUTH_FAILURES,	/* u64, STUN for this flow, wrong key */
+	NFPUNCH_CNT_A_KEEPALIVES,	/* u64, requests sent to keep it open */
+	NFPUNCH_CNT_A_RX_PACKETS,	/* u64, application packets from the peer */
+	NFPUNCH_CNT_A_RX_BYTES,		/* u64 */
+	NFPUNCH_CNT_A_TX_PACKETS,	/* u64, application packets to the peer */
+	NFPUNCH_CNT_A_TX_BYTES,		/* u64 */
+
+	__NFPUNCH_CNT_A_MAX,
+};
+#define NFPUNCH_CNT_A_MAX (__NFPUNCH_CNT_A_MAX - 1)
+
+enum nfpunch_event {
+	NFPUNCH_EVENT_UNSPEC,
+	NFPUNCH_EVENT_ESTABLISHED,
+	NFPUNCH_EVENT_REMOTE_CHANGED,
+	NFPUNCH_EVENT_DEAD,
+	NFPUNCH_EVENT_DELETED,
+
+	__NFPUNCH_EVENT_MAX,
+};
+#define NFPUNCH_EVENT_MAX (__NFPUNCH_EVENT_MAX - 1)
+
+enum nfpunch_mapping_attr {
+	NFPUNCH_MAP_A_UNSPEC,
+	NFPUNCH_MAP_A_ID,		/* u32, names the query in its result */
+	NFPUNCH_MAP_A_LOCAL,		/* nest, endpoint to ask from */
+	NFPUNCH_MAP_A_SERVER,		/* nest, endpoint of the STUN server */
+	NFPUNCH_MAP_A_TIMEOUT,		/* u32 ms, give up after this */
+	NFPUNCH_MAP_A_MAPPED,		/* nest, endpoint the server saw */
+	NFPUNCH_MAP_A_ERROR,		/* u32, errno when there is no answer */
+	NFPUNCH_MAP_A_STUN_ERROR,	/* u16, the server's STUN error code */
+	NFPUNCH_MAP_A_RTT,		/* u32 us, request to answer */
+
+	__NFPUNCH_MAP_A_MAX,
+};
+#define NFPUNCH_MAP_A_MAX (__NFPUNCH_MAP_A_MAX - 1)
+
+enum nfpunch_config_attr {
+	NFPUNCH_CFG_A_UNSPEC,
+	NFPUNCH_CFG_A_MAX_FLOWS,	/* u32, flows allowed in this namespace */
+	NFPUNCH_CFG_A_PPS,		/* u32, cap on packets the module sends */
+	NFPUNCH_CFG_A_KEEPALIVE,	/* u32 ms, default for new flows */
+	NFPUNCH_CFG_A_TIMEOUT,		/* u32 ms, default for new flows */
+	NFPUNCH_CFG_A_PUNCH_TIMEOUT,	/* u32 ms, default for new flows */
+	NFPUNCH_CFG_A_PROBE_INTERVAL,	/* u32 ms, default for new flows */
+
+	__NFPUNCH_CFG_A_MAX,
+};
+#define NFPUNCH_CFG_A_MAX (__NFPUNCH_CFG_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_NFPUNCH_H */

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Mapping queries: started by a request, answered by a notification. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <linux/nfpunch.h>
+#include <netlink/attr.h>
+
+#include "internal.h"
+
+#define MAPPING_DEFAULT_TIMEOUT_MS	3000
+/* Slack for the notification after the kernel's own deadline. */
+#define MAPPING_SLACK_MS		1000
+
+static struct nla_policy map_policy[NFPUNCH_MAP_A_MAX + 1] = {
+	[NFPUNCH_MAP_A_ID] = { .type = NLA_U32 },
+	[NFPUNCH_MAP_A_LOCAL] = { .type = NLA_NESTED },
+	[NFPUNCH_MAP_A_SERVER] = { .type = NLA_NESTED },
+	[NFPUNCH_MAP_A_MAPPED] = { .type = NLA_NESTED },
+	[NFPUNCH_MAP_A_ERROR] = { .type = NLA_U32 },
+	[NFPUNCH_MAP_A_STUN_ERROR] = { .type = NLA_U16 },
+	[NFPUNCH_MAP_A_RTT] = { .type = NLA_U32 },
+};
+
+int nfp_parse_mapping(struct nlattr *nest, struct nfp_mapping *m)
+{
+	struct nlattr *tb[NFPUNCH_MAP_A_MAX + 1];
+
+	memset(m, 0, sizeof(*m));
+	if (nla_parse_nested(tb, NFPUNCH_MAP_A_MAX, nest, map_policy) < 0 ||
+	    !tb[NFPUNCH_MAP_A_ID])
+		return -EPROTO;
+	m->id = nla_get_u32(tb[NFPUNCH_MAP_A_ID]);
+	if ((tb[NFPUNCH_MAP_A_LOCAL] &&
+	     nfp_get_endpoint(tb[NFPUNCH_MAP_A_LOCAL], &m->local)) ||
+	    (tb[NFPUNCH_MAP_A_SERVER] &&
+	     nfp_get_endpoint(tb[NFPUNCH_MAP_A_SERVER], &m->server)) ||
+	    (tb[NFPUNCH_MAP_A_MAPPED] &&
+	     nfp_get_endpoint(tb[NFPUNCH_MAP_A_MAPPED], &m->mapped)))
+		return -EPROTO;
+	if (tb[NFPUNCH_MAP_A_ERROR])
+		m->error = nla_get_u32(tb[NFPUNCH_MAP_A_ERROR]);
+	if (tb[NFPUNCH_MAP_A_STUN_ERROR])
+		m->stun_error = nla_get_u16(tb[NFPUNCH_MAP_A_STUN_ERROR]);
+	if (tb[NFPUNCH_MAP_A_RTT])
+		m->rtt_us = nla_get_u32(tb[NFPUNCH_MAP_A_RTT]);
+	if (!m->error && !m->mapped.family)
+		return -EPROTO;
+	return 0;
+}
+
+struct map_req {
+	const struct nfp_endpoint *local, *server;
+	uint32_t timeout_ms;
+	uint32_t id;
+};
+
+static int build_mapping(struct nl_msg *msg, void *arg)
+{
+	struct map_req *r = arg;
+	struct nlattr *nest = nla_nest_start(msg, NFPUNCH_A_MAPPING);
+	int ret;
+
+	if (!nest)
+		return -EMSGSIZE;
+	ret = nfp_put_endpoint(msg, NFPUNCH_MAP_A_LOCAL, r->local) ?:
+	      nfp_put_endpoint(msg, NFPUNCH_MAP_A_SERVER, r->server);
+	if (ret)
+		return ret;
+	if (r->timeout_ms && nla_put_u32(msg, NFPUNCH_MAP_A_TIMEOUT, r->timeout_ms) < 0)
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int parse_mapping_id(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *t[NFPUNCH_MAP_A_MAX + 1];
+	struct map_req *r = arg;
+
+	(void)nlh;
+	/* The reply names only the query's id. */
+	if (!tb[NFPUNCH_A_MAPPING] ||
+	    nla_parse_nested(t, NFPUNCH_MAP_A_MAX, tb[NFPUNCH_A_MAPPING],
+			     map_policy) < 0 || !t[NFPUNCH_MAP_A_ID])
+		return -EPROTO;
+	r->id = nla_get_u32(t[NFPUNCH_MAP_A_ID]);
+	return 0;
+}
+
+int nfp_mapping_start(struct nfp_handle *h, const struct nfp_endpoint *local,
+		      const struct nfp_endpoint *server, uint32_t timeout_ms)
+{
+	struct map_req r = { .local = local, .server = server,
+			     .timeout_ms = timeout_ms };
+	int ret;
+
+	ret = nfp_request(h, NFPUNCH_CMD_MAPPING_GET, 0, build_mapping,
+			  parse_mapping_id, &r);
+	return ret < 0 ? ret : (int)r.id;
+}
+
+struct map_wait {
+	uint32_t id;
+	struct nfp_mapping *result;
+	int found;
+};
+
+static int on_mapping(const struct nfp_event *e, void *arg)
+{
+	struct map_wait *w = arg;
+
+	if (e->type == NFP_EVENT_MAPPING && e->mapping.id == w->id) {
+		*w->result = e->mapping;
+		w->found = 1;
+	}
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint *local,
+		      const struct nfp_endpoint *server, uint32_t timeout_ms,
+		      struct nfp_mapping *result)
+{
+	struct map_wait w = { .result = result };
+	struct nfp_events *ev;
+	long long deadline;
+	int ret;
+
+	if (!timeout_ms)
+		timeout_ms = MAPPING_DEFAULT_TIMEOUT_MS;
+	/* Listen first, so the answer cannot come before we do. */
+	ret = nfp_events_open(&ev);
+	if (ret < 0)
+		return nfp_fail(h, ret, NULL);
+	ret = nfp_mapping_start(h, local, server, timeout_ms);
+	if (ret < 0)
+		goto out;
+	w.id = ret;
+	deadline = now_ms() + timeout_ms + MAPPING_SLACK_MS;
+	for (;;) {
+		struct pollfd pfd = { .fd = nfp_events_fd(ev), .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		if (left <= 0) {
+			ret = nfp_fail(h, -ETIMEDOUT, "no result from the module");
+			break;
+		}
+		ret = poll(&pfd, 1, (int)left);
+		if (ret < 0) {
+			ret = nfp_fail(h, -errno, NULL);
+			break;
+		}
+		if (ret == 0)
+			continue;
+		ret = nfp_events_read(ev, on_mapping, &w);
+		if (ret < 0) {
+			nfp_fail(h, ret, NULL);
+			break;
+		}
+		if (w.found) {
+			ret = 0;
+			break;
+		}
+	}
+out:
+	nfp_events_close(ev);
+	return ret;
+}

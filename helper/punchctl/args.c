@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Argument values shared by the commands: durations, numbers, secrets. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "punchctl.h"
+
+int parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "25s", "500ms", "2m", "1h"; a bare number is seconds. Result in ms. */
+int parse_duration(const char *s, uint32_t *ms)
+{
+	static const struct { const char *unit; unsigned long long mul; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "", 1000 },
+	};
+	unsigned long long v;
+	char *end;
+	size_t i;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0) {
+			if (v > UINT32_MAX / units[i].mul)
+				return -ERANGE;
+			*ms = v * units[i].mul;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void format_duration(uint32_t ms, char *buf, size_t len)
+{
+	if (ms % 1000 || ms == 0)
+		snprintf(buf, len, "%ums", ms);
+	else
+		snprintf(buf, len, "%us", ms / 1000);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int parse_secret_hex(const char *s, uint8_t *out, unsigned int *len)
+{
+	size_t n = strlen(s), i;
+
+	if (n % 2 || n / 2 < NFP_SECRET_MIN || n / 2 > NFP_SECRET_MAX)
+		return -EINVAL;
+	for (i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = hi << 4 | lo;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+/* A file holding the secret in hex, like "secret" takes it. */
+int read_secret_file(const char *path, uint8_t *out, unsigned int *len)
+{
+	char buf[2 * NFP_SECRET_MAX + 8];
+	size_t n;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return parse_secret_hex(buf, out, len);
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* punchctl mapping local ADDR:PORT server ADDR:PORT [timeout DUR] */
+#include <stdio.h>
+#include <string.h>
+
+#include "punchctl.h"
+
+int do_mapping(struct punchctl *ctl, int argc, char **argv)
+{
+	struct nfp_endpoint local, server;
+	struct nfp_mapping m;
+	uint32_t timeout = 0;
+
+	memset(&local, 0, sizeof(local));
+	memset(&server, 0, sizeof(server));
+	while (argc > 0) {
+		if (argc < 2)
+			return ctl_usage_error("'%s' needs a value", argv[0]);
+		if (matches(argv[0], "local")) {
+			if (nfp_endpoint_parse(argv[1], &local, 0))
+				return ctl_usage_error("invalid local endpoint '%s'", argv[1]);
+		} else if (matches(argv[0], "server")) {
+			if (nfp_endpoint_parse(argv[1], &server, 0))
+				return ctl_usage_error("invalid server endpoint '%s'", argv[1]);
+		} else if (matches(argv[0], "timeout")) {
+			if (parse_duration(argv[1], &timeout))
+				return ctl_usage_error("invalid timeout '%s'", argv[1]);
+		} else {
+			return ctl_usage_error("unknown keyword '%s'", argv[0]);
+		}
+		argc -= 2;
+		argv += 2;
+	}
+	if (!local.family || !server.family)
+		return ctl_usage_error("mapping needs 'local ADDR:PORT' and 'server ADDR:PORT'");
+	if (!ctl_handle(ctl))
+		return EXIT_FAIL;
+	if (nfp_mapping_query(ctl->h, &local, &server, timeout, &m) < 0)
+		return ctl_request_failed(ctl, "mapping query failed");
+	if (ctl->json)
+		ctl_json_print(ctl, mapping_json(&m));
+	else
+		mapping_print(&m);
+	/* An answer that is an error (timeout, STUN error) is a failure too. */
+	return m.error ? EXIT_FAIL : EXIT_OK;
+}

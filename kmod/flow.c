@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flow objects and the per-namespace tables that find them: by id (netlink
+ * and the transaction ids of our requests), by local endpoint + tag
+ * (requests from the peer) and by 5-tuple (application traffic of an
+ * established flow).
+ */
+#include <linux/slab.h>
+
+#include "crypto.h"
+#include "events.h"
+#include "flow.h"
+#include "timers.h"
+
+static struct kmem_cache *nfp_flow_cache;
+
+static const struct rhashtable_params nfp_tag_params = {
+	.key_len = sizeof(struct nfp_tag_key),
+	.key_offset = offsetof(struct nfp_flow, tkey),
+	.head_offset = offsetof(struct nfp_flow, tag_node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params nfp_remote_params = {
+	.key_len = sizeof(struct nfp_remote_key),
+	.key_offset = offsetof(struct nfp_flow, rkey),
+	.head_offset = offsetof(struct nfp_flow, remote_node),
+	.automatic_shrinking = true,
+};
+
+int nfp_flow_cache_init(void)
+{
+	nfp_flow_cache = KMEM_CACHE(nfp_flow, 0);
+	return nfp_flow_cache ? 0 : -ENOMEM;
+}
+
+void nfp_flow_cache_uninit(void)
+{
+	kmem_cache_destroy(nfp_flow_cache);
+}
+
+int nfp_flow_tables_init(struct nfp_net *pn)
+{
+	int ret;
+
+	xa_init_flags(&pn->flows, XA_FLAGS_ALLOC1);
+	ret = rhashtable_init(&pn->by_tag, &nfp_tag_params);
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&pn->by_remote, &nfp_remote_params);
+	if (ret)
+		rhashtable_destroy(&pn->by_tag);
+	return ret;
+}
+
+void nfp_flow_tables_uninit(struct nfp_net *pn)
+{
+	rhashtable_destroy(&pn->by_remote);
+	rhashtable_destroy(&pn->by_tag);
+	xa_destroy(&pn->flows);
+}
+
+int nfp_flow_tag(const u8 *secret, u8 len, u8 tag[NFP_TAG_LEN])
+{
+	static const char label[] = "nfpunch flow tag";
+	struct stun_iov iov = { .base = (const u8 *)label, .len = sizeof(label) - 1 };
+	u8 mac[STUN_HMAC_SHA1_LEN];
+	int ret;
+
+	ret = nfp_hmac_sha1(NULL, secret, len, &iov, 1, mac);
+	if (!ret)
+		memcpy(tag, mac, NFP_TAG_LEN);
+	memzero_explicit(mac, sizeof(mac));
+	return ret;
+}
+
+static void nfp_flow_free_rcu(struct rcu_head *rcu)
+{
+	struct nfp_flow *flow = container_of(rcu, struct nfp_flow, rcu);
+
+	kfree(flow->cands);
+	memzero_explicit(flow->secret, sizeof(flow->secret));
+	kmem_cache_free(nfp_flow_cache, flow);
+}
+
+static void nfp_flow_release(struct kref *ref)
+{
+	struct nfp_flow *flow = container_of(ref, struct nfp_flow, ref);
+
+	call_rcu(&flow->rcu, nfp_flow_free_rcu);
+}
+
+void nfp_flow_put(struct nfp_flow *flow)
+{
+	kref_put(&flow->ref, nfp_flow_release);
+}
+
+struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
+				 struct nfp_flow_params *p,
+				 struct netlink_ext_ack *extack)
+{
+	struct nfp_flow *flow;
+	u32 id;
+	int ret;
+
+	flow = kmem_cache_zalloc(nfp_flow_cache, GFP_KERNEL);
+	if (!flow) {
+		kfree(p->cands);
+		return ERR_PTR(-ENOMEM);
+	}
+	flow->pn = pn;
+	flow->cands = p->cands;
+	flow->tkey = p->local;
+	flow->rkey.laddr = p->local.laddr;
+	flow->rkey.lport = p->local.lport;
+	flow->rkey.family = p->local.family;
+	memcpy(flow->secret, p->secret, p->secret_len);
+	flow->secret_len = p->secret_len;
+	flow->flags = p->flags;
+	flow->owner = p->owner;
+	flow->keepalive_ms = p->keepalive_ms;
+	flow->timeout_ms = p->timeout_ms;
+	flow->punch_timeout_ms = p->punch_timeout_ms;
+	flow->probe_interval_ms = p->probe_interval_ms;
+	flow->state = NFPUNCH_STATE_PUNCHING;
+	flow->created = jiffies;
+	flow->punch_started = flow->created;
+	kref_init(&flow->ref);
+	timer_setup(&flow->timer, nfp_flow_timer, 0);
+
+	ret = nfp_flow_tag(flow->secret, flow->secret_len, flow->tkey.tag);
+	if (ret)
+		goto err_free;
+
+	/* Reserve an id; the slot reads as empty until the flow is stored. */
+	ret = xa_alloc(&pn->flows, &id, NULL, XA_LIMIT(1, INT_MAX), GFP_KERNEL);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "no flow id left");
+		goto err_free;
+	}
+	flow->id = id;
+
+	spin_lock_bh(&pn->lock);
+	if (atomic_read(&pn->flows_alive) >= READ_ONCE(pn->cfg.max_flows)) {
+		NL_SET_ERR_MSG(extack, "flow limit of this namespace reached");
+		ret = -ENOSPC;
+		goto err_unlock;
+	}
+	ret = rhashtable_lookup_insert_fast(&pn->by_tag, &flow->tag_node,
+					    nfp_tag_params);
+	if (ret) {
+		if (ret == -EEXIST)
+			NL_SET_ERR_MSG(extack,
+				       "a flow with this local endpoint and secret exists");
+		goto err_unlock;
+	}
+	ret = nfp_port_hold(pn, flow->tkey.lport);
+	if (ret) {
+		rhashtable_remove_fast(&pn->by_tag, &flow->tag_node,
+				       nfp_tag_params);
+		goto err_unlock;
+	}
+	xa_store(&pn->flows, id, flow, GFP_ATOMIC);
+	atomic_inc(&pn->flows_alive);
+	if (flow->owner)
+		atomic_inc(&pn->owned);
+	pn->generation++;
+	/* First round of probes right away, from the timer (softirq). */
+	mod_timer(&flow->timer, jiffies);
+	spin_unlock_bh(&pn->lock);
+	return flow;
+
+err_unlock:
+	spin_unlock_bh(&pn->lock);
+	xa_erase(&pn->flows, id);
+err_free:
+	/* Never published: nobody else can hold a reference. */
+	nfp_flow_free_rcu(&flow->rcu);
+	return ERR_PTR(ret);
+}
+
+static void nfp_flow_unhash_remote(struct nfp_flow *flow)
+{
+	lockdep_assert_held(&flow->pn->lock);
+	if (flow->hashed_remote) {
+		rhashtable_remove_fast(&flow->pn->by_remote, &flow->remote_node,
+				       nfp_remote_params);
+		flow->hashed_remote = false;
+	}
+}
+
+void nfp_flow_remove(struct nfp_flow *flow, bool notify)
+{
+	struct nfp_net *pn = flow->pn;
+
+	might_sleep();
+	spin_lock_bh(&pn->lock);
+	if (flow->removed) {
+		spin_unlock_bh(&pn->lock);
+		return;
+	}
+	flow->removed = true;
+	rhashtable_remove_fast(&pn->by_tag, &flow->tag_node, nfp_tag_params);
+	nfp_flow_unhash_remote(flow);
+	xa_erase(&pn->flows, flow->id);
+	nfp_port_release(pn, flow->tkey.lport);
+	atomic_dec(&pn->flows_alive);
+	if (flow->owner)
+		atomic_dec(&pn->owned);
+	pn->generation++;
+	spin_unlock_bh(&pn->lock);
+
+	if (notify)
+		nfp_event_flow(flow, NFPUNCH_EVENT_DELETED);
+	/* Waits for a running callback; later mod_timer calls are no-ops. */
+	timer_shutdown_sync(&flow->timer);
+	nfp_flow_put(flow);
+}
+
+/* Next live flow with an id >= *id, with a reference held, or NULL. */
+static struct nfp_flow *nfp_flow_next(struct nfp_net *pn, unsigned long *id)
+{
+	struct nfp_flow *flow;
+
+	rcu_read_lock();
+	for (;;) {
+		flow = xa_find(&pn->flows, id, ULONG_MAX, XA_PRESENT);
+		if (!flow || kref_get_unless_zero(&flow->ref))
+			break;
+		(*id)++;
+	}
+	rcu_read_unlock();
+	return flow;
+}
+
+static void nfp_flow_flush_match(struct nfp_net *pn, u32 owner, bool all)
+{
+	struct nfp_flow *flow;
+	unsigned long id = 0;
+
+	while ((flow = nfp_flow_next(pn, &id))) {
+		if (all || flow->owner == owner)
+			nfp_flow_remove(flow, !all);
+		nfp_flow_put(flow);
+		id++;
+		cond_resched();
+	}
+}
+
+void nfp_flow_flush(struct nfp_net *pn)
+{
+	nfp_flow_flush_match(pn, 0, true);
+}
+
+void nfp_flow_flush_owner(struct nfp_net *pn, u32 portid)
+{
+	nfp_flow_flush_match(pn, portid, false);
+}
+
+struct nfp_flow *nfp_flow_by_tag(struct nfp_net *pn,
+				 const struct nfp_tag_key *key)
+{
+	return rhashtable_lookup(&pn->by_tag, key, nfp_tag_params);
+}
+
+struct nfp_flow *nfp_flow_by_remote(struct nfp_net *pn,
+				    const struct nfp_remote_key *key)
+{
+	return rhashtable_lookup(&pn->by_remote, key, nfp_remote_params);
+}
+
+struct nfp_flow *nfp_flow_by_id(struct nfp_net *pn, u32 id)
+{
+	return xa_load(&pn->flows, id);
+}
+
+static bool nfp_same_remote(const struct nfp_flow *flow,
+			    const union nf_inet_addr *raddr, __be16 rport)
+{
+	return flow->rkey.rport == rport &&
+	       nf_inet_addr_cmp(&flow->rkey.raddr, raddr);
+}
+
+void nfp_flow_established(struct nfp_flow *flow,
+			  const union nf_inet_addr *raddr, __be16 rport)
+{
+	struct nfp_net *pn = flow->pn;
+	unsigned long now = jiffies;
+	u8 event;
+
+	spin_lock_bh(&pn->lock);
+	if (flow->removed || flow->state == NFPUNCH_STATE_DEAD ||
+	    (flow->state == NFPUNCH_STATE_ESTABLISHED &&
+	     nfp_same_remote(flow, raddr, rport))) {
+		spin_unlock_bh(&pn->lock);
+		return;
+	}
+	if (flow->state == NFPUNCH_STATE_ESTABLISHED) {
+		event = NFPUNCH_EVENT_REMOTE_CHANGED;
+	} else {
+		event = NFPUNCH_EVENT_ESTABLISHED;
+		flow->established = now;
+		flow->last_tx = now;
+		flow->last_check = now;
+		WRITE_ONCE(flow->state, NFPUNCH_STATE_ESTABLISHED);
+	}
+	nfp_flow_unhash_remote(flow);
+	flow->rkey.raddr = *raddr;
+	flow->rkey.rport = rport;
+	/*
+	 * Another flow may already own this 5-tuple (two sessions to one
+	 * peer endpoint); it then gets the traffic accounting.
+	 */
+	if (!rhashtable_lookup_insert_fast(&pn->by_remote, &flow->remote_node,
+					   nfp_remote_params))
+		flow->hashed_remote = true;
+	mod_timer(&flow->timer, now + msecs_to_jiffies(flow->keepalive_ms));
+	spin_unlock_bh(&pn->lock);
+
+	nfp_event_flow(flow, event);
+}
+
+void nfp_flow_dead(struct nfp_flow *flow, u8 reason)
+{
+	struct nfp_net *pn = flow->pn;
+
+	spin_lock_bh(&pn->lock);
+	if (flow->removed || flow->state == NFPUNCH_STATE_DEAD) {
+		spin_unlock_bh(&pn->lock);
+		return;
+	}
+	WRITE_ONCE(flow->state, NFPUNCH_STATE_DEAD);
+	flow->dead_reason = reason;
+	nfp_flow_unhash_remote(flow);
+	spin_unlock_bh(&pn->lock);
+
+	nfp_event_flow(flow, NFPUNCH_EVENT_DEAD);
+}
+
+void nfp_flow_repunch(struct nfp_flow *flow)
+{
+	struct nfp_net *pn = flow->pn;
+
+	spin_lock_bh(&pn->lock);
+	if (!flow->removed) {
+		nfp_flow_unhash_remote(flow);
+		flow->cursor = 0;
+		flow->round = 0;
+		flow->dead_reason = NFPUNCH_DEAD_NONE;
+		flow->punch_started = jiffies;
+		WRITE_ONCE(flow->state, NFPUNCH_STATE_PUNCHING);
+		mod_timer(&flow->timer, jiffies);
+	}
+	spin_unlock_bh(&pn->lock);
+}

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Who frees a query: only its timer callback, or the namespace flush after
+ * shutting the timer down. The packet path records an answer and kicks
+ * the timer, so the callback finishes the query in one place.
+ */
+#include <linux/slab.h>
+
+#include "events.h"
+#include "mapping.h"
+#include "probe.h"
+#include "send.h"
+
+/* Plain request: header and FINGERPRINT, as standard clients send. */
+#define NFP_MAPPING_BUF	(STUN_HDR_LEN + 8)
+
+static void nfp_mapping_unlink(struct nfp_mapping *m)
+{
+	lockdep_assert_held(&m->pn->lock);
+	list_del_rcu(&m->node);
+	m->unlinked = true;
+	nfp_port_release(m->pn, m->lport);
+	atomic_dec(&m->pn->mappings_pending);
+}
+
+static void nfp_mapping_send(struct nfp_mapping *m)
+{
+	u8 buf[NFP_MAPPING_BUF], tid[STUN_TID_LEN];
+	struct stun_builder b;
+	int len;
+
+	if (!nfp_pps_allow(m->pn))
+		return;		/* the next retransmission tries again */
+	nfp_tid_make(m->pn, m->id, m->family, &m->saddr, m->sport, tid);
+	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
+	stun_add_fingerprint(&b);
+	len = stun_build_end(&b);
+	if (len > 0)
+		nfp_send_udp(m->pn, m->family, &m->laddr, m->lport,
+			     &m->saddr, m->sport, buf, len);
+}
+
+static void nfp_mapping_timer(struct timer_list *t)
+{
+	struct nfp_mapping *m = from_timer(m, t, timer);
+	struct nfp_net *pn = m->pn;
+	unsigned long now = jiffies;
+	bool done;
+
+	spin_lock_bh(&pn->lock);
+	if (m->unlinked) {	/* the flush owns it */
+		spin_unlock_bh(&pn->lock);
+		return;
+	}
+	if (!m->answered && time_after_eq(now, m->deadline)) {
+		m->res.error = ETIMEDOUT;
+		m->answered = true;
+	}
+	done = m->answered;
+	if (done)
+		nfp_mapping_unlink(m);
+	spin_unlock_bh(&pn->lock);
+
+	if (done) {
+		nfp_event_mapping(m);
+		kfree_rcu(m, rcu);
+		return;
+	}
+	nfp_mapping_send(m);
+	mod_timer(&m->timer, min(now + msecs_to_jiffies(m->rto_ms), m->deadline));
+	m->rto_ms = min_t(u32, m->rto_ms * 2, 8 * NFP_MAPPING_RTO_MS);
+}
+
+int nfp_mapping_start(struct nfp_net *pn, u8 family,
+		      const union nf_inet_addr *laddr, __be16 lport,
+		      const union nf_inet_addr *saddr, __be16 sport,
+		      u32 timeout_ms, struct netlink_ext_ack *extack)
+{
+	struct nfp_mapping *m;
+	int ret;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	m->pn = pn;
+	m->family = family;
+	m->laddr = *laddr;
+	m->lport = lport;
+	m->saddr = *saddr;
+	m->sport = sport;
+	m->rto_ms = NFP_MAPPING_RTO_MS;
+	m->deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	timer_setup(&m->timer, nfp_mapping_timer, 0);
+
+	spin_lock_bh(&pn->lock);
+	if (atomic_read(&pn->mappings_pending) >= NFP_MAX_MAPPINGS) {
+		NL_SET_ERR_MSG(extack, "too many mapping queries pending");
+		ret = -EBUSY;
+		goto err;
+	}
+	ret = nfp_port_hold(pn, lport);
+	if (ret)
+		goto err;
+	pn->next_mapping_id = (pn->next_mapping_id + 1) & ~NFP_TID_MAPPING;
+	if (!pn->next_mapping_id)
+		pn->next_mapping_id = 1;
+	m->id = pn->next_mapping_id | NFP_TID_MAPPING;
+	atomic_inc(&pn->mappings_pending);
+	list_add_tail_rcu(&m->node, &pn->mappings);
+	mod_timer(&m->timer, jiffies);
+	ret = m->id & ~NFP_TID_MAPPING;
+	spin_unlock_bh(&pn->lock);
+	return ret;
+
+err:
+	spin_unlock_bh(&pn->lock);
+	kfree(m);
+	return ret;
+}
+
+static void nfp_mapping_answer(struct nfp_mapping *m, const struct stun_msg *msg,
+			       u32 rtt_us)
+{
+	m->res.rtt_us = rtt_us;
+	if (msg->type == STUN_BINDING_ERROR) {
+		m->res.error = EPROTO;
+		m->res.stun_error = msg->error_code;
+	} else if (msg->seen & STUN_SEEN_XOR_MAPPED) {
+		m->res.mapped = msg->xor_mapped;
+	} else if (msg->seen & STUN_SEEN_MAPPED) {
+		m->res.mapped = msg->mapped;	/* RFC 3489 servers */
+	} else {
+		m->res.error = EBADMSG;
+	}
+	m->answered = true;
+}
+
+bool nfp_mapping_rx(struct nfp_net *pn, u32 id, u8 family,
+		    const union nf_inet_addr *daddr, __be16 dport,
+		    const struct stun_msg *msg, u32 rtt_us)
+{
+	struct nfp_mapping *m;
+	bool found = false;
+
+	/* At most NFP_MAX_MAPPINGS entries, and only STUN answers get here. */
+	list_for_each_entry_rcu(m, &pn->mappings, node) {
+		if (m->id != id || m->family != family || m->lport != dport ||
+		    !nf_inet_addr_cmp(&m->laddr, daddr))
+			continue;
+		spin_lock_bh(&pn->lock);
+		if (!m->unlinked && !m->answered) {
+			nfp_mapping_answer(m, msg, rtt_us);
+			mod_timer(&m->timer, jiffies);
+		}
+		spin_unlock_bh(&pn->lock);
+		found = true;
+		break;
+	}
+	return found;
+}
+
+/* Namespace exit: the hooks are gone, so no reader walks the list. */
+void nfp_mapping_flush(struct nfp_net *pn)
+{
+	struct nfp_mapping *m, *tmp;
+	LIST_HEAD(gone);
+
+	spin_lock_bh(&pn->lock);
+	list_for_each_entry_safe(m, tmp, &pn->mappings, node) {
+		nfp_mapping_unlink(m);
+		list_add(&m->node, &gone);
+	}
+	spin_unlock_bh(&pn->lock);
+
+	list_for_each_entry_safe(m, tmp, &gone, node) {
+		timer_shutdown_sync(&m->timer);
+		kfree_rcu(m, rcu);
+	}
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Mapping queries: a plain STUN Binding Request from a local port to a
+ * STUN server, retransmitted (RFC 8489 RTO, doubling) until an answer or
+ * the query's timeout; the result goes out as a notification.
+ */
+#ifndef _NFPUNCH_MAPPING_H
+#define _NFPUNCH_MAPPING_H
+
+#include <linux/netfilter.h>
+
+#include "netns.h"
+#include "stun.h"
+
+#define NFP_MAPPING_RTO_MS	500
+
+struct nfp_mapping_result {
+	struct stun_addr mapped;
+	int error;			/* 0 or a positive errno */
+	u16 stun_error;
+	u32 rtt_us;
+};
+
+struct nfp_mapping {
+	struct list_head node;		/* in pn->mappings, RCU */
+	struct rcu_head rcu;
+	struct timer_list timer;
+	struct nfp_net *pn;
+	u32 id;
+	u8 family;
+	bool answered;			/* result is set; under pn->lock */
+	bool unlinked;			/* off the list; under pn->lock */
+	union nf_inet_addr laddr;
+	union nf_inet_addr saddr;
+	__be16 lport;
+	__be16 sport;
+	u32 rto_ms;
+	unsigned long deadline;
+	struct nfp_mapping_result res;
+};
+
+/* Start a query; returns its id or a negative errno. */
+int nfp_mapping_start(struct nfp_net *pn, u8 family,
+		      const union nf_inet_addr *laddr, __be16 lport,
+		      const union nf_inet_addr *saddr, __be16 sport,
+		      u32 timeout_ms, struct netlink_ext_ack *extack);
+
+/*
+ * A STUN answer whose transaction id names query id: record it. The
+ * caller has checked that the id's MAC binds it to the server it came
+ * from. Returns true when the answer was ours to consume.
+ */
+bool nfp_mapping_rx(struct nfp_net *pn, u32 id, u8 family,
+		    const union nf_inet_addr *daddr, __be16 dport,
+		    const struct stun_msg *m, u32 rtt_us);
+
+void nfp_mapping_flush(struct nfp_net *pn);
+
+#endif /* _NFPUNCH_MAPPING_H */

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Flow commands of the nfpunch family: new, del, get, dump, set. */
+#include <linux/jiffies.h>
+#include <linux/nfpunch.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "flow.h"
+#include "netlink.h"
+
+static int nfp_parse_flow(struct genl_info *info, struct nlattr **tb)
+{
+	if (GENL_REQ_ATTR_CHECK(info, NFPUNCH_A_FLOW)) {
+		NL_SET_ERR_MSG(info->extack, "the request needs a flow attribute");
+		return -EINVAL;
+	}
+	return nla_parse_nested(tb, NFPUNCH_FLOW_A_MAX,
+				info->attrs[NFPUNCH_A_FLOW], nfp_flow_policy,
+				info->extack);
+}
+
+static struct nfp_cands *nfp_parse_peers(const struct nlattr *flow_nest,
+					 u8 family,
+					 struct netlink_ext_ack *extack)
+{
+	struct nfp_nl_endpoint ep;
+	struct nfp_cands *cands;
+	const struct nlattr *a;
+	int rem, n = 0, ret;
+
+	nla_for_each_nested(a, flow_nest, rem)
+		if (nla_type(a) == NFPUNCH_FLOW_A_PEER)
+			n++;
+	if (!n) {
+		NL_SET_ERR_MSG_ATTR(extack, flow_nest, "a flow needs at least one peer");
+		return ERR_PTR(-EINVAL);
+	}
+	if (n > NFP_MAX_PEERS) {
+		NL_SET_ERR_MSG_ATTR(extack, flow_nest, "too many peers (at most 32)");
+		return ERR_PTR(-E2BIG);
+	}
+	cands = kzalloc(struct_size(cands, c, n), GFP_KERNEL);
+	if (!cands)
+		return ERR_PTR(-ENOMEM);
+
+	nla_for_each_nested(a, flow_nest, rem) {
+		struct nfp_cand *c;
+
+		if (nla_type(a) != NFPUNCH_FLOW_A_PEER)
+			continue;
+		ret = nfp_nl_get_endpoint(a, &ep, true, extack);
+		if (ret)
+			goto err;
+		if (ep.family != family) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "peer and local address families differ");
+			ret = -EAFNOSUPPORT;
+			goto err;
+		}
+		c = &cands->c[cands->n++];
+		c->addr = ep.addr;
+		c->port = ep.port;
+		c->nports = ep.port_max - ep.port + 1;
+		cands->targets += c->nports;
+		if (cands->targets > NFP_MAX_TARGETS) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "too many punch targets (at most 1024 ports in all)");
+			ret = -E2BIG;
+			goto err;
+		}
+	}
+	return cands;
+err:
+	kfree(cands);
+	return ERR_PTR(ret);
+}
+
+static u32 nfp_opt_u32(struct nlattr **tb, int type, u32 dflt)
+{
+	return tb[type] ? nla_get_u32(tb[type]) : dflt;
+}
+
+static int nfp_flow_reply(struct genl_info *info, struct nfp_flow *flow, u8 cmd)
+{
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ret = nfp_nl_fill_flow(msg, flow, info->snd_portid, info->snd_seq, 0,
+			       cmd, 0);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfp_net *pn = nfp_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1], *nest;
+	struct nfp_flow_params p = {};
+	struct nfp_nl_endpoint local;
+	struct nfp_flow *flow;
+	int ret;
+
+	ret = nfp_parse_flow(info, tb);
+	if (ret)
+		return ret;
+	nest = info->attrs[NFPUNCH_A_FLOW];
+	if (tb[NFPUNCH_FLOW_A_ID]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_ID],
+				    "the kernel chooses flow ids");
+		return -EINVAL;
+	}
+	if (tb[NFPUNCH_FLOW_A_STATE]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_STATE],
+				    "a new flow always starts punching");
+		return -EINVAL;
+	}
+	if (!tb[NFPUNCH_FLOW_A_LOCAL]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a flow needs a local endpoint");
+		return -EINVAL;
+	}
+	if (!tb[NFPUNCH_FLOW_A_SECRET]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a flow needs a secret");
+		return -EINVAL;
+	}
+	ret = nfp_nl_get_endpoint(tb[NFPUNCH_FLOW_A_LOCAL], &local, false,
+				  extack);
+	if (ret)
+		return ret;
+	if (!nfp_nl_local_address(genl_info_net(info), &local)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_LOCAL],
+				    "local address is not an address of this host");
+		return -EADDRNOTAVAIL;
+	}
+
+	p.local.family = local.family;
+	p.local.laddr = local.addr;
+	p.local.lport = htons(local.port);
+	p.secret = nla_data(tb[NFPUNCH_FLOW_A_SECRET]);
+	p.secret_len = nla_len(tb[NFPUNCH_FLOW_A_SECRET]);
+	p.flags = nfp_opt_u32(tb, NFPUNCH_FLOW_A_FLAGS, 0);
+	if (p.flags & NFPUNCH_FLOW_F_OWNED)
+		p.owner = info->snd_portid;
+	p.keepalive_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_KEEPALIVE,
+				     READ_ONCE(pn->cfg.keepalive_ms));
+	p.timeout_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_TIMEOUT,
+				   READ_ONCE(pn->cfg.timeout_ms));
+	p.punch_timeout_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
+					 READ_ONCE(pn->cfg.punch_timeout_ms));
+	p.probe_interval_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_PROBE_INTERVAL,
+					  READ_ONCE(pn->cfg.probe_interval_ms));
+	if (p.keepalive_ms >= p.timeout_ms) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "keepalive must be shorter than the timeout");
+		return -EINVAL;
+	}
+
+	p.cands = nfp_parse_peers(nest, local.family, extack);
+	if (IS_ERR(p.cands))
+		return PTR_ERR(p.cands);
+
+	flow = nfp_flow_create(pn, &p, extack);
+	if (IS_ERR(flow))
+		return PTR_ERR(flow);
+
+	/* The flow is live and punching; a failed reply does not undo it. */
+	nfp_flow_get(flow);
+	ret = nfp_flow_reply(info, flow, NFPUNCH_CMD_FLOW_NEW);
+	nfp_flow_put(flow);
+	return ret;
+}
+
+/* The flow a request's ID names, with a reference, or an error. */
+static struct nfp_flow *nfp_flow_lookup(struct nfp_net *pn, struct nlattr **tb,
+					struct netlink_ext_ack *extack)
+{
+	struct nfp_flow *flow;
+
+	rcu_read_lock();
+	flow = nfp_flow_by_id(pn, nla_get_u32(tb[NFPUNCH_FLOW_A_ID]));
+	if (flow && !kref_get_unless_zero(&flow->ref))
+		flow = NULL;
+	rcu_read_unlock();
+	if (!flow) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_ID], "no such flow");
+		return ERR_PTR(-ENOENT);
+	}
+	return flow;
+}
+
+static bool nfp_local_is(const struct nfp_flow *flow,
+			 const struct nfp_nl_endpoint *ep)
+{
+	return flow->tkey.family == ep->family &&
+	       ntohs(flow->tkey.lport) == ep->port &&
+	       nf_inet_addr_cmp(&flow->tkey.laddr, &ep->addr);
+}
+
+/* Delete every flow of a local endpoint; -ENOENT when there was none. */
+static int nfp_flow_del_local(struct nfp_net *pn, const struct nfp_nl_endpoint *ep)
+{
+	struct nfp_flow *flow;
+	unsigned long id;
+	int n = 0;
+
+	for (id = 0;; id++) {
+		rcu_read_lock();
+		flow = xa_find(&pn->flows, &id, ULONG_MAX, XA_PRESENT);
+		if (flow && (!nfp_local_is(flow, ep) ||
+			     !kref_get_unless_zero(&flow->ref)))
+			flow = ERR_PTR(-EAGAIN);
+		rcu_read_unlock();
+		if (!flow)
+			break;
+		if (IS_ERR(flow))
+			continue;
+		nfp_flow_remove(flow, true);
+		nfp_flow_put(flow);
+		n++;
+		cond_resched();
+	}
+	return n ? 0 : -ENOENT;
+}
+
+int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfp_net *pn = nfp_pernet(genl_info_net(info));
+	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1];
+	struct nfp_nl_endpoint local;
+	struct nfp_flow *flow;
+	int ret;
+
+	ret = nfp_parse_flow(info, tb);
+	if (ret)
+		return ret;
+	if (tb[NFPUNCH_FLOW_A_ID]) {
+		flow = nfp_flow_lookup(pn, tb, info->extack);
+		if (IS_ERR(flow))
+			return PTR_ERR(flow);
+		nfp_flow_remove(flow, true);
+		nfp_flow_put(flow);
+		return 0;
+	}
+	if (!tb[NFPUNCH_FLOW_A_LOCAL]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFPUNCH_A_FLOW],
+				    "say which flow: an id or a local endpoint");
+		return -EINVAL;
+	}
+	ret = nfp_nl_get_endpoint(tb[NFPUNCH_FLOW_A_LOCAL], &local, false,
+				  info->extack);
+	if (ret)
+		return ret;
+	ret = nfp_flow_del_local(pn, &local);
+	if (ret)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_LOCAL],
+				    "no flow on this local endpoint");
+	return ret;
+}
+
+int nfp_nl_flow_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfp_net *pn = nfp_pernet(genl_info_net(info));
+	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1];
+	struct nfp_flow *flow;
+	int ret;
+
+	ret = nfp_parse_flow(info, tb);
+	if (ret)
+		return ret;
+	if (!tb[NFPUNCH_FLOW_A_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFPUNCH_A_FLOW],
+				    "get needs a flow id (dump for all flows)");
+		return -EINVAL;
+	}
+	flow = nfp_flow_lookup(pn, tb, info->extack);
+	if (IS_ERR(flow))
+		return PTR_ERR(flow);
+	ret = nfp_flow_reply(info, flow, NFPUNCH_CMD_FLOW_GET);
+	nfp_flow_put(flow);
+	return ret;
+}
+
+int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfp_net *pn = nfp_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1];
+	static const int fixed[] = {
+		NFPUNCH_FLOW_A_LOCAL, NFPUNCH_FLOW_A_PEER, NFPUNCH_FLOW_A_SECRET,
+		NFPUNCH_FLOW_A_FLAGS, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
+		NFPUNCH_FLOW_A_PROBE_INTERVAL,
+	};
+	struct nfp_flow *flow;
+	u32 keepalive, timeout;
+	unsigned int i;
+	int ret;
+
+	ret = nfp_parse_flow(info, tb);
+	if (ret)
+		return ret;
+	if (!tb[NFPUNCH_FLOW_A_ID]) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[NFPUNCH_A_FLOW],
+				    "set needs a flow id");
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(fixed); i++) {
+		if (tb[fixed[i]]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[fixed[i]],
+					    "fixed for the life of a flow: delete it and add a new one");
+			return -EOPNOTSUPP;
+		}
+	}
+	if (tb[NFPUNCH_FLOW_A_STATE] &&
+	    nla_get_u8(tb[NFPUNCH_FLOW_A_STATE]) != NFPUNCH_STATE_PUNCHING) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_STATE],
+				    "the only state to set is punching (to punch again)");
+		return -EINVAL;
+	}
+
+	flow = nfp_flow_lookup(pn, tb, extack);
+	if (IS_ERR(flow))
+		return PTR_ERR(flow);
+
+	spin_lock_bh(&pn->lock);
+	keepalive = nfp_opt_u32(tb, NFPUNCH_FLOW_A_KEEPALIVE, flow->keepalive_ms);
+	timeout = nfp_opt_u32(tb, NFPUNCH_FLOW_A_TIMEOUT, flow->timeout_ms);
+	if (keepalive >= timeout) {
+		spin_unlock_bh(&pn->lock);
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[NFPUNCH_A_FLOW],
+				    "keepalive must be shorter than the timeout");
+		ret = -EINVAL;
+		goto out;
+	}
+	WRITE_ONCE(flow->keepalive_ms, keepalive);
+	WRITE_ONCE(flow->timeout_ms, timeout);
+	/* Let the timer pick the new deadlines up now. */
+	if (flow->state == NFPUNCH_STATE_ESTABLISHED)
+		mod_timer(&flow->timer, jiffies);
+	spin_unlock_bh(&pn->lock);
+
+	if (tb[NFPUNCH_FLOW_A_STATE])
+		nfp_flow_repunch(flow);
+	ret = nfp_flow_reply(info, flow, NFPUNCH_CMD_FLOW_SET);
+out:
+	nfp_flow_put(flow);
+	return ret;
+}
+
+static u32 nfp_ms_since(unsigned long then)
+{
+	return jiffies_to_msecs(jiffies - then);
+}
+
+static int nfp_put_counters(struct sk_buff *msg, const struct nfp_flow *flow)
+{
+	struct nlattr *nest = nla_nest_start(msg, NFPUNCH_FLOW_A_COUNTERS);
+	const struct {
+		int type;
+		u64 val;
+	} c[] = {
+		{ NFPUNCH_CNT_A_PROBES_SENT, atomic_read(&flow->probes_sent) },
+		{ NFPUNCH_CNT_A_PROBES_ANSWERED, atomic_read(&flow->probes_answered) },
+		{ NFPUNCH_CNT_A_PROBES_RECEIVED, atomic_read(&flow->probes_received) },
+		{ NFPUNCH_CNT_A_AUTH_FAILURES, atomic_read(&flow->auth_failures) },
+		{ NFPUNCH_CNT_A_KEEPALIVES, atomic_read(&flow->keepalives) },
+		{ NFPUNCH_CNT_A_RX_PACKETS, atomic64_read(&flow->rx_packets) },
+		{ NFPUNCH_CNT_A_RX_BYTES, atomic64_read(&flow->rx_bytes) },
+		{ NFPUNCH_CNT_A_TX_PACKETS, atomic64_read(&flow->tx_packets) },
+		{ NFPUNCH_CNT_A_TX_BYTES, atomic64_read(&flow->tx_bytes) },
+	};
+	unsigned int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		if (nla_put_u64_64bit(msg, c[i].type, c[i].val,
+				      NFPUNCH_CNT_A_PAD)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int nfp_put_peers(struct sk_buff *msg, const struct nfp_flow *flow)
+{
+	const struct nfp_cands *cands = flow->cands;
+	struct nlattr *nest;
+	u32 i;
+
+	for (i = 0; i < cands->n; i++) {
+		const struct nfp_cand *c = &cands->c[i];
+
+		nest = nla_nest_start(msg, NFPUNCH_FLOW_A_PEER);
+		if (!nest ||
+		    (flow->tkey.family == NFPROTO_IPV4 ?
+		     nla_put_in_addr(msg, NFPUNCH_EP_A_IPV4, c->addr.ip) :
+		     nla_put_in6_addr(msg, NFPUNCH_EP_A_IPV6, &c->addr.in6)) ||
+		    nla_put_be16(msg, NFPUNCH_EP_A_PORT, htons(c->port)) ||
+		    (c->nports > 1 &&
+		     nla_put_be16(msg, NFPUNCH_EP_A_PORT_MAX,
+				  htons(c->port + c->nports - 1))))
+			return -EMSGSIZE;
+		nla_nest_end(msg, nest);
+	}
+	return 0;
+}
+
+int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
+		     u32 seq, int flags, u8 cmd, u8 event)
+{
+	u8 state = READ_ONCE(flow->state);
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &nfp_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (event && nla_put_u8(msg, NFPUNCH_A_EVENT, event))
+		goto err;
+	nest = nla_nest_start(msg, NFPUNCH_A_FLOW);
+	if (!nest ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_ID, flow->id) ||
+	    nfp_nl_put_endpoint(msg, NFPUNCH_FLOW_A_LOCAL, flow->tkey.family,
+				&flow->tkey.laddr, flow->tkey.lport) ||
+	    nfp_put_peers(msg, flow) ||
+	    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, state) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_FLAGS, flow->flags) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_KEEPALIVE, READ_ONCE(flow->keepalive_ms)) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_TIMEOUT, READ_ONCE(flow->timeout_ms)) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_PUNCH_TIMEOUT, flow->punch_timeout_ms) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_PROBE_INTERVAL, flow->probe_interval_ms) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_AGE, nfp_ms_since(flow->created)) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_LAST_TX,
+			nfp_ms_since(READ_ONCE(flow->last_tx))) ||
+	    nfp_put_counters(msg, flow))
+		goto err;
+	if (state == NFPUNCH_STATE_DEAD &&
+	    nla_put_u8(msg, NFPUNCH_FLOW_A_DEAD_REASON, flow->dead_reason))
+		goto err;
+	if (flow->established &&
+	    (nfp_nl_put_endpoint(msg, NFPUNCH_FLOW_A_REMOTE, flow->rkey.family,
+				 &flow->rkey.raddr, flow->rkey.rport) ||
+	     nla_put_u32(msg, NFPUNCH_FLOW_A_ESTABLISH_TIME,
+			 jiffies_to_msecs(flow->established - flow->created)) ||
+	     nla_put_u32(msg, NFPUNCH_FLOW_A_RTT, READ_ONCE(flow->srtt_us)) ||
+	     nla_put_u32(msg, NFPUNCH_FLOW_A_LAST_RX,
+			 nfp_ms_since(READ_ONCE(flow->last_rx)))))
+		goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return 0;
+err:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+/*
+ * Dumps walk the id space in order with a cursor (the next id), so flows
+ * added or removed meanwhile never make the walk repeat or skip a live
+ * flow; the generation number still tells the reader the set changed
+ * (NLM_F_DUMP_INTR).
+ */
+struct nfp_dump_filter {
+	bool has_local;
+	struct nfp_nl_endpoint local;
+	u8 state;
+};
+
+struct nfp_dump_ctx {
+	unsigned long next_id;
+	struct nfp_dump_filter *filter;
+};
+
+int nfp_nl_flow_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nfp_dump_ctx *ctx = (struct nfp_dump_ctx *)cb->ctx;
+	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1];
+	struct nfp_dump_filter *f;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	ctx->next_id = 0;
+	ctx->filter = NULL;
+	if (!info->attrs[NFPUNCH_A_FLOW])
+		return 0;
+	ret = nla_parse_nested(tb, NFPUNCH_FLOW_A_MAX, info->attrs[NFPUNCH_A_FLOW],
+			       nfp_flow_policy, cb->extack);
+	if (ret)
+		return ret;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	if (tb[NFPUNCH_FLOW_A_LOCAL]) {
+		ret = nfp_nl_get_endpoint(tb[NFPUNCH_FLOW_A_LOCAL], &f->local,
+					  false, cb->extack);
+		if (ret) {
+			kfree(f);
+			return ret;
+		}
+		f->has_local = true;
+	}
+	if (tb[NFPUNCH_FLOW_A_STATE])
+		f->state = nla_get_u8(tb[NFPUNCH_FLOW_A_STATE]);
+	ctx->filter = f;
+	return 0;
+}
+
+int nfp_nl_flow_dump_done(struct netlink_callback *cb)
+{
+	struct nfp_dump_ctx *ctx = (struct nfp_dump_ctx *)cb->ctx;
+
+	kfree(ctx->filter);
+	return 0;
+}
+
+static bool nfp_dump_wants(const struct nfp_dump_filter *f,
+			   const struct nfp_flow *flow)
+{
+	if (!f)
+		return true;
+	if (f->has_local && !nfp_local_is(flow, &f->local))
+		return false;
+	return !f->state || READ_ONCE(flow->state) == f->state;
+}
+
+int nfp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nfp_net *pn = nfp_pernet(sock_net(skb->sk));
+	struct nfp_dump_ctx *ctx = (struct nfp_dump_ctx *)cb->ctx;
+	struct nfp_flow *flow;
+	unsigned long id = ctx->next_id;
+	int ret = 0;
+
+	cb->seq = READ_ONCE(pn->generation);
+	rcu_read_lock();
+	xa_for_each_start(&pn->flows, id, flow, ctx->next_id) {
+		if (!nfp_dump_wants(ctx->filter, flow))
+			continue;
+		ret = nfp_nl_fill_flow(skb, flow, NETLINK_CB(cb->skb).portid,
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				       NFPUNCH_CMD_FLOW_GET, 0);
+		if (ret)
+			break;
+		genl_dump_check_consistent(cb, nlmsg_hdr(skb));
+		ctx->next_id = id + 1;
+	}
+	rcu_read_unlock();
+	/* Something in this message: come back for more. */
+	if (ret && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The STUN messages of a flow: authenticated Binding Requests (probes,
+ * keepalives, liveness checks) and the Binding Success Responses that
+ * answer the peer's. Also the transaction ids every request carries.
+ */
+#ifndef _NFPUNCH_PROBE_H
+#define _NFPUNCH_PROBE_H
+
+#include "flow.h"
+#include "stun.h"
+
+/* USERNAME of our requests: this prefix, then the flow tag in hex. */
+#define NFP_USERNAME_PREFIX	"nfpunch:"
+#define NFP_USERNAME_LEN	(sizeof(NFP_USERNAME_PREFIX) - 1 + 2 * NFP_TAG_LEN)
+
+/* Answers older than this are replays or lost in a queue: ignored. */
+#define NFP_TID_WINDOW_US	(30 * USEC_PER_SEC)
+/* Mapping query ids have this bit set; flow ids never do. */
+#define NFP_TID_MAPPING		0x80000000u
+
+/*
+ * A transaction id is the flow (or query) id, a timestamp in us (the RTT
+ * comes from it) and a keyed MAC of both plus the endpoint the request
+ * went to. So an answer proves it is to a request we sent lately, to the
+ * endpoint it comes from: a replayed answer from anywhere else fails,
+ * without keeping any per-request state.
+ */
+void nfp_tid_make(struct nfp_net *pn, u32 id, u8 family,
+		  const union nf_inet_addr *raddr, __be16 rport,
+		  u8 tid[STUN_TID_LEN]);
+bool nfp_tid_check(struct nfp_net *pn, const u8 tid[STUN_TID_LEN], u8 family,
+		   const union nf_inet_addr *raddr, __be16 rport,
+		   u32 *id, u32 *rtt_us);
+
+/* An authenticated Binding Request; counts it; obeys the pps cap. */
+int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
+		   __be16 rport);
+/* The Binding Success Response to an authenticated request of the peer. */
+int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],
+		     const union nf_inet_addr *raddr, __be16 rport);
+
+/* STUN address <-> kernel address. */
+void nfp_stun_addr(struct stun_addr *a, u8 family,
+		   const union nf_inet_addr *addr, __be16 port);
+
+#endif /* _NFPUNCH_PROBE_H */

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The packet path. LOCAL_IN sees every datagram for this host after the
+ * filter table; LOCAL_OUT sees what local sockets send.
+ *
+ * Cost for traffic nfpunch does not care about: one bit test on the
+ * destination (or source) port. Only ports with a flow or a mapping query
+ * go further. There, STUN that belongs to a flow is consumed (the socket
+ * that owns the port never sees it) and anything else is only counted and
+ * passed on untouched.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/slab.h>
+#include <linux/udp.h>
+#include <net/ipv6.h>
+#include <net/netfilter/nf_queue.h>
+
+#include "crypto.h"
+#include "flow.h"
+#include "mapping.h"
+#include "probe.h"
+#include "receive.h"
+
+/* Largest STUN message we look at; ours are far smaller. */
+#define NFP_STUN_MAX	548
+
+struct nfp_pkt {
+	u8 family;
+	union nf_inet_addr saddr;
+	union nf_inet_addr daddr;
+	__be16 sport;
+	__be16 dport;
+	unsigned int uoff;		/* UDP header, from skb->data */
+	unsigned int plen;		/* UDP payload length */
+};
+
+static unsigned int nfp_consume(struct sk_buff *skb)
+{
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
+static bool nfp_flow_matches(const struct nfp_flow *flow,
+			     const struct nfp_pkt *p)
+{
+	return flow->tkey.family == p->family && flow->tkey.lport == p->dport &&
+	       nf_inet_addr_cmp(&flow->tkey.laddr, &p->daddr);
+}
+
+static bool nfp_authentic(struct nfp_flow *flow, const struct stun_msg *m,
+			  const u8 *data)
+{
+	if (stun_check_integrity(m, data, flow->secret, flow->secret_len,
+				 nfp_hmac_sha1, NULL) == STUN_OK &&
+	    (!(m->seen & STUN_SEEN_FINGERPRINT) ||
+	     stun_check_fingerprint(m, data) == STUN_OK))
+		return true;
+	atomic_inc(&flow->auth_failures);
+	atomic64_inc(&flow->pn->auth_failures);
+	return false;
+}
+
+static void nfp_heard(struct nfp_flow *flow)
+{
+	unsigned long now = jiffies;
+
+	/* Written only when it changes: no cache line bouncing per packet. */
+	if (READ_ONCE(flow->last_rx) != now)
+		WRITE_ONCE(flow->last_rx, now);
+}
+
+/* A Binding Request: ours if its USERNAME is "nfpunch:<tag>". */
+static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
+				   const struct nfp_pkt *p,
+				   const struct stun_msg *m, const u8 *data)
+{
+	const size_t plen = sizeof(NFP_USERNAME_PREFIX) - 1;
+	struct nfp_tag_key key;
+	struct nfp_flow *flow;
+	u8 state;
+
+	if (!(m->seen & STUN_SEEN_USERNAME) ||
+	    m->username_len != NFP_USERNAME_LEN ||
+	    memcmp(m->username, NFP_USERNAME_PREFIX, plen))
+		return NF_ACCEPT;
+
+	memset(&key, 0, sizeof(key));
+	key.laddr = p->daddr;
+	key.lport = p->dport;
+	key.family = p->family;
+	if (hex2bin(key.tag, (const char *)m->username + plen, NFP_TAG_LEN))
+		goto unknown;
+	flow = nfp_flow_by_tag(pn, &key);
+	if (!flow)
+		goto unknown;
+	if (!nfp_authentic(flow, m, data))
+		return nfp_consume(skb);
+
+	atomic_inc(&flow->probes_received);
+	nfp_heard(flow);
+	nfp_probe_answer(flow, m->tid, &p->saddr, p->sport);
+
+	/*
+	 * The peer reached us from this endpoint, so the path back is worth
+	 * a check of our own right now (ICE's triggered check): its answer
+	 * establishes the flow, or moves it to the peer's new mapping.
+	 */
+	state = READ_ONCE(flow->state);
+	if (state == NFPUNCH_STATE_PUNCHING ||
+	    (state == NFPUNCH_STATE_ESTABLISHED &&
+	     (flow->rkey.rport != p->sport ||
+	      !nf_inet_addr_cmp(&flow->rkey.raddr, &p->saddr))))
+		nfp_probe_send(flow, &p->saddr, p->sport);
+	return nfp_consume(skb);
+
+unknown:
+	atomic64_inc(&pn->unknown_flow);
+	return nfp_consume(skb);
+}
+
+/* A Binding response: ours if its transaction id is. */
+static unsigned int nfp_rx_answer(struct nfp_net *pn, struct sk_buff *skb,
+				  const struct nfp_pkt *p,
+				  const struct stun_msg *m, const u8 *data)
+{
+	struct nfp_flow *flow;
+	u32 id, rtt_us, srtt;
+	bool fresh;
+
+	fresh = nfp_tid_check(pn, m->tid, p->family, &p->saddr, p->sport,
+			      &id, &rtt_us);
+	if (id & NFP_TID_MAPPING) {
+		if (fresh && nfp_mapping_rx(pn, id, p->family, &p->daddr,
+					    p->dport, m, rtt_us))
+			return nfp_consume(skb);
+		return NF_ACCEPT;
+	}
+
+	flow = nfp_flow_by_id(pn, id);
+	if (!flow || !nfp_flow_matches(flow, p))
+		return NF_ACCEPT;	/* the application's own STUN */
+	if (!fresh || m->type != STUN_BINDING_SUCCESS) {
+		/* Stale, replayed or from elsewhere: ours, but no news. */
+		atomic64_inc(&pn->unknown_flow);
+		return nfp_consume(skb);
+	}
+	if (!nfp_authentic(flow, m, data))
+		return nfp_consume(skb);
+
+	atomic_inc(&flow->probes_answered);
+	nfp_heard(flow);
+	srtt = READ_ONCE(flow->srtt_us);
+	WRITE_ONCE(flow->srtt_us, srtt ? srtt - srtt / 8 + rtt_us / 8 : rtt_us);
+	nfp_flow_established(flow, &p->saddr, p->sport);
+	return nfp_consume(skb);
+}
+
+static unsigned int nfp_rx_stun(struct nfp_net *pn, struct sk_buff *skb,
+				const struct nfp_pkt *p)
+{
+	unsigned int off = p->uoff + sizeof(struct udphdr);
+	struct stun_msg m;
+	const u8 *data;
+
+	if (!pskb_may_pull(skb, off + p->plen))
+		return NF_ACCEPT;
+	/* A corrupted datagram is the UDP layer's to drop, not ours. */
+	if (nf_checksum(skb, NF_INET_LOCAL_IN, p->uoff, IPPROTO_UDP, p->family))
+		return NF_ACCEPT;
+	data = skb->data + off;
+	if (stun_parse(&m, data, p->plen) != STUN_OK)
+		return NF_ACCEPT;
+
+	switch (m.type) {
+	case STUN_BINDING_REQUEST:
+		return nfp_rx_request(pn, skb, p, &m, data);
+	case STUN_BINDING_SUCCESS:
+	case STUN_BINDING_ERROR:
+		return nfp_rx_answer(pn, skb, p, &m, data);
+	}
+	return NF_ACCEPT;
+}
+
+static void nfp_count_rx(struct nfp_net *pn, const struct nfp_pkt *p)
+{
+	struct nfp_remote_key key;
+	struct nfp_flow *flow;
+
+	memset(&key, 0, sizeof(key));
+	key.laddr = p->daddr;
+	key.raddr = p->saddr;
+	key.lport = p->dport;
+	key.rport = p->sport;
+	key.family = p->family;
+	flow = nfp_flow_by_remote(pn, &key);
+	if (flow) {
+		atomic64_inc(&flow->rx_packets);
+		atomic64_add(p->plen, &flow->rx_bytes);
+		nfp_heard(flow);
+	}
+}
+
+static unsigned int nfp_in(struct nfp_net *pn, struct sk_buff *skb,
+			   struct nfp_pkt *p)
+{
+	u8 peek[STUN_HDR_LEN];
+	struct udphdr _uh;
+	const struct udphdr *uh;
+	const u8 *hdr;
+	unsigned int ulen;
+
+	uh = skb_header_pointer(skb, p->uoff, sizeof(_uh), &_uh);
+	if (!uh || !nfp_port_watched(pn, uh->dest))
+		return NF_ACCEPT;
+	ulen = ntohs(uh->len);
+	if (ulen < sizeof(*uh) || p->uoff + ulen > skb->len)
+		return NF_ACCEPT;
+	p->sport = uh->source;
+	p->dport = uh->dest;
+	p->plen = ulen - sizeof(*uh);
+
+	if (p->plen >= STUN_HDR_LEN && p->plen <= NFP_STUN_MAX) {
+		hdr = skb_header_pointer(skb, p->uoff + sizeof(*uh),
+					 sizeof(peek), peek);
+		if (hdr && stun_looks_like(hdr, p->plen))
+			return nfp_rx_stun(pn, skb, p);
+	}
+	nfp_count_rx(pn, p);
+	return NF_ACCEPT;
+}
+
+static void nfp_out(struct nfp_net *pn, struct sk_buff *skb,
+		    struct nfp_pkt *p)
+{
+	struct nfp_remote_key key;
+	struct udphdr _uh;
+	const struct udphdr *uh;
+	struct nfp_flow *flow;
+
+	/* Our own packets have no socket and are counted where sent. */
+	if (!skb->sk)
+		return;
+	uh = skb_header_pointer(skb, p->uoff, sizeof(_uh), &_uh);
+	if (!uh || !nfp_port_watched(pn, uh->source))
+		return;
+
+	memset(&key, 0, sizeof(key));
+	key.laddr = p->saddr;
+	key.raddr = p->daddr;
+	key.lport = uh->source;
+	key.rport = uh->dest;
+	key.family = p->family;
+	flow = nfp_flow_by_remote(pn, &key);
+	if (flow) {
+		unsigned long now = jiffies;
+
+		atomic64_inc(&flow->tx_packets);
+		atomic64_add(skb->len - p->uoff - sizeof(*uh), &flow->tx_bytes);
+		if (READ_ONCE(flow->last_tx) != now)
+			WRITE_ONCE(flow->last_tx, now);
+	}
+}
+
+static bool nfp_parse4(struct sk_buff *skb, struct nfp_pkt *p)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (iph->protocol != IPPROTO_UDP || ip_is_fragment(iph))
+		return false;
+	p->family = NFPROTO_IPV4;
+	memset(&p->saddr, 0, sizeof(p->saddr));
+	memset(&p->daddr, 0, sizeof(p->daddr));
+	p->saddr.ip = iph->saddr;
+	p->daddr.ip = iph->daddr;
+	p->uoff = skb_network_offset(skb) + ip_hdrlen(skb);
+	return true;
+}
+
+static bool nfp_parse6(struct sk_buff *skb, struct nfp_pkt *p)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	u8 nexthdr = ip6h->nexthdr;
+	__be16 frag_off;
+	int off;
+
+	off = skb_network_offset(skb) + sizeof(*ip6h);
+	if (nexthdr != IPPROTO_UDP) {
+		off = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
+		if (off < 0 || nexthdr != IPPROTO_UDP || frag_off)
+			return false;
+	}
+	p->family = NFPROTO_IPV6;
+	p->saddr.in6 = ip6h->saddr;
+	p->daddr.in6 = ip6h->daddr;
+	p->uoff = off;
+	return true;
+}
+
+static unsigned int nfp_in4(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	struct nfp_pkt p;
+
+	return nfp_parse4(skb, &p) ? nfp_in(priv, skb, &p) : NF_ACCEPT;
+}
+
+static unsigned int nfp_in6(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	struct nfp_pkt p;
+
+	return nfp_parse6(skb, &p) ? nfp_in(priv, skb, &p) : NF_ACCEPT;
+}
+
+static unsigned int nfp_out4(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	struct nfp_pkt p;
+
+	if (nfp_parse4(skb, &p))
+		nfp_out(priv, skb, &p);
+	return NF_ACCEPT;
+}
+
+static unsigned int nfp_out6(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	struct nfp_pkt p;
+
+	if (nfp_parse6(skb, &p))
+		nfp_out(priv, skb, &p);
+	return NF_ACCEPT;
+}
+
+/*
+ * After the filter table: what the local firewall drops never reaches us.
+ * Before security and conntrack confirmation: nothing later cares about a
+ * probe we consume.
+ */
+static const struct nf_hook_ops nfp_hook_template[] = {
+	{
+		.hook = nfp_in4,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = NF_IP_PRI_FILTER + 1,
+	},
+	{
+		.hook = nfp_out4,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP_PRI_FILTER + 1,
+	},
+	{
+		.hook = nfp_in6,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = NF_IP6_PRI_FILTER + 1,
+	},
+	{
+		.hook = nfp_out6,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP6_PRI_FILTER + 1,
+	},
+};
+
+int nfp_hooks_register(struct nfp_net *pn)
+{
+	unsigned int i;
+	int ret;
+
+	pn->hooks = kmemdup(nfp_hook_template, sizeof(nfp_hook_template),
+			    GFP_KERNEL);
+	if (!pn->hooks)
+		return -ENOMEM;
+	/* Each namespace's hooks find their state without a lookup. */
+	for (i = 0; i < ARRAY_SIZE(nfp_hook_template); i++)
+		pn->hooks[i].priv = pn;
+	ret = nf_register_net_hooks(pn->net, pn->hooks,
+				    ARRAY_SIZE(nfp_hook_template));
+	if (ret) {
+		kfree(pn->hooks);
+		pn->hooks = NULL;
+	}
+	return ret;
+}
+
+void nfp_hooks_unregister(struct nfp_net *pn)
+{
+	if (!pn->hooks)
+		return;
+	nf_unregister_net_hooks(pn->net, pn->hooks,
+				ARRAY_SIZE(nfp_hook_template));
+	kfree(pn->hooks);
+	pn->hooks = NULL;
+}
