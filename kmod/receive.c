@@ -184,154 +184,132 @@ static unsigned int nfp_rx_stun(struct nfp_net *pn, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-static void nfp_count_rx(struct nfp_net *pn, const struct nfp_pkt *p)
+/* The established flow this datagram belongs to, if any. */
+static struct nfp_flow *nfp_flow_of(struct nfp_net *pn,
+				    const struct nfp_pkt *p, bool inbound)
 {
 	struct nfp_remote_key key;
-	struct nfp_flow *flow;
 
 	memset(&key, 0, sizeof(key));
-	key.laddr = p->daddr;
-	key.raddr = p->saddr;
-	key.lport = p->dport;
-	key.rport = p->sport;
+	key.laddr = inbound ? p->daddr : p->saddr;
+	key.raddr = inbound ? p->saddr : p->daddr;
+	key.lport = inbound ? p->dport : p->sport;
+	key.rport = inbound ? p->sport : p->dport;
 	key.family = p->family;
-	flow = nfp_flow_by_remote(pn, &key);
-	if (flow) {
-		atomic64_inc(&flow->rx_packets);
-		atomic64_add(p->plen, &flow->rx_bytes);
-		nfp_heard(flow);
-	}
+	return nfp_flow_by_remote(pn, &key);
 }
 
-static unsigned int nfp_in(struct nfp_net *pn, struct sk_buff *skb,
-			   struct nfp_pkt *p)
+/* Offset of the UDP header, or -1 unless an unfragmented UDP datagram. */
+static int nfp_udp_offset(struct sk_buff *skb, u8 family)
 {
-	u8 peek[STUN_HDR_LEN];
-	struct udphdr _uh;
-	const struct udphdr *uh;
-	const u8 *hdr;
-	unsigned int ulen;
-
-	uh = skb_header_pointer(skb, p->uoff, sizeof(_uh), &_uh);
-	if (!uh || !nfp_port_watched(pn, uh->dest))
-		return NF_ACCEPT;
-	ulen = ntohs(uh->len);
-	if (ulen < sizeof(*uh) || p->uoff + ulen > skb->len)
-		return NF_ACCEPT;
-	p->sport = uh->source;
-	p->dport = uh->dest;
-	p->plen = ulen - sizeof(*uh);
-
-	if (p->plen >= STUN_HDR_LEN && p->plen <= NFP_STUN_MAX) {
-		hdr = skb_header_pointer(skb, p->uoff + sizeof(*uh),
-					 sizeof(peek), peek);
-		if (hdr && stun_looks_like(hdr, p->plen))
-			return nfp_rx_stun(pn, skb, p);
-	}
-	nfp_count_rx(pn, p);
-	return NF_ACCEPT;
-}
-
-static void nfp_out(struct nfp_net *pn, struct sk_buff *skb,
-		    struct nfp_pkt *p)
-{
-	struct nfp_remote_key key;
-	struct udphdr _uh;
-	const struct udphdr *uh;
-	struct nfp_flow *flow;
-
-	/* Our own packets have no socket and are counted where sent. */
-	if (!skb->sk)
-		return;
-	uh = skb_header_pointer(skb, p->uoff, sizeof(_uh), &_uh);
-	if (!uh || !nfp_port_watched(pn, uh->source))
-		return;
-
-	memset(&key, 0, sizeof(key));
-	key.laddr = p->saddr;
-	key.raddr = p->daddr;
-	key.lport = uh->source;
-	key.rport = uh->dest;
-	key.family = p->family;
-	flow = nfp_flow_by_remote(pn, &key);
-	if (flow) {
-		unsigned long now = jiffies;
-
-		atomic64_inc(&flow->tx_packets);
-		atomic64_add(skb->len - p->uoff - sizeof(*uh), &flow->tx_bytes);
-		if (READ_ONCE(flow->last_tx) != now)
-			WRITE_ONCE(flow->last_tx, now);
-	}
-}
-
-static bool nfp_parse4(struct sk_buff *skb, struct nfp_pkt *p)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-
-	if (iph->protocol != IPPROTO_UDP || ip_is_fragment(iph))
-		return false;
-	p->family = NFPROTO_IPV4;
-	memset(&p->saddr, 0, sizeof(p->saddr));
-	memset(&p->daddr, 0, sizeof(p->daddr));
-	p->saddr.ip = iph->saddr;
-	p->daddr.ip = iph->daddr;
-	p->uoff = skb_network_offset(skb) + ip_hdrlen(skb);
-	return true;
-}
-
-static bool nfp_parse6(struct sk_buff *skb, struct nfp_pkt *p)
-{
-	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
-	u8 nexthdr = ip6h->nexthdr;
+	const struct ipv6hdr *ip6h;
+	const struct iphdr *iph;
 	__be16 frag_off;
+	u8 nexthdr;
 	int off;
 
+	if (family == NFPROTO_IPV4) {
+		iph = ip_hdr(skb);
+		if (iph->protocol != IPPROTO_UDP || ip_is_fragment(iph))
+			return -1;
+		return skb_network_offset(skb) + ip_hdrlen(skb);
+	}
+	ip6h = ipv6_hdr(skb);
+	nexthdr = ip6h->nexthdr;
 	off = skb_network_offset(skb) + sizeof(*ip6h);
 	if (nexthdr != IPPROTO_UDP) {
 		off = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
 		if (off < 0 || nexthdr != IPPROTO_UDP || frag_off)
-			return false;
+			return -1;
 	}
-	p->family = NFPROTO_IPV6;
-	p->saddr.in6 = ip6h->saddr;
-	p->daddr.in6 = ip6h->daddr;
+	return off;
+}
+
+/*
+ * Fill p for a UDP datagram whose local port (the destination inbound,
+ * the source outbound) has a flow or a query. Everything else stops at
+ * the bit test, before any address is copied: that is all unrelated
+ * traffic costs.
+ */
+static bool nfp_parse(struct nfp_net *pn, struct sk_buff *skb, u8 family,
+		      bool inbound, struct nfp_pkt *p)
+{
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	unsigned int ulen;
+	int off;
+
+	off = nfp_udp_offset(skb, family);
+	if (off < 0)
+		return false;
+	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+	if (!uh || !nfp_port_watched(pn, inbound ? uh->dest : uh->source))
+		return false;
+	ulen = ntohs(uh->len);
+	if (ulen < sizeof(*uh) || off + ulen > skb->len)
+		return false;
+
+	p->family = family;
 	p->uoff = off;
+	p->sport = uh->source;
+	p->dport = uh->dest;
+	p->plen = ulen - sizeof(*uh);
+	memset(&p->saddr, 0, sizeof(p->saddr));
+	memset(&p->daddr, 0, sizeof(p->daddr));
+	if (family == NFPROTO_IPV4) {
+		p->saddr.ip = ip_hdr(skb)->saddr;
+		p->daddr.ip = ip_hdr(skb)->daddr;
+	} else {
+		p->saddr.in6 = ipv6_hdr(skb)->saddr;
+		p->daddr.in6 = ipv6_hdr(skb)->daddr;
+	}
 	return true;
 }
 
-static unsigned int nfp_in4(void *priv, struct sk_buff *skb,
-			    const struct nf_hook_state *state)
+static unsigned int nfp_in(void *priv, struct sk_buff *skb,
+			   const struct nf_hook_state *state)
 {
 	struct nfp_pkt p;
+	u8 peek[STUN_HDR_LEN];
+	struct nfp_flow *flow;
+	const u8 *hdr;
 
-	return nfp_parse4(skb, &p) ? nfp_in(priv, skb, &p) : NF_ACCEPT;
-}
+	if (!nfp_parse(priv, skb, state->pf, true, &p))
+		return NF_ACCEPT;
 
-static unsigned int nfp_in6(void *priv, struct sk_buff *skb,
-			    const struct nf_hook_state *state)
-{
-	struct nfp_pkt p;
-
-	return nfp_parse6(skb, &p) ? nfp_in(priv, skb, &p) : NF_ACCEPT;
-}
-
-static unsigned int nfp_out4(void *priv, struct sk_buff *skb,
-			     const struct nf_hook_state *state)
-{
-	struct nfp_pkt p;
-
-	if (nfp_parse4(skb, &p))
-		nfp_out(priv, skb, &p);
+	if (p.plen >= STUN_HDR_LEN && p.plen <= NFP_STUN_MAX) {
+		hdr = skb_header_pointer(skb, p.uoff + sizeof(struct udphdr),
+					 sizeof(peek), peek);
+		if (hdr && stun_looks_like(hdr, p.plen))
+			return nfp_rx_stun(priv, skb, &p);
+	}
+	flow = nfp_flow_of(priv, &p, true);
+	if (flow) {
+		atomic64_inc(&flow->rx_packets);
+		atomic64_add(p.plen, &flow->rx_bytes);
+		nfp_heard(flow);
+	}
 	return NF_ACCEPT;
 }
 
-static unsigned int nfp_out6(void *priv, struct sk_buff *skb,
-			     const struct nf_hook_state *state)
+static unsigned int nfp_out(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
 {
+	struct nfp_flow *flow;
 	struct nfp_pkt p;
 
-	if (nfp_parse6(skb, &p))
-		nfp_out(priv, skb, &p);
+	/* Our own packets have no socket and are counted where sent. */
+	if (!skb->sk || !nfp_parse(priv, skb, state->pf, false, &p))
+		return NF_ACCEPT;
+	flow = nfp_flow_of(priv, &p, false);
+	if (flow) {
+		unsigned long now = jiffies;
+
+		atomic64_inc(&flow->tx_packets);
+		atomic64_add(p.plen, &flow->tx_bytes);
+		if (READ_ONCE(flow->last_tx) != now)
+			WRITE_ONCE(flow->last_tx, now);
+	}
 	return NF_ACCEPT;
 }
 
@@ -342,25 +320,25 @@ static unsigned int nfp_out6(void *priv, struct sk_buff *skb,
  */
 static const struct nf_hook_ops nfp_hook_template[] = {
 	{
-		.hook = nfp_in4,
+		.hook = nfp_in,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_LOCAL_IN,
 		.priority = NF_IP_PRI_FILTER + 1,
 	},
 	{
-		.hook = nfp_out4,
+		.hook = nfp_out,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_LOCAL_OUT,
 		.priority = NF_IP_PRI_FILTER + 1,
 	},
 	{
-		.hook = nfp_in6,
+		.hook = nfp_in,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_LOCAL_IN,
 		.priority = NF_IP6_PRI_FILTER + 1,
 	},
 	{
-		.hook = nfp_out6,
+		.hook = nfp_out,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_LOCAL_OUT,
 		.priority = NF_IP6_PRI_FILTER + 1,
