@@ -233,28 +233,36 @@ static struct nfp_flow *nfp_flow_next(struct nfp_net *pn, unsigned long *id)
 	return flow;
 }
 
-static void nfp_flow_flush_match(struct nfp_net *pn, u32 owner, bool all)
+int nfp_flow_remove_if(struct nfp_net *pn,
+		       bool (*match)(const struct nfp_flow *flow, const void *arg),
+		       const void *arg, bool notify)
 {
 	struct nfp_flow *flow;
 	unsigned long id = 0;
+	int n = 0;
 
 	while ((flow = nfp_flow_next(pn, &id))) {
-		if (all || flow->owner == owner)
-			nfp_flow_remove(flow, !all);
+		if (!match || match(flow, arg)) {
+			nfp_flow_remove(flow, notify);
+			n++;
+		}
 		nfp_flow_put(flow);
 		id++;
 		cond_resched();
 	}
+	return n;
 }
 
-void nfp_flow_flush(struct nfp_net *pn)
+struct nfp_flow *nfp_flow_get_by_id(struct nfp_net *pn, u32 id)
 {
-	nfp_flow_flush_match(pn, 0, true);
-}
+	struct nfp_flow *flow;
 
-void nfp_flow_flush_owner(struct nfp_net *pn, u32 portid)
-{
-	nfp_flow_flush_match(pn, portid, false);
+	rcu_read_lock();
+	flow = nfp_flow_by_id(pn, id);
+	if (flow && !kref_get_unless_zero(&flow->ref))
+		flow = NULL;
+	rcu_read_unlock();
+	return flow;
 }
 
 struct nfp_flow *nfp_flow_by_tag(struct nfp_net *pn,

@@ -123,10 +123,13 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 				 struct netlink_ext_ack *extack);
 /* Unlink, notify (when notify), stop timers and drop the table's ref. */
 void nfp_flow_remove(struct nfp_flow *flow, bool notify);
-/* Remove every flow of the namespace (netns exit, module unload). */
-void nfp_flow_flush(struct nfp_net *pn);
-/* Remove the flows a netlink socket owned. */
-void nfp_flow_flush_owner(struct nfp_net *pn, u32 portid);
+/*
+ * Remove every flow match() accepts (all of them when match is NULL);
+ * returns how many. Process context.
+ */
+int nfp_flow_remove_if(struct nfp_net *pn,
+		       bool (*match)(const struct nfp_flow *flow, const void *arg),
+		       const void *arg, bool notify);
 
 static inline void nfp_flow_get(struct nfp_flow *flow)
 {
@@ -141,6 +144,8 @@ struct nfp_flow *nfp_flow_by_tag(struct nfp_net *pn,
 struct nfp_flow *nfp_flow_by_remote(struct nfp_net *pn,
 				    const struct nfp_remote_key *key);
 struct nfp_flow *nfp_flow_by_id(struct nfp_net *pn, u32 id);
+/* Lookup by id that takes a reference; NULL when there is no such flow. */
+struct nfp_flow *nfp_flow_get_by_id(struct nfp_net *pn, u32 id);
 
 /* State changes; take pn->lock themselves. */
 void nfp_flow_established(struct nfp_flow *flow,

@@ -592,6 +592,11 @@ err:
 	nlmsg_free(msg);
 }
 
+static bool nfp_flow_owned_by(const struct nfp_flow *flow, const void *portid)
+{
+	return flow->owner == *(const u32 *)portid;
+}
+
 /* Owned flows die with the netlink socket that created them. */
 static int nfp_netlink_notify(struct notifier_block *nb, unsigned long state,
 			      void *data)
@@ -604,7 +609,7 @@ static int nfp_netlink_notify(struct notifier_block *nb, unsigned long state,
 		return NOTIFY_DONE;
 	pn = nfp_pernet(n->net);
 	if (atomic_read(&pn->owned))
-		nfp_flow_flush_owner(pn, n->portid);
+		nfp_flow_remove_if(pn, nfp_flow_owned_by, &n->portid, true);
 	return NOTIFY_DONE;
 }
 

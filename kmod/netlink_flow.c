@@ -182,11 +182,7 @@ static struct nfp_flow *nfp_flow_lookup(struct nfp_net *pn, struct nlattr **tb,
 {
 	struct nfp_flow *flow;
 
-	rcu_read_lock();
-	flow = nfp_flow_by_id(pn, nla_get_u32(tb[NFPUNCH_FLOW_A_ID]));
-	if (flow && !kref_get_unless_zero(&flow->ref))
-		flow = NULL;
-	rcu_read_unlock();
+	flow = nfp_flow_get_by_id(pn, nla_get_u32(tb[NFPUNCH_FLOW_A_ID]));
 	if (!flow) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_ID], "no such flow");
 		return ERR_PTR(-ENOENT);
@@ -202,30 +198,9 @@ static bool nfp_local_is(const struct nfp_flow *flow,
 	       nf_inet_addr_cmp(&flow->tkey.laddr, &ep->addr);
 }
 
-/* Delete every flow of a local endpoint; -ENOENT when there was none. */
-static int nfp_flow_del_local(struct nfp_net *pn, const struct nfp_nl_endpoint *ep)
+static bool nfp_flow_on_local(const struct nfp_flow *flow, const void *ep)
 {
-	struct nfp_flow *flow;
-	unsigned long id;
-	int n = 0;
-
-	for (id = 0;; id++) {
-		rcu_read_lock();
-		flow = xa_find(&pn->flows, &id, ULONG_MAX, XA_PRESENT);
-		if (flow && (!nfp_local_is(flow, ep) ||
-			     !kref_get_unless_zero(&flow->ref)))
-			flow = ERR_PTR(-EAGAIN);
-		rcu_read_unlock();
-		if (!flow)
-			break;
-		if (IS_ERR(flow))
-			continue;
-		nfp_flow_remove(flow, true);
-		nfp_flow_put(flow);
-		n++;
-		cond_resched();
-	}
-	return n ? 0 : -ENOENT;
+	return nfp_local_is(flow, ep);
 }
 
 int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
@@ -256,11 +231,11 @@ int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
 				  info->extack);
 	if (ret)
 		return ret;
-	ret = nfp_flow_del_local(pn, &local);
-	if (ret)
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_LOCAL],
-				    "no flow on this local endpoint");
-	return ret;
+	if (nfp_flow_remove_if(pn, nfp_flow_on_local, &local, true))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_LOCAL],
+			    "no flow on this local endpoint");
+	return -ENOENT;
 }
 
 int nfp_nl_flow_get(struct sk_buff *skb, struct genl_info *info)

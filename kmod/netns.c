@@ -124,7 +124,7 @@ static void __net_exit nfp_net_exit(struct net *net)
 	/* No packet path from here on; then nothing re-arms a timer. */
 	nfp_hooks_unregister(pn);
 	nfp_mapping_flush(pn);
-	nfp_flow_flush(pn);
+	nfp_flow_remove_if(pn, NULL, NULL, false);
 
 	WARN_ON(atomic_read(&pn->flows_alive));
 	WARN_ON(atomic_read(&pn->mappings_pending));
