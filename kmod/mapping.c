@@ -44,7 +44,7 @@ static void nfp_mapping_timer(struct timer_list *t)
 {
 	struct nfp_mapping *m = from_timer(m, t, timer);
 	struct nfp_net *pn = m->pn;
-	unsigned long now = jiffies;
+	unsigned long now = jiffies, next;
 	bool done;
 
 	spin_lock_bh(&pn->lock);
@@ -67,8 +67,19 @@ static void nfp_mapping_timer(struct timer_list *t)
 		return;
 	}
 	nfp_mapping_send(m);
-	mod_timer(&m->timer, min(now + msecs_to_jiffies(m->rto_ms), m->deadline));
+	next = now + msecs_to_jiffies(m->rto_ms);
+	if (time_after(next, m->deadline))
+		next = m->deadline;
 	m->rto_ms = min_t(u32, m->rto_ms * 2, 8 * NFP_MAPPING_RTO_MS);
+
+	/*
+	 * Under the lock: an answer that came in since we looked has kicked
+	 * the timer to now, and re-arming for the next retransmission must
+	 * not push it back.
+	 */
+	spin_lock_bh(&pn->lock);
+	mod_timer(&m->timer, m->answered ? jiffies : next);
+	spin_unlock_bh(&pn->lock);
 }
 
 int nfp_mapping_start(struct nfp_net *pn, u8 family,
