@@ -77,11 +77,14 @@ $(BUILD)/libnfpunch.pc: helper/lib/libnfpunch.pc.in kmod/version.h
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
-$(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
+# Small helpers the command-line programs share.
+COMMON_OBJS := $(BUILD)/helper/common/hex.o
+
+$(BUILD)/punchctl: $(CTL_OBJS) $(COMMON_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 # Small programs the selftests use to poke at the module.
-$(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a
+$(BUILD)/selftests/tools/%: selftests/tools/%.c $(COMMON_OBJS) $(BUILD)/libnfpunch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ihelper/lib $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 

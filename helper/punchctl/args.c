@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "punchctl.h"
 
 int parse_u32(const char *s, uint32_t *out)
@@ -57,31 +58,13 @@ void format_duration(uint32_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%us", ms / 1000);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int parse_secret_hex(const char *s, uint8_t *out, unsigned int *len)
 {
-	size_t n = strlen(s), i;
+	int n = hex_decode(s, out, NFP_SECRET_MAX);
 
-	if (n % 2 || n / 2 < NFP_SECRET_MIN || n / 2 > NFP_SECRET_MAX)
+	if (n < NFP_SECRET_MIN)
 		return -EINVAL;
-	for (i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = hi << 4 | lo;
-	}
-	*len = n / 2;
+	*len = n;
 	return 0;
 }
 

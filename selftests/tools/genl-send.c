@@ -21,17 +21,7 @@
 #include <sys/socket.h>
 
 #include "../../helper/lib/internal.h"
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "../../helper/common/hex.h"
 
 int main(int argc, char **argv)
 {
@@ -58,19 +48,12 @@ int main(int argc, char **argv)
 	}
 	if (optind + 1 < argc)
 		hex = argv[optind + 1];
-	if (strlen(hex) % 2 || strlen(hex) / 2 > sizeof(buf) - len) {
+	n = hex_decode(hex, (uint8_t *)buf + len, sizeof(buf) - len);
+	if (n < 0) {
 		fprintf(stderr, "genl-send: bad hex payload\n");
 		return 2;
 	}
-	for (size_t i = 0; hex[i]; i += 2) {
-		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			fprintf(stderr, "genl-send: bad hex payload\n");
-			return 2;
-		}
-		buf[len++] = (char)(hi << 4 | lo);
-	}
+	len += n;
 
 	ret = nfp_open(&h);
 	if (ret < 0) {
