@@ -5,6 +5,7 @@
  * (requests from the peer) and by 5-tuple (application traffic of an
  * established flow).
  */
+#include <linux/jhash.h>
 #include <linux/slab.h>
 
 #include "crypto.h"
@@ -14,17 +15,85 @@
 
 static struct kmem_cache *nfp_flow_cache;
 
+/* Four cache lines: the per-flow memory budget the benchmarks check. */
+static_assert(sizeof(struct nfp_flow) <= 256);
+
+/*
+ * The tables hash fields of the flow itself, so the local endpoint is
+ * stored once: the object hash and compare build the same key a lookup
+ * passes in.
+ */
+static void nfp_flow_tag_key(const struct nfp_flow *flow,
+			     struct nfp_tag_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->laddr = flow->laddr;
+	key->lport = flow->lport;
+	key->family = flow->family;
+	memcpy(key->tag, flow->tag, NFP_TAG_LEN);
+}
+
+static void nfp_flow_remote_key(const struct nfp_flow *flow,
+				struct nfp_remote_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->laddr = flow->laddr;
+	key->raddr = flow->raddr;
+	key->lport = flow->lport;
+	key->rport = flow->rport;
+	key->family = flow->family;
+}
+
+static u32 nfp_tag_obj_hash(const void *obj, u32 len, u32 seed)
+{
+	struct nfp_tag_key key;
+
+	nfp_flow_tag_key(obj, &key);
+	return jhash2((const u32 *)&key, sizeof(key) / sizeof(u32), seed);
+}
+
+static int nfp_tag_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	struct nfp_tag_key key;
+
+	nfp_flow_tag_key(obj, &key);
+	return memcmp(arg->key, &key, sizeof(key));
+}
+
+static u32 nfp_remote_obj_hash(const void *obj, u32 len, u32 seed)
+{
+	struct nfp_remote_key key;
+
+	nfp_flow_remote_key(obj, &key);
+	return jhash2((const u32 *)&key, sizeof(key) / sizeof(u32), seed);
+}
+
+static int nfp_remote_obj_cmp(struct rhashtable_compare_arg *arg,
+			      const void *obj)
+{
+	struct nfp_remote_key key;
+
+	nfp_flow_remote_key(obj, &key);
+	return memcmp(arg->key, &key, sizeof(key));
+}
+
+/* Lookup keys hash with jhash2 too: their sizes are multiples of 4. */
+static_assert(sizeof(struct nfp_tag_key) % sizeof(u32) == 0);
+static_assert(sizeof(struct nfp_remote_key) % sizeof(u32) == 0);
+
 static const struct rhashtable_params nfp_tag_params = {
 	.key_len = sizeof(struct nfp_tag_key),
-	.key_offset = offsetof(struct nfp_flow, tkey),
 	.head_offset = offsetof(struct nfp_flow, tag_node),
+	.obj_hashfn = nfp_tag_obj_hash,
+	.obj_cmpfn = nfp_tag_obj_cmp,
 	.automatic_shrinking = true,
 };
 
 static const struct rhashtable_params nfp_remote_params = {
 	.key_len = sizeof(struct nfp_remote_key),
-	.key_offset = offsetof(struct nfp_flow, rkey),
 	.head_offset = offsetof(struct nfp_flow, remote_node),
+	.obj_hashfn = nfp_remote_obj_hash,
+	.obj_cmpfn = nfp_remote_obj_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -78,8 +147,7 @@ static void nfp_flow_free_rcu(struct rcu_head *rcu)
 {
 	struct nfp_flow *flow = container_of(rcu, struct nfp_flow, rcu);
 
-	kfree(flow->cands);
-	memzero_explicit(flow->secret, sizeof(flow->secret));
+	kfree_sensitive(flow->peer);
 	kmem_cache_free(nfp_flow_cache, flow);
 }
 
@@ -99,23 +167,21 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 				 struct nfp_flow_params *p,
 				 struct netlink_ext_ack *extack)
 {
+	struct nfp_tag_key tkey;
 	struct nfp_flow *flow;
 	u32 id;
 	int ret;
 
 	flow = kmem_cache_zalloc(nfp_flow_cache, GFP_KERNEL);
 	if (!flow) {
-		kfree(p->cands);
+		kfree_sensitive(p->peer);
 		return ERR_PTR(-ENOMEM);
 	}
 	flow->pn = pn;
-	flow->cands = p->cands;
-	flow->tkey = p->local;
-	flow->rkey.laddr = p->local.laddr;
-	flow->rkey.lport = p->local.lport;
-	flow->rkey.family = p->local.family;
-	memcpy(flow->secret, p->secret, p->secret_len);
-	flow->secret_len = p->secret_len;
+	flow->peer = p->peer;
+	flow->laddr = p->local.laddr;
+	flow->lport = p->local.lport;
+	flow->family = p->local.family;
 	flow->flags = p->flags;
 	flow->owner = p->owner;
 	flow->keepalive_ms = p->keepalive_ms;
@@ -123,18 +189,25 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 	flow->punch_timeout_ms = p->punch_timeout_ms;
 	flow->probe_interval_ms = p->probe_interval_ms;
 	flow->state = NFPUNCH_STATE_PUNCHING;
-	flow->created = jiffies;
+	flow->created = nfp_stamp();
 	flow->punch_started = flow->created;
+	flow->last_rx = flow->created;		/* ages count from creation */
+	flow->last_tx = flow->created;
 	kref_init(&flow->ref);
 	timer_setup(&flow->timer, nfp_flow_timer, 0);
 
-	ret = nfp_flow_tag(flow->secret, flow->secret_len, flow->tkey.tag);
+	ret = nfp_flow_tag(flow->peer->secret, flow->peer->secret_len, flow->tag);
 	if (ret)
 		goto err_free;
 
-	/* Reserve an id; the slot reads as empty until the flow is stored. */
-	ret = xa_alloc(&pn->flows, &id, NULL, XA_LIMIT(1, INT_MAX), GFP_KERNEL);
-	if (ret) {
+	/*
+	 * Reserve an id; the slot reads as empty until the flow is stored.
+	 * Cyclic, so a deleted flow's id is not reused at once and a stale
+	 * id in some program's hands does not name a new flow.
+	 */
+	ret = xa_alloc_cyclic(&pn->flows, &id, NULL, XA_LIMIT(1, INT_MAX),
+			      &pn->next_flow_id, GFP_KERNEL);
+	if (ret < 0) {
 		NL_SET_ERR_MSG(extack, "no flow id left");
 		goto err_free;
 	}
@@ -146,15 +219,16 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 		ret = -ENOSPC;
 		goto err_unlock;
 	}
-	ret = rhashtable_lookup_insert_fast(&pn->by_tag, &flow->tag_node,
-					    nfp_tag_params);
+	nfp_flow_tag_key(flow, &tkey);
+	ret = rhashtable_lookup_insert_key(&pn->by_tag, &tkey, &flow->tag_node,
+					   nfp_tag_params);
 	if (ret) {
 		if (ret == -EEXIST)
 			NL_SET_ERR_MSG(extack,
 				       "a flow with this local endpoint and secret exists");
 		goto err_unlock;
 	}
-	ret = nfp_port_hold(pn, flow->tkey.lport);
+	ret = nfp_port_hold(pn, flow->lport);
 	if (ret) {
 		rhashtable_remove_fast(&pn->by_tag, &flow->tag_node,
 				       nfp_tag_params);
@@ -203,7 +277,7 @@ void nfp_flow_remove(struct nfp_flow *flow, bool notify)
 	rhashtable_remove_fast(&pn->by_tag, &flow->tag_node, nfp_tag_params);
 	nfp_flow_unhash_remote(flow);
 	xa_erase(&pn->flows, flow->id);
-	nfp_port_release(pn, flow->tkey.lport);
+	nfp_port_release(pn, flow->lport);
 	atomic_dec(&pn->flows_alive);
 	if (flow->owner)
 		atomic_dec(&pn->owned);
@@ -285,15 +359,15 @@ struct nfp_flow *nfp_flow_by_id(struct nfp_net *pn, u32 id)
 static bool nfp_same_remote(const struct nfp_flow *flow,
 			    const union nf_inet_addr *raddr, __be16 rport)
 {
-	return flow->rkey.rport == rport &&
-	       nf_inet_addr_cmp(&flow->rkey.raddr, raddr);
+	return flow->rport == rport && nf_inet_addr_cmp(&flow->raddr, raddr);
 }
 
 void nfp_flow_established(struct nfp_flow *flow,
 			  const union nf_inet_addr *raddr, __be16 rport)
 {
 	struct nfp_net *pn = flow->pn;
-	unsigned long now = jiffies;
+	struct nfp_remote_key rkey;
+	u32 now = nfp_stamp();
 	u8 event;
 
 	spin_lock_bh(&pn->lock);
@@ -308,21 +382,24 @@ void nfp_flow_established(struct nfp_flow *flow,
 	} else {
 		event = NFPUNCH_EVENT_ESTABLISHED;
 		flow->established = now;
-		flow->last_tx = now;
+		WRITE_ONCE(flow->last_tx, now);
 		flow->last_check = now;
 		WRITE_ONCE(flow->state, NFPUNCH_STATE_ESTABLISHED);
 	}
 	nfp_flow_unhash_remote(flow);
-	flow->rkey.raddr = *raddr;
-	flow->rkey.rport = rport;
+	flow->raddr = *raddr;
+	flow->rport = rport;
+	flow->has_remote = true;
 	/*
 	 * Another flow may already own this 5-tuple (two sessions to one
 	 * peer endpoint); it then gets the traffic accounting.
 	 */
-	if (!rhashtable_lookup_insert_fast(&pn->by_remote, &flow->remote_node,
-					   nfp_remote_params))
+	nfp_flow_remote_key(flow, &rkey);
+	if (!rhashtable_lookup_insert_key(&pn->by_remote, &rkey,
+					  &flow->remote_node, nfp_remote_params))
 		flow->hashed_remote = true;
-	mod_timer(&flow->timer, now + msecs_to_jiffies(flow->keepalive_ms));
+	mod_timer(&flow->timer,
+		  jiffies + msecs_to_jiffies(flow->keepalive_ms));
 	spin_unlock_bh(&pn->lock);
 
 	nfp_event_flow(flow, event);
@@ -355,7 +432,7 @@ void nfp_flow_repunch(struct nfp_flow *flow)
 		flow->cursor = 0;
 		flow->round = 0;
 		flow->dead_reason = NFPUNCH_DEAD_NONE;
-		flow->punch_started = jiffies;
+		flow->punch_started = nfp_stamp();
 		WRITE_ONCE(flow->state, NFPUNCH_STATE_PUNCHING);
 		mod_timer(&flow->timer, jiffies);
 	}

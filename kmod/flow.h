@@ -12,6 +12,7 @@
 #ifndef _NFPUNCH_FLOW_H
 #define _NFPUNCH_FLOW_H
 
+#include <linux/jiffies.h>
 #include <linux/kref.h>
 #include <linux/netfilter.h>
 #include <linux/nfpunch.h>
@@ -31,13 +32,20 @@ struct nfp_cand {
 	u16 nports;
 };
 
-struct nfp_cands {
+/*
+ * What the flow knows of its peer: the session secret and where to punch.
+ * Fixed at creation. Kept out of the flow object because only probes and
+ * their answers read it, never application traffic.
+ */
+struct nfp_peer {
+	u8 secret[NFPUNCH_SECRET_MAX];
+	u8 secret_len;
 	u32 n;
 	u32 targets;			/* sum of nports */
 	struct nfp_cand c[];
 };
 
-/* Key for requests from the peer: which flow does this USERNAME name? */
+/* Lookup key for requests from the peer: which flow does USERNAME name? */
 struct nfp_tag_key {
 	union nf_inet_addr laddr;
 	__be16 lport;
@@ -46,7 +54,7 @@ struct nfp_tag_key {
 	u8 tag[NFP_TAG_LEN];
 };
 
-/* Key for application traffic of an established flow. */
+/* Lookup key for application traffic of an established flow. */
 struct nfp_remote_key {
 	union nf_inet_addr laddr;
 	union nf_inet_addr raddr;
@@ -56,38 +64,47 @@ struct nfp_remote_key {
 	u8 zero[3];
 };
 
+/*
+ * Times are u32 jiffies: every age netlink reports is a u32 of
+ * milliseconds, which wraps well before 32 bits of jiffies do.
+ */
 struct nfp_flow {
 	struct rhash_head tag_node;
 	struct rhash_head remote_node;
-	struct nfp_tag_key tkey;
-	struct nfp_remote_key rkey;	/* raddr/rport valid once established */
+	/* Both tables hash these fields; the keys above mirror them. */
+	union nf_inet_addr laddr;
+	union nf_inet_addr raddr;	/* valid once has_remote */
+	__be16 lport;
+	__be16 rport;
+	u8 family;
+	u8 state;			/* enum nfpunch_state, under pn->lock */
+	u8 dead_reason;
+	u8 flags;
+	u8 tag[NFP_TAG_LEN];
+
 	struct nfp_net *pn;
-	struct nfp_cands *cands;
+	struct nfp_peer *peer;
 	struct timer_list timer;
 	struct rcu_head rcu;
 	struct kref ref;
 	u32 id;
 	u32 owner;			/* netlink portid, 0 when not owned */
-	u8 state;			/* enum nfpunch_state, under pn->lock */
-	u8 dead_reason;
-	u8 secret_len;
-	u8 flags;
+	bool has_remote;		/* has answered once: raddr is set */
 	bool hashed_remote;		/* in pn->by_remote */
 	bool removed;			/* unlinked: no more state changes */
-	u8 secret[NFPUNCH_SECRET_MAX];
+	u8 round;			/* punch round, for the backoff */
+	u16 cursor;			/* next target in this punch round */
 	u32 keepalive_ms;
 	u32 timeout_ms;
 	u32 punch_timeout_ms;
 	u32 probe_interval_ms;
-	u32 cursor;			/* next target in this punch round */
-	u32 round;
 	u32 srtt_us;
-	unsigned long created;		/* jiffies */
-	unsigned long punch_started;
-	unsigned long established;
-	unsigned long last_rx;
-	unsigned long last_tx;
-	unsigned long last_check;	/* last request sent while established */
+	u32 created;
+	u32 punch_started;
+	u32 established;
+	u32 last_check;			/* last request sent while established */
+	u32 last_rx;
+	u32 last_tx;
 	atomic_t probes_sent;
 	atomic_t probes_answered;
 	atomic_t probes_received;
@@ -99,11 +116,20 @@ struct nfp_flow {
 	atomic64_t tx_bytes;
 };
 
+static inline u32 nfp_stamp(void)
+{
+	return (u32)jiffies;
+}
+
+/* Has stamp now reached stamp at? Valid for gaps under 2^31 jiffies. */
+static inline bool nfp_reached(u32 now, u32 at)
+{
+	return (s32)(now - at) >= 0;
+}
+
 struct nfp_flow_params {
 	struct nfp_tag_key local;	/* tag filled in by nfp_flow_create */
-	struct nfp_cands *cands;	/* taken over by the flow */
-	const u8 *secret;
-	u8 secret_len;
+	struct nfp_peer *peer;		/* taken over by the flow */
 	u32 flags;
 	u32 owner;
 	u32 keepalive_ms;

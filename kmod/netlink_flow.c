@@ -19,12 +19,13 @@ static int nfp_parse_flow(struct genl_info *info, struct nlattr **tb)
 				info->extack);
 }
 
-static struct nfp_cands *nfp_parse_peers(const struct nlattr *flow_nest,
-					 u8 family,
-					 struct netlink_ext_ack *extack)
+/* The secret and the PEER candidates of a new flow. */
+static struct nfp_peer *nfp_parse_peer(const struct nlattr *flow_nest,
+				       const struct nlattr *secret, u8 family,
+				       struct netlink_ext_ack *extack)
 {
 	struct nfp_nl_endpoint ep;
-	struct nfp_cands *cands;
+	struct nfp_peer *peer;
 	const struct nlattr *a;
 	int rem, n = 0, ret;
 
@@ -39,9 +40,12 @@ static struct nfp_cands *nfp_parse_peers(const struct nlattr *flow_nest,
 		NL_SET_ERR_MSG_ATTR(extack, flow_nest, "too many peers (at most 32)");
 		return ERR_PTR(-E2BIG);
 	}
-	cands = kzalloc(struct_size(cands, c, n), GFP_KERNEL);
-	if (!cands)
+	peer = kzalloc(struct_size(peer, c, n), GFP_KERNEL);
+	if (!peer)
 		return ERR_PTR(-ENOMEM);
+	/* The policy bounds the length to NFPUNCH_SECRET_MIN..MAX. */
+	peer->secret_len = nla_len(secret);
+	nla_memcpy(peer->secret, secret, sizeof(peer->secret));
 
 	nla_for_each_nested(a, flow_nest, rem) {
 		struct nfp_cand *c;
@@ -57,21 +61,21 @@ static struct nfp_cands *nfp_parse_peers(const struct nlattr *flow_nest,
 			ret = -EAFNOSUPPORT;
 			goto err;
 		}
-		c = &cands->c[cands->n++];
+		c = &peer->c[peer->n++];
 		c->addr = ep.addr;
 		c->port = ep.port;
 		c->nports = ep.port_max - ep.port + 1;
-		cands->targets += c->nports;
-		if (cands->targets > NFP_MAX_TARGETS) {
+		peer->targets += c->nports;
+		if (peer->targets > NFP_MAX_TARGETS) {
 			NL_SET_ERR_MSG_ATTR(extack, a,
 					    "too many punch targets (at most 1024 ports in all)");
 			ret = -E2BIG;
 			goto err;
 		}
 	}
-	return cands;
+	return peer;
 err:
-	kfree(cands);
+	kfree_sensitive(peer);
 	return ERR_PTR(ret);
 }
 
@@ -142,8 +146,6 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 	p.local.family = local.family;
 	p.local.laddr = local.addr;
 	p.local.lport = htons(local.port);
-	p.secret = nla_data(tb[NFPUNCH_FLOW_A_SECRET]);
-	p.secret_len = nla_len(tb[NFPUNCH_FLOW_A_SECRET]);
 	p.flags = nfp_opt_u32(tb, NFPUNCH_FLOW_A_FLAGS, 0);
 	if (p.flags & NFPUNCH_FLOW_F_OWNED)
 		p.owner = info->snd_portid;
@@ -161,9 +163,10 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	p.cands = nfp_parse_peers(nest, local.family, extack);
-	if (IS_ERR(p.cands))
-		return PTR_ERR(p.cands);
+	p.peer = nfp_parse_peer(nest, tb[NFPUNCH_FLOW_A_SECRET], local.family,
+				extack);
+	if (IS_ERR(p.peer))
+		return PTR_ERR(p.peer);
 
 	flow = nfp_flow_create(pn, &p, extack);
 	if (IS_ERR(flow))
@@ -193,9 +196,8 @@ static struct nfp_flow *nfp_flow_lookup(struct nfp_net *pn, struct nlattr **tb,
 static bool nfp_local_is(const struct nfp_flow *flow,
 			 const struct nfp_nl_endpoint *ep)
 {
-	return flow->tkey.family == ep->family &&
-	       ntohs(flow->tkey.lport) == ep->port &&
-	       nf_inet_addr_cmp(&flow->tkey.laddr, &ep->addr);
+	return flow->family == ep->family && ntohs(flow->lport) == ep->port &&
+	       nf_inet_addr_cmp(&flow->laddr, &ep->addr);
 }
 
 static bool nfp_flow_on_local(const struct nfp_flow *flow, const void *ep)
@@ -327,9 +329,9 @@ out:
 	return ret;
 }
 
-static u32 nfp_ms_since(unsigned long then)
+static u32 nfp_ms_since(u32 then)
 {
-	return jiffies_to_msecs(jiffies - then);
+	return jiffies_to_msecs(nfp_stamp() - then);
 }
 
 static int nfp_put_counters(struct sk_buff *msg, const struct nfp_flow *flow)
@@ -366,16 +368,16 @@ static int nfp_put_counters(struct sk_buff *msg, const struct nfp_flow *flow)
 
 static int nfp_put_peers(struct sk_buff *msg, const struct nfp_flow *flow)
 {
-	const struct nfp_cands *cands = flow->cands;
+	const struct nfp_peer *peer = flow->peer;
 	struct nlattr *nest;
 	u32 i;
 
-	for (i = 0; i < cands->n; i++) {
-		const struct nfp_cand *c = &cands->c[i];
+	for (i = 0; i < peer->n; i++) {
+		const struct nfp_cand *c = &peer->c[i];
 
 		nest = nla_nest_start(msg, NFPUNCH_FLOW_A_PEER);
 		if (!nest ||
-		    (flow->tkey.family == NFPROTO_IPV4 ?
+		    (flow->family == NFPROTO_IPV4 ?
 		     nla_put_in_addr(msg, NFPUNCH_EP_A_IPV4, c->addr.ip) :
 		     nla_put_in6_addr(msg, NFPUNCH_EP_A_IPV6, &c->addr.in6)) ||
 		    nla_put_be16(msg, NFPUNCH_EP_A_PORT, htons(c->port)) ||
@@ -403,8 +405,8 @@ int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
 	nest = nla_nest_start(msg, NFPUNCH_A_FLOW);
 	if (!nest ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_ID, flow->id) ||
-	    nfp_nl_put_endpoint(msg, NFPUNCH_FLOW_A_LOCAL, flow->tkey.family,
-				&flow->tkey.laddr, flow->tkey.lport) ||
+	    nfp_nl_put_endpoint(msg, NFPUNCH_FLOW_A_LOCAL, flow->family,
+				&flow->laddr, flow->lport) ||
 	    nfp_put_peers(msg, flow) ||
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, state) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_FLAGS, flow->flags) ||
@@ -420,9 +422,9 @@ int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
 	if (state == NFPUNCH_STATE_DEAD &&
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_DEAD_REASON, flow->dead_reason))
 		goto err;
-	if (flow->established &&
-	    (nfp_nl_put_endpoint(msg, NFPUNCH_FLOW_A_REMOTE, flow->rkey.family,
-				 &flow->rkey.raddr, flow->rkey.rport) ||
+	if (READ_ONCE(flow->has_remote) &&
+	    (nfp_nl_put_endpoint(msg, NFPUNCH_FLOW_A_REMOTE, flow->family,
+				 &flow->raddr, flow->rport) ||
 	     nla_put_u32(msg, NFPUNCH_FLOW_A_ESTABLISH_TIME,
 			 jiffies_to_msecs(flow->established - flow->created)) ||
 	     nla_put_u32(msg, NFPUNCH_FLOW_A_RTT, READ_ONCE(flow->srtt_us)) ||

@@ -38,6 +38,7 @@ struct nfp_net {
 	 */
 	spinlock_t lock;
 	struct xarray flows;		/* id -> flow */
+	u32 next_flow_id;		/* cyclic allocation, under xa lock */
 	struct rhashtable by_tag;	/* local endpoint + tag -> flow */
 	struct rhashtable by_remote;	/* 5-tuple of established flows */
 	unsigned long *ports;		/* local ports with a flow or query */

@@ -87,7 +87,7 @@ static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
 {
 	int len;
 
-	stun_add_integrity(b, flow->secret, flow->secret_len,
+	stun_add_integrity(b, flow->peer->secret, flow->peer->secret_len,
 			   nfp_hmac_sha1, NULL);
 	stun_add_fingerprint(b);
 	len = stun_build_end(b);
@@ -95,8 +95,8 @@ static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
 		return -EINVAL;
 	if (!nfp_pps_allow(flow->pn))
 		return -ENOBUFS;
-	return nfp_send_udp(flow->pn, flow->tkey.family, &flow->tkey.laddr,
-			    flow->tkey.lport, raddr, rport, b->buf, len);
+	return nfp_send_udp(flow->pn, flow->family, &flow->laddr,
+			    flow->lport, raddr, rport, b->buf, len);
 }
 
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
@@ -107,9 +107,9 @@ int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
 	struct stun_builder b;
 	int ret;
 
-	nfp_tid_make(flow->pn, flow->id, flow->tkey.family, raddr, rport, tid);
+	nfp_tid_make(flow->pn, flow->id, flow->family, raddr, rport, tid);
 	snprintf(user, sizeof(user), NFP_USERNAME_PREFIX "%*phN",
-		 NFP_TAG_LEN, flow->tkey.tag);
+		 NFP_TAG_LEN, flow->tag);
 
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
 	stun_add_bytes(&b, STUN_A_USERNAME, user, NFP_USERNAME_LEN);
@@ -126,7 +126,7 @@ int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],
 	struct stun_builder b;
 	struct stun_addr seen;
 
-	nfp_stun_addr(&seen, flow->tkey.family, raddr, rport);
+	nfp_stun_addr(&seen, flow->family, raddr, rport);
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_SUCCESS, tid);
 	stun_add_xor_addr(&b, STUN_A_XOR_MAPPED_ADDRESS, &seen);
 	return nfp_probe_finish(flow, &b, raddr, rport);

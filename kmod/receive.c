@@ -46,14 +46,15 @@ static unsigned int nfp_consume(struct sk_buff *skb)
 static bool nfp_flow_matches(const struct nfp_flow *flow,
 			     const struct nfp_pkt *p)
 {
-	return flow->tkey.family == p->family && flow->tkey.lport == p->dport &&
-	       nf_inet_addr_cmp(&flow->tkey.laddr, &p->daddr);
+	return flow->family == p->family && flow->lport == p->dport &&
+	       nf_inet_addr_cmp(&flow->laddr, &p->daddr);
 }
 
 static bool nfp_authentic(struct nfp_flow *flow, const struct stun_msg *m,
 			  const u8 *data)
 {
-	if (stun_check_integrity(m, data, flow->secret, flow->secret_len,
+	if (stun_check_integrity(m, data, flow->peer->secret,
+				 flow->peer->secret_len,
 				 nfp_hmac_sha1, NULL) == STUN_OK &&
 	    (!(m->seen & STUN_SEEN_FINGERPRINT) ||
 	     stun_check_fingerprint(m, data) == STUN_OK))
@@ -65,7 +66,7 @@ static bool nfp_authentic(struct nfp_flow *flow, const struct stun_msg *m,
 
 static void nfp_heard(struct nfp_flow *flow)
 {
-	unsigned long now = jiffies;
+	u32 now = nfp_stamp();
 
 	/* Written only when it changes: no cache line bouncing per packet. */
 	if (READ_ONCE(flow->last_rx) != now)
@@ -111,8 +112,8 @@ static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 	state = READ_ONCE(flow->state);
 	if (state == NFPUNCH_STATE_PUNCHING ||
 	    (state == NFPUNCH_STATE_ESTABLISHED &&
-	     (flow->rkey.rport != p->sport ||
-	      !nf_inet_addr_cmp(&flow->rkey.raddr, &p->saddr))))
+	     (flow->rport != p->sport ||
+	      !nf_inet_addr_cmp(&flow->raddr, &p->saddr))))
 		nfp_probe_send(flow, &p->saddr, p->sport);
 	return nfp_consume(skb);
 
@@ -303,7 +304,7 @@ static unsigned int nfp_out(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	flow = nfp_flow_of(priv, &p, false);
 	if (flow) {
-		unsigned long now = jiffies;
+		u32 now = nfp_stamp();
 
 		atomic64_inc(&flow->tx_packets);
 		atomic64_add(p.plen, &flow->tx_bytes);

@@ -6,90 +6,111 @@
 #include "timers.h"
 
 /* Target number i of the flow: ranges count one per port. */
-static void nfp_punch_target(const struct nfp_cands *cands, u32 i,
+static void nfp_punch_target(const struct nfp_peer *peer, u32 i,
 			     const union nf_inet_addr **addr, __be16 *port)
 {
 	u32 k;
 
-	for (k = 0; k < cands->n; k++) {
-		if (i < cands->c[k].nports) {
-			*addr = &cands->c[k].addr;
-			*port = htons(cands->c[k].port + i);
+	for (k = 0; k < peer->n; k++) {
+		if (i < peer->c[k].nports) {
+			*addr = &peer->c[k].addr;
+			*port = htons(peer->c[k].port + i);
 			return;
 		}
-		i -= cands->c[k].nports;
+		i -= peer->c[k].nports;
 	}
 	WARN_ON_ONCE(1);
-	*addr = &cands->c[0].addr;
-	*port = htons(cands->c[0].port);
+	*addr = &peer->c[0].addr;
+	*port = htons(peer->c[0].port);
 }
 
-static unsigned long nfp_punch_tick(struct nfp_flow *flow, unsigned long now)
+/* Stamps are u32 jiffies; the timer wants an unsigned long deadline. */
+static unsigned long nfp_deadline(u32 now, u32 at)
 {
-	const struct nfp_cands *cands = flow->cands;
+	s32 delta = (s32)(at - now);
+
+	return jiffies + max(delta, 1);
+}
+
+static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
+{
+	const struct nfp_peer *peer = flow->peer;
 	const union nf_inet_addr *addr;
 	int budget = NFP_PUNCH_BURST;
 	u32 gap_ms;
 	__be16 port;
 
-	if (time_after_eq(now, flow->punch_started +
-			  msecs_to_jiffies(flow->punch_timeout_ms))) {
+	if (nfp_reached(now, flow->punch_started +
+			    msecs_to_jiffies(flow->punch_timeout_ms))) {
 		nfp_flow_dead(flow, NFPUNCH_DEAD_PUNCH_TIMEOUT);
 		return 0;
 	}
 
-	while (budget-- && flow->cursor < cands->targets) {
-		nfp_punch_target(cands, flow->cursor, &addr, &port);
+	/* A passive flow only waits for the peer, until its deadline. */
+	if (flow->flags & NFPUNCH_FLOW_F_PASSIVE)
+		return nfp_deadline(now, flow->punch_started +
+				    msecs_to_jiffies(flow->punch_timeout_ms));
+
+	while (budget-- && flow->cursor < peer->targets) {
+		nfp_punch_target(peer, flow->cursor, &addr, &port);
 		/* Over the cap: try the same target again a little later. */
 		if (nfp_probe_send(flow, addr, port) == -ENOBUFS)
-			return now + msecs_to_jiffies(NFP_THROTTLE_RETRY_MS);
+			return nfp_deadline(now, now + msecs_to_jiffies(NFP_THROTTLE_RETRY_MS));
 		/* Other errors (no route) skip the target for this round. */
 		flow->cursor++;
 	}
-	if (flow->cursor < cands->targets)
-		return now + msecs_to_jiffies(NFP_PUNCH_PACE_MS);
+	if (flow->cursor < peer->targets)
+		return nfp_deadline(now, now + msecs_to_jiffies(NFP_PUNCH_PACE_MS));
 
 	/* Round done: back off, as ICE does, up to a ceiling. */
 	flow->cursor = 0;
-	gap_ms = flow->probe_interval_ms << min_t(u32, flow->round, 8);
-	flow->round++;
-	return now + msecs_to_jiffies(min_t(u32, gap_ms, NFP_PUNCH_MAX_GAP_MS));
+	gap_ms = flow->probe_interval_ms << flow->round;
+	if (flow->round < NFP_PUNCH_MAX_ROUND_SHIFT)
+		flow->round++;
+	return nfp_deadline(now, now + msecs_to_jiffies(min_t(u32, gap_ms,
+							NFP_PUNCH_MAX_GAP_MS)));
 }
 
-static unsigned long nfp_earliest(unsigned long a, unsigned long b)
+static u32 nfp_earliest(u32 a, u32 b)
 {
-	return time_before(a, b) ? a : b;
+	return time_before32(a, b) ? a : b;
 }
 
-static unsigned long nfp_keepalive_tick(struct nfp_flow *flow,
-					unsigned long now)
+static unsigned long nfp_keepalive_tick(struct nfp_flow *flow, u32 now)
 {
-	unsigned long ka = msecs_to_jiffies(READ_ONCE(flow->keepalive_ms));
-	unsigned long to = msecs_to_jiffies(READ_ONCE(flow->timeout_ms));
-	unsigned long last_rx = READ_ONCE(flow->last_rx);
-	unsigned long last_tx = READ_ONCE(flow->last_tx);
-	unsigned long heard = last_rx, check_at, next;
+	u32 ka = msecs_to_jiffies(READ_ONCE(flow->keepalive_ms));
+	u32 to = msecs_to_jiffies(READ_ONCE(flow->timeout_ms));
+	u32 last_rx = READ_ONCE(flow->last_rx);
+	u32 last_tx = READ_ONCE(flow->last_tx);
+	u32 heard = last_rx, check_at, next;
 	bool refresh, check;
 
 	/* Established flows have heard the peer at least once. */
-	if (time_before(last_rx, flow->established))
+	if (time_before32(last_rx, flow->established))
 		heard = flow->established;
-	if (time_after_eq(now, heard + to)) {
+	if (nfp_reached(now, heard + to)) {
 		nfp_flow_dead(flow, NFPUNCH_DEAD_PEER_TIMEOUT);
 		return 0;
 	}
 
 	/* Our NAT forgets mappings we do not use. */
-	refresh = time_after_eq(now, last_tx + ka);
+	refresh = nfp_reached(now, last_tx + ka);
 	/* A quiet peer gets asked whether it is still there. */
-	check = time_after_eq(now, heard + ka) &&
-		time_after_eq(now, flow->last_check + ka);
+	check = nfp_reached(now, heard + ka) &&
+		nfp_reached(now, flow->last_check + ka);
 	if (refresh || check) {
-		int ret = nfp_probe_send(flow, &flow->rkey.raddr,
-					 flow->rkey.rport);
+		union nf_inet_addr raddr;
+		__be16 rport;
+		int ret;
 
+		/* The packet path may move the flow to a new remote. */
+		spin_lock_bh(&flow->pn->lock);
+		raddr = flow->raddr;
+		rport = flow->rport;
+		spin_unlock_bh(&flow->pn->lock);
+		ret = nfp_probe_send(flow, &raddr, rport);
 		if (ret == -ENOBUFS)
-			return now + msecs_to_jiffies(NFP_THROTTLE_RETRY_MS);
+			return nfp_deadline(now, now + msecs_to_jiffies(NFP_THROTTLE_RETRY_MS));
 		atomic_inc(&flow->keepalives);
 		WRITE_ONCE(flow->last_tx, now);
 		flow->last_check = now;
@@ -98,16 +119,17 @@ static unsigned long nfp_keepalive_tick(struct nfp_flow *flow,
 
 	/* The check is due once both the peer and our last check are old. */
 	check_at = heard + ka;
-	if (time_after(flow->last_check + ka, check_at))
+	if (time_after32(flow->last_check + ka, check_at))
 		check_at = flow->last_check + ka;
 	next = nfp_earliest(nfp_earliest(last_tx + ka, heard + to), check_at);
-	return time_after(next, now) ? next : now + 1;
+	return nfp_deadline(now, next);
 }
 
 void nfp_flow_timer(struct timer_list *t)
 {
 	struct nfp_flow *flow = from_timer(flow, t, timer);
-	unsigned long now = jiffies, next;
+	u32 now = nfp_stamp();
+	unsigned long next;
 
 	switch (READ_ONCE(flow->state)) {
 	case NFPUNCH_STATE_PUNCHING:

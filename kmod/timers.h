@@ -9,6 +9,7 @@
 #define NFP_PUNCH_BURST		8
 /* Rounds back off from the flow's probe interval up to this gap. */
 #define NFP_PUNCH_MAX_GAP_MS	2000
+#define NFP_PUNCH_MAX_ROUND_SHIFT 8
 /* Retry delay when the namespace's pps cap said no. */
 #define NFP_THROTTLE_RETRY_MS	20
 
