@@ -55,6 +55,7 @@ struct nfp_endpoint {
 };
 
 #define NFP_MAX_PEERS	32
+#define NFP_SECRET_MIN	16
 #define NFP_SECRET_MAX	32
 
 enum nfp_state {
@@ -70,6 +71,7 @@ enum nfp_dead_reason {
 };
 
 #define NFP_FLOW_OWNED	1u	/* dies with the handle that created it */
+#define NFP_FLOW_PASSIVE 2u	/* never probes first; answers the peer's probes */
 
 struct nfp_flow_counters {
 	uint64_t probes_sent, probes_answered, probes_received;
@@ -192,6 +194,9 @@ int nfp_endpoint_parse(const char *s, struct nfp_endpoint *ep, int range_ok);
 /* Writes at most len bytes; returns buf. */
 char *nfp_endpoint_format(const struct nfp_endpoint *ep, char *buf, size_t len);
 #define NFP_ENDPOINT_STRLEN	64
+
+/* A secret in hex, 16 to 32 bytes; returns its length or -EINVAL. */
+int nfp_secret_parse(const char *hex, uint8_t out[NFP_SECRET_MAX]);
 
 #ifdef __cplusplus
 }

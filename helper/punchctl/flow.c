@@ -52,6 +52,12 @@ static int flow_add(struct punchctl *ctl, int argc, char **argv)
 	while (argc > 0) {
 		const char *key = argv[0], *val;
 
+		if (strcmp(key, "passive") == 0) {
+			f.flags |= NFP_FLOW_PASSIVE;
+			argc--;
+			argv++;
+			continue;
+		}
 		if (need_value(argc, argv))
 			return EXIT_USAGE;
 		val = argv[1];

@@ -40,6 +40,8 @@ struct json_object *flow_json(const struct nfp_flow *f)
 	json_object_object_add(o, "remote", endpoint_json(&f->remote));
 	json_object_object_add(o, "owned",
 			       json_object_new_boolean(f->flags & NFP_FLOW_OWNED));
+	json_object_object_add(o, "passive",
+			       json_object_new_boolean(f->flags & NFP_FLOW_PASSIVE));
 	add_u64(o, "keepalive_ms", f->keepalive_ms);
 	add_u64(o, "timeout_ms", f->timeout_ms);
 	add_u64(o, "punch_timeout_ms", f->punch_timeout_ms);
@@ -84,8 +86,9 @@ void flow_print(const struct nfp_flow *f)
 		printf(" %s", nfp_endpoint_format(&f->peers[i], ep, sizeof(ep)));
 	format_duration(f->keepalive_ms, ka, sizeof(ka));
 	format_duration(f->timeout_ms, to, sizeof(to));
-	printf("\n    keepalive %s timeout %s%s age %ums", ka, to,
-	       f->flags & NFP_FLOW_OWNED ? " owned" : "", f->age_ms);
+	printf("\n    keepalive %s timeout %s%s%s age %ums", ka, to,
+	       f->flags & NFP_FLOW_OWNED ? " owned" : "",
+	       f->flags & NFP_FLOW_PASSIVE ? " passive" : "", f->age_ms);
 	if (f->remote.family)
 		printf(" established-after %ums last-rx %ums", f->establish_ms,
 		       f->last_rx_ms);

@@ -130,6 +130,13 @@ enum nfpunch_dead_reason {
 enum nfpunch_flow_flags {
 	/* The flow dies with the netlink socket that created it. */
 	NFPUNCH_FLOW_F_OWNED	= 1 << 0,
+	/*
+	 * Never probes first: answers the peer's requests and checks back
+	 * from there. For a host the peer can reach unsolicited (public
+	 * address, endpoint-independent filtering) or a strategy where only
+	 * one side sends.
+	 */
+	NFPUNCH_FLOW_F_PASSIVE	= 1 << 1,
 };
 
 enum nfpunch_flow_attr {
