@@ -4,6 +4,7 @@
 #   make C=1 W=1      the same, with sparse and extra kernel warnings
 #   make check        unit tests, fuzz smoke runs and the VM selftests
 #   make demo         the main demo, in the VM
+#   make bench        the benchmarks, in the VM (bench/run)
 #   make install      install module and tools (DESTDIR, PREFIX)
 #
 # The module is built by the kernel's own build system from ./Kbuild;
@@ -47,13 +48,15 @@ STUN_SRCS := lib/stun.c helper/common/stun_hmac.c
 STUN_OBJS := $(STUN_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard selftests/unit/*_test.c)
 UNIT_TESTS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_TOOLS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 FUZZ_SRCS := $(wildcard selftests/fuzz/*_fuzz.c)
 FUZZERS := $(FUZZ_SRCS:selftests/fuzz/%.c=build/fuzz/%)
 
 TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch.so \
-	$(BUILD)/libnfpunch.pc $(TEST_TOOLS) $(UNIT_TESTS)
+	$(BUILD)/libnfpunch.pc $(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
 
-.PHONY: all module tools fuzz check demo install clean
+.PHONY: all module tools fuzz check demo bench install clean
 # Keep intermediate objects (the STUN codec) instead of rebuilding them.
 .SECONDARY:
 all: module tools
@@ -88,6 +91,11 @@ $(BUILD)/selftests/tools/%: selftests/tools/%.c $(COMMON_OBJS) $(BUILD)/libnfpun
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ihelper/lib $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
+# Benchmark programs; bench/run drives them in the VM.
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libnfpunch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+
 # Unit tests: KTAP on stdout, run by selftests/run.
 $(BUILD)/selftests/unit/%: selftests/unit/%.c $(STUN_OBJS)
 	@mkdir -p $(dir $@)
@@ -108,6 +116,9 @@ check: all fuzz
 
 demo: all
 	selftests/vm/run -- demo/demo.sh
+
+bench: all
+	bench/run
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flowbench - install and dump many flows through libnfpunch and time it.
+ *
+ *   flowbench add N LOCAL_ADDR PEER_ADDR [OPTIONS]
+ *   flowbench count [STATE]
+ *
+ * Flow i (from --start, default 0) uses local port P + i % K, peer port
+ * P + i % K and a secret derived from i, so two namespaces that add the
+ * same range against each other hold matching pairs. Endpoints repeat, so
+ * only the secret tells flows apart, as with many sessions behind one
+ * port. Flows are passive (never probe first, wait up to 10 minutes)
+ * unless --active: a million passive flows cost memory and nothing else.
+ * Prints one line of key=value pairs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libnfpunch.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: flowbench add N LOCAL_ADDR PEER_ADDR [OPTIONS]\n"
+	      "       flowbench count [punching|established|dead]\n"
+	      "\n"
+	      "Options of add:\n"
+	      "  --start I        index of the first flow (default 0)\n"
+	      "  --first-port P   lowest local and peer port (default 10000)\n"
+	      "  --ports K        how many ports to spread flows over (default 50000)\n"
+	      "  --active         probe the peer (default: passive)\n"
+	      "  --keepalive MS   keepalive interval (default: the namespace's)\n", f);
+}
+
+struct add_opts {
+	unsigned long start;
+	unsigned int first, ports, keepalive_ms;
+	int active;
+};
+
+static int parse_num(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	*v = strtoul(s, &end, 10);
+	return *s && !*end && *v <= max ? 0 : -1;
+}
+
+static int parse_add_opts(int argc, char **argv, struct add_opts *o)
+{
+	for (int i = 0; i < argc; i++) {
+		unsigned long v;
+
+		if (strcmp(argv[i], "--active") == 0) {
+			o->active = 1;
+			continue;
+		}
+		if (i + 1 >= argc || parse_num(argv[i + 1], 0xffffffff, &v))
+			return -1;
+		if (strcmp(argv[i], "--start") == 0)
+			o->start = v;
+		else if (strcmp(argv[i], "--first-port") == 0 && v && v < 65536)
+			o->first = v;
+		else if (strcmp(argv[i], "--ports") == 0 && v && v < 65536)
+			o->ports = v;
+		else if (strcmp(argv[i], "--keepalive") == 0)
+			o->keepalive_ms = v;
+		else
+			return -1;
+		i++;
+	}
+	return o->first + o->ports - 1 <= 65535 ? 0 : -1;
+}
+
+static int endpoint(const char *addr, unsigned int port,
+		    struct nfp_endpoint *ep)
+{
+	char buf[80];
+
+	snprintf(buf, sizeof(buf), strchr(addr, ':') ? "[%s]:%u" : "%s:%u",
+		 addr, port);
+	return nfp_endpoint_parse(buf, ep, 0);
+}
+
+static int add(struct nfp_handle *h, unsigned long n, const char *laddr,
+	       const char *paddr, const struct add_opts *o)
+{
+	struct nfp_flow f;
+	double t0, dt;
+	unsigned long i;
+
+	memset(&f, 0, sizeof(f));
+	f.n_peers = 1;
+	f.secret_len = 16;
+	f.flags = o->active ? 0 : NFP_FLOW_PASSIVE;
+	f.punch_timeout_ms = 600000;	/* the longest: no expiry mid-run */
+	f.keepalive_ms = o->keepalive_ms;
+	t0 = now_s();
+	for (i = o->start; i < o->start + n; i++) {
+		unsigned int port = o->first + i % o->ports;
+
+		if (endpoint(laddr, port, &f.local) ||
+		    endpoint(paddr, port, &f.peers[0])) {
+			fprintf(stderr, "flowbench: bad address\n");
+			return 2;
+		}
+		memset(f.secret, 0, sizeof(f.secret));
+		memcpy(f.secret, &i, sizeof(i));
+		memcpy(f.secret + 8, "flowbnch", 8);
+		if (nfp_flow_add(h, &f, NULL) < 0) {
+			fprintf(stderr, "flowbench: flow %lu: %s\n", i,
+				nfp_strerror(h));
+			return 1;
+		}
+	}
+	dt = now_s() - t0;
+	printf("op=add flows=%lu seconds=%.3f per_second=%.0f\n", n, dt, n / dt);
+	return 0;
+}
+
+struct tally {
+	unsigned long flows;
+	unsigned long long keepalives, probes_sent, probes_answered;
+};
+
+static int count_one(const struct nfp_flow *f, void *arg)
+{
+	struct tally *t = arg;
+
+	t->flows++;
+	t->keepalives += f->counters.keepalives;
+	t->probes_sent += f->counters.probes_sent;
+	t->probes_answered += f->counters.probes_answered;
+	return 0;
+}
+
+static int dump(struct nfp_handle *h, const char *state)
+{
+	struct nfp_flow_filter filter = { 0 };
+	struct tally t = { 0 };
+	double t0, dt;
+	int ret;
+
+	if (state) {
+		for (filter.state = NFP_STATE_PUNCHING;
+		     filter.state <= NFP_STATE_DEAD; filter.state++)
+			if (strcmp(state, nfp_state_name(filter.state)) == 0)
+				break;
+		if (filter.state > NFP_STATE_DEAD) {
+			fprintf(stderr, "flowbench: unknown state '%s'\n", state);
+			return 2;
+		}
+	}
+	t0 = now_s();
+	ret = nfp_flow_dump(h, &filter, count_one, &t);
+	dt = now_s() - t0;
+	if (ret < 0) {
+		fprintf(stderr, "flowbench: dump: %s\n", nfp_strerror(h));
+		return 1;
+	}
+	printf("op=count flows=%lu seconds=%.3f per_second=%.0f keepalives=%llu "
+	       "probes_sent=%llu probes_answered=%llu\n", t.flows, dt,
+	       dt > 0 ? t.flows / dt : 0, t.keepalives, t.probes_sent,
+	       t.probes_answered);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct add_opts o = { .first = 10000, .ports = 50000 };
+	struct nfp_handle *h;
+	int ret;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if ((strcmp(argv[1], "add") == 0 &&
+	     (argc < 5 || parse_add_opts(argc - 5, argv + 5, &o))) ||
+	    (strcmp(argv[1], "count") == 0 && argc > 3)) {
+		usage(stderr);
+		return 2;
+	}
+	ret = nfp_open(&h);
+	if (ret < 0) {
+		fprintf(stderr, "flowbench: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (strcmp(argv[1], "add") == 0)
+		ret = add(h, strtoul(argv[2], NULL, 10), argv[3], argv[4], &o);
+	else if (strcmp(argv[1], "count") == 0)
+		ret = dump(h, argc > 2 ? argv[2] : NULL);
+	else {
+		usage(stderr);
+		ret = 2;
+	}
+	nfp_close(h);
+	return ret;
+}
