@@ -54,12 +54,13 @@ FUZZ_SRCS := $(wildcard selftests/fuzz/*_fuzz.c)
 FUZZERS := $(FUZZ_SRCS:selftests/fuzz/%.c=build/fuzz/%)
 
 TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch.so \
-	$(BUILD)/libnfpunch.pc $(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
+	$(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
 
-.PHONY: all module tools fuzz check demo bench install clean
+.PHONY: all module tools examples fuzz check demo bench install \
+	install-module install-tools clean
 # Keep intermediate objects (the STUN codec) instead of rebuilding them.
 .SECONDARY:
-all: module tools
+all: module tools examples
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -70,26 +71,32 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/libnfpunch.a: $(LIB_OBJS)
-	$(AR) rcs $@ $^
-
-$(BUILD)/libnfpunch.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libnfpunch.so.0 $(LDFLAGS) -o $@ $^ $(NL_LIBS)
-
-$(BUILD)/libnfpunch.pc: helper/lib/libnfpunch.pc.in kmod/version.h
-	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
-
-# Small helpers the command-line programs share.
+# Small helpers the library and the command-line programs share.
 COMMON_OBJS := $(BUILD)/helper/common/hex.o
 
-$(BUILD)/punchctl: $(CTL_OBJS) $(COMMON_OBJS) $(BUILD)/libnfpunch.a
+$(BUILD)/libnfpunch.a: $(LIB_OBJS) $(COMMON_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libnfpunch.so: $(LIB_OBJS) $(COMMON_OBJS)
+	$(CC) -shared -Wl,-soname,libnfpunch.so.0 $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+
+$(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 # Small programs the selftests use to poke at the module.
-$(BUILD)/selftests/tools/%: selftests/tools/%.c $(COMMON_OBJS) $(BUILD)/libnfpunch.a
+$(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ihelper/lib $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+
+# The examples build the way outside programs do: pkg-config against an
+# installed libnfpunch, here one installed under $(BUILD)/stage.
+STAGE := $(CURDIR)/$(BUILD)/stage
+examples: tools
+	$(MAKE) -s install-tools PREFIX=$(STAGE) DESTDIR= >/dev/null
+	@mkdir -p $(BUILD)/examples
+	PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig $(MAKE) -C examples \
+		OUT=$(CURDIR)/$(BUILD)/examples \
+		LDFLAGS="$(LDFLAGS) -Wl,-rpath,$(STAGE)/lib"
 
 # Benchmark programs; bench/run drives them in the VM.
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libnfpunch.a
@@ -100,6 +107,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libnfpunch.a
 $(BUILD)/selftests/unit/%: selftests/unit/%.c $(STUN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+# The parsers behind punchctl's grammar, without a kernel.
+$(BUILD)/selftests/unit/args_test: selftests/unit/args_test.c \
+		$(BUILD)/helper/punchctl/args.o $(BUILD)/libnfpunch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 # libFuzzer targets (clang); selftests/host/fuzz-smoke.sh runs them briefly.
 fuzz: $(FUZZERS)
@@ -120,9 +133,13 @@ demo: all
 bench: all
 	bench/run
 
-install: all
+install: install-module install-tools
+
+install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
+
+install-tools: tools
 	install -D -m 755 $(BUILD)/punchctl $(DESTDIR)$(PREFIX)/sbin/punchctl
 	install -D -m 644 helper/punchctl/punchctl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/punchctl.8
@@ -133,8 +150,10 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/libnfpunch.h
 	install -D -m 644 uapi/linux/nfpunch.h \
 		$(DESTDIR)$(PREFIX)/include/linux/nfpunch.h
-	install -D -m 644 $(BUILD)/libnfpunch.pc \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libnfpunch.pc
+	@# The pkg-config file names the prefix it is installed under.
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		helper/lib/libnfpunch.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/libnfpunch.pc
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
 #include "punchctl.h"
 
 int parse_u32(const char *s, uint32_t *out)
@@ -60,10 +59,10 @@ void format_duration(uint32_t ms, char *buf, size_t len)
 
 int parse_secret_hex(const char *s, uint8_t *out, unsigned int *len)
 {
-	int n = hex_decode(s, out, NFP_SECRET_MAX);
+	int n = nfp_secret_parse(s, out);
 
-	if (n < NFP_SECRET_MIN)
-		return -EINVAL;
+	if (n < 0)
+		return n;
 	*len = n;
 	return 0;
 }

@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		"Objects:\n"
 		"  flow add [udp] local ADDR:PORT peer ADDR:PORT[-PORT]... \n"
 		"           (secret HEX | secret-file FILE) [keepalive DUR] [timeout DUR]\n"
-		"           [punch-timeout DUR] [probe-interval DUR]\n"
+		"           [punch-timeout DUR] [probe-interval DUR] [passive]\n"
 		"  flow show [id N] [local ADDR:PORT] [state STATE]\n"
 		"  flow del (id N | local ADDR:PORT)\n"
 		"  flow set id N [keepalive DUR] [timeout DUR] [repunch]\n"
@@ -126,6 +126,7 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	/* "+": stop at the first non-option, the object name. */
+	opterr = 0;	/* one error line, ours */
 	while ((c = getopt_long(argc, argv, "+jpVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': ctl.json = 1; break;
@@ -137,7 +138,9 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			return ctl_usage_error("bad option");
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				return ctl_usage_error("bad option '%s'", argv[optind - 1]);
+			return ctl_usage_error("unknown option '-%c'", optopt);
 		}
 	}
 	argc -= optind;

@@ -34,7 +34,6 @@ int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_json_print(struct punchctl *ctl, struct json_object *obj);
 
 /* Values (args.c); each returns 0 or a negative errno. */
-#define NFP_SECRET_MIN	16
 int parse_u32(const char *s, uint32_t *out);
 int parse_duration(const char *s, uint32_t *ms);
 void format_duration(uint32_t ms, char *buf, size_t len);

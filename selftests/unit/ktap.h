@@ -12,9 +12,12 @@ static inline void ktap_start(void)
 	printf("KTAP version 1\n");
 }
 
+/* Evaluates cond once: conditions may have side effects. */
 #define CHECK(cond, ...) do {						\
+	int ktap_ok_ = !!(cond);					\
+									\
 	ktap_n++;							\
-	if (cond) {							\
+	if (ktap_ok_) {							\
 		printf("ok %d ", ktap_n);				\
 	} else {							\
 		ktap_failed++;						\
@@ -22,7 +25,7 @@ static inline void ktap_start(void)
 	}								\
 	printf(__VA_ARGS__);						\
 	printf("\n");							\
-	if (!(cond))							\
+	if (!ktap_ok_)							\
 		printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
 } while (0)
 

@@ -1,0 +1,117 @@
+#!/bin/bash
+# Every punchctl command against the real module, human output and JSON
+# (parsed with jq), on two namespaces joined by a veth (no NAT: the NAT
+# cases live in punch.sh). Also runs examples/punch-wait, the libnfpunch
+# example built through pkg-config, against a punchctl flow.
+. "$(dirname "$0")/../lib/test.sh"
+A=nfp-ctl-a-$$ B=nfp-ctl-b-$$
+S=000102030405060708090a0b0c0d0e0f
+WAIT=$T_REPO/build/examples/punch-wait
+TMP=$(mktemp -d)
+cleanup() {
+	local ns
+	for ns in "$A" "$B"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+ip netns add "$A"
+ip netns add "$B"
+ip link add va netns "$A" type veth peer name vb netns "$B"
+ip -n "$A" addr add 10.7.0.1/24 dev va
+ip -n "$B" addr add 10.7.0.2/24 dev vb
+ip -n "$A" -6 addr add fd00:7::1/64 dev va nodad
+ip -n "$B" -6 addr add fd00:7::2/64 dev vb nodad
+for ns in "$A" "$B"; do
+	ip -n "$ns" link set lo up
+done
+ip -n "$A" link set va up
+ip -n "$B" link set vb up
+ca() { ip netns exec "$A" "$PUNCHCTL" "$@"; }
+cb() { ip netns exec "$B" "$PUNCHCTL" "$@"; }
+
+# --- config ---
+t_match "config show (human)" \
+	'^max-flows 65536 pps 1000 keepalive 25s timeout 90s punch-timeout 15s probe-interval 100ms$' \
+	"$(ca config | xargs)"
+t_expect "config set (JSON reply)" '{"max_flows":100,"pps":200,"keepalive_ms":10000}' \
+	"$(ca -j config set max-flows 100 pps 200 keepalive 10s | jq -c '{max_flows, pps, keepalive_ms}')"
+t_expect "config show (JSON) keeps the new values" "100 200 10000 90000" \
+	"$(ca -j config show | jq -r '"\(.max_flows) \(.pps) \(.keepalive_ms) \(.timeout_ms)"')"
+t_expect "config is per namespace" "65536" "$(cb -j config | jq .max_flows)"
+
+# --- stats ---
+t_match "stats (human)" '^version [0-9.]+ flows 0 mappings 0 probes-sent 0 ' "$(ca stats | xargs)"
+t_expect "stats (JSON) has every key" \
+	'["auth_failures","flows","mappings","probes_sent","throttled","unknown_flow","version"]' \
+	"$(ca -j stats | jq -c 'keys')"
+
+# --- flow add / show ---
+t_match "flow add (human)" '^flow [0-9]+ local 10\.7\.0\.1:4000 state punching peers 10\.7\.0\.2:5000-5003 ' \
+	"$(ca flow add udp local 10.7.0.1:4000 peer-range 10.7.0.2:5000-5003 secret $S \
+		punch-timeout 5s | xargs)"
+id1=$(ca -j flow show local 10.7.0.1:4000 | jq '.[0].id')
+id2=$(ca -j flow add local "[fd00:7::1]:4600" peer "[fd00:7::2]:5600" secret $S \
+	keepalive 2s timeout 6s passive | jq .id)
+t_expect "flow add (JSON) of an IPv6 passive flow" \
+	'{"local":"[fd00:7::1]:4600","peers":["[fd00:7::2]:5600"],"passive":true,"keepalive_ms":2000,"timeout_ms":6000}' \
+	"$(ca -j flow show id "$id2" | jq -c '.[0] | {local, peers, passive, keepalive_ms, timeout_ms}')"
+t_expect "flow show (JSON) lists both" "2" "$(ca -j flow show | jq length)"
+t_expect "flow show local filters" "$id1" "$(ca -j flow show local 10.7.0.1:4000 | jq '.[].id')"
+t_expect "flow show state filters" "" "$(ca -j flow show state established | jq '.[].id')"
+t_match "flow show (human) has counters lines" 'probes sent [0-9]+ answered 0 received 0 auth-failures 0 keepalives 0' \
+	"$(ca flow show id "$id1")"
+t_expect "flow show of an unknown id fails with exit 1" "1" \
+	"$(ca flow show id 999999 >/dev/null 2>&1; echo $?)"
+
+# --- flow set / del ---
+t_expect "flow set keepalive (JSON reply)" "3000" \
+	"$(ca -j flow set id "$id2" keepalive 3s | jq .keepalive_ms)"
+sleep 5.5	# flow 1's punch timeout: nobody answers on 10.7.0.2
+t_expect "an unanswered flow dies of its punch timeout" "dead punch-timeout" \
+	"$(ca -j flow show id "$id1" | jq -r '.[0] | "\(.state) \(.dead_reason)"')"
+t_expect "flow set repunch brings it back to punching" "punching" \
+	"$(ca -j flow set id "$id1" repunch | jq -r .state)"
+t_check "flow del by id" ca flow del id "$id1"
+t_check "flow del by local endpoint" ca flow del local "[fd00:7::1]:4600"
+t_expect "no flows left" "0" "$(ca -j stats | jq .flows)"
+
+# --- a real punch between the namespaces, watched by monitor ---
+timeout 30 ip netns exec "$A" "$PUNCHCTL" monitor count 2 >"$TMP/human" &
+mh=$!
+timeout 30 ip netns exec "$A" "$PUNCHCTL" -j monitor count 2 >"$TMP/json" &
+mj=$!
+sleep 0.3
+ip netns exec "$A" "$WAIT" 10.7.0.1:4100 10.7.0.2:5100 $S 10 >"$TMP/wait" &
+waiter=$!
+cb flow add local 10.7.0.2:5100 peer 10.7.0.1:4100 secret $S >/dev/null
+wait "$waiter"
+t_expect "examples/punch-wait (pkg-config build) sees its flow established" \
+	"established with 10.7.0.2:5100" "$(tail -1 "$TMP/wait" | cut -d' ' -f3-)"
+wait "$mh" "$mj"
+t_match "monitor (human) shows established, then deleted when punch-wait exits" \
+	'^\[established\] flow [0-9]+ local 10\.7\.0\.1:4100 state established remote 10\.7\.0\.2:5100 .*\[deleted\] flow' \
+	"$(xargs <"$TMP/human")"
+t_expect "monitor (JSON) shows the same, one object per line" "established deleted" \
+	"$(jq -r .event "$TMP/json" | xargs)"
+t_expect "monitor (JSON) carries the remote endpoint" "10.7.0.2:5100" \
+	"$(jq -r 'select(.event == "established") | .flow.remote' "$TMP/json")"
+
+# --- mapping ---
+ip netns exec "$B" turnserver -n --no-tls --no-dtls --no-cli -S -L 10.7.0.2 -p 3478 \
+	--no-stdout-log --log-file "$TMP/turn.log" --pidfile "$TMP/turn.pid" >/dev/null 2>&1 &
+for ((i = 0; i < 100; i++)); do
+	ip netns exec "$B" ss -Hlun | grep -q '10.7.0.2:3478' && break
+	sleep 0.1
+done
+t_match "mapping (human)" '^mapping [0-9]+ local 10\.7\.0\.1:4200 server 10\.7\.0\.2:3478 mapped 10\.7\.0\.1:4200 rtt ' \
+	"$(ca mapping local 10.7.0.1:4200 server 10.7.0.2:3478)"
+t_expect "mapping (JSON)" '{"local":"10.7.0.1:4200","server":"10.7.0.2:3478","mapped":"10.7.0.1:4200"}' \
+	"$(ca -j mapping local 10.7.0.1:4200 server 10.7.0.2:3478 | jq -c '{local, server, mapped}')"
+out=$(ca -j mapping local 10.7.0.1:4200 server 10.7.0.2:9 timeout 500ms)
+rc=$?
+t_expect "mapping (JSON) of an unanswered query reports the error, exit 1" \
+	"Connection timed out 1" "$(echo "$out" | jq -r .error) $rc"
+t_done
