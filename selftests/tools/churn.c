@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * churn - hammer the flow table from one process, for concurrency tests.
+ *
+ *   churn add-del LOCAL_ADDR FIRST_PORT SECONDS
+ *   churn dump SECONDS
+ *
+ * add-del adds a flow on FIRST_PORT + i % 64, reads it back and deletes
+ * it, over and over. dump dumps the table over and over and checks each
+ * complete dump lists every id once; an interrupted dump (-EINTR: the
+ * table changed under it) is counted and retried, as callers must.
+ * Prints "ops=N errors=N intr=N" and exits 1 when any operation failed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libnfpunch.h"
+
+#define MAX_IDS 65536
+
+static time_t deadline;
+
+static int running(void)
+{
+	return time(NULL) < deadline;
+}
+
+static int add_del(struct nfp_handle *h, const char *addr, unsigned int first)
+{
+	unsigned long ops = 0, errors = 0, i;
+	struct nfp_flow f, out;
+	char ep[64];
+
+	memset(&f, 0, sizeof(f));
+	f.n_peers = 1;
+	f.secret_len = 16;
+	f.flags = NFP_FLOW_PASSIVE;
+	nfp_endpoint_parse("192.0.2.77:9", &f.peers[0], 0);
+	for (i = 0; running(); i++) {
+		snprintf(ep, sizeof(ep), "%s:%lu", addr, first + i % 64);
+		if (nfp_endpoint_parse(ep, &f.local, 0)) {
+			fprintf(stderr, "churn: bad address %s\n", ep);
+			return 2;
+		}
+		memcpy(f.secret, &i, sizeof(i));
+		if (nfp_flow_add(h, &f, &out) < 0 ||
+		    nfp_flow_get(h, out.id, &out) < 0 ||
+		    nfp_flow_del(h, out.id) < 0) {
+			fprintf(stderr, "churn: %s\n", nfp_strerror(h));
+			errors++;
+			continue;
+		}
+		ops++;
+	}
+	printf("ops=%lu errors=%lu intr=0\n", ops, errors);
+	return errors ? 1 : 0;
+}
+
+struct seen {
+	unsigned char *bits;
+	int dup;
+};
+
+static int mark(const struct nfp_flow *f, void *arg)
+{
+	struct seen *s = arg;
+	unsigned int id = f->id % (MAX_IDS * 8);
+
+	if (s->bits[id / 8] & (1u << id % 8))
+		s->dup = 1;
+	s->bits[id / 8] |= 1u << id % 8;
+	return 0;
+}
+
+static int dump(struct nfp_handle *h)
+{
+	unsigned long ops = 0, errors = 0, intr = 0;
+	struct seen s = { .bits = malloc(MAX_IDS) };
+
+	if (!s.bits)
+		return 1;
+	while (running()) {
+		int ret;
+
+		memset(s.bits, 0, MAX_IDS);
+		s.dup = 0;
+		ret = nfp_flow_dump(h, NULL, mark, &s);
+		if (ret == -EINTR) {
+			intr++;
+			continue;
+		}
+		if (ret < 0 || s.dup) {
+			fprintf(stderr, "churn: dump: %s\n",
+				s.dup ? "an id was listed twice" : nfp_strerror(h));
+			errors++;
+			continue;
+		}
+		ops++;
+	}
+	free(s.bits);
+	printf("ops=%lu errors=%lu intr=%lu\n", ops, errors, intr);
+	return errors ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct nfp_handle *h;
+	int ret;
+
+	if (argc == 5 && strcmp(argv[1], "add-del") == 0)
+		deadline = time(NULL) + atoi(argv[4]);
+	else if (argc == 3 && strcmp(argv[1], "dump") == 0)
+		deadline = time(NULL) + atoi(argv[2]);
+	else {
+		fputs("Usage: churn add-del LOCAL_ADDR FIRST_PORT SECONDS\n"
+		      "       churn dump SECONDS\n", stderr);
+		return 2;
+	}
+	ret = nfp_open(&h);
+	if (ret < 0) {
+		fprintf(stderr, "churn: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (argc == 5)
+		ret = add_del(h, argv[2], atoi(argv[3]));
+	else
+		ret = dump(h);
+	nfp_close(h);
+	return ret;
+}
