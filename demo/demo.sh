@@ -1,31 +1,117 @@
 #!/bin/bash
-# The main demo, run inside the test VM by "make demo".
+# The main demo, run inside the test VM by "make demo": Alice and Bob,
+# each behind a real Linux NAT (nftables masquerade and a home router's
+# firewall), punch a direct UDP path with the kernel module.
 #
-# For now it shows the module loaded, answering over generic netlink in
-# the host namespace and in two other namespaces that stand for the two
-# NATed hosts. The two-NAT hole punching demo grows from here.
-set -eu
+# The rendezvous step is played by this script for now: each side asks a
+# STUN server (coturn, in the public namespace) for its public endpoint
+# through the module, and the script hands the answers and a fresh secret
+# to the other side. rendezvousd and punchd will do that part.
+set -u	# not -e: the NAT fixture's helpers tolerate failures on purpose
+repo=$(pwd)
 bin=${NFP_BIN:-build}
+# shellcheck source=../selftests/lib/nat.sh
+. "$repo/selftests/lib/nat.sh"
+PUNCHCTL=$bin/punchctl
+UDP=$repo/selftests/tools/udp.py
+TMP=$(mktemp -d)
 step() { printf '\n== %s\n' "$*"; }
-
-cleanup() { ip netns del alice 2>/dev/null || true; ip netns del bob 2>/dev/null || true; }
+die() {
+	echo "demo: FAILED: $*"
+	exit 1
+}
+cleanup() {
+	nat_down
+	rm -rf "$TMP"
+}
 trap cleanup EXIT
 
-step "kernel $(uname -r), module loaded:"
-grep -E '^nfpunch ' /proc/modules
-modinfo -F version nfpunch.ko | sed 's/^/version /'
+step "kernel $(uname -r), module $(modinfo -F version nfpunch.ko) loaded"
 
-step "punchctl stats (host namespace)"
-"$bin/punchctl" stats
-
-ip netns add alice
-ip netns add bob
-for ns in alice bob; do
-	step "punchctl -j stats in namespace $ns"
-	ip netns exec "$ns" "$bin/punchctl" -j stats
+step "topology: two hosts behind two NATs, a public router between"
+nat_up || die "the topology did not come up"
+nat_count_pub
+nat_udp_timeout 5
+cat <<'EOF'
+  alice 10.0.1.2 -- nat-a 198.51.100.1 --+
+                                          pub 192.0.2.1 (STUN server)
+  bob   10.0.2.2 -- nat-b 203.0.113.1 --+
+EOF
+ip netns exec "$PUB" turnserver -n --no-tls --no-dtls --no-cli -S -L 192.0.2.1 \
+	-p 3478 --no-stdout-log --log-file "$TMP/turn.log" >/dev/null 2>&1 &
+for ((i = 0; i < 100; i++)); do
+	ip netns exec "$PUB" ss -Hlun | grep -q '192.0.2.1:3478' && break
+	sleep 0.1
 done
 
-step "generic netlink family as the kernel lists it"
-if command -v genl >/dev/null; then genl ctrl get name nfpunch; fi
+step "alice cannot reach bob unsolicited (his NAT drops it)"
+ip netns exec "$B" python3 "$UDP" recv 10.0.2.2 5000 2 1 >"$TMP/cold" &
+rcv=$!
+sleep 0.3
+ip netns exec "$A" python3 "$UDP" send 10.0.1.2 4000 203.0.113.1 5000 knock 1
+wait "$rcv" || true
+echo "bob received: $(wc -l <"$TMP/cold") datagrams"
+
+step "each side learns its public endpoint through the module (STUN, from its own port)"
+pa=$(ip netns exec "$A" "$PUNCHCTL" -j mapping local 10.0.1.2:4000 server 192.0.2.1:3478 | jq -r .mapped)
+pb=$(ip netns exec "$B" "$PUNCHCTL" -j mapping local 10.0.2.2:5000 server 192.0.2.1:3478 | jq -r .mapped)
+echo "alice is $pa, bob is $pb"
+case "$pa $pb" in
+198.51.100.1:*" "203.0.113.1:*) ;;
+*) die "mapping queries failed" ;;
+esac
+
+step "both punch at once with a fresh shared secret"
+secret=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+ip netns exec "$A" "$PUNCHCTL" monitor count 1 >"$TMP/events" &
+mon=$!
+sleep 0.3
+start=$(date +%s%N)
+ip netns exec "$A" "$bin/examples/punch-wait" 10.0.1.2:4000 "$pb" "$secret" 15 >"$TMP/alice" &
+alice=$!
+# Keepalives well inside the NATs' 5 s UDP timeout.
+ip netns exec "$B" "$PUNCHCTL" flow add local 10.0.2.2:5000 peer "$pa" secret "$secret" \
+	keepalive 2s >/dev/null
+echo "bob: punchctl flow add local 10.0.2.2:5000 peer $pa keepalive 2s"
+wait "$alice" || { cat "$TMP/alice"; die "alice did not get through"; }
+echo "alice (punch-wait, through libnfpunch):"
+sed 's/^/  /' "$TMP/alice"
+echo "established in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+wait "$mon"
+echo "alice's monitor:"
+sed 's/^/  /' "$TMP/events"
+
+step "alice's flow is gone with punch-wait (it owned it); she keeps one of her own"
+ip netns exec "$A" "$PUNCHCTL" flow add local 10.0.1.2:4000 peer "$pb" secret "$secret" \
+	keepalive 2s >/dev/null
+for ((i = 0; i < 50; i++)); do
+	[ "$(ip netns exec "$A" "$PUNCHCTL" -j flow show state established | jq length)" = 1 ] && break
+	sleep 0.1
+done
+ip netns exec "$A" "$PUNCHCTL" flow show
+
+step "the applications talk directly, NAT to NAT"
+before=$(nat_pub_packets a2b)
+ip netns exec "$B" python3 "$UDP" recv 10.0.2.2 5000 5 3 >"$TMP/direct" &
+rcv=$!
+sleep 0.3
+ip netns exec "$A" python3 "$UDP" send 10.0.1.2 4000 "${pb%:*}" "${pb##*:}" hello-bob 3
+wait "$rcv"
+echo "bob's application received: $(awk '{print $3}' "$TMP/direct" | xargs)"
+echo "UDP the public router forwarded from nat-a straight to nat-b meanwhile: $(( $(nat_pub_packets a2b) - before )) datagrams (these and any keepalive)"
+echo "the STUN server saw none of them: it only answered the two mapping queries"
+
+step "idle for 12 s (the NATs forget UDP after 5 s): keepalives hold the path"
+sleep 12
+ip netns exec "$B" python3 "$UDP" recv 10.0.2.2 5000 5 1 >"$TMP/late" &
+rcv=$!
+sleep 0.3
+ip netns exec "$A" python3 "$UDP" send 10.0.1.2 4000 "${pb%:*}" "${pb##*:}" still-here 1
+wait "$rcv"
+echo "bob's application received: $(awk '{print $3}' "$TMP/late")"
+ip netns exec "$A" "$PUNCHCTL" -j flow show | jq -M -c '.[0] | {state, remote, rtt_us, keepalives: .counters.keepalives}'
+
+[ "$(awk '{print $3}' "$TMP/direct" | wc -l)" = 3 ] || die "datagrams were lost"
+[ -s "$TMP/late" ] || die "the path closed while idle"
 echo
 echo "demo: OK"
