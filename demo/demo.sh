@@ -13,18 +13,12 @@ bin=${NFP_BIN:-build}
 # shellcheck source=../selftests/lib/nat.sh
 . "$repo/selftests/lib/nat.sh"
 PUNCHCTL=$bin/punchctl
-UDP=$repo/selftests/tools/udp.py
-TMP=$(mktemp -d)
 step() { printf '\n== %s\n' "$*"; }
 die() {
 	echo "demo: FAILED: $*"
 	exit 1
 }
-cleanup() {
-	nat_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+nat_scratch
 
 step "kernel $(uname -r), module $(modinfo -F version nfpunch.ko) loaded"
 
@@ -45,12 +39,8 @@ for ((i = 0; i < 100; i++)); do
 done
 
 step "alice cannot reach bob unsolicited (his NAT drops it)"
-ip netns exec "$B" python3 "$UDP" recv 10.0.2.2 5000 2 1 >"$TMP/cold" &
-rcv=$!
-sleep 0.3
-ip netns exec "$A" python3 "$UDP" send 10.0.1.2 4000 203.0.113.1 5000 knock 1
-wait "$rcv" || true
-echo "bob received: $(wc -l <"$TMP/cold") datagrams"
+echo "bob received: $(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 203.0.113.1:5000 knock 1 |
+	grep -c knock) datagrams"
 
 step "each side learns its public endpoint through the module (STUN, from its own port)"
 pa=$(ip netns exec "$A" "$PUNCHCTL" -j mapping local 10.0.1.2:4000 server 192.0.2.1:3478 | jq -r .mapped)
@@ -92,26 +82,18 @@ ip netns exec "$A" "$PUNCHCTL" flow show
 
 step "the applications talk directly, NAT to NAT"
 before=$(nat_pub_packets a2b)
-ip netns exec "$B" python3 "$UDP" recv 10.0.2.2 5000 5 3 >"$TMP/direct" &
-rcv=$!
-sleep 0.3
-ip netns exec "$A" python3 "$UDP" send 10.0.1.2 4000 "${pb%:*}" "${pb##*:}" hello-bob 3
-wait "$rcv"
-echo "bob's application received: $(awk '{print $3}' "$TMP/direct" | xargs)"
+direct=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$pb" hello-bob 3)
+echo "bob's application received: $(echo $direct)"
 echo "UDP the public router forwarded from nat-a straight to nat-b meanwhile: $(( $(nat_pub_packets a2b) - before )) datagrams (these and any keepalive)"
-echo "the STUN server saw none of them: it only answered the two mapping queries"
+echo "(counted as nat-a to nat-b: the STUN server at 192.0.2.1 is neither end of them)"
 
 step "idle for 12 s (the NATs forget UDP after 5 s): keepalives hold the path"
 sleep 12
-ip netns exec "$B" python3 "$UDP" recv 10.0.2.2 5000 5 1 >"$TMP/late" &
-rcv=$!
-sleep 0.3
-ip netns exec "$A" python3 "$UDP" send 10.0.1.2 4000 "${pb%:*}" "${pb##*:}" still-here 1
-wait "$rcv"
-echo "bob's application received: $(awk '{print $3}' "$TMP/late")"
+late=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$pb" still-here 1)
+echo "bob's application received: $late"
 ip netns exec "$A" "$PUNCHCTL" -j flow show | jq -M -c '.[0] | {state, remote, rtt_us, keepalives: .counters.keepalives}'
 
-[ "$(awk '{print $3}' "$TMP/direct" | wc -l)" = 3 ] || die "datagrams were lost"
-[ -s "$TMP/late" ] || die "the path closed while idle"
+[ "$(echo "$direct" | grep -c hello-bob)" = 3 ] || die "datagrams were lost"
+[ "$late" = still-here ] || die "the path closed while idle"
 echo
 echo "demo: OK"

@@ -181,6 +181,8 @@ const char *nfp_event_name(int type);
  * Events of this namespace. nfp_events_fd() is pollable; each call of
  * nfp_events_read() reads what is queued (blocking only if nothing is)
  * and calls fn per event. -ENOBUFS: events were lost, resync by dumping.
+ * The fd belongs to ev: poll it, never close it; nfp_events_close() does.
+ * Like a handle, an events object is for one thread at a time.
  */
 struct nfp_events;
 int nfp_events_open(struct nfp_events **evp);

@@ -5,19 +5,8 @@
 # the peer goes away. The application's data goes directly NAT to NAT.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
-UDP=$T_REPO/selftests/tools/udp.py
 SECRET=000102030405060708090a0b0c0d0e0f
-TMP=$(mktemp -d)
-
-cleanup() {
-	nat_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-in_a() { ip netns exec "$A" "$@"; }
-in_b() { ip netns exec "$B" "$@"; }
-flow_json() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -c '.[0]'; }
+nat_scratch
 
 nat_up || { t_fail "the NAT topology comes up"; t_done; }
 nat_count_pub
@@ -47,9 +36,7 @@ t_expect "a mapping query nobody answers times out" \
 # punch FAMILY A_LOCAL B_LOCAL A_PUBLIC B_PUBLIC COUNTER_A2B
 punch() {
 	local fam=$1 al=$2 bl=$3 ap=$4 bp=$5 ctr=$6
-	local aaddr=${al%:*} aport=${al##*:} baddr=${bl%:*} bport=${bl##*:}
 	local ida idb before after fa fb out
-	aaddr=${aaddr#[} aaddr=${aaddr%]} baddr=${baddr#[} baddr=${baddr%]}
 
 	timeout 60 ip netns exec "$A" "$PUNCHCTL" -j monitor > "$TMP/events-$fam" &
 	local mon=$!
@@ -68,13 +55,8 @@ punch() {
 
 	# The application: a plain socket on the same ports.
 	before=$(nat_pub_packets "$ctr")
-	in_b python3 "$UDP" recv "$baddr" "$bport" 5 3 > "$TMP/recv-$fam" &
-	local rcv=$!
-	sleep 0.5
-	in_a python3 "$UDP" send "$aaddr" "$aport" "${bp%:*}" "${bp##*:}" hello-direct 3 2>&1 |
-		sed 's/^/# /'
-	wait $rcv
-	out=$(awk '{print $3}' "$TMP/recv-$fam" | sort | uniq -c | awk '{print $1, $2}')
+	out=$(nat_app "$A" "$al" "$B" "$bl" "$bp" hello-direct 3 | sort | uniq -c |
+		awk '{print $1, $2}')
 	t_expect "$fam: bob's application receives alice's datagrams, and no STUN" \
 		"3 hello-direct" "$out"
 	after=$(nat_pub_packets "$ctr")
@@ -86,13 +68,8 @@ punch() {
 
 	# Idle for four times the NATs' UDP timeout: keepalives hold the path.
 	sleep 8
-	in_b python3 "$UDP" recv "$baddr" "$bport" 5 1 > "$TMP/recv2-$fam" &
-	rcv=$!
-	sleep 0.5
-	in_a python3 "$UDP" send "$aaddr" "$aport" "${bp%:*}" "${bp##*:}" after-idle 1
-	wait $rcv
 	t_expect "$fam: after 8 s idle (NAT UDP timeout 2 s) the path still works" \
-		"after-idle" "$(awk '{print $3}' "$TMP/recv2-$fam")"
+		"after-idle" "$(nat_app "$A" "$al" "$B" "$bl" "$bp" after-idle 1)"
 	fa=$(flow_json "$A" "$ida")
 	t_check "$fam: the module sent keepalives and they were answered" \
 		test "$(echo "$fa" | jq .counters.keepalives)" -ge 4 -a \

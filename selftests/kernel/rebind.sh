@@ -7,19 +7,8 @@
 # key from another port move nothing.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
-UDP=$T_REPO/selftests/tools/udp.py
 SECRET=000102030405060708090a0b0c0d0e0f
-TMP=$(mktemp -d)
-
-cleanup() {
-	nat_down
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-in_a() { ip netns exec "$A" "$@"; }
-in_b() { ip netns exec "$B" "$@"; }
-flow_json() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -c '.[0]'; }
+nat_scratch
 
 nat_up || { t_fail "the NAT topology comes up"; t_done; }
 nat_udp_timeout 2
@@ -73,13 +62,9 @@ t_match "alice follows bob to his new public port" '^203\.0\.113\.1:400[0-9][0-9
 t_expect "alice's flow stayed established" "established" \
 	"$(flow_json "$A" "$ida" | jq -r .state)"
 
-in_a python3 "$UDP" recv 10.0.1.2 4100 5 2 >"$TMP/recv" &
-rcv=$!
-sleep 0.5
-in_b python3 "$UDP" send 10.0.2.2 5100 198.51.100.1 4100 after-rebind 2
-wait $rcv
 t_expect "bob's application still reaches alice" "2 after-rebind" \
-	"$(awk '{print $3}' "$TMP/recv" | sort | uniq -c | awk '{print $1, $2}')"
+	"$(nat_app "$B" 10.0.2.2:5100 "$A" 10.0.1.2:4100 198.51.100.1:4100 after-rebind 2 |
+	   sort | uniq -c | awk '{print $1, $2}')"
 
 # Probes from yet another port under another key change nothing.
 unknown=$(in_a "$PUNCHCTL" -j stats | jq .unknown_flow)

@@ -13,6 +13,36 @@
 
 NAT_P=${NAT_P:-nfpt$$}
 A=$NAT_P-alice B=$NAT_P-bob NA=$NAT_P-nat-a NB=$NAT_P-nat-b PUB=$NAT_P-pub
+NAT_UDP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/udp.py
+
+in_a() { ip netns exec "$A" "$@"; }
+in_b() { ip netns exec "$B" "$@"; }
+# flow_json NS ID: one flow as a JSON object (punchctl from $PUNCHCTL).
+flow_json() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -c '.[0]'; }
+
+# nat_scratch: a scratch directory in $TMP; it and the topology go away
+# when the script exits.
+nat_scratch() {
+	TMP=$(mktemp -d)
+	trap 'nat_down; rm -rf "$TMP"' EXIT
+}
+
+# nat_app FROM_NS FROM_ADDR:PORT TO_NS TO_ADDR:PORT DEST_ADDR:PORT TEXT COUNT
+# The applications: a plain socket in TO_NS listens on TO_ADDR:PORT, one
+# in FROM_NS sends TEXT COUNT times from FROM_ADDR:PORT to DEST (the far
+# side's public endpoint). Prints what arrived, one payload per line.
+nat_app() {
+	local out rcv
+	out=$(mktemp)
+	ip netns exec "$3" python3 "$NAT_UDP" recv "${4%:*}" "${4##*:}" 5 "$7" >"$out" &
+	rcv=$!
+	sleep 0.3
+	ip netns exec "$1" python3 "$NAT_UDP" send "${2%:*}" "${2##*:}" "${5%:*}" "${5##*:}" \
+		"$6" "$7" >/dev/null
+	wait "$rcv"
+	awk '{print $3}' "$out"
+	rm -f "$out"
+}
 
 nat_down() {
 	local ns
