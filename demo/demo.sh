@@ -55,7 +55,7 @@ step "both punch at once with a fresh shared secret"
 secret=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 ip netns exec "$A" "$PUNCHCTL" monitor count 1 >"$TMP/events" &
 mon=$!
-sleep 0.3
+wait_event_listeners "$A" 1
 start=$(date +%s%N)
 ip netns exec "$A" "$bin/examples/punch-wait" 10.0.1.2:4000 "$pb" "$secret" 15 >"$TMP/alice" &
 alice=$!

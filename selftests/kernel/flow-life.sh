@@ -5,6 +5,7 @@
 # mapping query waits leaves nothing behind (the audit after this script
 # checks the kernel log and the unload).
 . "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/wait.sh"
 NS=nfp-life-$$
 GONE=nfp-life-gone-$$
 S=000102030405060708090a0b0c0d0e0f
@@ -37,7 +38,7 @@ wait_flows() {
 # --- Owned flows ---
 timeout 30 ip netns exec "$NS" "$PUNCHCTL" -j monitor >"$TMP/events" &
 mon=$!
-sleep 0.3
+wait_event_listeners "$NS" 1
 mkfifo "$TMP/in"
 in_ns "$OWNED" 192.0.2.10:4000 198.51.100.7:5000 $S <"$TMP/in" >"$TMP/id" &
 owner=$!

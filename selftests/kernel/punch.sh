@@ -40,7 +40,7 @@ punch() {
 
 	timeout 60 ip netns exec "$A" "$PUNCHCTL" -j monitor > "$TMP/events-$fam" &
 	local mon=$!
-	sleep 0.3
+	wait_event_listeners "$A" 1
 	ida=$(in_a "$PUNCHCTL" -j flow add local "$al" peer "$bp" secret $SECRET \
 		keepalive 1s timeout 5s | jq .id)
 	idb=$(in_b "$PUNCHCTL" -j flow add local "$bl" peer "$ap" secret $SECRET \

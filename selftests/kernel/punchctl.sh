@@ -4,6 +4,7 @@
 # cases live in punch.sh). Also runs examples/punch-wait, the libnfpunch
 # example built through pkg-config, against a punchctl flow.
 . "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/wait.sh"
 A=nfp-ctl-a-$$ B=nfp-ctl-b-$$
 S=000102030405060708090a0b0c0d0e0f
 WAIT=$T_REPO/build/examples/punch-wait
@@ -83,7 +84,7 @@ timeout 30 ip netns exec "$A" "$PUNCHCTL" monitor count 2 >"$TMP/human" &
 mh=$!
 timeout 30 ip netns exec "$A" "$PUNCHCTL" -j monitor count 2 >"$TMP/json" &
 mj=$!
-sleep 0.3
+wait_event_listeners "$A" 2
 ip netns exec "$A" "$WAIT" 10.7.0.1:4100 10.7.0.2:5100 $S 10 >"$TMP/wait" &
 waiter=$!
 cb flow add local 10.7.0.2:5100 peer 10.7.0.1:4100 secret $S >/dev/null

@@ -24,7 +24,7 @@ NFT
 
 timeout 60 ip netns exec "$A" "$PUNCHCTL" -j monitor >"$TMP/events" &
 mon=$!
-sleep 0.3
+wait_event_listeners "$A" 1
 ida=$(in_a "$PUNCHCTL" -j flow add local 10.0.1.2:4100 peer 203.0.113.1:5100 \
 	secret $SECRET keepalive 1s timeout 15s | jq .id)
 idb=$(in_b "$PUNCHCTL" -j flow add local 10.0.2.2:5100 peer 198.51.100.1:4100 \

@@ -14,6 +14,7 @@
 NAT_P=${NAT_P:-nfpt$$}
 A=$NAT_P-alice B=$NAT_P-bob NA=$NAT_P-nat-a NB=$NAT_P-nat-b PUB=$NAT_P-pub
 NAT_UDP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/udp.py
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 
 in_a() { ip netns exec "$A" "$@"; }
 in_b() { ip netns exec "$B" "$@"; }
@@ -36,7 +37,8 @@ nat_app() {
 	out=$(mktemp)
 	ip netns exec "$3" python3 "$NAT_UDP" recv "${4%:*}" "${4##*:}" 5 "$7" >"$out" &
 	rcv=$!
-	sleep 0.3
+	# Send only once the receiver is bound: python starts slowly in the VM.
+	wait_udp_bound "$3" "${4##*:}"
 	ip netns exec "$1" python3 "$NAT_UDP" send "${2%:*}" "${2##*:}" "${5%:*}" "${5##*:}" \
 		"$6" "$7" >/dev/null
 	wait "$rcv"
