@@ -143,6 +143,8 @@ install-tools: tools
 	install -D -m 755 $(BUILD)/punchctl $(DESTDIR)$(PREFIX)/sbin/punchctl
 	install -D -m 644 helper/punchctl/punchctl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/punchctl.8
+	install -D -m 644 helper/punchctl/punchctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/punchctl
 	install -D -m 644 $(BUILD)/libnfpunch.a $(DESTDIR)$(PREFIX)/lib/libnfpunch.a
 	install -D -m 755 $(BUILD)/libnfpunch.so $(DESTDIR)$(PREFIX)/lib/libnfpunch.so.0
 	ln -sf libnfpunch.so.0 $(DESTDIR)$(PREFIX)/lib/libnfpunch.so

@@ -1,0 +1,34 @@
+#!/bin/bash
+# punchctl's bash completion offers the grammar of punchctl(8): objects,
+# commands, keywords, states, and files after secret-file.
+. "$(dirname "$0")/../lib/test.sh"
+. /usr/share/bash-completion/bash_completion
+. "$T_REPO/helper/punchctl/punchctl.bash-completion"
+
+# comp WORD...: what completes the last word.
+comp() {
+	COMP_WORDS=(punchctl "$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMP_LINE="${COMP_WORDS[*]}"
+	COMP_POINT=${#COMP_LINE}
+	COMPREPLY=()
+	_punchctl
+	echo "${COMPREPLY[*]}"
+}
+
+t_expect "objects" "flow mapping monitor config stats" "$(comp '')"
+t_expect "long options" "--json" "$(comp --j)"
+t_expect "an object after options" "flow" "$(comp -j fl)"
+t_expect "flow commands" "add show list del set" "$(comp flow '')"
+t_expect "flow add keywords by prefix" "peer peer-range punch-timeout probe-interval passive" \
+	"$(comp flow add local 192.0.2.1:4000 p)"
+t_expect "no guess for a value" "" "$(comp flow add local '')"
+t_expect "states" "established" "$(comp flow show state e)"
+t_expect "abbreviated object and command" "id keepalive timeout repunch" "$(comp f se '')"
+t_expect "config set keys" "max-flows" "$(comp config set m)"
+t_expect "mapping keywords" "local server timeout" "$(comp mapping '')"
+TMP=$(mktemp -d)
+touch "$TMP/bob.key"
+t_expect "secret-file completes files" "$TMP/bob.key" "$(comp flow add secret-file "$TMP/bo")"
+rm -rf "$TMP"
+t_done
