@@ -236,15 +236,12 @@ ta1=$(date +%s.%N); sa=$(( $(probes_sent $nsa) - sa ))
 tb1=$(date +%s.%N); sb=$(( $(probes_sent $nsb) - sb ))
 say "CPU busy, $ka_flows flows per side:    $busy"
 say "packets dropped by the veth pair so far: $(ip -n $nsa -s -j link show va | jq '.[0].stats64.tx.dropped + .[0].stats64.rx.dropped')"
-awk -v sa="$sa" -v sb="$sb" -v da="$(awk -v a="$ta0" -v b="$ta1" 'BEGIN { print b - a }')" \
-    -v db="$(awk -v a="$tb0" -v b="$tb1" 'BEGIN { print b - a }')" \
-    -v n=$((2 * ka_flows)) -v iv="$keepalive" 'BEGIN {
-	r = (sa / da + sb / db) / 2
+ka_rate=$(awk -v sa="$sa" -v sb="$sb" -v a0="$ta0" -v a1="$ta1" -v b0="$tb0" -v b1="$tb1" \
+	'BEGIN { print (sa / (a1 - a0) + sb / (b1 - b0)) / 2 }')
+awk -v r="$ka_rate" -v n=$((2 * ka_flows)) -v iv="$keepalive" 'BEGIN {
 	printf "keepalives: %.0f/s, %.2f per flow and interval of %d ms\n",
 	       r, r / n * iv / 1000, iv
 }'
-ka_rate=$(awk -v sa="$sa" -v sb="$sb" -v da="$(awk -v a="$ta0" -v b="$ta1" 'BEGIN { print b - a }')" \
-    -v db="$(awk -v a="$tb0" -v b="$tb1" 'BEGIN { print b - a }')" 'BEGIN { print (sa / da + sb / db) / 2 }')
 awk -v a="$busy" -v b="$idle" -v r="$ka_rate" -v c="$(nproc)" -v pkt="$base" \
     -v n=$((2 * ka_flows)) 'BEGIN {
 	us = (a - b) * c / r * 1e6

@@ -33,10 +33,7 @@ cat <<'EOF'
 EOF
 ip netns exec "$PUB" turnserver -n --no-tls --no-dtls --no-cli -S -L 192.0.2.1 \
 	-p 3478 --no-stdout-log --log-file "$TMP/turn.log" >/dev/null 2>&1 &
-for ((i = 0; i < 100; i++)); do
-	ip netns exec "$PUB" ss -Hlun | grep -q '192.0.2.1:3478' && break
-	sleep 0.1
-done
+wait_udp_bound "$PUB" 3478 192.0.2.1
 
 step "alice cannot reach bob unsolicited (his NAT drops it)"
 echo "bob received: $(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 203.0.113.1:5000 knock 1 |
@@ -72,12 +69,9 @@ echo "alice's monitor:"
 sed 's/^/  /' "$TMP/events"
 
 step "alice's flow is gone with punch-wait (it owned it); she keeps one of her own"
-ip netns exec "$A" "$PUNCHCTL" flow add local 10.0.1.2:4000 peer "$pb" secret "$secret" \
-	keepalive 2s >/dev/null
-for ((i = 0; i < 50; i++)); do
-	[ "$(ip netns exec "$A" "$PUNCHCTL" -j flow show state established | jq length)" = 1 ] && break
-	sleep 0.1
-done
+ida=$(ip netns exec "$A" "$PUNCHCTL" -j flow add local 10.0.1.2:4000 peer "$pb" \
+	secret "$secret" keepalive 2s | jq .id)
+nat_wait_state "$A" "$ida" established 5 >/dev/null
 ip netns exec "$A" "$PUNCHCTL" flow show
 
 step "the applications talk directly, NAT to NAT"

@@ -64,13 +64,18 @@ static bool nfp_authentic(struct nfp_flow *flow, const struct stun_msg *m,
 	return false;
 }
 
-static void nfp_heard(struct nfp_flow *flow)
+/* Stamp now, written only when it changes: no cache line bouncing per packet. */
+static void nfp_touch(u32 *stamp)
 {
 	u32 now = nfp_stamp();
 
-	/* Written only when it changes: no cache line bouncing per packet. */
-	if (READ_ONCE(flow->last_rx) != now)
-		WRITE_ONCE(flow->last_rx, now);
+	if (READ_ONCE(*stamp) != now)
+		WRITE_ONCE(*stamp, now);
+}
+
+static void nfp_heard(struct nfp_flow *flow)
+{
+	nfp_touch(&flow->last_rx);
 }
 
 /* A Binding Request: ours if its USERNAME is "nfpunch:<tag>". */
@@ -304,12 +309,9 @@ static unsigned int nfp_out(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	flow = nfp_flow_of(priv, &p, false);
 	if (flow) {
-		u32 now = nfp_stamp();
-
 		atomic64_inc(&flow->tx_packets);
 		atomic64_add(p.plen, &flow->tx_bytes);
-		if (READ_ONCE(flow->last_tx) != now)
-			WRITE_ONCE(flow->last_tx, now);
+		nfp_touch(&flow->last_tx);
 	}
 	return NF_ACCEPT;
 }

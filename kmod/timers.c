@@ -32,6 +32,11 @@ static unsigned long nfp_deadline(u32 now, u32 at)
 	return jiffies + max(delta, 1);
 }
 
+static unsigned long nfp_in_ms(u32 now, u32 ms)
+{
+	return nfp_deadline(now, now + msecs_to_jiffies(ms));
+}
+
 static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 {
 	const struct nfp_peer *peer = flow->peer;
@@ -55,20 +60,19 @@ static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 		nfp_punch_target(peer, flow->cursor, &addr, &port);
 		/* Over the cap: try the same target again a little later. */
 		if (nfp_probe_send(flow, addr, port) == -ENOBUFS)
-			return nfp_deadline(now, now + msecs_to_jiffies(NFP_THROTTLE_RETRY_MS));
+			return nfp_in_ms(now, NFP_THROTTLE_RETRY_MS);
 		/* Other errors (no route) skip the target for this round. */
 		flow->cursor++;
 	}
 	if (flow->cursor < peer->targets)
-		return nfp_deadline(now, now + msecs_to_jiffies(NFP_PUNCH_PACE_MS));
+		return nfp_in_ms(now, NFP_PUNCH_PACE_MS);
 
 	/* Round done: back off, as ICE does, up to a ceiling. */
 	flow->cursor = 0;
 	gap_ms = flow->probe_interval_ms << flow->round;
 	if (flow->round < NFP_PUNCH_MAX_ROUND_SHIFT)
 		flow->round++;
-	return nfp_deadline(now, now + msecs_to_jiffies(min_t(u32, gap_ms,
-							NFP_PUNCH_MAX_GAP_MS)));
+	return nfp_in_ms(now, min_t(u32, gap_ms, NFP_PUNCH_MAX_GAP_MS));
 }
 
 static u32 nfp_earliest(u32 a, u32 b)
@@ -110,7 +114,7 @@ static unsigned long nfp_keepalive_tick(struct nfp_flow *flow, u32 now)
 		spin_unlock_bh(&flow->pn->lock);
 		ret = nfp_probe_send(flow, &raddr, rport);
 		if (ret == -ENOBUFS)
-			return nfp_deadline(now, now + msecs_to_jiffies(NFP_THROTTLE_RETRY_MS));
+			return nfp_in_ms(now, NFP_THROTTLE_RETRY_MS);
 		atomic_inc(&flow->keepalives);
 		WRITE_ONCE(flow->last_tx, now);
 		flow->last_check = now;

@@ -43,10 +43,7 @@ mkfifo "$TMP/in"
 in_ns "$OWNED" 192.0.2.10:4000 198.51.100.7:5000 $S <"$TMP/in" >"$TMP/id" &
 owner=$!
 exec 7>"$TMP/in"
-for ((i = 0; i < 50; i++)); do
-	[ -s "$TMP/id" ] && break
-	sleep 0.1
-done
+wait_nonempty "$TMP/id"
 id=$(cat "$TMP/id")
 t_match "an owned flow is added" '^[0-9]+$' "$id"
 t_expect "it lives while its owner runs" "punching" \
@@ -59,10 +56,7 @@ mkfifo "$TMP/in2"
 in_ns "$OWNED" 192.0.2.10:4001 198.51.100.7:5000 $S <"$TMP/in2" >"$TMP/id2" &
 owner=$!
 exec 8>"$TMP/in2"	# held open: only the kill can end it
-for ((i = 0; i < 50; i++)); do
-	[ -s "$TMP/id2" ] && break
-	sleep 0.1
-done
+wait_nonempty "$TMP/id2"
 t_expect "a second owned flow is live" "1" "$(flows)"
 {
 	kill -9 "$owner"

@@ -16,10 +16,7 @@ nat_udp_timeout 2
 ip netns exec "$PUB" turnserver -n --no-tls --no-dtls --no-cli -S \
 	-L 192.0.2.1 -L fd00:99::1 -p 3478 --no-stdout-log \
 	--log-file "$TMP/turn.log" --pidfile "$TMP/turn.pid" >/dev/null 2>&1 &
-for ((i = 0; i < 100; i++)); do
-	ip netns exec "$PUB" ss -Hlun | grep -q '192.0.2.1:3478' && break
-	sleep 0.1
-done
+wait_udp_bound "$PUB" 3478 192.0.2.1
 
 mapping() {
 	local out

@@ -103,10 +103,7 @@ t_expect "monitor (JSON) carries the remote endpoint" "10.7.0.2:5100" \
 # --- mapping ---
 ip netns exec "$B" turnserver -n --no-tls --no-dtls --no-cli -S -L 10.7.0.2 -p 3478 \
 	--no-stdout-log --log-file "$TMP/turn.log" --pidfile "$TMP/turn.pid" >/dev/null 2>&1 &
-for ((i = 0; i < 100; i++)); do
-	ip netns exec "$B" ss -Hlun | grep -q '10.7.0.2:3478' && break
-	sleep 0.1
-done
+wait_udp_bound "$B" 3478 10.7.0.2
 t_match "mapping (human)" '^mapping [0-9]+ local 10\.7\.0\.1:4200 server 10\.7\.0\.2:3478 mapped 10\.7\.0\.1:4200 rtt ' \
 	"$(ca mapping local 10.7.0.1:4200 server 10.7.0.2:3478)"
 t_expect "mapping (JSON)" '{"local":"10.7.0.1:4200","server":"10.7.0.2:3478","mapped":"10.7.0.1:4200"}' \

@@ -2,11 +2,23 @@
 # guessing with sleep: programs start slowly under emulation.
 # shellcheck shell=bash
 
-# wait_udp_bound NS PORT: up to 5 s for a UDP socket bound to PORT in NS.
+# wait_udp_bound NS PORT [ADDR]: up to 10 s for a UDP socket bound to
+# PORT (on ADDR, an IPv4 address, when given) in NS.
 wait_udp_bound() {
+	local i filter="sport = :$2"
+	[ -n "${3:-}" ] && filter="src $3:$2"
+	for ((i = 0; i < 100; i++)); do
+		ip netns exec "$1" ss -Hlun "$filter" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_nonempty FILE: up to 5 s for a background program to write FILE.
+wait_nonempty() {
 	local i
 	for ((i = 0; i < 50; i++)); do
-		ip netns exec "$1" ss -Hlun "sport = :$2" | grep -q . && return 0
+		[ -s "$1" ] && return 0
 		sleep 0.1
 	done
 	return 1
