@@ -26,14 +26,8 @@ in_ns() { ip netns exec "$NS" "$@"; }
 flows() { in_ns "$PUNCHCTL" -j stats | jq .flows; }
 
 # wait_flows N: up to 5 s for the namespace to hold N flows.
-wait_flows() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ "$(flows)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+has_flows() { [ "$(flows)" = "$1" ]; }
+wait_flows() { wait_for 50 has_flows "$1"; }
 
 # --- Owned flows ---
 timeout 30 ip netns exec "$NS" "$PUNCHCTL" -j monitor >"$TMP/events" &
