@@ -33,7 +33,7 @@ CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
-INCLUDES := -Iuapi -Ilib -Ihelper/include -Ihelper/common
+INCLUDES := -Iuapi -Ilib -Ihelper/include -Ihelper/common -Iserver
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC $(INCLUDES) \
 	-DNFPUNCH_TOOLS_VERSION='"$(VERSION)"' $(NL_CFLAGS) -MMD -MP
 
@@ -53,7 +53,18 @@ BENCH_TOOLS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 FUZZ_SRCS := $(wildcard selftests/fuzz/*_fuzz.c)
 FUZZERS := $(FUZZ_SRCS:selftests/fuzz/%.c=build/fuzz/%)
 
+# The signaling codec, its authentication and the config-file reader:
+# shared by rendezvousd and punchd.
+SIG_SRCS := helper/common/sig.c helper/common/sig_auth.c \
+	helper/common/conf.c helper/common/hex.c
+SIG_OBJS := $(SIG_SRCS:%.c=$(BUILD)/%.o)
+SRV_SRCS := $(wildcard server/*.c)
+SRV_OBJS := $(SRV_SRCS:%.c=$(BUILD)/%.o)
+PD_SRCS := $(wildcard helper/punchd/*.c)
+PD_OBJS := $(PD_SRCS:%.c=$(BUILD)/%.o)
+
 TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch.so \
+	$(BUILD)/rendezvousd $(BUILD)/punchd \
 	$(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
 
 .PHONY: all module tools examples fuzz check demo bench install \
@@ -82,6 +93,15 @@ $(BUILD)/libnfpunch.so: $(LIB_OBJS) $(COMMON_OBJS)
 
 $(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+
+# The daemons use GNU extensions (accept4, tdestroy, signalfd).
+$(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
+
+$(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(STUN_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+$(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(BUILD)/libnfpunch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
 
 # Small programs the selftests use to poke at the module.
 $(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a
@@ -163,4 +183,5 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(TEST_TOOLS:=.d) \
-	$(STUN_OBJS:.o=.d) $(UNIT_TESTS:=.d)
+	$(STUN_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(SIG_OBJS:.o=.d) \
+	$(SRV_OBJS:.o=.d) $(PD_OBJS:.o=.d)

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Config files for punchd and rendezvousd: one option per line, the long
+ * option's name, then its value ("name value" or "name = value"); '#'
+ * starts a comment. Each program hands the pairs to its own option code,
+ * so a file and the command line mean exactly the same.
+ */
+#ifndef NFPUNCH_CONF_H
+#define NFPUNCH_CONF_H
+
+/* fn returns 0, or -1 to reject the value (reported with file:line). */
+typedef int (*conf_fn)(const char *key, const char *value, void *arg);
+
+/* 0, or -1 after printing "PROG: FILE:LINE: ..." to stderr. */
+int conf_read(const char *path, conf_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The signaling protocol between punchd and rendezvousd: one message per
+ * line over TCP, a verb and then key=value words, e.g.
+ *
+ *   CONNECT peer=bob cand=198.51.100.1:4000 cand=10.0.1.2:4000
+ *
+ * Text so that an admin can read it with tcpdump and talk it with nc;
+ * strict so that a hostile peer has nothing to play with: every verb has
+ * a fixed set of keys, every value a syntax, lines a hard length limit.
+ * The codec is shared by both programs and fuzzed (selftests/fuzz).
+ */
+#ifndef NFPUNCH_SIG_H
+#define NFPUNCH_SIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIG_VERSION	1
+#define SIG_LINE_MAX	1024	/* bytes, the newline included */
+#define SIG_ID_MAX	32	/* client ids, peer names, error codes */
+#define SIG_MAX_CANDS	8
+#define SIG_NONCE_LEN	16
+#define SIG_MAC_LEN	32	/* HMAC-SHA256 */
+#define SIG_SID_LEN	8
+#define SIG_SECRET_LEN	16	/* the probes' key; the module takes 16..32 */
+
+enum sig_type {
+	SIG_HELLO = 1,	/* server: nonce v */
+	SIG_REGISTER,	/* client: id mac */
+	SIG_REGISTERED,	/* server: id observed */
+	SIG_PING,	/* either side; answered with PONG */
+	SIG_PONG,
+	SIG_CONNECT,	/* client: peer cand... */
+	SIG_OFFER,	/* server to the called: sid peer secret observed cand... */
+	SIG_ANSWER,	/* called client: sid cand... */
+	SIG_ACCEPTED,	/* server to the caller: sid peer secret observed cand... */
+	SIG_REJECT,	/* called client: sid code */
+	SIG_RELAY,	/* client: sid */
+	SIG_RELAYED,	/* server to both: sid peer relay */
+	SIG_ERROR,	/* server: code [peer] [sid] */
+	__SIG_MAX,
+};
+
+/* One bit per key, in struct sig_msg.has. */
+enum {
+	SIG_K_V		= 1u << 0,
+	SIG_K_NONCE	= 1u << 1,
+	SIG_K_ID	= 1u << 2,
+	SIG_K_MAC	= 1u << 3,
+	SIG_K_OBSERVED	= 1u << 4,
+	SIG_K_PEER	= 1u << 5,
+	SIG_K_CAND	= 1u << 6,
+	SIG_K_SID	= 1u << 7,
+	SIG_K_SECRET	= 1u << 8,
+	SIG_K_CODE	= 1u << 9,
+	SIG_K_RELAY	= 1u << 10,
+};
+
+struct sig_ep {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network order */
+	uint16_t port;		/* host order, never 0 */
+};
+
+struct sig_msg {
+	int type;			/* enum sig_type */
+	uint32_t has;			/* SIG_K_* */
+	uint32_t version;
+	char id[SIG_ID_MAX + 1];
+	char peer[SIG_ID_MAX + 1];
+	char code[SIG_ID_MAX + 1];
+	uint8_t nonce[SIG_NONCE_LEN];
+	uint8_t mac[SIG_MAC_LEN];
+	uint8_t sid[SIG_SID_LEN];
+	uint8_t secret[SIG_SECRET_LEN];
+	struct sig_ep observed, relay;
+	struct sig_ep cand[SIG_MAX_CANDS];
+	unsigned int n_cand;
+};
+
+enum sig_err {
+	SIG_OK = 0,
+	SIG_E_LONG,	/* longer than SIG_LINE_MAX */
+	SIG_E_VERB,	/* empty or unknown verb */
+	SIG_E_SYNTAX,	/* a word that is not key=value, or bad spacing */
+	SIG_E_KEY,	/* a key this verb does not take */
+	SIG_E_DUP,	/* a key given twice (only cand repeats) */
+	SIG_E_VALUE,	/* a value with the wrong syntax */
+	SIG_E_MISSING,	/* a key this verb requires is absent */
+	SIG_E_CANDS,	/* more than SIG_MAX_CANDS candidates */
+	__SIG_E_MAX,
+};
+
+/* Parse one line (without its newline); returns SIG_OK or enum sig_err. */
+int sig_parse(struct sig_msg *m, const char *line, size_t len);
+/*
+ * Write m as one line with its newline (and a NUL after it). Returns the
+ * length without the NUL, or -1 if m is invalid for its verb or buf is
+ * too small.
+ */
+int sig_format(const struct sig_msg *m, char *buf, size_t cap);
+/* A zeroed message of a type, ready for the fields to be filled in. */
+void sig_init(struct sig_msg *m, int type);
+int sig_add_cand(struct sig_msg *m, const struct sig_ep *ep);
+
+const char *sig_verb_name(int type);
+const char *sig_strerror(int err);
+
+/* An id, peer name or code: 1..SIG_ID_MAX of [A-Za-z0-9._-]. */
+int sig_word_ok(const char *s);
+/* "192.0.2.1:4000" or "[fd00::1]:4000"; 0 or -1. */
+int sig_ep_parse(const char *s, size_t len, struct sig_ep *ep);
+#define SIG_EP_STRLEN	48
+char *sig_ep_format(const struct sig_ep *ep, char *buf, size_t cap);
+int sig_ep_equal(const struct sig_ep *a, const struct sig_ep *b);
+
+#endif /* NFPUNCH_SIG_H */

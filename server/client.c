@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Signaling connections: accept, the challenge, line framing, per-client
+ * rate and output limits, timeouts. A client that breaks a rule is told
+ * why (when it can still be told) and dropped; nothing it sends can block
+ * the loop or make us buffer more than the limits allow.
+ *
+ * Clients are closed at the end of an event round, never inside a
+ * handler, so a handler may kill any client (its peer included) safely.
+ */
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+
+struct rdv_listener {
+	struct rdv_io io;
+};
+
+static struct rdv_listener listeners[RDV_MAX_LISTEN];
+static struct rdv_client *clients, *dead_clients;
+static void *by_id;
+static unsigned int n_clients;
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rdv_client *)a)->id,
+		      ((const struct rdv_client *)b)->id);
+}
+
+unsigned int rdv_clients_count(void)
+{
+	return n_clients;
+}
+
+const char *rdv_client_id(const struct rdv_client *c)
+{
+	return c->id;
+}
+
+const struct sockaddr_storage *rdv_client_addr(const struct rdv_client *c)
+{
+	return &c->addr;
+}
+
+struct rdv_client *rdv_client_by_id(const char *id)
+{
+	struct rdv_client key, **found;
+
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	found = tfind(&key, &by_id, id_cmp);
+	return found && !(*found)->dead ? *found : NULL;
+}
+
+int rdv_listen_open(void)
+{
+	char a[SIG_EP_STRLEN];
+	unsigned int i;
+	int one = 1;
+
+	for (i = 0; i < rdv_cfg->n_listen; i++) {
+		struct sockaddr_storage ss = rdv_cfg->listen[i];
+		int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+				SOCK_CLOEXEC, 0);
+
+		if (ss.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&ss)->sin6_port =
+				htons(rdv_cfg->signal_port);
+		else
+			((struct sockaddr_in *)&ss)->sin_port =
+				htons(rdv_cfg->signal_port);
+		listeners[i].io.kind = RDV_LISTENER;
+		listeners[i].io.fd = fd;
+		if (fd < 0)
+			return -1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+				   sizeof(one));
+		if (bind(fd, (struct sockaddr *)&ss, rdv_ss_len(&ss)) < 0 ||
+		    listen(fd, 512) < 0) {
+			rdv_log(RDV_LOG_ERR, "bind", "proto=tcp addr=%s error=\"%s\"",
+				rdv_addr_str(&ss, a, sizeof(a)), strerror(errno));
+			return -1;
+		}
+		if (rdv_epoll_add(&listeners[i].io, EPOLLIN))
+			return -1;
+		rdv_log(RDV_LOG_INFO, "listen", "proto=tcp service=signal addr=%s",
+			rdv_addr_str(&ss, a, sizeof(a)));
+	}
+	return 0;
+}
+
+static void client_flush(struct rdv_client *c)
+{
+	ssize_t n;
+
+	while (c->out_len) {
+		n = send(c->io.fd, c->out, c->out_len, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	if (!c->dead)
+		rdv_epoll_mod(&c->io, EPOLLIN | (c->out_len ? EPOLLOUT : 0));
+}
+
+int rdv_client_send(struct rdv_client *c, const struct sig_msg *m)
+{
+	char line[SIG_LINE_MAX + 1];
+	int n = sig_format(m, line, sizeof(line));
+	size_t cap;
+	char *p;
+
+	if (c->dead || n < 0)
+		return -1;
+	if (c->out_len + (size_t)n > rdv_cfg->lim.max_outbuf) {
+		rdv_client_kill(c, "slow-reader");
+		return -1;
+	}
+	if (c->out_len + (size_t)n > c->out_cap) {
+		cap = c->out_len + (size_t)n + SIG_LINE_MAX;
+		p = realloc(c->out, cap);
+		if (!p) {
+			rdv_client_kill(c, "out-of-memory");
+			return -1;
+		}
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, line, (size_t)n);
+	c->out_len += (size_t)n;
+	rdv_log(RDV_LOG_DEBUG, "send", "id=%s verb=%s", c->id[0] ? c->id : "-",
+		sig_verb_name(m->type));
+	client_flush(c);
+	return 0;
+}
+
+static void send_error(struct rdv_client *c, const char *code)
+{
+	struct sig_msg m;
+
+	sig_init(&m, SIG_ERROR);
+	snprintf(m.code, sizeof(m.code), "%s", code);
+	m.has |= SIG_K_CODE;
+	rdv_client_send(c, &m);
+}
+
+void rdv_client_kill(struct rdv_client *c, const char *reason)
+{
+	char a[SIG_EP_STRLEN];
+
+	if (c->dead)
+		return;
+	rdv_log(RDV_LOG_INFO, "disconnect", "id=%s addr=%s reason=%s",
+		c->id[0] ? c->id : "-", rdv_addr_str(&c->addr, a, sizeof(a)),
+		reason);
+	/* Sessions first: they may still tell this client's peers. */
+	if (c->id[0])
+		rdv_sig_client_gone(c);
+	c->dead = true;
+	c->next_dead = dead_clients;
+	dead_clients = c;
+}
+
+static void client_free(struct rdv_client *c)
+{
+	struct rdv_client **found;
+
+	if (c->id[0]) {
+		found = tfind(c, &by_id, id_cmp);
+		if (found && *found == c)
+			tdelete(c, &by_id, id_cmp);
+	}
+	client_flush(c);	/* a last word, e.g. the reason, if it fits */
+	close(c->io.fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	n_clients--;
+	free(c->out);
+	free(c);
+}
+
+static void reap(void)
+{
+	struct rdv_client *c;
+
+	while ((c = dead_clients)) {
+		dead_clients = c->next_dead;
+		client_free(c);
+	}
+}
+
+void rdv_listen_accept(struct rdv_io *io)
+{
+	struct sockaddr_storage addr;
+	struct rdv_client *c;
+	char a[SIG_EP_STRLEN];
+	struct sig_msg hello;
+	socklen_t alen;
+	int fd, budget;
+
+	for (budget = 0; budget < 64; budget++) {
+		alen = sizeof(addr);
+		fd = accept4(io->fd, (struct sockaddr *)&addr, &alen,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		c = n_clients < rdv_cfg->lim.max_clients ?
+		    calloc(1, sizeof(*c)) : NULL;
+		if (!c) {
+			rdv_log_limited("refuse", "addr=%s reason=%s",
+					rdv_addr_str(&addr, a, sizeof(a)),
+					n_clients < rdv_cfg->lim.max_clients ?
+					"out-of-memory" : "max-clients");
+			close(fd);
+			continue;
+		}
+		c->io.kind = RDV_CLIENT;
+		c->io.fd = fd;
+		c->addr = addr;
+		c->since = c->last_rx = c->tokens_at = rdv_now_ms();
+		c->tokens = 2.0 * rdv_cfg->lim.msg_rate;
+		c->next = clients;
+		if (clients)
+			clients->prev = c;
+		clients = c;
+		n_clients++;
+		if (rdv_epoll_add(&c->io, EPOLLIN) || sig_random(c->nonce,
+							  sizeof(c->nonce))) {
+			rdv_client_kill(c, "setup-failed");
+			continue;
+		}
+		rdv_log(RDV_LOG_DEBUG, "connect", "addr=%s",
+			rdv_addr_str(&addr, a, sizeof(a)));
+		sig_init(&hello, SIG_HELLO);
+		memcpy(hello.nonce, c->nonce, sizeof(hello.nonce));
+		hello.has |= SIG_K_NONCE;
+		rdv_client_send(c, &hello);
+	}
+}
+
+static void do_register(struct rdv_client *c, const struct sig_msg *m)
+{
+	struct rdv_client **slot, *old;
+	const uint8_t *secret;
+	char a[SIG_EP_STRLEN];
+	struct sig_msg ok;
+	size_t slen;
+
+	if (c->id[0]) {
+		send_error(c, "already-registered");
+		return;
+	}
+	secret = rdv_users_secret(m->id, &slen);
+	if (!secret || !sig_register_check(secret, slen, c->nonce, m->id,
+					   m->mac)) {
+		rdv_log(RDV_LOG_WARN, "auth-failed", "id=%s addr=%s", m->id,
+			rdv_addr_str(&c->addr, a, sizeof(a)));
+		send_error(c, "auth");
+		rdv_client_kill(c, "auth-failed");
+		return;
+	}
+	/* The nonce is spent: a second REGISTER cannot reuse it. */
+	memset(c->nonce, 0, sizeof(c->nonce));
+	snprintf(c->id, sizeof(c->id), "%s", m->id);
+	slot = tsearch(c, &by_id, id_cmp);
+	if (!slot) {
+		c->id[0] = '\0';
+		rdv_client_kill(c, "out-of-memory");
+		return;
+	}
+	if (*slot != c) {
+		/* The same id again (a reconnect): the newest connection wins. */
+		old = *slot;
+		*slot = c;
+		rdv_client_kill(old, "replaced");
+	}
+	rdv_log(RDV_LOG_INFO, "register", "id=%s addr=%s", c->id,
+		rdv_addr_str(&c->addr, a, sizeof(a)));
+	sig_init(&ok, SIG_REGISTERED);
+	snprintf(ok.id, sizeof(ok.id), "%s", c->id);
+	rdv_ep_from_ss(&ok.observed, &c->addr);
+	ok.has |= SIG_K_ID | SIG_K_OBSERVED;
+	rdv_client_send(c, &ok);
+}
+
+static bool rate_ok(struct rdv_client *c, uint64_t now)
+{
+	double burst = 2.0 * rdv_cfg->lim.msg_rate;
+
+	c->tokens += (double)(now - c->tokens_at) * rdv_cfg->lim.msg_rate / 1000;
+	c->tokens_at = now;
+	if (c->tokens > burst)
+		c->tokens = burst;
+	if (c->tokens < 1)
+		return false;
+	c->tokens -= 1;
+	return true;
+}
+
+static void client_line(struct rdv_client *c, const char *line, size_t len)
+{
+	char a[SIG_EP_STRLEN];
+	struct sig_msg m;
+	int err;
+
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (!rate_ok(c, c->last_rx)) {
+		rdv_log_limited("flood", "id=%s addr=%s", c->id[0] ? c->id : "-",
+				rdv_addr_str(&c->addr, a, sizeof(a)));
+		send_error(c, "rate-limit");
+		rdv_client_kill(c, "rate-limit");
+		return;
+	}
+	err = sig_parse(&m, line, len);
+	if (err) {
+		rdv_log_limited("bad-message", "id=%s addr=%s error=\"%s\"",
+				c->id[0] ? c->id : "-",
+				rdv_addr_str(&c->addr, a, sizeof(a)),
+				sig_strerror(err));
+		send_error(c, "malformed");
+		rdv_client_kill(c, "malformed");
+		return;
+	}
+	if (m.type == SIG_PING) {
+		sig_init(&m, SIG_PONG);
+		rdv_client_send(c, &m);
+	} else if (m.type == SIG_PONG) {
+		/* liveness only: last_rx is already updated */
+	} else if (m.type == SIG_REGISTER) {
+		do_register(c, &m);
+	} else if (!c->id[0]) {
+		send_error(c, "not-registered");
+		rdv_client_kill(c, "not-registered");
+	} else {
+		rdv_sig_input(c, &m);
+	}
+}
+
+static void client_read(struct rdv_client *c)
+{
+	size_t start, i;
+	ssize_t n;
+
+	n = recv(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		rdv_client_kill(c, n == 0 ? "closed" : "read-error");
+		return;
+	}
+	if (n < 0)
+		return;
+	c->last_rx = rdv_now_ms();
+	c->in_len += (size_t)n;
+	start = 0;
+	for (i = 0; i < c->in_len && !c->dead; i++) {
+		if (c->in[i] != '\n')
+			continue;
+		client_line(c, c->in + start, i - start);
+		start = i + 1;
+	}
+	if (c->dead)
+		return;
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+	if (c->in_len == sizeof(c->in)) {
+		send_error(c, "line-too-long");
+		rdv_client_kill(c, "line-too-long");
+	}
+}
+
+void rdv_client_event(struct rdv_io *io, uint32_t events)
+{
+	struct rdv_client *c = (struct rdv_client *)io;
+
+	if (c->dead)
+		return;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		rdv_client_kill(c, "hangup");
+		return;
+	}
+	if (events & EPOLLOUT)
+		client_flush(c);
+	if (events & EPOLLIN)
+		client_read(c);
+}
+
+void rdv_clients_tick(uint64_t now)
+{
+	const struct rdv_limits *lim = &rdv_cfg->lim;
+	struct rdv_client *c;
+
+	for (c = clients; c; c = c->next) {
+		if (c->dead)
+			continue;
+		if (!c->id[0] && now - c->since > lim->register_timeout * 1000ull)
+			rdv_client_kill(c, "register-timeout");
+		else if (now - c->last_rx > lim->idle_timeout * 1000ull)
+			rdv_client_kill(c, "idle-timeout");
+	}
+	reap();
+}
+
+/* Called after every event round. */
+void rdv_clients_reap(void)
+{
+	reap();
+}
+
+void rdv_clients_shutdown(void)
+{
+	unsigned int i;
+
+	while (clients) {
+		rdv_client_kill(clients, "shutdown");
+		reap();
+	}
+	tdestroy(by_id, NULL);
+	by_id = NULL;
+	for (i = 0; i < rdv_cfg->n_listen; i++)
+		if (listeners[i].io.fd >= 0)
+			close(listeners[i].io.fd);
+}

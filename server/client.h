@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One signaling connection; client.c owns its life, signal.c reads it. */
+#ifndef RDV_CLIENT_H
+#define RDV_CLIENT_H
+
+#include "rdv.h"
+
+struct rdv_client {
+	struct rdv_io io;		/* first: epoll hands us this */
+	struct sockaddr_storage addr;	/* as the server sees it */
+	char id[SIG_ID_MAX + 1];	/* "" until registered */
+	uint8_t nonce[SIG_NONCE_LEN];
+	bool dead;			/* closed at the end of this round */
+	char in[SIG_LINE_MAX];
+	size_t in_len;
+	char *out;
+	size_t out_len, out_cap;
+	uint64_t since, last_rx, tokens_at;
+	double tokens;
+	unsigned int pending;		/* its CONNECTs not yet answered */
+	struct rdv_client *next, *prev, *next_dead;
+};
+
+/* Close at the end of the current event round (safe inside handlers). */
+void rdv_client_kill(struct rdv_client *c, const char *reason);
+
+#endif

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Structured logs: "level=info event=register id=alice addr=..." on
+ * stderr, one line each, so journald or a pipe to a collector keeps them
+ * and a grep finds them. Per-packet complaints go through a rate limit:
+ * a flood of garbage must not turn into a flood of log lines.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "rdv.h"
+
+int rdv_log_level = RDV_LOG_INFO;
+static const char *const level_names[] = { "err", "warn", "info", "debug" };
+
+static unsigned int log_rate = 20;
+static uint64_t log_window;
+static unsigned int log_used, log_suppressed;
+
+uint64_t rdv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void vlog(int level, const char *event, const char *fmt, va_list ap)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "ts=%s.%03ldZ level=%s event=%s", when,
+		ts.tv_nsec / 1000000, level_names[level], event);
+	if (fmt && *fmt) {
+		fputc(' ', stderr);
+		vfprintf(stderr, fmt, ap);
+	}
+	fputc('\n', stderr);
+}
+
+void rdv_log(int level, const char *event, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > rdv_log_level)
+		return;
+	va_start(ap, fmt);
+	vlog(level, event, fmt, ap);
+	va_end(ap);
+}
+
+void rdv_log_set_rate(unsigned int per_sec)
+{
+	log_rate = per_sec;
+}
+
+void rdv_log_limited(const char *event, const char *fmt, ...)
+{
+	uint64_t now = rdv_now_ms() / 1000;
+	va_list ap;
+
+	if (RDV_LOG_WARN > rdv_log_level)
+		return;
+	if (now != log_window) {
+		if (log_suppressed)
+			rdv_log(RDV_LOG_WARN, "log-suppressed", "lines=%u",
+				log_suppressed);
+		log_window = now;
+		log_used = 0;
+		log_suppressed = 0;
+	}
+	if (log_used >= log_rate) {
+		log_suppressed++;
+		return;
+	}
+	log_used++;
+	va_start(ap, fmt);
+	vlog(RDV_LOG_WARN, event, fmt, ap);
+	va_end(ap);
+}
+
+const char *rdv_addr_str(const struct sockaddr_storage *ss, char *buf,
+			 size_t len)
+{
+	struct sig_ep ep;
+
+	rdv_ep_from_ss(&ep, ss);
+	return sig_ep_format(&ep, buf, len);
+}

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * rendezvousd - the public side of nfpunch: STUN binding server,
+ * signaling and relay, in one event loop. See rendezvousd(8).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "rdv.h"
+
+#ifndef NFPUNCH_TOOLS_VERSION
+#define NFPUNCH_TOOLS_VERSION "unknown"
+#endif
+
+static struct rdv_config cfg = {
+	.stun_port = 3478,
+	.signal_port = 3478,
+	.log_level = RDV_LOG_INFO,
+	.lim = {
+		.max_clients = 10000,
+		.register_timeout = 10,
+		.idle_timeout = 90,
+		.msg_rate = 20,
+		.max_outbuf = 64 * 1024,
+		.max_pending = 16,
+		.answer_timeout = 10,
+		.session_lifetime = 3600,
+		.max_relays = 1000,
+		.client_relays = 4,
+		.relay_rate = 256 * 1024,
+		.relay_lifetime = 3600,
+		.relay_idle = 120,
+		.log_rate = 20,
+	},
+};
+const struct rdv_config *rdv_cfg = &cfg;
+static int epfd = -1;
+
+int rdv_epoll_add(struct rdv_io *io, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = io };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, io->fd, &ev);
+}
+
+int rdv_epoll_mod(struct rdv_io *io, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = io };
+
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, io->fd, &ev);
+}
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "other", required_argument, NULL, 'o' },
+	{ "users", required_argument, NULL, 'u' },
+	{ "stun-port", required_argument, NULL, 'p' },
+	{ "alt-port", required_argument, NULL, 'P' },
+	{ "signal-port", required_argument, NULL, 's' },
+	{ "relay-address", required_argument, NULL, 'r' },
+	{ "relay-ports", required_argument, NULL, 'R' },
+	{ "log-level", required_argument, NULL, 'L' },
+	{ "max-clients", required_argument, NULL, 1 },
+	{ "register-timeout", required_argument, NULL, 2 },
+	{ "idle-timeout", required_argument, NULL, 3 },
+	{ "msg-rate", required_argument, NULL, 4 },
+	{ "max-outbuf", required_argument, NULL, 5 },
+	{ "max-pending", required_argument, NULL, 6 },
+	{ "answer-timeout", required_argument, NULL, 7 },
+	{ "session-lifetime", required_argument, NULL, 8 },
+	{ "max-relays", required_argument, NULL, 9 },
+	{ "client-relays", required_argument, NULL, 10 },
+	{ "relay-rate", required_argument, NULL, 11 },
+	{ "relay-lifetime", required_argument, NULL, 12 },
+	{ "relay-idle", required_argument, NULL, 13 },
+	{ "log-rate", required_argument, NULL, 14 },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: rendezvousd [OPTIONS]\n"
+"STUN binding server, signaling and relay for nfpunch's punchd.\n"
+"\n"
+"  -c, --config FILE        read options from FILE (\"name value\" lines)\n"
+"  -l, --listen ADDR        public address to serve on (repeat: v4 and v6)\n"
+"  -o, --other ADDR         second address for RFC 5780 (per family)\n"
+"  -u, --users FILE         \"id secret-hex\" lines; SIGHUP reloads\n"
+"  -p, --stun-port PORT     STUN over UDP (3478)\n"
+"  -P, --alt-port PORT      RFC 5780 alternate port (stun-port + 1)\n"
+"  -s, --signal-port PORT   signaling over TCP (3478)\n"
+"  -r, --relay-address ADDR relay on ADDR (the listen address)\n"
+"  -R, --relay-ports LO-HI  relay port range (any free port)\n"
+"  -L, --log-level LEVEL    err, warn, info or debug (info)\n"
+"Limits (defaults in brackets):\n"
+"  --max-clients N [10000]       --register-timeout S [10]\n"
+"  --idle-timeout S [90]         --msg-rate N/s [20]\n"
+"  --max-outbuf BYTES [65536]    --max-pending N [16]\n"
+"  --answer-timeout S [10]       --session-lifetime S [3600]\n"
+"  --max-relays N [1000]         --client-relays N [4]\n"
+"  --relay-rate BYTES/s [262144] --relay-lifetime S [3600]\n"
+"  --relay-idle S [120]          --log-rate LINES/s [20]\n"
+"  -h, --help    -V, --version\n"
+"See rendezvousd(8).\n");
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	*out = strtoul(s, &end, 10);
+	return errno || *end || *out < min || *out > max ? -1 : 0;
+}
+
+static int parse_addr(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+static int add_addr(struct sockaddr_storage *arr, unsigned int *n,
+		    const char *s)
+{
+	if (*n >= RDV_MAX_LISTEN || parse_addr(s, &arr[*n]))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static unsigned int *limit_slot(int opt)
+{
+	struct rdv_limits *l = &cfg.lim;
+	unsigned int *slots[] = {
+		NULL, &l->max_clients, &l->register_timeout, &l->idle_timeout,
+		&l->msg_rate, &l->max_outbuf, &l->max_pending,
+		&l->answer_timeout, &l->session_lifetime, &l->max_relays,
+		&l->client_relays, &l->relay_rate, &l->relay_lifetime,
+		&l->relay_idle, &l->log_rate,
+	};
+
+	return opt >= 1 && opt <= 14 ? slots[opt] : NULL;
+}
+
+static const char *opt_name(int opt)
+{
+	const struct option *o;
+
+	for (o = longopts; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+static int apply(int opt, const char *arg)
+{
+	static const char *const levels[] = { "err", "warn", "info", "debug" };
+	unsigned long v, lo;
+	unsigned int i;
+	char *dash;
+
+	switch (opt) {
+	case 'l':
+		return add_addr(cfg.listen, &cfg.n_listen, arg);
+	case 'o':
+		return add_addr(cfg.other, &cfg.n_other, arg);
+	case 'r':
+		return add_addr(cfg.relay_addr, &cfg.n_relay_addr, arg);
+	case 'u':
+		free((char *)cfg.users_file);
+		cfg.users_file = strdup(arg);
+		return cfg.users_file ? 0 : -1;
+	case 'p':
+	case 'P':
+	case 's':
+		if (parse_uint(arg, 1, 65535, &v))
+			return -1;
+		*(opt == 'p' ? &cfg.stun_port : opt == 'P' ? &cfg.alt_port :
+		  &cfg.signal_port) = (uint16_t)v;
+		return 0;
+	case 'R': {
+		char lo_s[8];
+
+		dash = strchr(arg, '-');
+		if (!dash || dash - arg >= (long)sizeof(lo_s))
+			return -1;
+		memcpy(lo_s, arg, (size_t)(dash - arg));
+		lo_s[dash - arg] = '\0';
+		if (parse_uint(lo_s, 1024, 65535, &lo) ||
+		    parse_uint(dash + 1, lo, 65535, &v))
+			return -1;
+		cfg.relay_port_min = (uint16_t)lo;
+		cfg.relay_port_max = (uint16_t)v;
+		return 0;
+	}
+	case 'L':
+		for (i = 0; i < 4; i++)
+			if (!strcmp(arg, levels[i]))
+				cfg.log_level = (int)i;
+		return strcmp(arg, levels[cfg.log_level]) ? -1 : 0;
+	default:
+		if (!limit_slot(opt) || parse_uint(arg, 1, UINT_MAX, &v))
+			return -1;
+		*limit_slot(opt) = (unsigned int)v;
+		return 0;
+	}
+}
+
+static int conf_option(const char *key, const char *value, void *arg)
+{
+	const struct option *o;
+
+	for (o = longopts; o->name; o++)
+		if (!strcmp(o->name, key) && o->has_arg == required_argument &&
+		    strcmp(key, "config"))
+			return apply(o->val, value);
+	return -1;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	int opt, idx;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:l:o:u:p:P:s:r:R:L:hV",
+				  longopts, &idx)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("rendezvousd %s\n", NFPUNCH_TOOLS_VERSION);
+			exit(0);
+		case 'c':
+			if (conf_read(optarg, conf_option, NULL))
+				return -1;
+			break;
+		case ':':
+			fprintf(stderr, "rendezvousd: option %s needs a value\n",
+				argv[optind - 1]);
+			return -1;
+		case '?':
+			fprintf(stderr, "rendezvousd: unknown option %s\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			if (apply(opt, optarg)) {
+				fprintf(stderr, "rendezvousd: bad value for --%s: %s\n",
+					opt_name(opt), optarg);
+				return -1;
+			}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rendezvousd: unexpected argument %s\n",
+			argv[optind]);
+		return -1;
+	}
+	if (!cfg.n_listen) {
+		fprintf(stderr, "rendezvousd: --listen ADDR is required\n");
+		return -1;
+	}
+	if (!cfg.users_file) {
+		fprintf(stderr, "rendezvousd: --users FILE is required\n");
+		return -1;
+	}
+	if (!cfg.alt_port)
+		cfg.alt_port = cfg.stun_port == 65535 ? 65534 : cfg.stun_port + 1;
+	return 0;
+}
+
+static int signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	sigdelset(&set, SIGPIPE);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* 1 to stop. */
+static int signal_input(int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			rdv_log(RDV_LOG_INFO, "reload", "what=users");
+			rdv_users_load(cfg.users_file);
+		} else {
+			rdv_log(RDV_LOG_INFO, "stop", "signal=%s",
+				strsignal((int)si.ssi_signo));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void run(int sigfd)
+{
+	struct rdv_io sigio = { .kind = RDV_LISTENER, .fd = sigfd };
+	uint64_t next_tick = 0, next_stats = 0, now;
+	struct epoll_event ev[64];
+	int n, i;
+
+	ev[0].events = EPOLLIN;
+	ev[0].data.ptr = &sigio;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev[0]);
+	for (;;) {
+		n = epoll_wait(epfd, ev, 64, 1000);
+		for (i = 0; i < n; i++) {
+			struct rdv_io *io = ev[i].data.ptr;
+
+			if (io == &sigio) {
+				if (signal_input(sigfd))
+					return;
+				continue;
+			}
+			switch (io->kind) {
+			case RDV_STUN:
+				rdv_stun_input(io);
+				break;
+			case RDV_LISTENER:
+				rdv_listen_accept(io);
+				break;
+			case RDV_CLIENT:
+				rdv_client_event(io, ev[i].events);
+				break;
+			case RDV_RELAY:
+				rdv_relay_input(io);
+				break;
+			}
+		}
+		/* Nothing is freed inside the round: epoll may still name it. */
+		rdv_clients_reap();
+		now = rdv_now_ms();
+		if (now >= next_tick) {
+			rdv_sessions_tick(now);
+			rdv_relays_tick(now);
+			rdv_clients_tick(now);
+			next_tick = now + 1000;
+		}
+		if (now >= next_stats) {
+			rdv_log(RDV_LOG_INFO, "stats", "clients=%u sessions=%u relays=%u",
+				rdv_clients_count(), rdv_sessions_count(),
+				rdv_relays_count());
+			next_stats = now + 60000;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int sigfd;
+
+	if (parse_args(argc, argv)) {
+		fprintf(stderr, "Try 'rendezvousd --help'.\n");
+		return 2;
+	}
+	rdv_log_level = cfg.log_level;
+	rdv_log_set_rate(cfg.lim.log_rate);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	sigfd = signals_open();
+	if (epfd < 0 || sigfd < 0 || rdv_users_load(cfg.users_file) ||
+	    rdv_stun_open() || rdv_listen_open()) {
+		rdv_log(RDV_LOG_ERR, "startup-failed", "error=\"%s\"",
+			strerror(errno));
+		return 1;
+	}
+	rdv_log(RDV_LOG_INFO, "start", "version=%s", NFPUNCH_TOOLS_VERSION);
+	run(sigfd);
+	rdv_clients_shutdown();
+	rdv_sessions_shutdown();
+	rdv_relays_shutdown();
+	rdv_stun_close();
+	rdv_users_free();
+	close(sigfd);
+	close(epfd);
+	free((char *)cfg.users_file);
+	return 0;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rendezvousd: the public server. One process, one epoll loop, no threads:
+ * a STUN binding server (UDP), the signaling service (TCP) and the relay.
+ *
+ * All state lives in this process's memory (clients by id, sessions by
+ * id, relays). A cluster would have to share the client and session
+ * tables; relays are tied to the box whose ports they use.
+ */
+#ifndef RDV_H
+#define RDV_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "sig.h"
+#include "sig_auth.h"
+
+#define RDV_MAX_LISTEN	4
+
+/* Every limit, with its command-line/config name in rendezvousd(8). */
+struct rdv_limits {
+	unsigned int max_clients;	/* TCP connections */
+	unsigned int register_timeout;	/* s to send a valid REGISTER */
+	unsigned int idle_timeout;	/* s without a line: dropped */
+	unsigned int msg_rate;		/* lines/s per client (burst 2x) */
+	unsigned int max_outbuf;	/* bytes queued to a slow client */
+	unsigned int max_pending;	/* unanswered CONNECTs per client */
+	unsigned int answer_timeout;	/* s for the called side to answer */
+	unsigned int session_lifetime;	/* s a session can ask for a relay */
+	unsigned int max_relays;	/* in all */
+	unsigned int client_relays;	/* per client id */
+	unsigned int relay_rate;	/* bytes/s per relay, both ways */
+	unsigned int relay_lifetime;	/* s, from allocation */
+	unsigned int relay_idle;	/* s without traffic */
+	unsigned int log_rate;		/* per-packet log lines per second */
+};
+
+struct rdv_config {
+	struct sockaddr_storage listen[RDV_MAX_LISTEN];
+	struct sockaddr_storage other[RDV_MAX_LISTEN];	/* RFC 5780 */
+	struct sockaddr_storage relay_addr[RDV_MAX_LISTEN];
+	unsigned int n_listen, n_other, n_relay_addr;
+	uint16_t stun_port, alt_port, signal_port;
+	uint16_t relay_port_min, relay_port_max;
+	const char *users_file;
+	int log_level;
+	struct rdv_limits lim;
+};
+
+/* What an epoll event points at. */
+enum rdv_kind { RDV_STUN, RDV_LISTENER, RDV_CLIENT, RDV_RELAY };
+struct rdv_io {
+	enum rdv_kind kind;
+	int fd;
+};
+
+/* logging: one line per event, key=value, to stderr (journald-friendly) */
+enum { RDV_LOG_ERR, RDV_LOG_WARN, RDV_LOG_INFO, RDV_LOG_DEBUG };
+extern int rdv_log_level;
+__attribute__((format(printf, 3, 4)))
+void rdv_log(int level, const char *event, const char *fmt, ...);
+/* The same, at most log_rate lines per second: for per-packet events. */
+__attribute__((format(printf, 2, 3)))
+void rdv_log_limited(const char *event, const char *fmt, ...);
+void rdv_log_set_rate(unsigned int per_sec);
+const char *rdv_addr_str(const struct sockaddr_storage *ss, char *buf,
+			 size_t len);
+uint64_t rdv_now_ms(void);
+
+/* the event loop */
+int rdv_epoll_add(struct rdv_io *io, uint32_t events);
+int rdv_epoll_mod(struct rdv_io *io, uint32_t events);
+extern const struct rdv_config *rdv_cfg;
+
+/* users: id -> client secret, from the users file */
+int rdv_users_load(const char *path);
+/* Secret of id, or NULL; *len receives its length. */
+const uint8_t *rdv_users_secret(const char *id, size_t *len);
+void rdv_users_free(void);
+
+/* STUN binding server */
+int rdv_stun_open(void);
+void rdv_stun_input(struct rdv_io *io);
+void rdv_stun_close(void);
+
+/* TCP signaling */
+struct rdv_client;
+int rdv_listen_open(void);
+void rdv_listen_accept(struct rdv_io *io);
+void rdv_client_event(struct rdv_io *io, uint32_t events);
+void rdv_clients_tick(uint64_t now);
+struct rdv_client *rdv_client_by_id(const char *id);
+int rdv_client_send(struct rdv_client *c, const struct sig_msg *m);
+const char *rdv_client_id(const struct rdv_client *c);
+const struct sockaddr_storage *rdv_client_addr(const struct rdv_client *c);
+unsigned int rdv_clients_count(void);
+
+/* sessions, created by CONNECT */
+void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m);
+void rdv_sig_client_gone(struct rdv_client *c);
+void rdv_sessions_tick(uint64_t now);
+unsigned int rdv_sessions_count(void);
+
+/* relays */
+struct rdv_session;
+struct rdv_relay;
+/* 0, or a negative errno with *code naming the refusal for the client. */
+int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
+		    const struct sockaddr_storage *obs[2],
+		    const uint8_t *secret, size_t secret_len,
+		    struct rdv_relay **out, const char **code);
+void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2]);
+void rdv_relay_input(struct rdv_io *io);
+void rdv_relay_free(struct rdv_relay *r);
+void rdv_relays_tick(uint64_t now);
+unsigned int rdv_relays_count(void);
+void rdv_relays_shutdown(void);
+void rdv_session_relay_gone(struct rdv_session *s);
+void rdv_clients_reap(void);
+void rdv_sessions_shutdown(void);
+void rdv_clients_shutdown(void);
+
+/* small helpers */
+void rdv_ep_from_ss(struct sig_ep *ep, const struct sockaddr_storage *ss);
+int rdv_same_ip(const struct sockaddr_storage *a,
+		const struct sockaddr_storage *b);
+socklen_t rdv_ss_len(const struct sockaddr_storage *ss);
+
+#endif /* RDV_H */

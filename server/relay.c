@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The relay: when no direct path works, a session gets two UDP ports on
+ * the server, one per peer, and whatever one peer sends to its port goes
+ * out of the other port to the other peer. Each side's module just uses
+ * its port as the peer's endpoint, so probes, keepalives and application
+ * data take the same path and the flow comes up as usual.
+ *
+ * Only the session's two peers can use it: a port accepts a sender only
+ * after an nfpunch probe from it that is authenticated with the session's
+ * secret (which only the two peers and this server know) and comes from
+ * the address its owner's signaling connection came from. Until both
+ * sides are known nothing is forwarded. Limits: relays in all and per
+ * client id, bytes per second per relay, lifetime, idle time.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rdv.h"
+#include "stun.h"
+#include "stun_hmac.h"
+
+#define NFP_USER_PREFIX "nfpunch:"
+
+struct rdv_relay_side {
+	struct rdv_io io;		/* first: epoll hands us this */
+	struct rdv_relay *r;
+	int idx;
+	struct sockaddr_storage local;
+	struct sockaddr_storage peer;	/* locked sender */
+	bool locked;
+	struct sockaddr_storage allowed;	/* its owner's address (IP) */
+	uint64_t packets, bytes;
+};
+
+struct rdv_relay {
+	struct rdv_relay_side side[2];
+	struct rdv_session *s;
+	char ids[2][SIG_ID_MAX + 1];
+	uint8_t secret[SIG_SECRET_LEN];
+	size_t secret_len;
+	uint64_t created, last, tokens_at;
+	double tokens;
+	uint64_t dropped;
+	struct rdv_relay *next, *prev;
+};
+
+static struct rdv_relay *relays;
+static unsigned int n_relays;
+
+unsigned int rdv_relays_count(void)
+{
+	return n_relays;
+}
+
+static const struct sockaddr_storage *relay_addr(int family)
+{
+	unsigned int i;
+
+	for (i = 0; i < rdv_cfg->n_relay_addr; i++)
+		if (rdv_cfg->relay_addr[i].ss_family == family)
+			return &rdv_cfg->relay_addr[i];
+	for (i = 0; i < rdv_cfg->n_listen; i++)
+		if (rdv_cfg->listen[i].ss_family == family)
+			return &rdv_cfg->listen[i];
+	return NULL;
+}
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+/* A socket on the relay address, on a port from the configured range. */
+static int open_side(struct rdv_relay_side *side, int family)
+{
+	const struct sockaddr_storage *base = relay_addr(family);
+	unsigned int span, tries, rnd;
+	socklen_t len = sizeof(side->local);
+	int fd;
+
+	if (!base)
+		return -EAFNOSUPPORT;
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	span = (unsigned int)rdv_cfg->relay_port_max -
+	       rdv_cfg->relay_port_min + 1;
+	for (tries = 0; tries < 32; tries++) {
+		side->local = *base;
+		if (rdv_cfg->relay_port_min) {
+			if (sig_random(&rnd, sizeof(rnd)))
+				break;
+			set_port(&side->local, (uint16_t)
+				 (rdv_cfg->relay_port_min + rnd % span));
+		} else {
+			set_port(&side->local, 0);
+		}
+		if (!bind(fd, (struct sockaddr *)&side->local,
+			  rdv_ss_len(&side->local)))
+			break;
+	}
+	if (tries == 32 || getsockname(fd, (struct sockaddr *)&side->local,
+				       &len)) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	side->io.kind = RDV_RELAY;
+	side->io.fd = fd;
+	if (rdv_epoll_add(&side->io, EPOLLIN)) {
+		close(fd);
+		side->io.fd = -1;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static unsigned int relays_of(const char *id)
+{
+	struct rdv_relay *r;
+	unsigned int n = 0;
+
+	for (r = relays; r; r = r->next)
+		n += !strcmp(r->ids[0], id) + !strcmp(r->ids[1], id);
+	return n;
+}
+
+int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
+		    const struct sockaddr_storage *obs[2],
+		    const uint8_t *secret, size_t secret_len,
+		    struct rdv_relay **out, const char **code)
+{
+	char a[2][SIG_EP_STRLEN];
+	struct rdv_relay *r;
+	int i, err;
+
+	if (n_relays >= rdv_cfg->lim.max_relays) {
+		*code = "relay-full";
+		return -ENOSPC;
+	}
+	if (relays_of(ids[0]) >= rdv_cfg->lim.client_relays ||
+	    relays_of(ids[1]) >= rdv_cfg->lim.client_relays) {
+		*code = "relay-quota";
+		return -EDQUOT;
+	}
+	if (obs[0]->ss_family != obs[1]->ss_family) {
+		*code = "relay-family";
+		return -EAFNOSUPPORT;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		*code = "server-error";
+		return -ENOMEM;
+	}
+	r->s = s;
+	memcpy(r->secret, secret, secret_len);
+	r->secret_len = secret_len;
+	r->created = r->last = r->tokens_at = rdv_now_ms();
+	r->tokens = rdv_cfg->lim.relay_rate;
+	for (i = 0; i < 2; i++) {
+		snprintf(r->ids[i], sizeof(r->ids[i]), "%s", ids[i]);
+		r->side[i].r = r;
+		r->side[i].idx = i;
+		r->side[i].io.fd = -1;
+		r->side[i].allowed = *obs[i];
+	}
+	for (i = 0; i < 2; i++) {
+		err = open_side(&r->side[i], obs[i]->ss_family);
+		if (err) {
+			if (i)
+				close(r->side[0].io.fd);
+			free(r);
+			*code = "server-error";
+			rdv_log(RDV_LOG_ERR, "relay-alloc", "error=\"%s\"",
+				strerror(-err));
+			return err;
+		}
+	}
+	r->next = relays;
+	if (relays)
+		relays->prev = r;
+	relays = r;
+	n_relays++;
+	*out = r;
+	rdv_log(RDV_LOG_INFO, "relay-alloc", "a=%s b=%s a_port=%s b_port=%s",
+		ids[0], ids[1],
+		rdv_addr_str(&r->side[0].local, a[0], sizeof(a[0])),
+		rdv_addr_str(&r->side[1].local, a[1], sizeof(a[1])));
+	return 0;
+}
+
+void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2])
+{
+	rdv_ep_from_ss(&ep[0], &r->side[0].local);
+	rdv_ep_from_ss(&ep[1], &r->side[1].local);
+}
+
+void rdv_relay_free(struct rdv_relay *r)
+{
+	int i;
+
+	rdv_log(RDV_LOG_INFO, "relay-end",
+		"a=%s b=%s a_to_b_packets=%llu a_to_b_bytes=%llu b_to_a_packets=%llu b_to_a_bytes=%llu dropped=%llu",
+		r->ids[0], r->ids[1],
+		(unsigned long long)r->side[0].packets,
+		(unsigned long long)r->side[0].bytes,
+		(unsigned long long)r->side[1].packets,
+		(unsigned long long)r->side[1].bytes,
+		(unsigned long long)r->dropped);
+	rdv_session_relay_gone(r->s);
+	for (i = 0; i < 2; i++)
+		close(r->side[i].io.fd);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		relays = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	n_relays--;
+	free(r);
+}
+
+static bool same_ep(const struct sockaddr_storage *a,
+		    const struct sockaddr_storage *b)
+{
+	struct sig_ep x, y;
+
+	rdv_ep_from_ss(&x, a);
+	rdv_ep_from_ss(&y, b);
+	return sig_ep_equal(&x, &y);
+}
+
+/* An nfpunch probe under this session's secret, from its owner's address. */
+static bool may_lock(const struct rdv_relay_side *side, const uint8_t *buf,
+		     size_t len, const struct sockaddr_storage *from)
+{
+	const size_t plen = sizeof(NFP_USER_PREFIX) - 1;
+	const struct rdv_relay *r = side->r;
+	struct stun_msg m;
+
+	if (!rdv_same_ip(from, &side->allowed))
+		return false;
+	if (stun_parse(&m, buf, len) != STUN_OK ||
+	    m.type != STUN_BINDING_REQUEST ||
+	    !(m.seen & STUN_SEEN_USERNAME) || m.username_len < plen ||
+	    memcmp(m.username, NFP_USER_PREFIX, plen))
+		return false;
+	return stun_check_integrity(&m, buf, r->secret, r->secret_len,
+				    stun_hmac_openssl, NULL) == STUN_OK;
+}
+
+static bool rate_ok(struct rdv_relay *r, size_t bytes, uint64_t now)
+{
+	double rate = rdv_cfg->lim.relay_rate;
+
+	r->tokens += (double)(now - r->tokens_at) * rate / 1000;
+	r->tokens_at = now;
+	if (r->tokens > rate)
+		r->tokens = rate;
+	if (r->tokens < (double)bytes)
+		return false;
+	r->tokens -= (double)bytes;
+	return true;
+}
+
+void rdv_relay_input(struct rdv_io *io)
+{
+	struct rdv_relay_side *side = (struct rdv_relay_side *)io;
+	struct rdv_relay *r = side->r;
+	struct rdv_relay_side *other = &r->side[!side->idx];
+	struct sockaddr_storage from;
+	char a[2][SIG_EP_STRLEN];
+	uint8_t buf[2048];
+	socklen_t flen;
+	uint64_t now;
+	ssize_t n;
+	int budget;
+
+	for (budget = 0; budget < 64; budget++) {
+		flen = sizeof(from);
+		n = recvfrom(io->fd, buf, sizeof(buf), 0,
+			     (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			return;
+		if (!side->locked || !same_ep(&from, &side->peer)) {
+			if (!may_lock(side, buf, (size_t)n, &from)) {
+				r->dropped++;
+				rdv_log_limited("relay-drop", "owner=%s from=%s reason=not-the-peer",
+						r->ids[side->idx],
+						rdv_addr_str(&from, a[0], sizeof(a[0])));
+				continue;
+			}
+			rdv_log(RDV_LOG_INFO, "relay-peer", "owner=%s from=%s port=%s",
+				r->ids[side->idx],
+				rdv_addr_str(&from, a[0], sizeof(a[0])),
+				rdv_addr_str(&side->local, a[1], sizeof(a[1])));
+			side->peer = from;
+			side->locked = true;
+		}
+		now = rdv_now_ms();
+		if (!other->locked || !rate_ok(r, (size_t)n, now)) {
+			r->dropped++;
+			continue;
+		}
+		if (sendto(other->io.fd, buf, (size_t)n, 0,
+			   (struct sockaddr *)&other->peer,
+			   rdv_ss_len(&other->peer)) < 0) {
+			r->dropped++;
+			continue;
+		}
+		r->last = now;
+		side->packets++;
+		side->bytes += (uint64_t)n;
+	}
+}
+
+void rdv_relays_tick(uint64_t now)
+{
+	const struct rdv_limits *lim = &rdv_cfg->lim;
+	struct rdv_relay *r, *next;
+
+	for (r = relays; r; r = next) {
+		next = r->next;
+		if (now - r->created > lim->relay_lifetime * 1000ull ||
+		    now - r->last > lim->relay_idle * 1000ull)
+			rdv_relay_free(r);
+	}
+}
+
+void rdv_relays_shutdown(void)
+{
+	while (relays)
+		rdv_relay_free(relays);
+}

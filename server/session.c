@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Sessions: one CONNECT from a caller to a callee. The server mints the
+ * session id and the secret the two modules will authenticate their
+ * probes with, hands each side the other's candidates and the address it
+ * saw the other connect from, and later serves RELAY requests for it.
+ *
+ *   CONNECT --> OFFER to callee --> ANSWER --> ACCEPTED to caller
+ *                                \-> REJECT --> ERROR to caller
+ *
+ * A pending session is tied to the two connections that started it: if
+ * either goes, the other is told (code=peer-gone). An accepted session
+ * outlives connections (the flows live in the hosts' kernels) until its
+ * lifetime ends.
+ */
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+struct rdv_session {
+	uint8_t sid[SIG_SID_LEN];
+	char caller[SIG_ID_MAX + 1], callee[SIG_ID_MAX + 1];
+	struct rdv_client *caller_c, *callee_c;	/* while pending */
+	struct sockaddr_storage obs[2];		/* caller's, callee's */
+	uint8_t secret[SIG_SECRET_LEN];
+	bool accepted;
+	uint64_t deadline;
+	struct rdv_relay *relay;
+	struct rdv_session *next, *prev;
+};
+
+static void *by_sid;
+static struct rdv_session *sessions;
+static unsigned int n_sessions;
+
+unsigned int rdv_sessions_count(void)
+{
+	return n_sessions;
+}
+
+static int sid_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct rdv_session *)a)->sid,
+		      ((const struct rdv_session *)b)->sid, SIG_SID_LEN);
+}
+
+static struct rdv_session *session_find(const uint8_t sid[SIG_SID_LEN])
+{
+	struct rdv_session key, **found;
+
+	memcpy(key.sid, sid, SIG_SID_LEN);
+	found = tfind(&key, &by_sid, sid_cmp);
+	return found ? *found : NULL;
+}
+
+static void sid_hex(const uint8_t *sid, char out[2 * SIG_SID_LEN + 1])
+{
+	int i;
+
+	for (i = 0; i < SIG_SID_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", sid[i]);
+}
+
+static void session_free(struct rdv_session *s, const char *why)
+{
+	char h[2 * SIG_SID_LEN + 1];
+
+	sid_hex(s->sid, h);
+	rdv_log(RDV_LOG_INFO, "session-end", "sid=%s caller=%s callee=%s reason=%s",
+		h, s->caller, s->callee, why);
+	if (s->relay)
+		rdv_relay_free(s->relay);
+	if (!s->accepted && s->caller_c)
+		s->caller_c->pending--;
+	tdelete(s, &by_sid, sid_cmp);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	n_sessions--;
+	free(s);
+}
+
+/* A relay calls this when it ends on its own (lifetime, idle). */
+void rdv_session_relay_gone(struct rdv_session *s)
+{
+	s->relay = NULL;
+}
+
+static void send_error(struct rdv_client *c, const char *code,
+		       const char *peer, const uint8_t *sid)
+{
+	struct sig_msg m;
+
+	if (!c)
+		return;
+	sig_init(&m, SIG_ERROR);
+	snprintf(m.code, sizeof(m.code), "%s", code);
+	m.has |= SIG_K_CODE;
+	if (peer) {
+		snprintf(m.peer, sizeof(m.peer), "%s", peer);
+		m.has |= SIG_K_PEER;
+	}
+	if (sid) {
+		memcpy(m.sid, sid, SIG_SID_LEN);
+		m.has |= SIG_K_SID;
+	}
+	rdv_client_send(c, &m);
+}
+
+/* OFFER and ACCEPTED carry the same facts about the other side. */
+static void send_offer(struct rdv_client *to, int type,
+		       const struct rdv_session *s, const char *peer,
+		       const struct sockaddr_storage *peer_obs,
+		       const struct sig_msg *cands)
+{
+	struct sig_msg m;
+	unsigned int i;
+
+	sig_init(&m, type);
+	memcpy(m.sid, s->sid, SIG_SID_LEN);
+	snprintf(m.peer, sizeof(m.peer), "%s", peer);
+	memcpy(m.secret, s->secret, SIG_SECRET_LEN);
+	rdv_ep_from_ss(&m.observed, peer_obs);
+	m.has |= SIG_K_SID | SIG_K_PEER | SIG_K_SECRET | SIG_K_OBSERVED;
+	for (i = 0; i < cands->n_cand; i++)
+		sig_add_cand(&m, &cands->cand[i]);
+	rdv_client_send(to, &m);
+}
+
+static void do_connect(struct rdv_client *c, const struct sig_msg *m)
+{
+	struct rdv_client *callee = rdv_client_by_id(m->peer);
+	char h[2 * SIG_SID_LEN + 1];
+	struct rdv_session *s;
+
+	if (!callee || callee == c) {
+		send_error(c, callee ? "self" : "unknown-peer", m->peer, NULL);
+		return;
+	}
+	if (c->pending >= rdv_cfg->lim.max_pending) {
+		send_error(c, "busy", m->peer, NULL);
+		return;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || sig_random(s->sid, sizeof(s->sid)) ||
+	    sig_random(s->secret, sizeof(s->secret)) ||
+	    session_find(s->sid) || !tsearch(s, &by_sid, sid_cmp)) {
+		free(s);
+		send_error(c, "server-error", m->peer, NULL);
+		return;
+	}
+	snprintf(s->caller, sizeof(s->caller), "%s", c->id);
+	snprintf(s->callee, sizeof(s->callee), "%s", callee->id);
+	s->caller_c = c;
+	s->callee_c = callee;
+	s->obs[0] = c->addr;
+	s->obs[1] = callee->addr;
+	s->deadline = rdv_now_ms() + rdv_cfg->lim.answer_timeout * 1000ull;
+	s->next = sessions;
+	if (sessions)
+		sessions->prev = s;
+	sessions = s;
+	n_sessions++;
+	c->pending++;
+	sid_hex(s->sid, h);
+	rdv_log(RDV_LOG_INFO, "offer", "sid=%s caller=%s callee=%s cands=%u",
+		h, s->caller, s->callee, m->n_cand);
+	send_offer(callee, SIG_OFFER, s, c->id, &c->addr, m);
+}
+
+/* The session id names a session this client is the given side of. */
+static struct rdv_session *my_session(struct rdv_client *c,
+				      const struct sig_msg *m, bool callee)
+{
+	struct rdv_session *s = session_find(m->sid);
+
+	if (s && !strcmp(callee ? s->callee : s->caller, c->id))
+		return s;
+	if (s && !callee && !strcmp(s->callee, c->id))
+		return s;
+	send_error(c, "unknown-session", NULL, m->sid);
+	return NULL;
+}
+
+static void do_answer(struct rdv_client *c, const struct sig_msg *m)
+{
+	struct rdv_session *s = my_session(c, m, true);
+	char h[2 * SIG_SID_LEN + 1];
+
+	if (!s)
+		return;
+	if (s->accepted) {
+		send_error(c, "already-answered", NULL, m->sid);
+		return;
+	}
+	s->accepted = true;
+	if (s->caller_c)
+		s->caller_c->pending--;
+	s->obs[1] = c->addr;
+	s->deadline = rdv_now_ms() + rdv_cfg->lim.session_lifetime * 1000ull;
+	sid_hex(s->sid, h);
+	rdv_log(RDV_LOG_INFO, "accept", "sid=%s caller=%s callee=%s cands=%u",
+		h, s->caller, s->callee, m->n_cand);
+	send_offer(s->caller_c, SIG_ACCEPTED, s, c->id, &c->addr, m);
+	s->caller_c = s->callee_c = NULL;
+}
+
+static void do_reject(struct rdv_client *c, const struct sig_msg *m)
+{
+	struct rdv_session *s = my_session(c, m, true);
+
+	if (!s)
+		return;
+	if (s->accepted) {
+		send_error(c, "already-answered", NULL, m->sid);
+		return;
+	}
+	send_error(s->caller_c, "rejected", s->callee, s->sid);
+	session_free(s, m->code);
+}
+
+static void send_relayed(struct rdv_session *s, int side)
+{
+	struct rdv_client *to = rdv_client_by_id(side ? s->callee : s->caller);
+	struct sig_ep ep[2];
+	struct sig_msg m;
+
+	if (!to)
+		return;
+	rdv_relay_endpoints(s->relay, ep);
+	sig_init(&m, SIG_RELAYED);
+	memcpy(m.sid, s->sid, SIG_SID_LEN);
+	snprintf(m.peer, sizeof(m.peer), "%s", side ? s->caller : s->callee);
+	m.relay = ep[side];
+	m.has |= SIG_K_SID | SIG_K_PEER | SIG_K_RELAY;
+	rdv_client_send(to, &m);
+}
+
+static void do_relay(struct rdv_client *c, const struct sig_msg *m)
+{
+	struct rdv_session *s = my_session(c, m, false);
+	const struct sockaddr_storage *obs[2];
+	const char *ids[2], *code = NULL;
+
+	if (!s)
+		return;
+	if (!s->accepted) {
+		send_error(c, "not-accepted", NULL, m->sid);
+		return;
+	}
+	if (s->relay) {
+		/* Asked again, e.g. by the other side: the same relay. */
+		send_relayed(s, !strcmp(c->id, s->callee));
+		return;
+	}
+	ids[0] = s->caller;
+	ids[1] = s->callee;
+	obs[0] = &s->obs[0];
+	obs[1] = &s->obs[1];
+	if (rdv_relay_alloc(s, ids, obs, s->secret, sizeof(s->secret),
+			    &s->relay, &code)) {
+		send_error(c, code, NULL, m->sid);
+		return;
+	}
+	/* The relay lives as long as its own limits allow. */
+	if (s->deadline < rdv_now_ms() + rdv_cfg->lim.relay_lifetime * 1000ull)
+		s->deadline = rdv_now_ms() + rdv_cfg->lim.relay_lifetime * 1000ull;
+	send_relayed(s, 0);
+	send_relayed(s, 1);
+}
+
+void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m)
+{
+	switch (m->type) {
+	case SIG_CONNECT:
+		do_connect(c, m);
+		break;
+	case SIG_ANSWER:
+		do_answer(c, m);
+		break;
+	case SIG_REJECT:
+		do_reject(c, m);
+		break;
+	case SIG_RELAY:
+		do_relay(c, m);
+		break;
+	default:
+		/* Server-to-client verbs are not for clients to send. */
+		send_error(c, "unexpected", NULL, NULL);
+		rdv_client_kill(c, "unexpected-verb");
+	}
+}
+
+void rdv_sig_client_gone(struct rdv_client *c)
+{
+	struct rdv_session *s, *next;
+
+	for (s = sessions; s; s = next) {
+		next = s->next;
+		if (s->accepted)
+			continue;
+		if (s->caller_c == c) {
+			send_error(s->callee_c, "peer-gone", s->caller, s->sid);
+			session_free(s, "caller-gone");
+		} else if (s->callee_c == c) {
+			send_error(s->caller_c, "peer-gone", s->callee, s->sid);
+			session_free(s, "callee-gone");
+		}
+	}
+}
+
+void rdv_sessions_tick(uint64_t now)
+{
+	struct rdv_session *s, *next;
+
+	for (s = sessions; s; s = next) {
+		next = s->next;
+		if (now < s->deadline)
+			continue;
+		if (!s->accepted) {
+			send_error(s->caller_c, "timeout", s->callee, s->sid);
+			send_error(s->callee_c, "timeout", s->caller, s->sid);
+			session_free(s, "answer-timeout");
+		} else {
+			session_free(s, "lifetime");
+		}
+	}
+}
+
+void rdv_sessions_shutdown(void)
+{
+	while (sessions)
+		session_free(sessions, "shutdown");
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Who may register: a file of "id secret-in-hex" lines ('#' comments).
+ * Loaded at start and again on SIGHUP; a file with any bad line is
+ * refused as a whole and the old table stays.
+ */
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rdv.h"
+
+struct rdv_user {
+	char id[SIG_ID_MAX + 1];
+	uint8_t secret[SIG_CLIENT_SECRET_MAX];
+	size_t len;
+};
+
+static void *users;
+
+static int user_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rdv_user *)a)->id,
+		      ((const struct rdv_user *)b)->id);
+}
+
+static int parse_line(char *line, struct rdv_user *u)
+{
+	char *id, *hex, *extra, *save;
+	int n;
+
+	id = strtok_r(line, " \t", &save);
+	hex = strtok_r(NULL, " \t", &save);
+	extra = strtok_r(NULL, " \t", &save);
+	if (!id || !hex || extra || !sig_word_ok(id))
+		return -1;
+	n = sig_secret_hex(hex, u->secret);
+	if (n < 0)
+		return -1;
+	snprintf(u->id, sizeof(u->id), "%s", id);
+	u->len = (size_t)n;
+	return 0;
+}
+
+int rdv_users_load(const char *path)
+{
+	char line[256];
+	void *fresh = NULL;
+	unsigned int lineno = 0, count = 0;
+	struct rdv_user *u;
+	FILE *f;
+	int bad = 0;
+
+	f = fopen(path, "re");
+	if (!f) {
+		rdv_log(RDV_LOG_ERR, "users", "file=%s error=\"%s\"", path,
+			strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\r\n#")] = '\0';
+		if (strspn(line, " \t") == strlen(line))
+			continue;
+		u = calloc(1, sizeof(*u));
+		if (!u || parse_line(line, u) ||
+		    *(struct rdv_user **)tsearch(u, &fresh, user_cmp) != u) {
+			rdv_log(RDV_LOG_ERR, "users", "file=%s line=%u error=%s",
+				path, lineno, u ? "\"bad or duplicate entry\"" :
+				"\"out of memory\"");
+			free(u);
+			bad = 1;
+			break;
+		}
+		count++;
+	}
+	fclose(f);
+	if (bad) {
+		tdestroy(fresh, free);
+		return -1;
+	}
+	tdestroy(users, free);
+	users = fresh;
+	rdv_log(RDV_LOG_INFO, "users", "file=%s loaded=%u", path, count);
+	return 0;
+}
+
+const uint8_t *rdv_users_secret(const char *id, size_t *len)
+{
+	struct rdv_user key, **found;
+
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	found = tfind(&key, &users, user_cmp);
+	if (!found)
+		return NULL;
+	*len = (*found)->len;
+	return (*found)->secret;
+}
+
+void rdv_users_free(void)
+{
+	tdestroy(users, free);
+	users = NULL;
+}
