@@ -178,6 +178,13 @@ static void client_free(struct rdv_client *c)
 			tdelete(c, &by_id, id_cmp);
 	}
 	client_flush(c);	/* a last word, e.g. the reason, if it fits */
+	/*
+	 * Closing with unread input makes the kernel send a reset, and the
+	 * client would lose that last word: say FIN, drop what is queued.
+	 */
+	shutdown(c->io.fd, SHUT_WR);
+	while (recv(c->io.fd, c->in, sizeof(c->in), MSG_DONTWAIT) > 0)
+		;
 	close(c->io.fd);
 	if (c->prev)
 		c->prev->next = c->next;

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The hook: a command run on every result, so that e.g. a VPN can point
+ * its peer at the new endpoint. It gets the facts as arguments and in
+ * the environment, runs detached from our loop, and is reaped on SIGCHLD.
+ *
+ *   HOOK EVENT PEER ENDPOINT MODE MS     (EVENT: up, down, changed, failed)
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "punchd.h"
+
+void pd_hook(const char *event, const struct pd_peer *p, unsigned int ms)
+{
+	char ep[SIG_EP_STRLEN] = "-", msbuf[16], flow[16];
+	sigset_t all;
+	pid_t pid;
+
+	if (!pd_cfg.hook)
+		return;
+	if (p->remote.family)
+		sig_ep_format(&p->remote, ep, sizeof(ep));
+	snprintf(msbuf, sizeof(msbuf), "%u", ms);
+	snprintf(flow, sizeof(flow), "%u", p->flow_id);
+	pid = fork();
+	if (pid < 0) {
+		pd_log("hook-failed", "event=%s peer=%s error=fork", event, p->name);
+		return;
+	}
+	if (pid > 0)
+		return;
+	/* The child: our signals are blocked for signalfd; undo that. */
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	setenv("NFPUNCH_EVENT", event, 1);
+	setenv("NFPUNCH_PEER", p->name, 1);
+	setenv("NFPUNCH_ENDPOINT", ep, 1);
+	setenv("NFPUNCH_MODE", p->relayed ? "relay" : "direct", 1);
+	setenv("NFPUNCH_MS", msbuf, 1);
+	setenv("NFPUNCH_FLOW", flow, 1);
+	execl(pd_cfg.hook, pd_cfg.hook, event, p->name, ep,
+	      p->relayed ? "relay" : "direct", msbuf, (char *)NULL);
+	_exit(127);
+}
+
+void pd_hook_reap(void)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			pd_log("hook-exit", "pid=%d status=%d", (int)pid,
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The link to rendezvousd: connect, answer the challenge, stay registered
+ * with pings, and when the link breaks come back with exponential backoff
+ * and jitter (so a restarted server is not hit by every client at once).
+ * Established paths do not depend on it: they live in the kernel.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "punchd.h"
+
+#define PING_MS		20000
+#define DEAD_MS		60000
+#define BACKOFF_MIN_MS	500
+#define BACKOFF_MAX_MS	30000
+
+static int fd = -1;
+static bool registered, connecting;
+static char in[SIG_LINE_MAX];
+static size_t in_len;
+static uint64_t next_try, last_rx, last_ping;
+static unsigned int backoff_ms = BACKOFF_MIN_MS;
+static struct sockaddr_storage server;
+
+int pd_link_fd(void)
+{
+	return fd;
+}
+
+bool pd_link_up(void)
+{
+	return registered;
+}
+
+static int server_addr(struct sockaddr_storage *ss, uint16_t port)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, pd_cfg.server, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	if (inet_pton(AF_INET6, pd_cfg.server, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		return sizeof(*s6);
+	}
+	return -1;
+}
+
+static void ss_to_nfp(struct nfp_endpoint *ep, const struct sockaddr_storage *ss)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->family = ss->ss_family;
+	if (ss->ss_family == AF_INET6) {
+		memcpy(ep->addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		ep->port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	} else {
+		memcpy(ep->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		ep->port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	}
+}
+
+int pd_server_stun(struct nfp_endpoint *ep)
+{
+	struct sockaddr_storage ss;
+
+	if (server_addr(&ss, pd_cfg.stun_port) < 0)
+		return -1;
+	ss_to_nfp(ep, &ss);
+	return 0;
+}
+
+int pd_link_local(struct nfp_endpoint *ep)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -1;
+	ss_to_nfp(ep, &ss);
+	ep->port = pd_cfg.port;
+	return 0;
+}
+
+static void link_close(const char *why)
+{
+	unsigned int jitter;
+
+	if (fd < 0)
+		return;
+	close(fd);
+	fd = -1;
+	in_len = 0;
+	if (registered)
+		pd_peers_link_lost();
+	registered = connecting = false;
+	/* Backoff with +-25% jitter. */
+	if (sig_random(&jitter, sizeof(jitter)))
+		jitter = 0;
+	next_try = pd_now_ms() + backoff_ms * 3 / 4 + jitter % (backoff_ms / 2 + 1);
+	pd_log("server-lost", "reason=%s retry_ms=%llu", why,
+	       (unsigned long long)(next_try - pd_now_ms()));
+	backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+		     backoff_ms * 2;
+}
+
+int pd_link_send(const struct sig_msg *m)
+{
+	char line[SIG_LINE_MAX + 1];
+	int n = sig_format(m, line, sizeof(line));
+
+	if (fd < 0 || n < 0)
+		return -1;
+	/* Lines are small and the socket buffer is large: a short write
+	 * means the server stopped reading, and the link is useless. */
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		link_close("write-failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void link_open(void)
+{
+	struct sockaddr_storage ss;
+	int len = server_addr(&ss, pd_cfg.signal_port);
+
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		next_try = pd_now_ms() + BACKOFF_MAX_MS;
+		return;
+	}
+	server = ss;
+	connecting = true;
+	last_rx = pd_now_ms();
+	if (connect(fd, (struct sockaddr *)&ss, (socklen_t)len) &&
+	    errno != EINPROGRESS)
+		link_close(strerror(errno));
+}
+
+static void on_line(const char *line, size_t len)
+{
+	struct sig_msg m, reg;
+	int err = sig_parse(&m, line, len);
+
+	if (err) {
+		pd_log("server-bad-message", "error=\"%s\"", sig_strerror(err));
+		link_close("malformed");
+		return;
+	}
+	switch (m.type) {
+	case SIG_HELLO:
+		sig_init(&reg, SIG_REGISTER);
+		snprintf(reg.id, sizeof(reg.id), "%s", pd_cfg.id);
+		if (sig_register_mac(pd_cfg.secret, (size_t)pd_cfg.secret_len,
+				     m.nonce, pd_cfg.id, reg.mac)) {
+			link_close("hmac-failed");
+			return;
+		}
+		reg.has |= SIG_K_ID | SIG_K_MAC;
+		pd_link_send(&reg);
+		break;
+	case SIG_REGISTERED: {
+		char obs[SIG_EP_STRLEN];
+
+		registered = true;
+		backoff_ms = BACKOFF_MIN_MS;
+		pd_log("registered", "id=%s server=%s observed=%s", m.id,
+		       pd_cfg.server, sig_ep_format(&m.observed, obs, sizeof(obs)));
+		break;
+	}
+	case SIG_PING:
+		sig_init(&m, SIG_PONG);
+		pd_link_send(&m);
+		break;
+	case SIG_PONG:
+		break;
+	case SIG_ERROR:
+		if (!registered) {
+			pd_log("register-failed", "code=%s", m.code);
+			link_close(m.code);
+			return;
+		}
+		pd_peers_signal(&m);
+		break;
+	default:
+		pd_peers_signal(&m);
+	}
+}
+
+void pd_link_input(void)
+{
+	size_t start = 0, i;
+	ssize_t n;
+
+	if (connecting) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			link_close(strerror(err));
+			return;
+		}
+		connecting = false;
+	}
+	n = recv(fd, in + in_len, sizeof(in) - in_len, 0);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		link_close(n ? strerror(errno) : "closed");
+		return;
+	}
+	last_rx = pd_now_ms();
+	in_len += (size_t)n;
+	for (i = 0; i < in_len && fd >= 0; i++) {
+		if (in[i] != '\n')
+			continue;
+		on_line(in + start, i - start);
+		start = i + 1;
+	}
+	if (fd < 0)
+		return;
+	memmove(in, in + start, in_len - start);
+	in_len -= start;
+	if (in_len == sizeof(in))
+		link_close("line-too-long");
+}
+
+void pd_link_tick(uint64_t now, uint64_t *next)
+{
+	struct sig_msg ping;
+
+	if (fd < 0) {
+		if (now >= next_try)
+			link_open();
+		else if (next_try < *next)
+			*next = next_try;
+		return;
+	}
+	if (now - last_rx > DEAD_MS || (!registered && now - last_rx > 10000)) {
+		link_close("timeout");
+		return;
+	}
+	if (registered && now - last_ping >= PING_MS) {
+		sig_init(&ping, SIG_PING);
+		pd_link_send(&ping);
+		last_ping = now;
+	}
+	if (now + 1000 < *next)
+		*next = now + 1000;
+}

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * punchd - hole punching daemon for nfpunch. See punchd(8).
+ *
+ *   punchd [OPTIONS]                 run the daemon (in the foreground)
+ *   punchd [--socket P] connect PEER ask the daemon, wait for the result
+ *   punchd [--socket P] status | disconnect PEER
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "punchd.h"
+
+#ifndef NFPUNCH_TOOLS_VERSION
+#define NFPUNCH_TOOLS_VERSION "unknown"
+#endif
+
+struct pd_config pd_cfg = {
+	.signal_port = 3478,
+	.stun_port = 3478,
+	.socket_path = "/run/punchd.sock",
+	.state_dir = "/run",
+	.punch_timeout_ms = 10000,
+	.relay = true,
+	.host_candidates = true,
+};
+struct nfp_handle *pd_nfp;
+
+uint64_t pd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void pd_log(const char *event, const char *fmt, ...)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "ts=%s.%03ldZ id=%s event=%s ", when,
+		ts.tv_nsec / 1000000, pd_cfg.id, event);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "server", required_argument, NULL, 's' },
+	{ "signal-port", required_argument, NULL, 'P' },
+	{ "stun-port", required_argument, NULL, 'S' },
+	{ "id", required_argument, NULL, 'i' },
+	{ "secret-file", required_argument, NULL, 'k' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "hook", required_argument, NULL, 'H' },
+	{ "socket", required_argument, NULL, 'u' },
+	{ "state-dir", required_argument, NULL, 'd' },
+	{ "keepalive", required_argument, NULL, 1 },
+	{ "punch-timeout", required_argument, NULL, 2 },
+	{ "timeout", required_argument, NULL, 3 },
+	{ "relay", required_argument, NULL, 4 },
+	{ "host-candidates", required_argument, NULL, 5 },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: punchd [OPTIONS]                  run the daemon\n"
+"       punchd [--socket PATH] connect PEER\n"
+"       punchd [--socket PATH] disconnect PEER\n"
+"       punchd [--socket PATH] status\n"
+"NAT hole punching daemon: registers with rendezvousd and opens direct\n"
+"paths to peers through the nfpunch kernel module (relay if none works).\n"
+"\n"
+"  -c, --config FILE       read options from FILE (\"name value\" lines)\n"
+"  -s, --server ADDR       rendezvousd's address (required)\n"
+"  -P, --signal-port PORT  its signaling port, TCP (3478)\n"
+"  -S, --stun-port PORT    its STUN port, UDP (3478)\n"
+"  -i, --id ID             our id at the server (required)\n"
+"  -k, --secret-file FILE  our secret, hex, first line (required)\n"
+"  -p, --port PORT         local UDP port to punch from (required)\n"
+"  -H, --hook CMD          run CMD EVENT PEER ENDPOINT MODE MS on results\n"
+"  -u, --socket PATH       control socket (/run/punchd.sock)\n"
+"  -d, --state-dir DIR     where flows are remembered (/run)\n"
+"      --keepalive S       keepalive interval (module default)\n"
+"      --punch-timeout S   direct attempts before the relay (10)\n"
+"      --timeout S         silence before a path is dead (module default)\n"
+"      --relay yes|no      fall back to the relay (yes)\n"
+"      --host-candidates yes|no  offer LAN addresses (yes)\n"
+"  -h, --help    -V, --version\n"
+"See punchd(8).\n");
+}
+
+static int seconds_ms(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || v == 0 || v > 86400)
+		return -1;
+	*out = (uint32_t)(v * 1000);
+	return 0;
+}
+
+static int yes_no(const char *s, bool *out)
+{
+	if (!strcmp(s, "yes"))
+		*out = true;
+	else if (!strcmp(s, "no"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int port_arg(const char *s, uint16_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || !v || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int apply(int opt, const char *arg)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char *dup;
+
+	switch (opt) {
+	case 's':
+		if (strlen(arg) >= sizeof(pd_cfg.server) ||
+		    (inet_pton(AF_INET, arg, &a4) != 1 &&
+		     inet_pton(AF_INET6, arg, &a6) != 1))
+			return -1;
+		strcpy(pd_cfg.server, arg);
+		return 0;
+	case 'P':
+		return port_arg(arg, &pd_cfg.signal_port);
+	case 'S':
+		return port_arg(arg, &pd_cfg.stun_port);
+	case 'p':
+		return port_arg(arg, &pd_cfg.port);
+	case 'i':
+		if (!sig_word_ok(arg))
+			return -1;
+		strcpy(pd_cfg.id, arg);
+		return 0;
+	case 'k':
+		pd_cfg.secret_len = sig_secret_file(arg, pd_cfg.secret);
+		return pd_cfg.secret_len < 0 ? -1 : 0;
+	case 'H':
+	case 'u':
+	case 'd':
+		dup = strdup(arg);
+		if (!dup)
+			return -1;
+		*(opt == 'H' ? &pd_cfg.hook : opt == 'u' ? &pd_cfg.socket_path :
+		  &pd_cfg.state_dir) = dup;
+		return 0;
+	case 1:
+		return seconds_ms(arg, &pd_cfg.keepalive_ms);
+	case 2:
+		return seconds_ms(arg, &pd_cfg.punch_timeout_ms);
+	case 3:
+		return seconds_ms(arg, &pd_cfg.timeout_ms);
+	case 4:
+		return yes_no(arg, &pd_cfg.relay);
+	case 5:
+		return yes_no(arg, &pd_cfg.host_candidates);
+	}
+	return -1;
+}
+
+static const char *opt_name(int opt)
+{
+	const struct option *o;
+
+	for (o = longopts; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+static int conf_option(const char *key, const char *value, void *arg)
+{
+	const struct option *o;
+
+	for (o = longopts; o->name; o++)
+		if (!strcmp(o->name, key) && o->has_arg == required_argument &&
+		    strcmp(key, "config"))
+			return apply(o->val, value);
+	return -1;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:c:s:P:S:i:k:p:H:u:d:hV",
+				  longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("punchd %s\n", NFPUNCH_TOOLS_VERSION);
+			exit(0);
+		case 'c':
+			if (conf_read(optarg, conf_option, NULL))
+				return -1;
+			break;
+		case ':':
+			fprintf(stderr, "punchd: option %s needs a value\n",
+				argv[optind - 1]);
+			return -1;
+		case '?':
+			fprintf(stderr, "punchd: unknown option %s\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			if (apply(opt, optarg)) {
+				fprintf(stderr, "punchd: bad value for --%s: %s\n",
+					opt_name(opt), optarg);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The client side of the control socket: one command, print the answer. */
+static int client(int argc, char **argv)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char buf[4096], line[128];
+	int fd, ok = 1, i;
+	size_t used = 0;
+	ssize_t n;
+
+	if (!strcmp(argv[0], "status") ? argc != 1 :
+	    (strcmp(argv[0], "connect") && strcmp(argv[0], "disconnect")) ||
+	    argc != 2 || !sig_word_ok(argv[1])) {
+		fprintf(stderr, "punchd: bad command; see punchd --help\n");
+		return 2;
+	}
+	snprintf(line, sizeof(line), "%s%s%s\n", argv[0], argc > 1 ? " " : "",
+		 argc > 1 ? argv[1] : "");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", pd_cfg.socket_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		fprintf(stderr, "punchd: %s: %s (is punchd running?)\n",
+			pd_cfg.socket_path, strerror(errno));
+		return 1;
+	}
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		fprintf(stderr, "punchd: %s\n", strerror(errno));
+		return 1;
+	}
+	while ((n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+		used += (size_t)n;
+	buf[used] = '\0';
+	fputs(buf, stdout);
+	for (i = 0; buf[i]; i++)
+		if ((i == 0 || buf[i - 1] == '\n') && !strncmp(buf + i, "error", 5))
+			ok = 0;
+	close(fd);
+	return used && ok ? 0 : 1;
+}
+
+static int signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	sigdelset(&set, SIGPIPE);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static int on_event(const struct nfp_event *e, void *arg)
+{
+	pd_peers_event(e);
+	return 0;
+}
+
+enum { FD_SIG, FD_EVENTS, FD_CTL, FD_LINK, FD_FIRST_CLIENT };
+
+static void run(int sigfd, struct nfp_events *ev)
+{
+	struct pollfd pfd[FD_FIRST_CLIENT + 16];
+	struct signalfd_siginfo si;
+	int clients[16], n_clients, i;
+	uint64_t now, next;
+
+	for (;;) {
+		now = pd_now_ms();
+		next = now + 5000;
+		pd_link_tick(now, &next);
+		pd_peers_tick(now, &next);
+		pfd[FD_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		pfd[FD_EVENTS] = (struct pollfd){ .fd = nfp_events_fd(ev),
+						  .events = POLLIN };
+		pfd[FD_CTL] = (struct pollfd){ .fd = pd_control_fd(),
+					       .events = POLLIN };
+		pfd[FD_LINK] = (struct pollfd){ .fd = pd_link_fd(),
+						.events = POLLIN };
+		n_clients = pd_control_fds(clients, 16);
+		for (i = 0; i < n_clients; i++)
+			pfd[FD_FIRST_CLIENT + i] = (struct pollfd){
+				.fd = clients[i], .events = POLLIN };
+		if (poll(pfd, FD_FIRST_CLIENT + n_clients,
+			 (int)(next > now ? next - now : 0)) < 0 && errno != EINTR)
+			return;
+		if (pfd[FD_SIG].revents) {
+			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD) {
+					pd_hook_reap();
+					continue;
+				}
+				pd_log("stop", "signal=%s flows=kept",
+				       strsignal((int)si.ssi_signo));
+				return;
+			}
+		}
+		if (pfd[FD_EVENTS].revents &&
+		    nfp_events_read(ev, on_event, NULL) < 0)
+			pd_log("events-lost", "error=\"%s\"", "read failed; resyncing on the next event");
+		if (pfd[FD_LINK].fd >= 0 && pfd[FD_LINK].revents)
+			pd_link_input();
+		if (pfd[FD_CTL].revents)
+			pd_control_accept();
+		for (i = 0; i < n_clients; i++)
+			if (pfd[FD_FIRST_CLIENT + i].revents)
+				pd_control_input(clients[i]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct nfp_events *ev;
+	int sigfd, ret;
+
+	if (parse_args(argc, argv)) {
+		fprintf(stderr, "Try 'punchd --help'.\n");
+		return 2;
+	}
+	if (optind < argc)
+		return client(argc - optind, argv + optind);
+	if (!pd_cfg.server[0] || !pd_cfg.id[0] || pd_cfg.secret_len <= 0 ||
+	    !pd_cfg.port) {
+		fprintf(stderr, "punchd: --server, --id, --secret-file and --port are required\n");
+		return 2;
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	sigfd = signals_open();
+	ret = nfp_events_open(&ev);
+	if (sigfd < 0 || ret < 0) {
+		fprintf(stderr, "punchd: events: %s\n", strerror(ret < 0 ? -ret : errno));
+		return 1;
+	}
+	ret = nfp_open(&pd_nfp);
+	if (ret < 0) {
+		fprintf(stderr, "punchd: module: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (pd_control_open()) {
+		fprintf(stderr, "punchd: %s: %s\n", pd_cfg.socket_path,
+			strerror(errno));
+		return 1;
+	}
+	pd_log("start", "version=%s server=%s port=%u", NFPUNCH_TOOLS_VERSION,
+	       pd_cfg.server, pd_cfg.port);
+	pd_state_load();
+	run(sigfd, ev);
+	pd_control_close();
+	nfp_events_close(ev);
+	nfp_close(pd_nfp);
+	return 0;
+}

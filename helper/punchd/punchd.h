@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * punchd: the per-host daemon. It keeps a registration with rendezvousd,
+ * runs the exchange for each peer (mapping through the module, candidates,
+ * session secret, flow), and watches the module's events to report, fall
+ * back to the relay, or punch again.
+ */
+#ifndef PUNCHD_H
+#define PUNCHD_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "libnfpunch.h"
+#include "sig.h"
+#include "sig_auth.h"
+
+#define PD_MAX_PEERS	256
+#define PD_MAX_WAITERS	8
+
+struct pd_config {
+	char id[SIG_ID_MAX + 1];
+	uint8_t secret[SIG_CLIENT_SECRET_MAX];
+	int secret_len;
+	char server[INET6_ADDRSTRLEN];
+	uint16_t signal_port, stun_port;
+	uint16_t port;			/* local UDP port to punch from */
+	const char *hook;
+	const char *socket_path;
+	const char *state_dir;
+	uint32_t keepalive_ms;		/* 0: the module's default */
+	uint32_t punch_timeout_ms;	/* then the relay */
+	uint32_t timeout_ms;		/* established path declared dead */
+	bool relay;			/* fall back to the relay */
+	bool host_candidates;		/* offer LAN addresses too */
+};
+
+extern struct pd_config pd_cfg;
+
+enum pd_state {
+	PD_IDLE,
+	PD_MAPPING,	/* asking the server for our public endpoint */
+	PD_OFFERED,	/* CONNECT sent, waiting for ACCEPTED */
+	PD_PUNCHING,	/* flow added, direct */
+	PD_RELAY_WAIT,	/* RELAY sent */
+	PD_RELAYING,	/* flow through the relay, not up yet */
+	PD_UP,
+	PD_FAILED,
+};
+
+struct pd_peer {
+	char name[SIG_ID_MAX + 1];
+	enum pd_state state;
+	bool caller, relayed, used;
+	uint8_t sid[SIG_SID_LEN];
+	uint8_t secret[SIG_SECRET_LEN];
+	struct sig_msg offer;		/* the OFFER we are answering */
+	uint32_t mapping_id, flow_id;
+	struct sig_ep remote;		/* where the path goes */
+	uint64_t started, deadline;	/* ms */
+	unsigned int up_ms;		/* how long the last success took */
+	uint64_t retry_at;		/* re-punch after losing the path */
+	unsigned int attempts;
+	int waiters[PD_MAX_WAITERS];	/* control clients waiting */
+	unsigned int n_waiters;
+};
+
+/* logging, key=value on stderr */
+__attribute__((format(printf, 2, 3)))
+void pd_log(const char *event, const char *fmt, ...);
+uint64_t pd_now_ms(void);
+extern struct nfp_handle *pd_nfp;
+
+/* the server link */
+int pd_link_fd(void);
+bool pd_link_up(void);
+int pd_link_send(const struct sig_msg *m);
+void pd_link_input(void);
+void pd_link_tick(uint64_t now, uint64_t *next);
+/* the local address the server link uses: flows start there */
+int pd_link_local(struct nfp_endpoint *ep);
+int pd_server_stun(struct nfp_endpoint *ep);
+
+/* peers */
+struct pd_peer *pd_peer_get(const char *name, bool create);
+void pd_peer_connect(struct pd_peer *p, int waiter);
+void pd_peers_signal(const struct sig_msg *m);
+void pd_peers_event(const struct nfp_event *e);
+void pd_peers_tick(uint64_t now, uint64_t *next);
+void pd_peers_link_lost(void);
+void pd_peer_status(int fd);
+const char *pd_state_name(enum pd_state s);
+void pd_peer_forget(struct pd_peer *p);
+struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
+			       const uint8_t *sid, bool caller, bool relayed);
+unsigned int pd_peers_each(void (*fn)(const struct pd_peer *p, void *arg),
+			   void *arg);
+
+/* candidates */
+int pd_host_candidates(const struct nfp_endpoint *local, struct sig_msg *m);
+void pd_ep_to_sig(struct sig_ep *out, const struct nfp_endpoint *in);
+void pd_ep_from_sig(struct nfp_endpoint *out, const struct sig_ep *in);
+
+/* the control socket */
+int pd_control_open(void);
+int pd_control_fd(void);
+void pd_control_accept(void);
+void pd_control_close(void);
+/* The control clients to poll: fills fds, returns how many. */
+int pd_control_fds(int *fds, int max);
+void pd_control_input(int fd);
+void pd_reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pd_reply_done(int fd);
+
+/* hook */
+void pd_hook(const char *event, const struct pd_peer *p, unsigned int ms);
+void pd_hook_reap(void);
+
+/* state across restarts */
+void pd_state_save(void);
+void pd_state_load(void);
+
+#endif

@@ -1,0 +1,126 @@
+#!/bin/bash
+# punchd end to end: Alice and Bob behind two real Linux NATs, each with
+# a punchd registered at rendezvousd. "punchd connect bob" makes a direct
+# path and the applications talk NAT to NAT; the path survives a server
+# restart and a punchd restart; two hosts behind the same NAT meet on
+# their LAN; with UDP between the NATs blocked, the relay carries the
+# traffic and both sides say so.
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+nat_scratch
+trap 'rdv_down; rm -rf "$TMP"' EXIT
+
+nat_up && nat_carol || { t_fail "the NAT topology comes up"; t_done; }
+nat_count_pub
+nat_udp_timeout 5
+rdv_users alice bob carol
+rdv_start || { t_fail "rendezvousd starts"; t_done; }
+pd_start "$A" alice 4000
+pd_start "$B" bob 5000
+t_check "alice's and bob's punchd register with the server" \
+	eval "pd_registered alice && pd_registered bob"
+
+# --- direct ---------------------------------------------------------------
+res=$(pd "$A" alice connect bob)
+t_match "punchd connect bob: a direct path to bob's NAT" \
+	"^ok peer=bob mode=direct endpoint=203.0.113.1:[0-9]+ ms=[0-9]+$" "$res"
+ms=$(pd_field "$res" ms)
+echo "# time to establish: ${ms} ms (alice's punchd, mapping + signaling + punch)"
+pb=$(pd_field "$res" endpoint)
+wait_for 50 grep -q '^up alice' "$TMP/bob.hook"
+t_match "bob's hook: up alice, direct, at nat-a's public address" \
+	"^up alice 198\.51\.100\.1:[0-9]+ direct [0-9]+$" "$(head -1 "$TMP/bob.hook")"
+t_match "alice's hook: up bob, direct" "^up bob $pb direct $ms$" "$(head -1 "$TMP/alice.hook")"
+pa=$(awk '{print $3; exit}' "$TMP/bob.hook")
+
+before_a2b=$(nat_pub_packets a2b)
+ip netns exec "$PUB" nft add table inet srv
+ip netns exec "$PUB" nft add counter inet srv udp_in
+ip netns exec "$PUB" nft add chain inet srv in '{ type filter hook input priority 0; }'
+ip netns exec "$PUB" nft add rule inet srv in meta l4proto udp counter name udp_in
+got=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$pb" to-bob 3)
+t_expect "bob's application receives alice's 3 datagrams" "to-bob to-bob to-bob" "$(echo $got)"
+got=$(nat_app "$B" 10.0.2.2:5000 "$A" 10.0.1.2:4000 "$pa" to-alice 3)
+t_expect "alice's application receives bob's 3 datagrams" "to-alice to-alice to-alice" "$(echo $got)"
+srv=$(ip netns exec "$PUB" nft -j list counter inet srv udp_in | jq '.nftables[] | select(.counter) | .counter.packets')
+t_check "the public router forwarded them from nat-a straight to nat-b" \
+	test "$(( $(nat_pub_packets a2b) - before_a2b ))" -ge 3
+t_expect "the server received no UDP meanwhile (no relay involved)" 0 "$srv"
+
+# --- the server restarts ---------------------------------------------------
+rdv_stop
+fa=$(in_a "$PUNCHCTL" -j flow show | jq -r '.[0].id')
+sleep 3
+t_expect "server down for 3 s: alice's flow is still established" established \
+	"$(flow_json "$A" "$fa" | jq -r .state)"
+rdv_start
+t_check "both punchd register again (backoff with jitter)" \
+	eval "pd_registered alice 2 && pd_registered bob 2"
+got=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$pb" after-restart 2)
+t_expect "the session survived: data still flows directly" "after-restart after-restart" "$(echo $got)"
+
+# --- alice's punchd restarts ----------------------------------------------
+pd_stop alice
+t_expect "punchd stopped: its flow stays in the kernel" established \
+	"$(flow_json "$A" "$fa" | jq -r .state)"
+pd_start "$A" alice 4000
+t_check "the new punchd registers" pd_registered alice 3
+t_check "it finds bob's flow in the module" grep -q "event=resume peer=bob flow=$fa found=yes state=up" "$TMP/alice.log"
+t_match "punchd status: bob is up, direct, same endpoint" \
+	"peer bob state=up mode=direct endpoint=$pb flow=$fa" "$(pd "$A" alice status)"
+got=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$pb" after-pd-restart 1)
+t_expect "data still flows" "after-pd-restart" "$got"
+
+# --- the same NAT ------------------------------------------------------------
+pd_start "$C" carol 6000
+pd_registered carol
+res=$(pd "$C" carol connect alice)
+t_match "carol (behind nat-a too) connects to alice directly over the LAN" \
+	"^ok peer=alice mode=direct endpoint=10\.0\.1\.2:4000 ms=[0-9]+$" "$res"
+got=$(nat_app "$C" 10.0.3.2:6000 "$A" 10.0.1.2:4000 10.0.1.2:4000 lan 2)
+t_expect "carol's application reaches alice's" "lan lan" "$(echo $got)"
+
+# --- UDP between the NATs blocked: the relay ---------------------------------
+ip netns exec "$PUB" nft -f - <<-NFT
+	table inet cut {
+		chain cut_forward {
+			type filter hook forward priority -10; policy accept;
+			ip saddr 198.51.100.1 ip daddr 203.0.113.1 meta l4proto udp drop
+			ip saddr 203.0.113.1 ip daddr 198.51.100.1 meta l4proto udp drop
+		}
+	}
+NFT
+pd "$A" alice disconnect bob >/dev/null
+pd "$B" bob disconnect alice >/dev/null
+res=$(pd "$A" alice connect bob)
+t_match "with UDP between the NATs blocked, connect falls back to the relay" \
+	"^ok peer=bob mode=relay endpoint=192\.0\.2\.1:[0-9]+ ms=[0-9]+$" "$res"
+ra=$(pd_field "$res" endpoint)
+wait_for 50 grep -q 'relay' "$TMP/bob.hook"
+t_match "bob's hook says relay too" "^up alice 192\.0\.2\.1:[0-9]+ relay [0-9]+$" \
+	"$(grep relay "$TMP/bob.hook" | tail -1)"
+rb=$(grep relay "$TMP/bob.hook" | tail -1 | awk '{print $3}')
+t_match "bob's punchd status: alice up via the relay" "peer alice state=up mode=relay endpoint=$rb" \
+	"$(pd "$B" bob status)"
+got=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$ra" relayed 3)
+t_expect "bob's application receives alice's datagrams through the relay" "relayed relayed relayed" "$(echo $got)"
+got=$(nat_app "$B" 10.0.2.2:5000 "$A" 10.0.1.2:4000 "$rb" relayed-back 2)
+t_expect "and alice's receives bob's" "relayed-back relayed-back" "$(echo $got)"
+srv=$(ip netns exec "$PUB" nft -j list counter inet srv udp_in | jq '.nftables[] | select(.counter) | .counter.packets')
+t_check "the server received the relayed UDP" test "$srv" -ge 5
+
+# A third party that knows the relay port cannot use it.
+ip netns exec "$PUB" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+h, p = sys.argv[1].rsplit(":", 1)
+for i in range(5): s.sendto(b"intruder", (h, int(p)))' "$rb"
+sleep 1
+t_check "datagrams from anyone else are dropped and logged" grep -q "event=relay-drop" "$TMP/rdv.log"
+
+for id in alice bob carol; do pd_stop $id; done
+rdv_stop
+t_check "no punchd or server complained about memory (sanitizers)" \
+	eval "! grep -l 'Sanitizer' $TMP/*.log"
+t_done

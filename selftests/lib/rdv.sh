@@ -1,0 +1,95 @@
+# rendezvousd and punchd on top of the NAT topology (nat.sh): the server
+# in the public namespace on 192.0.2.1 (and 192.0.2.2 for RFC 5780), a
+# punchd per host. Everything runs in the test's namespaces and writes
+# under $TMP; nat_down stops it.
+# shellcheck shell=bash
+
+RDV=${RDV:-$NFP_BIN/rendezvousd}
+PUNCHD=${PUNCHD:-$NFP_BIN/punchd}
+C=$NAT_P-carol
+
+# rdv_users ID...: a users file for the server and a key file per id.
+rdv_users() {
+	local id key
+	: >"$TMP/users"
+	for id in "$@"; do
+		key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+		echo "$id $key" >>"$TMP/users"
+		echo "$key" >"$TMP/$id.key"
+	done
+}
+
+_tcp_listening() { ip netns exec "$PUB" ss -Hltn "src 192.0.2.1:3478" | grep -q .; }
+
+# rdv_start [OPTION...]: start (or restart) rendezvousd; RDV_PID is set.
+rdv_start() {
+	ip -n "$PUB" addr add 192.0.2.2/32 dev lo 2>/dev/null
+	ip netns exec "$PUB" "$RDV" -l 192.0.2.1 -o 192.0.2.2 -u "$TMP/users" \
+		"$@" >>"$TMP/rdv.log" 2>&1 &
+	RDV_PID=$!
+	wait_udp_bound "$PUB" 3478 192.0.2.1 && wait_for 100 _tcp_listening
+}
+
+rdv_stop() {
+	kill "$RDV_PID" 2>/dev/null
+	wait "$RDV_PID" 2>/dev/null
+}
+
+# pd_start NS ID PORT [OPTION...]: a punchd for ID in NS, punching from
+# PORT, keepalive 2 s, relay after 4 s. Its hook appends
+# "EVENT PEER ENDPOINT MODE MS" lines to $TMP/ID.hook.
+pd_start() {
+	local ns=$1 id=$2 port=$3
+	shift 3
+	mkdir -p "$TMP/$id.state"
+	printf '#!/bin/sh\necho "$*" >>%s\n' "$TMP/$id.hook" >"$TMP/$id.hook.sh"
+	chmod +x "$TMP/$id.hook.sh"
+	ip netns exec "$ns" "$PUNCHD" -s 192.0.2.1 -i "$id" -k "$TMP/$id.key" \
+		-p "$port" -u "$TMP/$id.sock" -d "$TMP/$id.state" \
+		-H "$TMP/$id.hook.sh" --keepalive 2 --punch-timeout 4 "$@" \
+		>>"$TMP/$id.log" 2>&1 &
+	eval "PD_PID_$id=\$!"
+}
+
+pd_stop() {
+	local pid
+	eval "pid=\$PD_PID_$1"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+_registered() { [ "$(grep -c 'event=registered' "$TMP/$1.log" 2>/dev/null)" -ge "$2" ]; }
+
+# pd_registered ID [N]: up to 20 s until ID has registered N times (1).
+pd_registered() {
+	wait_for 200 _registered "$1" "${2:-1}"
+}
+
+# pd NS ID ARGS...: punchd's client side against ID's daemon.
+pd() {
+	local ns=$1 id=$2
+	shift 2
+	ip netns exec "$ns" "$PUNCHD" -u "$TMP/$id.sock" "$@"
+}
+
+# pd_field LINE KEY: the value of KEY=VALUE in a result line.
+pd_field() {
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# nat_carol: a third host on a second LAN of alice's router, so behind
+# the same NAT as alice: 10.0.3.2.
+nat_carol() {
+	ip netns add "$C" || return 1
+	ip -n "$C" link set lo up
+	nat_link "$C" eth0 "$NA" lan2
+	ip -n "$NA" addr add 10.0.3.1/24 dev lan2
+	ip -n "$C" addr add 10.0.3.2/24 dev eth0
+	ip -n "$C" route add default via 10.0.3.1
+}
+
+rdv_down() {
+	ip netns pids "$C" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns del "$C" 2>/dev/null
+	nat_down
+}
