@@ -128,6 +128,11 @@ $(BUILD)/selftests/unit/%: selftests/unit/%.c $(STUN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# The signaling codec and its authentication.
+$(BUILD)/selftests/unit/sig_test: selftests/unit/sig_test.c $(SIG_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # The parsers behind punchctl's grammar, without a kernel.
 $(BUILD)/selftests/unit/args_test: selftests/unit/args_test.c \
 		$(BUILD)/helper/punchctl/args.o $(BUILD)/libnfpunch.a
@@ -136,10 +141,14 @@ $(BUILD)/selftests/unit/args_test: selftests/unit/args_test.c \
 
 # libFuzzer targets (clang); selftests/host/fuzz-smoke.sh runs them briefly.
 fuzz: $(FUZZERS)
-build/fuzz/%: selftests/fuzz/%.c $(STUN_SRCS) lib/stun.h
+# Every target links all the parsers: the STUN codec, the signaling
+# codec and rendezvousd's binding answers.
+FUZZ_LIBSRCS := $(STUN_SRCS) helper/common/sig.c helper/common/hex.c \
+	server/stun_answer.c
+build/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIBSRCS) lib/stun.h helper/common/sig.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(INCLUDES) -o $@ $< $(STUN_SRCS) \
+		-fno-sanitize-recover=all $(INCLUDES) -o $@ $< $(FUZZ_LIBSRCS) \
 		$(CRYPTO_LIBS)
 
 # Tests use tools built with ASan and UBSan, kept apart from the normal build.
@@ -161,6 +170,19 @@ install-module: module
 
 install-tools: tools
 	install -D -m 755 $(BUILD)/punchctl $(DESTDIR)$(PREFIX)/sbin/punchctl
+	install -D -m 755 $(BUILD)/punchd $(DESTDIR)$(PREFIX)/sbin/punchd
+	install -D -m 755 $(BUILD)/rendezvousd $(DESTDIR)$(PREFIX)/sbin/rendezvousd
+	install -D -m 644 helper/punchd/punchd.8 $(DESTDIR)$(PREFIX)/share/man/man8/punchd.8
+	install -D -m 644 server/rendezvousd.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/rendezvousd.8
+	install -D -m 644 helper/punchd/dist/punchd.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/punchd.service
+	install -D -m 644 server/dist/rendezvousd.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/rendezvousd.service
+	install -D -m 644 helper/punchd/dist/punchd.conf.example \
+		$(DESTDIR)$(PREFIX)/share/doc/nfpunch/punchd.conf.example
+	install -D -m 644 server/dist/rendezvousd.conf.example \
+		$(DESTDIR)$(PREFIX)/share/doc/nfpunch/rendezvousd.conf.example
 	install -D -m 644 helper/punchctl/punchctl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/punchctl.8
 	install -D -m 644 helper/punchctl/punchctl.bash-completion \

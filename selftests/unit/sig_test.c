@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The signaling codec and the registration proof, case by case. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "ktap.h"
+#include "sig.h"
+#include "sig_auth.h"
+
+static int parses(const char *line)
+{
+	struct sig_msg m;
+
+	return sig_parse(&m, line, strlen(line));
+}
+
+static const struct {
+	const char *line;
+	int err;
+} cases[] = {
+	{ "PING", SIG_OK },
+	{ "HELLO v=1 nonce=00112233445566778899aabbccddeeff", SIG_OK },
+	{ "CONNECT peer=bob cand=198.51.100.1:4000 cand=[fd00:1::2]:4000", SIG_OK },
+	{ "ERROR code=busy", SIG_OK },
+	{ "ERROR code=busy peer=bob sid=0011223344556677", SIG_OK },
+	{ "", SIG_E_VERB },
+	{ "ping", SIG_E_VERB },
+	{ "PING ", SIG_E_SYNTAX },
+	{ "PING  x=1", SIG_E_SYNTAX },
+	{ "CONNECT peer", SIG_E_SYNTAX },
+	{ "CONNECT peer=", SIG_E_SYNTAX },
+	{ "CONNECT =bob", SIG_E_SYNTAX },
+	{ "PING id=alice", SIG_E_KEY },
+	{ "CONNECT peer=bob peer=eve cand=192.0.2.1:1", SIG_E_DUP },
+	{ "CONNECT peer=bob", SIG_E_MISSING },
+	{ "CONNECT peer=b%b cand=192.0.2.1:1", SIG_E_VALUE },
+	{ "CONNECT peer=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa cand=192.0.2.1:1", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:0", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:65536", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:080", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=fd00::1:4000", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=[192.0.2.1]:4000", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=300.0.2.1:4000", SIG_E_VALUE },
+	{ "RELAY sid=00112233445566", SIG_E_VALUE },
+	{ "RELAY sid=00112233445566778", SIG_E_VALUE },
+	{ "RELAY sid=001122334455667g", SIG_E_VALUE },
+	{ "HELLO v=01 nonce=00112233445566778899aabbccddeeff", SIG_E_VALUE },
+	{ "HELLO v=-1 nonce=00112233445566778899aabbccddeeff", SIG_E_VALUE },
+};
+
+int main(void)
+{
+	char line[SIG_LINE_MAX + 1], big[SIG_LINE_MAX + 16];
+	uint8_t secret[32] = { 1 }, nonce[SIG_NONCE_LEN] = { 2 };
+	uint8_t mac[SIG_MAC_LEN];
+	struct sig_msg m, again;
+	struct sig_ep ep;
+	unsigned int i;
+	int n;
+
+	ktap_start();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK(parses(cases[i].line) == cases[i].err, "\"%.50s\" -> %s",
+		      cases[i].line, sig_strerror(cases[i].err));
+
+	/* Nine candidates: one too many. */
+	strcpy(line, "CONNECT peer=bob");
+	for (i = 0; i < 9; i++)
+		strcat(line, " cand=192.0.2.1:4000");
+	CHECK(parses(line) == SIG_E_CANDS, "a ninth candidate is refused");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "PING x=", 7);
+	CHECK(sig_parse(&m, big, SIG_LINE_MAX) == SIG_E_LONG,
+	      "a line of SIG_LINE_MAX bytes is too long");
+
+	/* Round trip of the longest message there is. */
+	sig_init(&m, SIG_OFFER);
+	strcpy(m.peer, "alice");
+	memset(m.secret, 0xab, sizeof(m.secret));
+	memset(m.sid, 0x12, sizeof(m.sid));
+	sig_ep_parse("[fd00:1::2]:4000", 16, &m.observed);
+	m.has |= SIG_K_SID | SIG_K_PEER | SIG_K_SECRET | SIG_K_OBSERVED;
+	for (i = 0; i < SIG_MAX_CANDS; i++) {
+		sig_ep_parse("[fd00:aaaa:bbbb:cccc:dddd:eeee:ffff:1]:65535", 44, &ep);
+		CHECK(sig_add_cand(&m, &ep) == 0, "candidate %u added", i + 1);
+	}
+	CHECK(sig_add_cand(&m, &ep) == -1, "no room for a ninth");
+	n = sig_format(&m, line, sizeof(line));
+	CHECK(n > 0 && n <= SIG_LINE_MAX, "eight IPv6 candidates fit a line (%d bytes)", n);
+	CHECK(n > 0 && sig_parse(&again, line, (size_t)n - 1) == SIG_OK &&
+	      !memcmp(&m, &again, sizeof(m)), "and parse back to the same message");
+	m.has &= ~SIG_K_SECRET;
+	CHECK(sig_format(&m, line, sizeof(line)) == -1,
+	      "formatting refuses a message without a required key");
+	sig_init(&m, SIG_PING);
+	m.has |= SIG_K_ID;
+	CHECK(sig_format(&m, line, sizeof(line)) == -1,
+	      "formatting refuses a key the verb does not take");
+	sig_init(&m, SIG_PING);
+	CHECK(sig_format(&m, line, 4) == -1, "formatting into a small buffer fails");
+
+	CHECK(sig_register_mac(secret, sizeof(secret), nonce, "alice", mac) == 0,
+	      "registration MAC computed");
+	CHECK(sig_register_check(secret, sizeof(secret), nonce, "alice", mac),
+	      "the right MAC passes");
+	CHECK(!sig_register_check(secret, sizeof(secret), nonce, "alicf", mac),
+	      "the MAC is bound to the id");
+	nonce[0] ^= 1;
+	CHECK(!sig_register_check(secret, sizeof(secret), nonce, "alice", mac),
+	      "and to the nonce (no replay on another connection)");
+	nonce[0] ^= 1;
+	secret[5] ^= 1;
+	CHECK(!sig_register_check(secret, sizeof(secret), nonce, "alice", mac),
+	      "and to the secret");
+	return ktap_finish();
+}
