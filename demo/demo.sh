@@ -77,15 +77,7 @@ echo "bob's application received: $late"
 ip netns exec "$A" "$PUNCHCTL" -j flow show | jq -M -c '.[0] | {state, remote, rtt_us, keepalives: .counters.keepalives}'
 
 step "UDP between the two NATs is cut: the same command falls back to the relay"
-ip netns exec "$PUB" nft -f - <<-NFT
-	table inet cut {
-		chain cut_forward {
-			type filter hook forward priority -10; policy accept;
-			ip saddr 198.51.100.1 ip daddr 203.0.113.1 meta l4proto udp drop
-			ip saddr 203.0.113.1 ip daddr 198.51.100.1 meta l4proto udp drop
-		}
-	}
-NFT
+nat_cut_udp
 pd "$A" alice disconnect bob >/dev/null
 pd "$B" bob disconnect alice >/dev/null
 res2=$(pd "$A" alice connect bob)

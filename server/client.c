@@ -67,12 +67,7 @@ int rdv_listen_open(void)
 		int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 				SOCK_CLOEXEC, 0);
 
-		if (ss.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&ss)->sin6_port =
-				htons(rdv_cfg->signal_port);
-		else
-			((struct sockaddr_in *)&ss)->sin_port =
-				htons(rdv_cfg->signal_port);
+		rdv_set_port(&ss, rdv_cfg->signal_port);
 		listeners[i].io.kind = RDV_LISTENER;
 		listeners[i].io.fd = fd;
 		if (fd < 0)

@@ -169,16 +169,6 @@ static unsigned int *limit_slot(int opt)
 	return opt >= 1 && opt <= 14 ? slots[opt] : NULL;
 }
 
-static const char *opt_name(int opt)
-{
-	const struct option *o;
-
-	for (o = longopts; o->name; o++)
-		if (o->val == opt)
-			return o->name;
-	return "?";
-}
-
 static int apply(int opt, const char *arg)
 {
 	static const char *const levels[] = { "err", "warn", "info", "debug" };
@@ -233,51 +223,21 @@ static int apply(int opt, const char *arg)
 	}
 }
 
-static int conf_option(const char *key, const char *value, void *arg)
+static void help(void)
 {
-	const struct option *o;
+	usage(stdout);
+}
 
-	for (o = longopts; o->name; o++)
-		if (!strcmp(o->name, key) && o->has_arg == required_argument &&
-		    strcmp(key, "config"))
-			return apply(o->val, value);
-	return -1;
+static void version(void)
+{
+	printf("rendezvousd %s\n", NFPUNCH_TOOLS_VERSION);
 }
 
 static int parse_args(int argc, char **argv)
 {
-	int opt, idx;
-
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:l:o:u:p:P:s:r:R:L:hV",
-				  longopts, &idx)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("rendezvousd %s\n", NFPUNCH_TOOLS_VERSION);
-			exit(0);
-		case 'c':
-			if (conf_read(optarg, conf_option, NULL))
-				return -1;
-			break;
-		case ':':
-			fprintf(stderr, "rendezvousd: option %s needs a value\n",
-				argv[optind - 1]);
-			return -1;
-		case '?':
-			fprintf(stderr, "rendezvousd: unknown option %s\n",
-				argv[optind - 1]);
-			return -1;
-		default:
-			if (apply(opt, optarg)) {
-				fprintf(stderr, "rendezvousd: bad value for --%s: %s\n",
-					opt_name(opt), optarg);
-				return -1;
-			}
-		}
-	}
+	if (conf_getopt(argc, argv, ":c:l:o:u:p:P:s:r:R:L:hV", longopts, apply,
+			help, version))
+		return -1;
 	if (optind < argc) {
 		fprintf(stderr, "rendezvousd: unexpected argument %s\n",
 			argv[optind]);

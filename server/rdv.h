@@ -129,5 +129,6 @@ void rdv_ep_from_ss(struct sig_ep *ep, const struct sockaddr_storage *ss);
 int rdv_same_ip(const struct sockaddr_storage *a,
 		const struct sockaddr_storage *b);
 socklen_t rdv_ss_len(const struct sockaddr_storage *ss);
+void rdv_set_port(struct sockaddr_storage *ss, uint16_t port);
 
 #endif /* RDV_H */

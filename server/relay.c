@@ -69,14 +69,6 @@ static const struct sockaddr_storage *relay_addr(int family)
 	return NULL;
 }
 
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-}
-
 /* A socket on the relay address, on a port from the configured range. */
 static int open_side(struct rdv_relay_side *side, int family)
 {
@@ -97,10 +89,10 @@ static int open_side(struct rdv_relay_side *side, int family)
 		if (rdv_cfg->relay_port_min) {
 			if (sig_random(&rnd, sizeof(rnd)))
 				break;
-			set_port(&side->local, (uint16_t)
+			rdv_set_port(&side->local, (uint16_t)
 				 (rdv_cfg->relay_port_min + rnd % span));
 		} else {
-			set_port(&side->local, 0);
+			rdv_set_port(&side->local, 0);
 		}
 		if (!bind(fd, (struct sockaddr *)&side->local,
 			  rdv_ss_len(&side->local)))

@@ -22,14 +22,6 @@ struct rdv_stun_sock {
 static struct rdv_stun_view views[RDV_MAX_LISTEN];
 static struct rdv_stun_sock socks[RDV_MAX_LISTEN][2][2];
 
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-}
-
 static int open_udp(const struct sockaddr_storage *ss)
 {
 	char a[SIG_EP_STRLEN];
@@ -79,7 +71,7 @@ int rdv_stun_open(void)
 				s->io.fd = -1;
 				v->local[ip][port] = ip ? (other ? *other :
 					rdv_cfg->listen[i]) : rdv_cfg->listen[i];
-				set_port(&v->local[ip][port], port ?
+				rdv_set_port(&v->local[ip][port], port ?
 					 rdv_cfg->alt_port : rdv_cfg->stun_port);
 				if ((ip || port) && !v->rfc5780)
 					continue;

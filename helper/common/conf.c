@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,4 +62,72 @@ int conf_read(const char *path, conf_fn fn, void *arg)
 	}
 	fclose(f);
 	return ret;
+}
+
+struct conf_opts {
+	const struct option *longopts;
+	int (*apply)(int opt, const char *arg);
+};
+
+/* A config line is a long option: same name, same apply(). */
+static int conf_longopt(const char *key, const char *value, void *arg)
+{
+	const struct conf_opts *co = arg;
+	const struct option *o;
+
+	for (o = co->longopts; o->name; o++)
+		if (!strcmp(o->name, key) && o->has_arg == required_argument &&
+		    strcmp(key, "config"))
+			return co->apply(o->val, value);
+	return -1;
+}
+
+static const char *opt_name(const struct option *longopts, int opt)
+{
+	const struct option *o;
+
+	for (o = longopts; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+int conf_getopt(int argc, char **argv, const char *shortopts,
+		const struct option *longopts, int (*apply)(int opt, const char *arg),
+		void (*help)(void), void (*version)(void))
+{
+	const char *prog = program_invocation_short_name;
+	struct conf_opts co = { longopts, apply };
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			help();
+			exit(0);
+		case 'V':
+			version();
+			exit(0);
+		case 'c':
+			if (conf_read(optarg, conf_longopt, &co))
+				return -1;
+			break;
+		case ':':
+			fprintf(stderr, "%s: option %s needs a value\n", prog,
+				argv[optind - 1]);
+			return -1;
+		case '?':
+			fprintf(stderr, "%s: unknown option %s\n", prog,
+				argv[optind - 1]);
+			return -1;
+		default:
+			if (apply(opt, optarg)) {
+				fprintf(stderr, "%s: bad value for --%s: %s\n", prog,
+					opt_name(longopts, opt), optarg);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }

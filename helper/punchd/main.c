@@ -204,62 +204,20 @@ static int apply(int opt, const char *arg)
 	return -1;
 }
 
-static const char *opt_name(int opt)
+static void help(void)
 {
-	const struct option *o;
-
-	for (o = longopts; o->name; o++)
-		if (o->val == opt)
-			return o->name;
-	return "?";
+	usage(stdout);
 }
 
-static int conf_option(const char *key, const char *value, void *arg)
+static void version(void)
 {
-	const struct option *o;
-
-	for (o = longopts; o->name; o++)
-		if (!strcmp(o->name, key) && o->has_arg == required_argument &&
-		    strcmp(key, "config"))
-			return apply(o->val, value);
-	return -1;
+	printf("punchd %s\n", NFPUNCH_TOOLS_VERSION);
 }
 
 static int parse_args(int argc, char **argv)
 {
-	int opt;
-
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:c:s:P:S:i:k:p:H:u:d:hV",
-				  longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("punchd %s\n", NFPUNCH_TOOLS_VERSION);
-			exit(0);
-		case 'c':
-			if (conf_read(optarg, conf_option, NULL))
-				return -1;
-			break;
-		case ':':
-			fprintf(stderr, "punchd: option %s needs a value\n",
-				argv[optind - 1]);
-			return -1;
-		case '?':
-			fprintf(stderr, "punchd: unknown option %s\n",
-				argv[optind - 1]);
-			return -1;
-		default:
-			if (apply(opt, optarg)) {
-				fprintf(stderr, "punchd: bad value for --%s: %s\n",
-					opt_name(opt), optarg);
-				return -1;
-			}
-		}
-	}
-	return 0;
+	return conf_getopt(argc, argv, "+:c:s:P:S:i:k:p:H:u:d:hV", longopts,
+			   apply, help, version);
 }
 
 /* The client side of the control socket: one command, print the answer. */

@@ -82,15 +82,7 @@ got=$(nat_app "$C" 10.0.3.2:6000 "$A" 10.0.1.2:4000 10.0.1.2:4000 lan 2)
 t_expect "carol's application reaches alice's" "lan lan" "$(echo $got)"
 
 # --- UDP between the NATs blocked: the relay ---------------------------------
-ip netns exec "$PUB" nft -f - <<-NFT
-	table inet cut {
-		chain cut_forward {
-			type filter hook forward priority -10; policy accept;
-			ip saddr 198.51.100.1 ip daddr 203.0.113.1 meta l4proto udp drop
-			ip saddr 203.0.113.1 ip daddr 198.51.100.1 meta l4proto udp drop
-		}
-	}
-NFT
+nat_cut_udp
 pd "$A" alice disconnect bob >/dev/null
 pd "$B" bob disconnect alice >/dev/null
 res=$(pd "$A" alice connect bob)

@@ -88,6 +88,20 @@ nat_carol() {
 	ip -n "$C" route add default via 10.0.3.1
 }
 
+# nat_cut_udp: the public router drops UDP between the two NATs, so only
+# paths through the server (the relay) remain.
+nat_cut_udp() {
+	ip netns exec "$PUB" nft -f - <<-NFT
+		table inet cut {
+			chain cut_forward {
+				type filter hook forward priority -10; policy accept;
+				ip saddr 198.51.100.1 ip daddr 203.0.113.1 meta l4proto udp drop
+				ip saddr 203.0.113.1 ip daddr 198.51.100.1 meta l4proto udp drop
+			}
+		}
+	NFT
+}
+
 rdv_down() {
 	ip netns pids "$C" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$C" 2>/dev/null
