@@ -11,8 +11,8 @@ nat_scratch
 nat_up || { t_fail "the NAT topology comes up"; t_done; }
 rdv_users alice bob
 # Not through t_check: that runs in a subshell, and RDV_PID must stay here.
-rdv_start
-t_check "rendezvousd starts on 192.0.2.1 (STUN, signaling) with 192.0.2.2 for RFC 5780" \
+rdv_start -l fd00:99::1
+t_check "rendezvousd starts on 192.0.2.1 (with 192.0.2.2 for RFC 5780) and fd00:99::1" \
 	kill -0 "$RDV_PID"
 
 out=$(in_a timeout 10 turnutils_stunclient -p 3478 192.0.2.1 2>&1)
@@ -31,7 +31,12 @@ t_match "stun from the public side: no NAT (Open)" "^Primary: Open" \
 out=$(in_a "$PUNCHCTL" -j mapping local 10.0.1.2:4000 server 192.0.2.1:3478 2>&1)
 t_match "the module's mapping query against rendezvousd" '"mapped":"198.51.100.1:[0-9]+"' "$out"
 out=$(in_a "$PUNCHCTL" -j mapping local '[fd00:1::2]:4000' server '[fd00:99::1]:3478' 2>&1)
-t_match "no IPv6 listener configured: the query times out cleanly" "timed out|timeout" "$out"
+t_match "IPv6: the module's mapping query gets nat-a's IPv6 mapping" '"mapped":"\[fd00:a::1\]:[0-9]+"' "$out"
+out=$(in_b timeout 10 turnutils_stunclient -p 3478 fd00:99::1 2>&1)
+t_match "IPv6: turnutils_stunclient from behind nat-b" "UDP reflexive addr: \[?fd00:b::1\]?:[0-9]+" "$out"
+out=$(in_a "$PUNCHCTL" -j mapping local '[fd00:1::2]:4000' server '[fd00:99::1]:3479' 2>&1)
+t_match "no alternate port for IPv6 (no other address given): the query times out cleanly" \
+	"timed out|timeout" "$out"
 
 # Signaling by hand: one line each way, with bash's /dev/tcp.
 # say LINE...: connect, send the lines, print what the server answers.
