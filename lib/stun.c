@@ -156,8 +156,16 @@ static int parse_attr(struct stun_msg *m, const uint8_t *buf, uint16_t type,
 	case STUN_A_MESSAGE_INTEGRITY_SHA256:
 	case STUN_A_UNKNOWN_ATTRIBUTES:
 	case STUN_A_PADDING:
-	case STUN_A_RESPONSE_PORT:
 		return STUN_OK;	/* understood, not used */
+	case STUN_A_RESPONSE_PORT:
+		FIRST(STUN_SEEN_RESPONSE_PORT);
+		/* A port and two bytes of padding (RFC 5780 section 7.5). */
+		if (len != 4)
+			return STUN_E_ATTR;
+		m->response_port = (uint16_t)((v[0] << 8) | v[1]);
+		if (!m->response_port)
+			return STUN_E_ATTR;
+		return STUN_OK;
 	default:
 		note_unknown(m, type);
 		return STUN_OK;

@@ -98,6 +98,7 @@ enum {
 	STUN_SEEN_USE_CAND	= 1u << 11,
 	STUN_SEEN_INTEGRITY	= 1u << 12,
 	STUN_SEEN_FINGERPRINT	= 1u << 13,
+	STUN_SEEN_RESPONSE_PORT	= 1u << 14,
 };
 
 struct stun_msg {
@@ -107,6 +108,7 @@ struct stun_msg {
 	uint32_t seen;			/* STUN_SEEN_* */
 	struct stun_addr xor_mapped, mapped, other, origin;
 	uint32_t change_request;
+	uint16_t response_port;		/* RFC 5780: answer to this port */
 	uint32_t priority;
 	uint64_t tiebreaker;		/* ICE-CONTROLLED/-CONTROLLING value */
 	uint16_t error_code;		/* 300..699 */

@@ -81,6 +81,7 @@ static void answer_modern(const uint8_t *req, size_t len,
 			  struct stun_builder *b, struct rdv_stun_reply *r)
 {
 	static const uint16_t change = STUN_A_CHANGE_REQUEST;
+	static const uint16_t resp_port = STUN_A_RESPONSE_PORT;
 	struct stun_addr mapped;
 	struct stun_msg m;
 	int err = stun_parse(&m, req, len);
@@ -112,6 +113,19 @@ static void answer_modern(const uint8_t *req, size_t len,
 		}
 		r->ip ^= !!(m.change_request & STUN_CHANGE_IP);
 		r->port ^= !!(m.change_request & STUN_CHANGE_PORT);
+	}
+	/*
+	 * RFC 5780 section 4.6: a client measures how long a mapping lives
+	 * by asking, from a second mapping, for an answer to the first one.
+	 * Only to the sender's own address, so it reflects nothing at others.
+	 */
+	if (m.seen & STUN_SEEN_RESPONSE_PORT) {
+		if (!v->rfc5780) {
+			unknown_attrs(b, &m, &resp_port, 1);
+			finish(b, r, "RESPONSE-PORT without an other address");
+			return;
+		}
+		r->to_port = m.response_port;
 	}
 
 	to_stun(&mapped, from);

@@ -21,6 +21,8 @@ struct rdv_stun_view {
 struct rdv_stun_reply {
 	size_t len;		/* 0: send nothing */
 	int ip, port;		/* the socket to answer from */
+	uint16_t to_port;	/* RESPONSE-PORT: send to this port, not the
+				 * sender's (same address; 0: the sender's) */
 	bool classic;		/* an RFC 3489 client */
 	const char *drop;	/* why nothing is sent */
 };

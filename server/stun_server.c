@@ -117,6 +117,8 @@ void rdv_stun_input(struct rdv_io *io)
 					r.drop, r.len ? " answer=error" : "");
 		if (!r.len)
 			continue;
+		if (r.to_port)
+			rdv_set_port(&from, r.to_port);
 		if (sendto(socks[s->view][r.ip][r.port].io.fd, out, r.len, 0,
 			   (struct sockaddr *)&from, flen) < 0)
 			rdv_log_limited("stun-send", "to=%s error=\"%s\"",

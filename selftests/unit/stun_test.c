@@ -239,9 +239,37 @@ static void test_unknown_and_ignored(void)
 	      "CRC-32 check value");
 }
 
+/* RFC 5780's RESPONSE-PORT: a port and two bytes of padding. */
+static void test_response_port(void)
+{
+	static const uint8_t tid[STUN_TID_LEN] = { 9 };
+	struct stun_builder b;
+	struct stun_msg m;
+	uint8_t buf[64];
+	int len;
+
+	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
+	stun_add_u32(&b, STUN_A_RESPONSE_PORT, 40000u << 16);
+	len = stun_build_end(&b);
+	CHECK(stun_parse(&m, buf, (size_t)len) == STUN_OK &&
+	      (m.seen & STUN_SEEN_RESPONSE_PORT) && m.response_port == 40000 &&
+	      !m.n_unknown, "RESPONSE-PORT is read");
+	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
+	stun_add_u32(&b, STUN_A_RESPONSE_PORT, 0);
+	len = stun_build_end(&b);
+	CHECK(stun_parse(&m, buf, (size_t)len) == STUN_E_ATTR,
+	      "RESPONSE-PORT 0 is malformed");
+	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
+	stun_add_bytes(&b, STUN_A_RESPONSE_PORT, "\x9c\x40", 2);
+	len = stun_build_end(&b);
+	CHECK(stun_parse(&m, buf, (size_t)len) == STUN_E_ATTR,
+	      "RESPONSE-PORT without its padding is malformed");
+}
+
 int main(void)
 {
 	ktap_start();
+	test_response_port();
 	test_vectors();
 	test_build_vectors();
 	test_roundtrip();
