@@ -130,6 +130,10 @@ static void send_offer(struct rdv_client *to, int type,
 	m.has |= SIG_K_SID | SIG_K_PEER | SIG_K_SECRET | SIG_K_OBSERVED;
 	for (i = 0; i < cands->n_cand; i++)
 		sig_add_cand(&m, &cands->cand[i]);
+	/* What the other side says of its NAT is for the peer to judge. */
+	memcpy(m.nat, cands->nat, sizeof(m.nat));
+	m.spray = cands->spray;
+	m.has |= cands->has & (SIG_K_NAT | SIG_K_SPRAY);
 	rdv_client_send(to, &m);
 }
 

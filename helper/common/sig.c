@@ -37,6 +37,8 @@ static const struct sig_key sig_keys[] = {
 	KEY("secret", SIG_K_SECRET, K_HEX, secret),
 	KEY("code", SIG_K_CODE, K_WORD, code),
 	KEY("relay", SIG_K_RELAY, K_EP, relay),
+	KEY("nat", SIG_K_NAT, K_WORD, nat),
+	KEY("spray", SIG_K_SPRAY, K_UINT, spray),
 };
 #define N_KEYS (sizeof(sig_keys) / sizeof(sig_keys[0]))
 
@@ -47,16 +49,17 @@ struct sig_verb {
 
 #define OFFER_KEYS (SIG_K_SID | SIG_K_PEER | SIG_K_SECRET | SIG_K_OBSERVED | \
 		    SIG_K_CAND)
+#define NAT_KEYS (SIG_K_NAT | SIG_K_SPRAY)
 static const struct sig_verb sig_verbs[__SIG_MAX] = {
 	[SIG_HELLO] = { "HELLO", SIG_K_V | SIG_K_NONCE, 0 },
 	[SIG_REGISTER] = { "REGISTER", SIG_K_ID | SIG_K_MAC, 0 },
 	[SIG_REGISTERED] = { "REGISTERED", SIG_K_ID | SIG_K_OBSERVED, 0 },
 	[SIG_PING] = { "PING", 0, 0 },
 	[SIG_PONG] = { "PONG", 0, 0 },
-	[SIG_CONNECT] = { "CONNECT", SIG_K_PEER | SIG_K_CAND, 0 },
-	[SIG_OFFER] = { "OFFER", OFFER_KEYS, 0 },
-	[SIG_ANSWER] = { "ANSWER", SIG_K_SID | SIG_K_CAND, 0 },
-	[SIG_ACCEPTED] = { "ACCEPTED", OFFER_KEYS, 0 },
+	[SIG_CONNECT] = { "CONNECT", SIG_K_PEER | SIG_K_CAND, NAT_KEYS },
+	[SIG_OFFER] = { "OFFER", OFFER_KEYS, NAT_KEYS },
+	[SIG_ANSWER] = { "ANSWER", SIG_K_SID | SIG_K_CAND, NAT_KEYS },
+	[SIG_ACCEPTED] = { "ACCEPTED", OFFER_KEYS, NAT_KEYS },
 	[SIG_REJECT] = { "REJECT", SIG_K_SID | SIG_K_CODE, 0 },
 	[SIG_RELAY] = { "RELAY", SIG_K_SID, 0 },
 	[SIG_RELAYED] = { "RELAYED", SIG_K_SID | SIG_K_PEER | SIG_K_RELAY, 0 },
@@ -112,11 +115,25 @@ int sig_word_ok(const char *s)
 	return word_ok(s, strlen(s));
 }
 
+/* Decimal 1..65535, no sign, no leading zero, nothing after; or 0. */
+static uint16_t parse_port(const char *p, const char *end)
+{
+	unsigned long port = 0;
+
+	if (p >= end || end - p > 5 || *p == '0')
+		return 0;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	return port > 65535 ? 0 : (uint16_t)port;
+}
+
 int sig_ep_parse(const char *s, size_t len, struct sig_ep *ep)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *colon, *end = s + len, *p;
-	unsigned long port = 0;
 	size_t hlen;
 
 	memset(ep, 0, sizeof(*ep));
@@ -141,18 +158,25 @@ int sig_ep_parse(const char *s, size_t len, struct sig_ep *ep)
 	host[hlen] = '\0';
 	if (inet_pton(ep->family, host, ep->addr) != 1)
 		return -1;
-	/* Decimal 1..65535, no sign, no leading zero, nothing after. */
-	p = colon + 1;
-	if (p >= end || end - p > 5 || *p == '0')
+	ep->port = parse_port(colon + 1, end);
+	return ep->port ? 0 : -1;
+}
+
+int sig_cand_parse(const char *s, size_t len, struct sig_ep *ep)
+{
+	/* No address spells a '-', so the first one starts the window. */
+	const char *end = s + len, *dash = memchr(s, '-', len);
+
+	if (!dash)
+		dash = end;
+	if (sig_ep_parse(s, (size_t)(dash - s), ep))
 		return -1;
-	for (; p < end; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		port = port * 10 + (unsigned long)(*p - '0');
-	}
-	if (port > 65535)
+	if (dash == end)
+		return 0;
+	ep->port_last = parse_port(dash + 1, end);
+	if (ep->port_last <= ep->port ||
+	    ep->port_last - ep->port >= SIG_MAX_RANGE)
 		return -1;
-	ep->port = (uint16_t)port;
 	return 0;
 }
 
@@ -166,6 +190,11 @@ char *sig_ep_format(const struct sig_ep *ep, char *buf, size_t cap)
 		snprintf(buf, cap, "[%s]:%u", host, ep->port);
 	else
 		snprintf(buf, cap, "%s:%u", host, ep->port);
+	if (ep->port_last > ep->port) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, cap - n, "-%u", ep->port_last);
+	}
 	return buf;
 }
 
@@ -174,7 +203,7 @@ int sig_ep_equal(const struct sig_ep *a, const struct sig_ep *b)
 	size_t n = a->family == AF_INET ? 4 : 16;
 
 	return a->family == b->family && a->port == b->port &&
-	       !memcmp(a->addr, b->addr, n);
+	       a->port_last == b->port_last && !memcmp(a->addr, b->addr, n);
 }
 
 static int parse_value(struct sig_msg *m, const struct sig_key *k,
@@ -206,7 +235,7 @@ static int parse_value(struct sig_msg *m, const struct sig_key *k,
 	case K_CANDS:
 		if (m->n_cand >= SIG_MAX_CANDS)
 			return SIG_E_CANDS;
-		if (sig_ep_parse(v, len, &m->cand[m->n_cand]))
+		if (sig_cand_parse(v, len, &m->cand[m->n_cand]))
 			return SIG_E_VALUE;
 		m->n_cand++;
 		return SIG_OK;

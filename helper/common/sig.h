@@ -24,6 +24,7 @@
 #define SIG_MAC_LEN	32	/* HMAC-SHA256 */
 #define SIG_SID_LEN	8
 #define SIG_SECRET_LEN	16	/* the probes' key; the module takes 16..32 */
+#define SIG_MAX_RANGE	256	/* ports in one predicted candidate window */
 
 enum sig_type {
 	SIG_HELLO = 1,	/* server: nonce v */
@@ -31,9 +32,13 @@ enum sig_type {
 	SIG_REGISTERED,	/* server: id observed */
 	SIG_PING,	/* either side; answered with PONG */
 	SIG_PONG,
-	SIG_CONNECT,	/* client: peer cand... */
+	/*
+	 * The exchange; nat and spray are optional and passed on by the
+	 * server as they came.
+	 */
+	SIG_CONNECT,	/* client: peer cand... [nat] [spray] */
 	SIG_OFFER,	/* server to the called: sid peer secret observed cand... */
-	SIG_ANSWER,	/* called client: sid cand... */
+	SIG_ANSWER,	/* called client: sid cand... [nat] [spray] */
 	SIG_ACCEPTED,	/* server to the caller: sid peer secret observed cand... */
 	SIG_REJECT,	/* called client: sid code */
 	SIG_RELAY,	/* client: sid */
@@ -55,12 +60,15 @@ enum {
 	SIG_K_SECRET	= 1u << 8,
 	SIG_K_CODE	= 1u << 9,
 	SIG_K_RELAY	= 1u << 10,
+	SIG_K_NAT	= 1u << 11,
+	SIG_K_SPRAY	= 1u << 12,
 };
 
 struct sig_ep {
 	int family;		/* AF_INET or AF_INET6 */
 	uint8_t addr[16];	/* network order */
 	uint16_t port;		/* host order, never 0 */
+	uint16_t port_last;	/* candidates only: a window port..port_last */
 };
 
 struct sig_msg {
@@ -74,6 +82,8 @@ struct sig_msg {
 	uint8_t mac[SIG_MAC_LEN];
 	uint8_t sid[SIG_SID_LEN];
 	uint8_t secret[SIG_SECRET_LEN];
+	char nat[SIG_ID_MAX + 1];	/* the sender's NAT, see nat.h */
+	uint32_t spray;			/* 1: the sender agrees to spraying */
 	struct sig_ep observed, relay;
 	struct sig_ep cand[SIG_MAX_CANDS];
 	unsigned int n_cand;
@@ -111,7 +121,9 @@ const char *sig_strerror(int err);
 int sig_word_ok(const char *s);
 /* "192.0.2.1:4000" or "[fd00::1]:4000"; 0 or -1. */
 int sig_ep_parse(const char *s, size_t len, struct sig_ep *ep);
-#define SIG_EP_STRLEN	48
+/* The same, or a window "192.0.2.1:4000-4015" of up to SIG_MAX_RANGE ports. */
+int sig_cand_parse(const char *s, size_t len, struct sig_ep *ep);
+#define SIG_EP_STRLEN	56
 char *sig_ep_format(const struct sig_ep *ep, char *buf, size_t cap);
 int sig_ep_equal(const struct sig_ep *a, const struct sig_ep *b);
 

@@ -47,6 +47,18 @@ static const struct {
 	{ "RELAY sid=001122334455667g", SIG_E_VALUE },
 	{ "HELLO v=01 nonce=00112233445566778899aabbccddeeff", SIG_E_VALUE },
 	{ "HELLO v=-1 nonce=00112233445566778899aabbccddeeff", SIG_E_VALUE },
+	/* Predicted windows and the NAT description. */
+	{ "CONNECT peer=bob cand=192.0.2.1:4000-4015 nat=apdm.apdf.seq1 spray=1", SIG_OK },
+	{ "ANSWER sid=0011223344556677 cand=[fd00::1]:4000-4255", SIG_OK },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000-4256", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000-4000", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000-3999", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000-", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1-4000:4001", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:1 nat=a/b", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:1 spray=yes", SIG_E_VALUE },
+	{ "RELAYED sid=0011223344556677 peer=bob relay=192.0.2.1:4000-4001", SIG_E_VALUE },
+	{ "RELAY sid=0011223344556677 nat=eim.eif.preserve", SIG_E_KEY },
 };
 
 int main(void)
