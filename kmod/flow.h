@@ -22,7 +22,7 @@
 #include "netns.h"
 
 #define NFP_TAG_LEN		8
-#define NFP_MAX_TARGETS		1024	/* punch targets per flow, ranges expanded */
+#define NFP_MAX_TARGETS		4096	/* punch targets per flow, ranges expanded */
 #define NFP_MAX_PEERS		32	/* candidate attributes per flow */
 
 /* A candidate: an address with one port or a range of nports ports. */
