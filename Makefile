@@ -100,7 +100,7 @@ $(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
 $(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(STUN_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
-$(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(BUILD)/libnfpunch.a
+$(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
 
 # Small programs the selftests use to poke at the module.
@@ -132,6 +132,12 @@ $(BUILD)/selftests/unit/%: selftests/unit/%.c $(STUN_OBJS)
 $(BUILD)/selftests/unit/sig_test: selftests/unit/sig_test.c $(SIG_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+# punchd's NAT words and strategy table.
+$(BUILD)/selftests/unit/strategy_test: selftests/unit/strategy_test.c \
+		$(BUILD)/helper/punchd/nat.o $(BUILD)/helper/punchd/strategy.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit -Ihelper/punchd $(LDFLAGS) -o $@ $^
 
 # The parsers behind punchctl's grammar, without a kernel.
 $(BUILD)/selftests/unit/args_test: selftests/unit/args_test.c \

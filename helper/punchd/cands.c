@@ -16,6 +16,8 @@ void pd_ep_to_sig(struct sig_ep *out, const struct nfp_endpoint *in)
 	out->family = in->family;
 	memcpy(out->addr, in->addr, sizeof(out->addr));
 	out->port = in->port;
+	if (in->port_max > in->port)
+		out->port_last = in->port_max;
 }
 
 void pd_ep_from_sig(struct nfp_endpoint *out, const struct sig_ep *in)
@@ -24,6 +26,8 @@ void pd_ep_from_sig(struct nfp_endpoint *out, const struct sig_ep *in)
 	out->family = in->family;
 	memcpy(out->addr, in->addr, sizeof(out->addr));
 	out->port = in->port;
+	if (in->port_last > in->port)
+		out->port_max = in->port_last;
 }
 
 static bool usable(const struct ifaddrs *ifa, int family)

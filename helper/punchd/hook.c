@@ -16,7 +16,9 @@
 
 void pd_hook(const char *event, const struct pd_peer *p, unsigned int ms)
 {
-	char ep[SIG_EP_STRLEN] = "-", msbuf[16], flow[16];
+	char ep[SIG_EP_STRLEN] = "-", msbuf[16], flow[16], num[24];
+	char local[NFP_ENDPOINT_STRLEN] = "-", nat[PD_NAT_STRLEN];
+	struct pd_nat mine;
 	sigset_t all;
 	pid_t pid;
 
@@ -26,6 +28,9 @@ void pd_hook(const char *event, const struct pd_peer *p, unsigned int ms)
 		sig_ep_format(&p->remote, ep, sizeof(ep));
 	snprintf(msbuf, sizeof(msbuf), "%u", ms);
 	snprintf(flow, sizeof(flow), "%u", p->flow_id);
+	if (p->local.family)
+		nfp_endpoint_format(&p->local, local, sizeof(local));
+	pd_nat_mine(&mine);
 	pid = fork();
 	if (pid < 0) {
 		pd_log("hook-failed", "event=%s peer=%s error=fork", event, p->name);
@@ -42,6 +47,16 @@ void pd_hook(const char *event, const struct pd_peer *p, unsigned int ms)
 	setenv("NFPUNCH_MODE", p->relayed ? "relay" : "direct", 1);
 	setenv("NFPUNCH_MS", msbuf, 1);
 	setenv("NFPUNCH_FLOW", flow, 1);
+	/* Where our end is: spraying may have moved it off --port. */
+	setenv("NFPUNCH_LOCAL", local, 1);
+	setenv("NFPUNCH_STRATEGY", pd_strategy_name(p->strategy), 1);
+	setenv("NFPUNCH_WHY", p->why ? p->why : "-", 1);
+	setenv("NFPUNCH_NAT", pd_nat_format(&mine, nat, sizeof(nat)), 1);
+	setenv("NFPUNCH_PEER_NAT", pd_nat_format(&p->their_nat, nat, sizeof(nat)), 1);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)p->probes);
+	setenv("NFPUNCH_PROBES", num, 1);
+	snprintf(num, sizeof(num), "%u", pd_keepalive_ms());
+	setenv("NFPUNCH_KEEPALIVE_MS", num, 1);
 	execl(pd_cfg.hook, pd_cfg.hook, event, p->name, ep,
 	      p->relayed ? "relay" : "direct", msbuf, (char *)NULL);
 	_exit(127);

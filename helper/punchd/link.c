@@ -38,7 +38,7 @@ bool pd_link_up(void)
 	return registered;
 }
 
-static int server_addr(struct sockaddr_storage *ss, uint16_t port)
+int pd_server_sockaddr(struct sockaddr_storage *ss, uint16_t port)
 {
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
@@ -74,7 +74,7 @@ int pd_server_stun(struct nfp_endpoint *ep)
 {
 	struct sockaddr_storage ss;
 
-	if (server_addr(&ss, pd_cfg.stun_port) < 0)
+	if (pd_server_sockaddr(&ss, pd_cfg.stun_port) < 0)
 		return -1;
 	ss_to_nfp(ep, &ss);
 	return 0;
@@ -133,7 +133,7 @@ int pd_link_send(const struct sig_msg *m)
 static void link_open(void)
 {
 	struct sockaddr_storage ss;
-	int len = server_addr(&ss, pd_cfg.signal_port);
+	int len = pd_server_sockaddr(&ss, pd_cfg.signal_port);
 
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {

@@ -37,6 +37,8 @@ struct pd_config pd_cfg = {
 	.punch_timeout_ms = 10000,
 	.relay = true,
 	.host_candidates = true,
+	.keepalive_min_ms = 5000,
+	.keepalive_max_ms = 120000,
 };
 struct nfp_handle *pd_nfp;
 
@@ -82,6 +84,9 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 3 },
 	{ "relay", required_argument, NULL, 4 },
 	{ "host-candidates", required_argument, NULL, 5 },
+	{ "keepalive-min", required_argument, NULL, 6 },
+	{ "keepalive-max", required_argument, NULL, 7 },
+	{ "spray", required_argument, NULL, 8 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -107,11 +112,17 @@ static void usage(FILE *f)
 "  -H, --hook CMD          run CMD EVENT PEER ENDPOINT MODE MS on results\n"
 "  -u, --socket PATH       control socket (/run/punchd.sock)\n"
 "  -d, --state-dir DIR     where flows are remembered (/run)\n"
-"      --keepalive S       keepalive interval (module default)\n"
+"      --keepalive S       fixed keepalive interval (default: from the\n"
+"                          measured NAT mapping lifetime, 25 until known)\n"
+"      --keepalive-min S   lower bound of the measured interval (5)\n"
+"      --keepalive-max S   upper bound of the measured interval (120)\n"
 "      --punch-timeout S   direct attempts before the relay (10)\n"
 "      --timeout S         silence before a path is dead (module default)\n"
 "      --relay yes|no      fall back to the relay (yes)\n"
 "      --host-candidates yes|no  offer LAN addresses (yes)\n"
+"      --spray yes|no      agree to birthday spraying against a random\n"
+"                          symmetric NAT: up to 256 local ports and 2048\n"
+"                          probed ports, paced by the module (no)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -198,6 +209,12 @@ static int apply(int opt, const char *arg)
 		return seconds_ms(arg, &pd_cfg.timeout_ms);
 	case 4:
 		return yes_no(arg, &pd_cfg.relay);
+	case 6:
+		return seconds_ms(arg, &pd_cfg.keepalive_min_ms);
+	case 7:
+		return seconds_ms(arg, &pd_cfg.keepalive_max_ms);
+	case 8:
+		return yes_no(arg, &pd_cfg.spray);
 	case 5:
 		return yes_no(arg, &pd_cfg.host_candidates);
 	}
@@ -281,12 +298,15 @@ static int on_event(const struct nfp_event *e, void *arg)
 }
 
 enum { FD_SIG, FD_EVENTS, FD_CTL, FD_LINK, FD_FIRST_CLIENT };
+#define MAX_CLIENTS	16
+#define MAX_NAT_FDS	20
 
 static void run(int sigfd, struct nfp_events *ev)
 {
-	struct pollfd pfd[FD_FIRST_CLIENT + 16];
+	struct pollfd pfd[FD_FIRST_CLIENT + MAX_CLIENTS + MAX_NAT_FDS];
 	struct signalfd_siginfo si;
-	int clients[16], n_clients, i;
+	int clients[MAX_CLIENTS], n_clients, i;
+	int nat_fds[MAX_NAT_FDS], n_nat, nat_at;
 	uint64_t now, next;
 
 	for (;;) {
@@ -294,6 +314,7 @@ static void run(int sigfd, struct nfp_events *ev)
 		next = now + 5000;
 		pd_link_tick(now, &next);
 		pd_peers_tick(now, &next);
+		pd_nat_tick(now, &next);
 		pfd[FD_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		pfd[FD_EVENTS] = (struct pollfd){ .fd = nfp_events_fd(ev),
 						  .events = POLLIN };
@@ -301,11 +322,16 @@ static void run(int sigfd, struct nfp_events *ev)
 					       .events = POLLIN };
 		pfd[FD_LINK] = (struct pollfd){ .fd = pd_link_fd(),
 						.events = POLLIN };
-		n_clients = pd_control_fds(clients, 16);
+		n_clients = pd_control_fds(clients, MAX_CLIENTS);
 		for (i = 0; i < n_clients; i++)
 			pfd[FD_FIRST_CLIENT + i] = (struct pollfd){
 				.fd = clients[i], .events = POLLIN };
-		if (poll(pfd, FD_FIRST_CLIENT + n_clients,
+		nat_at = FD_FIRST_CLIENT + n_clients;
+		n_nat = pd_nat_fds(nat_fds, MAX_NAT_FDS);
+		for (i = 0; i < n_nat; i++)
+			pfd[nat_at + i] = (struct pollfd){
+				.fd = nat_fds[i], .events = POLLIN };
+		if (poll(pfd, (nfds_t)(nat_at + n_nat),
 			 (int)(next > now ? next - now : 0)) < 0 && errno != EINTR)
 			return;
 		if (pfd[FD_SIG].revents) {
@@ -329,6 +355,9 @@ static void run(int sigfd, struct nfp_events *ev)
 		for (i = 0; i < n_clients; i++)
 			if (pfd[FD_FIRST_CLIENT + i].revents)
 				pd_control_input(clients[i]);
+		for (i = 0; i < n_nat; i++)
+			if (pfd[nat_at + i].revents)
+				pd_nat_input(nat_fds[i]);
 	}
 }
 

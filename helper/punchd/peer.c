@@ -2,16 +2,22 @@
 /*
  * One peer's exchange, both ways:
  *
- *   caller: MAPPING -> CONNECT -> OFFERED -> ACCEPTED -> PUNCHING
- *   callee: OFFER -> MAPPING -> ANSWER -> PUNCHING
+ *   caller: MAPPING [-> NAT_WAIT] [-> SAMPLING] -> CONNECT -> OFFERED
+ *           -> ACCEPTED -> strategy
+ *   callee: OFFER -> MAPPING [-> NAT_WAIT] [-> SAMPLING] -> ANSWER
+ *           -> strategy
+ *   strategy (strategy.c, from both NATs): PUNCHING, one flow or one per
+ *           sprayed port; or straight to RELAY_WAIT when nothing direct
+ *           can work
  *   then:   PUNCHING -> UP                  (the module says ESTABLISHED)
  *           PUNCHING -> RELAY_WAIT -> RELAYING -> UP (relayed)
  *           UP -> DEAD -> the caller punches again after a pause
  *
- * The module does the sending and the timing; this file only decides.
+ * The module does the sending, pacing and timing; this file only decides.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,12 +26,18 @@
 #define MAPPING_TIMEOUT_MS	2000
 #define SERVER_WAIT_MS		15000	/* for ACCEPTED or RELAYED */
 #define REPUNCH_MS		2000
+#define SAMPLE_WAIT_MS		2000
+/* A spray's first round is ~2 s at the default 1000 pps: allow three. */
+#define SPRAY_PUNCH_MIN_MS	8000
+#define SPRAY_PORT_BASE		49152
 
 static struct pd_peer peers[PD_MAX_PEERS];
 
 static const char *const state_names[] = {
 	[PD_IDLE] = "idle",
 	[PD_MAPPING] = "mapping",
+	[PD_NAT_WAIT] = "nat-wait",
+	[PD_SAMPLING] = "sampling",
 	[PD_OFFERED] = "offered",
 	[PD_PUNCHING] = "punching",
 	[PD_RELAY_WAIT] = "relay-wait",
@@ -70,12 +82,17 @@ static struct pd_peer *peer_by_sid(const uint8_t *sid)
 
 static struct pd_peer *peer_by_flow(uint32_t id)
 {
-	unsigned int i;
+	unsigned int i, k;
 
-	for (i = 0; i < PD_MAX_PEERS; i++)
-		if (peers[i].used && peers[i].flow_id == id &&
-		    peers[i].state >= PD_PUNCHING)
+	for (i = 0; i < PD_MAX_PEERS; i++) {
+		if (!peers[i].used || peers[i].state < PD_PUNCHING)
+			continue;
+		if (peers[i].flow_id == id)
 			return &peers[i];
+		for (k = 0; k < peers[i].n_spray; k++)
+			if (peers[i].spray_flows[k] == id)
+				return &peers[i];
+	}
 	return NULL;
 }
 
@@ -87,15 +104,18 @@ static unsigned int elapsed(const struct pd_peer *p)
 /* Tell whoever asked (punchd connect) and free their slot. */
 static void answer_waiters(struct pd_peer *p, const char *result)
 {
-	char ep[SIG_EP_STRLEN];
+	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN];
 	unsigned int i;
 
 	for (i = 0; i < p->n_waiters; i++) {
 		if (p->state == PD_UP)
-			pd_reply(p->waiters[i], "ok peer=%s mode=%s endpoint=%s ms=%u\n",
+			pd_reply(p->waiters[i], "ok peer=%s mode=%s endpoint=%s ms=%u strategy=%s local=%s probes=%llu\n",
 				 p->name, p->relayed ? "relay" : "direct",
 				 sig_ep_format(&p->remote, ep, sizeof(ep)),
-				 p->up_ms);
+				 p->up_ms, pd_strategy_name(p->strategy),
+				 nfp_endpoint_format(&p->local, local,
+						     sizeof(local)),
+				 (unsigned long long)p->probes);
 		else
 			pd_reply(p->waiters[i], "error peer=%s reason=%s\n",
 				 p->name, result);
@@ -104,14 +124,59 @@ static void answer_waiters(struct pd_peer *p, const char *result)
 	p->n_waiters = 0;
 }
 
-static void drop_flow(struct pd_peer *p)
+static uint64_t flow_probes(uint32_t id)
 {
-	int ret = p->flow_id ? nfp_flow_del(pd_nfp, p->flow_id) : 0;
+	struct nfp_flow f;
 
+	return id && !nfp_flow_get(pd_nfp, id, &f) ? f.counters.probes_sent : 0;
+}
+
+/* Delete one flow of the session, keeping count of what it sent. */
+static void flow_gone(struct pd_peer *p, uint32_t id)
+{
+	int ret;
+
+	if (!id)
+		return;
+	p->probes_done += flow_probes(id);
+	ret = nfp_flow_del(pd_nfp, id);
 	if (ret < 0 && ret != -ENOENT)
 		pd_log("flow-del-failed", "peer=%s flow=%u error=\"%s\"",
-		       p->name, p->flow_id, nfp_strerror(pd_nfp));
+		       p->name, id, nfp_strerror(pd_nfp));
+}
+
+/* The sprayed ports' flows, all but keep. */
+static void drop_spray(struct pd_peer *p, uint32_t keep)
+{
+	unsigned int k;
+
+	for (k = 0; k < p->n_spray; k++)
+		if (p->spray_flows[k] != keep)
+			flow_gone(p, p->spray_flows[k]);
+	free(p->spray_flows);
+	p->spray_flows = NULL;
+	p->n_spray = 0;
+}
+
+static void drop_flow(struct pd_peer *p)
+{
+	drop_spray(p, 0);
+	flow_gone(p, p->flow_id);
 	p->flow_id = 0;
+}
+
+/* A new session with the peer: forget the last one's numbers. */
+static void session_reset(struct pd_peer *p)
+{
+	drop_flow(p);
+	p->relayed = false;
+	p->probes = p->probes_done = 0;
+	p->window = 0;
+	p->strategy = PD_STRAT_PLAIN;
+	p->why = NULL;
+	memset(&p->their_nat, 0, sizeof(p->their_nat));
+	memset(&p->local, 0, sizeof(p->local));
+	p->started = pd_now_ms();
 }
 
 static void fail(struct pd_peer *p, const char *why)
@@ -174,57 +239,218 @@ void pd_peer_connect(struct pd_peer *p, int waiter)
 		fail(p, "server-unreachable");
 		return;
 	}
-	drop_flow(p);
+	session_reset(p);
 	p->caller = true;
-	p->relayed = false;
-	p->started = pd_now_ms();
 	p->attempts++;
 	pd_log("connect", "peer=%s attempt=%u", p->name, p->attempts);
 	start_mapping(p);
 }
 
-static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
-		     unsigned int n, bool relay)
+/*
+ * One flow of the session from a local port to the candidates (and an
+ * extra window of ports); the flow's id, or 0 after logging why not.
+ */
+static uint32_t flow_open(struct pd_peer *p, uint16_t port,
+			  const struct sig_ep *cands, unsigned int n,
+			  const struct nfp_endpoint *extra,
+			  uint32_t punch_timeout_ms)
 {
 	struct nfp_flow f, out;
 	unsigned int i;
 
 	memset(&f, 0, sizeof(f));
-	if (pd_link_local(&f.local)) {
-		fail(p, "no-server-link");
-		return;
-	}
-	for (i = 0; i < n && i < NFP_MAX_PEERS; i++)
+	if (pd_link_local(&f.local))
+		return 0;
+	f.local.port = port;
+	for (i = 0; i < n && f.n_peers < NFP_MAX_PEERS; i++)
 		pd_ep_from_sig(&f.peers[f.n_peers++], &cands[i]);
+	if (extra && f.n_peers < NFP_MAX_PEERS)
+		f.peers[f.n_peers++] = *extra;
 	memcpy(f.secret, p->secret, SIG_SECRET_LEN);
 	f.secret_len = SIG_SECRET_LEN;
-	f.keepalive_ms = pd_cfg.keepalive_ms;
+	f.keepalive_ms = pd_keepalive_ms();
 	f.timeout_ms = pd_cfg.timeout_ms;
-	f.punch_timeout_ms = pd_cfg.punch_timeout_ms;
-	drop_flow(p);
+	f.punch_timeout_ms = punch_timeout_ms;
 	if (nfp_flow_add(pd_nfp, &f, &out) < 0) {
-		pd_log("flow-add-failed", "peer=%s error=\"%s\"", p->name,
-		       nfp_strerror(pd_nfp));
+		pd_log("flow-add-failed", "peer=%s port=%u error=\"%s\"",
+		       p->name, port, nfp_strerror(pd_nfp));
+		return 0;
+	}
+	p->local = f.local;
+	return out.id;
+}
+
+static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
+		     unsigned int n, const struct nfp_endpoint *extra,
+		     bool relay)
+{
+	uint32_t timeout = pd_cfg.punch_timeout_ms;
+
+	drop_flow(p);
+	if (extra && timeout < SPRAY_PUNCH_MIN_MS)
+		timeout = SPRAY_PUNCH_MIN_MS;
+	p->flow_id = flow_open(p, pd_cfg.port, cands, n, extra, timeout);
+	if (!p->flow_id) {
 		fail(p, "module");
 		return;
 	}
-	p->flow_id = out.id;
 	p->state = relay ? PD_RELAYING : PD_PUNCHING;
-	pd_log(relay ? "relaying" : "punching", "peer=%s flow=%u candidates=%u",
-	       p->name, p->flow_id, f.n_peers);
+	pd_log(relay ? "relaying" : "punching",
+	       "peer=%s flow=%u candidates=%u strategy=%s", p->name,
+	       p->flow_id, n + !!extra, pd_strategy_name(p->strategy));
 	pd_state_save();
 }
 
-/* Our candidates: the public mapping (if we got one) and host addresses. */
-static void send_candidates(struct pd_peer *p, const struct nfp_mapping *mp)
+static uint16_t random_below(unsigned int n)
 {
+	uint32_t r = 0;
+
+	sig_random(&r, sizeof(r));
+	return (uint16_t)(r % n);
+}
+
+/*
+ * The random-allocating side of a birthday punch: PD_SPRAY_PORTS flows
+ * from as many local ports, each opening its own mapping towards the
+ * peer's single public endpoint while the peer probes PD_SPRAY_TARGETS
+ * ports of our address. The first flow that meets wins; the others go.
+ */
+static void spray_ports(struct pd_peer *p, const struct sig_ep *cands,
+			unsigned int n)
+{
+	uint32_t timeout = pd_cfg.punch_timeout_ms;
+	uint16_t base;
+	unsigned int k;
+
+	drop_flow(p);
+	if (timeout < SPRAY_PUNCH_MIN_MS)
+		timeout = SPRAY_PUNCH_MIN_MS;
+	p->spray_flows = calloc(PD_SPRAY_PORTS, sizeof(*p->spray_flows));
+	if (!p->spray_flows) {
+		fail(p, "no-memory");
+		return;
+	}
+	base = SPRAY_PORT_BASE + random_below(65536 - SPRAY_PORT_BASE -
+					      PD_SPRAY_PORTS);
+	for (k = 0; k < PD_SPRAY_PORTS; k++) {
+		uint32_t id = flow_open(p, (uint16_t)(base + k), cands, n,
+					NULL, timeout);
+
+		if (id)
+			p->spray_flows[p->n_spray++] = id;
+	}
+	if (!p->n_spray) {
+		fail(p, "module");
+		return;
+	}
+	p->state = PD_PUNCHING;
+	pd_log("punching", "peer=%s strategy=spray-ports ports=%u-%u flows=%u",
+	       p->name, base, base + PD_SPRAY_PORTS - 1, p->n_spray);
+	pd_state_save();
+}
+
+static bool same_address(const struct nfp_endpoint *a, const struct sig_ep *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET6 ? 16 : 4);
+}
+
+/* Both sides run this on the same two NAT descriptions. */
+static void decide(struct pd_peer *p, const struct sig_msg *m)
+{
+	char mine[PD_NAT_STRLEN], theirs[PD_NAT_STRLEN];
+	struct pd_strategy_in in;
+	struct pd_strategy_out out;
+
+	memset(&in, 0, sizeof(in));
+	pd_nat_mine(&in.mine);
+	if (!(m->has & SIG_K_NAT) || pd_nat_parse(m->nat, &in.theirs))
+		memset(&in.theirs, 0, sizeof(in.theirs));
+	p->their_nat = in.theirs;
+	p->their_spray = (m->has & SIG_K_SPRAY) && m->spray;
+	in.spray_ok = pd_cfg.spray && p->their_spray;
+	in.same_public_ip = !p->mapping.error && p->mapping.mapped.family &&
+			    same_address(&p->mapping.mapped, &m->observed);
+	pd_strategy(&in, &out);
+	p->strategy = out.strategy;
+	p->why = out.why;
+	pd_log("strategy", "peer=%s nat=%s peer_nat=%s spray=%s strategy=%s why=%s",
+	       p->name, pd_nat_format(&in.mine, mine, sizeof(mine)),
+	       pd_nat_format(&in.theirs, theirs, sizeof(theirs)),
+	       in.spray_ok ? "agreed" : "no", pd_strategy_name(out.strategy),
+	       out.why);
+}
+
+static void ask_relay(struct pd_peer *p);
+
+/* Act on the strategy with the peer's candidates. */
+static void start_punch(struct pd_peer *p, const struct sig_ep *cands,
+			unsigned int n)
+{
+	struct nfp_endpoint window;
+
+	switch (p->strategy) {
+	case PD_STRAT_RELAY:
+		if (!pd_cfg.relay) {
+			fail(p, "no-direct-path");
+			return;
+		}
+		/* The caller asks; the called side waits for RELAYED. */
+		if (p->caller) {
+			ask_relay(p);
+		} else {
+			p->state = PD_RELAY_WAIT;
+			p->deadline = pd_now_ms() + SERVER_WAIT_MS;
+		}
+		return;
+	case PD_STRAT_SPRAY_PORTS:
+		spray_ports(p, cands, n);
+		return;
+	case PD_STRAT_SPRAY_TARGETS:
+		/*
+		 * Any PD_SPRAY_TARGETS ports of the peer's public address
+		 * (its first candidate) do: its allocator is uniform.
+		 */
+		pd_ep_from_sig(&window, &cands[0]);
+		window.port = 1024 + random_below(65536 - 1024 -
+						  PD_SPRAY_TARGETS);
+		window.port_max = (uint16_t)(window.port + PD_SPRAY_TARGETS - 1);
+		add_flow(p, cands, n, &window, false);
+		return;
+	default:
+		add_flow(p, cands, n, NULL, false);
+	}
+}
+
+/*
+ * Our candidates: a predicted window (sequential NAT), the public mapping
+ * (if we got one) and host addresses, in the order the peer should probe
+ * them: the window first, so the peer's NAT allocates in step with ours.
+ */
+static void send_candidates(struct pd_peer *p)
+{
+	const struct nfp_mapping *mp = &p->mapping;
 	struct nfp_endpoint local;
+	struct pd_nat mine;
 	struct sig_msg m;
 	struct sig_ep ep;
 
 	sig_init(&m, p->caller ? SIG_CONNECT : SIG_ANSWER);
-	if (mp && !mp->error && mp->mapped.family) {
+	if (!mp->error && mp->mapped.family) {
 		pd_ep_to_sig(&ep, &mp->mapped);
+		if (p->window && pd_nat_mine(&mine)) {
+			unsigned int last = p->window + (unsigned int)mine.delta *
+					    (PD_PREDICT_WINDOW - 1);
+
+			if (last > 65535)
+				last = 65535;
+			if (last - p->window >= SIG_MAX_RANGE)
+				last = p->window + SIG_MAX_RANGE - 1;
+			ep.port = p->window;
+			ep.port_last = (uint16_t)last;
+			sig_add_cand(&m, &ep);
+			pd_ep_to_sig(&ep, &mp->mapped);
+		}
 		sig_add_cand(&m, &ep);
 	}
 	if (pd_cfg.host_candidates && !pd_link_local(&local))
@@ -233,6 +459,12 @@ static void send_candidates(struct pd_peer *p, const struct nfp_mapping *mp)
 		fail(p, "no-candidates");
 		return;
 	}
+	if (pd_nat_mine(&mine)) {
+		pd_nat_format(&mine, m.nat, sizeof(m.nat));
+		m.has |= SIG_K_NAT;
+	}
+	m.spray = pd_cfg.spray;
+	m.has |= SIG_K_SPRAY;
 	if (p->caller) {
 		snprintf(m.peer, sizeof(m.peer), "%s", p->name);
 		m.has |= SIG_K_PEER;
@@ -246,8 +478,67 @@ static void send_candidates(struct pd_peer *p, const struct nfp_mapping *mp)
 		fail(p, "server-unreachable");
 		return;
 	}
-	if (!p->caller)
-		add_flow(p, p->offer.cand, p->offer.n_cand, false);
+	if (!p->caller) {
+		decide(p, &p->offer);
+		start_punch(p, p->offer.cand, p->offer.n_cand);
+	}
+}
+
+/* The mapping is known: wait for discovery, sample, then offer. */
+static void proceed(struct pd_peer *p)
+{
+	struct pd_nat mine;
+
+	if (pd_nat_busy()) {
+		p->state = PD_NAT_WAIT;
+		p->deadline = pd_now_ms() + SERVER_WAIT_MS;
+		return;
+	}
+	if (pd_nat_mine(&mine) && pd_nat_predictable(&mine) &&
+	    !pd_nat_sample((unsigned int)(p - peers))) {
+		p->state = PD_SAMPLING;
+		p->deadline = pd_now_ms() + SAMPLE_WAIT_MS;
+		return;
+	}
+	send_candidates(p);
+}
+
+void pd_peers_nat_ready(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < PD_MAX_PEERS; i++)
+		if (peers[i].used && peers[i].state == PD_NAT_WAIT)
+			proceed(&peers[i]);
+}
+
+void pd_peers_sampled(unsigned int tag, uint16_t port)
+{
+	struct pd_peer *p = tag < PD_MAX_PEERS ? &peers[tag] : NULL;
+	struct pd_nat mine;
+
+	if (!p || !p->used || p->state != PD_SAMPLING)
+		return;
+	/* The next allocation follows the one just sampled. */
+	if (port && pd_nat_mine(&mine) &&
+	    (int)port + mine.delta > 0 && (int)port + mine.delta <= 65535)
+		p->window = (uint16_t)(port + mine.delta);
+	pd_log("predict", "peer=%s sampled=%u window=%u", p->name, port,
+	       p->window);
+	send_candidates(p);
+}
+
+/* The measured lifetime changed the keepalive: tell the live flows. */
+void pd_peers_keepalive_changed(void)
+{
+	uint32_t ms = pd_keepalive_ms();
+	unsigned int i;
+
+	for (i = 0; i < PD_MAX_PEERS; i++)
+		if (peers[i].used && peers[i].flow_id &&
+		    nfp_flow_set(pd_nfp, peers[i].flow_id, ms, 0, 0, NULL) < 0)
+			pd_log("keepalive-failed", "peer=%s error=\"%s\"",
+			       peers[i].name, nfp_strerror(pd_nfp));
 }
 
 static void on_offer(const struct sig_msg *m)
@@ -265,14 +556,13 @@ static void on_offer(const struct sig_msg *m)
 		return;
 	}
 	/* A new offer replaces whatever we had with this peer. */
-	drop_flow(p);
+	session_reset(p);
 	p->caller = false;
-	p->relayed = false;
 	p->offer = *m;
 	memcpy(p->sid, m->sid, SIG_SID_LEN);
 	memcpy(p->secret, m->secret, SIG_SECRET_LEN);
-	p->started = pd_now_ms();
-	pd_log("offer", "peer=%s candidates=%u", p->name, m->n_cand);
+	pd_log("offer", "peer=%s candidates=%u nat=%s", p->name, m->n_cand,
+	       (m->has & SIG_K_NAT) ? m->nat : "-");
 	start_mapping(p);
 }
 
@@ -286,8 +576,10 @@ static void on_accepted(const struct sig_msg *m)
 	}
 	memcpy(p->sid, m->sid, SIG_SID_LEN);
 	memcpy(p->secret, m->secret, SIG_SECRET_LEN);
-	pd_log("accepted", "peer=%s candidates=%u", p->name, m->n_cand);
-	add_flow(p, m->cand, m->n_cand, false);
+	pd_log("accepted", "peer=%s candidates=%u nat=%s", p->name, m->n_cand,
+	       (m->has & SIG_K_NAT) ? m->nat : "-");
+	decide(p, m);
+	start_punch(p, m->cand, m->n_cand);
 }
 
 static void on_relayed(const struct sig_msg *m)
@@ -302,7 +594,7 @@ static void on_relayed(const struct sig_msg *m)
 	pd_log("relay", "peer=%s relay=%s", p->name,
 	       sig_ep_format(&m->relay, ep, sizeof(ep)));
 	p->relayed = true;
-	add_flow(p, &m->relay, 1, true);
+	add_flow(p, &m->relay, 1, NULL, true);
 }
 
 static void on_error(const struct sig_msg *m)
@@ -378,32 +670,60 @@ static void on_mapping(const struct nfp_mapping *mp)
 			pd_log("mapping", "peer=%s mapped=%s rtt_us=%u", p->name,
 			       nfp_endpoint_format(&mp->mapped, ep, sizeof(ep)),
 			       mp->rtt_us);
-		send_candidates(p, mp);
+		p->mapping = *mp;
+		proceed(p);
 		return;
 	}
 }
 
 static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 {
-	char ep[SIG_EP_STRLEN];
+	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN];
 
+	/* A sprayed port met the peer: it is the path, the rest go. */
+	if (p->n_spray) {
+		p->flow_id = f->id;
+		drop_spray(p, f->id);
+	}
 	pd_ep_to_sig(&p->remote, &f->remote);
+	if (f->local.family)
+		p->local = f->local;
 	p->state = PD_UP;
 	p->attempts = 0;
 	p->up_ms = elapsed(p);
-	pd_log("up", "peer=%s mode=%s endpoint=%s ms=%u flow=%u", p->name,
-	       p->relayed ? "relay" : "direct",
+	p->probes = p->probes_done + flow_probes(p->flow_id);
+	pd_log("up", "peer=%s mode=%s endpoint=%s ms=%u flow=%u strategy=%s local=%s probes=%llu",
+	       p->name, p->relayed ? "relay" : "direct",
 	       sig_ep_format(&p->remote, ep, sizeof(ep)), p->up_ms,
-	       p->flow_id);
+	       p->flow_id, pd_strategy_name(p->strategy),
+	       nfp_endpoint_format(&p->local, local, sizeof(local)),
+	       (unsigned long long)p->probes);
 	pd_hook("up", p, p->up_ms);
 	answer_waiters(p, "up");
 	pd_state_save();
+}
+
+/* One sprayed port gave up; the spray is over when the last one has. */
+static bool spray_flow_dead(struct pd_peer *p, uint32_t id)
+{
+	unsigned int k;
+
+	for (k = 0; k < p->n_spray; k++) {
+		if (p->spray_flows[k] != id)
+			continue;
+		flow_gone(p, id);
+		p->spray_flows[k] = p->spray_flows[--p->n_spray];
+		break;
+	}
+	return p->n_spray == 0;
 }
 
 static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 {
 	switch (p->state) {
 	case PD_PUNCHING:
+		if (p->n_spray && !spray_flow_dead(p, f->id))
+			break;
 		pd_log("punch-timeout", "peer=%s ms=%u", p->name, elapsed(p));
 		ask_relay(p);
 		break;
@@ -455,11 +775,18 @@ void pd_peers_event(const struct nfp_event *e)
 		break;
 	case NFP_EVENT_DELETED:
 		/* Someone else removed it (punchctl flow del). */
+		if (p->n_spray && e->flow.id != p->flow_id) {
+			if (spray_flow_dead(p, e->flow.id) &&
+			    p->state == PD_PUNCHING)
+				ask_relay(p);
+			break;
+		}
 		p->flow_id = 0;
 		if (p->state == PD_UP) {
 			pd_log("down", "peer=%s reason=deleted", p->name);
 			pd_hook("down", p, 0);
 		}
+		drop_flow(p);
 		p->state = PD_IDLE;
 		pd_state_save();
 		break;
@@ -483,9 +810,14 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 				p->retry_at = now + REPUNCH_MS;
 		}
 		if ((p->state == PD_MAPPING || p->state == PD_OFFERED ||
-		     p->state == PD_RELAY_WAIT) && now >= p->deadline)
+		     p->state == PD_NAT_WAIT || p->state == PD_RELAY_WAIT) &&
+		    now >= p->deadline)
 			fail(p, p->state == PD_MAPPING ? "mapping-timeout" :
+			     p->state == PD_NAT_WAIT ? "nat-timeout" :
 			     "server-timeout");
+		/* No sample: offer what we have, unpredicted. */
+		if (p->state == PD_SAMPLING && now >= p->deadline)
+			send_candidates(p);
 		if (p->retry_at && p->retry_at < *next)
 			*next = p->retry_at;
 	}
@@ -500,6 +832,8 @@ void pd_peers_link_lost(void)
 		struct pd_peer *p = &peers[i];
 
 		if (p->used && (p->state == PD_MAPPING ||
+				p->state == PD_NAT_WAIT ||
+				p->state == PD_SAMPLING ||
 				p->state == PD_OFFERED ||
 				p->state == PD_RELAY_WAIT))
 			fail(p, "server-lost");
@@ -508,22 +842,41 @@ void pd_peers_link_lost(void)
 
 void pd_peer_status(int fd)
 {
-	char ep[SIG_EP_STRLEN];
-	unsigned int i;
+	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN];
+	char nat[PD_NAT_STRLEN];
+	unsigned int i, lo, hi;
+	struct pd_nat mine;
+	bool known;
 
 	pd_reply(fd, "server %s %s\n", pd_cfg.server,
 		 pd_link_up() ? "registered" : "unreachable");
+	known = pd_nat_mine(&mine);
+	pd_reply(fd, "nat %s mapping=%s filtering=%s allocation=%s delta=%d",
+		 known ? pd_nat_format(&mine, nat, sizeof(nat)) :
+		 pd_nat_busy() ? "discovering" : "unknown",
+		 pd_nat_map_name(mine.map), pd_nat_filter_name(mine.filter),
+		 pd_nat_alloc_name(mine.alloc), mine.delta);
+	if (pd_nat_lifetime(&lo, &hi))
+		pd_reply(fd, " lifetime=%u-%s", lo, hi ? "" : "inf");
+	if (pd_nat_lifetime(&lo, &hi) && hi)
+		pd_reply(fd, "%u", hi);
+	pd_reply(fd, " keepalive_ms=%u\n", pd_keepalive_ms());
 	for (i = 0; i < PD_MAX_PEERS; i++) {
 		const struct pd_peer *p = &peers[i];
 
 		if (!p->used)
 			continue;
-		pd_reply(fd, "peer %s state=%s mode=%s endpoint=%s flow=%u\n",
+		pd_reply(fd, "peer %s state=%s mode=%s endpoint=%s flow=%u strategy=%s why=%s peer_nat=%s local=%s probes=%llu\n",
 			 p->name, pd_state_name(p->state),
 			 p->relayed ? "relay" : "direct",
 			 p->state == PD_UP ? sig_ep_format(&p->remote, ep,
 							    sizeof(ep)) : "-",
-			 p->flow_id);
+			 p->flow_id, pd_strategy_name(p->strategy),
+			 p->why ? p->why : "-",
+			 pd_nat_format(&p->their_nat, nat, sizeof(nat)),
+			 p->local.family ? nfp_endpoint_format(&p->local, local,
+							       sizeof(local)) : "-",
+			 (unsigned long long)p->probes);
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "libnfpunch.h"
+#include "nat.h"
 #include "sig.h"
 #include "sig_auth.h"
 
@@ -34,13 +35,26 @@ struct pd_config {
 	uint32_t timeout_ms;		/* established path declared dead */
 	bool relay;			/* fall back to the relay */
 	bool host_candidates;		/* offer LAN addresses too */
+	bool spray;			/* consent to birthday spraying */
+	uint32_t keepalive_min_ms;	/* bounds of the measured keepalive */
+	uint32_t keepalive_max_ms;
 };
+
+/* Until the mapping lifetime is measured (the field's usual value). */
+#define PD_KEEPALIVE_DEFAULT_MS	25000
+/* Birthday spraying: local ports on the random side, ports probed by the other. */
+#define PD_SPRAY_PORTS		256
+#define PD_SPRAY_TARGETS	2048
+/* A predicted window: this many next allocations. */
+#define PD_PREDICT_WINDOW	16
 
 extern struct pd_config pd_cfg;
 
 enum pd_state {
 	PD_IDLE,
 	PD_MAPPING,	/* asking the server for our public endpoint */
+	PD_NAT_WAIT,	/* NAT discovery still running */
+	PD_SAMPLING,	/* a fresh allocation, to predict the next ones */
 	PD_OFFERED,	/* CONNECT sent, waiting for ACCEPTED */
 	PD_PUNCHING,	/* flow added, direct */
 	PD_RELAY_WAIT,	/* RELAY sent */
@@ -57,6 +71,17 @@ struct pd_peer {
 	uint8_t secret[SIG_SECRET_LEN];
 	struct sig_msg offer;		/* the OFFER we are answering */
 	uint32_t mapping_id, flow_id;
+	struct nfp_mapping mapping;	/* our public endpoint for this session */
+	struct pd_nat their_nat;
+	bool their_spray;
+	enum pd_strategy strategy;
+	const char *why;		/* the strategy's reason */
+	uint16_t window;		/* PD_SAMPLING: first predicted port */
+	uint32_t *spray_flows;		/* SPRAY_PORTS: the extra flows */
+	unsigned int n_spray;
+	struct nfp_endpoint local;	/* where our end of the path is */
+	uint64_t probes;		/* sent by the module for this session */
+	uint64_t probes_done;		/* by flows already deleted */
 	struct sig_ep remote;		/* where the path goes */
 	uint64_t started, deadline;	/* ms */
 	unsigned int up_ms;		/* how long the last success took */
@@ -96,6 +121,23 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 			       const uint8_t *sid, bool caller, bool relayed);
 unsigned int pd_peers_each(void (*fn)(const struct pd_peer *p, void *arg),
 			   void *arg);
+
+/* NAT discovery (natdisc.c) */
+int pd_server_sockaddr(struct sockaddr_storage *ss, uint16_t port);
+void pd_nat_start(void);
+int pd_nat_fds(int *fds, int max);
+void pd_nat_input(int fd);
+void pd_nat_tick(uint64_t now, uint64_t *next);
+void pd_nat_close(void);
+bool pd_nat_busy(void);
+bool pd_nat_mine(struct pd_nat *out);
+bool pd_nat_lifetime(unsigned int *lo, unsigned int *hi);
+/* Ask for a fresh public port; pd_peers_sampled(tag, port or 0) follows. */
+int pd_nat_sample(unsigned int tag);
+uint32_t pd_keepalive_ms(void);
+void pd_peers_sampled(unsigned int tag, uint16_t port);
+void pd_peers_nat_ready(void);
+void pd_peers_keepalive_changed(void);
 
 /* candidates */
 int pd_host_candidates(const struct nfp_endpoint *local, struct sig_msg *m);
