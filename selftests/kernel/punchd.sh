@@ -24,7 +24,7 @@ t_check "alice's and bob's punchd register with the server" \
 # --- direct ---------------------------------------------------------------
 res=$(pd "$A" alice connect bob)
 t_match "punchd connect bob: a direct path to bob's NAT" \
-	"^ok peer=bob mode=direct endpoint=203.0.113.1:[0-9]+ ms=[0-9]+$" "$res"
+	"^ok peer=bob mode=direct endpoint=203.0.113.1:[0-9]+ ms=[0-9]+ strategy=plain local=10\.0\.1\.2:4000 probes=[0-9]+$" "$res"
 ms=$(pd_field "$res" ms)
 echo "# time to establish: ${ms} ms (alice's punchd, mapping + signaling + punch)"
 pb=$(pd_field "$res" endpoint)
@@ -38,7 +38,8 @@ before_a2b=$(nat_pub_packets a2b)
 ip netns exec "$PUB" nft add table inet srv
 ip netns exec "$PUB" nft add counter inet srv udp_in
 ip netns exec "$PUB" nft add chain inet srv in '{ type filter hook input priority 0; }'
-ip netns exec "$PUB" nft add rule inet srv in meta l4proto udp counter name udp_in
+# Not STUN (punchd times its NAT's mappings against the server meanwhile).
+ip netns exec "$PUB" nft add rule inet srv in udp dport != { 3478, 3479 } counter name udp_in
 got=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$pb" to-bob 3)
 t_expect "bob's application receives alice's 3 datagrams" "to-bob to-bob to-bob" "$(echo $got)"
 got=$(nat_app "$B" 10.0.2.2:5000 "$A" 10.0.1.2:4000 "$pa" to-alice 3)
@@ -73,13 +74,31 @@ got=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$pb" after-pd-restart 1)
 t_expect "data still flows" "after-pd-restart" "$got"
 
 # --- the same NAT ------------------------------------------------------------
-pd_start "$C" carol 6000
+# Carol's keepalive is not fixed: it follows the lifetime punchd measures
+# for nat-a's mappings (5 s here, nat_udp_timeout above).
+PD_KEEPALIVE=auto pd_start "$C" carol 6000 --keepalive-min 1
 pd_registered carol
 res=$(pd "$C" carol connect alice)
 t_match "carol (behind nat-a too) connects to alice directly over the LAN" \
-	"^ok peer=alice mode=direct endpoint=10\.0\.1\.2:4000 ms=[0-9]+$" "$res"
+	"^ok peer=alice mode=direct endpoint=10\.0\.1\.2:4000 ms=[0-9]+ strategy=plain local=10\.0\.3\.2:6000 probes=[0-9]+$" "$res"
 got=$(nat_app "$C" 10.0.3.2:6000 "$A" 10.0.1.2:4000 10.0.1.2:4000 lan 2)
 t_expect "carol's application reaches alice's" "lan lan" "$(echo $got)"
+t_match "punchd status shows the NAT it discovered (port-preserving masquerade)" \
+	"^nat eim\.apdf\.preserve mapping=eim filtering=apdf allocation=preserve" \
+	"$(pd "$C" carol status | grep '^nat ')"
+wait_for 250 grep -q 'event=nat-lifetime' "$TMP/carol.log"
+life=$(grep -o 'event=nat-lifetime.*' "$TMP/carol.log")
+echo "# carol: $life"
+[ -n "$life" ] || grep -E 'event=(nat|stun|up)' "$TMP/carol.log" | sed 's/^/# /'
+t_check "the measured lifetime brackets nat-a's 5 s conntrack timeout" \
+	test "$(pd_field "$life" dead_s)" -gt 0 -a "$(pd_field "$life" dead_s)" -le 10 \
+	-a "$(pd_field "$life" alive_s)" -lt 10
+ka=$(pd_field "$life" keepalive_ms)
+t_check "so the keepalive drops below it ($ka ms), and above --keepalive-min" \
+	test "${ka:-0}" -ge 1000 -a "${ka:-99999}" -lt 5000
+fc=$(ip netns exec "$C" "$PUNCHCTL" -j flow show | jq -r '.[0].id')
+t_expect "carol's live flow was told the new keepalive" "$ka" \
+	"$(ip netns exec "$C" "$PUNCHCTL" -j flow show id "$fc" | jq -r '.[0].keepalive_ms')"
 
 # --- UDP between the NATs blocked: the relay ---------------------------------
 nat_cut_udp
@@ -87,7 +106,7 @@ pd "$A" alice disconnect bob >/dev/null
 pd "$B" bob disconnect alice >/dev/null
 res=$(pd "$A" alice connect bob)
 t_match "with UDP between the NATs blocked, connect falls back to the relay" \
-	"^ok peer=bob mode=relay endpoint=192\.0\.2\.1:[0-9]+ ms=[0-9]+$" "$res"
+	"^ok peer=bob mode=relay endpoint=192\.0\.2\.1:[0-9]+ ms=[0-9]+ strategy=[a-z-]+ local=10\.0\.1\.2:4000 probes=[0-9]+$" "$res"
 ra=$(pd_field "$res" endpoint)
 wait_for 50 grep -q 'relay' "$TMP/bob.hook"
 t_match "bob's hook says relay too" "^up alice 192\.0\.2\.1:[0-9]+ relay [0-9]+$" \

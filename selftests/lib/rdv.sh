@@ -36,17 +36,19 @@ rdv_stop() {
 }
 
 # pd_start NS ID PORT [OPTION...]: a punchd for ID in NS, punching from
-# PORT, keepalive 2 s, relay after 4 s. Its hook appends
+# PORT, keepalive 2 s (PD_KEEPALIVE=auto: measured), relay after 4 s. Its hook appends
 # "EVENT PEER ENDPOINT MODE MS" lines to $TMP/ID.hook.
 pd_start() {
-	local ns=$1 id=$2 port=$3
+	local ns=$1 id=$2 port=$3 ka=(--keepalive 2)
 	shift 3
+	# PD_KEEPALIVE=auto: let punchd measure the NAT for it.
+	[ "${PD_KEEPALIVE:-}" = auto ] && ka=()
 	mkdir -p "$TMP/$id.state"
 	printf '#!/bin/sh\necho "$*" >>%s\n' "$TMP/$id.hook" >"$TMP/$id.hook.sh"
 	chmod +x "$TMP/$id.hook.sh"
 	ip netns exec "$ns" "$PUNCHD" -s 192.0.2.1 -i "$id" -k "$TMP/$id.key" \
 		-p "$port" -u "$TMP/$id.sock" -d "$TMP/$id.state" \
-		-H "$TMP/$id.hook.sh" --keepalive 2 --punch-timeout 4 "$@" \
+		-H "$TMP/$id.hook.sh" "${ka[@]}" --punch-timeout 4 "$@" \
 		>>"$TMP/$id.log" 2>&1 &
 	eval "PD_PID_$id=\$!"
 }

@@ -1,0 +1,100 @@
+#!/bin/bash
+# The NAT zoo matrix: alice and bob behind every pair of NAT kinds
+# (selftests/lib/zoo.sh; "seq", "arc" and "fc" are emulating fixtures).
+# For each pair punchd discovers both NATs, picks a strategy, connects,
+# and the applications exchange a datagram each way over the path it
+# reports. Checks: connected always, direct wherever it is theoretically
+# possible, probes within the strategy's budget. Writes one line per pair
+# as "# zoo-result KIND_A KIND_B MODE STRATEGY MS PROBES BEST" for
+# bench/nat-zoo.
+#
+# ZOO_KINDS="pp random" limits the kinds; ZOO_PAIRS=all runs both orders.
+# vm-timeout: 1500
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+. "$T_REPO/selftests/lib/zoo.sh"
+nat_scratch
+trap 'zoo_down; rm -rf "$TMP"' EXIT
+kinds=${ZOO_KINDS:-$ZOO_ALL_KINDS}
+
+# Probe budgets per session, both sides together, mapping queries,
+# discovery-free (punchd's discovery is plain UDP, not the module):
+#   plain/predict/relay  a few candidates or a 16-port window, resent in
+#                        backed-off rounds for the 4 s punch timeout
+#   spray                256 ports x their rounds + 2048 ports x rounds,
+#                        everything paced by the 1000 pps namespace cap
+budget() {
+	case $1 in
+	spray-*) echo 12000 ;;
+	*) echo 400 ;;
+	esac
+}
+
+zoo_pub_up || { t_fail "the public router comes up"; t_done; }
+rdv_users alice bob
+rdv_start || { t_fail "rendezvousd starts"; t_done; }
+
+_nat_known() { grep -q 'event=nat result=' "$TMP/$1.log" 2>/dev/null; }
+
+pair() {
+	local ka=$1 kb=$2 ha hb res mode ms strat la lb ra rb pa pb want got st
+	zoo_side a "$ka" && zoo_side b "$kb" || { t_fail "$ka/$kb: the sites come up"; return; }
+	ha=$(zoo_ns a h) hb=$(zoo_ns b h)
+	for id in alice bob; do rm -rf "$TMP/$id.log" "$TMP/$id.state" "$TMP/$id.hook"; done
+	pd_start "$ha" alice 4000 --spray yes
+	pd_start "$hb" bob 5000 --spray yes
+	if ! pd_registered alice || ! pd_registered bob ||
+	   ! wait_for 100 _nat_known alice || ! wait_for 100 _nat_known bob; then
+		t_fail "$ka/$kb: both punchd register and discover their NAT"
+		tail -n 5 "$TMP"/alice.log "$TMP"/bob.log "$TMP"/rdv.log | sed 's/^/# /'
+		pd_stop alice; pd_stop bob; zoo_side_down a; zoo_side_down b
+		return
+	fi
+	echo "# $ka: $(grep -o 'event=nat result=.*' "$TMP/alice.log")"
+	echo "# $kb: $(grep -o 'event=nat result=.*' "$TMP/bob.log")"
+	res=$(pd "$ha" alice connect bob)
+	echo "# $res"
+	mode=$(pd_field "$res" mode) ms=$(pd_field "$res" ms)
+	strat=$(pd_field "$res" strategy) la=$(pd_field "$res" local)
+	ra=$(pd_field "$res" endpoint)
+	pa=$(zoo_probes "$ha") pb=$(zoo_probes "$hb")
+	want=$(zoo_expect "$ka" "$kb")
+	t_check "$ka/$kb: connected ($mode, $strat, ${ms:-?} ms, $((pa + pb)) probes)" \
+		test -n "$mode"
+	if [ -n "$mode" ]; then
+		if [ "$want" = direct ]; then
+			t_expect "$ka/$kb: direct, as is possible for this pair" direct "$mode"
+		else
+			t_expect "$ka/$kb: relayed: no direct path can exist" relay "$mode"
+		fi
+		t_check "$ka/$kb: probes $((pa + pb)) within the $strat budget $(budget "$strat")" \
+			test "$((pa + pb))" -le "$(budget "$strat")"
+		st=$(pd "$hb" bob status | grep '^peer alice ')
+		lb=$(pd_field "$st" local) rb=$(pd_field "$st" endpoint)
+		got=$(nat_app "$ha" "$la" "$hb" "$lb" "$ra" a2b 1)
+		t_expect "$ka/$kb: bob's application hears alice's over the path" a2b "$got"
+		got=$(nat_app "$hb" "$lb" "$ha" "$la" "$rb" b2a 1)
+		t_expect "$ka/$kb: and alice's hears bob's" b2a "$got"
+	fi
+	echo "# zoo-result $ka $kb ${mode:-none} ${strat:--} ${ms:-0} $((pa + pb)) $want"
+	pd_stop alice
+	pd_stop bob
+	grep -h 'Sanitizer' "$TMP"/alice.log "$TMP"/bob.log && t_fail "$ka/$kb: sanitizer report"
+	zoo_side_down a
+	zoo_side_down b
+}
+
+set -- $kinds
+i=0
+for ka in "$@"; do
+	i=$((i + 1)) j=0
+	for kb in "$@"; do
+		j=$((j + 1))
+		# One order per pair unless asked: the strategy is symmetric.
+		[ "${ZOO_PAIRS:-}" != all ] && [ "$j" -lt "$i" ] && continue
+		pair "$ka" "$kb"
+	done
+done
+rdv_stop
+t_done
