@@ -42,7 +42,7 @@ rdv_start || { t_fail "rendezvousd starts"; t_done; }
 _nat_known() { grep -q 'event=nat result=' "$TMP/$1.log" 2>/dev/null; }
 
 pair() {
-	local ka=$1 kb=$2 ha hb res mode ms strat la lb ra rb pa pb want got st
+	local ka=$1 kb=$2 ha hb res mode ms strat la lb ra rb pa pb want got st t0 t1 p0 p1
 	zoo_side a "$ka" && zoo_side b "$kb" || { t_fail "$ka/$kb: the sites come up"; return; }
 	ha=$(zoo_ns a h) hb=$(zoo_ns b h)
 	for id in alice bob; do rm -rf "$TMP/$id.log" "$TMP/$id.state" "$TMP/$id.hook"; done
@@ -80,6 +80,13 @@ pair() {
 		t_expect "$ka/$kb: bob's application hears alice's over the path" a2b "$got"
 		got=$(nat_app "$hb" "$lb" "$ha" "$la" "$rb" b2a 1)
 		t_expect "$ka/$kb: and alice's hears bob's" b2a "$got"
+		# Once up, sprays and punch rounds are over on both sides:
+		# per second at most a keepalive and an answer to the peer's.
+		t0=$(now_ms) p0=$(($(zoo_probes "$ha") + $(zoo_probes "$hb")))
+		sleep 2
+		p1=$(($(zoo_probes "$ha") + $(zoo_probes "$hb"))) t1=$(now_ms)
+		t_check "$ka/$kb: probing stopped once up: $((p1 - p0)) probes in $((t1 - t0)) ms" \
+			test "$((p1 - p0))" -le $((4 * ((t1 - t0) / 1000 + 1)))
 	fi
 	echo "# zoo-result $ka $kb ${mode:-none} ${strat:--} ${ms:-0} $((pa + pb)) $want"
 	pd_stop alice

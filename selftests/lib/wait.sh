@@ -39,3 +39,6 @@ _listeners() {
 wait_event_listeners() {
 	wait_for 50 _listeners "$1" "$2"
 }
+
+# now_ms: the wall clock in milliseconds, to time a measured window.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }

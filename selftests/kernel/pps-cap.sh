@@ -1,0 +1,106 @@
+#!/bin/bash
+# The namespace's pps cap, measured on the wire: flows spraying thousands
+# of targets together never send faster than the cap (plus the bucket's
+# tenth of a second), do push against it, and speed up when it is raised;
+# the probes counted are the probes sent. A spraying flow stops probing
+# the moment one target answers: after that only its chosen path sees
+# keepalives.
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/wait.sh"
+X=nfp-cap-x-$$ Y=nfp-cap-y-$$
+S=000102030405060708090a0b0c0d0e0f
+cleanup() {
+	ip netns del "$X" 2>/dev/null
+	ip netns del "$Y" 2>/dev/null
+}
+trap cleanup EXIT
+ip netns add "$X"
+ip netns add "$Y"
+ip link add cap0 netns "$X" type veth peer name cap0 netns "$Y"
+ip -n "$X" addr add 10.0.9.1/24 dev cap0
+ip -n "$Y" addr add 10.0.9.2/24 dev cap0
+ip -n "$X" link set cap0 up
+ip -n "$Y" link set cap0 up
+# Port 30500 is the one target that answers; everything else is counted
+# and dropped before it could draw an ICMP error.
+ip netns exec "$Y" nft -f - <<-'NFT' || { t_fail "the counting firewall loads"; t_done; }
+	table inet cap {
+		counter path {}
+		counter spray {}
+		chain in {
+			type filter hook input priority -300;
+			ip saddr 10.0.9.1 udp dport 30500 counter name path accept
+			ip saddr 10.0.9.1 meta l4proto udp counter name spray drop
+		}
+	}
+NFT
+in_x() { ip netns exec "$X" "$PUNCHCTL" "$@"; }
+in_y() { ip netns exec "$Y" "$PUNCHCTL" "$@"; }
+wire() { ip netns exec "$Y" nft -j list counter inet cap "$1" | jq '.nftables[1].counter.packets'; }
+module_stat() { in_x -j stats | jq ".$1"; }
+
+# window SECONDS: prints "packets ms" for a window of about SECONDS.
+# The window is timed around the two counter reads, so it holds all the
+# packets counted.
+window() {
+	local t0 c0 c1 t1
+	t0=$(now_ms)
+	c0=$(wire spray)
+	sleep "$1"
+	c1=$(wire spray)
+	t1=$(now_ms)
+	echo "$((c1 - c0)) $((t1 - t0))"
+}
+
+# within PACKETS MS CAP: no more than CAP per second plus the bucket.
+within() { test "$1" -le $(($3 * $2 / 1000 + $3 / 10 + 2)); }
+# pushing PACKETS MS CAP: at least half the cap, so the cap was the limit.
+pushing() { test "$1" -ge $(($3 * $2 / 2000)); }
+
+t_expect "the cap is set to 200 pps" 200 "$(in_x -j config set pps 200 | jq .pps)"
+for p in 4000 4001; do
+	in_x flow add local 10.0.9.1:$p peer 10.0.9.2:20000-24095 secret $S \
+		punch-timeout 60s >/dev/null
+done
+t_expect "two flows spray 4096 targets each" \
+	"10.0.9.2:20000-24095 10.0.9.2:20000-24095" \
+	"$(in_x -j flow show | jq -r '[.[].peers[0]] | join(" ")')"
+read -r n ms <<<"$(window 3)"
+t_check "at 200 pps: $n probes in $ms ms on the wire, within the cap" within "$n" "$ms" 200
+t_check "at 200 pps: and the flows pushed against it" pushing "$n" "$ms" 200
+t_check "the module counted the probes it held back" test "$(module_stat throttled)" -gt 0
+
+t_expect "the cap is raised to 1000 pps" 1000 "$(in_x -j config set pps 1000 | jq .pps)"
+sleep 0.2
+read -r n ms <<<"$(window 2)"
+t_check "at 1000 pps: $n probes in $ms ms, within the cap" within "$n" "$ms" 1000
+t_check "at 1000 pps: more than the old cap allowed" test "$n" -gt $((200 * ms / 1000 + 22))
+
+t_check "both flows are deleted" eval "in_x flow del local 10.0.9.1:4000 &&
+	in_x flow del local 10.0.9.1:4001"
+sent=$(module_stat probes_sent) seen=$(wire spray)
+t_expect "every probe the module counted crossed the wire ($sent)" "$sent" "$seen"
+read -r n _ <<<"$(window 1)"
+t_expect "with no flows nothing is sent" 0 "$n"
+
+# --- A spray stops at the first answer ---
+s0=$(wire spray)
+in_y flow add local 10.0.9.2:30500 peer 10.0.9.1:4100 secret $S passive \
+	keepalive 1s timeout 10s >/dev/null
+id=$(in_x -j flow add local 10.0.9.1:4100 peer 10.0.9.2:30000-34095 secret $S \
+	keepalive 1s timeout 10s | jq .id)
+est() { [ "$(in_x -j flow show id "$id" | jq -r '.[0].state')" = established ]; }
+t_check "the sprayed flow finds the answering port" wait_for 100 est
+t_expect "and takes it as its path" 10.0.9.2:30500 \
+	"$(in_x -j flow show id "$id" | jq -r '.[0].remote')"
+t0=$(now_ms) before=$(wire spray) path0=$(wire path)
+t_check "it probed past the first 500 targets to get there" test "$((before - s0))" -ge 500
+sleep 3
+after=$(wire spray) path=$(($(wire path) - path0)) ms=$(($(now_ms) - t0))
+t_expect "3 s after establishing: no probe to any other target" 0 "$((after - before))"
+# Per second of keepalive: its own keepalive and its answer to the peer's.
+t_check "and on the path only keepalives: $path in $ms ms (keepalive 1 s)" \
+	test "$path" -le $((2 * (ms / 1000 + 1)))
+t_expect "the flow is still established" established \
+	"$(in_x -j flow show id "$id" | jq -r '.[0].state')"
+t_done
