@@ -7,6 +7,7 @@
 # keepalives.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/wait.sh"
+. "$T_REPO/selftests/lib/netns.sh"
 X=nfp-cap-x-$$ Y=nfp-cap-y-$$
 S=000102030405060708090a0b0c0d0e0f
 cleanup() {
@@ -14,13 +15,8 @@ cleanup() {
 	ip netns del "$Y" 2>/dev/null
 }
 trap cleanup EXIT
-ip netns add "$X"
-ip netns add "$Y"
-ip link add cap0 netns "$X" type veth peer name cap0 netns "$Y"
-ip -n "$X" addr add 10.0.9.1/24 dev cap0
-ip -n "$Y" addr add 10.0.9.2/24 dev cap0
-ip -n "$X" link set cap0 up
-ip -n "$Y" link set cap0 up
+ns_pair "$X" "$Y" 10.0.9.1/24 10.0.9.2/24 ||
+	{ t_fail "two namespaces joined by a veth"; t_done; }
 # Port 30500 is the one target that answers; everything else is counted
 # and dropped before it could draw an ICMP error.
 ip netns exec "$Y" nft -f - <<-'NFT' || { t_fail "the counting firewall loads"; t_done; }

@@ -5,6 +5,7 @@
 # example built through pkg-config, against a punchctl flow.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/wait.sh"
+. "$T_REPO/selftests/lib/netns.sh"
 A=nfp-ctl-a-$$ B=nfp-ctl-b-$$
 S=000102030405060708090a0b0c0d0e0f
 WAIT=$T_REPO/build/examples/punch-wait
@@ -18,18 +19,8 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-ip netns add "$A"
-ip netns add "$B"
-ip link add va netns "$A" type veth peer name vb netns "$B"
-ip -n "$A" addr add 10.7.0.1/24 dev va
-ip -n "$B" addr add 10.7.0.2/24 dev vb
-ip -n "$A" -6 addr add fd00:7::1/64 dev va nodad
-ip -n "$B" -6 addr add fd00:7::2/64 dev vb nodad
-for ns in "$A" "$B"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$A" link set va up
-ip -n "$B" link set vb up
+ns_pair "$A" "$B" 10.7.0.1/24 10.7.0.2/24 fd00:7::1/64 fd00:7::2/64 ||
+	{ t_fail "two namespaces joined by a veth"; t_done; }
 ca() { ip netns exec "$A" "$PUNCHCTL" "$@"; }
 cb() { ip netns exec "$B" "$PUNCHCTL" "$@"; }
 
