@@ -53,10 +53,10 @@ BENCH_TOOLS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 FUZZ_SRCS := $(wildcard selftests/fuzz/*_fuzz.c)
 FUZZERS := $(FUZZ_SRCS:selftests/fuzz/%.c=build/fuzz/%)
 
-# The signaling codec, its authentication and the config-file reader:
-# shared by rendezvousd and punchd.
+# The signaling codec, its authentication, the config-file reader and
+# socket addresses: shared by rendezvousd and punchd.
 SIG_SRCS := helper/common/sig.c helper/common/sig_auth.c \
-	helper/common/conf.c helper/common/hex.c
+	helper/common/conf.c helper/common/hex.c helper/common/sockaddr.c
 SIG_OBJS := $(SIG_SRCS:%.c=$(BUILD)/%.o)
 SRV_SRCS := $(wildcard server/*.c)
 SRV_OBJS := $(SRV_SRCS:%.c=$(BUILD)/%.o)

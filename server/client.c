@@ -67,7 +67,7 @@ int rdv_listen_open(void)
 		int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 				SOCK_CLOEXEC, 0);
 
-		rdv_set_port(&ss, rdv_cfg->signal_port);
+		sa_set_port(&ss, rdv_cfg->signal_port);
 		listeners[i].io.kind = RDV_LISTENER;
 		listeners[i].io.fd = fd;
 		if (fd < 0)
@@ -76,7 +76,7 @@ int rdv_listen_open(void)
 		if (ss.ss_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 				   sizeof(one));
-		if (bind(fd, (struct sockaddr *)&ss, rdv_ss_len(&ss)) < 0 ||
+		if (bind(fd, (struct sockaddr *)&ss, sa_len(&ss)) < 0 ||
 		    listen(fd, 512) < 0) {
 			rdv_log(RDV_LOG_ERR, "bind", "proto=tcp addr=%s error=\"%s\"",
 				rdv_addr_str(&ss, a, sizeof(a)), strerror(errno));

@@ -3,7 +3,6 @@
  * rendezvousd - the public side of nfpunch: STUN binding server,
  * signaling and relay, in one event loop. See rendezvousd(8).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -129,27 +128,10 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max,
 	return errno || *end || *out < min || *out > max ? -1 : 0;
 }
 
-static int parse_addr(const char *s, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		return 0;
-	}
-	return -1;
-}
-
 static int add_addr(struct sockaddr_storage *arr, unsigned int *n,
 		    const char *s)
 {
-	if (*n >= RDV_MAX_LISTEN || parse_addr(s, &arr[*n]))
+	if (*n >= RDV_MAX_LISTEN || sa_parse(&arr[*n], s, 0) < 0)
 		return -1;
 	(*n)++;
 	return 0;

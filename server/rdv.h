@@ -18,6 +18,7 @@
 
 #include "sig.h"
 #include "sig_auth.h"
+#include "sockaddr.h"
 
 #define RDV_MAX_LISTEN	4
 
@@ -128,7 +129,5 @@ void rdv_clients_shutdown(void);
 void rdv_ep_from_ss(struct sig_ep *ep, const struct sockaddr_storage *ss);
 int rdv_same_ip(const struct sockaddr_storage *a,
 		const struct sockaddr_storage *b);
-socklen_t rdv_ss_len(const struct sockaddr_storage *ss);
-void rdv_set_port(struct sockaddr_storage *ss, uint16_t port);
 
 #endif /* RDV_H */

@@ -89,13 +89,13 @@ static int open_side(struct rdv_relay_side *side, int family)
 		if (rdv_cfg->relay_port_min) {
 			if (sig_random(&rnd, sizeof(rnd)))
 				break;
-			rdv_set_port(&side->local, (uint16_t)
+			sa_set_port(&side->local, (uint16_t)
 				 (rdv_cfg->relay_port_min + rnd % span));
 		} else {
-			rdv_set_port(&side->local, 0);
+			sa_set_port(&side->local, 0);
 		}
 		if (!bind(fd, (struct sockaddr *)&side->local,
-			  rdv_ss_len(&side->local)))
+			  sa_len(&side->local)))
 			break;
 	}
 	if (tries == 32 || getsockname(fd, (struct sockaddr *)&side->local,
@@ -302,7 +302,7 @@ void rdv_relay_input(struct rdv_io *io)
 		}
 		if (sendto(other->io.fd, buf, (size_t)n, 0,
 			   (struct sockaddr *)&other->peer,
-			   rdv_ss_len(&other->peer)) < 0) {
+			   sa_len(&other->peer)) < 0) {
 			r->dropped++;
 			continue;
 		}

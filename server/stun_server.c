@@ -33,7 +33,7 @@ static int open_udp(const struct sockaddr_storage *ss)
 		return -1;
 	if (ss->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)ss, rdv_ss_len(ss)) < 0) {
+	if (bind(fd, (const struct sockaddr *)ss, sa_len(ss)) < 0) {
 		rdv_log(RDV_LOG_ERR, "bind", "proto=udp addr=%s error=\"%s\"",
 			rdv_addr_str(ss, a, sizeof(a)), strerror(errno));
 		close(fd);
@@ -71,7 +71,7 @@ int rdv_stun_open(void)
 				s->io.fd = -1;
 				v->local[ip][port] = ip ? (other ? *other :
 					rdv_cfg->listen[i]) : rdv_cfg->listen[i];
-				rdv_set_port(&v->local[ip][port], port ?
+				sa_set_port(&v->local[ip][port], port ?
 					 rdv_cfg->alt_port : rdv_cfg->stun_port);
 				if ((ip || port) && !v->rfc5780)
 					continue;
@@ -118,7 +118,7 @@ void rdv_stun_input(struct rdv_io *io)
 		if (!r.len)
 			continue;
 		if (r.to_port)
-			rdv_set_port(&from, r.to_port);
+			sa_set_port(&from, r.to_port);
 		if (sendto(socks[s->view][r.ip][r.port].io.fd, out, r.len, 0,
 			   (struct sockaddr *)&from, flen) < 0)
 			rdv_log_limited("stun-send", "to=%s error=\"%s\"",

@@ -5,7 +5,6 @@
  * and jitter (so a restarted server is not hit by every client at once).
  * Established paths do not depend on it: they live in the kernel.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "punchd.h"
+#include "sockaddr.h"
 
 #define PING_MS		20000
 #define DEAD_MS		60000
@@ -40,34 +40,14 @@ bool pd_link_up(void)
 
 int pd_server_sockaddr(struct sockaddr_storage *ss, uint16_t port)
 {
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, pd_cfg.server, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		return sizeof(*s4);
-	}
-	if (inet_pton(AF_INET6, pd_cfg.server, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		return sizeof(*s6);
-	}
-	return -1;
+	return sa_parse(ss, pd_cfg.server, port);
 }
 
 static void ss_to_nfp(struct nfp_endpoint *ep, const struct sockaddr_storage *ss)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->family = ss->ss_family;
-	if (ss->ss_family == AF_INET6) {
-		memcpy(ep->addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-		ep->port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	} else {
-		memcpy(ep->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-		ep->port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	}
+	ep->port = sa_get(ss, ep->addr);
 }
 
 int pd_server_stun(struct nfp_endpoint *ep)

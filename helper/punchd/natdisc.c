@@ -20,13 +20,13 @@
  * Discovery also offers fresh samples of the allocator (pd_nat_sample)
  * so a sequential NAT's next ports can be predicted right before a punch.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "punchd.h"
+#include "sockaddr.h"
 #include "stun.h"
 
 #define MAX_Q		16
@@ -99,32 +99,13 @@ static void q_free(struct q *q)
 
 static void stun_to_ss(struct sockaddr_storage *ss, const struct stun_addr *a)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == STUN_AF_IPV6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(a->port);
-		memcpy(&s6->sin6_addr, a->ip, 16);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(a->port);
-		memcpy(&s4->sin_addr, a->ip, 4);
-	}
+	sa_set(ss, a->family == STUN_AF_IPV6 ? AF_INET6 : AF_INET, a->ip, a->port);
 }
 
 static bool stun_addr_eq(const struct stun_addr *a, const struct stun_addr *b)
 {
 	return a->family == b->family && a->port == b->port &&
 	       !memcmp(a->ip, b->ip, a->family == STUN_AF_IPV6 ? 16 : 4);
-}
-
-static socklen_t ss_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-					   sizeof(struct sockaddr_in);
 }
 
 static void q_send(struct q *q, uint64_t now)
@@ -142,7 +123,7 @@ static void q_send(struct q *q, uint64_t now)
 	stun_add_fingerprint(&b);
 	len = stun_build_end(&b);
 	if (len > 0 && sendto(q->fd, buf, (size_t)len, 0,
-			      (struct sockaddr *)&q->to, ss_len(&q->to)) < 0)
+			      (struct sockaddr *)&q->to, sa_len(&q->to)) < 0)
 		pd_log("nat-send", "error=\"%s\"", strerror(errno));
 	if (!q->tries)
 		q->sent = now;
@@ -199,10 +180,7 @@ static bool server(struct sockaddr_storage *ss, bool alt_ip, bool alt_port)
 			a.port = pd_cfg.stun_port;
 		stun_to_ss(ss, &a);
 	} else {
-		if (ss->ss_family == AF_INET6)
-			((struct sockaddr_in6 *)ss)->sin6_port = htons(other.port);
-		else
-			((struct sockaddr_in *)ss)->sin_port = htons(other.port);
+		sa_set_port(ss, other.port);
 	}
 	return true;
 }
@@ -235,12 +213,13 @@ static void classify(void)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	uint16_t lport = 0;
+	uint8_t ip[16];
 	int d1, d2, d3, i;
 	char w[PD_NAT_STRLEN];
 
 	memset(&nat, 0, sizeof(nat));
 	if (!getsockname(map_fd, (struct sockaddr *)&ss, &len))
-		lport = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		lport = sa_get(&ss, ip);
 	if (map_step == 0) {
 		pd_log("nat", "result=unknown reason=no-answer retry_s=%d",
 		       RETRY_MS / 1000);
