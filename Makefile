@@ -3,6 +3,8 @@
 #   make              module (nfpunch.ko) and userspace tools
 #   make C=1 W=1      the same, with sparse and extra kernel warnings
 #   make check        unit tests, fuzz smoke runs and the VM selftests
+#   make check-debug  the kernel selftests and a netlink fuzz run on a
+#                     KASAN/lockdep/kmemleak/UBSAN kernel (built once)
 #   make demo         the main demo, in the VM
 #   make bench        the benchmarks, in the VM (bench/run)
 #   make install      install module and tools (DESTDIR, PREFIX)
@@ -44,7 +46,7 @@ CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEST_TOOL_SRCS := $(wildcard selftests/tools/*.c)
 TEST_TOOLS := $(TEST_TOOL_SRCS:%.c=$(BUILD)/%)
 # The STUN codec (shared with the module) and its userspace HMAC glue.
-STUN_SRCS := lib/stun.c helper/common/stun_hmac.c
+STUN_SRCS := lib/stun.c lib/punch_keys.c helper/common/stun_hmac.c
 STUN_OBJS := $(STUN_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard selftests/unit/*_test.c)
 UNIT_TESTS := $(UNIT_SRCS:%.c=$(BUILD)/%)
@@ -67,7 +69,7 @@ TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch.so \
 	$(BUILD)/rendezvousd $(BUILD)/punchd \
 	$(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
 
-.PHONY: all module tools examples fuzz check demo bench install \
+.PHONY: all module tools examples fuzz check check-debug demo bench install \
 	install-module install-tools clean
 # Keep intermediate objects (the STUN codec) instead of rebuilding them.
 .SECONDARY:
@@ -161,6 +163,10 @@ build/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIBSRCS) lib/stun.h helper/common/sig.h
 check: all fuzz
 	$(MAKE) BUILD=build/san SAN=1 tools
 	selftests/run
+
+# The debug lane: not part of "make check" (it takes hours the first time).
+check-debug: tools
+	selftests/debug-lane
 
 demo: all
 	selftests/vm/run -- demo/demo.sh

@@ -101,6 +101,7 @@ static int add(struct nfp_handle *h, unsigned long n, const char *laddr,
 	memset(&f, 0, sizeof(f));
 	f.n_peers = 1;
 	f.secret_len = 16;
+	f.role = NFP_ROLE_CONTROLLING;
 	f.flags = o->active ? 0 : NFP_FLOW_PASSIVE;
 	f.punch_timeout_ms = 600000;	/* the longest: no expiry mid-run */
 	f.keepalive_ms = o->keepalive_ms;

@@ -3,8 +3,9 @@
  * punch-wait - the smallest useful libnfpunch program: open a flow and
  * wait until the module has punched through to the peer.
  *
- *   punch-wait LOCAL PEER SECRET_HEX [SECONDS]
+ *   punch-wait LOCAL PEER SECRET_HEX ROLE [SECONDS]
  *
+ * ROLE is controlling or controlled; the peer holds the other one.
  * Prints the endpoint that answered and exits 0 once the flow is
  * ESTABLISHED; exits 1 when it dies or SECONDS (default 15) pass. The
  * flow is owned by this program: it goes away when the program ends, so
@@ -49,8 +50,8 @@ int main(int argc, char **argv)
 	time_t deadline;
 	int ret;
 
-	if (argc < 4 || argc > 5) {
-		fputs("Usage: punch-wait LOCAL PEER SECRET_HEX [SECONDS]\n", stderr);
+	if (argc < 5 || argc > 6) {
+		fputs("Usage: punch-wait LOCAL PEER SECRET_HEX ROLE [SECONDS]\n", stderr);
 		return 2;
 	}
 	memset(&f, 0, sizeof(f));
@@ -58,12 +59,13 @@ int main(int argc, char **argv)
 	f.n_peers = 1;
 	if (nfp_endpoint_parse(argv[1], &f.local, 0) ||
 	    nfp_endpoint_parse(argv[2], &f.peers[0], 1) ||
-	    (ret = nfp_secret_parse(argv[3], f.secret)) < 0) {
-		fputs("punch-wait: bad endpoint or secret\n", stderr);
+	    (ret = nfp_secret_parse(argv[3], f.secret)) < 0 ||
+	    (f.role = nfp_role_parse(argv[4])) < 0) {
+		fputs("punch-wait: bad endpoint, secret or role\n", stderr);
 		return 2;
 	}
 	f.secret_len = ret;
-	deadline = time(NULL) + (argc == 5 ? atoi(argv[4]) : 15);
+	deadline = time(NULL) + (argc == 6 ? atoi(argv[5]) : 15);
 
 	/* Subscribe first, so the ESTABLISHED event cannot slip past. */
 	ret = nfp_events_open(&ev);

@@ -15,8 +15,14 @@
 
 static struct kmem_cache *nfp_flow_cache;
 
-/* Four cache lines: the per-flow memory budget the benchmarks check. */
-static_assert(sizeof(struct nfp_flow) <= 256);
+/*
+ * Four cache lines: the per-flow memory budget the benchmarks check.
+ * Lock debugging grows the timer and the seqcount; the budget is for the
+ * kernels people run.
+ */
+static_assert(IS_ENABLED(CONFIG_LOCKDEP) || IS_ENABLED(CONFIG_DEBUG_SPINLOCK) ||
+	      IS_ENABLED(CONFIG_DEBUG_OBJECTS_TIMERS) ||
+	      sizeof(struct nfp_flow) <= 256);
 
 /*
  * The tables hash fields of the flow itself, so the local endpoint is
@@ -99,7 +105,8 @@ static const struct rhashtable_params nfp_remote_params = {
 
 int nfp_flow_cache_init(void)
 {
-	nfp_flow_cache = KMEM_CACHE(nfp_flow, 0);
+	/* Charged to the cgroup of whoever creates the flow. */
+	nfp_flow_cache = KMEM_CACHE(nfp_flow, SLAB_ACCOUNT);
 	return nfp_flow_cache ? 0 : -ENOMEM;
 }
 
@@ -112,7 +119,12 @@ int nfp_flow_tables_init(struct nfp_net *pn)
 {
 	int ret;
 
-	xa_init_flags(&pn->flows, XA_FLAGS_ALLOC1);
+	/*
+	 * The id xarray nests inside pn->lock, which softirqs take: its own
+	 * lock must never be taken with BHs enabled (xa_*_bh outside pn->lock).
+	 */
+	xa_init_flags(&pn->flows, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_BH |
+		      XA_FLAGS_ACCOUNT);
 	ret = rhashtable_init(&pn->by_tag, &nfp_tag_params);
 	if (ret)
 		return ret;
@@ -127,20 +139,6 @@ void nfp_flow_tables_uninit(struct nfp_net *pn)
 	rhashtable_destroy(&pn->by_remote);
 	rhashtable_destroy(&pn->by_tag);
 	xa_destroy(&pn->flows);
-}
-
-int nfp_flow_tag(const u8 *secret, u8 len, u8 tag[NFP_TAG_LEN])
-{
-	static const char label[] = "nfpunch flow tag";
-	struct stun_iov iov = { .base = (const u8 *)label, .len = sizeof(label) - 1 };
-	u8 mac[STUN_HMAC_SHA1_LEN];
-	int ret;
-
-	ret = nfp_hmac_sha1(NULL, secret, len, &iov, 1, mac);
-	if (!ret)
-		memcpy(tag, mac, NFP_TAG_LEN);
-	memzero_explicit(mac, sizeof(mac));
-	return ret;
 }
 
 static void nfp_flow_free_rcu(struct rcu_head *rcu)
@@ -163,16 +161,25 @@ void nfp_flow_put(struct nfp_flow *flow)
 	kref_put(&flow->ref, nfp_flow_release);
 }
 
+/* Is there a flow on this local endpoint whose requests carry tag? */
+static bool nfp_tag_taken(struct nfp_net *pn, struct nfp_tag_key *key,
+			  const u8 tag[NFP_TAG_LEN])
+{
+	memcpy(key->tag, tag, NFP_TAG_LEN);
+	return rhashtable_lookup_fast(&pn->by_tag, key, nfp_tag_params);
+}
+
 struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 				 struct nfp_flow_params *p,
 				 struct netlink_ext_ack *extack)
 {
 	struct nfp_tag_key tkey;
 	struct nfp_flow *flow;
+	bool published = false;
 	u32 id;
 	int ret;
 
-	flow = kmem_cache_zalloc(nfp_flow_cache, GFP_KERNEL);
+	flow = kmem_cache_zalloc(nfp_flow_cache, GFP_KERNEL_ACCOUNT);
 	if (!flow) {
 		kfree_sensitive(p->peer);
 		return ERR_PTR(-ENOMEM);
@@ -184,29 +191,29 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 	flow->family = p->local.family;
 	flow->flags = p->flags;
 	flow->owner = p->owner;
+	flow->role = p->role;
 	flow->keepalive_ms = p->keepalive_ms;
 	flow->timeout_ms = p->timeout_ms;
-	flow->punch_timeout_ms = p->punch_timeout_ms;
-	flow->probe_interval_ms = p->probe_interval_ms;
+	flow->peer->punch_timeout_ms = p->punch_timeout_ms;
+	flow->peer->probe_interval_ms = p->probe_interval_ms;
 	flow->state = NFPUNCH_STATE_PUNCHING;
 	flow->created = nfp_stamp();
 	flow->punch_started = flow->created;
 	flow->last_rx = flow->created;		/* ages count from creation */
 	flow->last_tx = flow->created;
+	flow->last_ok = flow->created;
+	memcpy(flow->tag, flow->peer->keys.in.tag, NFP_TAG_LEN);
+	seqcount_spinlock_init(&flow->remote_seq, &pn->lock);
 	kref_init(&flow->ref);
 	timer_setup(&flow->timer, nfp_flow_timer, 0);
-
-	ret = nfp_flow_tag(flow->peer->secret, flow->peer->secret_len, flow->tag);
-	if (ret)
-		goto err_free;
 
 	/*
 	 * Reserve an id; the slot reads as empty until the flow is stored.
 	 * Cyclic, so a deleted flow's id is not reused at once and a stale
 	 * id in some program's hands does not name a new flow.
 	 */
-	ret = xa_alloc_cyclic(&pn->flows, &id, NULL, XA_LIMIT(1, INT_MAX),
-			      &pn->next_flow_id, GFP_KERNEL);
+	ret = xa_alloc_cyclic_bh(&pn->flows, &id, NULL, XA_LIMIT(1, INT_MAX),
+				 &pn->next_flow_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
 		NL_SET_ERR_MSG(extack, "no flow id left");
 		goto err_free;
@@ -214,10 +221,20 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 	flow->id = id;
 
 	spin_lock_bh(&pn->lock);
-	if (atomic_read(&pn->flows_alive) >= READ_ONCE(pn->cfg.max_flows)) {
-		NL_SET_ERR_MSG(extack, "flow limit of this namespace reached");
-		ret = -ENOSPC;
+	ret = nfp_flow_count_charge(pn, extack);
+	if (ret)
 		goto err_unlock;
+	/*
+	 * A flow whose own requests another flow here would take as its
+	 * peer's (same secret, opposite role, same local endpoint) would
+	 * talk to itself through any reflector: refuse the pair.
+	 */
+	nfp_flow_tag_key(flow, &tkey);
+	if (nfp_tag_taken(pn, &tkey, flow->peer->keys.out.tag)) {
+		NL_SET_ERR_MSG(extack,
+			       "a flow with this local endpoint and secret exists");
+		ret = -EEXIST;
+		goto err_uncharge;
 	}
 	nfp_flow_tag_key(flow, &tkey);
 	ret = rhashtable_lookup_insert_key(&pn->by_tag, &tkey, &flow->tag_node,
@@ -226,30 +243,38 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 		if (ret == -EEXIST)
 			NL_SET_ERR_MSG(extack,
 				       "a flow with this local endpoint and secret exists");
-		goto err_unlock;
+		goto err_uncharge;
 	}
+	published = true;
 	ret = nfp_port_hold(pn, flow->lport);
 	if (ret) {
 		rhashtable_remove_fast(&pn->by_tag, &flow->tag_node,
 				       nfp_tag_params);
-		goto err_unlock;
+		goto err_uncharge;
 	}
+	/* The slot exists, so replacing NULL never allocates. */
 	xa_store(&pn->flows, id, flow, GFP_ATOMIC);
-	atomic_inc(&pn->flows_alive);
 	if (flow->owner)
 		atomic_inc(&pn->owned);
 	pn->generation++;
+	/* One reference for the tables, one for the caller. */
+	kref_get(&flow->ref);
 	/* First round of probes right away, from the timer (softirq). */
 	mod_timer(&flow->timer, jiffies);
 	spin_unlock_bh(&pn->lock);
 	return flow;
 
+err_uncharge:
+	nfp_flow_count_uncharge(pn);
 err_unlock:
 	spin_unlock_bh(&pn->lock);
-	xa_erase(&pn->flows, id);
+	xa_erase_bh(&pn->flows, id);
 err_free:
-	/* Never published: nobody else can hold a reference. */
-	nfp_flow_free_rcu(&flow->rcu);
+	/* Readers may have found it in by_tag: free after a grace period. */
+	if (published)
+		call_rcu(&flow->rcu, nfp_flow_free_rcu);
+	else
+		nfp_flow_free_rcu(&flow->rcu);
 	return ERR_PTR(ret);
 }
 
@@ -278,7 +303,8 @@ void nfp_flow_remove(struct nfp_flow *flow, bool notify)
 	nfp_flow_unhash_remote(flow);
 	xa_erase(&pn->flows, flow->id);
 	nfp_port_release(pn, flow->lport);
-	atomic_dec(&pn->flows_alive);
+	nfp_flow_count_uncharge(pn);
+	WRITE_ONCE(flow->epoch, flow->epoch + 1);
 	if (flow->owner)
 		atomic_dec(&pn->owned);
 	pn->generation++;
@@ -356,10 +382,42 @@ struct nfp_flow *nfp_flow_by_id(struct nfp_net *pn, u32 id)
 	return xa_load(&pn->flows, id);
 }
 
+void nfp_flow_remote(const struct nfp_flow *flow, union nf_inet_addr *raddr,
+		     __be16 *rport)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&flow->remote_seq);
+		*raddr = flow->raddr;
+		*rport = flow->rport;
+	} while (read_seqcount_retry(&flow->remote_seq, seq));
+}
+
+void nfp_flow_rearm(struct nfp_flow *flow, u8 epoch, unsigned long expires)
+{
+	struct nfp_net *pn = flow->pn;
+
+	spin_lock_bh(&pn->lock);
+	if (!flow->removed && flow->epoch == epoch)
+		mod_timer(&flow->timer, expires);
+	spin_unlock_bh(&pn->lock);
+}
+
 static bool nfp_same_remote(const struct nfp_flow *flow,
 			    const union nf_inet_addr *raddr, __be16 rport)
 {
 	return flow->rport == rport && nf_inet_addr_cmp(&flow->raddr, raddr);
+}
+
+/* Under pn->lock: a new state; the caller arms the timer for it. */
+static void nfp_flow_set_state(struct nfp_flow *flow, u8 state)
+{
+	lockdep_assert_held(&flow->pn->lock);
+	WRITE_ONCE(flow->state, state);
+	/* Pairs with the timer's smp_rmb(): a new epoch means a new state. */
+	smp_wmb();
+	WRITE_ONCE(flow->epoch, flow->epoch + 1);
 }
 
 void nfp_flow_established(struct nfp_flow *flow,
@@ -379,17 +437,20 @@ void nfp_flow_established(struct nfp_flow *flow,
 	}
 	if (flow->state == NFPUNCH_STATE_ESTABLISHED) {
 		event = NFPUNCH_EVENT_REMOTE_CHANGED;
+		WRITE_ONCE(flow->epoch, flow->epoch + 1);
 	} else {
 		event = NFPUNCH_EVENT_ESTABLISHED;
 		flow->established = now;
 		WRITE_ONCE(flow->last_tx, now);
 		flow->last_check = now;
-		WRITE_ONCE(flow->state, NFPUNCH_STATE_ESTABLISHED);
+		nfp_flow_set_state(flow, NFPUNCH_STATE_ESTABLISHED);
 	}
 	nfp_flow_unhash_remote(flow);
+	write_seqcount_begin(&flow->remote_seq);
 	flow->raddr = *raddr;
 	flow->rport = rport;
-	flow->has_remote = true;
+	write_seqcount_end(&flow->remote_seq);
+	WRITE_ONCE(flow->has_remote, true);
 	/*
 	 * Another flow may already own this 5-tuple (two sessions to one
 	 * peer endpoint); it then gets the traffic accounting.
@@ -414,7 +475,7 @@ void nfp_flow_dead(struct nfp_flow *flow, u8 reason)
 		spin_unlock_bh(&pn->lock);
 		return;
 	}
-	WRITE_ONCE(flow->state, NFPUNCH_STATE_DEAD);
+	nfp_flow_set_state(flow, NFPUNCH_STATE_DEAD);
 	flow->dead_reason = reason;
 	nfp_flow_unhash_remote(flow);
 	spin_unlock_bh(&pn->lock);
@@ -429,11 +490,10 @@ void nfp_flow_repunch(struct nfp_flow *flow)
 	spin_lock_bh(&pn->lock);
 	if (!flow->removed) {
 		nfp_flow_unhash_remote(flow);
-		flow->cursor = 0;
-		flow->round = 0;
+		/* The timer restarts its round when it sees the new epoch. */
 		flow->dead_reason = NFPUNCH_DEAD_NONE;
 		flow->punch_started = nfp_stamp();
-		WRITE_ONCE(flow->state, NFPUNCH_STATE_PUNCHING);
+		nfp_flow_set_state(flow, NFPUNCH_STATE_PUNCHING);
 		mod_timer(&flow->timer, jiffies);
 	}
 	spin_unlock_bh(&pn->lock);

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A punched flow: one local UDP endpoint, the peer's candidate endpoints,
- * the session secret, and what the module learnt about the path.
+ * the keys of the session, and what the module learnt about the path.
  *
- * Lifetime: the tables hold one reference. Packet-path readers find a
- * flow under RCU and never sleep with it; anything that must keep it past
- * rcu_read_unlock takes a reference. The last put frees after a grace
- * period. Removal marks the flow removed under the namespace lock, then
- * shuts the timer down, so nothing re-arms it.
+ * Lifetime: the tables hold one reference, and nfp_flow_create() hands its
+ * caller a second. Packet-path readers find a flow under RCU and never
+ * sleep with it; anything that must keep it past rcu_read_unlock takes a
+ * reference. The last put frees after a grace period, so a flow that was
+ * ever visible in a table is only ever freed through RCU. Removal marks
+ * the flow removed under the namespace lock, then shuts the timer down.
+ *
+ * State (state, epoch, the remote) changes only under pn->lock. Whoever
+ * changes it also arms the timer for the new state; a running timer
+ * callback re-arms only if the epoch it started with is still current
+ * (nfp_flow_rearm), so it never overrides a change made meanwhile.
+ * cursor, round and throttled belong to the timer callback alone.
  */
 #ifndef _NFPUNCH_FLOW_H
 #define _NFPUNCH_FLOW_H
@@ -17,11 +24,13 @@
 #include <linux/netfilter.h>
 #include <linux/nfpunch.h>
 #include <linux/rhashtable.h>
+#include <linux/seqlock.h>
 #include <linux/timer.h>
 
 #include "netns.h"
+#include "punch_keys.h"
 
-#define NFP_TAG_LEN		8
+#define NFP_TAG_LEN		PUNCH_TAG_LEN
 #define NFP_MAX_TARGETS		4096	/* punch targets per flow, ranges expanded */
 #define NFP_MAX_PEERS		32	/* candidate attributes per flow */
 
@@ -33,13 +42,17 @@ struct nfp_cand {
 };
 
 /*
- * What the flow knows of its peer: the session secret and where to punch.
- * Fixed at creation. Kept out of the flow object because only probes and
- * their answers read it, never application traffic.
+ * What the flow knows of its peer: the per-direction keys, where and how
+ * to punch, and when it last sent a triggered check. Fixed at creation
+ * but for that stamp; the secret itself is not kept. Kept out of the flow
+ * object because only probes and their answers read it, never
+ * application traffic.
  */
 struct nfp_peer {
-	u8 secret[NFPUNCH_SECRET_MAX];
-	u8 secret_len;
+	struct punch_keys keys;
+	u32 punch_timeout_ms;
+	u32 probe_interval_ms;
+	u32 last_trigger;		/* last triggered check while established */
 	u32 n;
 	u32 targets;			/* sum of nports */
 	struct nfp_cand c[];
@@ -80,7 +93,7 @@ struct nfp_flow {
 	u8 state;			/* enum nfpunch_state, under pn->lock */
 	u8 dead_reason;
 	u8 flags;
-	u8 tag[NFP_TAG_LEN];
+	u8 tag[NFP_TAG_LEN];		/* of the peer's requests: peer->keys.in */
 
 	struct nfp_net *pn;
 	struct nfp_peer *peer;
@@ -89,21 +102,25 @@ struct nfp_flow {
 	struct kref ref;
 	u32 id;
 	u32 owner;			/* netlink portid, 0 when not owned */
+	seqcount_spinlock_t remote_seq;	/* raddr, rport; writers hold pn->lock */
 	bool has_remote;		/* has answered once: raddr is set */
 	bool hashed_remote;		/* in pn->by_remote */
 	bool removed;			/* unlinked: no more state changes */
-	u8 round;			/* punch round, for the backoff */
-	u16 cursor;			/* next target in this punch round */
+	u8 role;			/* enum nfpunch_role */
+	u8 epoch;			/* bumped by every state change */
+	u8 tick_epoch;			/* timer only: epoch cursor/round are of */
+	u8 round;			/* timer only: punch round, for the backoff */
+	u8 throttled;			/* timer only: sends refused in a row */
+	u16 cursor;			/* timer only: next target of this round */
 	u32 keepalive_ms;
 	u32 timeout_ms;
-	u32 punch_timeout_ms;
-	u32 probe_interval_ms;
 	u32 srtt_us;
 	u32 created;
 	u32 punch_started;
 	u32 established;
 	u32 last_check;			/* last request sent while established */
-	u32 last_rx;
+	u32 last_ok;			/* last authenticated answer: consent */
+	u32 last_rx;			/* last answer or application packet */
 	u32 last_tx;
 	atomic_t probes_sent;
 	atomic_t probes_answered;
@@ -132,6 +149,7 @@ struct nfp_flow_params {
 	struct nfp_peer *peer;		/* taken over by the flow */
 	u32 flags;
 	u32 owner;
+	u8 role;
 	u32 keepalive_ms;
 	u32 timeout_ms;
 	u32 punch_timeout_ms;
@@ -144,6 +162,7 @@ void nfp_flow_cache_uninit(void);
 int nfp_flow_tables_init(struct nfp_net *pn);
 void nfp_flow_tables_uninit(struct nfp_net *pn);
 
+/* The new flow with a reference for the caller, or an ERR_PTR. */
 struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 				 struct nfp_flow_params *p,
 				 struct netlink_ext_ack *extack);
@@ -179,7 +198,14 @@ void nfp_flow_established(struct nfp_flow *flow,
 void nfp_flow_dead(struct nfp_flow *flow, u8 reason);
 void nfp_flow_repunch(struct nfp_flow *flow);
 
-/* Derive the tag both peers compute from the shared secret. */
-int nfp_flow_tag(const u8 *secret, u8 len, u8 tag[NFP_TAG_LEN]);
+/* The remote endpoint, consistent even while the packet path moves it. */
+void nfp_flow_remote(const struct nfp_flow *flow, union nf_inet_addr *raddr,
+		     __be16 *rport);
+
+/*
+ * Re-arm the timer for expires, unless the flow's state changed since the
+ * callback read epoch (then the change armed it) or the flow is gone.
+ */
+void nfp_flow_rearm(struct nfp_flow *flow, u8 epoch, unsigned long expires);
 
 #endif /* _NFPUNCH_FLOW_H */

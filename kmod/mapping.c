@@ -31,7 +31,7 @@ static void nfp_mapping_send(struct nfp_mapping *m)
 
 	if (!nfp_pps_allow(m->pn))
 		return;		/* the next retransmission tries again */
-	nfp_tid_make(m->pn, m->id, m->family, &m->saddr, m->sport, tid);
+	nfp_tid_make(m->pn, m->id, false, m->family, &m->saddr, m->sport, tid);
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
 	stun_add_fingerprint(&b);
 	len = stun_build_end(&b);
@@ -57,12 +57,17 @@ static void nfp_mapping_timer(struct timer_list *t)
 		m->answered = true;
 	}
 	done = m->answered;
-	if (done)
+	if (done) {
 		nfp_mapping_unlink(m);
+		/*
+		 * Under the lock, so a namespace flush that follows never
+		 * races with this last use of pn.
+		 */
+		nfp_event_mapping(m);
+	}
 	spin_unlock_bh(&pn->lock);
 
 	if (done) {
-		nfp_event_mapping(m);
 		kfree_rcu(m, rcu);
 		return;
 	}
@@ -90,7 +95,7 @@ int nfp_mapping_start(struct nfp_net *pn, u8 family,
 	struct nfp_mapping *m;
 	int ret;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
 	m->pn = pn;
@@ -170,20 +175,24 @@ bool nfp_mapping_rx(struct nfp_net *pn, u32 id, u8 family,
 	return found;
 }
 
-/* Namespace exit: the hooks are gone, so no reader walks the list. */
+/*
+ * Namespace exit: the hooks are gone, but a timer may be finishing a
+ * query. Take queries off the list one at a time (a node is never reused
+ * while RCU readers might still follow it), then stop each timer.
+ */
 void nfp_mapping_flush(struct nfp_net *pn)
 {
-	struct nfp_mapping *m, *tmp;
-	LIST_HEAD(gone);
+	struct nfp_mapping *m;
 
-	spin_lock_bh(&pn->lock);
-	list_for_each_entry_safe(m, tmp, &pn->mappings, node) {
-		nfp_mapping_unlink(m);
-		list_add(&m->node, &gone);
-	}
-	spin_unlock_bh(&pn->lock);
-
-	list_for_each_entry_safe(m, tmp, &gone, node) {
+	for (;;) {
+		spin_lock_bh(&pn->lock);
+		m = list_first_entry_or_null(&pn->mappings, struct nfp_mapping,
+					     node);
+		if (m)
+			nfp_mapping_unlink(m);
+		spin_unlock_bh(&pn->lock);
+		if (!m)
+			break;
 		timer_shutdown_sync(&m->timer);
 		kfree_rcu(m, rcu);
 	}

@@ -77,6 +77,8 @@ const struct nla_policy nfp_flow_policy[NFPUNCH_FLOW_A_MAX + 1] = {
 	[NFPUNCH_FLOW_A_LAST_RX] = NFP_REPORTED("the last receive time"),
 	[NFPUNCH_FLOW_A_LAST_TX] = NFP_REPORTED("the last send time"),
 	[NFPUNCH_FLOW_A_COUNTERS] = NFP_REPORTED("a counter"),
+	[NFPUNCH_FLOW_A_ROLE] = NLA_POLICY_RANGE(NLA_U8, NFPUNCH_ROLE_CONTROLLING,
+						 NFPUNCH_ROLE_MAX),
 };
 
 static const struct nla_policy nfp_mapping_policy[NFPUNCH_MAP_A_MAX + 1] = {
@@ -343,6 +345,18 @@ static int nfp_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 	cfg = pn->cfg;
 	nfp_cfg_u32(tb, NFPUNCH_CFG_A_MAX_FLOWS, &cfg.max_flows);
 	nfp_cfg_u32(tb, NFPUNCH_CFG_A_PPS, &cfg.pps);
+	/*
+	 * Resource limits go down for anyone with CAP_NET_ADMIN over the
+	 * namespace, up only for the host's admin: a user namespace must
+	 * not lift what bounds its memory and its packets.
+	 */
+	if ((cfg.max_flows > pn->cfg.max_flows || cfg.pps > pn->cfg.pps) &&
+	    !netlink_capable(skb, CAP_NET_ADMIN)) {
+		spin_unlock_bh(&pn->lock);
+		NL_SET_ERR_MSG(info->extack,
+			       "only the initial user namespace may raise max-flows or pps");
+		return -EPERM;
+	}
 	nfp_cfg_u32(tb, NFPUNCH_CFG_A_KEEPALIVE, &cfg.keepalive_ms);
 	nfp_cfg_u32(tb, NFPUNCH_CFG_A_TIMEOUT, &cfg.timeout_ms);
 	nfp_cfg_u32(tb, NFPUNCH_CFG_A_PUNCH_TIMEOUT, &cfg.punch_timeout_ms);
@@ -520,10 +534,22 @@ struct genl_family nfp_genl_family __ro_after_init = {
 	.resv_start_op = 0,
 };
 
+/*
+ * Cleared before the family goes away at unload, while timers of flows
+ * still being torn down may fire: they then send nothing. Readers are
+ * timers and the packet path (softirq: RCU readers), or hold rcu_read_lock.
+ */
+static bool nfp_genl_live;
+
 static void nfp_event_send(struct net *net, struct sk_buff *msg)
 {
-	genlmsg_multicast_netns(&nfp_genl_family, net, msg, 0,
-				NFP_MCGRP_EVENTS, GFP_ATOMIC);
+	rcu_read_lock();
+	if (READ_ONCE(nfp_genl_live))
+		genlmsg_multicast_netns(&nfp_genl_family, net, msg, 0,
+					NFP_MCGRP_EVENTS, GFP_ATOMIC);
+	else
+		nlmsg_free(msg);
+	rcu_read_unlock();
 }
 
 void nfp_event_flow(struct nfp_flow *flow, u8 event)
@@ -536,7 +562,8 @@ void nfp_event_flow(struct nfp_flow *flow, u8 event)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
 		return;
-	if (nfp_nl_fill_flow(msg, flow, 0, 0, 0, NFPUNCH_CMD_FLOW_NTF, event)) {
+	if (nfp_nl_fill_flow(msg, flow, 0, 0, 0, NFPUNCH_CMD_FLOW_NTF, event,
+			     NULL)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -626,13 +653,19 @@ int __init nfp_genl_init(void)
 	if (ret)
 		return ret;
 	ret = genl_register_family(&nfp_genl_family);
-	if (ret)
+	if (ret) {
 		netlink_unregister_notifier(&nfp_netlink_notifier);
-	return ret;
+		return ret;
+	}
+	WRITE_ONCE(nfp_genl_live, true);
+	return 0;
 }
 
 void nfp_genl_uninit(void)
 {
+	WRITE_ONCE(nfp_genl_live, false);
+	/* No event is being sent once every reader saw the flag. */
+	synchronize_rcu();
 	genl_unregister_family(&nfp_genl_family);
 	netlink_unregister_notifier(&nfp_netlink_notifier);
 }

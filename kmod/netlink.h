@@ -36,7 +36,9 @@ int nfp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int nfp_nl_flow_dump_done(struct netlink_callback *cb);
 
 struct nfp_flow;
+/* cb: the dump the message is part of (marks NLM_F_DUMP_INTR), or NULL. */
 int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
-		     u32 seq, int flags, u8 cmd, u8 event);
+		     u32 seq, int flags, u8 cmd, u8 event,
+		     struct netlink_callback *cb);
 
 #endif /* _NFPUNCH_NETLINK_H */

@@ -5,6 +5,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "crypto.h"
 #include "flow.h"
 #include "netlink.h"
 
@@ -19,10 +20,10 @@ static int nfp_parse_flow(struct genl_info *info, struct nlattr **tb)
 				info->extack);
 }
 
-/* The secret and the PEER candidates of a new flow. */
+/* The keys (from SECRET and ROLE) and the PEER candidates of a new flow. */
 static struct nfp_peer *nfp_parse_peer(const struct nlattr *flow_nest,
-				       const struct nlattr *secret, u8 family,
-				       struct netlink_ext_ack *extack)
+				       const struct nlattr *secret, u8 role,
+				       u8 family, struct netlink_ext_ack *extack)
 {
 	struct nfp_nl_endpoint ep;
 	struct nfp_peer *peer;
@@ -40,12 +41,16 @@ static struct nfp_peer *nfp_parse_peer(const struct nlattr *flow_nest,
 		NL_SET_ERR_MSG_ATTR(extack, flow_nest, "too many peers (at most 32)");
 		return ERR_PTR(-E2BIG);
 	}
-	peer = kzalloc(struct_size(peer, c, n), GFP_KERNEL);
+	peer = kzalloc(struct_size(peer, c, n), GFP_KERNEL_ACCOUNT);
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
 	/* The policy bounds the length to NFPUNCH_SECRET_MIN..MAX. */
-	peer->secret_len = nla_len(secret);
-	nla_memcpy(peer->secret, secret, sizeof(peer->secret));
+	if (punch_keys_derive(&peer->keys, nla_data(secret), nla_len(secret),
+			      role, nfp_hmac_sha1, NULL)) {
+		NL_SET_ERR_MSG_ATTR(extack, secret, "cannot derive the keys");
+		ret = -EINVAL;
+		goto err;
+	}
 
 	nla_for_each_nested(a, flow_nest, rem) {
 		struct nfp_cand *c;
@@ -68,7 +73,7 @@ static struct nfp_peer *nfp_parse_peer(const struct nlattr *flow_nest,
 		peer->targets += c->nports;
 		if (peer->targets > NFP_MAX_TARGETS) {
 			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "too many punch targets (at most 1024 ports in all)");
+					    "too many punch targets (at most 4096 ports in all)");
 			ret = -E2BIG;
 			goto err;
 		}
@@ -93,13 +98,45 @@ static int nfp_flow_reply(struct genl_info *info, struct nfp_flow *flow, u8 cmd)
 	if (!msg)
 		return -ENOMEM;
 	ret = nfp_nl_fill_flow(msg, flow, info->snd_portid, info->snd_seq, 0,
-			       cmd, 0);
+			       cmd, 0, NULL);
 	if (ret) {
 		nlmsg_free(msg);
 		return ret;
 	}
 	return genlmsg_reply(msg, info);
 }
+
+/*
+ * Attributes a command does not take: an error, never silently ignored.
+ * msg is a string literal (extack keeps the pointer).
+ */
+static int nfp_reject_attrs(struct nlattr **tb, const int *types,
+			    unsigned int n, const char *msg,
+			    struct netlink_ext_ack *extack)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (tb[types[i]]) {
+			NL_SET_BAD_ATTR(extack, tb[types[i]]);
+			if (extack)
+				extack->_msg = msg;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * What get and delete never take; a dump takes all but the last (STATE,
+ * its filter).
+ */
+static const int nfp_settable[] = {
+	NFPUNCH_FLOW_A_PEER, NFPUNCH_FLOW_A_SECRET, NFPUNCH_FLOW_A_KEEPALIVE,
+	NFPUNCH_FLOW_A_TIMEOUT, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
+	NFPUNCH_FLOW_A_PROBE_INTERVAL, NFPUNCH_FLOW_A_FLAGS,
+	NFPUNCH_FLOW_A_ROLE, NFPUNCH_FLOW_A_STATE,
+};
 
 int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 {
@@ -109,6 +146,7 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 	struct nfp_flow_params p = {};
 	struct nfp_nl_endpoint local;
 	struct nfp_flow *flow;
+	struct sk_buff *msg;
 	int ret;
 
 	ret = nfp_parse_flow(info, tb);
@@ -133,6 +171,11 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(extack, nest, "a flow needs a secret");
 		return -EINVAL;
 	}
+	if (!tb[NFPUNCH_FLOW_A_ROLE]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a flow needs a role (controlling or controlled)");
+		return -EINVAL;
+	}
 	ret = nfp_nl_get_endpoint(tb[NFPUNCH_FLOW_A_LOCAL], &local, false,
 				  extack);
 	if (ret)
@@ -146,6 +189,7 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 	p.local.family = local.family;
 	p.local.laddr = local.addr;
 	p.local.lport = htons(local.port);
+	p.role = nla_get_u8(tb[NFPUNCH_FLOW_A_ROLE]);
 	p.flags = nfp_opt_u32(tb, NFPUNCH_FLOW_A_FLAGS, 0);
 	if (p.flags & NFPUNCH_FLOW_F_OWNED)
 		p.owner = info->snd_portid;
@@ -163,20 +207,34 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	p.peer = nfp_parse_peer(nest, tb[NFPUNCH_FLOW_A_SECRET], local.family,
-				extack);
-	if (IS_ERR(p.peer))
+	/* Allocated first: once the flow exists, the reply cannot fail. */
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	p.peer = nfp_parse_peer(nest, tb[NFPUNCH_FLOW_A_SECRET], p.role,
+				local.family, extack);
+	if (IS_ERR(p.peer)) {
+		nlmsg_free(msg);
 		return PTR_ERR(p.peer);
+	}
 
 	flow = nfp_flow_create(pn, &p, extack);
-	if (IS_ERR(flow))
+	if (IS_ERR(flow)) {
+		nlmsg_free(msg);
 		return PTR_ERR(flow);
-
-	/* The flow is live and punching; a failed reply does not undo it. */
-	nfp_flow_get(flow);
-	ret = nfp_flow_reply(info, flow, NFPUNCH_CMD_FLOW_NEW);
+	}
+	ret = nfp_nl_fill_flow(msg, flow, info->snd_portid, info->snd_seq, 0,
+			       NFPUNCH_CMD_FLOW_NEW, 0, NULL);
+	if (ret) {
+		/* Cannot happen with 32 peers in a page; never half-done. */
+		nfp_flow_remove(flow, false);
+		nfp_flow_put(flow);
+		nlmsg_free(msg);
+		NL_SET_ERR_MSG(extack, "the reply did not fit; no flow was made");
+		return ret;
+	}
 	nfp_flow_put(flow);
-	return ret;
+	return genlmsg_reply(msg, info);
 }
 
 /* The flow a request's ID names, with a reference, or an error. */
@@ -213,9 +271,17 @@ int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
 	struct nfp_flow *flow;
 	int ret;
 
-	ret = nfp_parse_flow(info, tb);
+	ret = nfp_parse_flow(info, tb) ?:
+	      nfp_reject_attrs(tb, nfp_settable, ARRAY_SIZE(nfp_settable),
+			       "delete takes an id or a local endpoint only",
+			       info->extack);
 	if (ret)
 		return ret;
+	if (tb[NFPUNCH_FLOW_A_ID] && tb[NFPUNCH_FLOW_A_LOCAL]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_LOCAL],
+				    "delete by an id or by a local endpoint, not both");
+		return -EINVAL;
+	}
 	if (tb[NFPUNCH_FLOW_A_ID]) {
 		flow = nfp_flow_lookup(pn, tb, info->extack);
 		if (IS_ERR(flow))
@@ -247,9 +313,16 @@ int nfp_nl_flow_get(struct sk_buff *skb, struct genl_info *info)
 	struct nfp_flow *flow;
 	int ret;
 
-	ret = nfp_parse_flow(info, tb);
+	ret = nfp_parse_flow(info, tb) ?:
+	      nfp_reject_attrs(tb, nfp_settable, ARRAY_SIZE(nfp_settable),
+			       "get takes a flow id only", info->extack);
 	if (ret)
 		return ret;
+	if (tb[NFPUNCH_FLOW_A_LOCAL]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_LOCAL],
+				    "get takes a flow id only (dump to filter by local endpoint)");
+		return -EINVAL;
+	}
 	if (!tb[NFPUNCH_FLOW_A_ID]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFPUNCH_A_FLOW],
 				    "get needs a flow id (dump for all flows)");
@@ -271,7 +344,7 @@ int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info)
 	static const int fixed[] = {
 		NFPUNCH_FLOW_A_LOCAL, NFPUNCH_FLOW_A_PEER, NFPUNCH_FLOW_A_SECRET,
 		NFPUNCH_FLOW_A_FLAGS, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
-		NFPUNCH_FLOW_A_PROBE_INTERVAL,
+		NFPUNCH_FLOW_A_PROBE_INTERVAL, NFPUNCH_FLOW_A_ROLE,
 	};
 	struct nfp_flow *flow;
 	u32 keepalive, timeout;
@@ -316,9 +389,14 @@ int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	WRITE_ONCE(flow->keepalive_ms, keepalive);
 	WRITE_ONCE(flow->timeout_ms, timeout);
-	/* Let the timer pick the new deadlines up now. */
-	if (flow->state == NFPUNCH_STATE_ESTABLISHED)
+	/*
+	 * Let the timer pick the new deadlines up now; the new epoch keeps a
+	 * callback running meanwhile from re-arming with the old ones.
+	 */
+	if (flow->state == NFPUNCH_STATE_ESTABLISHED && !flow->removed) {
+		WRITE_ONCE(flow->epoch, flow->epoch + 1);
 		mod_timer(&flow->timer, jiffies);
+	}
 	spin_unlock_bh(&pn->lock);
 
 	if (tb[NFPUNCH_FLOW_A_STATE])
@@ -391,15 +469,21 @@ static int nfp_put_peers(struct sk_buff *msg, const struct nfp_flow *flow)
 }
 
 int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
-		     u32 seq, int flags, u8 cmd, u8 event)
+		     u32 seq, int flags, u8 cmd, u8 event,
+		     struct netlink_callback *cb)
 {
 	u8 state = READ_ONCE(flow->state);
+	union nf_inet_addr raddr;
 	struct nlattr *nest;
+	__be16 rport;
 	void *hdr;
 
 	hdr = genlmsg_put(msg, portid, seq, &nfp_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
+	/* The user header genlmsg_put() returned, not the netlink one. */
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	if (event && nla_put_u8(msg, NFPUNCH_A_EVENT, event))
 		goto err;
 	nest = nla_nest_start(msg, NFPUNCH_A_FLOW);
@@ -410,10 +494,12 @@ int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
 	    nfp_put_peers(msg, flow) ||
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, state) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_FLAGS, flow->flags) ||
+	    nla_put_u8(msg, NFPUNCH_FLOW_A_ROLE, flow->role) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_KEEPALIVE, READ_ONCE(flow->keepalive_ms)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_TIMEOUT, READ_ONCE(flow->timeout_ms)) ||
-	    nla_put_u32(msg, NFPUNCH_FLOW_A_PUNCH_TIMEOUT, flow->punch_timeout_ms) ||
-	    nla_put_u32(msg, NFPUNCH_FLOW_A_PROBE_INTERVAL, flow->probe_interval_ms) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_PUNCH_TIMEOUT, flow->peer->punch_timeout_ms) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_PROBE_INTERVAL,
+			flow->peer->probe_interval_ms) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_AGE, nfp_ms_since(flow->created)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_LAST_TX,
 			nfp_ms_since(READ_ONCE(flow->last_tx))) ||
@@ -422,9 +508,10 @@ int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
 	if (state == NFPUNCH_STATE_DEAD &&
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_DEAD_REASON, flow->dead_reason))
 		goto err;
+	nfp_flow_remote(flow, &raddr, &rport);
 	if (READ_ONCE(flow->has_remote) &&
 	    (nfp_nl_put_endpoint(msg, NFPUNCH_FLOW_A_REMOTE, flow->family,
-				 &flow->raddr, flow->rport) ||
+				 &raddr, rport) ||
 	     nla_put_u32(msg, NFPUNCH_FLOW_A_ESTABLISH_TIME,
 			 jiffies_to_msecs(flow->established - flow->created)) ||
 	     nla_put_u32(msg, NFPUNCH_FLOW_A_RTT, READ_ONCE(flow->srtt_us)) ||
@@ -470,9 +557,17 @@ int nfp_nl_flow_dump_start(struct netlink_callback *cb)
 	if (!info->attrs[NFPUNCH_A_FLOW])
 		return 0;
 	ret = nla_parse_nested(tb, NFPUNCH_FLOW_A_MAX, info->attrs[NFPUNCH_A_FLOW],
-			       nfp_flow_policy, cb->extack);
+			       nfp_flow_policy, cb->extack) ?:
+	      nfp_reject_attrs(tb, nfp_settable, ARRAY_SIZE(nfp_settable) - 1,
+			       "a dump filters on the local endpoint and the state only",
+			       cb->extack);
 	if (ret)
 		return ret;
+	if (tb[NFPUNCH_FLOW_A_ID]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, tb[NFPUNCH_FLOW_A_ID],
+				    "a dump filters on the local endpoint and the state only (get for one id)");
+		return -EINVAL;
+	}
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
@@ -524,10 +619,9 @@ int nfp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			continue;
 		ret = nfp_nl_fill_flow(skb, flow, NETLINK_CB(cb->skb).portid,
 				       cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				       NFPUNCH_CMD_FLOW_GET, 0);
+				       NFPUNCH_CMD_FLOW_GET, 0, cb);
 		if (ret)
 			break;
-		genl_dump_check_consistent(cb, nlmsg_hdr(skb));
 		ctx->next_id = id + 1;
 	}
 	rcu_read_unlock();

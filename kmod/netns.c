@@ -5,7 +5,9 @@
  */
 #include <linux/bitmap.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/random.h>
+#include <linux/user_namespace.h>
 
 #include "flow.h"
 #include "mapping.h"
@@ -22,6 +24,41 @@ static const struct nfp_config nfp_default_config = {
 	.punch_timeout_ms = 15 * MSEC_PER_SEC,
 	.probe_interval_ms = 100,
 };
+
+/*
+ * Flows of all namespaces together: a user namespace may create as many
+ * network namespaces as its limits allow, each with its own max-flows;
+ * this bounds the sum. Only the initial namespace's root writes it.
+ */
+static unsigned int max_flows_total = 4 * 1024 * 1024;
+module_param(max_flows_total, uint, 0644);
+MODULE_PARM_DESC(max_flows_total, "flows in all network namespaces together");
+static atomic_t nfp_flows_total = ATOMIC_INIT(0);
+
+/* Namespaces of other user namespaces start here (see nfp_cfg_may_raise). */
+#define NFP_UNPRIV_MAX_FLOWS	4096
+
+int nfp_flow_count_charge(struct nfp_net *pn, struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&pn->lock);
+	if (atomic_read(&pn->flows_alive) >= READ_ONCE(pn->cfg.max_flows)) {
+		NL_SET_ERR_MSG(extack, "flow limit of this namespace reached");
+		return -ENOSPC;
+	}
+	if (atomic_inc_return(&nfp_flows_total) > READ_ONCE(max_flows_total)) {
+		atomic_dec(&nfp_flows_total);
+		NL_SET_ERR_MSG(extack, "flow limit of the host reached (max_flows_total)");
+		return -ENOSPC;
+	}
+	atomic_inc(&pn->flows_alive);
+	return 0;
+}
+
+void nfp_flow_count_uncharge(struct nfp_net *pn)
+{
+	atomic_dec(&pn->flows_alive);
+	atomic_dec(&nfp_flows_total);
+}
 
 int nfp_port_hold(struct nfp_net *pn, __be16 port)
 {
@@ -68,12 +105,19 @@ bool nfp_pps_allow(struct nfp_net *pn)
 {
 	u64 rate = READ_ONCE(pn->cfg.pps);
 	u64 depth = max_t(u64, rate / 10, 1) * NSEC_PER_SEC;
-	u64 now = ktime_get_mono_fast_ns(), elapsed;
+	u64 now = ktime_get_mono_fast_ns(), elapsed = 0;
 	bool ok;
 
 	spin_lock_bh(&pn->pps_lock);
-	/* A full bucket needs under a second: clamp, so the product fits. */
-	elapsed = min_t(u64, now - pn->pps_stamp, NSEC_PER_SEC);
+	/*
+	 * The fast clock may read a little behind another CPU's reading: no
+	 * time passed then (an unsigned difference would refill it all). A
+	 * full bucket needs under a second: clamp, so the product fits.
+	 */
+	if (now > pn->pps_stamp)
+		elapsed = min_t(u64, now - pn->pps_stamp, NSEC_PER_SEC);
+	else
+		now = pn->pps_stamp;
 	pn->pps_tokens = min(depth, pn->pps_tokens + elapsed * rate);
 	pn->pps_stamp = now;
 	ok = pn->pps_tokens >= NSEC_PER_SEC;
@@ -93,13 +137,16 @@ static int __net_init nfp_net_init(struct net *net)
 	pn->net = net;
 	spin_lock_init(&pn->lock);
 	spin_lock_init(&pn->pps_lock);
-	xa_init(&pn->port_users);
+	xa_init_flags(&pn->port_users, XA_FLAGS_LOCK_BH | XA_FLAGS_ACCOUNT);
 	INIT_LIST_HEAD(&pn->mappings);
 	pn->cfg = nfp_default_config;
+	if (net->user_ns != &init_user_ns)
+		pn->cfg.max_flows = NFP_UNPRIV_MAX_FLOWS;
 	pn->pps_stamp = ktime_get_mono_fast_ns();
 	get_random_bytes(&pn->tid_key, sizeof(pn->tid_key));
+	get_random_bytes(&pn->tid_enc_key, sizeof(pn->tid_enc_key));
 
-	pn->ports = bitmap_zalloc(NFP_PORTS, GFP_KERNEL);
+	pn->ports = bitmap_zalloc(NFP_PORTS, GFP_KERNEL_ACCOUNT);
 	if (!pn->ports)
 		return -ENOMEM;
 	ret = nfp_flow_tables_init(pn);
@@ -117,12 +164,21 @@ err_ports:
 	return ret;
 }
 
+/*
+ * The hooks go first; the core waits for an RCU grace period between
+ * pre_exit and exit, so no packet-path reader still holds pn, a flow or a
+ * table when exit frees them.
+ */
+static void __net_exit nfp_net_pre_exit(struct net *net)
+{
+	nfp_hooks_unregister(nfp_pernet(net));
+}
+
 static void __net_exit nfp_net_exit(struct net *net)
 {
 	struct nfp_net *pn = nfp_pernet(net);
 
-	/* No packet path from here on; then nothing re-arms a timer. */
-	nfp_hooks_unregister(pn);
+	/* Only timers still run; removal shuts each one down. */
 	nfp_mapping_flush(pn);
 	nfp_flow_remove_if(pn, NULL, NULL, false);
 
@@ -136,6 +192,7 @@ static void __net_exit nfp_net_exit(struct net *net)
 
 static struct pernet_operations nfp_net_ops = {
 	.init = nfp_net_init,
+	.pre_exit = nfp_net_pre_exit,
 	.exit = nfp_net_exit,
 	.id = &nfp_net_id,
 	.size = sizeof(struct nfp_net),

@@ -9,6 +9,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/netlink.h>
 #include <linux/rhashtable-types.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
@@ -55,6 +56,7 @@ struct nfp_net {
 	u64 pps_stamp;			/* ktime of the last refill */
 
 	siphash_key_t tid_key;		/* authenticates our transaction ids */
+	siphash_key_t tid_enc_key;	/* and hides what they carry */
 
 	struct list_head mappings;	/* pending mapping queries, RCU */
 	u32 next_mapping_id;
@@ -79,6 +81,13 @@ static inline bool nfp_port_watched(const struct nfp_net *pn, __be16 port)
 {
 	return test_bit(ntohs(port), pn->ports);
 }
+
+/*
+ * Count one more flow against the namespace's and the host's limits, or
+ * fail with a message; under pn->lock. Uncharge when the flow goes.
+ */
+int nfp_flow_count_charge(struct nfp_net *pn, struct netlink_ext_ack *extack);
+void nfp_flow_count_uncharge(struct nfp_net *pn);
 
 int nfp_port_hold(struct nfp_net *pn, __be16 port);
 void nfp_port_release(struct nfp_net *pn, __be16 port);

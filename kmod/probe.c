@@ -37,34 +37,50 @@ static __be32 nfp_tid_mac(struct nfp_net *pn, u32 id, u32 stamp, u8 family,
 	return (__force __be32)(u32)siphash(&in, sizeof(in), &pn->tid_key);
 }
 
-void nfp_tid_make(struct nfp_net *pn, u32 id, u8 family,
+/*
+ * Observers see the MAC and a 64-bit block encrypted with a keystream
+ * that the MAC selects, so the flow id and our clock stay private; the
+ * check decrypts, then recomputes the MAC.
+ */
+static u64 nfp_tid_keystream(struct nfp_net *pn, __be32 mac)
+{
+	return siphash_1u32((__force u32)mac, &pn->tid_enc_key);
+}
+
+void nfp_tid_make(struct nfp_net *pn, u32 id, bool triggered, u8 family,
 		  const union nf_inet_addr *raddr, __be16 rport,
 		  u8 tid[STUN_TID_LEN])
 {
-	__be32 *w = (__be32 *)tid;
-	u32 stamp = nfp_now_us();
+	u32 stamp = (nfp_now_us() & ~1u) | triggered;
+	__be32 mac = nfp_tid_mac(pn, id, stamp, family, raddr, rport);
+	__be64 body = cpu_to_be64((((u64)id << 32) | stamp) ^
+				  nfp_tid_keystream(pn, mac));
 
-	w[0] = htonl(id);
-	w[1] = htonl(stamp);
-	w[2] = nfp_tid_mac(pn, id, stamp, family, raddr, rport);
+	memcpy(tid, &mac, sizeof(mac));
+	memcpy(tid + sizeof(mac), &body, sizeof(body));
 }
 
 bool nfp_tid_check(struct nfp_net *pn, const u8 tid[STUN_TID_LEN], u8 family,
 		   const union nf_inet_addr *raddr, __be16 rport,
-		   u32 *id, u32 *rtt_us)
+		   u32 *id, u32 *rtt_us, bool *triggered)
 {
-	__be32 w[3];
+	__be32 mac;
+	__be64 body;
 	u32 stamp, age;
+	u64 plain;
 
-	memcpy(w, tid, sizeof(w));
-	*id = ntohl(w[0]);
-	stamp = ntohl(w[1]);
+	memcpy(&mac, tid, sizeof(mac));
+	memcpy(&body, tid + sizeof(mac), sizeof(body));
+	plain = be64_to_cpu(body) ^ nfp_tid_keystream(pn, mac);
+	*id = plain >> 32;
+	stamp = (u32)plain;
 	age = nfp_now_us() - stamp;
 	if (age > NFP_TID_WINDOW_US)
 		return false;
-	if (w[2] != nfp_tid_mac(pn, *id, stamp, family, raddr, rport))
+	if (mac != nfp_tid_mac(pn, *id, stamp, family, raddr, rport))
 		return false;
 	*rtt_us = age;
+	*triggered = stamp & 1;
 	return true;
 }
 
@@ -83,37 +99,40 @@ void nfp_stun_addr(struct stun_addr *a, u8 family,
 }
 
 static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
+			    const struct punch_dir *dir,
 			    const union nf_inet_addr *raddr, __be16 rport)
 {
 	int len;
 
-	stun_add_integrity(b, flow->peer->secret, flow->peer->secret_len,
-			   nfp_hmac_sha1, NULL);
+	stun_add_integrity(b, dir->key, sizeof(dir->key), nfp_hmac_sha1, NULL);
 	stun_add_fingerprint(b);
 	len = stun_build_end(b);
 	if (len < 0)
 		return -EINVAL;
-	if (!nfp_pps_allow(flow->pn))
-		return -ENOBUFS;
 	return nfp_send_udp(flow->pn, flow->family, &flow->laddr,
 			    flow->lport, raddr, rport, b->buf, len);
 }
 
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
-		   __be16 rport)
+		   __be16 rport, bool triggered)
 {
+	const struct punch_dir *out = &flow->peer->keys.out;
 	char user[NFP_USERNAME_LEN + 1];
 	u8 buf[NFP_PROBE_BUF], tid[STUN_TID_LEN];
 	struct stun_builder b;
 	int ret;
 
-	nfp_tid_make(flow->pn, flow->id, flow->family, raddr, rport, tid);
+	/* The cap first: a refused send must cost no HMAC. */
+	if (!nfp_pps_allow(flow->pn))
+		return -ENOBUFS;
+	nfp_tid_make(flow->pn, flow->id, triggered, flow->family, raddr, rport,
+		     tid);
 	snprintf(user, sizeof(user), NFP_USERNAME_PREFIX "%*phN",
-		 NFP_TAG_LEN, flow->tag);
+		 NFP_TAG_LEN, out->tag);
 
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
 	stun_add_bytes(&b, STUN_A_USERNAME, user, NFP_USERNAME_LEN);
-	ret = nfp_probe_finish(flow, &b, raddr, rport);
+	ret = nfp_probe_finish(flow, &b, out, raddr, rport);
 	if (!ret)
 		atomic_inc(&flow->probes_sent);
 	return ret;
@@ -126,8 +145,10 @@ int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],
 	struct stun_builder b;
 	struct stun_addr seen;
 
+	if (!nfp_pps_allow(flow->pn))
+		return -ENOBUFS;
 	nfp_stun_addr(&seen, flow->family, raddr, rport);
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_SUCCESS, tid);
 	stun_add_xor_addr(&b, STUN_A_XOR_MAPPED_ADDRESS, &seen);
-	return nfp_probe_finish(flow, &b, raddr, rport);
+	return nfp_probe_finish(flow, &b, &flow->peer->keys.in, raddr, rport);
 }

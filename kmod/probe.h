@@ -10,7 +10,7 @@
 #include "flow.h"
 #include "stun.h"
 
-/* USERNAME of our requests: this prefix, then the flow tag in hex. */
+/* USERNAME of a request: this prefix, then its sender's tag in hex. */
 #define NFP_USERNAME_PREFIX	"nfpunch:"
 #define NFP_USERNAME_LEN	(sizeof(NFP_USERNAME_PREFIX) - 1 + 2 * NFP_TAG_LEN)
 
@@ -20,23 +20,33 @@
 #define NFP_TID_MAPPING		0x80000000u
 
 /*
- * A transaction id is the flow (or query) id, a timestamp in us (the RTT
- * comes from it) and a keyed MAC of both plus the endpoint the request
- * went to. So an answer proves it is to a request we sent lately, to the
- * endpoint it comes from: a replayed answer from anywhere else fails,
- * without keeping any per-request state.
+ * A transaction id carries the flow (or query) id and a timestamp in us
+ * (the RTT comes from it; its lowest bit says whether the request was a
+ * triggered check), encrypted, and a keyed MAC of both plus the endpoint
+ * the request went to. So an answer proves it is to a request we sent
+ * lately, to the endpoint it comes from: a replayed answer from anywhere
+ * else fails, without keeping any per-request state. To anyone else the
+ * 96 bits look random (RFC 8489 section 5): no flow id, no boot time.
+ * Flows' answers carry MESSAGE-INTEGRITY too; a mapping query's answer
+ * has only the 32-bit MAC and the 30 s window against blind forgery.
  */
-void nfp_tid_make(struct nfp_net *pn, u32 id, u8 family,
+void nfp_tid_make(struct nfp_net *pn, u32 id, bool triggered, u8 family,
 		  const union nf_inet_addr *raddr, __be16 rport,
 		  u8 tid[STUN_TID_LEN]);
 bool nfp_tid_check(struct nfp_net *pn, const u8 tid[STUN_TID_LEN], u8 family,
 		   const union nf_inet_addr *raddr, __be16 rport,
-		   u32 *id, u32 *rtt_us);
+		   u32 *id, u32 *rtt_us, bool *triggered);
 
-/* An authenticated Binding Request; counts it; obeys the pps cap. */
+/*
+ * An authenticated Binding Request, tagged and keyed for our direction;
+ * counts it. -ENOBUFS, before any work, when the pps cap says no.
+ * triggered: a check back to where an authenticated request of the peer
+ * came from; only its answer may move an established flow.
+ */
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
-		   __be16 rport);
-/* The Binding Success Response to an authenticated request of the peer. */
+		   __be16 rport, bool triggered);
+/* The Binding Success Response to an authenticated request of the peer,
+ * keyed as the request was. */
 int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],
 		     const union nf_inet_addr *raddr, __be16 rport);
 

@@ -51,10 +51,9 @@ static bool nfp_flow_matches(const struct nfp_flow *flow,
 }
 
 static bool nfp_authentic(struct nfp_flow *flow, const struct stun_msg *m,
-			  const u8 *data)
+			  const u8 *data, const struct punch_dir *dir)
 {
-	if (stun_check_integrity(m, data, flow->peer->secret,
-				 flow->peer->secret_len,
+	if (stun_check_integrity(m, data, dir->key, sizeof(dir->key),
 				 nfp_hmac_sha1, NULL) == STUN_OK &&
 	    (!(m->seen & STUN_SEEN_FINGERPRINT) ||
 	     stun_check_fingerprint(m, data) == STUN_OK))
@@ -73,12 +72,43 @@ static void nfp_touch(u32 *stamp)
 		WRITE_ONCE(*stamp, now);
 }
 
-static void nfp_heard(struct nfp_flow *flow)
+/* Triggered checks of an established flow: at most one this often. */
+#define NFP_TRIGGER_GAP_MS	500
+
+/*
+ * Should the request from p get a check of our own right now (ICE's
+ * triggered check)? While punching, always: its answer establishes the
+ * flow. Once established, only from an endpoint other than the remote
+ * (the peer's NAT may have rebound), and not faster than NFP_TRIGGER_GAP_MS,
+ * so a replayed request never makes us send more than it cost.
+ */
+static bool nfp_trigger_wanted(struct nfp_flow *flow, const struct nfp_pkt *p)
 {
-	nfp_touch(&flow->last_rx);
+	u32 now = nfp_stamp(), last;
+	union nf_inet_addr raddr;
+	__be16 rport;
+
+	switch (READ_ONCE(flow->state)) {
+	case NFPUNCH_STATE_PUNCHING:
+		return true;
+	case NFPUNCH_STATE_ESTABLISHED:
+		nfp_flow_remote(flow, &raddr, &rport);
+		if (rport == p->sport && nf_inet_addr_cmp(&raddr, &p->saddr))
+			return false;
+		last = READ_ONCE(flow->peer->last_trigger);
+		if (!nfp_reached(now, last + msecs_to_jiffies(NFP_TRIGGER_GAP_MS)))
+			return false;
+		/* One CPU wins the slot; the others' requests get no check. */
+		return cmpxchg(&flow->peer->last_trigger, last, now) == last;
+	}
+	return false;
 }
 
-/* A Binding Request: ours if its USERNAME is "nfpunch:<tag>". */
+/*
+ * A Binding Request: ours if its USERNAME is "nfpunch:<tag>" with the tag
+ * of the peer's direction. Our own requests carry the other tag, so one
+ * that an echo service sends back finds no flow here.
+ */
 static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 				   const struct nfp_pkt *p,
 				   const struct stun_msg *m, const u8 *data)
@@ -86,7 +116,6 @@ static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 	const size_t plen = sizeof(NFP_USERNAME_PREFIX) - 1;
 	struct nfp_tag_key key;
 	struct nfp_flow *flow;
-	u8 state;
 
 	if (!(m->seen & STUN_SEEN_USERNAME) ||
 	    m->username_len != NFP_USERNAME_LEN ||
@@ -102,24 +131,18 @@ static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 	flow = nfp_flow_by_tag(pn, &key);
 	if (!flow)
 		goto unknown;
-	if (!nfp_authentic(flow, m, data))
+	if (!nfp_authentic(flow, m, data, &flow->peer->keys.in))
 		return nfp_consume(skb);
 
-	atomic_inc(&flow->probes_received);
-	nfp_heard(flow);
-	nfp_probe_answer(flow, m->tid, &p->saddr, p->sport);
-
 	/*
-	 * The peer reached us from this endpoint, so the path back is worth
-	 * a check of our own right now (ICE's triggered check): its answer
-	 * establishes the flow, or moves it to the peer's new mapping.
+	 * Authentic, but maybe replayed: it earns an answer of the same size
+	 * and perhaps a check, never liveness. Only answers to our own
+	 * requests prove the peer is there.
 	 */
-	state = READ_ONCE(flow->state);
-	if (state == NFPUNCH_STATE_PUNCHING ||
-	    (state == NFPUNCH_STATE_ESTABLISHED &&
-	     (flow->rport != p->sport ||
-	      !nf_inet_addr_cmp(&flow->raddr, &p->saddr))))
-		nfp_probe_send(flow, &p->saddr, p->sport);
+	atomic_inc(&flow->probes_received);
+	nfp_probe_answer(flow, m->tid, &p->saddr, p->sport);
+	if (nfp_trigger_wanted(flow, p))
+		nfp_probe_send(flow, &p->saddr, p->sport, true);
 	return nfp_consume(skb);
 
 unknown:
@@ -132,12 +155,14 @@ static unsigned int nfp_rx_answer(struct nfp_net *pn, struct sk_buff *skb,
 				  const struct nfp_pkt *p,
 				  const struct stun_msg *m, const u8 *data)
 {
+	union nf_inet_addr raddr;
 	struct nfp_flow *flow;
 	u32 id, rtt_us, srtt;
-	bool fresh;
+	bool fresh, triggered;
+	__be16 rport;
 
 	fresh = nfp_tid_check(pn, m->tid, p->family, &p->saddr, p->sport,
-			      &id, &rtt_us);
+			      &id, &rtt_us, &triggered);
 	if (id & NFP_TID_MAPPING) {
 		if (fresh && nfp_mapping_rx(pn, id, p->family, &p->daddr,
 					    p->dport, m, rtt_us))
@@ -153,11 +178,22 @@ static unsigned int nfp_rx_answer(struct nfp_net *pn, struct sk_buff *skb,
 		atomic64_inc(&pn->unknown_flow);
 		return nfp_consume(skb);
 	}
-	if (!nfp_authentic(flow, m, data))
+	if (!nfp_authentic(flow, m, data, &flow->peer->keys.out))
 		return nfp_consume(skb);
 
 	atomic_inc(&flow->probes_answered);
-	nfp_heard(flow);
+	/*
+	 * An established flow moves only to where the peer's own request
+	 * came from and our triggered check was answered: a late answer to
+	 * a probe of the punch rounds does not make it flap.
+	 */
+	if (READ_ONCE(flow->state) == NFPUNCH_STATE_ESTABLISHED && !triggered) {
+		nfp_flow_remote(flow, &raddr, &rport);
+		if (rport != p->sport || !nf_inet_addr_cmp(&raddr, &p->saddr))
+			return nfp_consume(skb);
+	}
+	nfp_touch(&flow->last_ok);
+	nfp_touch(&flow->last_rx);
 	srtt = READ_ONCE(flow->srtt_us);
 	WRITE_ONCE(flow->srtt_us, srtt ? srtt - srtt / 8 + rtt_us / 8 : rtt_us);
 	nfp_flow_established(flow, &p->saddr, p->sport);
@@ -293,7 +329,7 @@ static unsigned int nfp_in(void *priv, struct sk_buff *skb,
 	if (flow) {
 		atomic64_inc(&flow->rx_packets);
 		atomic64_add(p.plen, &flow->rx_bytes);
-		nfp_heard(flow);
+		nfp_touch(&flow->last_rx);
 	}
 	return NF_ACCEPT;
 }

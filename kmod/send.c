@@ -11,6 +11,7 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
+#include <net/addrconf.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/route.h>
@@ -63,6 +64,11 @@ static int nfp_send_udp4(struct net *net, __be32 saddr, __be16 sport,
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
+	/* A subnet's broadcast address passes as unicast until routed. */
+	if (rt->rt_type == RTN_BROADCAST || rt->rt_type == RTN_MULTICAST) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
 
 	skb = nfp_udp_skb(&rt->dst, sizeof(*iph), sport, dport, data, len);
 	if (!skb) {
@@ -115,6 +121,9 @@ static int nfp_send_udp6(struct net *net, const struct in6_addr *saddr,
 	unsigned int ulen;
 	int ret;
 
+	/* The route lookup does not check the source: it may be gone. */
+	if (!ipv6_chk_addr(net, saddr, NULL, 0))
+		return -EADDRNOTAVAIL;
 	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);

@@ -37,30 +37,41 @@ static unsigned long nfp_in_ms(u32 now, u32 ms)
 	return nfp_deadline(now, now + msecs_to_jiffies(ms));
 }
 
+/* Later and later while the namespace's pps cap keeps saying no. */
+static unsigned long nfp_throttled(struct nfp_flow *flow, u32 now)
+{
+	u8 shift = flow->throttled;
+
+	if (flow->throttled < NFP_THROTTLE_MAX_SHIFT)
+		flow->throttled++;
+	return nfp_in_ms(now, NFP_THROTTLE_RETRY_MS << shift);
+}
+
 static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 {
 	const struct nfp_peer *peer = flow->peer;
 	const union nf_inet_addr *addr;
 	int budget = NFP_PUNCH_BURST;
+	u32 started = READ_ONCE(flow->punch_started);
+	u32 timeout = msecs_to_jiffies(peer->punch_timeout_ms);
 	u32 gap_ms;
 	__be16 port;
 
-	if (nfp_reached(now, flow->punch_started +
-			    msecs_to_jiffies(flow->punch_timeout_ms))) {
+	if (nfp_reached(now, started + timeout)) {
 		nfp_flow_dead(flow, NFPUNCH_DEAD_PUNCH_TIMEOUT);
 		return 0;
 	}
 
 	/* A passive flow only waits for the peer, until its deadline. */
 	if (flow->flags & NFPUNCH_FLOW_F_PASSIVE)
-		return nfp_deadline(now, flow->punch_started +
-				    msecs_to_jiffies(flow->punch_timeout_ms));
+		return nfp_deadline(now, started + timeout);
 
 	while (budget-- && flow->cursor < peer->targets) {
 		nfp_punch_target(peer, flow->cursor, &addr, &port);
 		/* Over the cap: try the same target again a little later. */
-		if (nfp_probe_send(flow, addr, port) == -ENOBUFS)
-			return nfp_in_ms(now, NFP_THROTTLE_RETRY_MS);
+		if (nfp_probe_send(flow, addr, port, false) == -ENOBUFS)
+			return nfp_throttled(flow, now);
+		flow->throttled = 0;
 		/* Other errors (no route) skip the target for this round. */
 		flow->cursor++;
 	}
@@ -69,7 +80,7 @@ static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 
 	/* Round done: back off, as ICE does, up to a ceiling. */
 	flow->cursor = 0;
-	gap_ms = flow->probe_interval_ms << flow->round;
+	gap_ms = peer->probe_interval_ms << flow->round;
 	if (flow->round < NFP_PUNCH_MAX_ROUND_SHIFT)
 		flow->round++;
 	return nfp_in_ms(now, min_t(u32, gap_ms, NFP_PUNCH_MAX_GAP_MS));
@@ -80,61 +91,70 @@ static u32 nfp_earliest(u32 a, u32 b)
 	return time_before32(a, b) ? a : b;
 }
 
+/*
+ * Liveness is consent (RFC 7675): only an authenticated answer to a
+ * request of ours proves the peer is there. Requests and application
+ * packets can be replayed by anyone who saw them, so they keep nothing
+ * alive; while the peer is quiet on the path we ask it every keepalive.
+ */
 static unsigned long nfp_keepalive_tick(struct nfp_flow *flow, u32 now)
 {
 	u32 ka = msecs_to_jiffies(READ_ONCE(flow->keepalive_ms));
 	u32 to = msecs_to_jiffies(READ_ONCE(flow->timeout_ms));
-	u32 last_rx = READ_ONCE(flow->last_rx);
+	u32 ok = READ_ONCE(flow->last_ok);
 	u32 last_tx = READ_ONCE(flow->last_tx);
-	u32 heard = last_rx, check_at, next;
+	u32 last_check = READ_ONCE(flow->last_check);
+	u32 check_at, next;
 	bool refresh, check;
 
-	/* Established flows have heard the peer at least once. */
-	if (time_before32(last_rx, flow->established))
-		heard = flow->established;
-	if (nfp_reached(now, heard + to)) {
+	if (nfp_reached(now, ok + to)) {
 		nfp_flow_dead(flow, NFPUNCH_DEAD_PEER_TIMEOUT);
 		return 0;
 	}
 
 	/* Our NAT forgets mappings we do not use. */
 	refresh = nfp_reached(now, last_tx + ka);
-	/* A quiet peer gets asked whether it is still there. */
-	check = nfp_reached(now, heard + ka) &&
-		nfp_reached(now, flow->last_check + ka);
+	/* A peer not confirmed lately gets asked whether it is still there. */
+	check = nfp_reached(now, ok + ka) && nfp_reached(now, last_check + ka);
 	if (refresh || check) {
 		union nf_inet_addr raddr;
 		__be16 rport;
-		int ret;
 
-		/* The packet path may move the flow to a new remote. */
-		spin_lock_bh(&flow->pn->lock);
-		raddr = flow->raddr;
-		rport = flow->rport;
-		spin_unlock_bh(&flow->pn->lock);
-		ret = nfp_probe_send(flow, &raddr, rport);
-		if (ret == -ENOBUFS)
-			return nfp_in_ms(now, NFP_THROTTLE_RETRY_MS);
+		nfp_flow_remote(flow, &raddr, &rport);
+		if (nfp_probe_send(flow, &raddr, rport, false) == -ENOBUFS)
+			return nfp_throttled(flow, now);
+		flow->throttled = 0;
 		atomic_inc(&flow->keepalives);
 		WRITE_ONCE(flow->last_tx, now);
-		flow->last_check = now;
+		WRITE_ONCE(flow->last_check, now);
 		last_tx = now;
+		last_check = now;
 	}
 
-	/* The check is due once both the peer and our last check are old. */
-	check_at = heard + ka;
-	if (time_after32(flow->last_check + ka, check_at))
-		check_at = flow->last_check + ka;
-	next = nfp_earliest(nfp_earliest(last_tx + ka, heard + to), check_at);
+	/* The check is due once both the answer and our last check are old. */
+	check_at = ok + ka;
+	if (time_after32(last_check + ka, check_at))
+		check_at = last_check + ka;
+	next = nfp_earliest(nfp_earliest(last_tx + ka, ok + to), check_at);
 	return nfp_deadline(now, next);
 }
 
 void nfp_flow_timer(struct timer_list *t)
 {
 	struct nfp_flow *flow = from_timer(flow, t, timer);
+	u8 epoch = READ_ONCE(flow->epoch);
 	u32 now = nfp_stamp();
 	unsigned long next;
 
+	/* A new state since the last tick: its punch round starts afresh. */
+	if (epoch != flow->tick_epoch) {
+		flow->tick_epoch = epoch;
+		flow->cursor = 0;
+		flow->round = 0;
+		flow->throttled = 0;
+	}
+	/* Reading the epoch before the state: a change after it is seen. */
+	smp_rmb();
 	switch (READ_ONCE(flow->state)) {
 	case NFPUNCH_STATE_PUNCHING:
 		next = nfp_punch_tick(flow, now);
@@ -145,7 +165,6 @@ void nfp_flow_timer(struct timer_list *t)
 	default:
 		return;
 	}
-	/* A no-op once removal has shut the timer down. */
 	if (next)
-		mod_timer(&flow->timer, next);
+		nfp_flow_rearm(flow, epoch, next);
 }

@@ -10,8 +10,13 @@
 /* Rounds back off from the flow's probe interval up to this gap. */
 #define NFP_PUNCH_MAX_GAP_MS	2000
 #define NFP_PUNCH_MAX_ROUND_SHIFT 8
-/* Retry delay when the namespace's pps cap said no. */
+/*
+ * Retry delay when the namespace's pps cap said no: doubles with every
+ * refusal in a row, up to the ceiling, so thousands of throttled flows do
+ * not wake up every 20 ms to be refused again.
+ */
 #define NFP_THROTTLE_RETRY_MS	20
+#define NFP_THROTTLE_MAX_SHIFT	6		/* 20 ms << 6 = 1.28 s */
 
 /*
  * One timer per flow drives it: punch rounds while PUNCHING, keepalives,

@@ -7,9 +7,11 @@
  * data take the same path and the flow comes up as usual.
  *
  * Only the session's two peers can use it: a port accepts a sender only
- * after an nfpunch probe from it that is authenticated with the session's
- * secret (which only the two peers and this server know) and comes from
- * the address its owner's signaling connection came from. Until both
+ * after an nfpunch probe from it that is tagged and authenticated with its
+ * owner's direction key (derived from the session's secret, which only the
+ * two peers and this server know; side 0 belongs to the caller, who
+ * controls) and comes from the address its owner's signaling connection
+ * came from. Until both
  * sides are known nothing is forwarded. Limits: relays in all and per
  * client id, bytes per second per relay, lifetime, idle time.
  */
@@ -19,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hex.h"
+#include "punch_keys.h"
 #include "rdv.h"
 #include "stun.h"
 #include "stun_hmac.h"
@@ -40,8 +44,7 @@ struct rdv_relay {
 	struct rdv_relay_side side[2];
 	struct rdv_session *s;
 	char ids[2][SIG_ID_MAX + 1];
-	uint8_t secret[SIG_SECRET_LEN];
-	size_t secret_len;
+	struct punch_dir dir[2];	/* what each side's owner sends under */
 	uint64_t created, last, tokens_at;
 	double tokens;
 	uint64_t dropped;
@@ -151,8 +154,14 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		return -ENOMEM;
 	}
 	r->s = s;
-	memcpy(r->secret, secret, secret_len);
-	r->secret_len = secret_len;
+	if (punch_dir_derive(&r->dir[0], secret, secret_len,
+			     PUNCH_ROLE_CONTROLLING, stun_hmac_openssl, NULL) ||
+	    punch_dir_derive(&r->dir[1], secret, secret_len,
+			     PUNCH_ROLE_CONTROLLED, stun_hmac_openssl, NULL)) {
+		free(r);
+		*code = "server-error";
+		return -EINVAL;
+	}
 	r->created = r->last = r->tokens_at = rdv_now_ms();
 	r->tokens = rdv_cfg->lim.relay_rate;
 	for (i = 0; i < 2; i++) {
@@ -228,22 +237,30 @@ static bool same_ep(const struct sockaddr_storage *a,
 	return sig_ep_equal(&x, &y);
 }
 
-/* An nfpunch probe under this session's secret, from its owner's address. */
+/* An nfpunch probe of this side's owner, from its owner's address. */
 static bool may_lock(const struct rdv_relay_side *side, const uint8_t *buf,
 		     size_t len, const struct sockaddr_storage *from)
 {
 	const size_t plen = sizeof(NFP_USER_PREFIX) - 1;
-	const struct rdv_relay *r = side->r;
+	const struct punch_dir *dir = &side->r->dir[side->idx];
+	char hex[2 * PUNCH_TAG_LEN + 1];
+	uint8_t tag[PUNCH_TAG_LEN];
 	struct stun_msg m;
 
 	if (!rdv_same_ip(from, &side->allowed))
 		return false;
 	if (stun_parse(&m, buf, len) != STUN_OK ||
 	    m.type != STUN_BINDING_REQUEST ||
-	    !(m.seen & STUN_SEEN_USERNAME) || m.username_len < plen ||
+	    !(m.seen & STUN_SEEN_USERNAME) ||
+	    m.username_len != plen + 2 * PUNCH_TAG_LEN ||
 	    memcmp(m.username, NFP_USER_PREFIX, plen))
 		return false;
-	return stun_check_integrity(&m, buf, r->secret, r->secret_len,
+	memcpy(hex, m.username + plen, 2 * PUNCH_TAG_LEN);
+	hex[2 * PUNCH_TAG_LEN] = '\0';
+	if (hex_decode(hex, tag, sizeof(tag)) != PUNCH_TAG_LEN ||
+	    memcmp(tag, dir->tag, PUNCH_TAG_LEN))
+		return false;
+	return stun_check_integrity(&m, buf, dir->key, sizeof(dir->key),
 				    stun_hmac_openssl, NULL) == STUN_OK;
 }
 

@@ -70,6 +70,16 @@ enum nfp_dead_reason {
 	NFP_DEAD_PEER_TIMEOUT,
 };
 
+/*
+ * The two sides of a session hold opposite roles (the caller controls):
+ * each direction's probes have their own key and tag, derived from the
+ * secret, so nothing a flow sends can come back as its peer's.
+ */
+enum nfp_role {
+	NFP_ROLE_CONTROLLING = 1,
+	NFP_ROLE_CONTROLLED,
+};
+
 #define NFP_FLOW_OWNED	1u	/* dies with the handle that created it */
 #define NFP_FLOW_PASSIVE 2u	/* never probes first; answers the peer's probes */
 
@@ -80,9 +90,9 @@ struct nfp_flow_counters {
 };
 
 /*
- * A flow. To add one, fill local, peers, secret and optionally the times
- * (0: the namespace's default) and flags; the rest is what the kernel
- * reports.
+ * A flow. To add one, fill local, peers, secret, role and optionally the
+ * times (0: the namespace's default) and flags; the rest is what the
+ * kernel reports.
  */
 struct nfp_flow {
 	uint32_t id;
@@ -93,6 +103,7 @@ struct nfp_flow {
 	unsigned int secret_len;
 	uint32_t keepalive_ms, timeout_ms, punch_timeout_ms, probe_interval_ms;
 	uint32_t flags;
+	int role;			/* enum nfp_role; required */
 
 	int state;			/* enum nfp_state */
 	int dead_reason;		/* enum nfp_dead_reason */
@@ -103,6 +114,9 @@ struct nfp_flow {
 };
 
 const char *nfp_state_name(int state);
+/* "controlling", "controlled", or NULL; and back (-EINVAL if unknown). */
+const char *nfp_role_name(int role);
+int nfp_role_parse(const char *name);
 const char *nfp_dead_reason_name(int reason);
 
 /* Add a flow; on success out (may be NULL) receives the kernel's view. */

@@ -27,6 +27,24 @@ const char *nfp_dead_reason_name(int reason)
 	return "unknown";
 }
 
+const char *nfp_role_name(int role)
+{
+	switch (role) {
+	case NFP_ROLE_CONTROLLING: return "controlling";
+	case NFP_ROLE_CONTROLLED: return "controlled";
+	}
+	return NULL;
+}
+
+int nfp_role_parse(const char *name)
+{
+	if (!strcmp(name, "controlling"))
+		return NFP_ROLE_CONTROLLING;
+	if (!strcmp(name, "controlled"))
+		return NFP_ROLE_CONTROLLED;
+	return -EINVAL;
+}
+
 static uint32_t get_u32(struct nlattr **tb, int type)
 {
 	return tb[type] ? nla_get_u32(tb[type]) : 0;
@@ -77,6 +95,7 @@ static struct nla_policy flow_policy[NFPUNCH_FLOW_A_MAX + 1] = {
 	[NFPUNCH_FLOW_A_LAST_RX] = { .type = NLA_U32 },
 	[NFPUNCH_FLOW_A_LAST_TX] = { .type = NLA_U32 },
 	[NFPUNCH_FLOW_A_COUNTERS] = { .type = NLA_NESTED },
+	[NFPUNCH_FLOW_A_ROLE] = { .type = NLA_U8 },
 };
 
 int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f)
@@ -110,6 +129,7 @@ int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f)
 	f->punch_timeout_ms = get_u32(tb, NFPUNCH_FLOW_A_PUNCH_TIMEOUT);
 	f->probe_interval_ms = get_u32(tb, NFPUNCH_FLOW_A_PROBE_INTERVAL);
 	f->flags = get_u32(tb, NFPUNCH_FLOW_A_FLAGS);
+	f->role = tb[NFPUNCH_FLOW_A_ROLE] ? nla_get_u8(tb[NFPUNCH_FLOW_A_ROLE]) : 0;
 	f->rtt_us = get_u32(tb, NFPUNCH_FLOW_A_RTT);
 	f->age_ms = get_u32(tb, NFPUNCH_FLOW_A_AGE);
 	f->establish_ms = get_u32(tb, NFPUNCH_FLOW_A_ESTABLISH_TIME);
@@ -170,6 +190,10 @@ static int build_flow_new(struct nl_msg *msg, void *arg)
 	      put_u32_opt(msg, NFPUNCH_FLOW_A_FLAGS, f->flags);
 	if (ret)
 		return ret;
+	/* Without one the kernel says which is missing. */
+	if (f->role && (f->role < 0 || f->role > 255 ||
+			nla_put_u8(msg, NFPUNCH_FLOW_A_ROLE, (uint8_t)f->role) < 0))
+		return -EINVAL;
 	nla_nest_end(msg, nest);
 	return 0;
 }

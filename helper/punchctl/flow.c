@@ -81,6 +81,11 @@ static int flow_add(struct punchctl *ctl, int argc, char **argv)
 						       val, ret == -EINVAL ?
 						       "want 16 to 32 bytes in hex" :
 						       strerror(-ret));
+		} else if (strcmp(key, "role") == 0) {
+			f.role = nfp_role_parse(val);
+			if (f.role < 0)
+				return ctl_usage_error("invalid role '%s': controlling or controlled",
+						       val);
 		} else if (matches(key, "keepalive")) {
 			if (parse_duration(val, &f.keepalive_ms))
 				return bad_value("keepalive", val);
@@ -105,6 +110,8 @@ static int flow_add(struct punchctl *ctl, int argc, char **argv)
 		return ctl_usage_error("flow add needs at least one 'peer ADDR:PORT'");
 	if (!f.secret_len)
 		return ctl_usage_error("flow add needs 'secret HEX' or 'secret-file FILE'");
+	if (!f.role)
+		return ctl_usage_error("flow add needs 'role controlling' (the caller) or 'role controlled'");
 	if (!ctl_handle(ctl))
 		return EXIT_FAIL;
 	if (nfp_flow_add(ctl->h, &f, &out) < 0)

@@ -34,6 +34,9 @@ struct json_object *flow_json(const struct nfp_flow *f)
 	json_object_object_add(o, "peers", peers);
 	json_object_object_add(o, "state",
 			       json_object_new_string(nfp_state_name(f->state)));
+	if (nfp_role_name(f->role))
+		json_object_object_add(o, "role",
+				       json_object_new_string(nfp_role_name(f->role)));
 	if (f->state == NFP_STATE_DEAD)
 		json_object_object_add(o, "dead_reason",
 				       json_object_new_string(nfp_dead_reason_name(f->dead_reason)));
@@ -72,9 +75,9 @@ void flow_print(const struct nfp_flow *f)
 	char ep[NFP_ENDPOINT_STRLEN], ka[16], to[16];
 	unsigned int i;
 
-	printf("flow %u local %s state %s", f->id,
+	printf("flow %u local %s role %s state %s", f->id,
 	       nfp_endpoint_format(&f->local, ep, sizeof(ep)),
-	       nfp_state_name(f->state));
+	       nfp_role_name(f->role) ?: "unknown", nfp_state_name(f->state));
 	if (f->state == NFP_STATE_DEAD)
 		printf(" (%s)", nfp_dead_reason_name(f->dead_reason));
 	if (f->remote.family)

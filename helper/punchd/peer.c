@@ -268,6 +268,8 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 		f.peers[f.n_peers++] = *extra;
 	memcpy(f.secret, p->secret, SIG_SECRET_LEN);
 	f.secret_len = SIG_SECRET_LEN;
+	/* The caller controls: each direction has its own probe keys. */
+	f.role = p->caller ? NFP_ROLE_CONTROLLING : NFP_ROLE_CONTROLLED;
 	f.keepalive_ms = pd_keepalive_ms();
 	f.timeout_ms = pd_cfg.timeout_ms;
 	f.punch_timeout_ms = punch_timeout_ms;

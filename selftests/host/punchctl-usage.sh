@@ -51,6 +51,9 @@ row 2 "invalid punch-timeout '1d'" flow add $L $P secret $S punch-timeout 1d
 row 2 "flow add needs 'local ADDR:PORT'" flow add $P secret $S
 row 2 "flow add needs at least one 'peer ADDR:PORT'" flow add $L secret $S
 row 2 "flow add needs 'secret HEX' or 'secret-file FILE'" flow add $L $P
+row 2 "flow add needs 'role controlling' \(the caller\) or 'role controlled'" flow add $L $P secret $S
+row 2 "invalid role 'boss': controlling or controlled" flow add $L $P secret $S role boss
+row 2 "'role' needs a value" flow add $L $P secret $S role
 row 2 "at most 32 peers" flow add $L secret $S $(for i in $(seq 33); do echo peer 198.51.100.7:$((5000 + i)); done)
 row 2 "invalid state 'sleeping'" flow show state sleeping
 row 2 "invalid flow id 'x'" flow show id x
@@ -67,7 +70,7 @@ row 2 "invalid timeout 'forever'" mapping $L server 192.0.2.2:3478 timeout forev
 row 2 "invalid count 'x'" monitor count x
 row 2 "stats takes no arguments, got 'now'" stats now
 row 1 "the nfpunch kernel module is not available" stats
-row 1 "the nfpunch kernel module is not available" flow add $L $P secret $S
+row 1 "the nfpunch kernel module is not available" flow add $L $P secret $S role controlled
 row 1 "the nfpunch kernel module is not available" -j flow show
 
 t_check "--help exits 0 and names every object" \
@@ -77,7 +80,7 @@ t_expect "punchctl.8 renders without warnings" "" \
 	"$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$MAN" 2>&1 >/dev/null)"
 missing=""
 for kw in "flow add" "flow show" "flow del" "flow set" mapping monitor "config set" stats \
-	passive repunch secret-file punch-timeout probe-interval max-flows pps count; do
+	passive repunch secret-file role controlling controlled punch-timeout probe-interval max-flows pps count; do
 	LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$MAN" 2>/dev/null | grep -q -- "$kw" ||
 		missing="$missing '$kw'"
 	"$PUNCHCTL" --help | grep -q -- "$kw" || missing="$missing '$kw'(help)"

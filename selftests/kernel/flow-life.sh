@@ -96,7 +96,7 @@ ip -n "$GONE" route add 198.51.100.0/24 dev lo
 ok=0
 for ((p = 30000; p < 30200; p++)); do
 	ip netns exec "$GONE" "$PUNCHCTL" flow add local 192.0.2.20:$p \
-		peer-range 198.51.100.9:40000-40007 secret $S >/dev/null && ok=$((ok + 1))
+		peer-range 198.51.100.9:40000-40007 secret $S role controlling >/dev/null && ok=$((ok + 1))
 done
 t_expect "200 flows punch in a namespace about to go" "200" "$ok"
 ip netns exec "$GONE" "$PUNCHCTL" mapping local 192.0.2.20:31000 \
@@ -108,4 +108,31 @@ t_match "they are sending probes" '^[1-9][0-9]*$' "$sent"
 t_check "the namespace is deleted under them" ip netns del "$GONE"
 wait "$query"
 t_expect "the other namespace is untouched" "0" "$(flows)"
+
+# --- A dump torn by changes says so (NLM_F_DUMP_INTR) ---
+# 1500 quiet flows make a dump span many messages; writers change the
+# table between them, and each message after a change must carry the
+# flag in its own header (written before the buffer, it was lost).
+FLOWBENCH=$T_BIN/bench/flowbench
+t_check "1500 passive flows for a long dump" \
+	in_ns "$FLOWBENCH" add 1500 192.0.2.10 198.51.100.7 --first-port 40000 --ports 1500
+pids=()
+for w in 0 1; do
+	in_ns "$CHURN" add-del 192.0.2.10 $((20000 + w * 64)) 4 >"$TMP/intr-$w" 2>&1 &
+	pids+=($!)
+done
+in_ns "$CHURN" dump 4 >"$TMP/intr-2" 2>&1 &
+pids+=($!)
+in_ns "$CHURN" dump-raw 4 >"$TMP/intr-3" 2>&1 &
+pids+=($!)
+for p in "${pids[@]}"; do
+	wait "$p"
+done
+t_match "dumps across concurrent changes are marked interrupted, never torn" \
+	'^ops=[0-9]+ errors=0 intr=[1-9][0-9]*$' "$(cat "$TMP/intr-2")"
+t_match "the flag is on the flow messages after a change, not only on DONE" \
+	'^dumps=[1-9][0-9]* intr_msgs=[1-9][0-9]* intr_done=[0-9]+ errors=0$' \
+	"$(cat "$TMP/intr-3")"
+t_expect "the 1500 flows are still there" "1500" "$(flows)"
+printf '# %s\n' "$(cat "$TMP"/intr-* | tr '\n' ' ')"
 t_done

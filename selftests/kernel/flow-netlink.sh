@@ -14,16 +14,16 @@ ctl() { ip netns exec "$NS" "$PUNCHCTL" "$@" 2>&1; echo "rc=$?"; }
 
 t_expect "a local address the host does not have is refused" \
 	"punchctl: cannot add the flow: local address is not an address of this host rc=1" \
-	"$(ctl flow add local 198.51.100.9:4000 peer 203.0.113.1:5000 secret $S | xargs)"
+	"$(ctl flow add local 198.51.100.9:4000 peer 203.0.113.1:5000 secret $S role controlling | xargs)"
 t_expect "keepalive not shorter than the timeout is refused" \
 	"punchctl: cannot add the flow: keepalive must be shorter than the timeout rc=1" \
-	"$(ctl flow add local 192.0.2.10:4000 peer 203.0.113.1:5000 secret $S keepalive 30s timeout 20s | xargs)"
+	"$(ctl flow add local 192.0.2.10:4000 peer 203.0.113.1:5000 secret $S role controlling keepalive 30s timeout 20s | xargs)"
 t_expect "an out-of-range keepalive is refused by the policy" \
 	"punchctl: cannot add the flow: integer out of range rc=1" \
-	"$(ctl flow add local 192.0.2.10:4000 peer 203.0.113.1:5000 secret $S keepalive 10ms | xargs)"
+	"$(ctl flow add local 192.0.2.10:4000 peer 203.0.113.1:5000 secret $S role controlling keepalive 10ms | xargs)"
 t_expect "mixed address families are refused" \
 	"punchctl: cannot add the flow: peer and local address families differ rc=1" \
-	"$(ctl flow add local 192.0.2.10:4000 peer '[fd00::1]:5000' secret $S | xargs)"
+	"$(ctl flow add local 192.0.2.10:4000 peer '[fd00::1]:5000' secret $S role controlling | xargs)"
 t_expect "a secret of the wrong length never reaches the kernel" \
 	"punchctl: invalid secret: want 16 to 32 bytes in hex (try punchctl --help) rc=2" \
 	"$(ctl flow add local 192.0.2.10:4000 peer 203.0.113.1:5000 secret 0011 | xargs)"
@@ -31,12 +31,12 @@ t_expect "nothing was created by the refused requests" "0" \
 	"$(ip netns exec "$NS" "$PUNCHCTL" -j stats | jq .flows)"
 
 id=$(ip netns exec "$NS" "$PUNCHCTL" -j flow add local 192.0.2.10:4000 \
-	peer 203.0.113.1:5000 peer-range 203.0.113.2:6000-6003 secret $S | jq .id)
+	peer 203.0.113.1:5000 peer-range 203.0.113.2:6000-6003 secret $S role controlling | jq .id)
 t_match "a good flow is added and punching" '^[0-9]+ punching$' \
 	"$id $(ip netns exec "$NS" "$PUNCHCTL" -j flow show id "$id" | jq -r '.[0].state')"
 t_expect "the same local endpoint and secret twice is refused" \
 	"punchctl: cannot add the flow: a flow with this local endpoint and secret exists rc=1" \
-	"$(ctl flow add local 192.0.2.10:4000 peer 203.0.113.1:5000 secret $S | xargs)"
+	"$(ctl flow add local 192.0.2.10:4000 peer 203.0.113.1:5000 secret $S role controlling | xargs)"
 t_expect "an unknown flow id is refused" \
 	"punchctl: cannot delete: no such flow rc=1" "$(ctl flow del id 99999 | xargs)"
 t_expect "set: a keepalive beyond the flow's timeout is refused" "rc=1" \
@@ -44,13 +44,13 @@ t_expect "set: a keepalive beyond the flow's timeout is refused" "rc=1" \
 t_expect "a non-admin caller is refused" \
 	"punchctl: cannot add the flow: Operation not permitted rc=1" \
 	"$( (ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$PUNCHCTL" flow add local 192.0.2.10:4001 peer 203.0.113.1:5000 secret $S 2>&1
+		"$PUNCHCTL" flow add local 192.0.2.10:4001 peer 203.0.113.1:5000 secret $S role controlling 2>&1
 	     echo "rc=$?") | xargs)"
 
 # Leave 300 live, punching flows behind for the unload audit.
 for ((p = 10000; p < 10300; p++)); do
 	ip netns exec "$NS" "$PUNCHCTL" flow add local 192.0.2.10:$p \
-		peer 203.0.113.1:5000 secret $S >/dev/null || break
+		peer 203.0.113.1:5000 secret $S role controlling >/dev/null || break
 done
 t_expect "300 more flows are live in the namespace" "301" \
 	"$(ip netns exec "$NS" "$PUNCHCTL" -j stats | jq .flows)"

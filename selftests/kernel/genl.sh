@@ -44,4 +44,22 @@ t_expect "a non-zero reserved header field is rejected" \
 t_expect "an unknown command is refused" \
 	"error 95 " "$("$GENL_SEND" 200)"
 
+# Flow commands take only what they use (NFPUNCH_A_FLOW payloads).
+t_expect "get refuses a keepalive" "error 22 get takes a flow id only" \
+	"$("$GENL_SEND" 4 1400038008000100010000000800060088130000)"
+t_expect "delete refuses a keepalive" \
+	"error 22 delete takes an id or a local endpoint only" \
+	"$("$GENL_SEND" 3 1400038008000100010000000800060088130000)"
+t_expect "delete refuses a role" \
+	"error 22 delete takes an id or a local endpoint only" \
+	"$("$GENL_SEND" 3 1400038008000100010000000500130001000000)"
+# 6.1 gives a dump's start no extack (cb->extack is set only while dumping).
+t_expect "a dump refuses an id" "error 22 " \
+	"$("$GENL_SEND" -f 0x304 4 0c0003800800010001000000)"
+new=400003801400028008000100c0000201060003000fa000001400038008000100c6336407060003001388000014000500000102030405060708090a0b0c0d0e0f
+t_expect "a new flow needs a role" \
+	"error 22 a flow needs a role (controlling or controlled)" "$("$GENL_SEND" 2 "$new")"
+t_expect "a role other than controlling or controlled is refused" \
+	"error 34 integer out of range" "$("$GENL_SEND" 2 "${new/#4000/4800}0500130003000000")"
+
 t_done

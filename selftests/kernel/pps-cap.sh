@@ -55,7 +55,7 @@ pushing() { test "$1" -ge $(($3 * $2 / 2000)); }
 
 t_expect "the cap is set to 200 pps" 200 "$(in_x -j config set pps 200 | jq .pps)"
 for p in 4000 4001; do
-	in_x flow add local 10.0.9.1:$p peer 10.0.9.2:20000-24095 secret $S \
+	in_x flow add local 10.0.9.1:$p peer 10.0.9.2:20000-24095 secret $S role controlling \
 		punch-timeout 60s >/dev/null
 done
 t_expect "two flows spray 4096 targets each" \
@@ -81,9 +81,9 @@ t_expect "with no flows nothing is sent" 0 "$n"
 
 # --- A spray stops at the first answer ---
 s0=$(wire spray)
-in_y flow add local 10.0.9.2:30500 peer 10.0.9.1:4100 secret $S passive \
+in_y flow add local 10.0.9.2:30500 peer 10.0.9.1:4100 secret $S role controlled passive \
 	keepalive 1s timeout 10s >/dev/null
-id=$(in_x -j flow add local 10.0.9.1:4100 peer 10.0.9.2:30000-34095 secret $S \
+id=$(in_x -j flow add local 10.0.9.1:4100 peer 10.0.9.2:30000-34095 secret $S role controlling \
 	keepalive 1s timeout 10s | jq .id)
 est() { [ "$(in_x -j flow show id "$id" | jq -r '.[0].state')" = established ]; }
 t_check "the sprayed flow finds the answering port" wait_for 100 est

@@ -38,9 +38,9 @@ punch() {
 	timeout 60 ip netns exec "$A" "$PUNCHCTL" -j monitor > "$TMP/events-$fam" &
 	local mon=$!
 	wait_event_listeners "$A" 1
-	ida=$(in_a "$PUNCHCTL" -j flow add local "$al" peer "$bp" secret $SECRET \
+	ida=$(in_a "$PUNCHCTL" -j flow add local "$al" peer "$bp" secret $SECRET role controlling \
 		keepalive 1s timeout 5s | jq .id)
-	idb=$(in_b "$PUNCHCTL" -j flow add local "$bl" peer "$ap" secret $SECRET \
+	idb=$(in_b "$PUNCHCTL" -j flow add local "$bl" peer "$ap" secret $SECRET role controlled \
 		keepalive 1s timeout 5s | jq .id)
 	t_check "$fam: flows on both sides reach established" \
 		eval "nat_wait_state $A $ida established 10 && nat_wait_state $B $idb established 5"

@@ -11,11 +11,7 @@ S=000102030405060708090a0b0c0d0e0f
 WAIT=$T_REPO/build/examples/punch-wait
 TMP=$(mktemp -d)
 cleanup() {
-	local ns
-	for ns in "$A" "$B"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	ns_del "$A" "$B"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -41,11 +37,11 @@ t_expect "stats (JSON) has every key" \
 	"$(ca -j stats | jq -c 'keys')"
 
 # --- flow add / show ---
-t_match "flow add (human)" '^flow [0-9]+ local 10\.7\.0\.1:4000 state punching peers 10\.7\.0\.2:5000-5003 ' \
-	"$(ca flow add udp local 10.7.0.1:4000 peer-range 10.7.0.2:5000-5003 secret $S \
+t_match "flow add (human)" '^flow [0-9]+ local 10\.7\.0\.1:4000 role controlling state punching peers 10\.7\.0\.2:5000-5003 ' \
+	"$(ca flow add udp local 10.7.0.1:4000 peer-range 10.7.0.2:5000-5003 secret $S role controlling \
 		punch-timeout 5s | xargs)"
 id1=$(ca -j flow show local 10.7.0.1:4000 | jq '.[0].id')
-id2=$(ca -j flow add local "[fd00:7::1]:4600" peer "[fd00:7::2]:5600" secret $S \
+id2=$(ca -j flow add local "[fd00:7::1]:4600" peer "[fd00:7::2]:5600" secret $S role controlling \
 	keepalive 2s timeout 6s passive | jq .id)
 t_expect "flow add (JSON) of an IPv6 passive flow" \
 	'{"local":"[fd00:7::1]:4600","peers":["[fd00:7::2]:5600"],"passive":true,"keepalive_ms":2000,"timeout_ms":6000}' \
@@ -76,15 +72,15 @@ mh=$!
 timeout 30 ip netns exec "$A" "$PUNCHCTL" -j monitor count 2 >"$TMP/json" &
 mj=$!
 wait_event_listeners "$A" 2
-ip netns exec "$A" "$WAIT" 10.7.0.1:4100 10.7.0.2:5100 $S 10 >"$TMP/wait" &
+ip netns exec "$A" "$WAIT" 10.7.0.1:4100 10.7.0.2:5100 $S controlling 10 >"$TMP/wait" &
 waiter=$!
-cb flow add local 10.7.0.2:5100 peer 10.7.0.1:4100 secret $S >/dev/null
+cb flow add local 10.7.0.2:5100 peer 10.7.0.1:4100 secret $S role controlled >/dev/null
 wait "$waiter"
 t_expect "examples/punch-wait (pkg-config build) sees its flow established" \
 	"established with 10.7.0.2:5100" "$(tail -1 "$TMP/wait" | cut -d' ' -f3-)"
 wait "$mh" "$mj"
 t_match "monitor (human) shows established, then deleted when punch-wait exits" \
-	'^\[established\] flow [0-9]+ local 10\.7\.0\.1:4100 state established remote 10\.7\.0\.2:5100 .*\[deleted\] flow' \
+	'^\[established\] flow [0-9]+ local 10\.7\.0\.1:4100 role controlling state established remote 10\.7\.0\.2:5100 .*\[deleted\] flow' \
 	"$(xargs <"$TMP/human")"
 t_expect "monitor (JSON) shows the same, one object per line" "established deleted" \
 	"$(jq -r .event "$TMP/json" | xargs)"

@@ -26,9 +26,9 @@ timeout 60 ip netns exec "$A" "$PUNCHCTL" -j monitor >"$TMP/events" &
 mon=$!
 wait_event_listeners "$A" 1
 ida=$(in_a "$PUNCHCTL" -j flow add local 10.0.1.2:4100 peer 203.0.113.1:5100 \
-	secret $SECRET keepalive 1s timeout 15s | jq .id)
+	secret $SECRET role controlling keepalive 1s timeout 15s | jq .id)
 idb=$(in_b "$PUNCHCTL" -j flow add local 10.0.2.2:5100 peer 198.51.100.1:4100 \
-	secret $SECRET keepalive 1s timeout 15s | jq .id)
+	secret $SECRET role controlled keepalive 1s timeout 15s | jq .id)
 t_check "flows on both sides reach established" \
 	eval "nat_wait_state $A $ida established 10 && nat_wait_state $B $idb established 5"
 t_expect "alice sees bob at his first public endpoint" "203.0.113.1:5100" \
@@ -69,7 +69,7 @@ t_expect "bob's application still reaches alice" "2 after-rebind" \
 # Probes from yet another port under another key change nothing.
 unknown=$(in_a "$PUNCHCTL" -j stats | jq .unknown_flow)
 in_b "$PUNCHCTL" flow add local 10.0.2.2:5101 peer 198.51.100.1:4100 \
-	secret ffeeddccbbaa99887766554433221100 punch-timeout 1s >/dev/null
+	secret ffeeddccbbaa99887766554433221100 role controlled punch-timeout 1s >/dev/null
 sleep 1.5
 t_expect "a wrongly keyed flow does not move alice's remote" "$remote" \
 	"$(flow_json "$A" "$ida" | jq -r .remote)"

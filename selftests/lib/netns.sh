@@ -20,3 +20,13 @@ ns_pair() {
 		ip -n "$ns" link set lo up && ip -n "$ns" link set peer0 up || return 1
 	done
 }
+
+# ns_del NS...: end every process in each namespace, then delete it.
+ns_del() {
+	local ns
+	for ns in "$@"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}

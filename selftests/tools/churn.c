@@ -4,20 +4,31 @@
  *
  *   churn add-del LOCAL_ADDR FIRST_PORT SECONDS
  *   churn dump SECONDS
+ *   churn dump-raw SECONDS
  *
  * add-del adds a flow on FIRST_PORT + i % 64, reads it back and deletes
  * it, over and over. dump dumps the table over and over and checks each
  * complete dump lists every id once; an interrupted dump (-EINTR: the
  * table changed under it) is counted and retried, as callers must.
  * Prints "ops=N errors=N intr=N" and exits 1 when any operation failed.
+ *
+ * dump-raw reads dumps itself, through a 4 KiB buffer, and counts where
+ * NLM_F_DUMP_INTR shows: "dumps=N intr_msgs=N intr_done=N". The kernel
+ * must flag the first flow message filled after a change, not only the
+ * final NLMSG_DONE that the netlink core flags by itself.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/nfpunch.h>
+#include <sys/socket.h>
 
-#include "libnfpunch.h"
+#include "../../helper/lib/internal.h"
 
 #define MAX_IDS 65536
 
@@ -37,6 +48,7 @@ static int add_del(struct nfp_handle *h, const char *addr, unsigned int first)
 	memset(&f, 0, sizeof(f));
 	f.n_peers = 1;
 	f.secret_len = 16;
+	f.role = NFP_ROLE_CONTROLLING;
 	f.flags = NFP_FLOW_PASSIVE;
 	nfp_endpoint_parse("192.0.2.77:9", &f.peers[0], 0);
 	for (i = 0; running(); i++) {
@@ -105,6 +117,55 @@ static int dump(struct nfp_handle *h)
 	return errors ? 1 : 0;
 }
 
+static int dump_raw(struct nfp_handle *h)
+{
+	static uint8_t buf[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
+	unsigned long dumps = 0, intr_msgs = 0, intr_done = 0, errors = 0;
+	int fd = nl_socket_get_fd(h->sk);
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+	} req = {
+		.n = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = (uint16_t)h->family,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		},
+		.g = { .cmd = NFPUNCH_CMD_FLOW_GET, .version = NFPUNCH_GENL_VERSION },
+	};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct nlmsghdr *nlh;
+	int n, done;
+
+	while (running()) {
+		req.n.nlmsg_seq++;
+		if (send(fd, &req, sizeof(req), 0) < 0)
+			return 1;
+		for (done = 0; !done;) {
+			if (poll(&p, 1, 2000) <= 0 ||
+			    (n = (int)recv(fd, buf, sizeof(buf), 0)) < 0) {
+				errors++;
+				break;
+			}
+			for (nlh = (void *)buf; NLMSG_OK(nlh, (unsigned int)n);
+			     nlh = NLMSG_NEXT(nlh, n)) {
+				if (nlh->nlmsg_type == NLMSG_DONE ||
+				    nlh->nlmsg_type == NLMSG_ERROR) {
+					intr_done += !!(nlh->nlmsg_flags & NLM_F_DUMP_INTR);
+					errors += nlh->nlmsg_type == NLMSG_ERROR;
+					done = 1;
+					break;
+				}
+				intr_msgs += !!(nlh->nlmsg_flags & NLM_F_DUMP_INTR);
+			}
+		}
+		dumps++;
+	}
+	printf("dumps=%lu intr_msgs=%lu intr_done=%lu errors=%lu\n", dumps,
+	       intr_msgs, intr_done, errors);
+	return errors ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct nfp_handle *h;
@@ -112,11 +173,13 @@ int main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(argv[1], "add-del") == 0)
 		deadline = time(NULL) + atoi(argv[4]);
-	else if (argc == 3 && strcmp(argv[1], "dump") == 0)
+	else if (argc == 3 && (strcmp(argv[1], "dump") == 0 ||
+				strcmp(argv[1], "dump-raw") == 0))
 		deadline = time(NULL) + atoi(argv[2]);
 	else {
 		fputs("Usage: churn add-del LOCAL_ADDR FIRST_PORT SECONDS\n"
-		      "       churn dump SECONDS\n", stderr);
+		      "       churn dump SECONDS\n"
+		      "       churn dump-raw SECONDS\n", stderr);
 		return 2;
 	}
 	ret = nfp_open(&h);
@@ -126,8 +189,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 5)
 		ret = add_del(h, argv[2], atoi(argv[3]));
-	else
+	else if (strcmp(argv[1], "dump") == 0)
 		ret = dump(h);
+	else
+		ret = dump_raw(h);
 	nfp_close(h);
 	return ret;
 }

@@ -34,6 +34,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	f.secret_len = len;
+	f.role = NFP_ROLE_CONTROLLING;
 	ret = nfp_open(&h);
 	if (ret < 0 || nfp_flow_add(h, &f, &out) < 0) {
 		fprintf(stderr, "owned-flow: %s\n",

@@ -12,7 +12,11 @@
 #define _UAPI_LINUX_NFPUNCH_H
 
 #define NFPUNCH_GENL_NAME	"nfpunch"
-#define NFPUNCH_GENL_VERSION	1
+/*
+ * 2: probes are keyed and tagged per direction (FLOW_A_ROLE); not
+ * compatible on the wire with version 1 peers.
+ */
+#define NFPUNCH_GENL_VERSION	2
 #define NFPUNCH_MCGRP_EVENTS	"events"
 
 /* Session secrets: both peers hold the same bytes. */
@@ -34,7 +38,7 @@ enum nfpunch_cmd {
 
 	/*
 	 * Open a flow and start punching. Request: NFPUNCH_A_FLOW with LOCAL,
-	 * one or more PEER, SECRET and optionally KEEPALIVE, TIMEOUT,
+	 * one or more PEER, SECRET, ROLE and optionally KEEPALIVE, TIMEOUT,
 	 * PUNCH_TIMEOUT, PROBE_INTERVAL, FLAGS. Reply: NFPUNCH_A_FLOW.
 	 */
 	NFPUNCH_CMD_FLOW_NEW,
@@ -127,6 +131,20 @@ enum nfpunch_dead_reason {
 	__NFPUNCH_DEAD_MAX,
 };
 
+/*
+ * Each side of a session has a role, agreed through signaling (the caller
+ * controls). Requests in each direction have their own key and USERNAME
+ * tag derived from the secret, so nothing we send can come back as the
+ * peer's: the two sides must hold opposite roles.
+ */
+enum nfpunch_role {
+	NFPUNCH_ROLE_CONTROLLING = 1,
+	NFPUNCH_ROLE_CONTROLLED,
+
+	__NFPUNCH_ROLE_MAX,
+};
+#define NFPUNCH_ROLE_MAX (__NFPUNCH_ROLE_MAX - 1)
+
 enum nfpunch_flow_flags {
 	/* The flow dies with the netlink socket that created it. */
 	NFPUNCH_FLOW_F_OWNED	= 1 << 0,
@@ -159,6 +177,7 @@ enum nfpunch_flow_attr {
 	NFPUNCH_FLOW_A_LAST_RX,		/* u32 ms since the peer was last heard */
 	NFPUNCH_FLOW_A_LAST_TX,		/* u32 ms since we last sent */
 	NFPUNCH_FLOW_A_COUNTERS,	/* nest, enum nfpunch_counter_attr */
+	NFPUNCH_FLOW_A_ROLE,		/* u8, enum nfpunch_role (required) */
 
 	__NFPUNCH_FLOW_A_MAX,
 };

@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""The hostile side of the tests: a host that only reflects, captures and
+replays datagrams, and knows no secret.
+
+  attacker.py echo ADDR PORT SECONDS
+      send every datagram back to where it came from; prints the count
+  attacker.py sniff IFACE SRC DST SECONDS OUT
+      capture the first STUN Binding Request from SRC to DST (ADDR:PORT,
+      IPv4) seen on IFACE, write its UDP payload in hex to OUT
+  attacker.py replay ADDR PORT DST HEXFILE COUNT INTERVAL [REFLECT_SECONDS]
+      from ADDR:PORT send the captured payload to DST COUNT times,
+      INTERVAL seconds apart; with REFLECT_SECONDS also echo whatever
+      comes back to ADDR:PORT until then; prints "sent N reflected M"
+
+Every loop is bounded by its count or its seconds."""
+import select
+import socket
+import struct
+import sys
+import time
+
+STUN_BINDING_REQUEST = 0x0001
+STUN_MAGIC = 0x2112A442
+ETH_P_IP = 0x0800
+
+
+def ep(s):
+    addr, port = s.rsplit(":", 1)
+    return addr.strip("[]"), int(port)
+
+
+def udp_sock(addr, port):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    return s
+
+
+def echo(addr, port, seconds):
+    s = udp_sock(addr, int(port))
+    deadline = time.monotonic() + float(seconds)
+    n = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            continue
+        data, src = s.recvfrom(65535)
+        s.sendto(data, src)
+        n += 1
+    print(f"echoed {n}")
+    return 0
+
+
+def is_request(payload):
+    if len(payload) < 20:
+        return False
+    mtype, _, magic = struct.unpack("!HHI", payload[:8])
+    return mtype == STUN_BINDING_REQUEST and magic == STUN_MAGIC
+
+
+def sniff(iface, src, dst, seconds, out):
+    saddr, sport = ep(src)
+    daddr, dport = ep(dst)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_IP))
+    s.bind((iface, 0))
+    deadline = time.monotonic() + float(seconds)
+    want = (socket.inet_aton(saddr), socket.inet_aton(daddr), sport, dport)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            print("sniff: nothing captured", file=sys.stderr)
+            return 1
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            continue
+        pkt = s.recv(65535)
+        if len(pkt) < 28 or pkt[9] != 17:
+            continue
+        ihl = (pkt[0] & 0x0F) * 4
+        sp, dp, ulen = struct.unpack("!HHH", pkt[ihl:ihl + 6])
+        if (pkt[12:16], pkt[16:20], sp, dp) != want:
+            continue
+        payload = pkt[ihl + 8:ihl + ulen]
+        if is_request(payload):
+            with open(out, "w") as f:
+                f.write(payload.hex() + "\n")
+            return 0
+
+
+def replay(addr, port, dst, hexfile, count, interval, reflect=0.0):
+    s = udp_sock(addr, int(port))
+    payload = bytes.fromhex(open(hexfile).read().strip())
+    target = ep(dst)
+    start = time.monotonic()
+    deadline = start + max(float(reflect), int(count) * float(interval))
+    sent = reflected = 0
+    next_send = start
+    while True:
+        now = time.monotonic()
+        if now >= deadline and sent >= int(count):
+            break
+        if sent < int(count) and now >= next_send:
+            s.sendto(payload, target)
+            sent += 1
+            next_send += float(interval)
+            continue
+        until = next_send if sent < int(count) else deadline
+        r, _, _ = select.select([s], [], [], max(0.0, until - now))
+        if r:
+            data, src = s.recvfrom(65535)
+            if float(reflect) > 0:
+                s.sendto(data, src)
+                reflected += 1
+    print(f"sent {sent} reflected {reflected}")
+    return 0
+
+
+def main(argv):
+    try:
+        if len(argv) == 5 and argv[1] == "echo":
+            return echo(*argv[2:])
+        if len(argv) == 7 and argv[1] == "sniff":
+            return sniff(*argv[2:])
+        if len(argv) in (8, 9) and argv[1] == "replay":
+            return replay(*argv[2:])
+    except (OSError, ValueError) as e:
+        print(f"attacker: {e}", file=sys.stderr)
+        return 1
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
