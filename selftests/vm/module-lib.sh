@@ -38,3 +38,25 @@ nfp_module_unload() {
 		return 1
 	fi
 }
+
+# nfp_kmemleak: on a kernel with kmemleak (the debug lane), scan for
+# leaks and print the reports that point at a module (on the debug kernel
+# everything else is built in, so that is nfpunch or a canary): a frame
+# "[module]", or an unresolved one (a module's code once it is unloaded).
+# Prints nothing where there is no kmemleak. Clears what it read.
+nfp_kmemleak() {
+	local kml=/sys/kernel/debug/kmemleak
+	[ -w "$kml" ] || return 0
+	# Two scans: an object is reported once it stayed unreferenced
+	# across one; RCU-freed objects get their grace period meanwhile.
+	echo scan >"$kml" 2>/dev/null
+	sleep 1
+	echo scan >"$kml" 2>/dev/null
+	awk '
+		/^unreferenced object/ { if (keep) printf "%s", rec; rec = ""; keep = 0 }
+		{ rec = rec $0 "\n" }
+		/ \[[A-Za-z0-9_]+\]$|\] 0x[0-9a-f]+$/ { keep = 1 }
+		END { if (keep) printf "%s", rec }
+	' "$kml"
+	echo clear >"$kml" 2>/dev/null
+}
