@@ -43,7 +43,7 @@ static time_t deadline;
 static const char *addrs[MAX_ADDRS];
 static int n_addrs;
 static atomic_ulong n_sent, n_ok, n_err, n_mutated, n_dumps, n_intr,
-	n_silent, n_reopen;
+	n_silent, n_reopen, n_lost;
 static atomic_ulong errno_hist[136];
 
 struct gen {
@@ -367,10 +367,21 @@ static void drain(struct gen *g, int fd, unsigned int rcvlen)
 			atomic_fetch_add(&n_silent, 1);
 			return;
 		}
-		n = (int)recv(fd, rbuf, rcvlen, 0);
+		n = (int)recv(fd, rbuf, rcvlen, MSG_TRUNC);
 		if (n < 0) {
-			if (errno == ENOBUFS || errno == EINTR)
+			if (errno == EINTR)
 				continue;
+			/*
+			 * The kernel could not queue an answer (our buffer, or
+			 * failslab on the ack): it says so, which is an answer.
+			 */
+			if (errno == ENOBUFS)
+				atomic_fetch_add(&n_lost, 1);
+			return;
+		}
+		if ((unsigned int)n > rcvlen) {
+			/* Cut by a small buffer: the rest, maybe DONE, is gone. */
+			atomic_fetch_add(&n_lost, 1);
 			return;
 		}
 		for (nlh = (void *)rbuf; NLMSG_OK(nlh, (unsigned int)n);
@@ -487,10 +498,10 @@ int main(int argc, char **argv)
 		pthread_join(tid[i], NULL);
 	free(gens);
 
-	printf("sent=%lu ok=%lu errors=%lu mutated=%lu dumps=%lu intr=%lu reopened=%lu silent=%lu\n",
+	printf("sent=%lu ok=%lu errors=%lu mutated=%lu dumps=%lu intr=%lu reopened=%lu lost=%lu silent=%lu\n",
 	       atomic_load(&n_sent), atomic_load(&n_ok), atomic_load(&n_err),
 	       atomic_load(&n_mutated), atomic_load(&n_dumps), atomic_load(&n_intr),
-	       atomic_load(&n_reopen), atomic_load(&n_silent));
+	       atomic_load(&n_reopen), atomic_load(&n_lost), atomic_load(&n_silent));
 	printf("# errnos:");
 	for (i = 1; i < 136; i++)
 		if (atomic_load(&errno_hist[i]))
