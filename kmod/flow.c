@@ -196,6 +196,7 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 	flow->timeout_ms = p->timeout_ms;
 	flow->peer->punch_timeout_ms = p->punch_timeout_ms;
 	flow->peer->probe_interval_ms = p->probe_interval_ms;
+	flow->peer->mark = p->mark;
 	flow->state = NFPUNCH_STATE_PUNCHING;
 	flow->created = nfp_stamp();
 	flow->punch_started = flow->created;

@@ -52,6 +52,7 @@ struct nfp_peer {
 	struct punch_keys keys;
 	u32 punch_timeout_ms;
 	u32 probe_interval_ms;
+	u32 mark;			/* fwmark of everything the flow sends */
 	u32 last_trigger;		/* last triggered check while established */
 	u32 n;
 	u32 targets;			/* sum of nports */
@@ -150,6 +151,7 @@ struct nfp_flow_params {
 	u32 flags;
 	u32 owner;
 	u8 role;
+	u32 mark;
 	u32 keepalive_ms;
 	u32 timeout_ms;
 	u32 punch_timeout_ms;

@@ -36,7 +36,7 @@ static void nfp_mapping_send(struct nfp_mapping *m)
 	stun_add_fingerprint(&b);
 	len = stun_build_end(&b);
 	if (len > 0)
-		nfp_send_udp(m->pn, m->family, &m->laddr, m->lport,
+		nfp_send_udp(m->pn, m->family, 0, &m->laddr, m->lport,
 			     &m->saddr, m->sport, buf, len);
 }
 

@@ -135,7 +135,7 @@ static const int nfp_settable[] = {
 	NFPUNCH_FLOW_A_PEER, NFPUNCH_FLOW_A_SECRET, NFPUNCH_FLOW_A_KEEPALIVE,
 	NFPUNCH_FLOW_A_TIMEOUT, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
 	NFPUNCH_FLOW_A_PROBE_INTERVAL, NFPUNCH_FLOW_A_FLAGS,
-	NFPUNCH_FLOW_A_ROLE, NFPUNCH_FLOW_A_STATE,
+	NFPUNCH_FLOW_A_MARK, NFPUNCH_FLOW_A_ROLE, NFPUNCH_FLOW_A_STATE,
 };
 
 int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
@@ -190,6 +190,7 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 	p.local.laddr = local.addr;
 	p.local.lport = htons(local.port);
 	p.role = nla_get_u8(tb[NFPUNCH_FLOW_A_ROLE]);
+	p.mark = nfp_opt_u32(tb, NFPUNCH_FLOW_A_MARK, 0);
 	p.flags = nfp_opt_u32(tb, NFPUNCH_FLOW_A_FLAGS, 0);
 	if (p.flags & NFPUNCH_FLOW_F_OWNED)
 		p.owner = info->snd_portid;
@@ -345,6 +346,7 @@ int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info)
 		NFPUNCH_FLOW_A_LOCAL, NFPUNCH_FLOW_A_PEER, NFPUNCH_FLOW_A_SECRET,
 		NFPUNCH_FLOW_A_FLAGS, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
 		NFPUNCH_FLOW_A_PROBE_INTERVAL, NFPUNCH_FLOW_A_ROLE,
+		NFPUNCH_FLOW_A_MARK,
 	};
 	struct nfp_flow *flow;
 	u32 keepalive, timeout;
@@ -495,6 +497,8 @@ int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, state) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_FLAGS, flow->flags) ||
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_ROLE, flow->role) ||
+	    (flow->peer->mark &&
+	     nla_put_u32(msg, NFPUNCH_FLOW_A_MARK, flow->peer->mark)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_KEEPALIVE, READ_ONCE(flow->keepalive_ms)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_TIMEOUT, READ_ONCE(flow->timeout_ms)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_PUNCH_TIMEOUT, flow->peer->punch_timeout_ms) ||

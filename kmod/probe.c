@@ -109,7 +109,7 @@ static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
 	len = stun_build_end(b);
 	if (len < 0)
 		return -EINVAL;
-	return nfp_send_udp(flow->pn, flow->family, &flow->laddr,
+	return nfp_send_udp(flow->pn, flow->family, flow->peer->mark, &flow->laddr,
 			    flow->lport, raddr, rport, b->buf, len);
 }
 

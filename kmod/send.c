@@ -43,13 +43,14 @@ static struct sk_buff *nfp_udp_skb(struct dst_entry *dst, unsigned int nh_len,
 	return skb;
 }
 
-static int nfp_send_udp4(struct net *net, __be32 saddr, __be16 sport,
+static int nfp_send_udp4(struct net *net, u32 mark, __be32 saddr, __be16 sport,
 			 __be32 daddr, __be16 dport,
 			 const void *data, unsigned int len)
 {
 	struct flowi4 fl4 = {
 		.daddr = daddr,
 		.saddr = saddr,
+		.flowi4_mark = mark,
 		.flowi4_proto = IPPROTO_UDP,
 		.fl4_sport = sport,
 		.fl4_dport = dport,
@@ -94,6 +95,7 @@ static int nfp_send_udp4(struct net *net, __be32 saddr, __be16 sport,
 	iph->daddr = daddr;
 	iph->tot_len = htons(skb->len);
 	skb->protocol = htons(ETH_P_IP);
+	skb->mark = mark;
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	skb_dst_set(skb, &rt->dst);
 	ip_select_ident(net, skb, NULL);
@@ -103,13 +105,15 @@ static int nfp_send_udp4(struct net *net, __be32 saddr, __be16 sport,
 	return net_xmit_eval(ret);
 }
 
-static int nfp_send_udp6(struct net *net, const struct in6_addr *saddr,
-			 __be16 sport, const struct in6_addr *daddr,
-			 __be16 dport, const void *data, unsigned int len)
+static int nfp_send_udp6(struct net *net, u32 mark,
+			 const struct in6_addr *saddr, __be16 sport,
+			 const struct in6_addr *daddr, __be16 dport,
+			 const void *data, unsigned int len)
 {
 	struct flowi6 fl6 = {
 		.daddr = *daddr,
 		.saddr = *saddr,
+		.flowi6_mark = mark,
 		.flowi6_proto = IPPROTO_UDP,
 		.fl6_sport = sport,
 		.fl6_dport = dport,
@@ -149,6 +153,7 @@ static int nfp_send_udp6(struct net *net, const struct in6_addr *saddr,
 	ip6h->saddr = *saddr;
 	ip6h->daddr = *daddr;
 	skb->protocol = htons(ETH_P_IPV6);
+	skb->mark = mark;
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 	skb_dst_set(skb, dst);
 
@@ -156,7 +161,7 @@ static int nfp_send_udp6(struct net *net, const struct in6_addr *saddr,
 	return net_xmit_eval(ret);
 }
 
-int nfp_send_udp(struct nfp_net *pn, u8 family,
+int nfp_send_udp(struct nfp_net *pn, u8 family, u32 mark,
 		 const union nf_inet_addr *saddr, __be16 sport,
 		 const union nf_inet_addr *daddr, __be16 dport,
 		 const void *data, unsigned int len)
@@ -164,10 +169,10 @@ int nfp_send_udp(struct nfp_net *pn, u8 family,
 	int ret;
 
 	if (family == NFPROTO_IPV4)
-		ret = nfp_send_udp4(pn->net, saddr->ip, sport, daddr->ip,
+		ret = nfp_send_udp4(pn->net, mark, saddr->ip, sport, daddr->ip,
 				    dport, data, len);
 	else
-		ret = nfp_send_udp6(pn->net, &saddr->in6, sport, &daddr->in6,
+		ret = nfp_send_udp6(pn->net, mark, &saddr->in6, sport, &daddr->in6,
 				    dport, data, len);
 	if (!ret)
 		atomic64_inc(&pn->probes_sent);

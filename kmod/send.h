@@ -8,10 +8,11 @@
 
 /*
  * Send one UDP datagram from saddr:sport through the normal output path
- * (routing, LOCAL_OUT, conntrack and NAT all see it). The source port may
- * belong to any socket or none. Any context; never sleeps.
+ * (routing by mark too, LOCAL_OUT, conntrack and NAT all see it). The
+ * source port may belong to any socket or none. Any context; never
+ * sleeps.
  */
-int nfp_send_udp(struct nfp_net *pn, u8 family,
+int nfp_send_udp(struct nfp_net *pn, u8 family, u32 mark,
 		 const union nf_inet_addr *saddr, __be16 sport,
 		 const union nf_inet_addr *daddr, __be16 dport,
 		 const void *data, unsigned int len);

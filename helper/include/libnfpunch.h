@@ -104,6 +104,7 @@ struct nfp_flow {
 	uint32_t keepalive_ms, timeout_ms, punch_timeout_ms, probe_interval_ms;
 	uint32_t flags;
 	int role;			/* enum nfp_role; required */
+	uint32_t mark;			/* fwmark of the module's packets; 0: none */
 
 	int state;			/* enum nfp_state */
 	int dead_reason;		/* enum nfp_dead_reason */

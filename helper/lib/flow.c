@@ -96,6 +96,7 @@ static struct nla_policy flow_policy[NFPUNCH_FLOW_A_MAX + 1] = {
 	[NFPUNCH_FLOW_A_LAST_TX] = { .type = NLA_U32 },
 	[NFPUNCH_FLOW_A_COUNTERS] = { .type = NLA_NESTED },
 	[NFPUNCH_FLOW_A_ROLE] = { .type = NLA_U8 },
+	[NFPUNCH_FLOW_A_MARK] = { .type = NLA_U32 },
 };
 
 int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f)
@@ -130,6 +131,7 @@ int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f)
 	f->probe_interval_ms = get_u32(tb, NFPUNCH_FLOW_A_PROBE_INTERVAL);
 	f->flags = get_u32(tb, NFPUNCH_FLOW_A_FLAGS);
 	f->role = tb[NFPUNCH_FLOW_A_ROLE] ? nla_get_u8(tb[NFPUNCH_FLOW_A_ROLE]) : 0;
+	f->mark = get_u32(tb, NFPUNCH_FLOW_A_MARK);
 	f->rtt_us = get_u32(tb, NFPUNCH_FLOW_A_RTT);
 	f->age_ms = get_u32(tb, NFPUNCH_FLOW_A_AGE);
 	f->establish_ms = get_u32(tb, NFPUNCH_FLOW_A_ESTABLISH_TIME);
@@ -187,7 +189,8 @@ static int build_flow_new(struct nl_msg *msg, void *arg)
 	      put_u32_opt(msg, NFPUNCH_FLOW_A_TIMEOUT, f->timeout_ms) ?:
 	      put_u32_opt(msg, NFPUNCH_FLOW_A_PUNCH_TIMEOUT, f->punch_timeout_ms) ?:
 	      put_u32_opt(msg, NFPUNCH_FLOW_A_PROBE_INTERVAL, f->probe_interval_ms) ?:
-	      put_u32_opt(msg, NFPUNCH_FLOW_A_FLAGS, f->flags);
+	      put_u32_opt(msg, NFPUNCH_FLOW_A_FLAGS, f->flags) ?:
+	      put_u32_opt(msg, NFPUNCH_FLOW_A_MARK, f->mark);
 	if (ret)
 		return ret;
 	/* Without one the kernel says which is missing. */

@@ -22,6 +22,22 @@ int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* A firewall mark as ip-rule(8) writes it: decimal or 0x hex. */
+int parse_mark(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 /* "25s", "500ms", "2m", "1h"; a bare number is seconds. Result in ms. */
 int parse_duration(const char *s, uint32_t *ms)
 {

@@ -81,6 +81,9 @@ static int flow_add(struct punchctl *ctl, int argc, char **argv)
 						       val, ret == -EINVAL ?
 						       "want 16 to 32 bytes in hex" :
 						       strerror(-ret));
+		} else if (strcmp(key, "mark") == 0) {
+			if (parse_mark(val, &f.mark))
+				return bad_value("mark", val);
 		} else if (strcmp(key, "role") == 0) {
 			f.role = nfp_role_parse(val);
 			if (f.role < 0)

@@ -41,6 +41,7 @@ struct json_object *flow_json(const struct nfp_flow *f)
 		json_object_object_add(o, "dead_reason",
 				       json_object_new_string(nfp_dead_reason_name(f->dead_reason)));
 	json_object_object_add(o, "remote", endpoint_json(&f->remote));
+	add_u64(o, "mark", f->mark);
 	json_object_object_add(o, "owned",
 			       json_object_new_boolean(f->flags & NFP_FLOW_OWNED));
 	json_object_object_add(o, "passive",
@@ -89,7 +90,10 @@ void flow_print(const struct nfp_flow *f)
 		printf(" %s", nfp_endpoint_format(&f->peers[i], ep, sizeof(ep)));
 	format_duration(f->keepalive_ms, ka, sizeof(ka));
 	format_duration(f->timeout_ms, to, sizeof(to));
-	printf("\n    keepalive %s timeout %s%s%s age %ums", ka, to,
+	printf("\n    keepalive %s timeout %s", ka, to);
+	if (f->mark)
+		printf(" mark 0x%x", f->mark);
+	printf("%s%s age %ums",
 	       f->flags & NFP_FLOW_OWNED ? " owned" : "",
 	       f->flags & NFP_FLOW_PASSIVE ? " passive" : "", f->age_ms);
 	if (f->remote.family)

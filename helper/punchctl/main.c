@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		"Objects:\n"
 		"  flow add [udp] local ADDR:PORT peer ADDR:PORT[-PORT]... \n"
 		"           (secret HEX | secret-file FILE) role (controlling | controlled)\n"
-		"           [keepalive DUR] [timeout DUR]\n"
+		"           [keepalive DUR] [timeout DUR] [mark N]\n"
 		"           [punch-timeout DUR] [probe-interval DUR] [passive]\n"
 		"  flow show [id N] [local ADDR:PORT] [state STATE]\n"
 		"  flow del (id N | local ADDR:PORT)\n"

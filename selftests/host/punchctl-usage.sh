@@ -54,6 +54,8 @@ row 2 "flow add needs 'secret HEX' or 'secret-file FILE'" flow add $L $P
 row 2 "flow add needs 'role controlling' \(the caller\) or 'role controlled'" flow add $L $P secret $S
 row 2 "invalid role 'boss': controlling or controlled" flow add $L $P secret $S role boss
 row 2 "'role' needs a value" flow add $L $P secret $S role
+row 2 "invalid mark 'blue'" flow add $L $P secret $S role controlled mark blue
+row 2 "invalid mark '0x100000000'" flow add $L $P secret $S role controlled mark 0x100000000
 row 2 "at most 32 peers" flow add $L secret $S $(for i in $(seq 33); do echo peer 198.51.100.7:$((5000 + i)); done)
 row 2 "invalid state 'sleeping'" flow show state sleeping
 row 2 "invalid flow id 'x'" flow show id x
@@ -80,7 +82,7 @@ t_expect "punchctl.8 renders without warnings" "" \
 	"$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$MAN" 2>&1 >/dev/null)"
 missing=""
 for kw in "flow add" "flow show" "flow del" "flow set" mapping monitor "config set" stats \
-	passive repunch secret-file role controlling controlled punch-timeout probe-interval max-flows pps count; do
+	passive repunch secret-file role controlling controlled mark punch-timeout probe-interval max-flows pps count; do
 	LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$MAN" 2>/dev/null | grep -q -- "$kw" ||
 		missing="$missing '$kw'"
 	"$PUNCHCTL" --help | grep -q -- "$kw" || missing="$missing '$kw'(help)"

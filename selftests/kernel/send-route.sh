@@ -1,8 +1,10 @@
 #!/bin/bash
 # Probes go only where a unicast datagram of the application could: never
 # to a subnet's broadcast address (which passes as a unicast endpoint
-# until it is routed), and never from an IPv6 address the host no longer
-# has. Checked on the wire, by nft counters in the peer's namespace.
+# until it is routed), never from an IPv6 address the host no longer
+# has, and with the flow's fwmark they follow the policy routing the
+# application's own packets follow. Checked on the wire, by nft counters
+# in the peer's namespace.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/netns.sh"
 . "$T_REPO/selftests/lib/wait.sh"
@@ -21,10 +23,12 @@ in_b nft -f - <<-NFT
 	table inet count {
 		counter bcast { }
 		counter stale6 { }
+		counter marked { }
 		chain in {
 			type filter hook prerouting priority -300; policy accept;
 			udp dport 5000 meta pkttype broadcast counter name bcast
 			ip6 saddr fd00:92::11 udp dport 5006 counter name stale6
+			ip daddr 10.9.3.2 udp dport 5007 counter name marked
 		}
 	}
 NFT
@@ -50,4 +54,22 @@ before=$(packets stale6)
 sleep 1.5
 t_expect "once the address is removed, nothing leaves with it as the source" \
 	"$before" "$(packets stale6)"
+in_a "$PUNCHCTL" flow del id "$id"
+
+# 10.9.3.2 is reachable only through table 100, which fwmark 0x5182 selects
+# (as wg-quick routes WireGuard's own packets outside its tunnel).
+ip -n "$B" addr add 10.9.3.2/32 dev peer0
+ip -n "$A" route add 10.9.3.0/24 dev peer0 table 100
+ip -n "$A" rule add fwmark 0x5182 lookup 100
+id=$(in_a "$PUNCHCTL" -j flow add local 10.9.2.1:4007 peer 10.9.3.2:5007 \
+	secret $S role controlling | jq .id)
+sleep 1
+t_expect "without the mark no probe finds a route" "0 0" \
+	"$(packets marked) $(field "$id" counters.probes_sent)"
+in_a "$PUNCHCTL" flow del id "$id"
+id=$(in_a "$PUNCHCTL" -j flow add local 10.9.2.1:4007 peer 10.9.3.2:5007 \
+	secret $S role controlling mark 0x5182 | jq .id)
+has_marked() { [ "$(packets marked)" -gt 0 ]; }
+t_check "with the mark, probes take the marked route" wait_for 30 has_marked
+t_expect "and the flow reports its mark" 20866 "$(field "$id" mark)"
 t_done

@@ -178,6 +178,7 @@ enum nfpunch_flow_attr {
 	NFPUNCH_FLOW_A_LAST_TX,		/* u32 ms since we last sent */
 	NFPUNCH_FLOW_A_COUNTERS,	/* nest, enum nfpunch_counter_attr */
 	NFPUNCH_FLOW_A_ROLE,		/* u8, enum nfpunch_role (required) */
+	NFPUNCH_FLOW_A_MARK,		/* u32, fwmark of probes and keepalives */
 
 	__NFPUNCH_FLOW_A_MAX,
 };
