@@ -73,7 +73,8 @@ static void put(struct gen *g, uint16_t type, const void *data, uint16_t len)
 		return;
 	a->nla_type = type;
 	a->nla_len = NLA_HDRLEN + len;
-	memcpy((uint8_t *)a + NLA_HDRLEN, data, len);
+	if (len)	/* nest headers have no data */
+		memcpy((uint8_t *)a + NLA_HDRLEN, data, len);
 	memset((uint8_t *)a + NLA_HDRLEN + len, 0, total - NLA_HDRLEN - len);
 	g->len += total;
 }
