@@ -7,7 +7,8 @@
 
 #include "punchctl.h"
 
-int parse_u32(const char *s, uint32_t *out)
+/* A u32 in base 10, or in any C base (0x hex) when base is 0. */
+static int parse_u32_base(const char *s, int base, uint32_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -15,27 +16,22 @@ int parse_u32(const char *s, uint32_t *out)
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 10);
+	v = strtoull(s, &end, base);
 	if (errno || *end || v > UINT32_MAX)
 		return -EINVAL;
 	*out = v;
 	return 0;
 }
 
+int parse_u32(const char *s, uint32_t *out)
+{
+	return parse_u32_base(s, 10, out);
+}
+
 /* A firewall mark as ip-rule(8) writes it: decimal or 0x hex. */
 int parse_mark(const char *s, uint32_t *out)
 {
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return parse_u32_base(s, 0, out);
 }
 
 /* "25s", "500ms", "2m", "1h"; a bare number is seconds. Result in ms. */
