@@ -161,12 +161,14 @@ void nfp_flow_put(struct nfp_flow *flow)
 	kref_put(&flow->ref, nfp_flow_release);
 }
 
-/* Is there a flow on this local endpoint whose requests carry tag? */
-static bool nfp_tag_taken(struct nfp_net *pn, struct nfp_tag_key *key,
+/* Is there a flow on key's local endpoint that takes tag as its peer's? */
+static bool nfp_tag_taken(struct nfp_net *pn, const struct nfp_tag_key *key,
 			  const u8 tag[NFP_TAG_LEN])
 {
-	memcpy(key->tag, tag, NFP_TAG_LEN);
-	return rhashtable_lookup_fast(&pn->by_tag, key, nfp_tag_params);
+	struct nfp_tag_key other = *key;
+
+	memcpy(other.tag, tag, NFP_TAG_LEN);
+	return rhashtable_lookup_fast(&pn->by_tag, &other, nfp_tag_params);
 }
 
 struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
@@ -237,7 +239,6 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 		ret = -EEXIST;
 		goto err_uncharge;
 	}
-	nfp_flow_tag_key(flow, &tkey);
 	ret = rhashtable_lookup_insert_key(&pn->by_tag, &tkey, &flow->tag_node,
 					   nfp_tag_params);
 	if (ret) {

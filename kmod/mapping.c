@@ -4,6 +4,9 @@
  * shutting the timer down. The packet path records an answer and kicks
  * the timer, so the callback finishes the query in one place.
  */
+#include <crypto/algapi.h>
+#include <linux/ktime.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "events.h"
@@ -23,20 +26,30 @@ static void nfp_mapping_unlink(struct nfp_mapping *m)
 	atomic_dec(&m->pn->mappings_pending);
 }
 
+static u32 nfp_mapping_now_us(void)
+{
+	return (u32)div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC);
+}
+
 static void nfp_mapping_send(struct nfp_mapping *m)
 {
-	u8 buf[NFP_MAPPING_BUF], tid[STUN_TID_LEN];
+	u8 buf[NFP_MAPPING_BUF];
 	struct stun_builder b;
 	int len;
 
 	if (!nfp_pps_allow(m->pn))
 		return;		/* the next retransmission tries again */
-	nfp_tid_make(m->pn, m->id, false, m->family, &m->saddr, m->sport, tid);
-	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
+	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, m->tid);
 	stun_add_fingerprint(&b);
 	len = stun_build_end(&b);
-	if (len > 0)
-		nfp_send_udp(m->pn, m->family, 0, &m->laddr, m->lport,
+	if (len <= 0)
+		return;
+	/*
+	 * The RTT counts from the last transmission: an answer to an
+	 * earlier one reads short (Karn), which only a lossy path sees.
+	 */
+	WRITE_ONCE(m->sent_us, nfp_mapping_now_us());
+	nfp_send_udp(m->pn, m->family, 0, &m->laddr, m->lport,
 			     &m->saddr, m->sport, buf, len);
 }
 
@@ -106,6 +119,7 @@ int nfp_mapping_start(struct nfp_net *pn, u8 family,
 	m->sport = sport;
 	m->rto_ms = NFP_MAPPING_RTO_MS;
 	m->deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	get_random_bytes(m->tid, sizeof(m->tid));
 	timer_setup(&m->timer, nfp_mapping_timer, 0);
 
 	spin_lock_bh(&pn->lock);
@@ -117,14 +131,15 @@ int nfp_mapping_start(struct nfp_net *pn, u8 family,
 	ret = nfp_port_hold(pn, lport);
 	if (ret)
 		goto err;
-	pn->next_mapping_id = (pn->next_mapping_id + 1) & ~NFP_TID_MAPPING;
+	/* Ids name queries in events only; positive, so they fit an int. */
+	pn->next_mapping_id = (pn->next_mapping_id + 1) & INT_MAX;
 	if (!pn->next_mapping_id)
 		pn->next_mapping_id = 1;
-	m->id = pn->next_mapping_id | NFP_TID_MAPPING;
+	m->id = pn->next_mapping_id;
 	atomic_inc(&pn->mappings_pending);
 	list_add_tail_rcu(&m->node, &pn->mappings);
 	mod_timer(&m->timer, jiffies);
-	ret = m->id & ~NFP_TID_MAPPING;
+	ret = m->id;
 	spin_unlock_bh(&pn->lock);
 	return ret;
 
@@ -134,10 +149,9 @@ err:
 	return ret;
 }
 
-static void nfp_mapping_answer(struct nfp_mapping *m, const struct stun_msg *msg,
-			       u32 rtt_us)
+static void nfp_mapping_answer(struct nfp_mapping *m, const struct stun_msg *msg)
 {
-	m->res.rtt_us = rtt_us;
+	m->res.rtt_us = nfp_mapping_now_us() - READ_ONCE(m->sent_us);
 	if (msg->type == STUN_BINDING_ERROR) {
 		m->res.error = EPROTO;
 		m->res.stun_error = msg->error_code;
@@ -151,21 +165,33 @@ static void nfp_mapping_answer(struct nfp_mapping *m, const struct stun_msg *msg
 	m->answered = true;
 }
 
-bool nfp_mapping_rx(struct nfp_net *pn, u32 id, u8 family,
+static bool nfp_mapping_matches(const struct nfp_mapping *m, u8 family,
+				const union nf_inet_addr *daddr, __be16 dport,
+				const union nf_inet_addr *saddr, __be16 sport,
+				const struct stun_msg *msg)
+{
+	return m->family == family && m->lport == dport &&
+	       m->sport == sport && nf_inet_addr_cmp(&m->laddr, daddr) &&
+	       nf_inet_addr_cmp(&m->saddr, saddr) &&
+	       !crypto_memneq(m->tid, msg->tid, sizeof(m->tid));
+}
+
+bool nfp_mapping_rx(struct nfp_net *pn, u8 family,
 		    const union nf_inet_addr *daddr, __be16 dport,
-		    const struct stun_msg *msg, u32 rtt_us)
+		    const union nf_inet_addr *saddr, __be16 sport,
+		    const struct stun_msg *msg)
 {
 	struct nfp_mapping *m;
 	bool found = false;
 
 	/* At most NFP_MAX_MAPPINGS entries, and only STUN answers get here. */
 	list_for_each_entry_rcu(m, &pn->mappings, node) {
-		if (m->id != id || m->family != family || m->lport != dport ||
-		    !nf_inet_addr_cmp(&m->laddr, daddr))
+		if (!nfp_mapping_matches(m, family, daddr, dport, saddr, sport,
+					 msg))
 			continue;
 		spin_lock_bh(&pn->lock);
 		if (!m->unlinked && !m->answered) {
-			nfp_mapping_answer(m, msg, rtt_us);
+			nfp_mapping_answer(m, msg);
 			mod_timer(&m->timer, jiffies);
 		}
 		spin_unlock_bh(&pn->lock);

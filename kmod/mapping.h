@@ -3,6 +3,11 @@
  * Mapping queries: a plain STUN Binding Request from a local port to a
  * STUN server, retransmitted (RFC 8489 RTO, doubling) until an answer or
  * the query's timeout; the result goes out as a notification.
+ *
+ * The server's answer is not authenticated, so its 96-bit transaction id
+ * is all that stands between an off-path forger and the address we
+ * report: it is random, kept by the query (retransmissions reuse it, RFC
+ * 8489 section 6.2.1) and must come back from the server's endpoint.
  */
 #ifndef _NFPUNCH_MAPPING_H
 #define _NFPUNCH_MAPPING_H
@@ -34,6 +39,8 @@ struct nfp_mapping {
 	union nf_inet_addr saddr;
 	__be16 lport;
 	__be16 sport;
+	u8 tid[STUN_TID_LEN];		/* random, set before the first send */
+	u32 sent_us;			/* last transmission, for the RTT */
 	u32 rto_ms;
 	unsigned long deadline;
 	struct nfp_mapping_result res;
@@ -46,13 +53,14 @@ int nfp_mapping_start(struct nfp_net *pn, u8 family,
 		      u32 timeout_ms, struct netlink_ext_ack *extack);
 
 /*
- * A STUN answer whose transaction id names query id: record it. The
- * caller has checked that the id's MAC binds it to the server it came
- * from. Returns true when the answer was ours to consume.
+ * A STUN answer from saddr:sport to daddr:dport: record it if it answers
+ * a pending query (same endpoints, same transaction id). Returns true
+ * when it was ours to consume.
  */
-bool nfp_mapping_rx(struct nfp_net *pn, u32 id, u8 family,
+bool nfp_mapping_rx(struct nfp_net *pn, u8 family,
 		    const union nf_inet_addr *daddr, __be16 dport,
-		    const struct stun_msg *m, u32 rtt_us);
+		    const union nf_inet_addr *saddr, __be16 sport,
+		    const struct stun_msg *msg);
 
 void nfp_mapping_flush(struct nfp_net *pn);
 

@@ -589,7 +589,7 @@ void nfp_event_mapping(struct nfp_mapping *m)
 			  NFPUNCH_CMD_MAPPING_NTF);
 	nest = hdr ? nla_nest_start(msg, NFPUNCH_A_MAPPING) : NULL;
 	if (!nest ||
-	    nla_put_u32(msg, NFPUNCH_MAP_A_ID, m->id & ~NFP_TID_MAPPING) ||
+	    nla_put_u32(msg, NFPUNCH_MAP_A_ID, m->id) ||
 	    nfp_nl_put_endpoint(msg, NFPUNCH_MAP_A_LOCAL, m->family, &m->laddr,
 				m->lport) ||
 	    nfp_nl_put_endpoint(msg, NFPUNCH_MAP_A_SERVER, m->family,

@@ -104,25 +104,11 @@ void nfp_port_release(struct nfp_net *pn, __be16 port)
 bool nfp_pps_allow(struct nfp_net *pn)
 {
 	u64 rate = READ_ONCE(pn->cfg.pps);
-	u64 depth = max_t(u64, rate / 10, 1) * NSEC_PER_SEC;
-	u64 now = ktime_get_mono_fast_ns(), elapsed = 0;
+	u64 now = ktime_get_mono_fast_ns();
 	bool ok;
 
 	spin_lock_bh(&pn->pps_lock);
-	/*
-	 * The fast clock may read a little behind another CPU's reading: no
-	 * time passed then (an unsigned difference would refill it all). A
-	 * full bucket needs under a second: clamp, so the product fits.
-	 */
-	if (now > pn->pps_stamp)
-		elapsed = min_t(u64, now - pn->pps_stamp, NSEC_PER_SEC);
-	else
-		now = pn->pps_stamp;
-	pn->pps_tokens = min(depth, pn->pps_tokens + elapsed * rate);
-	pn->pps_stamp = now;
-	ok = pn->pps_tokens >= NSEC_PER_SEC;
-	if (ok)
-		pn->pps_tokens -= NSEC_PER_SEC;
+	ok = token_bucket_take(&pn->pps, rate, now);
 	spin_unlock_bh(&pn->pps_lock);
 	if (!ok)
 		atomic64_inc(&pn->throttled);
@@ -142,7 +128,7 @@ static int __net_init nfp_net_init(struct net *net)
 	pn->cfg = nfp_default_config;
 	if (net->user_ns != &init_user_ns)
 		pn->cfg.max_flows = NFP_UNPRIV_MAX_FLOWS;
-	pn->pps_stamp = ktime_get_mono_fast_ns();
+	pn->pps.stamp = ktime_get_mono_fast_ns();
 	get_random_bytes(&pn->tid_key, sizeof(pn->tid_key));
 	get_random_bytes(&pn->tid_enc_key, sizeof(pn->tid_enc_key));
 

@@ -17,6 +17,8 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "token_bucket.h"
+
 #define NFP_PORTS		65536
 #define NFP_MAX_MAPPINGS	64
 
@@ -52,8 +54,7 @@ struct nfp_net {
 
 	/* Token bucket of the per-namespace packets-per-second cap. */
 	spinlock_t pps_lock;
-	u64 pps_tokens;			/* in 1/NSEC_PER_SEC packets */
-	u64 pps_stamp;			/* ktime of the last refill */
+	struct token_bucket pps;	/* on the fast monotonic clock */
 
 	siphash_key_t tid_key;		/* authenticates our transaction ids */
 	siphash_key_t tid_enc_key;	/* and hides what they carry */

@@ -16,19 +16,18 @@
 
 /* Answers older than this are replays or lost in a queue: ignored. */
 #define NFP_TID_WINDOW_US	(30 * USEC_PER_SEC)
-/* Mapping query ids have this bit set; flow ids never do. */
-#define NFP_TID_MAPPING		0x80000000u
 
 /*
- * A transaction id carries the flow (or query) id and a timestamp in us
+ * A flow's transaction id carries the flow id and a timestamp in us
  * (the RTT comes from it; its lowest bit says whether the request was a
  * triggered check), encrypted, and a keyed MAC of both plus the endpoint
  * the request went to. So an answer proves it is to a request we sent
  * lately, to the endpoint it comes from: a replayed answer from anywhere
  * else fails, without keeping any per-request state. To anyone else the
  * 96 bits look random (RFC 8489 section 5): no flow id, no boot time.
- * Flows' answers carry MESSAGE-INTEGRITY too; a mapping query's answer
- * has only the 32-bit MAC and the 30 s window against blind forgery.
+ * The MAC is 32 bits because answers must also carry MESSAGE-INTEGRITY
+ * under the flow's key; mapping queries, whose answers carry none, use
+ * random ids instead (mapping.h).
  */
 void nfp_tid_make(struct nfp_net *pn, u32 id, bool triggered, u8 family,
 		  const union nf_inet_addr *raddr, __be16 rport,

@@ -161,15 +161,13 @@ static unsigned int nfp_rx_answer(struct nfp_net *pn, struct sk_buff *skb,
 	bool fresh, triggered;
 	__be16 rport;
 
+	/* Pending queries are few (often none); their ids are random. */
+	if (nfp_mapping_rx(pn, p->family, &p->daddr, p->dport, &p->saddr,
+			   p->sport, m))
+		return nfp_consume(skb);
+
 	fresh = nfp_tid_check(pn, m->tid, p->family, &p->saddr, p->sport,
 			      &id, &rtt_us, &triggered);
-	if (id & NFP_TID_MAPPING) {
-		if (fresh && nfp_mapping_rx(pn, id, p->family, &p->daddr,
-					    p->dport, m, rtt_us))
-			return nfp_consume(skb);
-		return NF_ACCEPT;
-	}
-
 	flow = nfp_flow_by_id(pn, id);
 	if (!flow || !nfp_flow_matches(flow, p))
 		return NF_ACCEPT;	/* the application's own STUN */

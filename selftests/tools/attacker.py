@@ -11,6 +11,13 @@ replays datagrams, and knows no secret.
       from ADDR:PORT send the captured payload to DST COUNT times,
       INTERVAL seconds apart; with REFLECT_SECONDS also echo whatever
       comes back to ADDR:PORT until then; prints "sent N reflected M"
+  attacker.py forge ADDR PORT SECONDS OUT
+      a STUN server that makes mapping queries pay: to each client it
+      answers once it has seen a retransmission (or a third request),
+      first with 12 forged answers (one byte of the transaction id
+      changed each, mapped 203.0.113.66:6666), then with the right id
+      from port PORT+1 (mapped 203.0.113.77:7777), then truly; writes
+      "CLIENT TID" for every request to OUT; prints "requests N answered M"
 
 Every loop is bounded by its count or its seconds."""
 import select
@@ -118,6 +125,69 @@ def replay(addr, port, dst, hexfile, count, interval, reflect=0.0):
     return 0
 
 
+def xor_mapped(tid, addr, port):
+    """An XOR-MAPPED-ADDRESS attribute (RFC 8489 section 14.2)."""
+    if ":" in addr:
+        ip = socket.inet_pton(socket.AF_INET6, addr)
+        key = struct.pack("!I", STUN_MAGIC) + tid
+        fam = 2
+    else:
+        ip = socket.inet_aton(addr)
+        key = struct.pack("!I", STUN_MAGIC)
+        fam = 1
+    xip = bytes(a ^ b for a, b in zip(ip, key))
+    value = struct.pack("!BBH", 0, fam, port ^ (STUN_MAGIC >> 16)) + xip
+    return struct.pack("!HH", 0x0020, len(value)) + value
+
+
+def binding_success(tid, addr, port):
+    attr = xor_mapped(tid, addr, port)
+    return struct.pack("!HHI", 0x0101, len(attr), STUN_MAGIC) + tid + attr
+
+
+def forge(addr, port, seconds, out):
+    srv = udp_sock(addr, int(port))
+    other = udp_sock(addr, int(port) + 1)
+    lie_addr = "2001:db8::66" if ":" in addr else "203.0.113.66"
+    wrong_addr = "2001:db8::77" if ":" in addr else "203.0.113.77"
+    seen = {}
+    answered = set()
+    n = 0
+    deadline = time.monotonic() + float(seconds)
+    with open(out, "w") as log:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            r, _, _ = select.select([srv], [], [], left)
+            if not r:
+                continue
+            data, src = srv.recvfrom(65535)
+            if not is_request(data):
+                continue
+            n += 1
+            tid = data[8:20]
+            client = f"[{src[0]}]:{src[1]}" if ":" in src[0] else f"{src[0]}:{src[1]}"
+            log.write(f"{client} {tid.hex()}\n")
+            log.flush()
+            tids = seen.setdefault(client, [])
+            tids.append(tid)
+            if client in answered:
+                continue
+            if len(tids) < 3 and tids.count(tid) < 2:
+                continue
+            for i in range(len(tid)):
+                bad = bytearray(tid)
+                bad[i] ^= 0x01
+                srv.sendto(binding_success(bytes(bad), lie_addr, 6666), src)
+            other.sendto(binding_success(tid, wrong_addr, 7777), src)
+            time.sleep(0.05)    # the forgeries arrive first
+            srv.sendto(binding_success(tid, src[0], src[1]), src)
+            answered.add(client)
+    print(f"requests {n} answered {len(answered)}")
+    return 0
+
+
 def main(argv):
     try:
         if len(argv) == 5 and argv[1] == "echo":
@@ -126,6 +196,8 @@ def main(argv):
             return sniff(*argv[2:])
         if len(argv) in (8, 9) and argv[1] == "replay":
             return replay(*argv[2:])
+        if len(argv) == 6 and argv[1] == "forge":
+            return forge(*argv[2:])
     except (OSError, ValueError) as e:
         print(f"attacker: {e}", file=sys.stderr)
         return 1

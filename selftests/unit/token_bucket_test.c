@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The module's pps cap, driven by a clock the test chooses: the burst is
+ * a tenth of a second of rate, the refill follows the clock, and a clock
+ * that reads backwards (the fast clock of another CPU) refills nothing.
+ */
+#include "token_bucket.h"
+#include "ktap.h"
+
+#define MS 1000000ULL
+
+/* How many packets the bucket gives at clock now, until it says no. */
+static int drain(struct token_bucket *b, u64 rate, u64 now)
+{
+	int n = 0;
+
+	while (n < 1000000 && token_bucket_take(b, rate, now))
+		n++;
+	return n;
+}
+
+int main(void)
+{
+	struct token_bucket b = { .tokens = 0, .stamp = 1000 * MS };
+	u64 t = 1000 * MS;
+
+	ktap_start();
+	CHECK(drain(&b, 1000, t) == 0, "a new bucket is empty");
+	t += 1000 * MS;
+	CHECK(drain(&b, 1000, t) == 100, "after a second at 1000 pps: a burst of 100 (a tenth)");
+	t += 10 * MS;
+	CHECK(drain(&b, 1000, t) == 10, "10 ms later: 10 more");
+	CHECK(drain(&b, 1000, t - 500 * MS) == 0,
+	      "a clock 500 ms behind refills nothing");
+	CHECK(drain(&b, 1000, UINT64_C(0)) == 0,
+	      "a clock reading 0 refills nothing");
+	t += 1 * MS;
+	CHECK(drain(&b, 1000, t) == 1, "and time counts from the newest reading: 1 ms, 1 packet");
+	t += 3600000 * MS;
+	CHECK(drain(&b, 1000, t) == 100, "an hour idle: still one burst");
+	t += 1000 * MS;
+	CHECK(drain(&b, 1, t) == 1, "at 1 pps the burst is one packet");
+	t += 500 * MS;
+	CHECK(drain(&b, 1, t) == 0, "and half a second earns none");
+	t += 500 * MS;
+	CHECK(drain(&b, 1, t) == 1, "a whole one does");
+	t += 1000 * MS;
+	CHECK(drain(&b, UINT32_MAX, t) == 1000000,
+	      "the largest rate does not overflow (a burst past the test's 1e6)");
+	return ktap_finish();
+}
