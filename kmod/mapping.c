@@ -44,11 +44,8 @@ static void nfp_mapping_send(struct nfp_mapping *m)
 	len = stun_build_end(&b);
 	if (len <= 0)
 		return;
-	/*
-	 * The RTT counts from the last transmission: an answer to an
-	 * earlier one reads short (Karn), which only a lossy path sees.
-	 */
 	WRITE_ONCE(m->sent_us, nfp_mapping_now_us());
+	WRITE_ONCE(m->sends, m->sends < U8_MAX ? m->sends + 1 : U8_MAX);
 	nfp_send_udp(m->pn, m->family, 0, &m->laddr, m->lport,
 			     &m->saddr, m->sport, buf, len);
 }
@@ -151,7 +148,12 @@ err:
 
 static void nfp_mapping_answer(struct nfp_mapping *m, const struct stun_msg *msg)
 {
-	m->res.rtt_us = nfp_mapping_now_us() - READ_ONCE(m->sent_us);
+	/*
+	 * Retransmissions carry the same id, so after one the answer may be
+	 * to any of them: no sample then (Karn), rather than a short one.
+	 */
+	if (READ_ONCE(m->sends) == 1)
+		m->res.rtt_us = max(nfp_mapping_now_us() - READ_ONCE(m->sent_us), 1U);
 	if (msg->type == STUN_BINDING_ERROR) {
 		m->res.error = EPROTO;
 		m->res.stun_error = msg->error_code;

@@ -23,7 +23,7 @@ struct nfp_mapping_result {
 	struct stun_addr mapped;
 	int error;			/* 0 or a positive errno */
 	u16 stun_error;
-	u32 rtt_us;
+	u32 rtt_us;			/* 0: unknown (the query was resent) */
 };
 
 struct nfp_mapping {
@@ -41,6 +41,7 @@ struct nfp_mapping {
 	__be16 sport;
 	u8 tid[STUN_TID_LEN];		/* random, set before the first send */
 	u32 sent_us;			/* last transmission, for the RTT */
+	u8 sends;			/* transmissions so far (saturating) */
 	u32 rto_ms;
 	unsigned long deadline;
 	struct nfp_mapping_result res;

@@ -610,7 +610,7 @@ void nfp_event_mapping(struct nfp_mapping *m)
 					&mapped, htons(res->mapped.port)))
 			goto err;
 	}
-	if (!res->error || res->stun_error)
+	if ((!res->error || res->stun_error) && res->rtt_us)
 		if (nla_put_u32(msg, NFPUNCH_MAP_A_RTT, res->rtt_us))
 			goto err;
 	nla_nest_end(msg, nest);

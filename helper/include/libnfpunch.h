@@ -160,7 +160,7 @@ struct nfp_mapping {
 	struct nfp_endpoint mapped;	/* family 0 on error */
 	int error;			/* 0 or a positive errno */
 	uint16_t stun_error;		/* the server's STUN error code */
-	uint32_t rtt_us;
+	uint32_t rtt_us;		/* 0: unknown (the request was resent) */
 };
 
 /*

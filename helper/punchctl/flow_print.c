@@ -124,7 +124,7 @@ struct json_object *mapping_json(const struct nfp_mapping *m)
 				       json_object_new_string(strerror(m->error)));
 	if (m->stun_error)
 		add_u64(o, "stun_error", m->stun_error);
-	if (!m->error || m->stun_error)
+	if ((!m->error || m->stun_error) && m->rtt_us)
 		add_u64(o, "rtt_us", m->rtt_us);
 	return o;
 }
@@ -142,7 +142,7 @@ void mapping_print(const struct nfp_mapping *m)
 		printf("mapped %s", nfp_endpoint_format(&m->mapped, p, sizeof(p)));
 	if (m->stun_error)
 		printf(" stun-error %u", m->stun_error);
-	if (!m->error || m->stun_error)
+	if ((!m->error || m->stun_error) && m->rtt_us)
 		printf(" rtt %u.%03ums", m->rtt_us / 1000, m->rtt_us % 1000);
 	printf("\n");
 }

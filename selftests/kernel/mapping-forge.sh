@@ -35,6 +35,8 @@ for fam in 4 6; do
 			server "$(ep $srv 3478)" timeout 4s 2>&1)
 		t_expect "ipv$fam: query $lport: forged answers are ignored, the true one is taken" \
 			"$(ep $la $lport)" "$(jq -r .mapped <<<"$out" 2>/dev/null || echo "$out")"
+		t_expect "ipv$fam: query $lport: answered after a resend, so no RTT (Karn)" \
+			null "$(jq -r .rtt_us <<<"$out" 2>/dev/null || echo "$out")"
 	done
 	kill "$forge_pid" 2>/dev/null
 	wait "$forge_pid" 2>/dev/null

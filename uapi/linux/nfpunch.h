@@ -221,7 +221,8 @@ enum nfpunch_mapping_attr {
 	NFPUNCH_MAP_A_MAPPED,		/* nest, endpoint the server saw */
 	NFPUNCH_MAP_A_ERROR,		/* u32, errno when there is no answer */
 	NFPUNCH_MAP_A_STUN_ERROR,	/* u16, the server's STUN error code */
-	NFPUNCH_MAP_A_RTT,		/* u32 us, request to answer */
+	NFPUNCH_MAP_A_RTT,		/* u32 us, request to answer; absent
+					 * when the request was resent */
 
 	__NFPUNCH_MAP_A_MAX,
 };

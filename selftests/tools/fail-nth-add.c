@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fail-nth-add - make the n-th kernel allocation of FLOW_NEW fail, for
+ * every n, and check that a failed request left no flow behind and a
+ * successful one left exactly its flow.
+ *
+ *   fail-nth-add LOCAL PEER SECRET_HEX [MAX]
+ *
+ * Uses /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION): N counts
+ * every fault-injectable call of this task from the write on, so the
+ * faults land in the request's send, its handler and its answers. The
+ * caller lets failslab fail allocations that may sleep (ignore-gfp-wait
+ * N). Starts at n = 1 and stops at the first n the request no longer
+ * reaches (it succeeded with no fault injected), or at MAX (default 500).
+ *
+ * When the kernel answered with the flow and only the ACK after it was
+ * lost (netlink_ack() could not allocate; the socket reports ENOBUFS),
+ * the request failed for the library but the flow rightly exists:
+ * counted as "acklost", not an orphan.
+ *
+ * Prints "tried N injected I failed F acklost A orphans O lost L
+ * unexpected U end yes|no" (end: a request got past its last
+ * allocation) and exits 1 when a failed request left its flow (orphan),
+ * a reported flow is missing (lost) or a request failed with no fault
+ * injected (unexpected); 2 when it cannot run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libnfpunch.h"
+
+static int fail_nth_fd = -1;
+
+static int fail_nth_set(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	return pwrite(fail_nth_fd, buf, len, 0) == len ? 0 : -1;
+}
+
+/* 0 when the fault was injected, the countdown left otherwise. */
+static long fail_nth_left(void)
+{
+	char buf[16] = "";
+	ssize_t n = pread(fail_nth_fd, buf, sizeof(buf) - 1, 0);
+
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static struct nfp_handle *reopen(struct nfp_handle *h)
+{
+	int ret;
+
+	/* A failed request may leave the socket out of step: a new one. */
+	nfp_close(h);
+	ret = nfp_open(&h);
+	if (ret < 0) {
+		fprintf(stderr, "fail-nth-add: %s\n", strerror(-ret));
+		exit(2);
+	}
+	return h;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int n, max = 500, injected = 0, failed = 0, acklost = 0;
+	unsigned int orphans = 0, lost = 0, unexpected = 0;
+	struct nfp_flow f, out;
+	struct nfp_handle *h;
+	bool end = false;
+	int ret;
+
+	if (argc < 4 || argc > 5) {
+		fputs("usage: fail-nth-add LOCAL PEER SECRET_HEX [MAX]\n", stderr);
+		return 2;
+	}
+	if (argc == 5)
+		max = strtoul(argv[4], NULL, 10);
+	memset(&f, 0, sizeof(f));
+	f.n_peers = 1;
+	f.role = NFP_ROLE_CONTROLLING;
+	if (nfp_endpoint_parse(argv[1], &f.local, 0) ||
+	    nfp_endpoint_parse(argv[2], &f.peers[0], 1) ||
+	    (ret = nfp_secret_parse(argv[3], f.secret)) < 0) {
+		fputs("fail-nth-add: bad endpoint or secret\n", stderr);
+		return 2;
+	}
+	f.secret_len = ret;
+	ret = nfp_open(&h);
+	if (ret < 0) {
+		fprintf(stderr, "fail-nth-add: %s\n", strerror(-ret));
+		return 2;
+	}
+	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (fail_nth_fd < 0) {
+		perror("fail-nth-add: /proc/thread-self/fail-nth");
+		return 2;
+	}
+
+	for (n = 1; n <= max; n++) {
+		char why[256];
+		bool hit;
+
+		memset(&out, 0, sizeof(out));
+		if (fail_nth_set(n)) {
+			perror("fail-nth-add: fail-nth");
+			return 2;
+		}
+		ret = nfp_flow_add(h, &f, &out);
+		hit = fail_nth_left() == 0;
+		fail_nth_set(0);	/* nothing below may fail */
+		injected += hit;
+		if (ret == 0) {
+			if (nfp_flow_get(h, out.id, &out) < 0) {
+				lost++;
+				printf("n=%u: flow %u was reported made but is not there\n",
+				       n, out.id);
+			} else if (nfp_flow_del(h, out.id) < 0) {
+				fprintf(stderr, "fail-nth-add: delete: %s\n",
+					nfp_strerror(h));
+				return 2;
+			}
+			if (!hit) {
+				end = true;	/* past the request's last allocation */
+				break;
+			}
+			continue;
+		}
+
+		failed++;
+		snprintf(why, sizeof(why), "%s", nfp_strerror(h));
+		if (!hit) {
+			unexpected++;
+			printf("n=%u: failed with no fault injected: %s\n", n, why);
+		}
+		h = reopen(h);
+		/* A failed request must have changed nothing... */
+		if (nfp_flow_del_local(h, &f.local) < 0)
+			continue;
+		/* ...unless the kernel's answer came and only its ACK did not. */
+		if (out.id) {
+			acklost++;
+			continue;
+		}
+		orphans++;
+		printf("n=%u: the request failed (%s) but its flow exists\n", n, why);
+	}
+	printf("tried %u injected %u failed %u acklost %u orphans %u lost %u "
+	       "unexpected %u end %s\n", n > max ? max : n, injected, failed,
+	       acklost, orphans, lost, unexpected, end ? "yes" : "no");
+	nfp_close(h);
+	return orphans || lost || unexpected ? 1 : 0;
+}
