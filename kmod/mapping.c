@@ -46,8 +46,8 @@ static void nfp_mapping_send(struct nfp_mapping *m)
 		return;
 	WRITE_ONCE(m->sent_us, nfp_mapping_now_us());
 	WRITE_ONCE(m->sends, m->sends < U8_MAX ? m->sends + 1 : U8_MAX);
-	nfp_send_udp(m->pn, m->family, 0, &m->laddr, m->lport,
-			     &m->saddr, m->sport, buf, len);
+	nfp_send_udp(m->pn, m->family, 0, &m->laddr, m->lport, &m->saddr,
+		     m->sport, buf, len);
 }
 
 static void nfp_mapping_timer(struct timer_list *t)

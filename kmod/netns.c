@@ -103,7 +103,7 @@ void nfp_port_release(struct nfp_net *pn, __be16 port)
  */
 bool nfp_pps_allow(struct nfp_net *pn)
 {
-	u64 rate = READ_ONCE(pn->cfg.pps);
+	u32 rate = READ_ONCE(pn->cfg.pps);
 	u64 now = ktime_get_mono_fast_ns();
 	bool ok;
 

@@ -14,14 +14,13 @@
 #else
 #include <stdbool.h>
 #include <stdint.h>
-typedef uint64_t u64;
 #endif
 
 #define TOKEN_BUCKET_ONE	1000000000ULL	/* one packet; also 1 s in ns */
 
 struct token_bucket {
-	u64 tokens;
-	u64 stamp;		/* clock of the last refill, ns */
+	uint64_t tokens;
+	uint64_t stamp;		/* clock of the last refill, ns */
 };
 
 /*
@@ -29,12 +28,13 @@ struct token_bucket {
  * A clock that reads behind the stamp (another CPU's fast clock, a
  * caller's bug) means no time passed: an unsigned difference would
  * refill the bucket at once. A full bucket needs under a second, so the
- * elapsed time is clamped there and the product cannot overflow.
+ * elapsed time is clamped there: at most 1e9 * 2^32 (< 2^62) is added.
  */
-static inline bool token_bucket_take(struct token_bucket *b, u64 rate, u64 now)
+static inline bool token_bucket_take(struct token_bucket *b, uint32_t rate,
+				     uint64_t now)
 {
-	u64 depth = (rate / 10 ? rate / 10 : 1) * TOKEN_BUCKET_ONE;
-	u64 elapsed = 0;
+	uint64_t depth = (rate / 10 ? rate / 10 : 1) * TOKEN_BUCKET_ONE;
+	uint64_t elapsed = 0;
 
 	if (now > b->stamp) {
 		elapsed = now - b->stamp;
@@ -42,7 +42,7 @@ static inline bool token_bucket_take(struct token_bucket *b, u64 rate, u64 now)
 			elapsed = TOKEN_BUCKET_ONE;
 		b->stamp = now;
 	}
-	b->tokens += elapsed * rate;
+	b->tokens += elapsed * (uint64_t)rate;
 	if (b->tokens > depth)
 		b->tokens = depth;
 	if (b->tokens < TOKEN_BUCKET_ONE)

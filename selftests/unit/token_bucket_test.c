@@ -7,10 +7,10 @@
 #include "token_bucket.h"
 #include "ktap.h"
 
-#define MS 1000000ULL
+#define MS UINT64_C(1000000)
 
 /* How many packets the bucket gives at clock now, until it says no. */
-static int drain(struct token_bucket *b, u64 rate, u64 now)
+static int drain(struct token_bucket *b, uint32_t rate, uint64_t now)
 {
 	int n = 0;
 
@@ -22,7 +22,7 @@ static int drain(struct token_bucket *b, u64 rate, u64 now)
 int main(void)
 {
 	struct token_bucket b = { .tokens = 0, .stamp = 1000 * MS };
-	u64 t = 1000 * MS;
+	uint64_t t = 1000 * MS;
 
 	ktap_start();
 	CHECK(drain(&b, 1000, t) == 0, "a new bucket is empty");
