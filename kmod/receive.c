@@ -95,8 +95,13 @@ static bool nfp_trigger_wanted(struct nfp_flow *flow, const struct nfp_pkt *p)
 		nfp_flow_remote(flow, &raddr, &rport);
 		if (rport == p->sport && nf_inet_addr_cmp(&raddr, &p->saddr))
 			return false;
+		/*
+		 * Elapsed time, not nfp_reached(): the stamp starts at 0,
+		 * which jiffies (INITIAL_JIFFIES) only pass five minutes
+		 * after boot, and is never refreshed while nothing rebinds.
+		 */
 		last = READ_ONCE(flow->peer->last_trigger);
-		if (!nfp_reached(now, last + msecs_to_jiffies(NFP_TRIGGER_GAP_MS)))
+		if (now - last < msecs_to_jiffies(NFP_TRIGGER_GAP_MS))
 			return false;
 		/* One CPU wins the slot; the others' requests get no check. */
 		return cmpxchg(&flow->peer->last_trigger, last, now) == last;
