@@ -30,7 +30,7 @@ has_flows() { [ "$(flows)" = "$1" ]; }
 wait_flows() { wait_for 50 has_flows "$1"; }
 
 # --- Owned flows ---
-timeout 30 ip netns exec "$NS" "$PUNCHCTL" -j monitor >"$TMP/events" &
+timeout 300 ip netns exec "$NS" "$PUNCHCTL" -j monitor >"$TMP/events" &
 mon=$!
 wait_event_listeners "$NS" 1
 mkfifo "$TMP/in"
@@ -58,7 +58,12 @@ t_expect "a second owned flow is live" "1" "$(flows)"
 } 2>/dev/null
 exec 8>&-
 t_check "it is gone when its owner is killed" wait_flows 0
-sleep 0.5
+# Up to 5 s for both deletions to reach the monitor.
+two_deleted() {
+	[ "$(jq -r 'select(.event == "deleted") | .flow.id' "$TMP/events" 2>/dev/null |
+		wc -l)" -ge 2 ]
+}
+wait_for 50 two_deleted
 kill "$mon" 2>/dev/null
 wait "$mon" 2>/dev/null
 t_expect "monitor saw both flows deleted" "$(printf '%s\n%s' "$id" "$(cat "$TMP/id2")")" \

@@ -72,9 +72,12 @@ if [ "${NFP_FUZZ_FAILSLAB:-0}" = 1 ] && [ -d "$FS" ]; then
 	echo 3 >"$FS/probability"
 	failslab=yes
 fi
-# Only the fuzzer's own tasks fail allocations (task-filter).
-in_a sh -c "[ $failslab = yes ] && echo 1 >/proc/self/make-it-fail
-	exec '$FUZZ' -t 4 -s $SECS 10.9.1.1 fd00:91::1 10.9.1.2 fd00:91::2" >"$TMP/fuzz" 2>&1
+# Only the fuzzer's worker threads fail allocations (task-filter): they
+# mark themselves once running (-F), so its exec and start cannot fail.
+fail_opt=()
+[ $failslab = yes ] && fail_opt=(-F)
+in_a "$FUZZ" -t 4 -s "$SECS" "${fail_opt[@]}" 10.9.1.1 fd00:91::1 10.9.1.2 fd00:91::2 \
+	>"$TMP/fuzz" 2>&1
 rc=$?
 [ -d "$FS" ] && echo 0 >"$FS/probability"
 rm -f "$TMP/go"

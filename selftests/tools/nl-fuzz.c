@@ -2,7 +2,7 @@
 /*
  * nl-fuzz - hammer the nfpunch family with random and mutated requests.
  *
- *   nl-fuzz [-t THREADS] [-s SECONDS] [-S SEED] LOCAL_ADDR PEER_ADDR...
+ *   nl-fuzz [-t THREADS] [-s SECONDS] [-S SEED] [-F] LOCAL_ADDR PEER_ADDR...
  *
  * Each thread has its own netlink socket and sends every command (and
  * unknown ones) built from a small grammar: endpoints on LOCAL_ADDR (an
@@ -13,7 +13,10 @@
  * headers rewritten, the message truncated, the genl header changed.
  * Dumps go through small receive buffers; sockets are closed with owned
  * flows on them. The kernel must answer everything without a splat; the
- * harness checks its log. Prints totals; exits 0 unless a request got no
+ * harness checks its log. -F: each worker marks its own thread for fault
+ * injection (/proc/thread-self/make-it-fail; the caller sets up failslab
+ * with task-filter), so its kernel allocations fail and nothing else's,
+ * and carries on when a socket cannot be made or a send fails. Prints totals; exits 0 unless a request got no
  * answer at all (a hang).
  */
 #define _GNU_SOURCE		/* strerrorname_np */
@@ -21,6 +24,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,19 +426,44 @@ static int open_sock(void)
 	return fd;
 }
 
+static bool make_it_fail;
+
+static void fail_this_thread(void)
+{
+	FILE *f = fopen("/proc/thread-self/make-it-fail", "w");
+
+	if (!f || fputs("1", f) < 0 || fclose(f)) {
+		fprintf(stderr, "nl-fuzz: make-it-fail: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+/* A socket, retried while failslab says no (bounded by the deadline). */
+static int open_sock_retry(void)
+{
+	int fd;
+
+	while ((fd = open_sock()) < 0 && make_it_fail && time(NULL) < deadline)
+		atomic_fetch_add(&n_reopen, 1);
+	return fd;
+}
+
 static void *worker(void *arg)
 {
 	struct gen *g = arg;
 	uint16_t flags;
 	unsigned int rcvlen;
-	int fd = open_sock();
+	int fd;
 
+	if (make_it_fail)
+		fail_this_thread();
+	fd = open_sock_retry();
 	while (fd >= 0 && time(NULL) < deadline) {
 		/* Random FLAGS ask for owned flows: hanging up frees them. */
 		build(g, &flags);
 		((struct nlmsghdr *)g->buf)->nlmsg_flags = flags;
 		if (send(fd, g->buf, g->len, 0) < 0) {
-			if (errno == ENOBUFS)
+			if (errno == ENOBUFS || (make_it_fail && errno == ENOMEM))
 				continue;
 			break;
 		}
@@ -444,7 +473,7 @@ static void *worker(void *arg)
 		drain(g, fd, rcvlen);
 		if (chance(g, 2)) {	/* hang up, owned flows and all */
 			close(fd);
-			fd = open_sock();
+			fd = open_sock_retry();
 			atomic_fetch_add(&n_reopen, 1);
 		}
 	}
@@ -461,11 +490,12 @@ int main(int argc, char **argv)
 	struct nfp_handle *h;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "t:s:S:")) != -1) {
+	while ((c = getopt(argc, argv, "t:s:S:F")) != -1) {
 		switch (c) {
 		case 't': threads = (unsigned int)atoi(optarg); break;
 		case 's': seconds = (unsigned int)atoi(optarg); break;
 		case 'S': seed = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'F': make_it_fail = true; break;
 		default: goto usage;
 		}
 	}
@@ -511,7 +541,7 @@ int main(int argc, char **argv)
 	printf("\n");
 	return atomic_load(&n_silent) ? 1 : 0;
 usage:
-	fputs("Usage: nl-fuzz [-t THREADS] [-s SECONDS] [-S SEED] LOCAL_ADDR PEER_ADDR...\n",
+	fputs("Usage: nl-fuzz [-t THREADS] [-s SECONDS] [-S SEED] [-F] LOCAL_ADDR PEER_ADDR...\n",
 	      stderr);
 	return 2;
 }
