@@ -5,7 +5,6 @@
  * the timer, so the callback finishes the query in one place.
  */
 #include <crypto/algapi.h>
-#include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 
@@ -26,11 +25,6 @@ static void nfp_mapping_unlink(struct nfp_mapping *m)
 	atomic_dec(&m->pn->mappings_pending);
 }
 
-static u32 nfp_mapping_now_us(void)
-{
-	return (u32)div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC);
-}
-
 static void nfp_mapping_send(struct nfp_mapping *m)
 {
 	u8 buf[NFP_MAPPING_BUF];
@@ -44,7 +38,7 @@ static void nfp_mapping_send(struct nfp_mapping *m)
 	len = stun_build_end(&b);
 	if (len <= 0)
 		return;
-	WRITE_ONCE(m->sent_us, nfp_mapping_now_us());
+	WRITE_ONCE(m->sent_us, nfp_now_us());
 	WRITE_ONCE(m->sends, m->sends < U8_MAX ? m->sends + 1 : U8_MAX);
 	nfp_send_udp(m->pn, m->family, 0, &m->laddr, m->lport, &m->saddr,
 		     m->sport, buf, len);
@@ -153,7 +147,7 @@ static void nfp_mapping_answer(struct nfp_mapping *m, const struct stun_msg *msg
 	 * to any of them: no sample then (Karn), rather than a short one.
 	 */
 	if (READ_ONCE(m->sends) == 1)
-		m->res.rtt_us = max(nfp_mapping_now_us() - READ_ONCE(m->sent_us), 1U);
+		m->res.rtt_us = max(nfp_now_us() - READ_ONCE(m->sent_us), 1U);
 	if (msg->type == STUN_BINDING_ERROR) {
 		m->res.error = EPROTO;
 		m->res.stun_error = msg->error_code;

@@ -9,7 +9,7 @@
 /* Our messages are small: header, USERNAME or an address, MI, FP. */
 #define NFP_PROBE_BUF	128
 
-static u32 nfp_now_us(void)
+u32 nfp_now_us(void)
 {
 	return (u32)div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC);
 }

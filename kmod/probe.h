@@ -49,6 +49,9 @@ int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
 int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],
 		     const union nf_inet_addr *raddr, __be16 rport);
 
+/* Boot time in us (wraps): the clock of RTTs. */
+u32 nfp_now_us(void);
+
 /* STUN address <-> kernel address. */
 void nfp_stun_addr(struct stun_addr *a, u8 family,
 		   const union nf_inet_addr *addr, __be16 port);
