@@ -11,6 +11,8 @@
  * only the secret tells flows apart, as with many sessions behind one
  * port. Flows are passive (never probe first, wait up to 10 minutes)
  * unless --active: a million passive flows cost memory and nothing else.
+ * The active side is the controlling one, the passive side controlled:
+ * a pair of the same role would never authenticate each other.
  * Prints one line of key=value pairs.
  */
 #include <stdio.h>
@@ -37,7 +39,8 @@ static void usage(FILE *f)
 	      "  --start I        index of the first flow (default 0)\n"
 	      "  --first-port P   lowest local and peer port (default 10000)\n"
 	      "  --ports K        how many ports to spread flows over (default 50000)\n"
-	      "  --active         probe the peer (default: passive)\n"
+	      "  --active         probe the peer, controlling role (default: passive,\n"
+	      "                   controlled)\n"
 	      "  --keepalive MS   keepalive interval (default: the namespace's)\n", f);
 }
 
@@ -101,7 +104,7 @@ static int add(struct nfp_handle *h, unsigned long n, const char *laddr,
 	memset(&f, 0, sizeof(f));
 	f.n_peers = 1;
 	f.secret_len = 16;
-	f.role = NFP_ROLE_CONTROLLING;
+	f.role = o->active ? NFP_ROLE_CONTROLLING : NFP_ROLE_CONTROLLED;
 	f.flags = o->active ? 0 : NFP_FLOW_PASSIVE;
 	f.punch_timeout_ms = 600000;	/* the longest: no expiry mid-run */
 	f.keepalive_ms = o->keepalive_ms;

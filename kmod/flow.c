@@ -205,7 +205,7 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 	flow->last_rx = flow->created;		/* ages count from creation */
 	flow->last_tx = flow->created;
 	flow->last_ok = flow->created;
-	memcpy(flow->tag, flow->peer->keys.in.tag, NFP_TAG_LEN);
+	memcpy(flow->tag, p->local.tag, NFP_TAG_LEN);
 	seqcount_spinlock_init(&flow->remote_seq, &pn->lock);
 	kref_init(&flow->ref);
 	timer_setup(&flow->timer, nfp_flow_timer, 0);
@@ -233,7 +233,7 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 	 * talk to itself through any reflector: refuse the pair.
 	 */
 	nfp_flow_tag_key(flow, &tkey);
-	if (nfp_tag_taken(pn, &tkey, flow->peer->keys.out.tag)) {
+	if (nfp_tag_taken(pn, &tkey, flow->peer->out.tag)) {
 		NL_SET_ERR_MSG(extack,
 			       "a flow with this local endpoint and secret exists");
 		ret = -EEXIST;

@@ -46,10 +46,13 @@ struct nfp_cand {
  * to punch, and when it last sent a triggered check. Fixed at creation
  * but for that stamp; the secret itself is not kept. Kept out of the flow
  * object because only probes and their answers read it, never
- * application traffic.
+ * application traffic. The tag of the peer's requests lives in the flow,
+ * which the lookup hashes; without it, a peer with one candidate fits
+ * kmalloc-96.
  */
 struct nfp_peer {
-	struct punch_keys keys;
+	struct punch_dir out;		/* our requests, the peer's answers */
+	u8 in_key[PUNCH_KEY_LEN];	/* the peer's requests, our answers */
 	u32 punch_timeout_ms;
 	u32 probe_interval_ms;
 	u32 mark;			/* fwmark of everything the flow sends */
@@ -94,7 +97,7 @@ struct nfp_flow {
 	u8 state;			/* enum nfpunch_state, under pn->lock */
 	u8 dead_reason;
 	u8 flags;
-	u8 tag[NFP_TAG_LEN];		/* of the peer's requests: peer->keys.in */
+	u8 tag[NFP_TAG_LEN];		/* USERNAME of the peer's requests */
 
 	struct nfp_net *pn;
 	struct nfp_peer *peer;
@@ -146,7 +149,7 @@ static inline bool nfp_reached(u32 now, u32 at)
 }
 
 struct nfp_flow_params {
-	struct nfp_tag_key local;	/* tag filled in by nfp_flow_create */
+	struct nfp_tag_key local;	/* tag: of the peer's requests */
 	struct nfp_peer *peer;		/* taken over by the flow */
 	u32 flags;
 	u32 owner;

@@ -20,12 +20,17 @@ static int nfp_parse_flow(struct genl_info *info, struct nlattr **tb)
 				info->extack);
 }
 
-/* The keys (from SECRET and ROLE) and the PEER candidates of a new flow. */
+/*
+ * The keys (from SECRET and ROLE) and the PEER candidates of a new flow;
+ * the tag of the peer's requests goes to in_tag.
+ */
 static struct nfp_peer *nfp_parse_peer(const struct nlattr *flow_nest,
 				       const struct nlattr *secret, u8 role,
-				       u8 family, struct netlink_ext_ack *extack)
+				       u8 family, u8 in_tag[NFP_TAG_LEN],
+				       struct netlink_ext_ack *extack)
 {
 	struct nfp_nl_endpoint ep;
+	struct punch_keys keys;
 	struct nfp_peer *peer;
 	const struct nlattr *a;
 	int rem, n = 0, ret;
@@ -45,8 +50,13 @@ static struct nfp_peer *nfp_parse_peer(const struct nlattr *flow_nest,
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
 	/* The policy bounds the length to NFPUNCH_SECRET_MIN..MAX. */
-	if (punch_keys_derive(&peer->keys, nla_data(secret), nla_len(secret),
-			      role, nfp_hmac_sha1, NULL)) {
+	ret = punch_keys_derive(&keys, nla_data(secret), nla_len(secret),
+				role, nfp_hmac_sha1, NULL);
+	peer->out = keys.out;
+	memcpy(peer->in_key, keys.in.key, PUNCH_KEY_LEN);
+	memcpy(in_tag, keys.in.tag, NFP_TAG_LEN);
+	memzero_explicit(&keys, sizeof(keys));
+	if (ret) {
 		NL_SET_ERR_MSG_ATTR(extack, secret, "cannot derive the keys");
 		ret = -EINVAL;
 		goto err;
@@ -213,7 +223,7 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	p.peer = nfp_parse_peer(nest, tb[NFPUNCH_FLOW_A_SECRET], p.role,
-				local.family, extack);
+				local.family, p.local.tag, extack);
 	if (IS_ERR(p.peer)) {
 		nlmsg_free(msg);
 		return PTR_ERR(p.peer);

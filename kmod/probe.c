@@ -99,12 +99,12 @@ void nfp_stun_addr(struct stun_addr *a, u8 family,
 }
 
 static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
-			    const struct punch_dir *dir,
+			    const u8 key[PUNCH_KEY_LEN],
 			    const union nf_inet_addr *raddr, __be16 rport)
 {
 	int len;
 
-	stun_add_integrity(b, dir->key, sizeof(dir->key), nfp_hmac_sha1, NULL);
+	stun_add_integrity(b, key, PUNCH_KEY_LEN, nfp_hmac_sha1, NULL);
 	stun_add_fingerprint(b);
 	len = stun_build_end(b);
 	if (len < 0)
@@ -116,7 +116,7 @@ static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
 		   __be16 rport, bool triggered)
 {
-	const struct punch_dir *out = &flow->peer->keys.out;
+	const struct punch_dir *out = &flow->peer->out;
 	char user[NFP_USERNAME_LEN + 1];
 	u8 buf[NFP_PROBE_BUF], tid[STUN_TID_LEN];
 	struct stun_builder b;
@@ -132,7 +132,7 @@ int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
 
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
 	stun_add_bytes(&b, STUN_A_USERNAME, user, NFP_USERNAME_LEN);
-	ret = nfp_probe_finish(flow, &b, out, raddr, rport);
+	ret = nfp_probe_finish(flow, &b, out->key, raddr, rport);
 	if (!ret)
 		atomic_inc(&flow->probes_sent);
 	return ret;
@@ -150,5 +150,5 @@ int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],
 	nfp_stun_addr(&seen, flow->family, raddr, rport);
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_SUCCESS, tid);
 	stun_add_xor_addr(&b, STUN_A_XOR_MAPPED_ADDRESS, &seen);
-	return nfp_probe_finish(flow, &b, &flow->peer->keys.in, raddr, rport);
+	return nfp_probe_finish(flow, &b, flow->peer->in_key, raddr, rport);
 }

@@ -51,9 +51,9 @@ static bool nfp_flow_matches(const struct nfp_flow *flow,
 }
 
 static bool nfp_authentic(struct nfp_flow *flow, const struct stun_msg *m,
-			  const u8 *data, const struct punch_dir *dir)
+			  const u8 *data, const u8 key[PUNCH_KEY_LEN])
 {
-	if (stun_check_integrity(m, data, dir->key, sizeof(dir->key),
+	if (stun_check_integrity(m, data, key, PUNCH_KEY_LEN,
 				 nfp_hmac_sha1, NULL) == STUN_OK &&
 	    (!(m->seen & STUN_SEEN_FINGERPRINT) ||
 	     stun_check_fingerprint(m, data) == STUN_OK))
@@ -136,7 +136,7 @@ static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 	flow = nfp_flow_by_tag(pn, &key);
 	if (!flow)
 		goto unknown;
-	if (!nfp_authentic(flow, m, data, &flow->peer->keys.in))
+	if (!nfp_authentic(flow, m, data, flow->peer->in_key))
 		return nfp_consume(skb);
 
 	/*
@@ -181,7 +181,7 @@ static unsigned int nfp_rx_answer(struct nfp_net *pn, struct sk_buff *skb,
 		atomic64_inc(&pn->unknown_flow);
 		return nfp_consume(skb);
 	}
-	if (!nfp_authentic(flow, m, data, &flow->peer->keys.out))
+	if (!nfp_authentic(flow, m, data, flow->peer->out.key))
 		return nfp_consume(skb);
 
 	atomic_inc(&flow->probes_answered);

@@ -32,10 +32,12 @@ nat_scratch() {
 # The applications: a plain socket in TO_NS listens on TO_ADDR:PORT, one
 # in FROM_NS sends TEXT COUNT times from FROM_ADDR:PORT to DEST (the far
 # side's public endpoint). Prints what arrived, one payload per line.
+# The receiver stops at COUNT datagrams; its 20 s only bound a failure
+# (two python starts alone take seconds on the debug kernel).
 nat_app() {
 	local out rcv
 	out=$(mktemp)
-	ip netns exec "$3" python3 "$NAT_UDP" recv "${4%:*}" "${4##*:}" 5 "$7" >"$out" &
+	ip netns exec "$3" python3 "$NAT_UDP" recv "${4%:*}" "${4##*:}" 20 "$7" >"$out" &
 	rcv=$!
 	# Send only once the receiver is bound: python starts slowly in the VM.
 	wait_udp_bound "$3" "${4##*:}"
