@@ -9,7 +9,7 @@ cleanup() {
 	local i
 	for i in 1 2 3 4 5 6 7 8; do ip netns del "nfp-life$i" 2>/dev/null; done
 	if [ -n "$overlay" ]; then
-		umount "/lib/modules/$kver" 2>/dev/null
+		umount /lib/modules 2>/dev/null
 		rm -rf "$overlay"
 	fi
 }
@@ -42,11 +42,13 @@ t_check "the old namespaces get fresh state" \
 
 # Autoload: install the module the way "make install" does, on an overlay
 # so the VM's read-only root is untouched, and let the family lookup load it.
+# The overlay covers all of /lib/modules: a kernel built here (the debug
+# lane's) has no directory of its own there.
 overlay=$(mktemp -d)
-mkdir -p "$overlay/upper/extra" "$overlay/work"
-cp "$NFP_MODULE" "$overlay/upper/extra/"
-if mount -t overlay overlay -o "lowerdir=/lib/modules/$kver,upperdir=$overlay/upper,workdir=$overlay/work" \
-	"/lib/modules/$kver" && depmod -a "$kver"; then
+mkdir -p "$overlay/upper/$kver/extra" "$overlay/work"
+cp "$NFP_MODULE" "$overlay/upper/$kver/extra/"
+if mount -t overlay overlay -o "lowerdir=/lib/modules,upperdir=$overlay/upper,workdir=$overlay/work" \
+	/lib/modules && depmod -a "$kver"; then
 	nfp_module_unload "$NFP_MODULE"
 	if out=$("$PUNCHCTL" stats 2>&1) && [ -d /sys/module/nfpunch ]; then
 		t_ok "resolving the family loads the module (MODULE_ALIAS_GENL_FAMILY)"
