@@ -47,6 +47,11 @@ t_check "the old namespaces get fresh state" \
 overlay=$(mktemp -d)
 mkdir -p "$overlay/upper/$kver/extra" "$overlay/work"
 cp "$NFP_MODULE" "$overlay/upper/$kver/extra/"
+# depmod warns without the lists a packaged kernel ships; empty ones
+# only where the kernel has none.
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	[ -e "/lib/modules/$kver/$f" ] || : >"$overlay/upper/$kver/$f"
+done
 if mount -t overlay overlay -o "lowerdir=/lib/modules,upperdir=$overlay/upper,workdir=$overlay/work" \
 	/lib/modules && depmod -a "$kver"; then
 	nfp_module_unload "$NFP_MODULE"

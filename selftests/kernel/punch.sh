@@ -23,6 +23,10 @@ mapping() {
 	out=$(ip netns exec "$1" "$PUNCHCTL" -j mapping local "$2" server "$3" timeout 3s 2>&1)
 	echo "$out" | jq -r '.mapped // .error' 2>/dev/null || echo "$out"
 }
+# coturn binds its sockets before it serves them: on a slow guest the
+# first query can go unanswered. Warm it up from a port nothing else uses.
+coturn_ready() { mapping "$A" 10.0.1.2:4009 192.0.2.1:3478 | grep -q '^198\.51\.100\.1:'; }
+wait_for 5 coturn_ready || echo "# coturn did not answer a warm-up query"
 t_expect "mapping query via coturn returns nat-a's public IPv4 endpoint" \
 	"198.51.100.1:4000" "$(mapping "$A" 10.0.1.2:4000 192.0.2.1:3478)"
 t_expect "mapping query via coturn returns nat-b's public IPv6 endpoint" \
@@ -35,7 +39,9 @@ punch() {
 	local fam=$1 al=$2 bl=$3 ap=$4 bp=$5 ctr=$6
 	local ida idb before after fa fb out
 
-	timeout 60 ip netns exec "$A" "$PUNCHCTL" -j monitor > "$TMP/events-$fam" &
+	# Killed below; the timeout only bounds a failure (a family takes
+	# minutes on the debug kernel).
+	timeout 600 ip netns exec "$A" "$PUNCHCTL" -j monitor > "$TMP/events-$fam" &
 	local mon=$!
 	wait_event_listeners "$A" 1
 	ida=$(in_a "$PUNCHCTL" -j flow add local "$al" peer "$bp" secret $SECRET role controlling \
