@@ -37,7 +37,7 @@ for fam in 4 6; do
 		role controlling punch-timeout 5s | jq .id)
 	# Judged once reflections have come back, well before the punch
 	# timeout even on a slow guest.
-	t_check "ipv$fam: the reflector sends the probes back" wait_for 40 \
+	t_check "ipv$fam: the reflected probes came back and were taken as nobody's" wait_for 40 \
 		eval 'test "$(in_a "$PUNCHCTL" -j stats | jq .unknown_flow)" -gt "$unknown0"'
 	t_expect "ipv$fam: a flow whose only candidate echoes stays punching" punching \
 		"$(field "$id" state)"
