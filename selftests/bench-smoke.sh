@@ -1,0 +1,53 @@
+#!/bin/bash
+# The benchmarks' smoke run (bench/run --quick, 20000 flows, short windows):
+# every section runs, its own checks hold, and the figures that would show
+# a gross regression stay in bounds. The numbers themselves are too small
+# a sample to quote (bench/README.md); the bounds are loose on purpose.
+. "$(dirname "$0")/lib/test.sh"
+
+report=$("$T_REPO/bench/run" --quick 2>&1)
+rc=$?
+printf '%s\n' "$report" | sed 's/^/# /'
+
+t_expect "bench/run --quick exits 0 (every step ran, its checks held)" 0 "$rc"
+
+sections=$(printf '%s\n' "$report" | grep -Ec '^## [1-4]\. ')
+t_expect "the report has its four sections" 4 "$sections"
+
+# number after "LABEL" on the report's line starting with it
+figure() {
+	printf '%s\n' "$report" | sed -n "s/^$1[^0-9]*\([0-9.]*\).*/\1/p" | head -n 1
+}
+# within LO HI VALUE: LO <= VALUE <= HI, VALUE a number
+within() {
+	[ -n "$3" ] && awk -v lo="$1" -v hi="$2" -v v="$3" \
+		'BEGIN { exit !(v >= lo && v <= hi) }'
+}
+
+# A one-candidate flow costs 393-398 B in this run (382 B at 1M flows);
+# a peer block that outgrows kmalloc-96 adds 32 B and must fail here.
+mem=$(figure 'slab + vmalloc per flow:')
+if within 1 424 "$mem"; then
+	t_ok "memory per flow is under 424 bytes ($mem)"
+else
+	t_fail "memory per flow is under 424 bytes" "measured: '${mem}'"
+fi
+
+est=$(printf '%s\n' "$report" | sed -n 's/^established: \([0-9]*\) and \([0-9]*\) of \([0-9]*\)$/\1 \2 \3/p')
+read -r ea eb total <<<"$est"
+if [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$ea" = "$total" ] && [ "$eb" = "$total" ]; then
+	t_ok "every keepalive pair established in both namespaces ($total)"
+else
+	t_fail "every keepalive pair established in both namespaces" "report: '$est'"
+fi
+
+# One keepalive exchange per flow and interval: fewer means timers that
+# stop, more means timers that double.
+ka=$(printf '%s\n' "$report" | sed -n 's/^keepalives: [0-9]*\/s, \([0-9.]*\) per flow.*/\1/p')
+if within 0.8 1.25 "$ka"; then
+	t_ok "one keepalive per flow and interval ($ka)"
+else
+	t_fail "one keepalive per flow and interval" "measured: '${ka}' (wanted 0.8 to 1.25)"
+fi
+
+t_done
