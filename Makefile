@@ -135,6 +135,16 @@ $(BUILD)/selftests/unit/sig_test: selftests/unit/sig_test.c $(SIG_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# rendezvousd's binding answers and its per-source limit.
+$(BUILD)/selftests/unit/stun_answer_test: selftests/unit/stun_answer_test.c \
+		$(BUILD)/server/stun_answer.o $(STUN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(BUILD)/selftests/unit/stun_limit_test: selftests/unit/stun_limit_test.c \
+		$(BUILD)/server/stun_limit.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
+
 # punchd's NAT words and strategy table.
 $(BUILD)/selftests/unit/strategy_test: selftests/unit/strategy_test.c \
 		$(BUILD)/helper/punchd/nat.o $(BUILD)/helper/punchd/strategy.o

@@ -39,6 +39,7 @@ static struct rdv_config cfg = {
 		.relay_lifetime = 3600,
 		.relay_idle = 120,
 		.log_rate = 20,
+		.stun_rate = 100,
 	},
 };
 const struct rdv_config *rdv_cfg = &cfg;
@@ -83,6 +84,7 @@ static const struct option longopts[] = {
 	{ "relay-lifetime", required_argument, NULL, 12 },
 	{ "relay-idle", required_argument, NULL, 13 },
 	{ "log-rate", required_argument, NULL, 14 },
+	{ "stun-rate", required_argument, NULL, 15 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -112,6 +114,7 @@ static void usage(FILE *f)
 "  --max-relays N [1000]         --client-relays N [4]\n"
 "  --relay-rate BYTES/s [262144] --relay-lifetime S [3600]\n"
 "  --relay-idle S [120]          --log-rate LINES/s [20]\n"
+"  --stun-rate N/s [100]         (STUN answers per source address)\n"
 "  -h, --help    -V, --version\n"
 "See rendezvousd(8).\n");
 }
@@ -145,10 +148,10 @@ static unsigned int *limit_slot(int opt)
 		&l->msg_rate, &l->max_outbuf, &l->max_pending,
 		&l->answer_timeout, &l->session_lifetime, &l->max_relays,
 		&l->client_relays, &l->relay_rate, &l->relay_lifetime,
-		&l->relay_idle, &l->log_rate,
+		&l->relay_idle, &l->log_rate, &l->stun_rate,
 	};
 
-	return opt >= 1 && opt <= 14 ? slots[opt] : NULL;
+	return opt >= 1 && opt <= 15 ? slots[opt] : NULL;
 }
 
 static int apply(int opt, const char *arg)
@@ -316,9 +319,9 @@ static void run(int sigfd)
 			next_tick = now + 1000;
 		}
 		if (now >= next_stats) {
-			rdv_log(RDV_LOG_INFO, "stats", "clients=%u sessions=%u relays=%u",
+			rdv_log(RDV_LOG_INFO, "stats", "clients=%u sessions=%u relays=%u stun_limited=%llu",
 				rdv_clients_count(), rdv_sessions_count(),
-				rdv_relays_count());
+				rdv_relays_count(), rdv_stun_limited());
 			next_stats = now + 60000;
 		}
 	}

@@ -38,6 +38,7 @@ struct rdv_limits {
 	unsigned int relay_lifetime;	/* s, from allocation */
 	unsigned int relay_idle;	/* s without traffic */
 	unsigned int log_rate;		/* per-packet log lines per second */
+	unsigned int stun_rate;		/* STUN answers/s per source address */
 };
 
 struct rdv_config {
@@ -87,6 +88,8 @@ void rdv_users_free(void);
 int rdv_stun_open(void);
 void rdv_stun_input(struct rdv_io *io);
 void rdv_stun_close(void);
+/* Answers not sent because their source was over --stun-rate. */
+unsigned long long rdv_stun_limited(void);
 
 /* TCP signaling */
 struct rdv_client;

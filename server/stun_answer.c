@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Binding answers for three generations of clients:
- *  - RFC 8489/5389 (magic cookie): XOR-MAPPED-ADDRESS, plus MAPPED-ADDRESS
- *    for old parsers, and with two addresses RFC 5780's RESPONSE-ORIGIN,
- *    OTHER-ADDRESS and CHANGE-REQUEST;
+ * Binding answers for two generations of clients:
+ *  - RFC 8489/5389 (magic cookie): XOR-MAPPED-ADDRESS, and with two
+ *    addresses RFC 5780's RESPONSE-ORIGIN, OTHER-ADDRESS and
+ *    CHANGE-REQUEST;
  *  - RFC 3489 (no cookie, e.g. the "stun" client): MAPPED-ADDRESS,
  *    SOURCE-ADDRESS and CHANGED-ADDRESS only, because those clients give
  *    up on any comprehension-required attribute they do not know.
+ * Anyone can spoof a request's source, so an answer carries only what its
+ * client can use: no SOFTWARE, no MAPPED-ADDRESS for a client that reads
+ * XOR-MAPPED-ADDRESS, and a FINGERPRINT only when the request had one.
+ * A plain 20-byte request gets 32 bytes (IPv4) or 44 (IPv6).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,7 +19,6 @@
 #include "stun.h"
 #include "stun_answer.h"
 
-#define SOFTWARE		"rendezvousd (nfpunch)"
 #define CLASSIC_SOURCE_ADDRESS	0x0004
 #define CLASSIC_CHANGED_ADDRESS	0x0005
 
@@ -46,10 +49,15 @@ static void add_ss(struct stun_builder *b, uint16_t type,
 	stun_add_addr(b, type, &a);
 }
 
-static void finish(struct stun_builder *b, struct rdv_stun_reply *r,
-		   const char *why)
+/* Close the answer; why says it is an error answer. */
+static void finish(struct stun_builder *b, bool fingerprint,
+		   struct rdv_stun_reply *r, const char *why)
 {
-	int len = stun_build_end(b);
+	int len;
+
+	if (fingerprint)
+		stun_add_fingerprint(b);
+	len = stun_build_end(b);
 
 	if (len < 0) {
 		r->len = 0;
@@ -72,7 +80,6 @@ static void unknown_attrs(struct stun_builder *b, const struct stun_msg *m,
 	for (i = 0; i < n && i < STUN_MAX_UNKNOWN; i++)
 		be[i] = htons(types[i]);
 	stun_add_bytes(b, STUN_A_UNKNOWN_ATTRIBUTES, be, (uint16_t)(2 * i));
-	stun_add_fingerprint(b);
 }
 
 static void answer_modern(const uint8_t *req, size_t len,
@@ -85,6 +92,7 @@ static void answer_modern(const uint8_t *req, size_t len,
 	struct stun_addr mapped;
 	struct stun_msg m;
 	int err = stun_parse(&m, req, len);
+	bool fp;
 
 	if (err) {
 		r->drop = stun_strerror(err);
@@ -94,6 +102,7 @@ static void answer_modern(const uint8_t *req, size_t len,
 		r->drop = "not a binding request";
 		return;
 	}
+	fp = m.seen & STUN_SEEN_FINGERPRINT;
 	if ((m.seen & STUN_SEEN_FINGERPRINT) &&
 	    stun_check_fingerprint(&m, req) != STUN_OK) {
 		r->drop = "bad fingerprint";
@@ -101,14 +110,14 @@ static void answer_modern(const uint8_t *req, size_t len,
 	}
 	if (m.n_unknown) {
 		unknown_attrs(b, &m, m.unknown, m.n_unknown);
-		finish(b, r, "unknown comprehension-required attribute");
+		finish(b, fp, r, "unknown comprehension-required attribute");
 		return;
 	}
 	if ((m.seen & STUN_SEEN_CHANGE) &&
 	    (m.change_request & (STUN_CHANGE_IP | STUN_CHANGE_PORT))) {
 		if (!v->rfc5780) {
 			unknown_attrs(b, &m, &change, 1);
-			finish(b, r, "CHANGE-REQUEST without an other address");
+			finish(b, fp, r, "CHANGE-REQUEST without an other address");
 			return;
 		}
 		r->ip ^= !!(m.change_request & STUN_CHANGE_IP);
@@ -122,7 +131,7 @@ static void answer_modern(const uint8_t *req, size_t len,
 	if (m.seen & STUN_SEEN_RESPONSE_PORT) {
 		if (!v->rfc5780) {
 			unknown_attrs(b, &m, &resp_port, 1);
-			finish(b, r, "RESPONSE-PORT without an other address");
+			finish(b, fp, r, "RESPONSE-PORT without an other address");
 			return;
 		}
 		r->to_port = m.response_port;
@@ -131,14 +140,11 @@ static void answer_modern(const uint8_t *req, size_t len,
 	to_stun(&mapped, from);
 	stun_build_start(b, b->buf, b->cap, STUN_BINDING_SUCCESS, m.tid);
 	stun_add_xor_addr(b, STUN_A_XOR_MAPPED_ADDRESS, &mapped);
-	stun_add_addr(b, STUN_A_MAPPED_ADDRESS, &mapped);
 	if (v->rfc5780) {
 		add_ss(b, STUN_A_RESPONSE_ORIGIN, &v->local[r->ip][r->port]);
 		add_ss(b, STUN_A_OTHER_ADDRESS, &v->local[!at_ip][!at_port]);
 	}
-	stun_add_bytes(b, STUN_A_SOFTWARE, SOFTWARE, sizeof(SOFTWARE) - 1);
-	stun_add_fingerprint(b);
-	finish(b, r, NULL);
+	finish(b, fp, r, NULL);
 }
 
 /* RFC 3489: a 16-byte transaction id where the cookie would be. */
@@ -187,7 +193,7 @@ static void answer_classic(const uint8_t *req, size_t len,
 	add_ss(b, CLASSIC_SOURCE_ADDRESS, &v->local[r->ip][r->port]);
 	if (v->rfc5780)
 		add_ss(b, CLASSIC_CHANGED_ADDRESS, &v->local[!at_ip][!at_port]);
-	finish(b, r, NULL);
+	finish(b, false, r, NULL);
 	if (r->len)
 		memcpy(b->buf + 4, req + 4, 4);	/* the id's first word */
 }

@@ -8,10 +8,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rdv.h"
 #include "stun_answer.h"
+#include "stun_limit.h"
 
 struct rdv_stun_sock {
 	struct rdv_io io;	/* first: epoll hands us this */
@@ -21,6 +24,16 @@ struct rdv_stun_sock {
 
 static struct rdv_stun_view views[RDV_MAX_LISTEN];
 static struct rdv_stun_sock socks[RDV_MAX_LISTEN][2][2];
+static struct stun_limit *limit;
+static unsigned long long limited;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
 
 static int open_udp(const struct sockaddr_storage *ss)
 {
@@ -57,8 +70,15 @@ int rdv_stun_open(void)
 	const struct sockaddr_storage *other;
 	char a[SIG_EP_STRLEN];
 	unsigned int i;
+	uint64_t seed;
 	int ip, port;
 
+	/* Random: sources that share a set of the table cannot be chosen. */
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		return -1;
+	limit = stun_limit_new(rdv_cfg->lim.stun_rate, seed);
+	if (!limit)
+		return -1;
 	for (i = 0; i < rdv_cfg->n_listen; i++) {
 		struct rdv_stun_view *v = &views[i];
 
@@ -117,6 +137,13 @@ void rdv_stun_input(struct rdv_io *io)
 					r.drop, r.len ? " answer=error" : "");
 		if (!r.len)
 			continue;
+		if (!stun_limit_take(limit, &from, now_ns())) {
+			limited++;
+			rdv_log_limited("stun-limit", "from=%s rate=%u",
+					rdv_addr_str(&from, a, sizeof(a)),
+					rdv_cfg->lim.stun_rate);
+			continue;
+		}
 		if (r.to_port)
 			sa_set_port(&from, r.to_port);
 		if (sendto(socks[s->view][r.ip][r.port].io.fd, out, r.len, 0,
@@ -141,4 +168,11 @@ void rdv_stun_close(void)
 			for (port = 0; port < 2; port++)
 				if (socks[i][ip][port].io.fd >= 0)
 					close(socks[i][ip][port].io.fd);
+	stun_limit_free(limit);
+	limit = NULL;
+}
+
+unsigned long long rdv_stun_limited(void)
+{
+	return limited;
 }

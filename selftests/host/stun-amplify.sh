@@ -1,0 +1,127 @@
+#!/bin/bash
+# rendezvousd's STUN service must not amplify: anyone can spoof a
+# request's source, so the server answers only what its client can use
+# and at most --stun-rate answers per second to one source address. An
+# attacker floods Binding Requests "from" its victim; the test counts the
+# bytes the victim would receive against the bytes the attacker sent, and
+# checks that a real client from another address is answered meanwhile.
+# Runs in a network namespace of its own (127.0.0.0/8 on its loopback).
+if [ -z "${NFP_AMP_NETNS:-}" ]; then
+	NFP_AMP_NETNS=1 exec unshare -n bash "$0" "$@"
+fi
+. "$(dirname "$0")/../lib/test.sh"
+ip link set lo up
+dir=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+echo "alice $(printf '%064d' 0)" >"$dir/users"
+"$T_BIN/rendezvousd" -l 127.0.0.1 -o 127.0.0.2 -u "$dir/users" \
+	--stun-rate 100 --log-rate 5 >"$dir/log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	ss -Hlun 'src 127.0.0.1:3478' | grep -q . && break
+	sleep 0.05
+done
+
+# client.py MODE: one line of results (see each mode).
+measure() {
+	python3 - "$@" <<'PY'
+import os, socket, struct, sys, time
+server = ("127.0.0.1", 3478)
+
+def request(fingerprint=False):
+    tid = os.urandom(12)
+    body = b""
+    if fingerprint:
+        import binascii
+        hdr = struct.pack("!HHI", 1, 8, 0x2112A442) + tid
+        crc = (binascii.crc32(hdr) ^ 0x5354554E) & 0xFFFFFFFF
+        body = struct.pack("!HHI", 0x8028, 4, crc)
+    return struct.pack("!HHI", 1, len(body), 0x2112A442) + tid + body
+
+def sock(src):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    s.settimeout(0.5)
+    return s
+
+def attrs(msg):
+    out, off = [], 20
+    while off + 4 <= len(msg):
+        t, l = struct.unpack("!HH", msg[off:off + 4])
+        out.append(t)
+        off += 4 + ((l + 3) & ~3)
+    return out
+
+mode = sys.argv[1]
+if mode == "one":
+    s = sock("127.0.0.3")
+    for fp in (False, True):
+        q = request(fp)
+        s.sendto(q, server)
+        a = s.recv(2048)
+        print(len(q), len(a), " ".join("%04x" % t for t in attrs(a)))
+elif mode == "flood":
+    # The victim's socket receives; the attacker "is" the victim.
+    s = sock("127.0.0.3")
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    n, sent = int(sys.argv[2]), 0
+    t0 = time.monotonic()
+    for _ in range(n):
+        sent += s.sendto(request(), server)
+    took = time.monotonic() - t0
+    # An honest client elsewhere, during the flood's aftermath.
+    c = sock("127.0.0.4")
+    c.sendto(request(), server)
+    try:
+        other = len(c.recv(2048))
+    except socket.timeout:
+        other = 0
+    got = answers = 0
+    s.settimeout(1.0)
+    try:
+        while True:
+            got += len(s.recv(2048))
+            answers += 1
+    except socket.timeout:
+        pass
+    print(n, sent, answers, got, "%.3f" % took, other)
+PY
+}
+
+out=$(measure one)
+line1=$(sed -n 1p <<<"$out") line2=$(sed -n 2p <<<"$out")
+t_match "a plain 20-byte request: XOR-MAPPED-ADDRESS, RESPONSE-ORIGIN, OTHER-ADDRESS only" \
+	"^20 56 0020 802b 802c$" "$line1"
+t_match "with FINGERPRINT (28 bytes): the same and FINGERPRINT (no SOFTWARE, no MAPPED-ADDRESS)" \
+	"^28 64 0020 802b 802c 8028$" "$line2"
+
+read -r n sent answers got took other <<<"$(measure flood 5000)"
+ratio=$(awk -v a="$got" -v s="$sent" 'BEGIN { printf "%.4f", a / s }')
+cap=$(awk -v t="$took" 'BEGIN { printf "%d", 10 + 100 * (t + 1) + 1 }')
+if [ "${answers:-0}" -ge 10 ] && [ "$answers" -le "$cap" ]; then
+	t_ok "a flood of $n requests from one address in ${took}s: $answers answered (burst 10 + 100/s, at most $cap)"
+else
+	t_fail "a flood from one address is answered at --stun-rate" \
+		"requests $n in ${took}s, answers ${answers:-none}, expected 10..$cap"
+fi
+if awk -v r="$ratio" 'BEGIN { exit !(r < 0.25) }'; then
+	t_ok "bytes the victim receives per byte the attacker sends: $ratio ($got / $sent)"
+else
+	t_fail "bytes the victim receives per byte the attacker sends is under 0.25" \
+		"$ratio ($got / $sent)"
+fi
+t_expect "another address is answered during the flood (56 bytes)" 56 "${other:-0}"
+lines=$(grep -c 'event=stun-limit' "$dir/log")
+if [ "$lines" -ge 1 ] && [ "$lines" -le 20 ]; then
+	t_ok "the refusals are logged at a bounded rate ($lines lines for $((n - answers)))"
+else
+	t_fail "the refusals are logged at a bounded rate" "$lines stun-limit lines" \
+		"$(tail -n 5 "$dir/log")"
+fi
+t_check "rendezvousd is still running" kill -0 "$pid"
+t_done
