@@ -140,8 +140,8 @@ $(BUILD)/selftests/unit/stun_answer_test: selftests/unit/stun_answer_test.c \
 		$(BUILD)/server/stun_answer.o $(STUN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
-$(BUILD)/selftests/unit/stun_limit_test: selftests/unit/stun_limit_test.c \
-		$(BUILD)/server/stun_limit.o
+$(BUILD)/selftests/unit/source_rate_test: selftests/unit/source_rate_test.c \
+		$(BUILD)/server/source_rate.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
 

@@ -7,8 +7,14 @@
  *
  * Clients are closed at the end of an event round, never inside a
  * handler, so a handler may kill any client (its peer included) safely.
+ *
+ * Until a client has registered, everything about it is an unknown
+ * host's doing: its connections are limited per source address (in all,
+ * unregistered, and new ones per second), and what it makes us log goes
+ * through the rate-limited log.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +22,28 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "source_count.h"
+#include "source_rate.h"
 
 struct rdv_listener {
 	struct rdv_io io;
+	bool paused;		/* until the next tick, after an accept error */
 };
 
 static struct rdv_listener listeners[RDV_MAX_LISTEN];
 static struct rdv_client *clients, *dead_clients;
 static void *by_id;
 static unsigned int n_clients;
+static struct source_rate *connects;
+/*
+ * A descriptor kept for the moment the process has none left: closing it
+ * lets us accept (and close) a pending connection, so the listener does
+ * not stay readable and spin the loop.
+ */
+static int reserve_fd = -1;
+/* An unknown id's REGISTER is checked against this: the same work, the
+ * same time, as a known id's. */
+static uint8_t nobody_secret[32];
 
 static int id_cmp(const void *a, const void *b)
 {
@@ -62,6 +81,11 @@ int rdv_listen_open(void)
 	unsigned int i;
 	int one = 1;
 
+	connects = source_rate_new(rdv_cfg->lim.ip_connects);
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!connects || reserve_fd < 0 ||
+	    sig_random(nobody_secret, sizeof(nobody_secret)))
+		return -1;
 	for (i = 0; i < rdv_cfg->n_listen; i++) {
 		struct sockaddr_storage ss = rdv_cfg->listen[i];
 		int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
@@ -152,9 +176,12 @@ void rdv_client_kill(struct rdv_client *c, const char *reason)
 
 	if (c->dead)
 		return;
-	rdv_log(RDV_LOG_INFO, "disconnect", "id=%s addr=%s reason=%s",
-		c->id[0] ? c->id : "-", rdv_addr_str(&c->addr, a, sizeof(a)),
-		reason);
+	if (c->id[0])
+		rdv_log(RDV_LOG_INFO, "disconnect", "id=%s addr=%s reason=%s",
+			c->id, rdv_addr_str(&c->addr, a, sizeof(a)), reason);
+	else
+		rdv_log_limited("disconnect", "id=- addr=%s reason=%s",
+				rdv_addr_str(&c->addr, a, sizeof(a)), reason);
 	/* Sessions first: they may still tell this client's peers. */
 	if (c->id[0])
 		rdv_sig_client_gone(c);
@@ -188,6 +215,10 @@ static void client_free(struct rdv_client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	n_clients--;
+	c->src->conns--;
+	if (!c->id[0])
+		c->src->handshakes--;
+	source_count_put(c->src);
 	free(c->out);
 	free(c);
 }
@@ -202,12 +233,77 @@ static void reap(void)
 	}
 }
 
+/*
+ * accept4() failed with err: 1 to go on accepting, 0 to stop for this
+ * round. Out of descriptors, the pending connection is taken with the
+ * reserve one and closed; on other errors the listener rests a second.
+ */
+static int accept_failed(struct rdv_listener *l, int err)
+{
+	char a[SIG_EP_STRLEN];
+	struct sockaddr_storage addr;
+	socklen_t alen = sizeof(addr);
+	int fd;
+
+	switch (err) {
+	case EAGAIN:
+	case EINTR:
+		return 0;
+	case ECONNABORTED:
+	case EPERM:		/* a firewall said no */
+		return 1;
+	case EMFILE:
+	case ENFILE:
+		if (reserve_fd < 0)
+			break;
+		close(reserve_fd);
+		fd = accept4(l->io.fd, (struct sockaddr *)&addr, &alen,
+			     SOCK_CLOEXEC);
+		if (fd >= 0) {
+			rdv_log_limited("refuse", "addr=%s reason=fd-limit",
+					rdv_addr_str(&addr, a, sizeof(a)));
+			close(fd);
+		}
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (reserve_fd < 0)
+			break;
+		/* Without a pending connection the listener is not readable. */
+		return fd >= 0;
+	}
+	rdv_log_limited("accept", "error=\"%s\" action=pause-1s", strerror(err));
+	l->paused = true;
+	rdv_epoll_mod(&l->io, 0);
+	return 0;
+}
+
+/* Why a new connection from addr is refused, or NULL. */
+static const char *admit(const struct sockaddr_storage *addr,
+			 struct source_count **src)
+{
+	const struct rdv_limits *lim = &rdv_cfg->lim;
+
+	if (!source_rate_take(connects, addr, rdv_now_ms() * 1000000))
+		return "ip-connects";
+	if (n_clients >= lim->max_clients)
+		return "max-clients";
+	*src = source_count_get(addr);
+	if (!*src)
+		return "out-of-memory";
+	if ((*src)->conns >= lim->ip_clients)
+		return "ip-clients";
+	if ((*src)->handshakes >= lim->ip_handshakes)
+		return "ip-handshakes";
+	return NULL;
+}
+
 void rdv_listen_accept(struct rdv_io *io)
 {
+	struct source_count *src = NULL;
 	struct sockaddr_storage addr;
 	struct rdv_client *c;
 	char a[SIG_EP_STRLEN];
 	struct sig_msg hello;
+	const char *why;
 	socklen_t alen;
 	int fd, budget;
 
@@ -215,18 +311,26 @@ void rdv_listen_accept(struct rdv_io *io)
 		alen = sizeof(addr);
 		fd = accept4(io->fd, (struct sockaddr *)&addr, &alen,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (accept_failed((struct rdv_listener *)io, errno))
+				continue;
 			return;
-		c = n_clients < rdv_cfg->lim.max_clients ?
-		    calloc(1, sizeof(*c)) : NULL;
+		}
+		src = NULL;
+		why = admit(&addr, &src);
+		c = why ? NULL : calloc(1, sizeof(*c));
 		if (!c) {
 			rdv_log_limited("refuse", "addr=%s reason=%s",
 					rdv_addr_str(&addr, a, sizeof(a)),
-					n_clients < rdv_cfg->lim.max_clients ?
-					"out-of-memory" : "max-clients");
+					why ? why : "out-of-memory");
+			if (src)
+				source_count_put(src);
 			close(fd);
 			continue;
 		}
+		c->src = src;
+		src->conns++;
+		src->handshakes++;
 		c->io.kind = RDV_CLIENT;
 		c->io.fd = fd;
 		c->addr = addr;
@@ -257,17 +361,23 @@ static void do_register(struct rdv_client *c, const struct sig_msg *m)
 	const uint8_t *secret;
 	char a[SIG_EP_STRLEN];
 	struct sig_msg ok;
-	size_t slen;
+	size_t slen = 0;
+	bool known;
 
 	if (c->id[0]) {
 		send_error(c, "already-registered");
 		return;
 	}
 	secret = rdv_users_secret(m->id, &slen);
-	if (!secret || !sig_register_check(secret, slen, c->nonce, m->id,
-					   m->mac)) {
-		rdv_log(RDV_LOG_WARN, "auth-failed", "id=%s addr=%s", m->id,
-			rdv_addr_str(&c->addr, a, sizeof(a)));
+	known = secret != NULL;
+	if (!known) {
+		secret = nobody_secret;
+		slen = sizeof(nobody_secret);
+	}
+	if (!sig_register_check(secret, slen, c->nonce, m->id, m->mac) ||
+	    !known) {
+		rdv_log_limited("auth-failed", "id=%s addr=%s", m->id,
+				rdv_addr_str(&c->addr, a, sizeof(a)));
 		send_error(c, "auth");
 		rdv_client_kill(c, "auth-failed");
 		return;
@@ -275,9 +385,11 @@ static void do_register(struct rdv_client *c, const struct sig_msg *m)
 	/* The nonce is spent: a second REGISTER cannot reuse it. */
 	memset(c->nonce, 0, sizeof(c->nonce));
 	snprintf(c->id, sizeof(c->id), "%s", m->id);
+	c->src->handshakes--;
 	slot = tsearch(c, &by_id, id_cmp);
 	if (!slot) {
 		c->id[0] = '\0';
+		c->src->handshakes++;
 		rdv_client_kill(c, "out-of-memory");
 		return;
 	}
@@ -397,10 +509,28 @@ void rdv_client_event(struct rdv_io *io, uint32_t events)
 		client_read(c);
 }
 
+void rdv_client_revoke(const char *id)
+{
+	struct rdv_client *c = rdv_client_by_id(id);
+
+	if (!c)
+		return;
+	send_error(c, "revoked");
+	rdv_client_kill(c, "revoked");
+}
+
 void rdv_clients_tick(uint64_t now)
 {
 	const struct rdv_limits *lim = &rdv_cfg->lim;
 	struct rdv_client *c;
+	unsigned int i;
+
+	for (i = 0; i < rdv_cfg->n_listen; i++) {
+		if (!listeners[i].paused)
+			continue;
+		listeners[i].paused = false;
+		rdv_epoll_mod(&listeners[i].io, EPOLLIN);
+	}
 
 	for (c = clients; c; c = c->next) {
 		if (c->dead)
@@ -432,4 +562,7 @@ void rdv_clients_shutdown(void)
 	for (i = 0; i < rdv_cfg->n_listen; i++)
 		if (listeners[i].io.fd >= 0)
 			close(listeners[i].io.fd);
+	if (reserve_fd >= 0)
+		close(reserve_fd);
+	source_rate_free(connects);
 }

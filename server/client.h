@@ -18,6 +18,9 @@ struct rdv_client {
 	uint64_t since, last_rx, tokens_at;
 	double tokens;
 	unsigned int pending;		/* its CONNECTs not yet answered */
+	unsigned int calls;		/* sessions it started, alive */
+	struct rdv_session *sessions;	/* both sides', see session.c */
+	struct source_count *src;	/* connections from its address */
 	struct rdv_client *next, *prev, *next_dead;
 };
 

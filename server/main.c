@@ -40,6 +40,10 @@ static struct rdv_config cfg = {
 		.relay_idle = 120,
 		.log_rate = 20,
 		.stun_rate = 100,
+		.ip_clients = 256,
+		.ip_handshakes = 8,
+		.ip_connects = 20,
+		.client_sessions = 64,
 	},
 };
 const struct rdv_config *rdv_cfg = &cfg;
@@ -85,6 +89,10 @@ static const struct option longopts[] = {
 	{ "relay-idle", required_argument, NULL, 13 },
 	{ "log-rate", required_argument, NULL, 14 },
 	{ "stun-rate", required_argument, NULL, 15 },
+	{ "ip-clients", required_argument, NULL, 16 },
+	{ "ip-handshakes", required_argument, NULL, 17 },
+	{ "ip-connects", required_argument, NULL, 18 },
+	{ "client-sessions", required_argument, NULL, 19 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -114,7 +122,10 @@ static void usage(FILE *f)
 "  --max-relays N [1000]         --client-relays N [4]\n"
 "  --relay-rate BYTES/s [262144] --relay-lifetime S [3600]\n"
 "  --relay-idle S [120]          --log-rate LINES/s [20]\n"
-"  --stun-rate N/s [100]         (STUN answers per source address)\n"
+"  --client-sessions N [64]      --stun-rate N/s [100]\n"
+"Per source address (IPv6: per /64):\n"
+"  --ip-clients N [256]          --ip-handshakes N [8]\n"
+"  --ip-connects N/s [20]\n"
 "  -h, --help    -V, --version\n"
 "See rendezvousd(8).\n");
 }
@@ -148,10 +159,11 @@ static unsigned int *limit_slot(int opt)
 		&l->msg_rate, &l->max_outbuf, &l->max_pending,
 		&l->answer_timeout, &l->session_lifetime, &l->max_relays,
 		&l->client_relays, &l->relay_rate, &l->relay_lifetime,
-		&l->relay_idle, &l->log_rate, &l->stun_rate,
+		&l->relay_idle, &l->log_rate, &l->stun_rate, &l->ip_clients,
+		&l->ip_handshakes, &l->ip_connects, &l->client_sessions,
 	};
 
-	return opt >= 1 && opt <= 15 ? slots[opt] : NULL;
+	return opt >= 1 && opt <= 19 ? slots[opt] : NULL;
 }
 
 static int apply(int opt, const char *arg)
@@ -249,11 +261,19 @@ static int signals_open(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGPIPE);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -1;
 	sigdelset(&set, SIGPIPE);
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void log_stats(void)
+{
+	rdv_log(RDV_LOG_INFO, "stats", "clients=%u sessions=%u relays=%u stun_limited=%llu",
+		rdv_clients_count(), rdv_sessions_count(), rdv_relays_count(),
+		rdv_stun_limited());
 }
 
 /* 1 to stop. */
@@ -262,9 +282,11 @@ static int signal_input(int fd)
 	struct signalfd_siginfo si;
 
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
+		if (si.ssi_signo == SIGUSR1) {
+			log_stats();
+		} else if (si.ssi_signo == SIGHUP) {
 			rdv_log(RDV_LOG_INFO, "reload", "what=users");
-			rdv_users_load(cfg.users_file);
+			rdv_users_load(cfg.users_file, rdv_client_revoke);
 		} else {
 			rdv_log(RDV_LOG_INFO, "stop", "signal=%s",
 				strsignal((int)si.ssi_signo));
@@ -319,9 +341,7 @@ static void run(int sigfd)
 			next_tick = now + 1000;
 		}
 		if (now >= next_stats) {
-			rdv_log(RDV_LOG_INFO, "stats", "clients=%u sessions=%u relays=%u stun_limited=%llu",
-				rdv_clients_count(), rdv_sessions_count(),
-				rdv_relays_count(), rdv_stun_limited());
+			log_stats();
 			next_stats = now + 60000;
 		}
 	}
@@ -340,7 +360,7 @@ int main(int argc, char **argv)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	sigfd = signals_open();
-	if (epfd < 0 || sigfd < 0 || rdv_users_load(cfg.users_file) ||
+	if (epfd < 0 || sigfd < 0 || rdv_users_load(cfg.users_file, NULL) ||
 	    rdv_stun_open() || rdv_listen_open()) {
 		rdv_log(RDV_LOG_ERR, "startup-failed", "error=\"%s\"",
 			strerror(errno));

@@ -39,6 +39,10 @@ struct rdv_limits {
 	unsigned int relay_idle;	/* s without traffic */
 	unsigned int log_rate;		/* per-packet log lines per second */
 	unsigned int stun_rate;		/* STUN answers/s per source address */
+	unsigned int ip_clients;	/* connections per source address */
+	unsigned int ip_handshakes;	/* of them not registered yet */
+	unsigned int ip_connects;	/* new connections/s per source */
+	unsigned int client_sessions;	/* sessions a client has started */
 };
 
 struct rdv_config {
@@ -78,8 +82,9 @@ int rdv_epoll_add(struct rdv_io *io, uint32_t events);
 int rdv_epoll_mod(struct rdv_io *io, uint32_t events);
 extern const struct rdv_config *rdv_cfg;
 
-/* users: id -> client secret, from the users file */
-int rdv_users_load(const char *path);
+/* users: id -> client secret, from the users file; on a reload, revoked
+ * is called for each id removed or given another secret. */
+int rdv_users_load(const char *path, void (*revoked)(const char *id));
 /* Secret of id, or NULL; *len receives its length. */
 const uint8_t *rdv_users_secret(const char *id, size_t *len);
 void rdv_users_free(void);
@@ -97,6 +102,8 @@ int rdv_listen_open(void);
 void rdv_listen_accept(struct rdv_io *io);
 void rdv_client_event(struct rdv_io *io, uint32_t events);
 void rdv_clients_tick(uint64_t now);
+/* id may no longer register (removed, or its secret changed): close it. */
+void rdv_client_revoke(const char *id);
 struct rdv_client *rdv_client_by_id(const char *id);
 int rdv_client_send(struct rdv_client *c, const struct sig_msg *m);
 const char *rdv_client_id(const struct rdv_client *c);

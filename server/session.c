@@ -8,10 +8,16 @@
  *   CONNECT --> OFFER to callee --> ANSWER --> ACCEPTED to caller
  *                                \-> REJECT --> ERROR to caller
  *
- * A pending session is tied to the two connections that started it: if
- * either goes, the other is told (code=peer-gone). An accepted session
- * outlives connections (the flows live in the hosts' kernels) until its
- * lifetime ends.
+ * A session is tied to the two connections that made it and is listed
+ * in both, so a disconnect touches only its own sessions. A pending one
+ * ends when either side goes (the other is told, code=peer-gone); an
+ * accepted one ends too unless it has a relay, which carries the traffic
+ * of flows that live in the hosts' kernels: it stays while the relay does.
+ * A caller has at most --client-sessions of them.
+ *
+ * Calling an id that is not online, or does not exist, looks like calling
+ * one that does not answer: code=timeout after --answer-timeout. So a
+ * registered user cannot learn who exists or who is online.
  */
 #include <search.h>
 #include <stdio.h>
@@ -23,7 +29,9 @@
 struct rdv_session {
 	uint8_t sid[SIG_SID_LEN];
 	char caller[SIG_ID_MAX + 1], callee[SIG_ID_MAX + 1];
-	struct rdv_client *caller_c, *callee_c;	/* while pending */
+	/* caller's and callee's connections, NULL once gone (or never) */
+	struct rdv_client *c[2];
+	struct rdv_session *cnext[2], *cprev[2];	/* in c[i]->sessions */
 	struct sockaddr_storage obs[2];		/* caller's, callee's */
 	uint8_t secret[SIG_SECRET_LEN];
 	bool accepted;
@@ -64,6 +72,47 @@ static void sid_hex(const uint8_t *sid, char out[2 * SIG_SID_LEN + 1])
 		snprintf(out + 2 * i, 3, "%02x", sid[i]);
 }
 
+/* Which side of s connection c is (c is one of them). */
+static int side_of(const struct rdv_session *s, const struct rdv_client *c)
+{
+	return s->c[0] == c ? 0 : 1;
+}
+
+static void link_side(struct rdv_session *s, int side, struct rdv_client *c)
+{
+	s->c[side] = c;
+	s->cprev[side] = NULL;
+	s->cnext[side] = c->sessions;
+	if (c->sessions)
+		c->sessions->cprev[side_of(c->sessions, c)] = s;
+	c->sessions = s;
+	if (side == 0) {
+		c->calls++;
+		c->pending++;
+	}
+}
+
+static void unlink_side(struct rdv_session *s, int side)
+{
+	struct rdv_client *c = s->c[side];
+	struct rdv_session *prev = s->cprev[side], *next = s->cnext[side];
+
+	if (!c)
+		return;
+	if (prev)
+		prev->cnext[side_of(prev, c)] = next;
+	else
+		c->sessions = next;
+	if (next)
+		next->cprev[side_of(next, c)] = prev;
+	if (side == 0) {
+		c->calls--;
+		if (!s->accepted)
+			c->pending--;
+	}
+	s->c[side] = NULL;
+}
+
 static void session_free(struct rdv_session *s, const char *why)
 {
 	char h[2 * SIG_SID_LEN + 1];
@@ -73,8 +122,8 @@ static void session_free(struct rdv_session *s, const char *why)
 		h, s->caller, s->callee, why);
 	if (s->relay)
 		rdv_relay_free(s->relay);
-	if (!s->accepted && s->caller_c)
-		s->caller_c->pending--;
+	unlink_side(s, 0);
+	unlink_side(s, 1);
 	tdelete(s, &by_sid, sid_cmp);
 	if (s->prev)
 		s->prev->next = s->next;
@@ -143,12 +192,16 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 	char h[2 * SIG_SID_LEN + 1];
 	struct rdv_session *s;
 
-	if (!callee || callee == c) {
-		send_error(c, callee ? "self" : "unknown-peer", m->peer, NULL);
+	if (callee == c) {
+		send_error(c, "self", m->peer, NULL);
 		return;
 	}
 	if (c->pending >= rdv_cfg->lim.max_pending) {
 		send_error(c, "busy", m->peer, NULL);
+		return;
+	}
+	if (c->calls >= rdv_cfg->lim.client_sessions) {
+		send_error(c, "too-many-sessions", m->peer, NULL);
 		return;
 	}
 	s = calloc(1, sizeof(*s));
@@ -160,33 +213,33 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 		return;
 	}
 	snprintf(s->caller, sizeof(s->caller), "%s", c->id);
-	snprintf(s->callee, sizeof(s->callee), "%s", callee->id);
-	s->caller_c = c;
-	s->callee_c = callee;
+	snprintf(s->callee, sizeof(s->callee), "%s", m->peer);
+	link_side(s, 0, c);
 	s->obs[0] = c->addr;
-	s->obs[1] = callee->addr;
 	s->deadline = rdv_now_ms() + rdv_cfg->lim.answer_timeout * 1000ull;
 	s->next = sessions;
 	if (sessions)
 		sessions->prev = s;
 	sessions = s;
 	n_sessions++;
-	c->pending++;
 	sid_hex(s->sid, h);
-	rdv_log(RDV_LOG_INFO, "offer", "sid=%s caller=%s callee=%s cands=%u",
-		h, s->caller, s->callee, m->n_cand);
+	rdv_log(RDV_LOG_INFO, "offer", "sid=%s caller=%s callee=%s cands=%u online=%d",
+		h, s->caller, s->callee, m->n_cand, callee != NULL);
+	if (!callee)
+		return;		/* it times out like an offer nobody answers */
+	link_side(s, 1, callee);
+	s->obs[1] = callee->addr;
 	send_offer(callee, SIG_OFFER, s, c->id, &c->addr, m);
 }
 
-/* The session id names a session this client is the given side of. */
+/* The session id names a session of this connection: as its callee, or
+ * (callee_only false) as either side. */
 static struct rdv_session *my_session(struct rdv_client *c,
-				      const struct sig_msg *m, bool callee)
+				      const struct sig_msg *m, bool callee_only)
 {
 	struct rdv_session *s = session_find(m->sid);
 
-	if (s && !strcmp(callee ? s->callee : s->caller, c->id))
-		return s;
-	if (s && !callee && !strcmp(s->callee, c->id))
+	if (s && (s->c[1] == c || (!callee_only && s->c[0] == c)))
 		return s;
 	send_error(c, "unknown-session", NULL, m->sid);
 	return NULL;
@@ -204,15 +257,13 @@ static void do_answer(struct rdv_client *c, const struct sig_msg *m)
 		return;
 	}
 	s->accepted = true;
-	if (s->caller_c)
-		s->caller_c->pending--;
+	s->c[0]->pending--;
 	s->obs[1] = c->addr;
 	s->deadline = rdv_now_ms() + rdv_cfg->lim.session_lifetime * 1000ull;
 	sid_hex(s->sid, h);
 	rdv_log(RDV_LOG_INFO, "accept", "sid=%s caller=%s callee=%s cands=%u",
 		h, s->caller, s->callee, m->n_cand);
-	send_offer(s->caller_c, SIG_ACCEPTED, s, c->id, &c->addr, m);
-	s->caller_c = s->callee_c = NULL;
+	send_offer(s->c[0], SIG_ACCEPTED, s, c->id, &c->addr, m);
 }
 
 static void do_reject(struct rdv_client *c, const struct sig_msg *m)
@@ -225,13 +276,13 @@ static void do_reject(struct rdv_client *c, const struct sig_msg *m)
 		send_error(c, "already-answered", NULL, m->sid);
 		return;
 	}
-	send_error(s->caller_c, "rejected", s->callee, s->sid);
+	send_error(s->c[0], "rejected", s->callee, s->sid);
 	session_free(s, m->code);
 }
 
 static void send_relayed(struct rdv_session *s, int side)
 {
-	struct rdv_client *to = rdv_client_by_id(side ? s->callee : s->caller);
+	struct rdv_client *to = s->c[side];
 	struct sig_ep ep[2];
 	struct sig_msg m;
 
@@ -260,7 +311,7 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	}
 	if (s->relay) {
 		/* Asked again, e.g. by the other side: the same relay. */
-		send_relayed(s, !strcmp(c->id, s->callee));
+		send_relayed(s, side_of(s, c));
 		return;
 	}
 	ids[0] = s->caller;
@@ -303,19 +354,20 @@ void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m)
 
 void rdv_sig_client_gone(struct rdv_client *c)
 {
-	struct rdv_session *s, *next;
+	struct rdv_session *s;
+	int side;
 
-	for (s = sessions; s; s = next) {
-		next = s->next;
-		if (s->accepted)
+	while ((s = c->sessions)) {
+		side = side_of(s, c);
+		if (!s->accepted)
+			send_error(s->c[!side], "peer-gone",
+				   side ? s->callee : s->caller, s->sid);
+		if (!s->accepted || !s->relay) {
+			session_free(s, side ? "callee-gone" : "caller-gone");
 			continue;
-		if (s->caller_c == c) {
-			send_error(s->callee_c, "peer-gone", s->caller, s->sid);
-			session_free(s, "caller-gone");
-		} else if (s->callee_c == c) {
-			send_error(s->caller_c, "peer-gone", s->callee, s->sid);
-			session_free(s, "callee-gone");
 		}
+		/* Its relay still carries the flows' traffic. */
+		unlink_side(s, side);
 	}
 }
 
@@ -325,11 +377,15 @@ void rdv_sessions_tick(uint64_t now)
 
 	for (s = sessions; s; s = next) {
 		next = s->next;
+		if (s->accepted && !s->relay && (!s->c[0] || !s->c[1])) {
+			session_free(s, "relay-gone");
+			continue;
+		}
 		if (now < s->deadline)
 			continue;
 		if (!s->accepted) {
-			send_error(s->caller_c, "timeout", s->callee, s->sid);
-			send_error(s->callee_c, "timeout", s->caller, s->sid);
+			send_error(s->c[0], "timeout", s->callee, s->sid);
+			send_error(s->c[1], "timeout", s->caller, s->sid);
 			session_free(s, "answer-timeout");
 		} else {
 			session_free(s, "lifetime");

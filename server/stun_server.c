@@ -8,13 +8,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "rdv.h"
 #include "stun_answer.h"
-#include "stun_limit.h"
+#include "source_rate.h"
 
 struct rdv_stun_sock {
 	struct rdv_io io;	/* first: epoll hands us this */
@@ -24,7 +23,7 @@ struct rdv_stun_sock {
 
 static struct rdv_stun_view views[RDV_MAX_LISTEN];
 static struct rdv_stun_sock socks[RDV_MAX_LISTEN][2][2];
-static struct stun_limit *limit;
+static struct source_rate *limit;
 static unsigned long long limited;
 
 static uint64_t now_ns(void)
@@ -70,13 +69,9 @@ int rdv_stun_open(void)
 	const struct sockaddr_storage *other;
 	char a[SIG_EP_STRLEN];
 	unsigned int i;
-	uint64_t seed;
 	int ip, port;
 
-	/* Random: sources that share a set of the table cannot be chosen. */
-	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		return -1;
-	limit = stun_limit_new(rdv_cfg->lim.stun_rate, seed);
+	limit = source_rate_new(rdv_cfg->lim.stun_rate);
 	if (!limit)
 		return -1;
 	for (i = 0; i < rdv_cfg->n_listen; i++) {
@@ -137,7 +132,7 @@ void rdv_stun_input(struct rdv_io *io)
 					r.drop, r.len ? " answer=error" : "");
 		if (!r.len)
 			continue;
-		if (!stun_limit_take(limit, &from, now_ns())) {
+		if (!source_rate_take(limit, &from, now_ns())) {
 			limited++;
 			rdv_log_limited("stun-limit", "from=%s rate=%u",
 					rdv_addr_str(&from, a, sizeof(a)),
@@ -168,7 +163,7 @@ void rdv_stun_close(void)
 			for (port = 0; port < 2; port++)
 				if (socks[i][ip][port].io.fd >= 0)
 					close(socks[i][ip][port].io.fd);
-	stun_limit_free(limit);
+	source_rate_free(limit);
 	limit = NULL;
 }
 

@@ -20,6 +20,11 @@ struct rdv_user {
 
 static void *users;
 
+struct reload {
+	void *fresh;
+	void (*revoked)(const char *id);
+};
+
 static int user_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct rdv_user *)a)->id,
@@ -44,7 +49,31 @@ static int parse_line(char *line, struct rdv_user *u)
 	return 0;
 }
 
-int rdv_users_load(const char *path)
+static const struct rdv_user *find(void *tree, const char *id)
+{
+	struct rdv_user key, **found;
+
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	found = tfind(&key, &tree, user_cmp);
+	return found ? *found : NULL;
+}
+
+/* An old entry gone from the new table, or changed, is revoked. */
+static void check_revoked(const void *node, VISIT which, void *closure)
+{
+	const struct rdv_user *old = *(const struct rdv_user *const *)node;
+	const struct reload *r = closure;
+	const struct rdv_user *now;
+
+	if (which != postorder && which != leaf)
+		return;
+	now = find(r->fresh, old->id);
+	if (!now || now->len != old->len ||
+	    memcmp(now->secret, old->secret, old->len))
+		r->revoked(old->id);
+}
+
+int rdv_users_load(const char *path, void (*revoked)(const char *id))
 {
 	char line[256];
 	void *fresh = NULL;
@@ -81,6 +110,11 @@ int rdv_users_load(const char *path)
 		tdestroy(fresh, free);
 		return -1;
 	}
+	if (revoked) {
+		struct reload r = { .fresh = fresh, .revoked = revoked };
+
+		twalk_r(users, check_revoked, &r);
+	}
 	tdestroy(users, free);
 	users = fresh;
 	rdv_log(RDV_LOG_INFO, "users", "file=%s loaded=%u", path, count);
@@ -89,14 +123,12 @@ int rdv_users_load(const char *path)
 
 const uint8_t *rdv_users_secret(const char *id, size_t *len)
 {
-	struct rdv_user key, **found;
+	const struct rdv_user *u = find(users, id);
 
-	snprintf(key.id, sizeof(key.id), "%s", id);
-	found = tfind(&key, &users, user_cmp);
-	if (!found)
+	if (!u)
 		return NULL;
-	*len = (*found)->len;
-	return (*found)->secret;
+	*len = u->len;
+	return u->secret;
 }
 
 void rdv_users_free(void)

@@ -3,8 +3,10 @@
  * libFuzzer target for rendezvousd's binding answers. The first input
  * byte picks the setup (RFC 5780 or not, the socket it arrived on, IPv4
  * or IPv6 sender); the rest is the datagram. Properties: the answer fits,
- * comes from a socket that exists, and an RFC 8489 answer parses, has a
- * valid FINGERPRINT, keeps the transaction id and maps to the sender.
+ * comes from a socket that exists, is at most five times the request (a
+ * reflector's gain), and an RFC 8489 answer parses, has a FINGERPRINT
+ * exactly when the request had one (and a valid one), keeps the
+ * transaction id and maps to the sender.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -31,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sockaddr_storage from;
 	struct rdv_stun_view v;
 	struct rdv_stun_reply r;
-	struct stun_msg m;
+	struct stun_msg m, req;
 	uint8_t out[512];
 	int at_ip, at_port;
 
@@ -62,11 +64,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (!r.len && !r.drop)
 		abort();	/* silence always has a reason */
+	if (r.len > 5 * (size - 1))
+		abort();
 	if (!r.len || r.classic)
 		return 0;
 	if (stun_parse(&m, out, r.len) != STUN_OK ||
-	    stun_check_fingerprint(&m, out) != STUN_OK ||
 	    memcmp(m.tid, data + 1 + 8, STUN_TID_LEN))
+		abort();
+	if (stun_parse(&req, data + 1, size - 1) != STUN_OK ||
+	    !(req.seen & STUN_SEEN_FINGERPRINT) !=
+	    !(m.seen & STUN_SEEN_FINGERPRINT) ||
+	    ((m.seen & STUN_SEEN_FINGERPRINT) &&
+	     stun_check_fingerprint(&m, out) != STUN_OK))
 		abort();
 	if (m.type == STUN_BINDING_SUCCESS &&
 	    (!(m.seen & STUN_SEEN_XOR_MAPPED) || m.xor_mapped.port != 40000))

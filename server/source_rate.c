@@ -11,14 +11,13 @@
  * (punchd's discovery sends several at once) are all answered.
  */
 #include <stdlib.h>
-#include <string.h>
-#include <netinet/in.h>
+#include <sys/random.h>
 
-#include "stun_limit.h"
+#include "source_rate.h"
 #include "token_bucket.h"
 
 #define WAYS		8
-#define SETS		(STUN_LIMIT_SLOTS / WAYS)
+#define SETS		(SOURCE_RATE_SLOTS / WAYS)
 
 struct slot {
 	uint64_t source;	/* IPv4 address or IPv6 /64, family in the tag */
@@ -26,7 +25,7 @@ struct slot {
 	struct token_bucket bucket;
 };
 
-struct stun_limit {
+struct source_rate {
 	uint64_t seed;
 	unsigned int rate;
 	struct slot slot[SETS][WAYS];
@@ -43,34 +42,20 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
-static void source_of(const struct sockaddr_storage *ss, uint64_t *src,
-		      uint32_t *tag)
+struct source_rate *source_rate_new(unsigned int rate)
 {
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
+	struct source_rate *l = calloc(1, sizeof(*l));
 
-		memcpy(src, &s6->sin6_addr, 8);
-		*tag = 6;
-	} else {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		*src = s4->sin_addr.s_addr;
-		*tag = 4;
-	}
-}
-
-struct stun_limit *stun_limit_new(unsigned int rate, uint64_t seed)
-{
-	struct stun_limit *l = calloc(1, sizeof(*l));
-
-	if (!l)
+	/* Random: sources that share a set cannot be chosen. */
+	if (!l || getrandom(&l->seed, sizeof(l->seed), 0) != sizeof(l->seed)) {
+		free(l);
 		return NULL;
+	}
 	l->rate = rate ? rate : 1;
-	l->seed = seed;
 	return l;
 }
 
-bool stun_limit_take(struct stun_limit *l, const struct sockaddr_storage *from,
+bool source_rate_take(struct source_rate *l, const struct sockaddr_storage *from,
 		     uint64_t now)
 {
 	struct slot *set, *s, *oldest;
@@ -78,7 +63,7 @@ bool stun_limit_take(struct stun_limit *l, const struct sockaddr_storage *from,
 	uint32_t tag;
 	unsigned int i;
 
-	source_of(from, &src, &tag);
+	source_key(from, &src, &tag);
 	set = l->slot[mix(src ^ l->seed ^ tag) % SETS];
 	oldest = &set[0];
 	for (i = 0; i < WAYS; i++) {
@@ -96,7 +81,7 @@ bool stun_limit_take(struct stun_limit *l, const struct sockaddr_storage *from,
 	return token_bucket_take(&oldest->bucket, l->rate, now);
 }
 
-void stun_limit_free(struct stun_limit *l)
+void source_rate_free(struct source_rate *l)
 {
 	free(l);
 }

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * rendezvousd's STUN answers per source address, driven by a clock the
- * test chooses: a flood from one address gets a burst and then the rate,
- * other addresses are not affected, an IPv6 /64 is one source, and a flood
- * of fresh sources that fills the table costs the attacker far more
- * datagrams than it wins answers for its victim.
+ * rendezvousd's events per source address (STUN answers, connections),
+ * driven by a clock the test chooses: a flood from one address gets a
+ * burst and then the rate, other addresses are not affected, an IPv6 /64
+ * is one source, and a flood of fresh sources that fills the table costs
+ * the attacker far more datagrams than it wins answers for its victim.
  */
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "ktap.h"
-#include "stun_limit.h"
+#include "source_rate.h"
 
 #define S	UINT64_C(1000000000)
 #define MS	UINT64_C(1000000)
@@ -38,19 +38,19 @@ static struct sockaddr_storage v6(const char *ip)
 	return ss;
 }
 
-static int flood(struct stun_limit *l, const struct sockaddr_storage *ss,
+static int flood(struct source_rate *l, const struct sockaddr_storage *ss,
 		 int n, uint64_t now)
 {
 	int i, ok = 0;
 
 	for (i = 0; i < n; i++)
-		ok += stun_limit_take(l, ss, now);
+		ok += source_rate_take(l, ss, now);
 	return ok;
 }
 
 int main(void)
 {
-	struct stun_limit *l = stun_limit_new(100, 0x5eed);
+	struct source_rate *l = source_rate_new(100);
 	struct sockaddr_storage victim = v4(0xc6336407), other = v4(0xc6336408);
 	struct sockaddr_storage a6 = v6("2001:db8:1:2::1"), b6 = v6("2001:db8:1:2::ffff");
 	struct sockaddr_storage c6 = v6("2001:db8:1:3::1");
@@ -79,21 +79,21 @@ int main(void)
 		uint32_t k;
 
 		t += 10 * MS;
-		for (k = 0; k < STUN_LIMIT_SLOTS; k++) {
-			struct sockaddr_storage ss = v4(0x0a000000 + (uint32_t)i * STUN_LIMIT_SLOTS + k);
+		for (k = 0; k < SOURCE_RATE_SLOTS; k++) {
+			struct sockaddr_storage ss = v4(0x0a000000 + (uint32_t)i * SOURCE_RATE_SLOTS + k);
 
-			stun_limit_take(l, &ss, t);
+			source_rate_take(l, &ss, t);
 		}
 		won += flood(l, &victim, 100, t);
 	}
 	CHECK(won <= 10 * 10,
 	      "%d fresh sources, a table's worth before each of 10 victim rounds: %d answers",
-	      10 * STUN_LIMIT_SLOTS, won);
-	CHECK((double)won / (10.0 * STUN_LIMIT_SLOTS + 10 * 100) < 0.001,
+	      10 * SOURCE_RATE_SLOTS, won);
+	CHECK((double)won / (10.0 * SOURCE_RATE_SLOTS + 10 * 100) < 0.001,
 	      "answers for the victim per attacking datagram: %.5f",
-	      (double)won / (10.0 * STUN_LIMIT_SLOTS + 10 * 100));
+	      (double)won / (10.0 * SOURCE_RATE_SLOTS + 10 * 100));
 	CHECK(flood(l, &other, 100, t + 10 * S) == 10,
 	      "a later client still gets its burst");
-	stun_limit_free(l);
+	source_rate_free(l);
 	return ktap_finish();
 }

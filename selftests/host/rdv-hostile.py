@@ -1,0 +1,371 @@
+#!/usr/bin/python3
+"""rendezvousd against one hostile host, and against a hostile registered user.
+
+Each case plays the attacker and checks that the attack is refused, that
+what it makes the server log is bounded, and that honest users carry on:
+
+- one address opening idle connections cannot fill --max-clients
+  (--ip-handshakes), and reconnecting in a loop is slowed (--ip-connects);
+- out of file descriptors, the server neither spins nor stops serving;
+- a registered user's sessions are capped and go with its connection;
+- calling an id that does not exist, one that is offline and one that
+  never answers look the same (nobody learns who exists or is online);
+- removing a user (or changing its secret) and reloading closes its
+  live connection.
+
+Runs in a network namespace of its own; 127.0.0.0/8 gives as many source
+addresses as it needs. Prints KTAP."""
+import hashlib
+import hmac
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+if os.environ.get("NFP_HOSTILE_NETNS") != "1":
+    os.environ["NFP_HOSTILE_NETNS"] = "1"
+    os.execvp("unshare", ["unshare", "-n", sys.executable] + sys.argv)
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("NFP_BIN") or (
+    os.path.join(REPO, "build/san") if os.access(os.path.join(REPO, "build/san/punchctl"), os.X_OK)
+    else os.path.join(REPO, "build"))
+RDV = os.path.join(BIN, "rendezvousd")
+SERVER = "127.0.0.1"
+PORT = 3478
+
+n = failed = 0
+
+
+def result(ok, desc, *diag):
+    global n, failed
+    n += 1
+    if not ok:
+        failed += 1
+    print("%s %d %s" % ("ok" if ok else "not ok", n, desc))
+    for d in diag:
+        for line in str(d).splitlines():
+            print("# " + line)
+    sys.stdout.flush()
+
+
+def crashed(kind, value, tb):
+    """A case the server broke (e.g. no answer where one was due) ends the
+    script: say so as a failing case, with where."""
+    import traceback
+    result(False, "the test runs to its end", *traceback.format_exception(kind, value, tb))
+    print("1..%d" % n)
+    sys.exit(1)
+
+
+sys.excepthook = crashed
+print("KTAP version 1")
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+tmp = tempfile.mkdtemp(prefix="rdv-hostile.")
+KEYS = {name: os.urandom(32) for name in ("alice", "bob", "carol", "dave")}
+
+
+def write_users(keys):
+    with open(os.path.join(tmp, "users.new"), "w") as f:
+        for name, key in keys.items():
+            f.write("%s %s\n" % (name, key.hex()))
+    os.rename(os.path.join(tmp, "users.new"), os.path.join(tmp, "users"))
+
+
+class Server:
+    def __init__(self, name, *opts, prefix=()):
+        self.log = os.path.join(tmp, name + ".log")
+        self.proc = subprocess.Popen(
+            list(prefix) + [RDV, "-l", SERVER, "-u", os.path.join(tmp, "users"),
+                            "--log-rate", "5"] + list(opts),
+            stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
+        for _ in range(200):
+            try:
+                socket.create_connection((SERVER, PORT), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        # That probe connection counts as one from 127.0.0.1: forget it.
+        time.sleep(0.2)
+
+    def lines(self, needle=""):
+        with open(self.log) as f:
+            return [line for line in f if needle in line]
+
+    def stats(self):
+        before = len(self.lines("event=stats"))
+        self.proc.send_signal(signal.SIGUSR1)
+        for _ in range(100):
+            got = self.lines("event=stats")
+            if len(got) > before:
+                return dict(kv.split("=", 1) for kv in got[-1].split() if "=" in kv)
+            time.sleep(0.02)
+        return {}
+
+    def cpu(self):
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        """Stop it; it must exit 0 with no sanitizer report."""
+        self.proc.terminate()
+        try:
+            rc = self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        reports = [line for line in self.lines()
+                   if "Sanitizer" in line or "runtime error" in line]
+        result(rc == 0 and not reports,
+               "rendezvousd (%s) exits 0 on SIGTERM with no sanitizer report" %
+               os.path.basename(self.log), "exit %s" % rc, *reports[:5])
+
+
+class Conn:
+    """One signaling connection from address src."""
+
+    def __init__(self, src, timeout=2.0):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.s.bind((src, 0))
+        self.s.settimeout(timeout)
+        self.s.connect((SERVER, PORT))
+        self.buf = b""
+        self.nonce = None
+
+    def line(self, timeout=2.0):
+        """The next line, "" at EOF, None on timeout."""
+        self.s.settimeout(timeout)
+        while b"\n" not in self.buf:
+            try:
+                chunk = self.s.recv(4096)
+            except socket.timeout:
+                return None
+            except OSError:
+                return ""
+            if not chunk:
+                return ""
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def hello(self, timeout=2.0):
+        line = self.line(timeout)
+        if line and line.startswith("HELLO "):
+            self.nonce = bytes.fromhex(dict(w.split("=") for w in line.split()[1:])["nonce"])
+            return True
+        return False
+
+    def send(self, line):
+        try:
+            self.s.sendall((line + "\n").encode())
+        except OSError:
+            pass
+
+    def register(self, name, key=None):
+        key = key or KEYS[name]
+        mac = hmac.new(key, b"nfpunch register v1\0" + self.nonce + name.encode(),
+                       hashlib.sha256).hexdigest()
+        self.send("REGISTER id=%s mac=%s" % (name, mac))
+        return self.line()
+
+    def close(self):
+        self.s.close()
+
+
+def client(src, name):
+    c = Conn(src)
+    if not c.hello():
+        return None, "no HELLO"
+    answer = c.register(name)
+    return c, answer
+
+
+def ping(c):
+    if c is None:
+        return None
+    c.send("PING")
+    return c.line()
+
+
+def kv(line):
+    return dict(w.split("=", 1) for w in (line or "").split()[1:] if "=" in w)
+
+
+write_users(KEYS)
+
+# 1. Idle connections from one address, at a pace under --ip-connects.
+srv = Server("lockout", "--max-clients", "20")
+hogs, greeted = [], 0
+for i in range(40):
+    try:
+        c = Conn("127.0.0.66", timeout=1.0)
+    except OSError:
+        continue
+    if c.hello(timeout=1.0):
+        greeted += 1
+        hogs.append(c)
+    else:
+        c.close()
+    time.sleep(0.06)
+result(greeted == 8, "40 idle connections from one address: %d greeted (--ip-handshakes 8)" % greeted)
+t0 = time.monotonic()
+alice, answer = client("127.0.0.5", "alice")
+took = time.monotonic() - t0
+result(answer is not None and answer.startswith("REGISTERED") and took < 1.0,
+       "meanwhile alice (another address) registers in %.3f s" % took, answer)
+refused = len(srv.lines("reason=ip-handshakes"))
+result(1 <= refused <= 15, "the refusals are logged at a bounded rate (%d lines for 32)" % refused)
+for c in hogs:
+    c.close()
+
+# Reconnecting in a loop: each connection says something bad and is
+# dropped, so only the connect rate can slow it down.
+t0 = time.monotonic()
+accepted = 0
+for i in range(200):
+    try:
+        c = Conn("127.0.0.67", timeout=1.0)
+    except OSError:
+        continue
+    c.send("GARBAGE")
+    if c.hello(timeout=1.0):
+        accepted += 1
+    c.close()
+    time.sleep(0.01)
+took = time.monotonic() - t0
+cap = int(2 + 20 * took + 3)
+result(accepted <= cap,
+       "200 connect-and-misbehave rounds in %.1f s: %d served (burst 2 + 20/s: at most %d)" %
+       (took, accepted, cap))
+lines = len(srv.lines("addr=127.0.0.67"))
+result(lines <= 5 * (took + 2) + 10,
+       "what they made the server log: %d lines in %.1f s (--log-rate 5)" % (lines, took),
+       *srv.lines("addr=127.0.0.67")[-3:])
+result(ping(alice) == "PONG", "alice is still served")
+if alice:
+    alice.close()
+srv.stop()
+
+# 2. Out of file descriptors: the server must not spin on its listener.
+srv = Server("fds", prefix=["prlimit", "--nofile=40"])
+hogs = []
+for i in range(60):
+    src = "127.0.1.%d" % (1 + i // 2)
+    try:
+        c = Conn(src, timeout=1.0)
+    except OSError:
+        continue
+    hogs.append(c)
+time.sleep(0.5)
+greeted = sum(1 for c in hogs if c.hello(timeout=0.2))
+# One more, left in the listen queue while the hogs hold every descriptor.
+extra = Conn("127.0.2.1", timeout=1.0)
+cpu0, t0 = srv.cpu(), time.monotonic()
+time.sleep(2.0)
+busy = (srv.cpu() - cpu0) / (time.monotonic() - t0)
+result(greeted < 60 and busy < 0.10,
+       "60 connections with 40 descriptors: %d served, CPU %.1f%% while more wait" %
+       (greeted, 100 * busy))
+result(extra.line(timeout=1.0) == "",
+       "a connection past the descriptor limit is closed, not left waiting")
+result(len(srv.lines("reason=fd-limit")) >= 1, "and logged (reason=fd-limit)")
+for c in hogs:
+    c.close()
+time.sleep(0.3)
+alice, answer = client("127.0.0.5", "alice")
+result(answer is not None and answer.startswith("REGISTERED"),
+       "once they are gone, alice registers", answer)
+if alice:
+    alice.close()
+result(srv.alive(), "rendezvousd is still running")
+srv.stop()
+
+# 3. A registered user's sessions: capped, and gone with the connection.
+srv = Server("sessions", "--msg-rate", "1000", "--answer-timeout", "2",
+             "--client-sessions", "64")
+alice, a1 = client("127.0.0.5", "alice")
+bob, b1 = client("127.0.0.6", "bob")
+dave, d1 = client("127.0.0.8", "dave")
+accepted = 0
+last = ""
+for i in range(70):
+    alice.send("CONNECT peer=bob cand=192.0.2.10:4000")
+    offer = bob.line()
+    if offer and offer.startswith("OFFER"):
+        bob.send("ANSWER sid=%s cand=192.0.2.20:4000" % kv(offer)["sid"])
+    last = alice.line()
+    if last and last.startswith("ACCEPTED"):
+        accepted += 1
+    elif last and "too-many-sessions" in last:
+        break
+result(accepted == 64 and "code=too-many-sessions" in (last or ""),
+       "alice's 65th session is refused (too-many-sessions) after %d accepted" % accepted, last)
+st = srv.stats()
+result(st.get("sessions") == "64", "the server holds 64 sessions", st)
+alice.close()
+time.sleep(0.3)
+st = srv.stats()
+result(st.get("sessions") == "0", "alice disconnects: none is left", st)
+
+# Unknown id, offline id, online id that never answers: one answer.
+alice, a1 = client("127.0.0.5", "alice")
+outcomes = {}
+for peer in ("mallory", "carol", "dave"):
+    t0 = time.monotonic()
+    alice.send("CONNECT peer=%s cand=192.0.2.10:4000" % peer)
+    line = alice.line(timeout=5)
+    outcomes[peer] = (kv(line).get("code"), round(time.monotonic() - t0, 1))
+codes = {o[0] for o in outcomes.values()}
+delays = [o[1] for o in outcomes.values()]
+result(codes == {"timeout"} and max(delays) - min(delays) < 0.6 and min(delays) >= 1.5,
+       "calling a nonexistent, an offline and a silent id looks the same: %s" % outcomes)
+bad = []
+for name in ("mallory", "alice"):
+    c = Conn("127.0.0.9")
+    c.hello()
+    bad.append(c.register(name, key=b"\0" * 32))
+    c.close()
+result(bad[0] == bad[1] == "ERROR code=auth",
+       "a wrong key for an existing id and any key for a nonexistent one: the same answer", bad)
+
+# 4. Revocation: carol removed, dave's secret changed, alice untouched.
+carol, c1 = client("127.0.0.7", "carol")
+result(c1 is not None and c1.startswith("REGISTERED"), "carol registers", c1)
+keys = dict(KEYS)
+del keys["carol"]
+keys["dave"] = os.urandom(32)
+write_users(keys)
+srv.proc.send_signal(signal.SIGHUP)
+
+
+def last_words(c):
+    """Lines until EOF (at most 10): what a connection was told last."""
+    got = []
+    for _ in range(10):
+        got.append(c.line())
+        if got[-1] in ("", None):
+            break
+    return got[-2:]
+
+
+got = last_words(carol)
+result(got == ["ERROR code=revoked", ""], "carol removed and SIGHUP: told revoked, closed", got)
+got = last_words(dave)
+result(got == ["ERROR code=revoked", ""], "dave's secret changed: the same", got)
+result(ping(alice) == "PONG", "alice, unchanged, is still connected")
+c = Conn("127.0.0.7")
+c.hello()
+result(c.register("carol") == "ERROR code=auth", "carol cannot register again")
+result(srv.alive(), "rendezvousd is still running")
+srv.stop()
+
+print("1..%d" % n)
+subprocess.run(["rm", "-rf", tmp])
+sys.exit(1 if failed else 0)
