@@ -37,6 +37,7 @@ static struct pd_ctl ctl[PD_MAX_CONTROL];
 int pd_control_open(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char *slash;
 	mode_t old;
 	int i;
 
@@ -52,6 +53,16 @@ int pd_control_open(void)
 		return -1;
 	unlink(pd_cfg.socket_path);
 	old = umask(077);
+	/* The default lives in /run/punchd, which systemd makes; by hand, we do. */
+	slash = strrchr(sun.sun_path, '/');
+	if (slash && slash != sun.sun_path) {
+		*slash = '\0';
+		if (mkdir(sun.sun_path, 0755) && errno != EEXIST) {
+			umask(old);
+			return -1;
+		}
+		*slash = '/';
+	}
 	if (bind(listen_fd, (struct sockaddr *)&sun, sizeof(sun)) ||
 	    listen(listen_fd, 16)) {
 		umask(old);

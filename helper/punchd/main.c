@@ -32,7 +32,7 @@
 struct pd_config pd_cfg = {
 	.signal_port = 3478,
 	.stun_port = 3478,
-	.socket_path = "/run/punchd.sock",
+	.socket_path = "/run/punchd/punchd.sock",
 	.state_dir = "/run",
 	.punch_timeout_ms = 10000,
 	.relay = true,
@@ -110,7 +110,7 @@ static void usage(FILE *f)
 "  -k, --secret-file FILE  our secret, hex, first line (required)\n"
 "  -p, --port PORT         local UDP port to punch from (required)\n"
 "  -H, --hook CMD          run CMD EVENT PEER ENDPOINT MODE MS on results\n"
-"  -u, --socket PATH       control socket (/run/punchd.sock)\n"
+"  -u, --socket PATH       control socket (/run/punchd/punchd.sock)\n"
 "  -d, --state-dir DIR     where flows are remembered (/run)\n"
 "      --keepalive S       fixed keepalive interval (default: from the\n"
 "                          measured NAT mapping lifetime, 25 until known)\n"
