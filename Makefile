@@ -145,6 +145,12 @@ $(BUILD)/selftests/unit/source_rate_test: selftests/unit/source_rate_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
 
+# punchd's filter on a peer's candidates.
+$(BUILD)/selftests/unit/cand_filter_test: selftests/unit/cand_filter_test.c \
+		$(BUILD)/helper/punchd/cand_filter.o $(SIG_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit -Ihelper/punchd $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # punchd's NAT words and strategy table.
 $(BUILD)/selftests/unit/strategy_test: selftests/unit/strategy_test.c \
 		$(BUILD)/helper/punchd/nat.o $(BUILD)/helper/punchd/strategy.o

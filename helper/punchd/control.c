@@ -148,6 +148,8 @@ static void command(struct pd_ctl *c, char *line)
 		   sig_word_ok(arg)) {
 		if (!strcmp(arg, pd_cfg.id)) {
 			pd_reply(c->fd, "error peer=%s reason=self\n", arg);
+		} else if (!pd_policy_allowed(arg)) {
+			pd_reply(c->fd, "error peer=%s reason=not-allowed\n", arg);
 		} else if (!(p = pd_peer_get(arg, true))) {
 			pd_reply(c->fd, "error peer=%s reason=too-many-peers\n", arg);
 		} else {

@@ -39,6 +39,8 @@ struct pd_config pd_cfg = {
 	.host_candidates = true,
 	.keepalive_min_ms = 5000,
 	.keepalive_max_ms = 120000,
+	.offer_rate = 60,
+	.peer_offer_rate = 20,
 };
 struct nfp_handle *pd_nfp;
 
@@ -87,6 +89,9 @@ static const struct option longopts[] = {
 	{ "keepalive-min", required_argument, NULL, 6 },
 	{ "keepalive-max", required_argument, NULL, 7 },
 	{ "spray", required_argument, NULL, 8 },
+	{ "peer", required_argument, NULL, 9 },
+	{ "offer-rate", required_argument, NULL, 10 },
+	{ "peer-offer-rate", required_argument, NULL, 11 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -123,6 +128,10 @@ static void usage(FILE *f)
 "      --spray yes|no      agree to birthday spraying against a random\n"
 "                          symmetric NAT: up to 256 local ports and 2048\n"
 "                          probed ports, paced by the module (no)\n"
+"      --peer ID           only ID may call us, and we only call it;\n"
+"                          repeat for more (default: any user)\n"
+"      --offer-rate N      OFFERs accepted per minute (60)\n"
+"      --peer-offer-rate N  the same from one peer (20)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -161,6 +170,19 @@ static int port_arg(const char *s, uint16_t *out)
 	if (errno || *end || end == s || *s == '-' || !v || v > 65535)
 		return -1;
 	*out = (uint16_t)v;
+	return 0;
+}
+
+static int count_arg(const char *s, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || !v || v > 100000)
+		return -1;
+	*out = (unsigned int)v;
 	return 0;
 }
 
@@ -217,6 +239,12 @@ static int apply(int opt, const char *arg)
 		return yes_no(arg, &pd_cfg.spray);
 	case 5:
 		return yes_no(arg, &pd_cfg.host_candidates);
+	case 9:
+		return pd_policy_add_peer(arg);
+	case 10:
+	case 11:
+		return count_arg(arg, opt == 10 ? &pd_cfg.offer_rate :
+				 &pd_cfg.peer_offer_rate);
 	}
 	return -1;
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cand_filter.h"
 #include "punchd.h"
 
 #define MAPPING_TIMEOUT_MS	2000
@@ -373,6 +374,7 @@ static void decide(struct pd_peer *p, const struct sig_msg *m)
 	in.spray_ok = pd_cfg.spray && p->their_spray;
 	in.same_public_ip = !p->mapping.error && p->mapping.mapped.family &&
 			    same_address(&p->mapping.mapped, &m->observed);
+	p->same_site = in.same_public_ip;
 	pd_strategy(&in, &out);
 	p->strategy = out.strategy;
 	p->why = out.why;
@@ -385,12 +387,32 @@ static void decide(struct pd_peer *p, const struct sig_msg *m)
 
 static void ask_relay(struct pd_peer *p);
 
-/* Act on the strategy with the peer's candidates. */
-static void start_punch(struct pd_peer *p, const struct sig_ep *cands,
-			unsigned int n)
+static void cand_refused(const char *why, const struct sig_ep *ep, void *ctx)
 {
-	struct nfp_endpoint window;
+	const struct pd_peer *p = ctx;
+	char a[SIG_EP_STRLEN];
 
+	pd_log("candidate-refused", "peer=%s cand=%s reason=%s", p->name,
+	       sig_ep_format(ep, a, sizeof(a)), why);
+}
+
+/* Act on the strategy with the peer's candidates, those we may probe. */
+static void start_punch(struct pd_peer *p, const struct sig_msg *m)
+{
+	struct pd_cand_view view = {
+		.observed = m->observed,
+		.same_site = p->same_site,
+		.sequential = p->their_nat.alloc == PD_ALLOC_SEQ,
+	};
+	struct sig_ep cands[SIG_MAX_CANDS];
+	struct nfp_endpoint window;
+	unsigned int n;
+
+	n = pd_cand_filter(m->cand, m->n_cand, &view, cands, cand_refused, p);
+	if (!n && p->strategy != PD_STRAT_SPRAY_TARGETS) {
+		/* Nothing we may probe: only the relay is left. */
+		p->strategy = PD_STRAT_RELAY;
+	}
 	switch (p->strategy) {
 	case PD_STRAT_RELAY:
 		if (!pd_cfg.relay) {
@@ -413,7 +435,7 @@ static void start_punch(struct pd_peer *p, const struct sig_ep *cands,
 		 * Any PD_SPRAY_TARGETS ports of the peer's public address
 		 * (its first candidate) do: its allocator is uniform.
 		 */
-		pd_ep_from_sig(&window, &cands[0]);
+		pd_ep_from_sig(&window, &m->observed);
 		window.port = 1024 + random_below(65536 - 1024 -
 						  PD_SPRAY_TARGETS);
 		window.port_max = (uint16_t)(window.port + PD_SPRAY_TARGETS - 1);
@@ -482,7 +504,7 @@ static void send_candidates(struct pd_peer *p)
 	}
 	if (!p->caller) {
 		decide(p, &p->offer);
-		start_punch(p, p->offer.cand, p->offer.n_cand);
+		start_punch(p, &p->offer);
 	}
 }
 
@@ -543,18 +565,51 @@ void pd_peers_keepalive_changed(void)
 			       peers[i].name, nfp_strerror(pd_nfp));
 }
 
+static void reject(const struct sig_msg *m, const char *code)
+{
+	struct sig_msg r;
+
+	sig_init(&r, SIG_REJECT);
+	memcpy(r.sid, m->sid, SIG_SID_LEN);
+	snprintf(r.code, sizeof(r.code), "%s", code);
+	r.has |= SIG_K_SID | SIG_K_CODE;
+	pd_link_send(&r);
+}
+
+/* OFFERs accepted this minute from anyone. */
+static struct pd_window all_offers;
+
 static void on_offer(const struct sig_msg *m)
 {
-	struct pd_peer *p = pd_peer_get(m->peer, true);
+	uint64_t now = pd_now_ms();
+	struct pd_peer *p;
+	bool first;
 
+	/*
+	 * Not on the list: no answer at all, so the caller sees what it
+	 * would see if we were offline (the server times the offer out).
+	 */
+	if (!pd_policy_allowed(m->peer)) {
+		pd_policy_refused(m->peer);
+		return;
+	}
+	if (!pd_window_take(&all_offers, pd_cfg.offer_rate, now, &first)) {
+		if (first)
+			pd_log("offer-refused", "peer=%s reason=offer-rate limit=%u/min",
+			       m->peer, pd_cfg.offer_rate);
+		reject(m, "busy");
+		return;
+	}
+	p = pd_peer_get(m->peer, true);
 	if (!p) {
-		struct sig_msg r;
-
-		sig_init(&r, SIG_REJECT);
-		memcpy(r.sid, m->sid, SIG_SID_LEN);
-		snprintf(r.code, sizeof(r.code), "too-many-peers");
-		r.has |= SIG_K_SID | SIG_K_CODE;
-		pd_link_send(&r);
+		reject(m, "too-many-peers");
+		return;
+	}
+	if (!pd_window_take(&p->offers, pd_cfg.peer_offer_rate, now, &first)) {
+		if (first)
+			pd_log("offer-refused", "peer=%s reason=peer-offer-rate limit=%u/min",
+			       m->peer, pd_cfg.peer_offer_rate);
+		reject(m, "busy");
 		return;
 	}
 	/* A new offer replaces whatever we had with this peer. */
@@ -581,7 +636,7 @@ static void on_accepted(const struct sig_msg *m)
 	pd_log("accepted", "peer=%s candidates=%u nat=%s", p->name, m->n_cand,
 	       (m->has & SIG_K_NAT) ? m->nat : "-");
 	decide(p, m);
-	start_punch(p, m->cand, m->n_cand);
+	start_punch(p, m);
 }
 
 static void on_relayed(const struct sig_msg *m)

@@ -14,6 +14,7 @@
 
 #include "libnfpunch.h"
 #include "nat.h"
+#include "policy.h"
 #include "sig.h"
 #include "sig_auth.h"
 
@@ -38,6 +39,8 @@ struct pd_config {
 	bool spray;			/* consent to birthday spraying */
 	uint32_t keepalive_min_ms;	/* bounds of the measured keepalive */
 	uint32_t keepalive_max_ms;
+	unsigned int offer_rate;	/* OFFERs accepted per minute, in all */
+	unsigned int peer_offer_rate;	/* the same, from one peer */
 };
 
 /* Until the mapping lifetime is measured (the field's usual value). */
@@ -74,6 +77,8 @@ struct pd_peer {
 	struct nfp_mapping mapping;	/* our public endpoint for this session */
 	struct pd_nat their_nat;
 	bool their_spray;
+	bool same_site;			/* its public address is ours */
+	struct pd_window offers;	/* its OFFERs this minute */
 	enum pd_strategy strategy;
 	const char *why;		/* the strategy's reason */
 	uint16_t window;		/* PD_SAMPLING: first predicted port */

@@ -18,6 +18,11 @@ replays datagrams, and knows no secret.
       changed each, mapped 203.0.113.66:6666), then with the right id
       from port PORT+1 (mapped 203.0.113.77:7777), then truly; writes
       "CLIENT TID" for every request to OUT; prints "requests N answered M"
+  attacker.py signal SERVER ID KEYFILE SECONDS LINE...
+      a registered user turned hostile: register at rendezvousd (SERVER,
+      TCP 3478) as ID with the hex secret in KEYFILE, send each LINE
+      (e.g. CONNECT with candidates aimed elsewhere), print every line the
+      server sends until SECONDS have passed
 
 Every loop is bounded by its count or its seconds."""
 import select
@@ -188,6 +193,35 @@ def forge(addr, port, seconds, out):
     return 0
 
 
+def signal(server, ident, keyfile, seconds, *lines):
+    import hashlib
+    import hmac
+    key = bytes.fromhex(open(keyfile).read().split()[0])
+    s = socket.create_connection((server, 3478), timeout=5)
+    f = s.makefile("rwb", buffering=0)
+    hello = f.readline().decode().split()
+    nonce = bytes.fromhex(dict(w.split("=", 1) for w in hello[1:])["nonce"])
+    mac = hmac.new(key, b"nfpunch register v1\0" + nonce + ident.encode(),
+                   hashlib.sha256).hexdigest()
+    f.write(f"REGISTER id={ident} mac={mac}\n".encode())
+    print(f.readline().decode().strip())
+    for line in lines:
+        f.write((line + "\n").encode())
+        time.sleep(0.05)
+    end = time.monotonic() + float(seconds)
+    while time.monotonic() < end:
+        s.settimeout(max(0.05, end - time.monotonic()))
+        try:
+            line = f.readline()
+        except (socket.timeout, TimeoutError):
+            break
+        if not line:
+            break
+        print(line.decode().strip())
+        sys.stdout.flush()
+    return 0
+
+
 def main(argv):
     try:
         if len(argv) == 5 and argv[1] == "echo":
@@ -198,6 +232,8 @@ def main(argv):
             return replay(*argv[2:])
         if len(argv) == 6 and argv[1] == "forge":
             return forge(*argv[2:])
+        if len(argv) >= 6 and argv[1] == "signal":
+            return signal(*argv[2:])
     except (OSError, ValueError) as e:
         print(f"attacker: {e}", file=sys.stderr)
         return 1

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+#include "punchd.h"
+
+#define MAX_ALLOW	256
+#define MAX_LOGGED	64
+
+static char allow[MAX_ALLOW][SIG_ID_MAX + 1];
+static unsigned int n_allow;
+/* Refused callers already logged: a ring, so its memory is bounded. */
+static char logged[MAX_LOGGED][SIG_ID_MAX + 1];
+static unsigned int next_logged;
+
+static bool listed(char (*list)[SIG_ID_MAX + 1], unsigned int n,
+		   const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(list[i], id))
+			return true;
+	return false;
+}
+
+int pd_policy_add_peer(const char *id)
+{
+	if (!sig_word_ok(id))
+		return -1;
+	if (listed(allow, n_allow, id))
+		return 0;
+	if (n_allow == MAX_ALLOW)
+		return -1;
+	snprintf(allow[n_allow++], sizeof(allow[0]), "%s", id);
+	return 0;
+}
+
+bool pd_policy_allowed(const char *id)
+{
+	return !n_allow || listed(allow, n_allow, id);
+}
+
+void pd_policy_refused(const char *id)
+{
+	if (listed(logged, MAX_LOGGED, id))
+		return;
+	snprintf(logged[next_logged], sizeof(logged[0]), "%s", id);
+	next_logged = (next_logged + 1) % MAX_LOGGED;
+	pd_log("offer-refused", "peer=%s reason=not-allowed (logged once)", id);
+}
+
+bool pd_window_take(struct pd_window *w, unsigned int max, uint64_t now,
+		    bool *first)
+{
+	*first = false;
+	if (!w->start || now - w->start >= 60000) {
+		w->start = now ? now : 1;
+		w->n = 0;
+	}
+	if (w->n < max) {
+		w->n++;
+		return true;
+	}
+	*first = w->n == max;
+	w->n = max + 1;
+	return false;
+}

@@ -1,0 +1,73 @@
+#!/bin/bash
+# A registered user turned hostile (mallory, behind alice's NAT) against
+# bob's punchd: candidates aimed at loopback, multicast, broadcast, bob's
+# LAN and a port window at a third party never become probes; with an
+# allowlist (--peer) mallory's offers get no answer at all (the server
+# times them out, as for an offline user) and are logged once; offers
+# past --peer-offer-rate are rejected. Honest alice is served throughout.
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+nat_scratch
+trap 'rdv_down; rm -rf "$TMP"' EXIT
+ATTACKER=$T_REPO/selftests/tools/attacker.py
+
+nat_up && nat_carol || { t_fail "the NAT topology comes up"; t_done; }
+rdv_users alice bob mallory
+rdv_start --answer-timeout 3 || { t_fail "rendezvousd starts"; t_done; }
+pd_start "$B" bob 5000
+pd_registered bob || { t_fail "bob's punchd registers"; t_done; }
+
+# mallory SECONDS LINE...: mallory (10.0.3.2, behind nat-a) says LINEs.
+mallory() {
+	local secs=$1
+	shift
+	ip netns exec "$C" timeout $((secs + 10)) python3 "$ATTACKER" signal \
+		192.0.2.1 mallory "$TMP/mallory.key" "$secs" "$@"
+}
+refused() { grep -c "event=candidate-refused peer=mallory" "$TMP/bob.log"; }
+
+# --- candidates aimed elsewhere ---------------------------------------------
+out=$(mallory 4 "CONNECT peer=bob nat=eim.apdf.seq1 cand=127.0.0.1:22 cand=224.0.0.251:5353 cand=255.255.255.255:9 cand=10.0.2.1:53 cand=203.0.113.1:1000-1255 cand=198.51.100.1:4000")
+t_match "mallory's CONNECT with six candidates reaches bob, who answers" "^ACCEPTED .*peer=bob" "$out"
+wait_for 50 test "$(refused)" -ge 5
+t_expect "bob's punchd refuses five of them" 5 "$(refused)"
+for why in "127.0.0.1:22 reason=loopback" "224.0.0.251:5353 reason=multicast" \
+	   "255.255.255.255:9 reason=broadcast" "10.0.2.1:53 reason=private-off-site" \
+	   "203.0.113.1:1000-1255 reason=window-elsewhere"; do
+	t_check "refused: ${why/ reason=/, }" grep -q "event=candidate-refused peer=mallory cand=$why" "$TMP/bob.log"
+done
+t_check "bob punches mallory's one acceptable candidate only" \
+	grep -q "event=punching peer=mallory flow=[0-9]* candidates=1 " "$TMP/bob.log"
+peers=$(in_b "$PUNCHCTL" -j flow show | jq -c '[.[].peers[]]')
+t_match "the kernel holds no probe target but 198.51.100.1:4000" \
+	'^(\[\]|\["198\.51\.100\.1:4000"\])$' "$peers"
+
+# --- an allowlist -------------------------------------------------------------
+pd_stop bob
+pd_start "$B" bob 5000 --peer alice
+pd_registered bob 2 || t_fail "bob's punchd registers again (with --peer alice)"
+out=$(mallory 5 "CONNECT peer=bob cand=198.51.100.1:4000" "CONNECT peer=bob cand=198.51.100.1:4001" "CONNECT peer=bob cand=198.51.100.1:4002")
+t_expect "with --peer alice, mallory's three calls time out, as if bob were offline" 3 \
+	"$(grep -c '^ERROR peer=bob .*code=timeout' <<<"$out")"
+t_expect "and bob logged the refusal once" 1 \
+	"$(grep -c 'event=offer-refused peer=mallory reason=not-allowed' "$TMP/bob.log")"
+pd_start "$A" alice 4000
+pd_registered alice || t_fail "alice's punchd registers"
+res=$(pd "$A" alice connect bob)
+t_match "alice, on the list, connects to bob directly" "^ok peer=bob mode=direct " "$res"
+t_match "bob cannot call mallory either" "^error peer=mallory reason=not-allowed$" \
+	"$(pd "$B" bob connect mallory)"
+
+# --- offers per minute from one peer --------------------------------------------
+pd_stop bob
+pd_start "$B" bob 5000 --peer-offer-rate 3
+pd_registered bob 3 || t_fail "bob's punchd registers again (with --peer-offer-rate 3)"
+lines=()
+for i in 1 2 3 4 5 6; do lines+=("CONNECT peer=bob cand=198.51.100.1:$((4000 + i))"); done
+out=$(mallory 6 "${lines[@]}")
+t_expect "six offers from mallory in a burst, three allowed a minute: three rejected" 3 \
+	"$(grep -c '^ERROR peer=bob .*code=rejected' <<<"$out")"
+t_expect "logged once" 1 \
+	"$(grep -c 'event=offer-refused peer=mallory reason=peer-offer-rate' "$TMP/bob.log")"
+t_done
