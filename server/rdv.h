@@ -87,6 +87,8 @@ extern const struct rdv_config *rdv_cfg;
 int rdv_users_load(const char *path, void (*revoked)(const char *id));
 /* Secret of id, or NULL; *len receives its length. */
 const uint8_t *rdv_users_secret(const char *id, size_t *len);
+/* Do users a and b share a group (see users.c)? */
+bool rdv_users_may_call(const char *a, const char *b);
 void rdv_users_free(void);
 
 /* STUN binding server */

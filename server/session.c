@@ -15,9 +15,10 @@
  * of flows that live in the hosts' kernels: it stays while the relay does.
  * A caller has at most --client-sessions of them.
  *
- * Calling an id that is not online, or does not exist, looks like calling
- * one that does not answer: code=timeout after --answer-timeout. So a
- * registered user cannot learn who exists or who is online.
+ * Calling an id that is not online, does not exist, or shares no group
+ * with the caller (users.c) looks like calling one that does not answer:
+ * code=timeout after --answer-timeout. So a registered user cannot learn
+ * who exists or who is online, and reaches only its groups.
  */
 #include <search.h>
 #include <stdio.h>
@@ -195,6 +196,12 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 	if (callee == c) {
 		send_error(c, "self", m->peer, NULL);
 		return;
+	}
+	/* Not allowed looks the same as offline, to the caller. */
+	if (callee && !rdv_users_may_call(c->id, callee->id)) {
+		rdv_log(RDV_LOG_INFO, "connect-refused", "caller=%s callee=%s reason=no-shared-group",
+			c->id, callee->id);
+		callee = NULL;
 	}
 	if (c->pending >= rdv_cfg->lim.max_pending) {
 		send_error(c, "busy", m->peer, NULL);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Who may register: a file of "id secret-in-hex" lines ('#' comments).
+ * Who may register, and whom they may call: a file of
+ * "id secret-in-hex [group,group...]" lines ('#' comments). Two users may
+ * call each other when they share a group; a line without groups is in
+ * the group "default", so a file without any lets everyone call everyone.
  * Loaded at start and again on SIGHUP; a file with any bad line is
  * refused as a whole and the old table stays.
  */
@@ -12,10 +15,14 @@
 
 #include "rdv.h"
 
+#define MAX_GROUPS	8
+
 struct rdv_user {
 	char id[SIG_ID_MAX + 1];
 	uint8_t secret[SIG_CLIENT_SECRET_MAX];
 	size_t len;
+	char groups[MAX_GROUPS][SIG_ID_MAX + 1];
+	unsigned int n_groups;
 };
 
 static void *users;
@@ -31,13 +38,26 @@ static int user_cmp(const void *a, const void *b)
 		      ((const struct rdv_user *)b)->id);
 }
 
+static int parse_groups(char *list, struct rdv_user *u)
+{
+	char *g, *save;
+
+	for (g = strtok_r(list, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+		if (!sig_word_ok(g) || u->n_groups == MAX_GROUPS)
+			return -1;
+		snprintf(u->groups[u->n_groups++], sizeof(u->groups[0]), "%s", g);
+	}
+	return u->n_groups ? 0 : -1;
+}
+
 static int parse_line(char *line, struct rdv_user *u)
 {
-	char *id, *hex, *extra, *save;
+	char *id, *hex, *groups, *extra, *save;
 	int n;
 
 	id = strtok_r(line, " \t", &save);
 	hex = strtok_r(NULL, " \t", &save);
+	groups = strtok_r(NULL, " \t", &save);
 	extra = strtok_r(NULL, " \t", &save);
 	if (!id || !hex || extra || !sig_word_ok(id))
 		return -1;
@@ -46,7 +66,12 @@ static int parse_line(char *line, struct rdv_user *u)
 		return -1;
 	snprintf(u->id, sizeof(u->id), "%s", id);
 	u->len = (size_t)n;
-	return 0;
+	if (!groups) {
+		snprintf(u->groups[0], sizeof(u->groups[0]), "default");
+		u->n_groups = 1;
+		return 0;
+	}
+	return parse_groups(groups, u);
 }
 
 static const struct rdv_user *find(void *tree, const char *id)
@@ -75,7 +100,7 @@ static void check_revoked(const void *node, VISIT which, void *closure)
 
 int rdv_users_load(const char *path, void (*revoked)(const char *id))
 {
-	char line[256];
+	char line[1024];
 	void *fresh = NULL;
 	unsigned int lineno = 0, count = 0;
 	struct rdv_user *u;
@@ -129,6 +154,20 @@ const uint8_t *rdv_users_secret(const char *id, size_t *len)
 		return NULL;
 	*len = u->len;
 	return u->secret;
+}
+
+bool rdv_users_may_call(const char *a, const char *b)
+{
+	const struct rdv_user *x = find(users, a), *y = find(users, b);
+	unsigned int i, j;
+
+	if (!x || !y)
+		return false;
+	for (i = 0; i < x->n_groups; i++)
+		for (j = 0; j < y->n_groups; j++)
+			if (!strcmp(x->groups[i], y->groups[j]))
+				return true;
+	return false;
 }
 
 void rdv_users_free(void)

@@ -11,7 +11,8 @@ what it makes the server log is bounded, and that honest users carry on:
 - calling an id that does not exist, one that is offline and one that
   never answers look the same (nobody learns who exists or is online);
 - removing a user (or changing its secret) and reloading closes its
-  live connection.
+  live connection;
+- users who share no group cannot reach each other.
 
 Runs in a network namespace of its own; 127.0.0.0/8 gives as many source
 addresses as it needs. Prints KTAP."""
@@ -68,10 +69,11 @@ tmp = tempfile.mkdtemp(prefix="rdv-hostile.")
 KEYS = {name: os.urandom(32) for name in ("alice", "bob", "carol", "dave")}
 
 
-def write_users(keys):
+def write_users(keys, groups=None):
     with open(os.path.join(tmp, "users.new"), "w") as f:
         for name, key in keys.items():
-            f.write("%s %s\n" % (name, key.hex()))
+            g = (groups or {}).get(name)
+            f.write("%s %s%s\n" % (name, key.hex(), " " + g if g else ""))
     os.rename(os.path.join(tmp, "users.new"), os.path.join(tmp, "users"))
 
 
@@ -364,6 +366,29 @@ c = Conn("127.0.0.7")
 c.hello()
 result(c.register("carol") == "ERROR code=auth", "carol cannot register again")
 result(srv.alive(), "rendezvousd is still running")
+srv.stop()
+
+# 5. Groups: only users who share one may call each other.
+KEYS = {name: os.urandom(32) for name in ("alice", "bob", "carol", "dave")}
+write_users(KEYS, {"alice": "team", "bob": "team,ops", "dave": "other"})
+srv = Server("groups", "--answer-timeout", "2")
+alice, _ = client("127.0.0.5", "alice")
+bob, _ = client("127.0.0.6", "bob")
+carol, _ = client("127.0.0.7", "carol")
+dave, _ = client("127.0.0.8", "dave")
+for caller in (dave, carol):
+    caller.send("CONNECT peer=bob cand=192.0.2.10:4000")
+got = [kv(c.line(timeout=4)).get("code") for c in (dave, carol)]
+result(got == ["timeout", "timeout"] and bob.line(timeout=0.5) is None,
+       "dave (group other) and carol (no group) call bob (team, ops): "
+       "they time out as if he were offline, and bob hears nothing", got)
+alice.send("CONNECT peer=bob cand=192.0.2.10:4000")
+offer = bob.line()
+result(offer is not None and offer.startswith("OFFER") and kv(offer).get("peer") == "alice",
+       "alice (team) calls bob: he gets the offer", offer)
+result(len(srv.lines("event=connect-refused")) == 2,
+       "the two refusals are logged with their reason",
+       *srv.lines("event=connect-refused"))
 srv.stop()
 
 print("1..%d" % n)
