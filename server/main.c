@@ -36,7 +36,7 @@ static struct rdv_config cfg = {
 		.max_relays = 1000,
 		.client_relays = 4,
 		.relay_rate = 256 * 1024,
-		.relay_lifetime = 3600,
+		.relay_lifetime = 0,
 		.relay_idle = 120,
 		.log_rate = 20,
 		.stun_rate = 100,
@@ -120,7 +120,7 @@ static void usage(FILE *f)
 "  --max-outbuf BYTES [65536]    --max-pending N [16]\n"
 "  --answer-timeout S [10]       --session-lifetime S [3600]\n"
 "  --max-relays N [1000]         --client-relays N [4]\n"
-"  --relay-rate BYTES/s [262144] --relay-lifetime S [3600]\n"
+"  --relay-rate BYTES/s [262144] --relay-lifetime S [0: while used]\n"
 "  --relay-idle S [120]          --log-rate LINES/s [20]\n"
 "  --client-sessions N [64]      --stun-rate N/s [100]\n"
 "Per source address (IPv6: per /64):\n"
@@ -213,7 +213,9 @@ static int apply(int opt, const char *arg)
 				cfg.log_level = (int)i;
 		return strcmp(arg, levels[cfg.log_level]) ? -1 : 0;
 	default:
-		if (!limit_slot(opt) || parse_uint(arg, 1, UINT_MAX, &v))
+		/* --relay-lifetime 0: no limit but --relay-idle. */
+		if (!limit_slot(opt) ||
+		    parse_uint(arg, opt == 12 ? 0 : 1, UINT_MAX, &v))
 			return -1;
 		*limit_slot(opt) = (unsigned int)v;
 		return 0;

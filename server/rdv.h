@@ -35,7 +35,7 @@ struct rdv_limits {
 	unsigned int max_relays;	/* in all */
 	unsigned int client_relays;	/* per client id */
 	unsigned int relay_rate;	/* bytes/s per relay, both ways */
-	unsigned int relay_lifetime;	/* s, from allocation */
+	unsigned int relay_lifetime;	/* s, from allocation; 0: while used */
 	unsigned int relay_idle;	/* s without traffic */
 	unsigned int log_rate;		/* per-packet log lines per second */
 	unsigned int stun_rate;		/* STUN answers/s per source address */
@@ -123,6 +123,7 @@ struct rdv_session;
 struct rdv_relay;
 /* 0, or a negative errno with *code naming the refusal for the client. */
 int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
+		    const char *requester,
 		    const struct sockaddr_storage *obs[2],
 		    const uint8_t *secret, size_t secret_len,
 		    struct rdv_relay **out, const char **code);

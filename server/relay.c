@@ -10,10 +10,15 @@
  * after an nfpunch probe from it that is tagged and authenticated with its
  * owner's direction key (derived from the session's secret, which only the
  * two peers and this server know; side 0 belongs to the caller, who
- * controls) and comes from the address its owner's signaling connection
- * came from. Until both
- * sides are known nothing is forwarded. Limits: relays in all and per
- * client id, bytes per second per relay, lifetime, idle time.
+ * controls). Such a probe can be captured and replayed, so it must also
+ * be new: a port remembers the transaction ids of its owner's recent
+ * requests and never takes one twice. And it moves to another sender
+ * (the owner's NAT gave it a new port, or a carrier NAT a new address)
+ * only once its sender has been silent for RELAY_ROAM_MS: a fresh probe
+ * that an on-path attacker held back cannot pull the port away from an
+ * owner that is talking. Until both sides are known nothing is forwarded.
+ * Limits: relays in all and per requesting client, bytes per second per
+ * relay, idle time, and optionally a total lifetime.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +33,13 @@
 #include "stun_hmac.h"
 
 #define NFP_USER_PREFIX "nfpunch:"
+/* Silence of a port's sender before another may take the port. */
+#define RELAY_ROAM_MS	5000
+/* Request ids remembered per port: keepalives of the longest interval
+ * for over an hour, and far more than a punch sends. */
+#define RELAY_SEEN	256
+/* The largest UDP payload (IPv4). */
+#define RELAY_MAX_DGRAM	65507
 
 struct rdv_relay_side {
 	struct rdv_io io;		/* first: epoll hands us this */
@@ -36,7 +48,9 @@ struct rdv_relay_side {
 	struct sockaddr_storage local;
 	struct sockaddr_storage peer;	/* locked sender */
 	bool locked;
-	struct sockaddr_storage allowed;	/* its owner's address (IP) */
+	uint64_t heard;			/* last datagram from it, ms */
+	uint8_t seen[RELAY_SEEN][STUN_TID_LEN];	/* its owner's request ids */
+	unsigned int next_seen;
 	uint64_t packets, bytes;
 };
 
@@ -44,6 +58,7 @@ struct rdv_relay {
 	struct rdv_relay_side side[2];
 	struct rdv_session *s;
 	char ids[2][SIG_ID_MAX + 1];
+	char requester[SIG_ID_MAX + 1];	/* whose quota it counts against */
 	struct punch_dir dir[2];	/* what each side's owner sends under */
 	uint64_t created, last, tokens_at;
 	double tokens;
@@ -116,17 +131,19 @@ static int open_side(struct rdv_relay_side *side, int family)
 	return 0;
 }
 
+/* Relays id asked for: a peer cannot spend another's quota. */
 static unsigned int relays_of(const char *id)
 {
 	struct rdv_relay *r;
 	unsigned int n = 0;
 
 	for (r = relays; r; r = r->next)
-		n += !strcmp(r->ids[0], id) + !strcmp(r->ids[1], id);
+		n += !strcmp(r->requester, id);
 	return n;
 }
 
 int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
+		    const char *requester,
 		    const struct sockaddr_storage *obs[2],
 		    const uint8_t *secret, size_t secret_len,
 		    struct rdv_relay **out, const char **code)
@@ -139,15 +156,11 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		*code = "relay-full";
 		return -ENOSPC;
 	}
-	if (relays_of(ids[0]) >= rdv_cfg->lim.client_relays ||
-	    relays_of(ids[1]) >= rdv_cfg->lim.client_relays) {
+	if (relays_of(requester) >= rdv_cfg->lim.client_relays) {
 		*code = "relay-quota";
 		return -EDQUOT;
 	}
-	if (obs[0]->ss_family != obs[1]->ss_family) {
-		*code = "relay-family";
-		return -EAFNOSUPPORT;
-	}
+	/* Each port is of its owner's family: an IPv4 peer meets an IPv6 one. */
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		*code = "server-error";
@@ -164,12 +177,12 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 	}
 	r->created = r->last = r->tokens_at = rdv_now_ms();
 	r->tokens = rdv_cfg->lim.relay_rate;
+	snprintf(r->requester, sizeof(r->requester), "%s", requester);
 	for (i = 0; i < 2; i++) {
 		snprintf(r->ids[i], sizeof(r->ids[i]), "%s", ids[i]);
 		r->side[i].r = r;
 		r->side[i].idx = i;
 		r->side[i].io.fd = -1;
-		r->side[i].allowed = *obs[i];
 	}
 	for (i = 0; i < 2; i++) {
 		err = open_side(&r->side[i], obs[i]->ss_family);
@@ -237,31 +250,67 @@ static bool same_ep(const struct sockaddr_storage *a,
 	return sig_ep_equal(&x, &y);
 }
 
-/* An nfpunch probe of this side's owner, from its owner's address. */
-static bool may_lock(const struct rdv_relay_side *side, const uint8_t *buf,
-		     size_t len, const struct sockaddr_storage *from)
+/* A request tagged as this side's owner's (not yet authenticated). */
+static bool owners_request(const struct rdv_relay_side *side,
+			   const uint8_t *buf, size_t len, struct stun_msg *m)
 {
 	const size_t plen = sizeof(NFP_USER_PREFIX) - 1;
 	const struct punch_dir *dir = &side->r->dir[side->idx];
 	char hex[2 * PUNCH_TAG_LEN + 1];
 	uint8_t tag[PUNCH_TAG_LEN];
+
+	/* Most of what a relay carries is not STUN: two cheap looks first. */
+	if (len < STUN_HDR_LEN || buf[0] != 0x00 || buf[1] != 0x01 ||
+	    stun_parse(m, buf, len) != STUN_OK ||
+	    !(m->seen & STUN_SEEN_USERNAME) ||
+	    m->username_len != plen + 2 * PUNCH_TAG_LEN ||
+	    memcmp(m->username, NFP_USER_PREFIX, plen))
+		return false;
+	memcpy(hex, m->username + plen, 2 * PUNCH_TAG_LEN);
+	hex[2 * PUNCH_TAG_LEN] = '\0';
+	return hex_decode(hex, tag, sizeof(tag)) == PUNCH_TAG_LEN &&
+	       !memcmp(tag, dir->tag, PUNCH_TAG_LEN);
+}
+
+static bool seen_before(const struct rdv_relay_side *side, const uint8_t *tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < RELAY_SEEN; i++)
+		if (!memcmp(side->seen[i], tid, STUN_TID_LEN))
+			return true;
+	return false;
+}
+
+static void remember(struct rdv_relay_side *side, const uint8_t *tid)
+{
+	if (seen_before(side, tid))
+		return;
+	memcpy(side->seen[side->next_seen], tid, STUN_TID_LEN);
+	side->next_seen = (side->next_seen + 1) % RELAY_SEEN;
+}
+
+/*
+ * May from take this port? NULL if so, else why not. Every request of
+ * the owner it has seen is remembered, whoever sent it, so none of them
+ * can take the port later.
+ */
+static const char *may_lock(struct rdv_relay_side *side, const uint8_t *buf,
+			    size_t len, uint64_t now)
+{
+	const struct punch_dir *dir = &side->r->dir[side->idx];
 	struct stun_msg m;
 
-	if (!rdv_same_ip(from, &side->allowed))
-		return false;
-	if (stun_parse(&m, buf, len) != STUN_OK ||
-	    m.type != STUN_BINDING_REQUEST ||
-	    !(m.seen & STUN_SEEN_USERNAME) ||
-	    m.username_len != plen + 2 * PUNCH_TAG_LEN ||
-	    memcmp(m.username, NFP_USER_PREFIX, plen))
-		return false;
-	memcpy(hex, m.username + plen, 2 * PUNCH_TAG_LEN);
-	hex[2 * PUNCH_TAG_LEN] = '\0';
-	if (hex_decode(hex, tag, sizeof(tag)) != PUNCH_TAG_LEN ||
-	    memcmp(tag, dir->tag, PUNCH_TAG_LEN))
-		return false;
-	return stun_check_integrity(&m, buf, dir->key, sizeof(dir->key),
-				    stun_hmac_openssl, NULL) == STUN_OK;
+	if (!owners_request(side, buf, len, &m) ||
+	    stun_check_integrity(&m, buf, dir->key, sizeof(dir->key),
+				 stun_hmac_openssl, NULL) != STUN_OK)
+		return "not-the-peer";
+	if (seen_before(side, m.tid))
+		return "replay";
+	remember(side, m.tid);
+	if (side->locked && now - side->heard < RELAY_ROAM_MS)
+		return "port-in-use";
+	return NULL;
 }
 
 static bool rate_ok(struct rdv_relay *r, size_t bytes, uint64_t now)
@@ -283,9 +332,11 @@ void rdv_relay_input(struct rdv_io *io)
 	struct rdv_relay_side *side = (struct rdv_relay_side *)io;
 	struct rdv_relay *r = side->r;
 	struct rdv_relay_side *other = &r->side[!side->idx];
+	static uint8_t buf[RELAY_MAX_DGRAM + 1];
 	struct sockaddr_storage from;
 	char a[2][SIG_EP_STRLEN];
-	uint8_t buf[2048];
+	const char *why;
+	struct stun_msg m;
 	socklen_t flen;
 	uint64_t now;
 	ssize_t n;
@@ -297,12 +348,15 @@ void rdv_relay_input(struct rdv_io *io)
 			     (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			return;
+		now = rdv_now_ms();
 		if (!side->locked || !same_ep(&from, &side->peer)) {
-			if (!may_lock(side, buf, (size_t)n, &from)) {
+			why = may_lock(side, buf, (size_t)n, now);
+			if (why) {
 				r->dropped++;
-				rdv_log_limited("relay-drop", "owner=%s from=%s reason=not-the-peer",
+				rdv_log_limited("relay-drop", "owner=%s from=%s reason=%s",
 						r->ids[side->idx],
-						rdv_addr_str(&from, a[0], sizeof(a[0])));
+						rdv_addr_str(&from, a[0], sizeof(a[0])),
+						why);
 				continue;
 			}
 			rdv_log(RDV_LOG_INFO, "relay-peer", "owner=%s from=%s port=%s",
@@ -311,8 +365,15 @@ void rdv_relay_input(struct rdv_io *io)
 				rdv_addr_str(&side->local, a[1], sizeof(a[1])));
 			side->peer = from;
 			side->locked = true;
+		} else if (owners_request(side, buf, (size_t)n, &m) &&
+			   stun_check_integrity(&m, buf, r->dir[side->idx].key,
+						sizeof(r->dir[side->idx].key),
+						stun_hmac_openssl, NULL) == STUN_OK) {
+			/* Only what is authentic: forged ids must not push
+			 * real ones out of the memory. */
+			remember(side, m.tid);
 		}
-		now = rdv_now_ms();
+		side->heard = now;
 		if (!other->locked || !rate_ok(r, (size_t)n, now)) {
 			r->dropped++;
 			continue;
@@ -336,7 +397,8 @@ void rdv_relays_tick(uint64_t now)
 
 	for (r = relays; r; r = next) {
 		next = r->next;
-		if (now - r->created > lim->relay_lifetime * 1000ull ||
+		if ((lim->relay_lifetime &&
+		     now - r->created > lim->relay_lifetime * 1000ull) ||
 		    now - r->last > lim->relay_idle * 1000ull)
 			rdv_relay_free(r);
 	}

@@ -325,14 +325,11 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	ids[1] = s->callee;
 	obs[0] = &s->obs[0];
 	obs[1] = &s->obs[1];
-	if (rdv_relay_alloc(s, ids, obs, s->secret, sizeof(s->secret),
+	if (rdv_relay_alloc(s, ids, c->id, obs, s->secret, sizeof(s->secret),
 			    &s->relay, &code)) {
 		send_error(c, code, NULL, m->sid);
 		return;
 	}
-	/* The relay lives as long as its own limits allow. */
-	if (s->deadline < rdv_now_ms() + rdv_cfg->lim.relay_lifetime * 1000ull)
-		s->deadline = rdv_now_ms() + rdv_cfg->lim.relay_lifetime * 1000ull;
 	send_relayed(s, 0);
 	send_relayed(s, 1);
 }
@@ -388,7 +385,8 @@ void rdv_sessions_tick(uint64_t now)
 			session_free(s, "relay-gone");
 			continue;
 		}
-		if (now < s->deadline)
+		/* With a relay, the session lives as long as the relay. */
+		if (now < s->deadline || (s->accepted && s->relay))
 			continue;
 		if (!s->accepted) {
 			send_error(s->c[0], "timeout", s->callee, s->sid);

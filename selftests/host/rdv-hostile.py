@@ -12,7 +12,11 @@ what it makes the server log is bounded, and that honest users carry on:
   never answers look the same (nobody learns who exists or is online);
 - removing a user (or changing its secret) and reloading closes its
   live connection;
-- users who share no group cannot reach each other.
+- users who share no group cannot reach each other;
+- a relay port belongs to its owner: a replayed probe, or a fresh one
+  from elsewhere while the owner talks, cannot take it; a roaming owner
+  can; datagrams up to 65507 bytes cross whole; the relay quota is the
+  asker's; IPv4 and IPv6 peers meet.
 
 Runs in a network namespace of its own; 127.0.0.0/8 gives as many source
 addresses as it needs. Prints KTAP."""
@@ -134,10 +138,12 @@ class Conn:
     """One signaling connection from address src."""
 
     def __init__(self, src, timeout=2.0):
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        six = ":" in src
+        self.s = socket.socket(socket.AF_INET6 if six else socket.AF_INET,
+                               socket.SOCK_STREAM)
         self.s.bind((src, 0))
         self.s.settimeout(timeout)
-        self.s.connect((SERVER, PORT))
+        self.s.connect(("::1" if six else SERVER, PORT))
         self.buf = b""
         self.nonce = None
 
@@ -368,6 +374,63 @@ result(c.register("carol") == "ERROR code=auth", "carol cannot register again")
 result(srv.alive(), "rendezvousd is still running")
 srv.stop()
 
+# 6 (below). The relay: probes for its ports, as the modules send them.
+def direction(secret, role):
+    """(key, tag) of the requests of role 'controlling' or 'controlled'."""
+    key = hmac.new(secret, ("nfpunch 2 %s key" % role).encode(), hashlib.sha1).digest()
+    tag = hmac.new(secret, ("nfpunch 2 %s tag" % role).encode(), hashlib.sha1).digest()[:8]
+    return key, tag
+
+
+def probe(secret, role):
+    """A fresh Binding Request tagged and keyed as role's."""
+    import struct
+    key, tag = direction(secret, role)
+    user = b"nfpunch:" + tag.hex().encode()
+    attrs = struct.pack("!HH", 0x0006, len(user)) + user
+    tid = os.urandom(12)
+    head = struct.pack("!HHI", 0x0001, len(attrs) + 24, 0x2112A442) + tid
+    mac = hmac.new(key, head + attrs, hashlib.sha1).digest()
+    return head + attrs + struct.pack("!HH", 0x0008, 20) + mac
+
+
+def udp(src):
+    u = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind((src, 0))
+    u.settimeout(0.5)
+    return u
+
+
+def hear(u, timeout=0.5):
+    """The next datagram that is not a forwarded probe (a module would
+    answer those; this test only counts its data)."""
+    end = time.monotonic() + timeout
+    while True:
+        u.settimeout(max(0.01, end - time.monotonic()))
+        try:
+            d = u.recv(70000)
+        except (socket.timeout, OSError):
+            return None
+        if not (d[:2] == b"\0\x01" and d[4:8] == b"\x21\x12\xa4\x42"):
+            return d
+
+
+def relayed_pair(caller, callee, name_callee, relay_asker=None):
+    """CONNECT, ANSWER, RELAY: (secret, caller's port, callee's port)."""
+    caller.send("CONNECT peer=%s cand=192.0.2.10:4000" % name_callee)
+    offer = callee.line()
+    sid = kv(offer)["sid"]
+    callee.send("ANSWER sid=%s cand=192.0.2.20:4000" % sid)
+    acc = caller.line()
+    secret = bytes.fromhex(kv(acc)["secret"])
+    (relay_asker or caller).send("RELAY sid=%s" % sid)
+    a, b = kv(caller.line()), kv(callee.line())
+    if "relay" not in a or "relay" not in b:
+        return secret, sid, a, b
+    ep = lambda v: (v.rsplit(":", 1)[0].strip("[]"), int(v.rsplit(":", 1)[1]))
+    return secret, sid, ep(a["relay"]), ep(b["relay"])
+
+
 # 5. Groups: only users who share one may call each other.
 KEYS = {name: os.urandom(32) for name in ("alice", "bob", "carol", "dave")}
 write_users(KEYS, {"alice": "team", "bob": "team,ops", "dave": "other"})
@@ -389,6 +452,82 @@ result(offer is not None and offer.startswith("OFFER") and kv(offer).get("peer")
 result(len(srv.lines("event=connect-refused")) == 2,
        "the two refusals are logged with their reason",
        *srv.lines("event=connect-refused"))
+srv.stop()
+
+# 6. The relay belongs to its two peers: replays and fresh probes from
+# elsewhere cannot take a port from its talking owner.
+write_users(KEYS)
+srv = Server("relay", "--client-relays", "2", "-l", "::1")
+alice, _ = client("127.0.0.5", "alice")
+bob, _ = client("127.0.0.6", "bob")
+secret, sid, ra, rb = relayed_pair(alice, bob, "bob")
+result(isinstance(ra, tuple) and isinstance(rb, tuple), "alice asks for a relay: both get a port",
+       ra, rb)
+a1, b1 = udp("127.0.0.5"), udp("127.0.0.6")
+pa1 = probe(secret, "controlling")
+a1.sendto(pa1, ra)
+b1.sendto(probe(secret, "controlled"), rb)
+time.sleep(0.1)
+a1.sendto(b"data1", ra)
+got = hear(b1)
+b1.sendto(b"back1", rb)
+result(got == b"data1" and hear(a1) == b"back1", "their probes lock the ports; data flows both ways")
+
+thief = udp("127.0.0.5")	# another port of alice's address
+thief.sendto(pa1, ra)
+time.sleep(0.1)
+b1.sendto(b"for-alice", rb)
+got_a, got_t = hear(a1), hear(thief, 0.3)
+result(got_a == b"for-alice" and got_t is None,
+       "alice's captured probe replayed from another port of her address: the port stays hers",
+       "alice got %r, the thief %r" % (got_a, got_t))
+result(len(srv.lines("reason=replay")) >= 1, "the replay is logged (reason=replay)")
+
+thief2 = udp("127.0.0.9")
+a1.sendto(b"keepalive", ra)
+thief2.sendto(probe(secret, "controlling"), ra)
+time.sleep(0.1)
+b1.sendto(b"still-alice", rb)
+result(hear(a1) == b"still-alice" and hear(thief2, 0.3) is None,
+       "a fresh authentic probe from elsewhere while alice talks: refused (port-in-use)")
+
+time.sleep(5.5)		# alice's carrier NAT gives her a new address
+a2 = udp("127.0.0.10")
+a2.sendto(probe(secret, "controlling"), ra)
+time.sleep(0.1)
+b1.sendto(b"roamed", rb)
+result(hear(a2) == b"roamed", "after 5 s of silence her fresh probe from a new address takes it")
+
+while hear(b1, 0.2) is not None:	# what earlier cases left queued
+    pass
+for size in (4000, 65507):
+    blob = os.urandom(size)
+    a2.sendto(blob, ra)
+    got = hear(b1, 1.0)
+    result(got == blob, "a %d-byte datagram crosses whole (got %s bytes)" %
+           (size, len(got) if got else 0))
+
+# The quota is the asker's: alice's two relays do not use up bob's.
+_, _, r2, _ = relayed_pair(alice, bob, "bob")
+s3 = relayed_pair(alice, bob, "bob")
+result(isinstance(r2, tuple) and s3[2].get("code") == "relay-quota",
+       "alice's third relay is refused (--client-relays 2)", s3[2])
+bob.send("RELAY sid=%s" % s3[1])
+got = (kv(bob.line()).get("relay"), kv(alice.line()).get("relay"))
+result(all(got), "bob asks for that session's relay himself: granted", got)
+
+# An IPv6 peer meets an IPv4 one.
+dave6, _ = client("::1", "dave")
+secret, sid, rd, rb = relayed_pair(dave6, bob, "bob", relay_asker=bob)
+ok = isinstance(rd, tuple) and isinstance(rb, tuple) and ":" in rd[0] and ":" not in rb[0]
+if ok:
+    d6, b2 = udp("::1"), udp("127.0.0.6")
+    d6.sendto(probe(secret, "controlling"), rd)
+    b2.sendto(probe(secret, "controlled"), rb)
+    time.sleep(0.1)
+    d6.sendto(b"v6-to-v4", rd)
+    ok = hear(b2) == b"v6-to-v4"
+result(ok, "dave on IPv6 and bob on IPv4 get a relay, and it carries", rd, rb)
 srv.stop()
 
 print("1..%d" % n)
