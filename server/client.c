@@ -41,8 +41,7 @@ static struct source_rate *connects;
  * not stay readable and spin the loop.
  */
 static int reserve_fd = -1;
-/* An unknown id's REGISTER is checked against this: the same work, the
- * same time, as a known id's. */
+/* An unknown id's REGISTER is checked against this: a known id's work. */
 static uint8_t nobody_secret[32];
 
 static int id_cmp(const void *a, const void *b)

@@ -35,8 +35,10 @@
 #define NFP_USER_PREFIX "nfpunch:"
 /* Silence of a port's sender before another may take the port. */
 #define RELAY_ROAM_MS	5000
-/* Request ids remembered per port: keepalives of the longest interval
- * for over an hour, and far more than a punch sends. */
+/*
+ * Request ids remembered per port: keepalives of the longest interval
+ * for over an hour, and far more than a punch sends.
+ */
 #define RELAY_SEEN	256
 /* The largest UDP payload (IPv4). */
 #define RELAY_MAX_DGRAM	65507
@@ -369,8 +371,7 @@ void rdv_relay_input(struct rdv_io *io)
 			   stun_check_integrity(&m, buf, r->dir[side->idx].key,
 						sizeof(r->dir[side->idx].key),
 						stun_hmac_openssl, NULL) == STUN_OK) {
-			/* Only what is authentic: forged ids must not push
-			 * real ones out of the memory. */
+			/* Authentic ids only: forgeries must not push them out. */
 			remember(side, m.tid);
 		}
 		side->heard = now;

@@ -239,8 +239,10 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 	send_offer(callee, SIG_OFFER, s, c->id, &c->addr, m);
 }
 
-/* The session id names a session of this connection: as its callee, or
- * (callee_only false) as either side. */
+/*
+ * The session id names a session of this connection: as its callee, or
+ * (callee_only false) as either side.
+ */
 static struct rdv_session *my_session(struct rdv_client *c,
 				      const struct sig_msg *m, bool callee_only)
 {

@@ -23,8 +23,10 @@ struct pd_window {
 	uint64_t start;
 	unsigned int n;
 };
-/* May one more happen at now (ms)? Sets *first when this is the minute's
- * first refusal (to log it once). */
+/*
+ * May one more happen at now (ms)? Sets *first when this is the minute's
+ * first refusal (to log it once).
+ */
 bool pd_window_take(struct pd_window *w, unsigned int max, uint64_t now,
 		    bool *first);
 
