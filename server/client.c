@@ -181,9 +181,10 @@ void rdv_client_kill(struct rdv_client *c, const char *reason)
 	else
 		rdv_log_limited("disconnect", "id=- addr=%s reason=%s",
 				rdv_addr_str(&c->addr, a, sizeof(a)), reason);
-	/* Sessions first: they may still tell this client's peers. */
-	if (c->id[0])
-		rdv_sig_client_gone(c);
+	/*
+	 * Only marked here: the caller may be inside session code that is
+	 * still using the sessions this client is in. reap() ends them.
+	 */
 	c->dead = true;
 	c->next_dead = dead_clients;
 	dead_clients = c;
@@ -222,12 +223,24 @@ static void client_free(struct rdv_client *c)
 	free(c);
 }
 
+/*
+ * Between handlers: end the dead clients' sessions (which may tell their
+ * peers, and a peer that cannot take it dies too: the loop goes on until
+ * no new one is queued), then free them.
+ */
 static void reap(void)
 {
-	struct rdv_client *c;
+	struct rdv_client *c, *gone = NULL;
 
 	while ((c = dead_clients)) {
 		dead_clients = c->next_dead;
+		if (c->id[0])
+			rdv_sig_client_gone(c);
+		c->next_dead = gone;
+		gone = c;
+	}
+	while ((c = gone)) {
+		gone = c->next_dead;
 		client_free(c);
 	}
 }
