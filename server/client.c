@@ -33,7 +33,7 @@ struct rdv_listener {
 static struct rdv_listener listeners[RDV_MAX_LISTEN];
 static struct rdv_client *clients, *dead_clients;
 static void *by_id;
-static unsigned int n_clients;
+static unsigned int n_clients, n_handshakes;
 static struct source_rate *connects;
 /*
  * A descriptor kept for the moment the process has none left: closing it
@@ -190,6 +190,15 @@ void rdv_client_kill(struct rdv_client *c, const char *reason)
 	dead_clients = c;
 }
 
+/* A connection starts (1) or ends (-1) being an unregistered one. */
+static void count_handshake(struct rdv_client *c, int delta)
+{
+	c->src->handshakes += (unsigned int)delta;
+	if (c->site)
+		c->site->handshakes += (unsigned int)delta;
+	n_handshakes += (unsigned int)delta;
+}
+
 static void client_free(struct rdv_client *c)
 {
 	struct rdv_client **found;
@@ -216,9 +225,13 @@ static void client_free(struct rdv_client *c)
 		c->next->prev = c->prev;
 	n_clients--;
 	c->src->conns--;
+	if (c->site)
+		c->site->conns--;
 	if (!c->id[0])
-		c->src->handshakes--;
+		count_handshake(c, -1);
 	source_count_put(c->src);
+	if (c->site)
+		source_count_put(c->site);
 	free(c->out);
 	free(c);
 }
@@ -288,9 +301,15 @@ static int accept_failed(struct rdv_listener *l, int err)
 	return 0;
 }
 
-/* Why a new connection from addr is refused, or NULL. */
+/*
+ * Why a new connection from addr is refused, or NULL. An IPv6 site (/48)
+ * may hold four times what one /64 may: its many /64s cannot add up to
+ * the whole server. Unregistered connections never take more than
+ * --max-handshakes of the --max-clients slots, so users that register
+ * always find room.
+ */
 static const char *admit(const struct sockaddr_storage *addr,
-			 struct source_count **src)
+			 struct source_count **src, struct source_count **site)
 {
 	const struct rdv_limits *lim = &rdv_cfg->lim;
 
@@ -298,9 +317,20 @@ static const char *admit(const struct sockaddr_storage *addr,
 		return "ip-connects";
 	if (n_clients >= lim->max_clients)
 		return "max-clients";
-	*src = source_count_get(addr);
+	if (n_handshakes >= lim->max_handshakes)
+		return "max-handshakes";
+	*src = source_count_get(addr, false);
 	if (!*src)
 		return "out-of-memory";
+	if (addr->ss_family == AF_INET6) {
+		*site = source_count_get(addr, true);
+		if (!*site)
+			return "out-of-memory";
+		if ((*site)->conns >= 4 * lim->ip_clients)
+			return "ip-clients";
+		if ((*site)->handshakes >= 4 * lim->ip_handshakes)
+			return "ip-handshakes";
+	}
 	if ((*src)->conns >= lim->ip_clients)
 		return "ip-clients";
 	if ((*src)->handshakes >= lim->ip_handshakes)
@@ -310,7 +340,7 @@ static const char *admit(const struct sockaddr_storage *addr,
 
 void rdv_listen_accept(struct rdv_io *io)
 {
-	struct source_count *src = NULL;
+	struct source_count *src = NULL, *site = NULL;
 	struct sockaddr_storage addr;
 	struct rdv_client *c;
 	char a[SIG_EP_STRLEN];
@@ -328,8 +358,8 @@ void rdv_listen_accept(struct rdv_io *io)
 				continue;
 			return;
 		}
-		src = NULL;
-		why = admit(&addr, &src);
+		src = site = NULL;
+		why = admit(&addr, &src, &site);
 		c = why ? NULL : calloc(1, sizeof(*c));
 		if (!c) {
 			rdv_log_limited("refuse", "addr=%s reason=%s",
@@ -337,12 +367,17 @@ void rdv_listen_accept(struct rdv_io *io)
 					why ? why : "out-of-memory");
 			if (src)
 				source_count_put(src);
+			if (site)
+				source_count_put(site);
 			close(fd);
 			continue;
 		}
 		c->src = src;
+		c->site = site;
 		src->conns++;
-		src->handshakes++;
+		if (site)
+			site->conns++;
+		count_handshake(c, 1);
 		c->io.kind = RDV_CLIENT;
 		c->io.fd = fd;
 		c->addr = addr;
@@ -397,11 +432,11 @@ static void do_register(struct rdv_client *c, const struct sig_msg *m)
 	/* The nonce is spent: a second REGISTER cannot reuse it. */
 	memset(c->nonce, 0, sizeof(c->nonce));
 	snprintf(c->id, sizeof(c->id), "%s", m->id);
-	c->src->handshakes--;
+	count_handshake(c, -1);
 	slot = tsearch(c, &by_id, id_cmp);
 	if (!slot) {
 		c->id[0] = '\0';
-		c->src->handshakes++;
+		count_handshake(c, 1);
 		rdv_client_kill(c, "out-of-memory");
 		return;
 	}
@@ -527,6 +562,7 @@ void rdv_client_revoke(const char *id)
 
 	if (!c)
 		return;
+	rdv_sig_client_revoked(c);
 	send_error(c, "revoked");
 	rdv_client_kill(c, "revoked");
 }
@@ -537,6 +573,9 @@ void rdv_clients_tick(uint64_t now)
 	struct rdv_client *c;
 	unsigned int i;
 
+	/* The reserve may have been lost to a failed reopen: try again. */
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (i = 0; i < rdv_cfg->n_listen; i++) {
 		if (!listeners[i].paused)
 			continue;

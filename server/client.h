@@ -21,6 +21,7 @@ struct rdv_client {
 	unsigned int calls;		/* sessions it started, alive */
 	struct rdv_session *sessions;	/* both sides', see session.c */
 	struct source_count *src;	/* connections from its address */
+	struct source_count *site;	/* IPv6: from its /48, else NULL */
 	struct rdv_client *next, *prev, *next_dead;
 };
 

@@ -44,6 +44,7 @@ static struct rdv_config cfg = {
 		.ip_handshakes = 8,
 		.ip_connects = 20,
 		.client_sessions = 64,
+		.max_handshakes = 1000,
 	},
 };
 const struct rdv_config *rdv_cfg = &cfg;
@@ -93,6 +94,7 @@ static const struct option longopts[] = {
 	{ "ip-handshakes", required_argument, NULL, 17 },
 	{ "ip-connects", required_argument, NULL, 18 },
 	{ "client-sessions", required_argument, NULL, 19 },
+	{ "max-handshakes", required_argument, NULL, 20 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -115,7 +117,8 @@ static void usage(FILE *f)
 "  -R, --relay-ports LO-HI  relay port range (any free port)\n"
 "  -L, --log-level LEVEL    err, warn, info or debug (info)\n"
 "Limits (defaults in brackets):\n"
-"  --max-clients N [10000]       --register-timeout S [10]\n"
+"  --max-clients N [10000]       --max-handshakes N [1000]\n"
+"  --register-timeout S [10]\n"
 "  --idle-timeout S [90]         --msg-rate N/s [20]\n"
 "  --max-outbuf BYTES [65536]    --max-pending N [16]\n"
 "  --answer-timeout S [10]       --session-lifetime S [3600]\n"
@@ -161,9 +164,10 @@ static unsigned int *limit_slot(int opt)
 		&l->client_relays, &l->relay_rate, &l->relay_lifetime,
 		&l->relay_idle, &l->log_rate, &l->stun_rate, &l->ip_clients,
 		&l->ip_handshakes, &l->ip_connects, &l->client_sessions,
+		&l->max_handshakes,
 	};
 
-	return opt >= 1 && opt <= 19 ? slots[opt] : NULL;
+	return opt >= 1 && opt <= 20 ? slots[opt] : NULL;
 }
 
 static int apply(int opt, const char *arg)

@@ -41,6 +41,7 @@ struct rdv_limits {
 	unsigned int stun_rate;		/* STUN answers/s per source address */
 	unsigned int ip_clients;	/* connections per source address */
 	unsigned int ip_handshakes;	/* of them not registered yet */
+	unsigned int max_handshakes;	/* not registered yet, in all */
 	unsigned int ip_connects;	/* new connections/s per source */
 	unsigned int client_sessions;	/* sessions a client has started */
 };
@@ -115,6 +116,8 @@ unsigned int rdv_clients_count(void);
 /* sessions, created by CONNECT */
 void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m);
 void rdv_sig_client_gone(struct rdv_client *c);
+/* End every session of c, those with a relay too. */
+void rdv_sig_client_revoked(struct rdv_client *c);
 void rdv_sessions_tick(uint64_t now);
 unsigned int rdv_sessions_count(void);
 

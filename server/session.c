@@ -318,6 +318,11 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 		send_error(c, "not-accepted", NULL, m->sid);
 		return;
 	}
+	/* A relay kept for traffic is used, not made again, once a side left. */
+	if (!s->relay && (!s->c[0] || !s->c[1])) {
+		send_error(c, "peer-gone", NULL, m->sid);
+		return;
+	}
 	if (s->relay) {
 		/* Asked again, e.g. by the other side: the same relay. */
 		send_relayed(s, side_of(s, c));
@@ -374,6 +379,21 @@ void rdv_sig_client_gone(struct rdv_client *c)
 		}
 		/* Its relay still carries the flows' traffic. */
 		unlink_side(s, side);
+	}
+}
+
+void rdv_sig_client_revoked(struct rdv_client *c)
+{
+	struct rdv_session *s;
+	int side;
+
+	/* Relays too: a revoked user keeps nothing of this server's. */
+	while ((s = c->sessions)) {
+		side = side_of(s, c);
+		if (!s->accepted)
+			send_error(s->c[!side], "peer-gone",
+				   side ? s->callee : s->caller, s->sid);
+		session_free(s, "revoked");
 	}
 }
 

@@ -6,6 +6,7 @@
  */
 #include <search.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "source_count.h"
 #include "source_rate.h"
@@ -21,11 +22,19 @@ static int cmp(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-struct source_count *source_count_get(const struct sockaddr_storage *ss)
+struct source_count *source_count_get(const struct sockaddr_storage *ss,
+				      bool site)
 {
 	struct source_count key = { 0 }, *s, **slot;
 
 	source_key(ss, &key.key, &key.tag);
+	if (site) {
+		if (key.tag != 6)
+			return NULL;
+		/* The /48 in network order: the /64's first six bytes. */
+		memset((uint8_t *)&key.key + 6, 0, 2);
+		key.tag = 48;
+	}
 	slot = tfind(&key, &tree, cmp);
 	if (slot)
 		return *slot;

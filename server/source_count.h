@@ -7,6 +7,7 @@
 #ifndef RDV_SOURCE_COUNT_H
 #define RDV_SOURCE_COUNT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -17,8 +18,13 @@ struct source_count {
 	unsigned int handshakes;	/* of them, not registered yet */
 };
 
-/* The count of ss's source, made on first use; NULL when out of memory. */
-struct source_count *source_count_get(const struct sockaddr_storage *ss);
+/*
+ * The count of ss's source, made on first use; NULL when out of memory.
+ * site: for IPv6, the /48 around the /64 (a site's usual allocation, so
+ * one site's many /64s count together too); NULL for IPv4.
+ */
+struct source_count *source_count_get(const struct sockaddr_storage *ss,
+				      bool site);
 /* Drop it when its last connection has gone. */
 void source_count_put(struct source_count *s);
 

@@ -3,14 +3,18 @@
  * The rules, in the order they are applied to each candidate:
  *  - never: unspecified ("this network"), loopback, link-local (the
  *    module's flows carry no scope), multicast, reserved and broadcast,
- *    IPv4-mapped IPv6 (it would smuggle any of these);
+ *    IPv4 inside IPv6 (mapped, compatible, NAT64, 6to4, Teredo: it would
+ *    smuggle any of these);
  *  - a private address (RFC 1918, RFC 6598 shared, IPv6 ULA) only when
  *    the peer is on our site (its public address is ours), or when it is
  *    the very address the server saw the peer at (a server on a private
  *    network sees private addresses);
  *  - a port window only on the address the server saw, and only when the
  *    peer says its NAT allocates ports in sequence (the one case a window
- *    predicts); the parser already bounds it to SIG_MAX_RANGE ports.
+ *    predicts); the parser already bounds it to SIG_MAX_RANGE ports;
+ *  - at most PD_CAND_ELSEWHERE public addresses other than the one the
+ *    server saw (a host's own IPv6 addresses, a second uplink): an OFFER
+ *    cannot spread probes over many third parties.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -41,6 +45,8 @@ const char *pd_cand_scope(const struct sig_ep *ep, bool *private)
 {
 	const uint8_t *a = ep->addr;
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+	static const uint8_t nat64_local[6] = { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 };
 
 	*private = false;
 	if (ep->family == AF_INET) {
@@ -68,8 +74,20 @@ const char *pd_cand_scope(const struct sig_ep *ep, bool *private)
 		return "link-local";
 	if (a[0] == 0xff)
 		return "multicast";
-	if (!memcmp(a, mapped, sizeof(mapped)))
-		return "ipv4-mapped";
+	/*
+	 * IPv4 inside IPv6 would carry any of the IPv4 refusals past these
+	 * rules (a NAT64 prefix reaches a carrier's 10/8): none of them.
+	 */
+	if (!memcmp(a, mapped, sizeof(mapped)) || all(a, 12, 0))
+		return "ipv4-embedded";
+	if (!memcmp(a, nat64, sizeof(nat64)) ||
+	    !memcmp(a, nat64_local, sizeof(nat64_local)) ||
+	    (a[0] == 0x20 && a[1] == 0x02) ||			/* 6to4 */
+	    (a[0] == 0x20 && a[1] == 0x01 && !a[2] && !a[3]))	/* Teredo */
+		return "ipv4-embedded";
+	if ((a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) ||		/* site-local */
+	    (a[0] == 0x01 && !a[1] && all(a + 2, 6, 0)))	/* discard */
+		return "reserved";
 	*private = (a[0] & 0xfe) == 0xfc;
 	return NULL;
 }
@@ -86,7 +104,7 @@ unsigned int pd_cand_filter(const struct sig_ep *in, unsigned int n,
 					    const struct sig_ep *ep, void *ctx),
 			    void *ctx)
 {
-	unsigned int i, kept = 0;
+	unsigned int i, kept = 0, elsewhere = 0;
 	const char *why;
 	bool private, seen_there;
 
@@ -101,6 +119,12 @@ unsigned int pd_cand_filter(const struct sig_ep *in, unsigned int n,
 			why = "window-elsewhere";
 		if (!why && ep->port_last > ep->port && !v->sequential)
 			why = "window-not-sequential";
+		if (!why && !seen_there && !private) {
+			if (elsewhere == PD_CAND_ELSEWHERE)
+				why = "too-many-elsewhere";
+			else
+				elsewhere++;
+		}
 		if (why) {
 			if (refused)
 				refused(why, ep, ctx);

@@ -12,6 +12,9 @@
 
 #include "sig.h"
 
+/* Public addresses other than the observed one, at most. */
+#define PD_CAND_ELSEWHERE	4
+
 struct pd_cand_view {
 	struct sig_ep observed;	/* the peer's address as the server saw it */
 	bool same_site;		/* the peer's public address is ours */

@@ -593,22 +593,23 @@ static void on_offer(const struct sig_msg *m)
 		pd_policy_refused(m->peer);
 		return;
 	}
-	if (!pd_window_take(&all_offers, pd_cfg.offer_rate, now, &first)) {
-		if (first)
-			pd_log("offer-refused", "peer=%s reason=offer-rate limit=%u/min",
-			       m->peer, pd_cfg.offer_rate);
-		reject(m, "busy");
-		return;
-	}
 	p = pd_peer_get(m->peer, true);
 	if (!p) {
 		reject(m, "too-many-peers");
 		return;
 	}
+	/* The peer's own budget first: what it is refused costs no one else. */
 	if (!pd_window_take(&p->offers, pd_cfg.peer_offer_rate, now, &first)) {
 		if (first)
 			pd_log("offer-refused", "peer=%s reason=peer-offer-rate limit=%u/min",
 			       m->peer, pd_cfg.peer_offer_rate);
+		reject(m, "busy");
+		return;
+	}
+	if (!pd_window_take(&all_offers, pd_cfg.offer_rate, now, &first)) {
+		if (first)
+			pd_log("offer-refused", "peer=%s reason=offer-rate limit=%u/min",
+			       m->peer, pd_cfg.offer_rate);
 		reject(m, "busy");
 		return;
 	}

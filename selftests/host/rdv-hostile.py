@@ -269,6 +269,42 @@ if alice:
     alice.close()
 srv.stop()
 
+# An IPv6 site's many /64s count together (four times one /64), and
+# unregistered connections in all stay under --max-handshakes.
+for i in range(1, 11):
+    subprocess.run(["ip", "-6", "addr", "add", "fd00:48:0:%x::1/128" % i, "dev", "lo"],
+                   check=True)
+srv = Server("site", "-l", "::1", "--max-handshakes", "40")
+hogs = []
+for i in range(1, 11):
+    for _ in range(4):
+        try:
+            c = Conn("fd00:48:0:%x::1" % i, timeout=1.0)
+        except OSError:
+            continue
+        if c.hello(timeout=1.0):
+            hogs.append(c)
+        else:
+            c.close()
+        time.sleep(0.06)	# under --ip-connects
+result(len(hogs) == 32,
+       "40 idle connections from ten /64s of one /48: %d greeted (4 x --ip-handshakes)" % len(hogs))
+time.sleep(1.1)		# a fresh second of --log-rate for the refusals
+for i in range(20):
+    try:
+        c = Conn("127.0.3.%d" % (i + 1), timeout=1.0)
+    except OSError:
+        continue
+    if c.hello(timeout=1.0):
+        hogs.append(c)
+    else:
+        c.close()
+result(len(hogs) == 40 and len(srv.lines("reason=max-handshakes")) >= 1,
+       "twenty more from other addresses: %d unregistered in all (--max-handshakes 40)" % len(hogs))
+for c in hogs:
+    c.close()
+srv.stop()
+
 # 2. Out of file descriptors: the server must not spin on its listener.
 srv = Server("fds", prefix=["prlimit", "--nofile=40"])
 hogs = []
@@ -536,6 +572,18 @@ if ok:
     d6.sendto(b"v6-to-v4", rd)
     ok = hear(b2) == b"v6-to-v4"
 result(ok, "dave on IPv6 and bob on IPv4 get a relay, and it carries", rd, rb)
+before = srv.stats().get("relays")
+keys = dict(KEYS)
+del keys["alice"]
+write_users(keys)
+srv.proc.send_signal(signal.SIGHUP)
+time.sleep(0.3)
+after = srv.stats().get("relays")
+result(before == "4" and after == "1",
+       "alice revoked: her three relays end with her (relays %s -> %s)" % (before, after))
+bob.send("RELAY sid=%s" % s3[1])
+result(kv(bob.line()).get("code") == "unknown-session",
+       "and bob cannot get her session's relay again")
 srv.stop()
 
 # 7. A caller that stops reading while its calls are rejected: the

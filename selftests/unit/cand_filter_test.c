@@ -76,7 +76,15 @@ int main(void)
 	IS("loopback", "[::1]:4500", obs6, true, true);
 	IS("link-local", "[fe80::1]:4500", obs6, true, true);
 	IS("multicast", "[ff02::1]:4500", obs6, true, true);
-	IS("ipv4-mapped", "[::ffff:127.0.0.1]:22", obs6, true, true);
+	IS("ipv4-embedded", "[::ffff:127.0.0.1]:22", obs6, true, true);
+	IS("ipv4-embedded", "[::10.0.0.1]:22", obs6, true, true);
+	IS("ipv4-embedded", "[64:ff9b::a00:1]:53", obs6, true, true);
+	IS("ipv4-embedded", "[64:ff9b:1::a00:1]:53", obs6, true, true);
+	IS("ipv4-embedded", "[2002:a00:1::1]:53", obs6, true, true);
+	IS("ipv4-embedded", "[2001:0:5ef5:79fb::1]:53", obs6, true, true);
+	IS("reserved", "[fec0::1]:53", obs6, true, true);
+	IS("reserved", "[100::1]:53", obs6, true, true);
+	IS("ok", "[2001:db8:99::1]:4500", obs6, false, false);
 	/* Our LAN: only for a peer on our site. */
 	IS("private-off-site", "192.168.1.1:80", obs, false, true);
 	IS("private-off-site", "10.0.0.1:53", obs, false, true);
@@ -102,5 +110,21 @@ int main(void)
 	CHECK(pd_cand_filter(in, 4, &v, out, NULL, NULL) == 2 &&
 	      sig_ep_equal(&out[0], &in[1]) && sig_ep_equal(&out[1], &in[3]),
 	      "a mixed list keeps the good ones, in order");
+	{
+		struct sig_ep many[SIG_MAX_CANDS], kept[SIG_MAX_CANDS];
+		unsigned int i, k;
+		char s[32];
+
+		for (i = 0; i < SIG_MAX_CANDS - 1; i++) {
+			snprintf(s, sizeof(s), "198.51.100.%u:4500", i + 1);
+			many[i] = ep(s);
+		}
+		many[i] = ep("203.0.113.7:4501");	/* where the server saw it */
+		k = pd_cand_filter(many, SIG_MAX_CANDS, &v, kept, NULL, NULL);
+		CHECK(k == PD_CAND_ELSEWHERE + 1 &&
+		      sig_ep_equal(&kept[k - 1], &many[SIG_MAX_CANDS - 1]),
+		      "seven third parties and the observed address: %u kept, %d of them elsewhere",
+		      k, PD_CAND_ELSEWHERE);
+	}
 	return ktap_finish();
 }
