@@ -25,6 +25,7 @@ PKG_CONFIG ?= pkg-config
 NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 json-c 2>/dev/null)
 NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 json-c 2>/dev/null)
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
+TLS_LIBS := $(shell $(PKG_CONFIG) --libs libssl libcrypto 2>/dev/null)
 FUZZ_CC ?= clang
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
@@ -60,6 +61,8 @@ FUZZERS := $(FUZZ_SRCS:selftests/fuzz/%.c=build/fuzz/%)
 SIG_SRCS := helper/common/sig.c helper/common/sig_auth.c \
 	helper/common/conf.c helper/common/hex.c helper/common/sockaddr.c
 SIG_OBJS := $(SIG_SRCS:%.c=$(BUILD)/%.o)
+# Signaling over TLS: the daemons only.
+TLS_OBJS := $(BUILD)/helper/common/sig_tls.o
 SRV_SRCS := $(wildcard server/*.c)
 SRV_OBJS := $(SRV_SRCS:%.c=$(BUILD)/%.o)
 PD_SRCS := $(wildcard helper/punchd/*.c)
@@ -97,13 +100,13 @@ $(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 # The daemons use GNU extensions (accept4, tdestroy, signalfd).
-$(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
+$(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
 
-$(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(STUN_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LIBS)
 
-$(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
+$(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS)
 
 # Small programs the selftests use to poke at the module.
 $(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "sig_tls.h"
 #include "source_count.h"
 #include "source_rate.h"
 
@@ -35,6 +36,7 @@ static struct rdv_client *clients, *dead_clients;
 static void *by_id;
 static unsigned int n_clients, n_handshakes;
 static struct source_rate *connects;
+static struct ssl_ctx_st *tls_ctx;	/* NULL: --plaintext-testing-only */
 /*
  * A descriptor kept for the moment the process has none left: closing it
  * lets us accept (and close) a pending connection, so the listener does
@@ -80,6 +82,16 @@ int rdv_listen_open(void)
 	unsigned int i;
 	int one = 1;
 
+	if (!rdv_cfg->plaintext) {
+		char err[200];
+
+		tls_ctx = sig_tls_server_ctx(rdv_cfg->tls_cert, rdv_cfg->tls_key,
+					     err, sizeof(err));
+		if (!tls_ctx) {
+			rdv_log(RDV_LOG_ERR, "tls", "error=\"%s\"", err);
+			return -1;
+		}
+	}
 	connects = source_rate_new(rdv_cfg->lim.ip_connects);
 	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (!connects || reserve_fd < 0 ||
@@ -113,19 +125,28 @@ int rdv_listen_open(void)
 	return 0;
 }
 
+/* Wait for input, and for room to write while anything waits to go out. */
+static void client_wait(struct rdv_client *c)
+{
+	bool out = c->out_len || (c->tls && sig_tls_want_write(c->tls));
+
+	if (!c->dead)
+		rdv_epoll_mod(&c->io, EPOLLIN | (out ? EPOLLOUT : 0));
+}
+
 static void client_flush(struct rdv_client *c)
 {
 	ssize_t n;
 
-	while (c->out_len) {
-		n = send(c->io.fd, c->out, c->out_len, MSG_NOSIGNAL);
+	while (c->out_len && !c->handshaking) {
+		n = c->tls ? sig_tls_write(c->tls, c->out, c->out_len) :
+		    send(c->io.fd, c->out, c->out_len, MSG_NOSIGNAL);
 		if (n <= 0)
 			break;
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
 		c->out_len -= (size_t)n;
 	}
-	if (!c->dead)
-		rdv_epoll_mod(&c->io, EPOLLIN | (c->out_len ? EPOLLOUT : 0));
+	client_wait(c);
 }
 
 int rdv_client_send(struct rdv_client *c, const struct sig_msg *m)
@@ -209,6 +230,10 @@ static void client_free(struct rdv_client *c)
 			tdelete(c, &by_id, id_cmp);
 	}
 	client_flush(c);	/* a last word, e.g. the reason, if it fits */
+	if (c->tls) {
+		sig_tls_close(c->tls);
+		sig_tls_free(c->tls);
+	}
 	/*
 	 * Closing with unread input makes the kernel send a reset, and the
 	 * client would lose that last word: say FIN, drop what is queued.
@@ -256,6 +281,16 @@ static void reap(void)
 		gone = c->next_dead;
 		client_free(c);
 	}
+}
+
+static void send_hello(struct rdv_client *c)
+{
+	struct sig_msg hello;
+
+	sig_init(&hello, SIG_HELLO);
+	memcpy(hello.nonce, c->nonce, sizeof(hello.nonce));
+	hello.has |= SIG_K_NONCE;
+	rdv_client_send(c, &hello);
 }
 
 /*
@@ -344,7 +379,6 @@ void rdv_listen_accept(struct rdv_io *io)
 	struct sockaddr_storage addr;
 	struct rdv_client *c;
 	char a[SIG_EP_STRLEN];
-	struct sig_msg hello;
 	const char *why;
 	socklen_t alen;
 	int fd, budget;
@@ -395,10 +429,16 @@ void rdv_listen_accept(struct rdv_io *io)
 		}
 		rdv_log(RDV_LOG_DEBUG, "connect", "addr=%s",
 			rdv_addr_str(&addr, a, sizeof(a)));
-		sig_init(&hello, SIG_HELLO);
-		memcpy(hello.nonce, c->nonce, sizeof(hello.nonce));
-		hello.has |= SIG_K_NONCE;
-		rdv_client_send(c, &hello);
+		if (tls_ctx) {
+			c->tls = sig_tls_new(tls_ctx, fd, true, NULL);
+			if (!c->tls) {
+				rdv_client_kill(c, "out-of-memory");
+				continue;
+			}
+			c->handshaking = true;
+			continue;	/* HELLO once the handshake is done */
+		}
+		send_hello(c);
 	}
 }
 
@@ -421,8 +461,8 @@ static void do_register(struct rdv_client *c, const struct sig_msg *m)
 		secret = nobody_secret;
 		slen = sizeof(nobody_secret);
 	}
-	if (!sig_register_check(secret, slen, c->nonce, m->id, m->mac) ||
-	    !known) {
+	if (!sig_register_check(secret, slen, c->nonce, c->binding, m->id,
+				m->mac) || !known) {
 		rdv_log_limited("auth-failed", "id=%s addr=%s", m->id,
 				rdv_addr_str(&c->addr, a, sizeof(a)));
 		send_error(c, "auth");
@@ -509,34 +549,73 @@ static void client_line(struct rdv_client *c, const char *line, size_t len)
 	}
 }
 
+/* The TLS handshake went on: 1 when done (HELLO sent), 0 to wait, -1. */
+static int client_handshake(struct rdv_client *c)
+{
+	char a[SIG_EP_STRLEN];
+	int r = sig_tls_handshake(c->tls);
+
+	if (r < 0) {
+		rdv_log_limited("tls-failed", "addr=%s error=\"%s\"",
+				rdv_addr_str(&c->addr, a, sizeof(a)),
+				sig_tls_error(c->tls));
+		rdv_client_kill(c, "tls-failed");
+		return -1;
+	}
+	if (!r) {
+		client_wait(c);
+		return 0;
+	}
+	c->handshaking = false;
+	if (sig_tls_exporter(c->tls, c->binding)) {
+		rdv_client_kill(c, "tls-failed");
+		return -1;
+	}
+	send_hello(c);
+	return 1;
+}
+
+/*
+ * Everything there is to read: TLS may hold records the socket no longer
+ * shows, so read until it says to wait.
+ */
 static void client_read(struct rdv_client *c)
 {
 	size_t start, i;
 	ssize_t n;
 
-	n = recv(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		rdv_client_kill(c, n == 0 ? "closed" : "read-error");
+	if (c->handshaking && client_handshake(c) <= 0)
 		return;
-	}
-	if (n < 0)
-		return;
-	c->last_rx = rdv_now_ms();
-	c->in_len += (size_t)n;
-	start = 0;
-	for (i = 0; i < c->in_len && !c->dead; i++) {
-		if (c->in[i] != '\n')
-			continue;
-		client_line(c, c->in + start, i - start);
-		start = i + 1;
-	}
-	if (c->dead)
-		return;
-	memmove(c->in, c->in + start, c->in_len - start);
-	c->in_len -= start;
-	if (c->in_len == sizeof(c->in)) {
-		send_error(c, "line-too-long");
-		rdv_client_kill(c, "line-too-long");
+	while (!c->dead) {
+		n = c->tls ? sig_tls_read(c->tls, c->in + c->in_len,
+					  sizeof(c->in) - c->in_len) :
+		    recv(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			rdv_client_kill(c, n == 0 ? "closed" : "read-error");
+			return;
+		}
+		if (n < 0) {
+			client_wait(c);
+			return;
+		}
+		c->last_rx = rdv_now_ms();
+		c->in_len += (size_t)n;
+		start = 0;
+		for (i = 0; i < c->in_len && !c->dead; i++) {
+			if (c->in[i] != '\n')
+				continue;
+			client_line(c, c->in + start, i - start);
+			start = i + 1;
+		}
+		if (c->dead)
+			return;
+		memmove(c->in, c->in + start, c->in_len - start);
+		c->in_len -= start;
+		if (c->in_len == sizeof(c->in)) {
+			send_error(c, "line-too-long");
+			rdv_client_kill(c, "line-too-long");
+			return;
+		}
 	}
 }
 
@@ -550,9 +629,11 @@ void rdv_client_event(struct rdv_io *io, uint32_t events)
 		rdv_client_kill(c, "hangup");
 		return;
 	}
-	if (events & EPOLLOUT)
+	/* A TLS read may wait for the socket to be writable, and the reverse. */
+	if ((events & EPOLLOUT) && !c->handshaking)
 		client_flush(c);
-	if (events & EPOLLIN)
+	if ((events & EPOLLIN) || c->handshaking ||
+	    (c->tls && (events & EPOLLOUT)))
 		client_read(c);
 }
 
@@ -616,4 +697,5 @@ void rdv_clients_shutdown(void)
 	if (reserve_fd >= 0)
 		close(reserve_fd);
 	source_rate_free(connects);
+	sig_tls_ctx_free(tls_ctx);
 }

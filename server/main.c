@@ -75,6 +75,9 @@ static const struct option longopts[] = {
 	{ "relay-address", required_argument, NULL, 'r' },
 	{ "relay-ports", required_argument, NULL, 'R' },
 	{ "log-level", required_argument, NULL, 'L' },
+	{ "tls-cert", required_argument, NULL, 'C' },
+	{ "tls-key", required_argument, NULL, 'K' },
+	{ "plaintext-testing-only", no_argument, NULL, 'T' },
 	{ "max-clients", required_argument, NULL, 1 },
 	{ "register-timeout", required_argument, NULL, 2 },
 	{ "idle-timeout", required_argument, NULL, 3 },
@@ -116,6 +119,9 @@ static void usage(FILE *f)
 "  -r, --relay-address ADDR relay on ADDR (the listen address)\n"
 "  -R, --relay-ports LO-HI  relay port range (any free port)\n"
 "  -L, --log-level LEVEL    err, warn, info or debug (info)\n"
+"  -C, --tls-cert FILE      signaling's certificate chain, PEM (required)\n"
+"  -K, --tls-key FILE       its private key, PEM (required)\n"
+"      --plaintext-testing-only  signaling without TLS: for tests only\n"
 "Limits (defaults in brackets):\n"
 "  --max-clients N [10000]       --max-handshakes N [1000]\n"
 "  --register-timeout S [10]\n"
@@ -185,9 +191,18 @@ static int apply(int opt, const char *arg)
 	case 'r':
 		return add_addr(cfg.relay_addr, &cfg.n_relay_addr, arg);
 	case 'u':
-		free((char *)cfg.users_file);
-		cfg.users_file = strdup(arg);
-		return cfg.users_file ? 0 : -1;
+	case 'C':
+	case 'K': {
+		const char **slot = opt == 'u' ? &cfg.users_file :
+				    opt == 'C' ? &cfg.tls_cert : &cfg.tls_key;
+
+		free((char *)*slot);
+		*slot = strdup(arg);
+		return *slot ? 0 : -1;
+	}
+	case 'T':
+		cfg.plaintext = true;
+		return 0;
 	case 'p':
 	case 'P':
 	case 's':
@@ -238,7 +253,7 @@ static void version(void)
 
 static int parse_args(int argc, char **argv)
 {
-	if (conf_getopt(argc, argv, ":c:l:o:u:p:P:s:r:R:L:hV", longopts, apply,
+	if (conf_getopt(argc, argv, ":c:l:o:u:p:P:s:r:R:L:C:K:hV", longopts, apply,
 			help, version))
 		return -1;
 	if (optind < argc) {
@@ -252,6 +267,10 @@ static int parse_args(int argc, char **argv)
 	}
 	if (!cfg.users_file) {
 		fprintf(stderr, "rendezvousd: --users FILE is required\n");
+		return -1;
+	}
+	if (!cfg.plaintext && (!cfg.tls_cert || !cfg.tls_key)) {
+		fprintf(stderr, "rendezvousd: --tls-cert and --tls-key are required\n");
 		return -1;
 	}
 	if (!cfg.alt_port)
@@ -382,5 +401,7 @@ int main(int argc, char **argv)
 	close(sigfd);
 	close(epfd);
 	free((char *)cfg.users_file);
+	free((char *)cfg.tls_cert);
+	free((char *)cfg.tls_key);
 	return 0;
 }

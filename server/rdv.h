@@ -54,6 +54,8 @@ struct rdv_config {
 	uint16_t stun_port, alt_port, signal_port;
 	uint16_t relay_port_min, relay_port_max;
 	const char *users_file;
+	const char *tls_cert, *tls_key;	/* signaling's certificate and key */
+	bool plaintext;			/* --plaintext-testing-only */
 	int log_level;
 	struct rdv_limits lim;
 };

@@ -10,13 +10,14 @@
 #include "hex.h"
 #include "sig_auth.h"
 
-static const char label[] = "nfpunch register v1";
+static const char label[] = "nfpunch register v2";
 
 int sig_register_mac(const uint8_t *secret, size_t secret_len,
-		     const uint8_t nonce[SIG_NONCE_LEN], const char *id,
+		     const uint8_t nonce[SIG_NONCE_LEN],
+		     const uint8_t binding[SIG_BINDING_LEN], const char *id,
 		     uint8_t mac[SIG_MAC_LEN])
 {
-	uint8_t in[sizeof(label) + SIG_NONCE_LEN + SIG_ID_MAX];
+	uint8_t in[sizeof(label) + SIG_NONCE_LEN + SIG_BINDING_LEN + SIG_ID_MAX];
 	size_t idlen = strlen(id), n = 0;
 	unsigned int outlen = 0;
 
@@ -27,6 +28,8 @@ int sig_register_mac(const uint8_t *secret, size_t secret_len,
 	n += sizeof(label);
 	memcpy(in + n, nonce, SIG_NONCE_LEN);
 	n += SIG_NONCE_LEN;
+	memcpy(in + n, binding, SIG_BINDING_LEN);
+	n += SIG_BINDING_LEN;
 	memcpy(in + n, id, idlen);
 	n += idlen;
 	if (!HMAC(EVP_sha256(), secret, (int)secret_len, in, n, mac, &outlen) ||
@@ -36,12 +39,13 @@ int sig_register_mac(const uint8_t *secret, size_t secret_len,
 }
 
 int sig_register_check(const uint8_t *secret, size_t secret_len,
-		       const uint8_t nonce[SIG_NONCE_LEN], const char *id,
+		       const uint8_t nonce[SIG_NONCE_LEN],
+		       const uint8_t binding[SIG_BINDING_LEN], const char *id,
 		       const uint8_t mac[SIG_MAC_LEN])
 {
 	uint8_t want[SIG_MAC_LEN];
 
-	if (sig_register_mac(secret, secret_len, nonce, id, want))
+	if (sig_register_mac(secret, secret_len, nonce, binding, id, want))
 		return 0;
 	return CRYPTO_memcmp(want, mac, SIG_MAC_LEN) == 0;
 }

@@ -4,8 +4,12 @@
  * with pings, and when the link breaks come back with exponential backoff
  * and jitter (so a restarted server is not hit by every client at once).
  * Established paths do not depend on it: they live in the kernel.
+ *
+ * Signaling runs over TLS 1.3 (sig_tls.h): the server is known by a CA
+ * file or a pinned key, and the registration is bound to the session.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +17,7 @@
 #include <unistd.h>
 
 #include "punchd.h"
+#include "sig_tls.h"
 #include "sockaddr.h"
 
 #define PING_MS		20000
@@ -27,6 +32,42 @@ static size_t in_len;
 static uint64_t next_try, last_rx, last_ping;
 static unsigned int backoff_ms = BACKOFF_MIN_MS;
 static struct sockaddr_storage server;
+static struct ssl_ctx_st *tls_ctx;	/* NULL: --plaintext-testing-only */
+static struct sig_tls *tls;
+static bool handshaking;
+static uint8_t binding[SIG_BINDING_LEN];	/* zeros without TLS */
+
+int pd_link_setup(void)
+{
+	char err[200];
+
+	if (pd_cfg.plaintext)
+		return 0;
+	tls_ctx = sig_tls_client_ctx(pd_cfg.tls_ca, pd_cfg.tls_pin, err,
+				     sizeof(err));
+	if (!tls_ctx) {
+		fprintf(stderr, "punchd: TLS: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+void pd_link_teardown(void)
+{
+	if (tls) {
+		sig_tls_free(tls);
+		tls = NULL;
+	}
+	sig_tls_ctx_free(tls_ctx);
+	tls_ctx = NULL;
+}
+
+short pd_link_events(void)
+{
+	bool out = connecting || (tls && sig_tls_want_write(tls));
+
+	return (short)(POLLIN | (out ? POLLOUT : 0));
+}
 
 int pd_link_fd(void)
 {
@@ -78,6 +119,12 @@ static void link_close(const char *why)
 
 	if (fd < 0)
 		return;
+	if (tls) {
+		sig_tls_close(tls);
+		sig_tls_free(tls);
+		tls = NULL;
+	}
+	handshaking = false;
 	close(fd);
 	fd = -1;
 	in_len = 0;
@@ -99,11 +146,14 @@ int pd_link_send(const struct sig_msg *m)
 	char line[SIG_LINE_MAX + 1];
 	int n = sig_format(m, line, sizeof(line));
 
-	if (fd < 0 || n < 0)
+	if (fd < 0 || n < 0 || connecting || handshaking)
 		return -1;
-	/* Lines are small and the socket buffer is large: a short write
-	 * means the server stopped reading, and the link is useless. */
-	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+	/*
+	 * Lines are small and the socket buffer is large: a short write
+	 * means the server stopped reading, and the link is useless.
+	 */
+	if ((tls ? sig_tls_write(tls, line, (size_t)n) :
+	     send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT)) != n) {
 		link_close("write-failed");
 		return -1;
 	}
@@ -143,7 +193,7 @@ static void on_line(const char *line, size_t len)
 		sig_init(&reg, SIG_REGISTER);
 		snprintf(reg.id, sizeof(reg.id), "%s", pd_cfg.id);
 		if (sig_register_mac(pd_cfg.secret, (size_t)pd_cfg.secret_len,
-				     m.nonce, pd_cfg.id, reg.mac)) {
+				     m.nonce, binding, pd_cfg.id, reg.mac)) {
 			link_close("hmac-failed");
 			return;
 		}
@@ -178,43 +228,87 @@ static void on_line(const char *line, size_t len)
 	}
 }
 
+/* The TCP connect finished: 0, or -1 with the link closed. */
+static int connected(void)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err) {
+		link_close(strerror(err));
+		return -1;
+	}
+	connecting = false;
+	memset(binding, 0, sizeof(binding));
+	if (!tls_ctx)
+		return 0;
+	tls = sig_tls_new(tls_ctx, fd, false, pd_cfg.tls_name[0] ?
+			  pd_cfg.tls_name : pd_cfg.server);
+	if (!tls) {
+		link_close("tls-setup");
+		return -1;
+	}
+	handshaking = true;
+	return 0;
+}
+
+/* 1 when the TLS handshake is done, 0 to wait, -1 with the link closed. */
+static int handshake(void)
+{
+	int r = sig_tls_handshake(tls);
+
+	if (r < 0) {
+		pd_log("server-tls", "error=\"%s\"", sig_tls_error(tls));
+		link_close("tls-failed");
+		return -1;
+	}
+	if (r && sig_tls_exporter(tls, binding)) {
+		link_close("tls-failed");
+		return -1;
+	}
+	handshaking = !r;
+	return r;
+}
+
 void pd_link_input(void)
 {
-	size_t start = 0, i;
+	size_t start, i;
 	ssize_t n;
 
-	if (connecting) {
-		int err = 0;
-		socklen_t len = sizeof(err);
-
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		if (err) {
-			link_close(strerror(err));
+	if (connecting && connected())
+		return;
+	if (handshaking && handshake() <= 0)
+		return;
+	/* TLS may hold records the socket no longer shows: read them all. */
+	while (fd >= 0) {
+		n = tls ? sig_tls_read(tls, in + in_len, sizeof(in) - in_len) :
+		    recv(fd, in + in_len, sizeof(in) - in_len, 0);
+		if (n <= 0) {
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			link_close(n ? (tls ? sig_tls_error(tls) : strerror(errno)) :
+				   "closed");
 			return;
 		}
-		connecting = false;
-	}
-	n = recv(fd, in + in_len, sizeof(in) - in_len, 0);
-	if (n <= 0) {
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		last_rx = pd_now_ms();
+		in_len += (size_t)n;
+		start = 0;
+		for (i = 0; i < in_len && fd >= 0; i++) {
+			if (in[i] != '\n')
+				continue;
+			on_line(in + start, i - start);
+			start = i + 1;
+		}
+		if (fd < 0)
 			return;
-		link_close(n ? strerror(errno) : "closed");
-		return;
+		memmove(in, in + start, in_len - start);
+		in_len -= start;
+		if (in_len == sizeof(in)) {
+			link_close("line-too-long");
+			return;
+		}
 	}
-	last_rx = pd_now_ms();
-	in_len += (size_t)n;
-	for (i = 0; i < in_len && fd >= 0; i++) {
-		if (in[i] != '\n')
-			continue;
-		on_line(in + start, i - start);
-		start = i + 1;
-	}
-	if (fd < 0)
-		return;
-	memmove(in, in + start, in_len - start);
-	in_len -= start;
-	if (in_len == sizeof(in))
-		link_close("line-too-long");
 }
 
 void pd_link_tick(uint64_t now, uint64_t *next)

@@ -90,6 +90,10 @@ static const struct option longopts[] = {
 	{ "keepalive-max", required_argument, NULL, 7 },
 	{ "spray", required_argument, NULL, 8 },
 	{ "peer", required_argument, NULL, 9 },
+	{ "tls-ca", required_argument, NULL, 12 },
+	{ "tls-pin", required_argument, NULL, 13 },
+	{ "tls-name", required_argument, NULL, 14 },
+	{ "plaintext-testing-only", no_argument, NULL, 15 },
 	{ "offer-rate", required_argument, NULL, 10 },
 	{ "peer-offer-rate", required_argument, NULL, 11 },
 	{ "help", no_argument, NULL, 'h' },
@@ -110,6 +114,11 @@ static void usage(FILE *f)
 "  -c, --config FILE       read options from FILE (\"name value\" lines)\n"
 "  -s, --server ADDR       rendezvousd's address (required)\n"
 "  -P, --signal-port PORT  its signaling port, TCP (3478)\n"
+"      --tls-ca FILE       trust the server's certificate from this CA, or\n"
+"      --tls-pin HEX       its key by SHA-256 (openssl pkey -pubout -outform\n"
+"                          DER | sha256sum); one of them is required\n"
+"      --tls-name NAME     the name its certificate has (--server)\n"
+"      --plaintext-testing-only  signaling without TLS: for tests only\n"
 "  -S, --stun-port PORT    its STUN port, UDP (3478)\n"
 "  -i, --id ID             our id at the server (required)\n"
 "  -k, --secret-file FILE  our secret, hex, first line (required)\n"
@@ -241,6 +250,22 @@ static int apply(int opt, const char *arg)
 		return yes_no(arg, &pd_cfg.host_candidates);
 	case 9:
 		return pd_policy_add_peer(arg);
+	case 12:
+	case 13:
+		dup = strdup(arg);
+		if (!dup)
+			return -1;
+		free((char *)(opt == 12 ? pd_cfg.tls_ca : pd_cfg.tls_pin));
+		*(opt == 12 ? &pd_cfg.tls_ca : &pd_cfg.tls_pin) = dup;
+		return 0;
+	case 14:
+		if (strlen(arg) >= sizeof(pd_cfg.tls_name))
+			return -1;
+		strcpy(pd_cfg.tls_name, arg);
+		return 0;
+	case 15:
+		pd_cfg.plaintext = true;
+		return 0;
 	case 10:
 	case 11:
 		return count_arg(arg, opt == 10 ? &pd_cfg.offer_rate :
@@ -349,7 +374,7 @@ static void run(int sigfd, struct nfp_events *ev)
 		pfd[FD_CTL] = (struct pollfd){ .fd = pd_control_fd(),
 					       .events = POLLIN };
 		pfd[FD_LINK] = (struct pollfd){ .fd = pd_link_fd(),
-						.events = POLLIN };
+						.events = pd_link_events() };
 		n_clients = pd_control_fds(clients, MAX_CLIENTS);
 		for (i = 0; i < n_clients; i++)
 			pfd[FD_FIRST_CLIENT + i] = (struct pollfd){
@@ -405,6 +430,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "punchd: --server, --id, --secret-file and --port are required\n");
 		return 2;
 	}
+	if (!pd_cfg.plaintext && !pd_cfg.tls_ca == !pd_cfg.tls_pin) {
+		fprintf(stderr, "punchd: give --tls-ca FILE or --tls-pin HEX (one of them)\n");
+		return 2;
+	}
+	if (pd_link_setup())
+		return 1;
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	sigfd = signals_open();
 	ret = nfp_events_open(&ev);
@@ -427,6 +458,7 @@ int main(int argc, char **argv)
 	pd_state_load();
 	run(sigfd, ev);
 	pd_control_close();
+	pd_link_teardown();
 	nfp_events_close(ev);
 	nfp_close(pd_nfp);
 	return 0;

@@ -39,6 +39,10 @@ struct pd_config {
 	bool spray;			/* consent to birthday spraying */
 	uint32_t keepalive_min_ms;	/* bounds of the measured keepalive */
 	uint32_t keepalive_max_ms;
+	const char *tls_ca;		/* trust anchors for the server, or */
+	const char *tls_pin;		/* the SHA-256 of its key, hex */
+	char tls_name[256];		/* its name in the certificate */
+	bool plaintext;			/* --plaintext-testing-only */
 	unsigned int offer_rate;	/* OFFERs accepted per minute, in all */
 	unsigned int peer_offer_rate;	/* the same, from one peer */
 };
@@ -103,7 +107,12 @@ uint64_t pd_now_ms(void);
 extern struct nfp_handle *pd_nfp;
 
 /* the server link */
+/* The TLS context from the options: 0, or -1 after saying why. */
+int pd_link_setup(void);
+void pd_link_teardown(void);
 int pd_link_fd(void);
+/* What to poll the link's socket for. */
+short pd_link_events(void);
 bool pd_link_up(void);
 int pd_link_send(const struct sig_msg *m);
 void pd_link_input(void);

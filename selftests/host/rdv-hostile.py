@@ -36,6 +36,8 @@ if os.environ.get("NFP_HOSTILE_NETNS") != "1":
     os.execvp("unshare", ["unshare", "-n", sys.executable] + sys.argv)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "selftests/lib"))
+import sigtls  # noqa: E402
 BIN = os.environ.get("NFP_BIN") or (
     os.path.join(REPO, "build/san") if os.access(os.path.join(REPO, "build/san/punchctl"), os.X_OK)
     else os.path.join(REPO, "build"))
@@ -72,6 +74,20 @@ print("KTAP version 1")
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 tmp = tempfile.mkdtemp(prefix="rdv-hostile.")
 KEYS = {name: os.urandom(32) for name in ("alice", "bob", "carol", "dave")}
+# A test CA and the server's certificate for 127.0.0.1 (section 8).
+CA, CAKEY = os.path.join(tmp, "ca.pem"), os.path.join(tmp, "ca.key")
+CERT, KEY = os.path.join(tmp, "server.pem"), os.path.join(tmp, "server.key")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-keyout", CAKEY, "-out", CA,
+                "-days", "2", "-subj", "/CN=nfpunch test CA"],
+               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+subprocess.run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", KEY, "-out", CERT + ".csr", "-subj", "/CN=rendezvous"],
+               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+subprocess.run(["openssl", "x509", "-req", "-in", CERT + ".csr", "-CA", CA, "-CAkey", CAKEY,
+                "-CAcreateserial", "-days", "2", "-out", CERT, "-extfile", "/dev/stdin"],
+               input=b"subjectAltName=IP:127.0.0.1,IP:::1\n", check=True,
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def write_users(keys, groups=None):
@@ -83,11 +99,13 @@ def write_users(keys, groups=None):
 
 
 class Server:
-    def __init__(self, name, *opts, prefix=()):
+    def __init__(self, name, *opts, prefix=(), tls=False):
         self.log = os.path.join(tmp, name + ".log")
         self.proc = subprocess.Popen(
             list(prefix) + [RDV, "-l", SERVER, "-u", os.path.join(tmp, "users"),
-                            "--log-rate", "5"] + list(opts),
+                            "--log-rate", "5"] + list(opts) +
+            (["--tls-cert", CERT, "--tls-key", KEY] if tls else
+             ["--plaintext-testing-only"]),
             stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
         for _ in range(200):
             try:
@@ -181,8 +199,8 @@ class Conn:
 
     def register(self, name, key=None):
         key = key or KEYS[name]
-        mac = hmac.new(key, b"nfpunch register v1\0" + self.nonce + name.encode(),
-                       hashlib.sha256).hexdigest()
+        # Plaintext (these cases are about limits): no TLS session to bind.
+        mac = sigtls.register_mac(key, self.nonce, bytes(32), name)
         self.send("REGISTER id=%s mac=%s" % (name, mac))
         return self.line()
 
@@ -613,6 +631,33 @@ result(len(srv.lines("reason=slow-reader")) >= 1 and srv.alive(),
        "a caller that does not read is dropped (slow-reader) and the server lives on",
        *srv.lines("AddressSanitizer")[:3])
 result(ping(bob) == "PONG", "bob is still served")
+srv.stop()
+
+# 8. Signaling over TLS: the registration proof is bound to the session,
+# so a proof an on-path attacker relays from another connection fails.
+write_users(KEYS)
+srv = Server("tls", tls=True)
+c = sigtls.SigTLS("127.0.0.1", PORT, CA)
+got = c.register("alice", KEYS["alice"])
+result(got is not None and got.startswith("REGISTERED"),
+       "alice registers over TLS 1.3, her proof covering the session's exporter", got)
+c.send("PING")
+result(c.line() == "PONG", "and is served")
+c.close()
+mitm = sigtls.SigTLS("127.0.0.1", PORT, CA)
+victim = sigtls.SigTLS("127.0.0.1", PORT, CA)
+# The attacker hands alice its nonce; her proof covers her own session.
+proof = sigtls.register_mac(KEYS["alice"], mitm.nonce, victim.binding, "alice")
+mitm.send("REGISTER id=alice mac=%s" % proof)
+result(mitm.line() == "ERROR code=auth",
+       "a proof made on another TLS session (a relay in the middle) is refused")
+mitm.close()
+victim.close()
+raw = Conn("127.0.0.5")
+raw.send("REGISTER id=alice mac=%s" % ("0" * 64))
+result(raw.line(timeout=2) in ("", None) and not raw.nonce,
+       "a plaintext client gets no HELLO and nothing in the clear")
+raw.close()
 srv.stop()
 
 print("1..%d" % n)

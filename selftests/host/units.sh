@@ -32,6 +32,9 @@ done
 t_check "rendezvousd.service: the users file is a credential" \
 	grep -q 'LoadCredential=users:.*--users ${CREDENTIALS_DIRECTORY}/users' \
 	<(tr '\n' ' ' <"$r")
+t_check "rendezvousd.service: so is the TLS key" \
+	grep -q 'LoadCredential=tls-key:.*--tls-key ${CREDENTIALS_DIRECTORY}/tls-key' \
+	<(tr '\n' ' ' <"$r")
 t_check "punchd.service: the secret is a credential" \
 	grep -q 'LoadCredential=secret:.*--secret-file ${CREDENTIALS_DIRECTORY}/secret' \
 	<(tr '\n' ' ' <"$p")

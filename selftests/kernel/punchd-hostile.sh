@@ -5,6 +5,7 @@
 # allowlist (--peer) mallory's offers get no answer at all (the server
 # times them out, as for an offline user) and are logged once; offers
 # past --peer-offer-rate are rejected. Honest alice is served throughout.
+# And punchd talks only to the server its CA or pinned key vouches for.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
@@ -23,7 +24,7 @@ mallory() {
 	local secs=$1
 	shift
 	ip netns exec "$C" timeout $((secs + 10)) python3 "$ATTACKER" signal \
-		192.0.2.1 mallory "$TMP/mallory.key" "$secs" "$@"
+		192.0.2.1 mallory "$TMP/mallory.key" "$TMP/ca.pem" "$secs" "$@"
 }
 refused() { grep -c "event=candidate-refused peer=mallory" "$TMP/bob.log"; }
 
@@ -70,4 +71,28 @@ t_expect "six offers from mallory in a burst, three allowed a minute: three reje
 	"$(grep -c '^ERROR peer=bob .*code=rejected' <<<"$out")"
 t_expect "logged once" 1 \
 	"$(grep -c 'event=offer-refused peer=mallory reason=peer-offer-rate' "$TMP/bob.log")"
+
+# --- the server must be the one punchd trusts ---------------------------------
+registered() { grep -c 'event=registered' "$TMP/bob.log"; }
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$TMP/other.key" -out "$TMP/other.pem" -days 2 -subj /CN=other 2>/dev/null
+pd_stop bob
+n=$(registered)
+pd_start "$B" bob 5000 --tls-ca "$TMP/other.pem"
+wait_for 100 grep -q 'event=server-tls' "$TMP/bob.log"
+t_check "trusting another CA, bob's punchd refuses the server's certificate" \
+	grep -q 'event=server-tls error=".*certificate verify failed' "$TMP/bob.log"
+t_expect "and does not register" "$n" "$(registered)"
+pd_stop bob
+pin=$(openssl x509 -in "$TMP/server.pem" -pubkey -noout |
+	openssl pkey -pubin -outform DER | sha256sum | cut -c1-64)
+pd_start "$B" bob 5000 --tls-pin "$pin"
+t_check "pinning the server's key (SHA-256 of its SubjectPublicKeyInfo): it registers" \
+	pd_registered bob $((n + 1))
+pd_stop bob
+other=$(openssl pkey -in "$TMP/other.key" -pubout -outform DER | sha256sum | cut -c1-64)
+pd_start "$B" bob 5000 --tls-pin "$other"
+wait_for 100 grep -q 'not the pinned one' "$TMP/bob.log"
+t_check "pinning another key: refused" grep -q 'event=server-tls error=".*not the pinned one' "$TMP/bob.log"
+t_expect "and it does not register" "$((n + 1))" "$(registered)"
 t_done

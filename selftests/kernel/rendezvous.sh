@@ -38,14 +38,16 @@ out=$(in_a "$PUNCHCTL" -j mapping local '[fd00:1::2]:4000' server '[fd00:99::1]:
 t_match "no alternate port for IPv6 (no other address given): the query times out cleanly" \
 	"timed out|timeout" "$out"
 
-# Signaling by hand: one line each way, with bash's /dev/tcp.
-# say LINE...: connect, send the lines, print what the server answers.
+# Signaling by hand, over TLS with openssl s_client.
+# say LINE...: connect, send the lines, print what the server answers
+# after its HELLO.
 say() {
-	ip netns exec "$PUB" timeout 5 bash -c '
-		exec 3<>/dev/tcp/192.0.2.1/3478 || exit 1
-		read -r hello <&3
-		for l in "$@"; do printf "%s\n" "$l" >&3; done
-		timeout 2 cat <&3' say "$@"
+	ip netns exec "$PUB" bash -c '
+		ca=$1; shift
+		{ for l in "$@"; do printf "%s\n" "$l"; done; sleep 2; } |
+		timeout 5 openssl s_client -quiet -connect 192.0.2.1:3478 \
+			-CAfile "$ca" -verify_return_error 2>/dev/null | tail -n +2' \
+		say "$TMP/ca.pem" "$@"
 }
 t_match "wrong credentials: ERROR code=auth" "^ERROR code=auth" \
 	"$(say "REGISTER id=alice mac=$(printf '%064d' 0)")"

@@ -8,6 +8,22 @@ RDV=${RDV:-$NFP_BIN/rendezvousd}
 PUNCHD=${PUNCHD:-$NFP_BIN/punchd}
 C=$NAT_P-carol
 
+# rdv_tls: a test CA ($TMP/ca.pem) and the server's certificate for its
+# addresses ($TMP/server.pem, .key), once per test.
+rdv_tls() {
+	[ -s "$TMP/server.pem" ] && return 0
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$TMP/ca.key" -out "$TMP/ca.pem" -days 2 \
+		-subj "/CN=nfpunch test CA" 2>/dev/null &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$TMP/server.key" -out "$TMP/server.csr" \
+		-subj "/CN=rendezvous" 2>/dev/null &&
+	printf 'subjectAltName=IP:192.0.2.1,IP:fd00:99::1\n' >"$TMP/server.ext" &&
+	openssl x509 -req -in "$TMP/server.csr" -CA "$TMP/ca.pem" \
+		-CAkey "$TMP/ca.key" -CAcreateserial -days 2 \
+		-extfile "$TMP/server.ext" -out "$TMP/server.pem" 2>/dev/null
+}
+
 # rdv_users ID...: a users file for the server and a key file per id.
 rdv_users() {
 	local id key
@@ -24,7 +40,9 @@ _tcp_listening() { ip netns exec "$PUB" ss -Hltn "src 192.0.2.1:3478" | grep -q 
 # rdv_start [OPTION...]: start (or restart) rendezvousd; RDV_PID is set.
 rdv_start() {
 	ip -n "$PUB" addr add 192.0.2.2/32 dev lo 2>/dev/null
+	rdv_tls || return 1
 	ip netns exec "$PUB" "$RDV" -l 192.0.2.1 -o 192.0.2.2 -u "$TMP/users" \
+		--tls-cert "$TMP/server.pem" --tls-key "$TMP/server.key" \
 		"$@" >>"$TMP/rdv.log" 2>&1 &
 	RDV_PID=$!
 	wait_udp_bound "$PUB" 3478 192.0.2.1 && wait_for 100 _tcp_listening
@@ -36,7 +54,8 @@ rdv_stop() {
 }
 
 # pd_start NS ID PORT [OPTION...]: a punchd for ID in NS, punching from
-# PORT, keepalive 2 s (PD_KEEPALIVE=auto: measured), relay after 4 s. Its hook appends
+# PORT, trusting the test CA (a later --tls-ca, or --tls-pin, overrides),
+# keepalive 2 s (PD_KEEPALIVE=auto: measured), relay after 4 s. Its hook appends
 # "EVENT PEER ENDPOINT MODE MS" lines to $TMP/ID.hook.
 pd_start() {
 	local ns=$1 id=$2 port=$3 ka=(--keepalive 2)
@@ -46,7 +65,12 @@ pd_start() {
 	mkdir -p "$TMP/$id.state"
 	printf '#!/bin/sh\necho "$*" >>%s\n' "$TMP/$id.hook" >"$TMP/$id.hook.sh"
 	chmod +x "$TMP/$id.hook.sh"
+	rdv_tls || return 1
+	# The test CA, unless the caller pins the server's key instead.
+	local trust=(--tls-ca "$TMP/ca.pem")
+	case " $* " in *" --tls-pin "*) trust=() ;; esac
 	ip netns exec "$ns" "$PUNCHD" -s 192.0.2.1 -i "$id" -k "$TMP/$id.key" \
+		"${trust[@]}" \
 		-p "$port" -u "$TMP/$id.sock" -d "$TMP/$id.state" \
 		-H "$TMP/$id.hook.sh" "${ka[@]}" --punch-timeout 4 "$@" \
 		>>"$TMP/$id.log" 2>&1 &

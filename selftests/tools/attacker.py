@@ -18,11 +18,12 @@ replays datagrams, and knows no secret.
       changed each, mapped 203.0.113.66:6666), then with the right id
       from port PORT+1 (mapped 203.0.113.77:7777), then truly; writes
       "CLIENT TID" for every request to OUT; prints "requests N answered M"
-  attacker.py signal SERVER ID KEYFILE SECONDS LINE...
+  attacker.py signal SERVER ID KEYFILE CAFILE SECONDS LINE...
       a registered user turned hostile: register at rendezvousd (SERVER,
-      TCP 3478) as ID with the hex secret in KEYFILE, send each LINE
-      (e.g. CONNECT with candidates aimed elsewhere), print every line the
-      server sends until SECONDS have passed
+      TLS on TCP 3478, its CA in CAFILE) as ID with the hex secret in
+      KEYFILE, send each LINE (e.g. CONNECT with candidates aimed
+      elsewhere), print every line the server sends until SECONDS have
+      passed
 
 Every loop is bounded by its count or its seconds."""
 import select
@@ -193,32 +194,24 @@ def forge(addr, port, seconds, out):
     return 0
 
 
-def signal(server, ident, keyfile, seconds, *lines):
-    import hashlib
-    import hmac
+def signal(server, ident, keyfile, cafile, seconds, *lines):
+    import os
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+    import sigtls
     key = bytes.fromhex(open(keyfile).read().split()[0])
-    s = socket.create_connection((server, 3478), timeout=5)
-    f = s.makefile("rwb", buffering=0)
-    hello = f.readline().decode().split()
-    nonce = bytes.fromhex(dict(w.split("=", 1) for w in hello[1:])["nonce"])
-    mac = hmac.new(key, b"nfpunch register v1\0" + nonce + ident.encode(),
-                   hashlib.sha256).hexdigest()
-    f.write(f"REGISTER id={ident} mac={mac}\n".encode())
-    print(f.readline().decode().strip())
+    c = sigtls.SigTLS(server, 3478, cafile)
+    print(c.register(ident, key))
     for line in lines:
-        f.write((line + "\n").encode())
+        c.send(line)
         time.sleep(0.05)
     end = time.monotonic() + float(seconds)
     while time.monotonic() < end:
-        s.settimeout(max(0.05, end - time.monotonic()))
-        try:
-            line = f.readline()
-        except (socket.timeout, TimeoutError):
-            break
+        line = c.line(end - time.monotonic())
         if not line:
             break
-        print(line.decode().strip())
+        print(line)
         sys.stdout.flush()
+    c.close()
     return 0
 
 
@@ -232,7 +225,7 @@ def main(argv):
             return replay(*argv[2:])
         if len(argv) == 6 and argv[1] == "forge":
             return forge(*argv[2:])
-        if len(argv) >= 6 and argv[1] == "signal":
+        if len(argv) >= 7 and argv[1] == "signal":
             return signal(*argv[2:])
     except (OSError, ValueError) as e:
         print(f"attacker: {e}", file=sys.stderr)

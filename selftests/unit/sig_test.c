@@ -64,7 +64,7 @@ static const struct {
 int main(void)
 {
 	char line[SIG_LINE_MAX + 1], big[SIG_LINE_MAX + 16];
-	uint8_t secret[32] = { 1 }, nonce[SIG_NONCE_LEN] = { 2 };
+	uint8_t secret[32] = { 1 }, nonce[SIG_NONCE_LEN] = { 2 }, bind[SIG_BINDING_LEN] = { 3 };
 	uint8_t mac[SIG_MAC_LEN];
 	struct sig_msg m, again;
 	struct sig_ep ep;
@@ -112,18 +112,22 @@ int main(void)
 	sig_init(&m, SIG_PING);
 	CHECK(sig_format(&m, line, 4) == -1, "formatting into a small buffer fails");
 
-	CHECK(sig_register_mac(secret, sizeof(secret), nonce, "alice", mac) == 0,
+	CHECK(sig_register_mac(secret, sizeof(secret), nonce, bind, "alice", mac) == 0,
 	      "registration MAC computed");
-	CHECK(sig_register_check(secret, sizeof(secret), nonce, "alice", mac),
+	CHECK(sig_register_check(secret, sizeof(secret), nonce, bind, "alice", mac),
 	      "the right MAC passes");
-	CHECK(!sig_register_check(secret, sizeof(secret), nonce, "alicf", mac),
+	CHECK(!sig_register_check(secret, sizeof(secret), nonce, bind, "alicf", mac),
 	      "the MAC is bound to the id");
 	nonce[0] ^= 1;
-	CHECK(!sig_register_check(secret, sizeof(secret), nonce, "alice", mac),
+	CHECK(!sig_register_check(secret, sizeof(secret), nonce, bind, "alice", mac),
 	      "and to the nonce (no replay on another connection)");
 	nonce[0] ^= 1;
+	bind[31] ^= 1;
+	CHECK(!sig_register_check(secret, sizeof(secret), nonce, bind, "alice", mac),
+	      "and to the TLS session (no relaying it to another connection)");
+	bind[31] ^= 1;
 	secret[5] ^= 1;
-	CHECK(!sig_register_check(secret, sizeof(secret), nonce, "alice", mac),
+	CHECK(!sig_register_check(secret, sizeof(secret), nonce, bind, "alice", mac),
 	      "and to the secret");
 	return ktap_finish();
 }
