@@ -130,7 +130,11 @@ static void client_wait(struct rdv_client *c)
 {
 	bool out = c->out_len || (c->tls && sig_tls_want_write(c->tls));
 
-	if (!c->dead)
+	if (c->dead)
+		return;
+	if (c->tls && sig_tls_read_wants_write(c->tls))
+		rdv_epoll_mod(&c->io, EPOLLOUT);
+	else
 		rdv_epoll_mod(&c->io, EPOLLIN | (out ? EPOLLOUT : 0));
 }
 
@@ -591,6 +595,13 @@ static void client_read(struct rdv_client *c)
 					  sizeof(c->in) - c->in_len) :
 		    recv(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			if (n && c->tls) {
+				char a[SIG_EP_STRLEN];
+
+				rdv_log_limited("tls-failed", "addr=%s error=\"%s\"",
+						rdv_addr_str(&c->addr, a, sizeof(a)),
+						sig_tls_error(c->tls));
+			}
 			rdv_client_kill(c, n == 0 ? "closed" : "read-error");
 			return;
 		}

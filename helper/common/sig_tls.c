@@ -14,12 +14,30 @@
 
 static const char exporter_label[] = "EXPORTER-nfpunch-register";
 
+/* Key updates a peer may ask for: each costs us key derivations. */
+#define MAX_KEY_UPDATES	16
+
 struct sig_tls {
 	SSL *ssl;
 	const uint8_t *pin;	/* the context's, or NULL */
-	bool want_write;
+	bool want_write;	/* the last call waits for room to write */
+	bool read_wants_write;	/* a read (or the handshake) does */
+	unsigned int key_updates;	/* received since the handshake */
 	char err[160];
 };
+
+/* Counts the peer's KeyUpdate messages, which the line limits never see. */
+static void on_message(int write_p, int version, int content_type,
+		       const void *buf, size_t len, SSL *ssl, void *arg)
+{
+	struct sig_tls *t = SSL_get_app_data(ssl);
+
+	(void)version;
+	(void)arg;
+	if (!write_p && t && content_type == SSL3_RT_HANDSHAKE && len &&
+	    ((const uint8_t *)buf)[0] == SSL3_MT_KEY_UPDATE)
+		t->key_updates++;
+}
 
 static void last_error(char *buf, size_t len, const char *what)
 {
@@ -44,8 +62,16 @@ static SSL_CTX *ctx_13(const SSL_METHOD *method)
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
+	/*
+	 * Buffers only while in use (an idle connection costs no 34 KiB),
+	 * and one record per read: control goes back to the event loop
+	 * after each, whatever the peer streams.
+	 */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+			 SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
+	SSL_CTX_set_msg_callback(ctx, on_message);
 	/* No tickets: a signaling connection lives long, resuming saves little. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	SSL_CTX_set_num_tickets(ctx, 0);
@@ -130,9 +156,11 @@ struct sig_tls *sig_tls_new(SSL_CTX *ctx, int fd, bool server,
 
 	if (!t)
 		return NULL;
+	ERR_clear_error();
 	t->ssl = SSL_new(ctx);
 	if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1)
 		goto fail;
+	SSL_set_app_data(t->ssl, t);
 	t->pin = SSL_CTX_get_app_data(ctx);
 	if (server) {
 		SSL_set_accept_state(t->ssl);
@@ -152,12 +180,14 @@ struct sig_tls *sig_tls_new(SSL_CTX *ctx, int fd, bool server,
 	}
 	return t;
 fail:
+	ERR_clear_error();
 	sig_tls_free(t);
 	return NULL;
 }
 
 void sig_tls_close(struct sig_tls *t)
 {
+	ERR_clear_error();
 	if (SSL_is_init_finished(t->ssl))
 		SSL_shutdown(t->ssl);
 	ERR_clear_error();
@@ -172,11 +202,12 @@ void sig_tls_free(struct sig_tls *t)
 }
 
 /* The result of an SSL call that did not succeed, as errno. */
-static int failed(struct sig_tls *t, int ret, const char *what)
+static int failed(struct sig_tls *t, int ret, const char *what, bool reading)
 {
 	int e = SSL_get_error(t->ssl, ret);
 
 	t->want_write = e == SSL_ERROR_WANT_WRITE;
+	t->read_wants_write = reading && t->want_write;
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 		errno = EAGAIN;
 		return -1;
@@ -209,17 +240,22 @@ static bool pin_matches(struct sig_tls *t)
 		ok = CRYPTO_memcmp(hash, t->pin, sizeof(hash)) == 0;
 	OPENSSL_free(der);
 	X509_free(cert);
+	ERR_clear_error();
 	return ok;
 }
 
 int sig_tls_handshake(struct sig_tls *t)
 {
-	int ret = SSL_do_handshake(t->ssl);
+	int ret;
 
+	ERR_clear_error();
+	errno = 0;
+	ret = SSL_do_handshake(t->ssl);
 	if (ret != 1)
-		return failed(t, ret, "TLS handshake") < 0 && errno == EAGAIN ?
-		       0 : -1;
-	t->want_write = false;
+		return failed(t, ret, "TLS handshake", true) < 0 &&
+		       errno == EAGAIN ? 0 : -1;
+	t->want_write = t->read_wants_write = false;
+	t->key_updates = 0;
 	if (t->pin && !pin_matches(t)) {
 		snprintf(t->err, sizeof(t->err),
 			 "TLS handshake: the server's key is not the pinned one");
@@ -231,25 +267,37 @@ int sig_tls_handshake(struct sig_tls *t)
 ssize_t sig_tls_read(struct sig_tls *t, void *buf, size_t len)
 {
 	size_t n = 0;
-	int ret = SSL_read_ex(t->ssl, buf, len, &n);
+	int ret;
 
+	ERR_clear_error();
+	errno = 0;
+	ret = SSL_read_ex(t->ssl, buf, len, &n);
+	if (t->key_updates > MAX_KEY_UPDATES) {
+		snprintf(t->err, sizeof(t->err), "TLS read: %u key updates",
+			 t->key_updates);
+		errno = EPROTO;
+		return -1;
+	}
 	if (ret == 1) {
-		t->want_write = false;
+		t->want_write = t->read_wants_write = false;
 		return (ssize_t)n;
 	}
-	return failed(t, ret, "TLS read");
+	return failed(t, ret, "TLS read", true);
 }
 
 ssize_t sig_tls_write(struct sig_tls *t, const void *buf, size_t len)
 {
 	size_t n = 0;
-	int ret = SSL_write_ex(t->ssl, buf, len, &n);
+	int ret;
 
+	ERR_clear_error();
+	errno = 0;
+	ret = SSL_write_ex(t->ssl, buf, len, &n);
 	if (ret == 1) {
 		t->want_write = false;
 		return (ssize_t)n;
 	}
-	if (!failed(t, ret, "TLS write"))
+	if (!failed(t, ret, "TLS write", false))
 		errno = ECONNRESET;	/* the peer closed */
 	return -1;
 }
@@ -259,6 +307,11 @@ bool sig_tls_want_write(const struct sig_tls *t)
 	return t->want_write;
 }
 
+bool sig_tls_read_wants_write(const struct sig_tls *t)
+{
+	return t->read_wants_write;
+}
+
 const char *sig_tls_error(const struct sig_tls *t)
 {
 	return t->err[0] ? t->err : "TLS error";
@@ -266,8 +319,11 @@ const char *sig_tls_error(const struct sig_tls *t)
 
 int sig_tls_exporter(struct sig_tls *t, uint8_t out[SIG_TLS_EXPORTER_LEN])
 {
-	return SSL_export_keying_material(t->ssl, out, SIG_TLS_EXPORTER_LEN,
-					  exporter_label,
-					  sizeof(exporter_label) - 1,
-					  NULL, 0, 0) == 1 ? 0 : -1;
+	int ret = SSL_export_keying_material(t->ssl, out, SIG_TLS_EXPORTER_LEN,
+					     exporter_label,
+					     sizeof(exporter_label) - 1,
+					     NULL, 0, 0);
+
+	ERR_clear_error();
+	return ret == 1 ? 0 : -1;
 }

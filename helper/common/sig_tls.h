@@ -50,6 +50,11 @@ ssize_t sig_tls_read(struct sig_tls *t, void *buf, size_t len);
 ssize_t sig_tls_write(struct sig_tls *t, const void *buf, size_t len);
 /* The last call waits for the socket to be writable (not readable). */
 bool sig_tls_want_write(const struct sig_tls *t);
+/*
+ * A read (or the handshake) waits for the socket to be writable: wait
+ * for that alone, or a readable socket wakes the loop for nothing.
+ */
+bool sig_tls_read_wants_write(const struct sig_tls *t);
 /* What went wrong last, for a log line. */
 const char *sig_tls_error(const struct sig_tls *t);
 

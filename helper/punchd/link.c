@@ -66,6 +66,8 @@ short pd_link_events(void)
 {
 	bool out = connecting || (tls && sig_tls_want_write(tls));
 
+	if (tls && sig_tls_read_wants_write(tls))
+		return POLLOUT;
 	return (short)(POLLIN | (out ? POLLOUT : 0));
 }
 
@@ -285,10 +287,14 @@ void pd_link_input(void)
 		n = tls ? sig_tls_read(tls, in + in_len, sizeof(in) - in_len) :
 		    recv(fd, in + in_len, sizeof(in) - in_len, 0);
 		if (n <= 0) {
+			char why[160];
+
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				return;
-			link_close(n ? (tls ? sig_tls_error(tls) : strerror(errno)) :
-				   "closed");
+			/* Copied: closing frees the TLS object that holds it. */
+			snprintf(why, sizeof(why), "%s", !n ? "closed" : tls ?
+				 sig_tls_error(tls) : strerror(errno));
+			link_close(why);
 			return;
 		}
 		last_rx = pd_now_ms();

@@ -653,6 +653,15 @@ result(mitm.line() == "ERROR code=auth",
        "a proof made on another TLS session (a relay in the middle) is refused")
 mitm.close()
 victim.close()
+# Key updates cost key derivations and no line limit sees them.
+ku = subprocess.run(
+    "(for i in $(seq 40); do echo k; sleep 0.02; done; sleep 1) | "
+    "timeout 10 openssl s_client -connect 127.0.0.1:%d -CAfile %s 2>&1 | "
+    "grep -c KEYUPDATE" % (PORT, CA), shell=True, capture_output=True, text=True)
+time.sleep(0.2)
+result(len(srv.lines("key updates")) == 1,
+       "a client streaming TLS key updates is dropped after 16 (it sent %s)" %
+       ku.stdout.strip(), *srv.lines("tls-failed"))
 raw = Conn("127.0.0.5")
 raw.send("REGISTER id=alice mac=%s" % ("0" * 64))
 result(raw.line(timeout=2) in ("", None) and not raw.nonce,
