@@ -152,6 +152,8 @@ static void command(struct pd_ctl *c, char *line)
 			pd_reply(c->fd, "error peer=%s reason=not-allowed\n", arg);
 		} else if (!(p = pd_peer_get(arg, true))) {
 			pd_reply(c->fd, "error peer=%s reason=too-many-peers\n", arg);
+		} else if (pd_peer_spent(p)) {
+			pd_reply(c->fd, "error peer=%s reason=peer-probes\n", arg);
 		} else {
 			c->waiting = true;
 			pd_log("control", "command=connect peer=%s", arg);

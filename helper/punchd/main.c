@@ -41,6 +41,8 @@ struct pd_config pd_cfg = {
 	.keepalive_max_ms = 120000,
 	.offer_rate = 60,
 	.peer_offer_rate = 20,
+	.session_probes = 1000,
+	.peer_probes = 20000,
 };
 struct nfp_handle *pd_nfp;
 
@@ -96,6 +98,8 @@ static const struct option longopts[] = {
 	{ "plaintext-testing-only", no_argument, NULL, 15 },
 	{ "offer-rate", required_argument, NULL, 10 },
 	{ "peer-offer-rate", required_argument, NULL, 11 },
+	{ "session-probes", required_argument, NULL, 16 },
+	{ "peer-probes", required_argument, NULL, 17 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -141,6 +145,8 @@ static void usage(FILE *f)
 "                          repeat for more (default: any user)\n"
 "      --offer-rate N      OFFERs accepted per minute (60)\n"
 "      --peer-offer-rate N  the same from one peer (20)\n"
+"      --session-probes N  probes one punch may send (1000; a spray 12x)\n"
+"      --peer-probes N     punch probes per peer and minute (20000)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -270,6 +276,10 @@ static int apply(int opt, const char *arg)
 	case 11:
 		return count_arg(arg, opt == 10 ? &pd_cfg.offer_rate :
 				 &pd_cfg.peer_offer_rate);
+	case 16:
+	case 17:
+		return count_arg(arg, opt == 16 ? &pd_cfg.session_probes :
+				 &pd_cfg.peer_probes);
 	}
 	return -1;
 }

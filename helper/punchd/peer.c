@@ -180,10 +180,32 @@ static void session_reset(struct pd_peer *p)
 	p->started = pd_now_ms();
 }
 
+/* Probes of the session's punch so far: gone flows and live ones. */
+static uint64_t session_probes(struct pd_peer *p)
+{
+	uint64_t n = p->probes_done + flow_probes(p->flow_id);
+	unsigned int k;
+
+	for (k = 0; k < p->n_spray; k++)
+		n += flow_probes(p->spray_flows[k]);
+	return n;
+}
+
+bool pd_peer_spent(struct pd_peer *p)
+{
+	return pd_window_count(&p->probes_minute, pd_now_ms()) >=
+	       pd_cfg.peer_probes;
+}
+
 static void fail(struct pd_peer *p, const char *why)
 {
+	/* A punch's probes count against the peer; a path's keepalives not. */
+	bool punching = p->state == PD_PUNCHING || p->state == PD_RELAYING;
+
 	pd_log("failed", "peer=%s reason=%s ms=%u", p->name, why, elapsed(p));
 	drop_flow(p);
+	if (punching)
+		pd_window_add(&p->probes_minute, p->probes_done, pd_now_ms());
 	p->state = PD_FAILED;
 	pd_hook("failed", p, elapsed(p));
 	answer_waiters(p, why);
@@ -599,6 +621,12 @@ static void on_offer(const struct sig_msg *m)
 		return;
 	}
 	/* The peer's own budget first: what it is refused costs no one else. */
+	if (pd_peer_spent(p)) {
+		pd_log("offer-refused", "peer=%s reason=peer-probes limit=%u/min",
+		       m->peer, pd_cfg.peer_probes);
+		reject(m, "busy");
+		return;
+	}
 	if (!pd_window_take(&p->offers, pd_cfg.peer_offer_rate, now, &first)) {
 		if (first)
 			pd_log("offer-refused", "peer=%s reason=peer-offer-rate limit=%u/min",
@@ -750,6 +778,7 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 	p->attempts = 0;
 	p->up_ms = elapsed(p);
 	p->probes = p->probes_done + flow_probes(p->flow_id);
+	pd_window_add(&p->probes_minute, p->probes, pd_now_ms());
 	pd_log("up", "peer=%s mode=%s endpoint=%s ms=%u flow=%u strategy=%s local=%s probes=%llu",
 	       p->name, p->relayed ? "relay" : "direct",
 	       sig_ep_format(&p->remote, ep, sizeof(ep)), p->up_ms,
@@ -876,6 +905,15 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		/* No sample: offer what we have, unpredicted. */
 		if (p->state == PD_SAMPLING && now >= p->deadline)
 			send_candidates(p);
+		/*
+		 * However the peer's candidates are made, one punch sends at
+		 * most its budget (a spray's is larger: it is many flows).
+		 */
+		if ((p->state == PD_PUNCHING || p->state == PD_RELAYING) &&
+		    session_probes(p) > (uint64_t)pd_cfg.session_probes *
+		    (p->strategy == PD_STRAT_SPRAY_PORTS ||
+		     p->strategy == PD_STRAT_SPRAY_TARGETS ? 12 : 1))
+			fail(p, "probe-budget");
 		if (p->retry_at && p->retry_at < *next)
 			*next = p->retry_at;
 	}

@@ -51,14 +51,32 @@ void pd_policy_refused(const char *id)
 	pd_log("offer-refused", "peer=%s reason=not-allowed (logged once)", id);
 }
 
-bool pd_window_take(struct pd_window *w, unsigned int max, uint64_t now,
-		    bool *first)
+/* A new minute starts the count again. */
+static void roll(struct pd_window *w, uint64_t now)
 {
-	*first = false;
 	if (!w->start || now - w->start >= 60000) {
 		w->start = now ? now : 1;
 		w->n = 0;
 	}
+}
+
+void pd_window_add(struct pd_window *w, uint64_t n, uint64_t now)
+{
+	roll(w, now);
+	w->n += n;
+}
+
+uint64_t pd_window_count(struct pd_window *w, uint64_t now)
+{
+	roll(w, now);
+	return w->n;
+}
+
+bool pd_window_take(struct pd_window *w, unsigned int max, uint64_t now,
+		    bool *first)
+{
+	*first = false;
+	roll(w, now);
 	if (w->n < max) {
 		w->n++;
 		return true;

@@ -21,7 +21,7 @@ void pd_policy_refused(const char *id);
 /* Events in the current minute, up to a maximum. */
 struct pd_window {
 	uint64_t start;
-	unsigned int n;
+	uint64_t n;
 };
 /*
  * May one more happen at now (ms)? Sets *first when this is the minute's
@@ -29,5 +29,8 @@ struct pd_window {
  */
 bool pd_window_take(struct pd_window *w, unsigned int max, uint64_t now,
 		    bool *first);
+/* Count n more this minute; how many there were this minute. */
+void pd_window_add(struct pd_window *w, uint64_t n, uint64_t now);
+uint64_t pd_window_count(struct pd_window *w, uint64_t now);
 
 #endif

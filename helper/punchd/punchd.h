@@ -45,6 +45,8 @@ struct pd_config {
 	bool plaintext;			/* --plaintext-testing-only */
 	unsigned int offer_rate;	/* OFFERs accepted per minute, in all */
 	unsigned int peer_offer_rate;	/* the same, from one peer */
+	unsigned int session_probes;	/* a punch's probes (12x for a spray) */
+	unsigned int peer_probes;	/* punch probes per peer and minute */
 };
 
 /* Until the mapping lifetime is measured (the field's usual value). */
@@ -83,6 +85,7 @@ struct pd_peer {
 	bool their_spray;
 	bool same_site;			/* its public address is ours */
 	struct pd_window offers;	/* its OFFERs this minute */
+	struct pd_window probes_minute;	/* its punches' probes this minute */
 	enum pd_strategy strategy;
 	const char *why;		/* the strategy's reason */
 	uint16_t window;		/* PD_SAMPLING: first predicted port */
@@ -123,6 +126,8 @@ int pd_server_stun(struct nfp_endpoint *ep);
 
 /* peers */
 struct pd_peer *pd_peer_get(const char *name, bool create);
+/* Its punches have used this minute's probe budget (--peer-probes). */
+bool pd_peer_spent(struct pd_peer *p);
 void pd_peer_connect(struct pd_peer *p, int waiter);
 void pd_peers_signal(const struct sig_msg *m);
 void pd_peers_event(const struct nfp_event *e);

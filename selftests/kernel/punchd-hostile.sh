@@ -5,7 +5,9 @@
 # allowlist (--peer) mallory's offers get no answer at all (the server
 # times them out, as for an offline user) and are logged once; offers
 # past --peer-offer-rate are rejected. Honest alice is served throughout.
-# And punchd talks only to the server its CA or pinned key vouches for.
+# A punch that runs past its probe budget is stopped, and a peer whose
+# punches spent the minute's budget is refused. And punchd talks only to
+# the server its CA or pinned key vouches for.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
@@ -71,6 +73,21 @@ t_expect "six offers from mallory in a burst, three allowed a minute: three reje
 	"$(grep -c '^ERROR peer=bob .*code=rejected' <<<"$out")"
 t_expect "logged once" 1 \
 	"$(grep -c 'event=offer-refused peer=mallory reason=peer-offer-rate' "$TMP/bob.log")"
+
+# --- probes per punch and per peer and minute ----------------------------------
+pd_stop bob
+pd_start "$B" bob 5000 --session-probes 3 --peer-probes 3
+pd_registered bob 4 || t_fail "bob's punchd registers again (with probe budgets)"
+# nat-a drops bob's probes to this unmapped port: the punch never ends by itself.
+out=$(mallory 3 "CONNECT peer=bob cand=198.51.100.1:4999")
+wait_for 100 grep -q 'event=failed peer=mallory reason=probe-budget' "$TMP/bob.log"
+t_check "a punch past --session-probes 3 is stopped (failed, reason=probe-budget)" \
+	grep -q 'event=failed peer=mallory reason=probe-budget' "$TMP/bob.log"
+t_expect "and its flow is gone" "[]" "$(in_b "$PUNCHCTL" -j flow show | jq -c '[.[].peers[]]')"
+out=$(mallory 3 "CONNECT peer=bob cand=198.51.100.1:4998")
+t_match "mallory's next call within the minute is rejected (--peer-probes 3 spent)" \
+	"^ERROR peer=bob .*code=rejected" "$out"
+t_check "and logged" grep -q 'event=offer-refused peer=mallory reason=peer-probes' "$TMP/bob.log"
 
 # --- the server must be the one punchd trusts ---------------------------------
 registered() { grep -c 'event=registered' "$TMP/bob.log"; }
