@@ -101,11 +101,14 @@ in_b "$PUNCHCTL" flow del id "$idb"
 start=$(now_ms)
 in_b "$EVIL" replay 10.9.0.2 5002 10.9.0.1:4002 "$TMP/probe2" 40 0.25 >/dev/null &
 replayer=$!
+wait_for 80 is_state "$ida" dead
+# Taken at once: the checks below run punchctl, slow on a debug kernel.
+died=$(($(now_ms) - start))
 t_check "replaying the gone peer's request from its own endpoint keeps nothing alive" \
-	wait_for 80 is_state "$ida" dead
+	is_state "$ida" dead
 t_expect "the flow died of the peer's silence" peer-timeout "$(field "$ida" dead_reason)"
-t_check "within the timeout and a keepalive ($(($(now_ms) - start)) ms)" \
-	test $(($(now_ms) - start)) -lt 6500
+# Replays kept up would hold it until they end (10 s) plus the timeout.
+t_check "within the timeout and a keepalive or two ($died ms)" test "$died" -lt 7000
 t_check "while the replays were still going" kill -0 "$replayer"
 wait "$replayer"
 t_done
