@@ -40,12 +40,13 @@ t_match "no alternate port for IPv6 (no other address given): the query times ou
 
 # Signaling by hand, over TLS with openssl s_client.
 # say LINE...: connect, send the lines, print what the server answers
-# after its HELLO.
+# after its HELLO. Each case ends with the server closing; the timeout is
+# for a debug kernel under emulation, where s_client takes seconds.
 say() {
 	ip netns exec "$PUB" bash -c '
 		ca=$1; shift
-		{ for l in "$@"; do printf "%s\n" "$l"; done; sleep 2; } |
-		timeout 5 openssl s_client -quiet -connect 192.0.2.1:3478 \
+		{ for l in "$@"; do printf "%s\n" "$l"; done; sleep 3; } |
+		timeout 30 openssl s_client -quiet -connect 192.0.2.1:3478 \
 			-CAfile "$ca" -verify_return_error 2>/dev/null | tail -n +2' \
 		say "$TMP/ca.pem" "$@"
 }
