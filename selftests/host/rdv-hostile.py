@@ -654,6 +654,7 @@ result(mitm.line() == "ERROR code=auth",
 mitm.close()
 victim.close()
 # Key updates cost key derivations and no line limit sees them.
+time.sleep(1.1)		# a fresh second of --log-rate for its line
 ku = subprocess.run(
     "(for i in $(seq 40); do echo k; sleep 0.02; done; sleep 1) | "
     "timeout 10 openssl s_client -connect 127.0.0.1:%d -CAfile %s 2>&1 | "
