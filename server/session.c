@@ -363,7 +363,11 @@ void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m)
 	}
 }
 
-void rdv_sig_client_gone(struct rdv_client *c)
+/*
+ * End c's sessions (a pending one's other side is told); one with a relay
+ * only loses c, unless everything goes (revocation).
+ */
+static void end_sessions(struct rdv_client *c, bool keep_relayed)
 {
 	struct rdv_session *s;
 	int side;
@@ -373,28 +377,25 @@ void rdv_sig_client_gone(struct rdv_client *c)
 		if (!s->accepted)
 			send_error(s->c[!side], "peer-gone",
 				   side ? s->callee : s->caller, s->sid);
-		if (!s->accepted || !s->relay) {
-			session_free(s, side ? "callee-gone" : "caller-gone");
+		if (keep_relayed && s->accepted && s->relay) {
+			/* Its relay still carries the flows' traffic. */
+			unlink_side(s, side);
 			continue;
 		}
-		/* Its relay still carries the flows' traffic. */
-		unlink_side(s, side);
+		session_free(s, !keep_relayed ? "revoked" :
+			     side ? "callee-gone" : "caller-gone");
 	}
 }
 
+void rdv_sig_client_gone(struct rdv_client *c)
+{
+	end_sessions(c, true);
+}
+
+/* Relays too: a revoked user keeps nothing of this server's. */
 void rdv_sig_client_revoked(struct rdv_client *c)
 {
-	struct rdv_session *s;
-	int side;
-
-	/* Relays too: a revoked user keeps nothing of this server's. */
-	while ((s = c->sessions)) {
-		side = side_of(s, c);
-		if (!s->accepted)
-			send_error(s->c[!side], "peer-gone",
-				   side ? s->callee : s->caller, s->sid);
-		session_free(s, "revoked");
-	}
+	end_sessions(c, false);
 }
 
 void rdv_sessions_tick(uint64_t now)
