@@ -19,6 +19,12 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 VERSION := $(shell sed -n 's/^\#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/version.h)
+# libnfpunch's own version: the soname's major, a minor per release that
+# adds symbols (a new node in libnfpunch.map), a micro per fix.
+LIB_VERSION := 0.2.0
+LIB_SONAME := libnfpunch.so.$(firstword $(subst ., ,$(LIB_VERSION)))
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -69,6 +75,7 @@ PD_SRCS := $(wildcard helper/punchd/*.c)
 PD_OBJS := $(PD_SRCS:%.c=$(BUILD)/%.o)
 
 TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch.so \
+	$(BUILD)/$(LIB_SONAME) $(BUILD)/libnfpunch.so.$(LIB_VERSION) \
 	$(BUILD)/rendezvousd $(BUILD)/punchd \
 	$(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
 
@@ -93,8 +100,17 @@ COMMON_OBJS := $(BUILD)/helper/common/hex.o
 $(BUILD)/libnfpunch.a: $(LIB_OBJS) $(COMMON_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/libnfpunch.so: $(LIB_OBJS) $(COMMON_OBJS)
-	$(CC) -shared -Wl,-soname,libnfpunch.so.0 $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+# Only what libnfpunch.map names is exported, and versioned; the objects
+# hide everything else too, so nothing internal binds across the library.
+$(LIB_OBJS) $(COMMON_OBJS): ALL_CFLAGS += -fvisibility=hidden
+$(BUILD)/libnfpunch.so.$(LIB_VERSION): $(LIB_OBJS) $(COMMON_OBJS) helper/lib/libnfpunch.map
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script,helper/lib/libnfpunch.map -Wl,--no-undefined \
+		$(LDFLAGS) -o $@ $(LIB_OBJS) $(COMMON_OBJS) $(NL_LIBS)
+$(BUILD)/$(LIB_SONAME): $(BUILD)/libnfpunch.so.$(LIB_VERSION)
+	ln -sf $(notdir $<) $@
+$(BUILD)/libnfpunch.so: $(BUILD)/$(LIB_SONAME)
+	ln -sf $(notdir $<) $@
 
 $(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
@@ -117,7 +133,8 @@ $(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a
 # installed libnfpunch, here one installed under $(BUILD)/stage.
 STAGE := $(CURDIR)/$(BUILD)/stage
 examples: tools
-	$(MAKE) -s install-tools PREFIX=$(STAGE) DESTDIR= >/dev/null
+	$(MAKE) -s install-tools PREFIX=$(STAGE) LIBDIR=$(STAGE)/lib \
+		INCLUDEDIR=$(STAGE)/include DESTDIR= >/dev/null
 	@mkdir -p $(BUILD)/examples
 	PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig $(MAKE) -C examples \
 		OUT=$(CURDIR)/$(BUILD)/examples \
@@ -147,6 +164,12 @@ $(BUILD)/selftests/unit/source_rate_test: selftests/unit/source_rate_test.c \
 		$(BUILD)/server/source_rate.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
+
+# libnfpunch's objects and accessors, without a kernel.
+$(BUILD)/selftests/unit/lib_objects_test: selftests/unit/lib_objects_test.c \
+		$(BUILD)/libnfpunch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 # punchd's filter on a peer's candidates.
 $(BUILD)/selftests/unit/cand_filter_test: selftests/unit/cand_filter_test.c \
@@ -218,17 +241,22 @@ install-tools: tools
 		$(DESTDIR)$(PREFIX)/share/man/man8/punchctl.8
 	install -D -m 644 helper/punchctl/punchctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/punchctl
-	install -D -m 644 $(BUILD)/libnfpunch.a $(DESTDIR)$(PREFIX)/lib/libnfpunch.a
-	install -D -m 755 $(BUILD)/libnfpunch.so $(DESTDIR)$(PREFIX)/lib/libnfpunch.so.0
-	ln -sf libnfpunch.so.0 $(DESTDIR)$(PREFIX)/lib/libnfpunch.so
+	install -D -m 644 $(BUILD)/libnfpunch.a $(DESTDIR)$(LIBDIR)/libnfpunch.a
+	install -D -m 755 $(BUILD)/libnfpunch.so.$(LIB_VERSION) \
+		$(DESTDIR)$(LIBDIR)/libnfpunch.so.$(LIB_VERSION)
+	ln -sf libnfpunch.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libnfpunch.so
 	install -D -m 644 helper/include/libnfpunch.h \
-		$(DESTDIR)$(PREFIX)/include/libnfpunch.h
+		$(DESTDIR)$(INCLUDEDIR)/libnfpunch.h
 	install -D -m 644 uapi/linux/nfpunch.h \
-		$(DESTDIR)$(PREFIX)/include/linux/nfpunch.h
-	@# The pkg-config file names the prefix it is installed under.
-	mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-		helper/lib/libnfpunch.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/libnfpunch.pc
+		$(DESTDIR)$(INCLUDEDIR)/linux/nfpunch.h
+	install -D -m 644 helper/lib/libnfpunch.3 \
+		$(DESTDIR)$(PREFIX)/share/man/man3/libnfpunch.3
+	@# The pkg-config file names the directories it is installed under.
+	mkdir -p $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(LIB_VERSION)|' \
+		helper/lib/libnfpunch.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libnfpunch.pc
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -97,30 +97,40 @@ static int endpoint(const char *addr, unsigned int port,
 static int add(struct nfp_handle *h, unsigned long n, const char *laddr,
 	       const char *paddr, const struct add_opts *o)
 {
-	struct nfp_flow f;
+	struct nfp_endpoint local, peer;
+	uint8_t secret[16];
+	struct nfp_flow *f;
 	double t0, dt;
 	unsigned long i;
+	int ret;
 
-	memset(&f, 0, sizeof(f));
-	f.n_peers = 1;
-	f.secret_len = 16;
-	f.role = o->active ? NFP_ROLE_CONTROLLING : NFP_ROLE_CONTROLLED;
-	f.flags = o->active ? 0 : NFP_FLOW_PASSIVE;
-	f.punch_timeout_ms = 600000;	/* the longest: no expiry mid-run */
-	f.keepalive_ms = o->keepalive_ms;
 	t0 = now_s();
 	for (i = o->start; i < o->start + n; i++) {
 		unsigned int port = o->first + i % o->ports;
 
-		if (endpoint(laddr, port, &f.local) ||
-		    endpoint(paddr, port, &f.peers[0])) {
+		if (endpoint(laddr, port, &local) || endpoint(paddr, port, &peer)) {
 			fprintf(stderr, "flowbench: bad address\n");
 			return 2;
 		}
-		memset(f.secret, 0, sizeof(f.secret));
-		memcpy(f.secret, &i, sizeof(i));
-		memcpy(f.secret + 8, "flowbnch", 8);
-		if (nfp_flow_add(h, &f, NULL) < 0) {
+		memcpy(secret, &i, sizeof(i));
+		memcpy(secret + 8, "flowbnch", 8);
+		f = nfp_flow_alloc();
+		if (!f)
+			return 1;
+		nfp_flow_set_endpoint(f, NFP_FLOW_LOCAL, &local);
+		nfp_flow_add_peer(f, &peer);
+		nfp_flow_set_secret(f, secret, sizeof(secret));
+		nfp_flow_set_u32(f, NFP_FLOW_ROLE, o->active ? NFP_ROLE_CONTROLLING :
+							      NFP_ROLE_CONTROLLED);
+		if (!o->active)
+			nfp_flow_set_u32(f, NFP_FLOW_FLAGS, NFP_FLOW_F_PASSIVE);
+		/* The longest: no expiry mid-run. */
+		nfp_flow_set_u32(f, NFP_FLOW_PUNCH_TIMEOUT_MS, 600000);
+		if (o->keepalive_ms)
+			nfp_flow_set_u32(f, NFP_FLOW_KEEPALIVE_MS, o->keepalive_ms);
+		ret = nfp_flow_add(h, f, NULL);
+		nfp_flow_free(f);
+		if (ret < 0) {
 			fprintf(stderr, "flowbench: flow %lu: %s\n", i,
 				nfp_strerror(h));
 			return 1;
@@ -141,31 +151,35 @@ static int count_one(const struct nfp_flow *f, void *arg)
 	struct tally *t = arg;
 
 	t->flows++;
-	t->keepalives += f->counters.keepalives;
-	t->probes_sent += f->counters.probes_sent;
-	t->probes_answered += f->counters.probes_answered;
+	t->keepalives += nfp_flow_get_u64(f, NFP_FLOW_KEEPALIVES);
+	t->probes_sent += nfp_flow_get_u64(f, NFP_FLOW_PROBES_SENT);
+	t->probes_answered += nfp_flow_get_u64(f, NFP_FLOW_PROBES_ANSWERED);
 	return 0;
 }
 
 static int dump(struct nfp_handle *h, const char *state)
 {
-	struct nfp_flow_filter filter = { 0 };
+	struct nfp_flow *match = nfp_flow_alloc();
 	struct tally t = { 0 };
 	double t0, dt;
-	int ret;
+	int ret, st;
 
+	if (!match)
+		return 1;
 	if (state) {
-		for (filter.state = NFP_STATE_PUNCHING;
-		     filter.state <= NFP_STATE_DEAD; filter.state++)
-			if (strcmp(state, nfp_state_name(filter.state)) == 0)
+		for (st = NFP_STATE_PUNCHING; st <= NFP_STATE_DEAD; st++)
+			if (strcmp(state, nfp_state_name(st)) == 0)
 				break;
-		if (filter.state > NFP_STATE_DEAD) {
+		if (st > NFP_STATE_DEAD) {
 			fprintf(stderr, "flowbench: unknown state '%s'\n", state);
+			nfp_flow_free(match);
 			return 2;
 		}
+		nfp_flow_set_u32(match, NFP_FLOW_STATE, st);
 	}
 	t0 = now_s();
-	ret = nfp_flow_dump(h, &filter, count_one, &t);
+	ret = nfp_flow_dump(h, match, count_one, &t);
+	nfp_flow_free(match);
 	dt = now_s() - t0;
 	if (ret < 0) {
 		fprintf(stderr, "flowbench: dump: %s\n", nfp_strerror(h));

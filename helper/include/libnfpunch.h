@@ -34,17 +34,21 @@ void nfp_close(struct nfp_handle *h);
  */
 const char *nfp_strerror(const struct nfp_handle *h);
 
-struct nfp_stats {
-	char version[32];	/* module version */
-	uint32_t flows;		/* flows alive in this namespace */
-	uint32_t mappings;	/* mapping queries pending */
-	uint64_t probes_sent;	/* STUN packets the module sent */
-	uint64_t throttled;	/* sends deferred by the pps cap */
-	uint64_t auth_failures;	/* STUN for a flow with a wrong key */
-	uint64_t unknown_flow;	/* nfpunch STUN that matched no flow */
-};
-
-int nfp_stats_get(struct nfp_handle *h, struct nfp_stats *st);
+/*
+ * ABI rules (soname libnfpunch.so.0; symbols versioned LIBNFPUNCH_0.2):
+ * - Flows, configs, statistics, mapping results and events are opaque
+ *   objects the library allocates; fields are read and written through
+ *   accessors keyed by an attribute number. A new field is a new
+ *   attribute, never a change of layout.
+ * - Attribute and enum values are never renumbered or reused; a getter
+ *   given an attribute it does not know (or of another type) returns 0
+ *   or NULL, a setter -EINVAL, so a program built against a newer header
+ *   fails cleanly on an older library.
+ * - struct nfp_endpoint is the one caller-allocated struct. Like
+ *   sockaddr_in6 it holds a complete value and its layout is frozen.
+ * - A symbol is added in a new version node and never removed or changed
+ *   within soname 0.
+ */
 
 /* An address (AF_INET or AF_INET6) with a port or a range of ports. */
 struct nfp_endpoint {
@@ -54,20 +58,49 @@ struct nfp_endpoint {
 	uint16_t port_max;	/* last port of a range; 0 or == port: none */
 };
 
-#define NFP_MAX_PEERS	32
+/* "192.0.2.1:4000", "[2001:db8::1]:4000", with "-4010" for a range. */
+int nfp_endpoint_parse(const char *s, struct nfp_endpoint *ep, int range_ok);
+/* Writes at most len bytes; returns buf. */
+char *nfp_endpoint_format(const struct nfp_endpoint *ep, char *buf, size_t len);
+#define NFP_ENDPOINT_STRLEN	64
+
+/* The module's limits on a secret (bytes). */
 #define NFP_SECRET_MIN	16
 #define NFP_SECRET_MAX	32
 
+/* A secret in hex, 16 to 32 bytes; returns its length or -EINVAL. */
+int nfp_secret_parse(const char *hex, uint8_t out[NFP_SECRET_MAX]);
+
+/* --- Statistics: the module's version and this namespace's counters. */
+struct nfp_stats;
+
+enum nfp_stats_attr {
+	NFP_STATS_FLOWS = 1,		/* flows alive in this namespace */
+	NFP_STATS_MAPPINGS = 2,		/* mapping queries pending */
+	NFP_STATS_PROBES_SENT = 3,	/* STUN packets the module sent */
+	NFP_STATS_THROTTLED = 4,	/* sends deferred by the pps cap */
+	NFP_STATS_AUTH_FAILURES = 5,	/* STUN for a flow with a wrong key */
+	NFP_STATS_UNKNOWN_FLOW = 6,	/* nfpunch STUN that matched no flow */
+};
+
+struct nfp_stats *nfp_stats_alloc(void);
+void nfp_stats_free(struct nfp_stats *st);
+int nfp_stats_fetch(struct nfp_handle *h, struct nfp_stats *st);
+uint64_t nfp_stats_get_u64(const struct nfp_stats *st, int attr);
+/* The module's version string ("" before a fetch). */
+const char *nfp_stats_get_version(const struct nfp_stats *st);
+
+/* --- Flows. */
 enum nfp_state {
 	NFP_STATE_PUNCHING = 1,
-	NFP_STATE_ESTABLISHED,
-	NFP_STATE_DEAD,
+	NFP_STATE_ESTABLISHED = 2,
+	NFP_STATE_DEAD = 3,
 };
 
 enum nfp_dead_reason {
-	NFP_DEAD_NONE,
-	NFP_DEAD_PUNCH_TIMEOUT,
-	NFP_DEAD_PEER_TIMEOUT,
+	NFP_DEAD_NONE = 0,
+	NFP_DEAD_PUNCH_TIMEOUT = 1,
+	NFP_DEAD_PEER_TIMEOUT = 2,
 };
 
 /*
@@ -77,42 +110,76 @@ enum nfp_dead_reason {
  */
 enum nfp_role {
 	NFP_ROLE_CONTROLLING = 1,
-	NFP_ROLE_CONTROLLED,
+	NFP_ROLE_CONTROLLED = 2,
 };
 
-#define NFP_FLOW_OWNED	1u	/* dies with the handle that created it */
-#define NFP_FLOW_PASSIVE 2u	/* never probes first; answers the peer's probes */
-
-struct nfp_flow_counters {
-	uint64_t probes_sent, probes_answered, probes_received;
-	uint64_t auth_failures, keepalives;
-	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
-};
+/* Bits of NFP_FLOW_FLAGS. */
+#define NFP_FLOW_F_OWNED	1u	/* dies with the handle that created it */
+#define NFP_FLOW_F_PASSIVE	2u	/* never probes first; answers the peer's */
 
 /*
- * A flow. To add one, fill local, peers, secret, role and optionally the
- * times (0: the namespace's default) and flags; the rest is what the
- * kernel reports.
+ * A flow's attributes, by type. Settable ones are what nfp_flow_add()
+ * sends (those left unset take the namespace's default); the others are
+ * what the kernel reports. Times are in milliseconds.
  */
-struct nfp_flow {
-	uint32_t id;
-	struct nfp_endpoint local;
-	struct nfp_endpoint peers[NFP_MAX_PEERS];
-	unsigned int n_peers;
-	uint8_t secret[NFP_SECRET_MAX];
-	unsigned int secret_len;
-	uint32_t keepalive_ms, timeout_ms, punch_timeout_ms, probe_interval_ms;
-	uint32_t flags;
-	int role;			/* enum nfp_role; required */
-	uint32_t mark;			/* fwmark of the module's packets; 0: none */
-
-	int state;			/* enum nfp_state */
-	int dead_reason;		/* enum nfp_dead_reason */
-	struct nfp_endpoint remote;	/* family 0 until established */
-	uint32_t rtt_us;
-	uint32_t age_ms, establish_ms, last_rx_ms, last_tx_ms;
-	struct nfp_flow_counters counters;
+enum nfp_flow_attr {
+	/* uint32_t */
+	NFP_FLOW_ID = 1,		/* the kernel's id */
+	NFP_FLOW_ROLE = 2,		/* enum nfp_role; required to add */
+	NFP_FLOW_FLAGS = 3,		/* NFP_FLOW_F_* */
+	NFP_FLOW_MARK = 4,		/* fwmark of the module's packets; 0: none */
+	NFP_FLOW_KEEPALIVE_MS = 5,
+	NFP_FLOW_TIMEOUT_MS = 6,	/* silence that kills an established flow */
+	NFP_FLOW_PUNCH_TIMEOUT_MS = 7,
+	NFP_FLOW_PROBE_INTERVAL_MS = 8,
+	NFP_FLOW_STATE = 9,		/* enum nfp_state; a change takes PUNCHING */
+	NFP_FLOW_DEAD_REASON = 10,	/* enum nfp_dead_reason; read only */
+	NFP_FLOW_RTT_US = 11,		/* read only, like the rest */
+	NFP_FLOW_AGE_MS = 12,
+	NFP_FLOW_ESTABLISH_MS = 13,	/* from creation to established */
+	NFP_FLOW_LAST_RX_MS = 14,	/* since the peer was last heard */
+	NFP_FLOW_LAST_TX_MS = 15,
+	/* struct nfp_endpoint */
+	NFP_FLOW_LOCAL = 32,		/* our address and port; required */
+	NFP_FLOW_REMOTE = 33,		/* the peer's, once established */
+	/* uint64_t counters, read only */
+	NFP_FLOW_PROBES_SENT = 64,
+	NFP_FLOW_PROBES_ANSWERED = 65,
+	NFP_FLOW_PROBES_RECEIVED = 66,
+	NFP_FLOW_AUTH_FAILURES = 67,
+	NFP_FLOW_KEEPALIVES = 68,
+	NFP_FLOW_RX_PACKETS = 69,
+	NFP_FLOW_RX_BYTES = 70,
+	NFP_FLOW_TX_PACKETS = 71,
+	NFP_FLOW_TX_BYTES = 72,
 };
+
+struct nfp_flow;
+
+struct nfp_flow *nfp_flow_alloc(void);
+/* Clears the secret before freeing. */
+void nfp_flow_free(struct nfp_flow *f);
+/* A copy the caller owns (e.g. of a flow passed to a callback). */
+struct nfp_flow *nfp_flow_clone(const struct nfp_flow *f);
+
+int nfp_flow_set_u32(struct nfp_flow *f, int attr, uint32_t value);
+uint32_t nfp_flow_get_u32(const struct nfp_flow *f, int attr);
+uint64_t nfp_flow_get_u64(const struct nfp_flow *f, int attr);
+int nfp_flow_set_endpoint(struct nfp_flow *f, int attr,
+			  const struct nfp_endpoint *ep);
+/* NULL when the flow has none (e.g. NFP_FLOW_REMOTE while punching). */
+const struct nfp_endpoint *nfp_flow_get_endpoint(const struct nfp_flow *f,
+						 int attr);
+/* True when attr was set, or reported by the kernel. */
+int nfp_flow_has(const struct nfp_flow *f, int attr);
+
+/* The peer's candidates, in order; the kernel says how many it takes. */
+int nfp_flow_add_peer(struct nfp_flow *f, const struct nfp_endpoint *ep);
+unsigned int nfp_flow_get_peer_count(const struct nfp_flow *f);
+const struct nfp_endpoint *nfp_flow_get_peer(const struct nfp_flow *f,
+					     unsigned int i);
+/* The session secret (NFP_SECRET_MIN to NFP_SECRET_MAX bytes). */
+int nfp_flow_set_secret(struct nfp_flow *f, const void *secret, size_t len);
 
 const char *nfp_state_name(int state);
 /* "controlling", "controlled", or NULL; and back (-EINVAL if unknown). */
@@ -120,55 +187,82 @@ const char *nfp_role_name(int role);
 int nfp_role_parse(const char *name);
 const char *nfp_dead_reason_name(int reason);
 
-/* Add a flow; on success out (may be NULL) receives the kernel's view. */
+/*
+ * Requests. An out object (may be NULL) is cleared and receives the
+ * kernel's view of the flow.
+ */
 int nfp_flow_add(struct nfp_handle *h, const struct nfp_flow *flow,
 		 struct nfp_flow *out);
 int nfp_flow_del(struct nfp_handle *h, uint32_t id);
 /* Delete every flow of a local endpoint. */
 int nfp_flow_del_local(struct nfp_handle *h, const struct nfp_endpoint *local);
-int nfp_flow_get(struct nfp_handle *h, uint32_t id, struct nfp_flow *out);
-
-/* Change a flow: 0 leaves a time as it is; repunch restarts punching. */
-int nfp_flow_set(struct nfp_handle *h, uint32_t id, uint32_t keepalive_ms,
-		 uint32_t timeout_ms, int repunch, struct nfp_flow *out);
-
-struct nfp_flow_filter {
-	struct nfp_endpoint local;	/* family 0: any */
-	int state;			/* 0: any */
-};
+int nfp_flow_lookup(struct nfp_handle *h, uint32_t id, struct nfp_flow *out);
+/*
+ * Change the flow NFP_FLOW_ID names: what change sets of
+ * NFP_FLOW_KEEPALIVE_MS, NFP_FLOW_TIMEOUT_MS, and NFP_FLOW_STATE
+ * (NFP_STATE_PUNCHING: punch again from the start).
+ */
+int nfp_flow_change(struct nfp_handle *h, const struct nfp_flow *change,
+		    struct nfp_flow *out);
 
 /*
- * Call fn for each flow (filter may be NULL). Returns the number of
- * flows, a negative errno, or what fn returned when it was negative.
- * -EINTR means the flow set changed during the dump: dump again.
+ * Call fn for each flow matching what match sets (NFP_FLOW_LOCAL,
+ * NFP_FLOW_STATE; match NULL: every flow). The flow passed to fn lives
+ * until fn returns. Returns the number of flows, a negative errno, or
+ * what fn returned when it was negative. -EINTR means the flow set
+ * changed during the dump: dump again.
  */
-int nfp_flow_dump(struct nfp_handle *h, const struct nfp_flow_filter *filter,
+int nfp_flow_dump(struct nfp_handle *h, const struct nfp_flow *match,
 		  int (*fn)(const struct nfp_flow *flow, void *arg), void *arg);
 
-struct nfp_config {
-	uint32_t max_flows, pps;
-	uint32_t keepalive_ms, timeout_ms, punch_timeout_ms, probe_interval_ms;
+/* --- The namespace's limits and defaults. */
+enum nfp_config_attr {
+	NFP_CONFIG_MAX_FLOWS = 1,
+	NFP_CONFIG_PPS = 2,
+	NFP_CONFIG_KEEPALIVE_MS = 3,
+	NFP_CONFIG_TIMEOUT_MS = 4,
+	NFP_CONFIG_PUNCH_TIMEOUT_MS = 5,
+	NFP_CONFIG_PROBE_INTERVAL_MS = 6,
 };
 
-int nfp_config_get(struct nfp_handle *h, struct nfp_config *cfg);
-/* Fields left 0 are not changed; cfg receives the resulting config. */
-int nfp_config_set(struct nfp_handle *h, struct nfp_config *cfg);
+struct nfp_config;
 
-struct nfp_mapping {
-	uint32_t id;
-	struct nfp_endpoint local, server;
-	struct nfp_endpoint mapped;	/* family 0 on error */
-	int error;			/* 0 or a positive errno */
-	uint16_t stun_error;		/* the server's STUN error code */
-	uint32_t rtt_us;		/* 0: unknown (the request was resent) */
+struct nfp_config *nfp_config_alloc(void);
+void nfp_config_free(struct nfp_config *cfg);
+int nfp_config_set_u32(struct nfp_config *cfg, int attr, uint32_t value);
+uint32_t nfp_config_get_u32(const struct nfp_config *cfg, int attr);
+/* Read the namespace's config into cfg (forgetting what was set). */
+int nfp_config_fetch(struct nfp_handle *h, struct nfp_config *cfg);
+/* Change what cfg sets; cfg then holds the whole resulting config. */
+int nfp_config_apply(struct nfp_handle *h, struct nfp_config *cfg);
+
+/* --- Mapping queries: which public endpoint a local port maps to. */
+enum nfp_mapping_attr {
+	/* uint32_t */
+	NFP_MAPPING_ID = 1,
+	NFP_MAPPING_ERROR = 2,		/* 0 or a positive errno */
+	NFP_MAPPING_STUN_ERROR = 3,	/* the server's STUN error code */
+	NFP_MAPPING_RTT_US = 4,		/* 0: unknown (the request was resent) */
+	/* struct nfp_endpoint */
+	NFP_MAPPING_LOCAL = 32,
+	NFP_MAPPING_SERVER = 33,
+	NFP_MAPPING_MAPPED = 34,	/* absent on error */
 };
+
+struct nfp_mapping;
+
+struct nfp_mapping *nfp_mapping_alloc(void);
+void nfp_mapping_free(struct nfp_mapping *m);
+struct nfp_mapping *nfp_mapping_clone(const struct nfp_mapping *m);
+uint32_t nfp_mapping_get_u32(const struct nfp_mapping *m, int attr);
+const struct nfp_endpoint *nfp_mapping_get_endpoint(const struct nfp_mapping *m,
+						    int attr);
 
 /*
- * Ask server which public endpoint local maps to; the module sends the
- * request from the local port. The asynchronous form returns the query
- * id (>0); the result arrives as an NFP_EVENT_MAPPING. The blocking form
- * waits for it (at most timeout_ms, default 3000) and returns 0 with
- * result filled, error included.
+ * The module sends the request from the local port. The asynchronous
+ * form returns the query id (>0); the result arrives as an
+ * NFP_EVENT_MAPPING. The blocking form waits for it (at most timeout_ms,
+ * default 3000) and returns 0 with result filled, error included.
  */
 int nfp_mapping_start(struct nfp_handle *h, const struct nfp_endpoint *local,
 		      const struct nfp_endpoint *server, uint32_t timeout_ms);
@@ -176,27 +270,37 @@ int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint *local,
 		      const struct nfp_endpoint *server, uint32_t timeout_ms,
 		      struct nfp_mapping *result);
 
+/* --- Events. */
 enum nfp_event_type {
 	NFP_EVENT_ESTABLISHED = 1,
-	NFP_EVENT_REMOTE_CHANGED,
-	NFP_EVENT_DEAD,
-	NFP_EVENT_DELETED,
+	NFP_EVENT_REMOTE_CHANGED = 2,
+	NFP_EVENT_DEAD = 3,
+	NFP_EVENT_DELETED = 4,
+	NFP_EVENT_EXISTS = 5,		/* a flow as nfp_events_resync() found it */
 	NFP_EVENT_MAPPING = 100,
 };
 
-struct nfp_event {
-	int type;			/* enum nfp_event_type */
-	struct nfp_flow flow;		/* flow events */
-	struct nfp_mapping mapping;	/* NFP_EVENT_MAPPING */
-};
+struct nfp_event;
 
+int nfp_event_get_type(const struct nfp_event *e);
+/* The flow of a flow event, the result of a mapping event; else NULL. */
+const struct nfp_flow *nfp_event_get_flow(const struct nfp_event *e);
+const struct nfp_mapping *nfp_event_get_mapping(const struct nfp_event *e);
 const char *nfp_event_name(int type);
 
 /*
- * Events of this namespace. nfp_events_fd() is pollable; each call of
- * nfp_events_read() reads what is queued (blocking only if nothing is)
- * and calls fn per event. -ENOBUFS: events were lost, resync by dumping.
- * The fd belongs to ev: poll it, never close it; nfp_events_close() does.
+ * Events of this namespace, on a non-blocking socket of their own.
+ * nfp_events_fd() is for poll/epoll (edge-triggered too): it belongs to
+ * ev, never close it; nfp_events_close() does.
+ *
+ * nfp_events_read() never blocks. It calls fn for each event queued and
+ * returns how many it delivered (0: none was queued). When fn returns a
+ * negative value, reading stops and that value is returned; the events
+ * not yet delivered stay queued and the next call starts with them.
+ * -ENOBUFS: the kernel dropped events because the socket's buffer was
+ * full; nothing is known of them, so resynchronise with
+ * nfp_events_resync(), then read on.
+ *
  * Like a handle, an events object is for one thread at a time.
  */
 struct nfp_events;
@@ -205,15 +309,15 @@ void nfp_events_close(struct nfp_events *ev);
 int nfp_events_fd(const struct nfp_events *ev);
 int nfp_events_read(struct nfp_events *ev,
 		    int (*fn)(const struct nfp_event *e, void *arg), void *arg);
-
-/* "192.0.2.1:4000", "[2001:db8::1]:4000", with "-4010" for a range. */
-int nfp_endpoint_parse(const char *s, struct nfp_endpoint *ep, int range_ok);
-/* Writes at most len bytes; returns buf. */
-char *nfp_endpoint_format(const struct nfp_endpoint *ep, char *buf, size_t len);
-#define NFP_ENDPOINT_STRLEN	64
-
-/* A secret in hex, 16 to 32 bytes; returns its length or -EINVAL. */
-int nfp_secret_parse(const char *hex, uint8_t out[NFP_SECRET_MAX]);
+/*
+ * After lost events: discard the flow events still queued (mapping
+ * results are delivered), then dump the flows through h and deliver each
+ * as an NFP_EVENT_EXISTS. Events that arrive during the dump follow with
+ * the next read, so the caller's view converges on the kernel's.
+ * Returns the number of events delivered or a negative errno.
+ */
+int nfp_events_resync(struct nfp_events *ev, struct nfp_handle *h,
+		      int (*fn)(const struct nfp_event *e, void *arg), void *arg);
 
 #ifdef __cplusplus
 }

@@ -25,7 +25,7 @@ static int parse_port(const char *s, uint16_t *port)
 	return 0;
 }
 
-int nfp_endpoint_parse(const char *s, struct nfp_endpoint *ep, int range_ok)
+NFP_EXPORT int nfp_endpoint_parse(const char *s, struct nfp_endpoint *ep, int range_ok)
 {
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *ports, *colon;
@@ -73,7 +73,7 @@ int nfp_endpoint_parse(const char *s, struct nfp_endpoint *ep, int range_ok)
 	return 0;
 }
 
-char *nfp_endpoint_format(const struct nfp_endpoint *ep, char *buf, size_t len)
+NFP_EXPORT char *nfp_endpoint_format(const struct nfp_endpoint *ep, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 

@@ -1,77 +1,135 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The events multicast group: a socket of its own, so notifications never
- * mix with the replies of a handle's requests.
+ * mix with the replies of a handle's requests. Non-blocking, and read by
+ * hand rather than with nl_recvmsgs(): an event a callback refuses must
+ * leave the rest of its datagram queued for the next read.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <linux/nfpunch.h>
 #include <netlink/attr.h>
 #include <netlink/genl/ctrl.h>
 
 #include "internal.h"
 
+/* A notification is one flow (32 peers at most: about 1.5 KiB). */
+#define EVENTS_BUF	65536
+/* Room for bursts: events lost to a full buffer cost the caller a dump. */
+#define EVENTS_RCVBUF	(1 << 20)
+
 struct nfp_events {
 	struct nl_sock *sk;
-	struct nl_cb *cb;
-	int (*fn)(const struct nfp_event *e, void *arg);
-	void *arg;
-	int ret;
+	int family;
+	uint8_t *buf;		/* one datagram, read up to off */
+	size_t len, off;
+	struct nfp_event e;	/* what fn is shown */
+	struct nfp_flow *flow;
+	struct nfp_mapping mapping;
 };
 
-const char *nfp_event_name(int type)
+NFP_EXPORT const char *nfp_event_name(int type)
 {
 	switch (type) {
 	case NFP_EVENT_ESTABLISHED: return "established";
 	case NFP_EVENT_REMOTE_CHANGED: return "remote-changed";
 	case NFP_EVENT_DEAD: return "dead";
 	case NFP_EVENT_DELETED: return "deleted";
+	case NFP_EVENT_EXISTS: return "exists";
 	case NFP_EVENT_MAPPING: return "mapping";
 	}
 	return "unknown";
 }
 
-static int on_event(struct nl_msg *msg, void *arg)
+NFP_EXPORT int nfp_event_get_type(const struct nfp_event *e)
 {
-	struct nfp_events *ev = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct genlmsghdr *gh = nlmsg_data(nlh);
-	struct nlattr *tb[NFPUNCH_A_MAX + 1];
-	struct nfp_event *e;
-	int ret;
-
-	if (genlmsg_parse(nlh, 0, tb, NFPUNCH_A_MAX, NULL) < 0)
-		return NL_SKIP;
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		ev->ret = -ENOMEM;
-		return NL_STOP;
-	}
-	ret = -EPROTO;
-	if (gh->cmd == NFPUNCH_CMD_FLOW_NTF && tb[NFPUNCH_A_EVENT] &&
-	    tb[NFPUNCH_A_FLOW]) {
-		e->type = nla_get_u8(tb[NFPUNCH_A_EVENT]);
-		ret = nfp_parse_flow(tb[NFPUNCH_A_FLOW], &e->flow);
-	} else if (gh->cmd == NFPUNCH_CMD_MAPPING_NTF && tb[NFPUNCH_A_MAPPING]) {
-		e->type = NFP_EVENT_MAPPING;
-		ret = nfp_parse_mapping(tb[NFPUNCH_A_MAPPING], &e->mapping);
-	}
-	/* Unknown notifications from a newer module are skipped. */
-	if (!ret) {
-		ret = ev->fn(e, ev->arg);
-		if (ret < 0)
-			ev->ret = ret;
-	}
-	free(e);
-	return ev->ret < 0 ? NL_STOP : NL_OK;
+	return e->type;
 }
 
-static int no_seq_check(struct nl_msg *msg, void *arg)
+NFP_EXPORT const struct nfp_flow *nfp_event_get_flow(const struct nfp_event *e)
 {
-	(void)msg;
-	(void)arg;
-	return NL_OK;
+	return e->flow;
+}
+
+NFP_EXPORT const struct nfp_mapping *nfp_event_get_mapping(const struct nfp_event *e)
+{
+	return e->mapping;
+}
+
+/*
+ * Turn one message into ev->e: 0, or -EAGAIN for a message that is not
+ * an event of ours (an unknown one from a newer module included).
+ */
+static int parse_event(struct nfp_events *ev, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[NFPUNCH_A_MAX + 1];
+	struct genlmsghdr *gh;
+
+	if (nlh->nlmsg_type != ev->family ||
+	    nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN ||
+	    genlmsg_parse(nlh, 0, tb, NFPUNCH_A_MAX, NULL) < 0)
+		return -EAGAIN;
+	gh = nlmsg_data(nlh);
+	memset(&ev->e, 0, sizeof(ev->e));
+	if (gh->cmd == NFPUNCH_CMD_FLOW_NTF && tb[NFPUNCH_A_EVENT] &&
+	    tb[NFPUNCH_A_FLOW]) {
+		if (nfp_parse_flow(tb[NFPUNCH_A_FLOW], ev->flow))
+			return -EAGAIN;
+		ev->e.type = nla_get_u8(tb[NFPUNCH_A_EVENT]);
+		ev->e.flow = ev->flow;
+		return 0;
+	}
+	if (gh->cmd == NFPUNCH_CMD_MAPPING_NTF && tb[NFPUNCH_A_MAPPING]) {
+		if (nfp_parse_mapping(tb[NFPUNCH_A_MAPPING], &ev->mapping))
+			return -EAGAIN;
+		ev->e.type = NFP_EVENT_MAPPING;
+		ev->e.mapping = &ev->mapping;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * The next event into ev->e: 0, -EAGAIN when none is queued, -ENOBUFS
+ * when the kernel dropped some, or another negative errno.
+ */
+static int next_event(struct nfp_events *ev)
+{
+	struct sockaddr_nl from;
+	struct nlmsghdr *nlh;
+	socklen_t flen;
+	ssize_t n;
+
+	for (;;) {
+		if (ev->off >= ev->len) {
+			flen = sizeof(from);
+			n = recvfrom(nl_socket_get_fd(ev->sk), ev->buf, EVENTS_BUF,
+				     MSG_DONTWAIT | MSG_TRUNC,
+				     (struct sockaddr *)&from, &flen);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+			}
+			/* Only the kernel speaks here; a cut datagram is dropped. */
+			if (from.nl_pid != 0 || n > EVENTS_BUF)
+				continue;
+			ev->len = n;
+			ev->off = 0;
+		}
+		nlh = (struct nlmsghdr *)(ev->buf + ev->off);
+		if (!nlmsg_ok(nlh, (int)(ev->len - ev->off))) {
+			ev->off = ev->len;
+			continue;
+		}
+		/* Consumed before fn sees it: what fn refuses is not repeated. */
+		ev->off += NLMSG_ALIGN(nlh->nlmsg_len);
+		if (!parse_event(ev, nlh))
+			return 0;
+	}
 }
 
 int nfp_genl_socket(struct nl_sock **skp)
@@ -95,7 +153,7 @@ int nfp_genl_socket(struct nl_sock **skp)
 	return family;
 }
 
-int nfp_events_open(struct nfp_events **evp)
+NFP_EXPORT int nfp_events_open(struct nfp_events **evp)
 {
 	struct nfp_events *ev;
 	int grp, ret;
@@ -104,9 +162,15 @@ int nfp_events_open(struct nfp_events **evp)
 	ev = calloc(1, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
+	ev->buf = malloc(EVENTS_BUF);
+	ev->flow = nfp_flow_alloc();
+	ret = -ENOMEM;
+	if (!ev->buf || !ev->flow)
+		goto err;
 	ret = nfp_genl_socket(&ev->sk);
 	if (ret < 0)
 		goto err;
+	ev->family = ret;
 	grp = genl_ctrl_resolve_grp(ev->sk, NFPUNCH_GENL_NAME,
 				    NFPUNCH_MCGRP_EVENTS);
 	if (grp < 0) {
@@ -118,49 +182,95 @@ int nfp_events_open(struct nfp_events **evp)
 		ret = ret == -NLE_PERM ? -EPERM : -EIO;
 		goto err_sk;
 	}
-	ev->cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!ev->cb) {
-		ret = -ENOMEM;
+	if (nl_socket_set_nonblocking(ev->sk) < 0) {
+		ret = -errno;
 		goto err_sk;
 	}
-	/* Notifications carry no sequence number of ours. */
-	nl_cb_set(ev->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
-	nl_cb_set(ev->cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, ev);
+	/* Best effort: the default is the system's rmem_default. */
+	nl_socket_set_buffer_size(ev->sk, EVENTS_RCVBUF, 0);
 	*evp = ev;
 	return 0;
 err_sk:
 	nl_socket_free(ev->sk);
 err:
+	nfp_flow_free(ev->flow);
+	free(ev->buf);
 	free(ev);
 	return ret;
 }
 
-void nfp_events_close(struct nfp_events *ev)
+NFP_EXPORT void nfp_events_close(struct nfp_events *ev)
 {
 	if (!ev)
 		return;
-	nl_cb_put(ev->cb);
 	nl_socket_free(ev->sk);
+	nfp_flow_free(ev->flow);
+	free(ev->buf);
 	free(ev);
 }
 
-int nfp_events_fd(const struct nfp_events *ev)
+NFP_EXPORT int nfp_events_fd(const struct nfp_events *ev)
 {
 	return nl_socket_get_fd(ev->sk);
 }
 
-int nfp_events_read(struct nfp_events *ev,
-		    int (*fn)(const struct nfp_event *e, void *arg), void *arg)
+NFP_EXPORT int nfp_events_read(struct nfp_events *ev,
+			       int (*fn)(const struct nfp_event *e, void *arg),
+			       void *arg)
 {
-	int ret;
+	int n = 0, ret;
 
-	ev->fn = fn;
-	ev->arg = arg;
-	ev->ret = 0;
-	ret = nl_recvmsgs(ev->sk, ev->cb);
-	if (ev->ret < 0)
-		return ev->ret;
-	if (ret == -NLE_NOMEM)
-		return -ENOBUFS;	/* the kernel dropped events for us */
-	return ret < 0 ? -EIO : 0;
+	for (;;) {
+		ret = next_event(ev);
+		if (ret == -EAGAIN)
+			return n;
+		if (ret < 0)
+			return ret;
+		n++;
+		ret = fn(&ev->e, arg);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+struct resync {
+	struct nfp_event e;
+	int (*fn)(const struct nfp_event *e, void *arg);
+	void *arg;
+};
+
+static int resync_one(const struct nfp_flow *flow, void *arg)
+{
+	struct resync *r = arg;
+
+	r->e.flow = flow;
+	return r->fn(&r->e, r->arg);
+}
+
+NFP_EXPORT int nfp_events_resync(struct nfp_events *ev, struct nfp_handle *h,
+				 int (*fn)(const struct nfp_event *e, void *arg),
+				 void *arg)
+{
+	struct resync r = { .e.type = NFP_EVENT_EXISTS, .fn = fn, .arg = arg };
+	int n = 0, ret;
+
+	/* What is queued is older than the dump: only mapping results,
+	 * which no dump shows, are worth delivering. */
+	for (;;) {
+		ret = next_event(ev);
+		if (ret == -EAGAIN)
+			break;
+		if (ret == -ENOBUFS || ret == 0) {
+			if (ret == 0 && ev->e.type == NFP_EVENT_MAPPING) {
+				n++;
+				ret = fn(&ev->e, arg);
+				if (ret < 0)
+					return ret;
+			}
+			continue;
+		}
+		return ret;
+	}
+	ret = nfp_flow_dump(h, NULL, resync_one, &r);
+	return ret < 0 ? ret : n + ret;
 }

@@ -7,7 +7,7 @@
 
 #include "internal.h"
 
-const char *nfp_state_name(int state)
+NFP_EXPORT const char *nfp_state_name(int state)
 {
 	switch (state) {
 	case NFP_STATE_PUNCHING: return "punching";
@@ -17,7 +17,7 @@ const char *nfp_state_name(int state)
 	return "unknown";
 }
 
-const char *nfp_dead_reason_name(int reason)
+NFP_EXPORT const char *nfp_dead_reason_name(int reason)
 {
 	switch (reason) {
 	case NFP_DEAD_NONE: return "none";
@@ -27,7 +27,7 @@ const char *nfp_dead_reason_name(int reason)
 	return "unknown";
 }
 
-const char *nfp_role_name(int role)
+NFP_EXPORT const char *nfp_role_name(int role)
 {
 	switch (role) {
 	case NFP_ROLE_CONTROLLING: return "controlling";
@@ -36,7 +36,7 @@ const char *nfp_role_name(int role)
 	return NULL;
 }
 
-int nfp_role_parse(const char *name)
+NFP_EXPORT int nfp_role_parse(const char *name)
 {
 	if (!strcmp(name, "controlling"))
 		return NFP_ROLE_CONTROLLING;
@@ -45,35 +45,30 @@ int nfp_role_parse(const char *name)
 	return -EINVAL;
 }
 
-static uint32_t get_u32(struct nlattr **tb, int type)
+static int parse_counters(struct nlattr *nest, struct nfp_flow *f)
 {
-	return tb[type] ? nla_get_u32(tb[type]) : 0;
-}
-
-static int parse_counters(struct nlattr *nest, struct nfp_flow_counters *c)
-{
-	struct nlattr *tb[NFPUNCH_CNT_A_MAX + 1];
-	uint64_t *dst[NFPUNCH_CNT_A_MAX + 1] = {
-		[NFPUNCH_CNT_A_PROBES_SENT] = &c->probes_sent,
-		[NFPUNCH_CNT_A_PROBES_ANSWERED] = &c->probes_answered,
-		[NFPUNCH_CNT_A_PROBES_RECEIVED] = &c->probes_received,
-		[NFPUNCH_CNT_A_AUTH_FAILURES] = &c->auth_failures,
-		[NFPUNCH_CNT_A_KEEPALIVES] = &c->keepalives,
-		[NFPUNCH_CNT_A_RX_PACKETS] = &c->rx_packets,
-		[NFPUNCH_CNT_A_RX_BYTES] = &c->rx_bytes,
-		[NFPUNCH_CNT_A_TX_PACKETS] = &c->tx_packets,
-		[NFPUNCH_CNT_A_TX_BYTES] = &c->tx_bytes,
+	static const int attr[NFPUNCH_CNT_A_MAX + 1] = {
+		[NFPUNCH_CNT_A_PROBES_SENT] = NFP_FLOW_PROBES_SENT,
+		[NFPUNCH_CNT_A_PROBES_ANSWERED] = NFP_FLOW_PROBES_ANSWERED,
+		[NFPUNCH_CNT_A_PROBES_RECEIVED] = NFP_FLOW_PROBES_RECEIVED,
+		[NFPUNCH_CNT_A_AUTH_FAILURES] = NFP_FLOW_AUTH_FAILURES,
+		[NFPUNCH_CNT_A_KEEPALIVES] = NFP_FLOW_KEEPALIVES,
+		[NFPUNCH_CNT_A_RX_PACKETS] = NFP_FLOW_RX_PACKETS,
+		[NFPUNCH_CNT_A_RX_BYTES] = NFP_FLOW_RX_BYTES,
+		[NFPUNCH_CNT_A_TX_PACKETS] = NFP_FLOW_TX_PACKETS,
+		[NFPUNCH_CNT_A_TX_BYTES] = NFP_FLOW_TX_BYTES,
 	};
+	struct nlattr *tb[NFPUNCH_CNT_A_MAX + 1];
 	int i;
 
 	if (nla_parse_nested(tb, NFPUNCH_CNT_A_MAX, nest, NULL) < 0)
 		return -EPROTO;
 	for (i = 0; i <= NFPUNCH_CNT_A_MAX; i++) {
-		if (!dst[i] || !tb[i])
+		if (!attr[i] || !tb[i])
 			continue;
 		if (nla_len(tb[i]) != sizeof(uint64_t))
 			return -EPROTO;
-		*dst[i] = nla_get_u64(tb[i]);
+		f->u64[attr[i] - NFP_FLOW_U64_FIRST] = nla_get_u64(tb[i]);
 	}
 	return 0;
 }
@@ -99,44 +94,72 @@ static struct nla_policy flow_policy[NFPUNCH_FLOW_A_MAX + 1] = {
 	[NFPUNCH_FLOW_A_MARK] = { .type = NLA_U32 },
 };
 
+/* The kernel's attribute and ours, for the numbers of a flow. */
+static const struct {
+	int nl, attr;
+} flow_u32[] = {
+	{ NFPUNCH_FLOW_A_KEEPALIVE, NFP_FLOW_KEEPALIVE_MS },
+	{ NFPUNCH_FLOW_A_TIMEOUT, NFP_FLOW_TIMEOUT_MS },
+	{ NFPUNCH_FLOW_A_PUNCH_TIMEOUT, NFP_FLOW_PUNCH_TIMEOUT_MS },
+	{ NFPUNCH_FLOW_A_PROBE_INTERVAL, NFP_FLOW_PROBE_INTERVAL_MS },
+	{ NFPUNCH_FLOW_A_FLAGS, NFP_FLOW_FLAGS },
+	{ NFPUNCH_FLOW_A_MARK, NFP_FLOW_MARK },
+	{ NFPUNCH_FLOW_A_RTT, NFP_FLOW_RTT_US },
+	{ NFPUNCH_FLOW_A_AGE, NFP_FLOW_AGE_MS },
+	{ NFPUNCH_FLOW_A_ESTABLISH_TIME, NFP_FLOW_ESTABLISH_MS },
+	{ NFPUNCH_FLOW_A_LAST_RX, NFP_FLOW_LAST_RX_MS },
+	{ NFPUNCH_FLOW_A_LAST_TX, NFP_FLOW_LAST_TX_MS },
+}, flow_u8[] = {
+	{ NFPUNCH_FLOW_A_STATE, NFP_FLOW_STATE },
+	{ NFPUNCH_FLOW_A_DEAD_REASON, NFP_FLOW_DEAD_REASON },
+	{ NFPUNCH_FLOW_A_ROLE, NFP_FLOW_ROLE },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f)
 {
 	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1], *a;
+	struct nfp_endpoint ep;
+	unsigned int i;
 	int rem;
 
-	memset(f, 0, sizeof(*f));
+	nfp_flow_reset(f);
 	if (nla_parse_nested(tb, NFPUNCH_FLOW_A_MAX, nest, flow_policy) < 0 ||
 	    !tb[NFPUNCH_FLOW_A_ID] || !tb[NFPUNCH_FLOW_A_LOCAL] ||
 	    nfp_get_endpoint(tb[NFPUNCH_FLOW_A_LOCAL], &f->local))
 		return -EPROTO;
-	f->id = nla_get_u32(tb[NFPUNCH_FLOW_A_ID]);
+	f->set |= 1ULL << NFP_FLOW_LOCAL;
+	f->u32[NFP_FLOW_ID] = nla_get_u32(tb[NFPUNCH_FLOW_A_ID]);
+	f->set |= 1ULL << NFP_FLOW_ID;
 	nla_for_each_nested(a, nest, rem) {
-		if (nla_type(a) != NFPUNCH_FLOW_A_PEER || f->n_peers >= NFP_MAX_PEERS)
+		if (nla_type(a) != NFPUNCH_FLOW_A_PEER)
 			continue;
-		if (nfp_get_endpoint(a, &f->peers[f->n_peers++]))
+		if (nfp_get_endpoint(a, &ep))
 			return -EPROTO;
+		if (nfp_flow_add_peer(f, &ep))
+			return -ENOMEM;
 	}
-	if (tb[NFPUNCH_FLOW_A_REMOTE] &&
-	    nfp_get_endpoint(tb[NFPUNCH_FLOW_A_REMOTE], &f->remote))
-		return -EPROTO;
+	if (tb[NFPUNCH_FLOW_A_REMOTE]) {
+		if (nfp_get_endpoint(tb[NFPUNCH_FLOW_A_REMOTE], &f->remote))
+			return -EPROTO;
+		f->set |= 1ULL << NFP_FLOW_REMOTE;
+	}
 	if (tb[NFPUNCH_FLOW_A_COUNTERS] &&
-	    parse_counters(tb[NFPUNCH_FLOW_A_COUNTERS], &f->counters))
+	    parse_counters(tb[NFPUNCH_FLOW_A_COUNTERS], f))
 		return -EPROTO;
-	f->state = tb[NFPUNCH_FLOW_A_STATE] ? nla_get_u8(tb[NFPUNCH_FLOW_A_STATE]) : 0;
-	f->dead_reason = tb[NFPUNCH_FLOW_A_DEAD_REASON] ?
-			 nla_get_u8(tb[NFPUNCH_FLOW_A_DEAD_REASON]) : 0;
-	f->keepalive_ms = get_u32(tb, NFPUNCH_FLOW_A_KEEPALIVE);
-	f->timeout_ms = get_u32(tb, NFPUNCH_FLOW_A_TIMEOUT);
-	f->punch_timeout_ms = get_u32(tb, NFPUNCH_FLOW_A_PUNCH_TIMEOUT);
-	f->probe_interval_ms = get_u32(tb, NFPUNCH_FLOW_A_PROBE_INTERVAL);
-	f->flags = get_u32(tb, NFPUNCH_FLOW_A_FLAGS);
-	f->role = tb[NFPUNCH_FLOW_A_ROLE] ? nla_get_u8(tb[NFPUNCH_FLOW_A_ROLE]) : 0;
-	f->mark = get_u32(tb, NFPUNCH_FLOW_A_MARK);
-	f->rtt_us = get_u32(tb, NFPUNCH_FLOW_A_RTT);
-	f->age_ms = get_u32(tb, NFPUNCH_FLOW_A_AGE);
-	f->establish_ms = get_u32(tb, NFPUNCH_FLOW_A_ESTABLISH_TIME);
-	f->last_rx_ms = get_u32(tb, NFPUNCH_FLOW_A_LAST_RX);
-	f->last_tx_ms = get_u32(tb, NFPUNCH_FLOW_A_LAST_TX);
+	for (i = 0; i < ARRAY_SIZE(flow_u32); i++) {
+		if (!tb[flow_u32[i].nl])
+			continue;
+		f->u32[flow_u32[i].attr] = nla_get_u32(tb[flow_u32[i].nl]);
+		f->set |= 1ULL << flow_u32[i].attr;
+	}
+	for (i = 0; i < ARRAY_SIZE(flow_u8); i++) {
+		if (!tb[flow_u8[i].nl])
+			continue;
+		f->u32[flow_u8[i].attr] = nla_get_u8(tb[flow_u8[i].nl]);
+		f->set |= 1ULL << flow_u8[i].attr;
+	}
 	return 0;
 }
 
@@ -148,19 +171,30 @@ static int parse_flow_reply(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	return arg ? nfp_parse_flow(tb[NFPUNCH_A_FLOW], arg) : 0;
 }
 
-static int put_u32_opt(struct nl_msg *msg, int type, uint32_t v)
+/* Put each of attrs that f sets, as the kernel's u32 attribute. */
+static int put_set_u32(struct nl_msg *msg, const struct nfp_flow *f,
+		       const int *attrs, size_t n)
 {
-	return v && nla_put_u32(msg, type, v) < 0 ? -EMSGSIZE : 0;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!nfp_flow_isset(f, attrs[i]))
+			continue;
+		for (j = 0; j < ARRAY_SIZE(flow_u32); j++)
+			if (flow_u32[j].attr == attrs[i])
+				break;
+		if (j == ARRAY_SIZE(flow_u32) ||
+		    nla_put_u32(msg, flow_u32[j].nl, f->u32[attrs[i]]) < 0)
+			return -EMSGSIZE;
+	}
+	return 0;
 }
 
 struct flow_req {
-	const struct nfp_flow *in;	/* add */
+	const struct nfp_flow *in;	/* add, change, dump filter */
 	struct nfp_flow *out;
 	uint32_t id;
 	const struct nfp_endpoint *local;
-	uint32_t keepalive_ms, timeout_ms;
-	int repunch;
-	const struct nfp_flow_filter *filter;
 	int (*fn)(const struct nfp_flow *flow, void *arg);
 	void *arg;
 	int count;
@@ -168,6 +202,11 @@ struct flow_req {
 
 static int build_flow_new(struct nl_msg *msg, void *arg)
 {
+	static const int attrs[] = {
+		NFP_FLOW_KEEPALIVE_MS, NFP_FLOW_TIMEOUT_MS,
+		NFP_FLOW_PUNCH_TIMEOUT_MS, NFP_FLOW_PROBE_INTERVAL_MS,
+		NFP_FLOW_FLAGS, NFP_FLOW_MARK,
+	};
 	const struct flow_req *r = arg;
 	const struct nfp_flow *f = r->in;
 	struct nlattr *nest;
@@ -177,32 +216,27 @@ static int build_flow_new(struct nl_msg *msg, void *arg)
 	nest = nla_nest_start(msg, NFPUNCH_A_FLOW);
 	if (!nest)
 		return -EMSGSIZE;
-	ret = nfp_put_endpoint(msg, NFPUNCH_FLOW_A_LOCAL, &f->local);
-	for (i = 0; !ret && i < f->n_peers && i < NFP_MAX_PEERS; i++)
+	/* Without local, role or a secret the kernel says what is missing. */
+	ret = nfp_flow_isset(f, NFP_FLOW_LOCAL) ?
+	      nfp_put_endpoint(msg, NFPUNCH_FLOW_A_LOCAL, &f->local) : 0;
+	for (i = 0; !ret && i < f->n_peers; i++)
 		ret = nfp_put_endpoint(msg, NFPUNCH_FLOW_A_PEER, &f->peers[i]);
+	ret = ret ?: put_set_u32(msg, f, attrs, ARRAY_SIZE(attrs));
 	if (ret)
 		return ret;
-	if (f->secret_len > sizeof(f->secret) ||
+	if (f->secret_len &&
 	    nla_put(msg, NFPUNCH_FLOW_A_SECRET, f->secret_len, f->secret) < 0)
-		return -EINVAL;
-	ret = put_u32_opt(msg, NFPUNCH_FLOW_A_KEEPALIVE, f->keepalive_ms) ?:
-	      put_u32_opt(msg, NFPUNCH_FLOW_A_TIMEOUT, f->timeout_ms) ?:
-	      put_u32_opt(msg, NFPUNCH_FLOW_A_PUNCH_TIMEOUT, f->punch_timeout_ms) ?:
-	      put_u32_opt(msg, NFPUNCH_FLOW_A_PROBE_INTERVAL, f->probe_interval_ms) ?:
-	      put_u32_opt(msg, NFPUNCH_FLOW_A_FLAGS, f->flags) ?:
-	      put_u32_opt(msg, NFPUNCH_FLOW_A_MARK, f->mark);
-	if (ret)
-		return ret;
-	/* Without one the kernel says which is missing. */
-	if (f->role && (f->role < 0 || f->role > 255 ||
-			nla_put_u8(msg, NFPUNCH_FLOW_A_ROLE, (uint8_t)f->role) < 0))
-		return -EINVAL;
+		return -EMSGSIZE;
+	if (nfp_flow_isset(f, NFP_FLOW_ROLE) &&
+	    nla_put_u8(msg, NFPUNCH_FLOW_A_ROLE, f->u32[NFP_FLOW_ROLE]) < 0)
+		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
 static int build_flow_key(struct nl_msg *msg, void *arg)
 {
+	static const int attrs[] = { NFP_FLOW_KEEPALIVE_MS, NFP_FLOW_TIMEOUT_MS };
 	struct flow_req *r = arg;
 	struct nlattr *nest = nla_nest_start(msg, NFPUNCH_A_FLOW);
 	int ret = 0;
@@ -213,11 +247,12 @@ static int build_flow_key(struct nl_msg *msg, void *arg)
 		return -EMSGSIZE;
 	if (r->local)
 		ret = nfp_put_endpoint(msg, NFPUNCH_FLOW_A_LOCAL, r->local);
-	ret = ret ?: put_u32_opt(msg, NFPUNCH_FLOW_A_KEEPALIVE, r->keepalive_ms) ?:
-	      put_u32_opt(msg, NFPUNCH_FLOW_A_TIMEOUT, r->timeout_ms);
-	if (!ret && r->repunch &&
-	    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, NFPUNCH_STATE_PUNCHING) < 0)
-		ret = -EMSGSIZE;
+	if (!ret && r->in) {		/* a change */
+		ret = put_set_u32(msg, r->in, attrs, ARRAY_SIZE(attrs));
+		if (!ret && nfp_flow_isset(r->in, NFP_FLOW_STATE) &&
+		    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, NFPUNCH_STATE_PUNCHING) < 0)
+			ret = -EMSGSIZE;
+	}
 	if (ret)
 		return ret;
 	nla_nest_end(msg, nest);
@@ -231,32 +266,32 @@ static int parse_flow_req(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	return parse_flow_reply(nlh, tb, r->out);
 }
 
-int nfp_flow_add(struct nfp_handle *h, const struct nfp_flow *flow,
-		 struct nfp_flow *out)
+NFP_EXPORT int nfp_flow_add(struct nfp_handle *h, const struct nfp_flow *flow,
+			    struct nfp_flow *out)
 {
 	struct flow_req r = { .in = flow, .out = out };
 
-	if (!flow->n_peers || flow->n_peers > NFP_MAX_PEERS)
-		return nfp_fail(h, -EINVAL, "a flow needs 1 to 32 peers");
 	return nfp_request(h, NFPUNCH_CMD_FLOW_NEW, 0, build_flow_new,
 			   parse_flow_req, &r);
 }
 
-int nfp_flow_del(struct nfp_handle *h, uint32_t id)
+NFP_EXPORT int nfp_flow_del(struct nfp_handle *h, uint32_t id)
 {
 	struct flow_req r = { .id = id };
 
 	return nfp_request(h, NFPUNCH_CMD_FLOW_DEL, 0, build_flow_key, NULL, &r);
 }
 
-int nfp_flow_del_local(struct nfp_handle *h, const struct nfp_endpoint *local)
+NFP_EXPORT int nfp_flow_del_local(struct nfp_handle *h,
+				  const struct nfp_endpoint *local)
 {
 	struct flow_req r = { .local = local };
 
 	return nfp_request(h, NFPUNCH_CMD_FLOW_DEL, 0, build_flow_key, NULL, &r);
 }
 
-int nfp_flow_get(struct nfp_handle *h, uint32_t id, struct nfp_flow *out)
+NFP_EXPORT int nfp_flow_lookup(struct nfp_handle *h, uint32_t id,
+			       struct nfp_flow *out)
 {
 	struct flow_req r = { .id = id, .out = out };
 
@@ -264,14 +299,19 @@ int nfp_flow_get(struct nfp_handle *h, uint32_t id, struct nfp_flow *out)
 			   parse_flow_req, &r);
 }
 
-int nfp_flow_set(struct nfp_handle *h, uint32_t id, uint32_t keepalive_ms,
-		 uint32_t timeout_ms, int repunch, struct nfp_flow *out)
+NFP_EXPORT int nfp_flow_change(struct nfp_handle *h,
+			       const struct nfp_flow *change,
+			       struct nfp_flow *out)
 {
 	struct flow_req r = {
-		.id = id, .out = out, .keepalive_ms = keepalive_ms,
-		.timeout_ms = timeout_ms, .repunch = repunch,
+		.in = change, .out = out, .id = change->u32[NFP_FLOW_ID],
 	};
 
+	if (!nfp_flow_isset(change, NFP_FLOW_ID))
+		return nfp_fail(h, -EINVAL, "a change names its flow (NFP_FLOW_ID)");
+	if (nfp_flow_isset(change, NFP_FLOW_STATE) &&
+	    change->u32[NFP_FLOW_STATE] != NFP_STATE_PUNCHING)
+		return nfp_fail(h, -EINVAL, "a flow can only be sent back to punching");
 	return nfp_request(h, NFPUNCH_CMD_FLOW_SET, 0, build_flow_key,
 			   parse_flow_req, &r);
 }
@@ -279,18 +319,20 @@ int nfp_flow_set(struct nfp_handle *h, uint32_t id, uint32_t keepalive_ms,
 static int build_dump(struct nl_msg *msg, void *arg)
 {
 	struct flow_req *r = arg;
-	const struct nfp_flow_filter *f = r->filter;
+	const struct nfp_flow *f = r->in;
 	struct nlattr *nest;
 
-	if (!f || (!f->local.family && !f->state))
+	if (!f || !(nfp_flow_isset(f, NFP_FLOW_LOCAL) ||
+		    nfp_flow_isset(f, NFP_FLOW_STATE)))
 		return 0;
 	nest = nla_nest_start(msg, NFPUNCH_A_FLOW);
 	if (!nest)
 		return -EMSGSIZE;
-	if (f->local.family &&
+	if (nfp_flow_isset(f, NFP_FLOW_LOCAL) &&
 	    nfp_put_endpoint(msg, NFPUNCH_FLOW_A_LOCAL, &f->local) < 0)
 		return -EMSGSIZE;
-	if (f->state && nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, f->state) < 0)
+	if (nfp_flow_isset(f, NFP_FLOW_STATE) &&
+	    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, f->u32[NFP_FLOW_STATE]) < 0)
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -299,25 +341,30 @@ static int build_dump(struct nl_msg *msg, void *arg)
 static int parse_dump(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct flow_req *r = arg;
-	struct nfp_flow f;
 	int ret;
 
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		return -EINTR;
-	ret = parse_flow_reply(nlh, tb, &f);
+	ret = parse_flow_reply(nlh, tb, r->out);
 	if (ret)
 		return ret;
 	r->count++;
-	return r->fn ? r->fn(&f, r->arg) : 0;
+	return r->fn ? r->fn(r->out, r->arg) : 0;
 }
 
-int nfp_flow_dump(struct nfp_handle *h, const struct nfp_flow_filter *filter,
-		  int (*fn)(const struct nfp_flow *flow, void *arg), void *arg)
+NFP_EXPORT int nfp_flow_dump(struct nfp_handle *h, const struct nfp_flow *match,
+			     int (*fn)(const struct nfp_flow *flow, void *arg),
+			     void *arg)
 {
-	struct flow_req r = { .filter = filter, .fn = fn, .arg = arg };
+	struct flow_req r = { .in = match, .fn = fn, .arg = arg };
 	int ret;
 
+	/* One object for every flow of the dump: its peers array is reused. */
+	r.out = nfp_flow_alloc();
+	if (!r.out)
+		return nfp_fail(h, -ENOMEM, NULL);
 	ret = nfp_request(h, NFPUNCH_CMD_FLOW_GET, NLM_F_DUMP, build_dump,
 			  parse_dump, &r);
+	nfp_flow_free(r.out);
 	return ret < 0 ? ret : r.count;
 }

@@ -45,12 +45,12 @@ static int nl_fail(struct nfp_handle *h, int nlerr)
 	return nfp_fail(h, err, nl_geterror(nlerr));
 }
 
-const char *nfp_strerror(const struct nfp_handle *h)
+NFP_EXPORT const char *nfp_strerror(const struct nfp_handle *h)
 {
 	return h->errmsg;
 }
 
-int nfp_open(struct nfp_handle **hp)
+NFP_EXPORT int nfp_open(struct nfp_handle **hp)
 {
 	struct nfp_handle *h;
 	int one = 1, ret;
@@ -90,7 +90,7 @@ err:
 	return ret;
 }
 
-void nfp_close(struct nfp_handle *h)
+NFP_EXPORT void nfp_close(struct nfp_handle *h)
 {
 	if (!h)
 		return;

@@ -8,6 +8,49 @@
 
 #include "libnfpunch.h"
 
+/*
+ * What the library exports: the objects are built with
+ * -fvisibility=hidden and libnfpunch.map names the same symbols, so an
+ * internal function cannot leak into the ABI by accident.
+ */
+#define NFP_EXPORT __attribute__((visibility("default")))
+
+/* The attributes a flow holds (the bit of attr in set, attr < 64). */
+#define NFP_FLOW_U32_LAST	NFP_FLOW_LAST_TX_MS
+#define NFP_FLOW_U64_FIRST	NFP_FLOW_PROBES_SENT
+#define NFP_FLOW_U64_LAST	NFP_FLOW_TX_BYTES
+#define NFP_FLOW_SECRET_CAP	64	/* the kernel checks the real limit */
+
+struct nfp_flow {
+	uint64_t set;
+	uint32_t u32[NFP_FLOW_U32_LAST + 1];
+	uint64_t u64[NFP_FLOW_U64_LAST - NFP_FLOW_U64_FIRST + 1];
+	struct nfp_endpoint local, remote;
+	struct nfp_endpoint *peers;
+	unsigned int n_peers, peers_cap;
+	uint8_t secret[NFP_FLOW_SECRET_CAP];
+	size_t secret_len;
+};
+
+static inline int nfp_flow_isset(const struct nfp_flow *f, int attr)
+{
+	return attr > 0 && attr < 64 && (f->set >> attr) & 1;
+}
+
+/* Empty f again (peers storage kept, secret wiped). */
+void nfp_flow_reset(struct nfp_flow *f);
+
+struct nfp_mapping {
+	uint32_t id, error, stun_error, rtt_us;
+	struct nfp_endpoint local, server, mapped;
+};
+
+struct nfp_event {
+	int type;
+	const struct nfp_flow *flow;		/* flow events */
+	const struct nfp_mapping *mapping;	/* NFP_EVENT_MAPPING */
+};
+
 struct nfp_handle {
 	struct nl_sock *sk;
 	int family;
@@ -37,7 +80,7 @@ int nfp_fail(struct nfp_handle *h, int err, const char *msg);
 int nfp_put_endpoint(struct nl_msg *msg, int type, const struct nfp_endpoint *ep);
 int nfp_get_endpoint(struct nlattr *nest, struct nfp_endpoint *ep);
 
-/* Reply and notification contents (flow.c, mapping.c). */
+/* Reply and notification contents (flow.c, mapping.c); f is reset first. */
 int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f);
 int nfp_parse_mapping(struct nlattr *nest, struct nfp_mapping *m);
 

@@ -2,6 +2,7 @@
 /* Mapping queries: started by a request, answered by a notification. */
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <linux/nfpunch.h>
@@ -22,6 +23,49 @@ static struct nla_policy map_policy[NFPUNCH_MAP_A_MAX + 1] = {
 	[NFPUNCH_MAP_A_STUN_ERROR] = { .type = NLA_U16 },
 	[NFPUNCH_MAP_A_RTT] = { .type = NLA_U32 },
 };
+
+NFP_EXPORT struct nfp_mapping *nfp_mapping_alloc(void)
+{
+	return calloc(1, sizeof(struct nfp_mapping));
+}
+
+NFP_EXPORT void nfp_mapping_free(struct nfp_mapping *m)
+{
+	free(m);
+}
+
+NFP_EXPORT struct nfp_mapping *nfp_mapping_clone(const struct nfp_mapping *m)
+{
+	struct nfp_mapping *c = malloc(sizeof(*c));
+
+	if (c)
+		*c = *m;
+	return c;
+}
+
+NFP_EXPORT uint32_t nfp_mapping_get_u32(const struct nfp_mapping *m, int attr)
+{
+	switch (attr) {
+	case NFP_MAPPING_ID: return m->id;
+	case NFP_MAPPING_ERROR: return m->error;
+	case NFP_MAPPING_STUN_ERROR: return m->stun_error;
+	case NFP_MAPPING_RTT_US: return m->rtt_us;
+	}
+	return 0;
+}
+
+NFP_EXPORT const struct nfp_endpoint *
+nfp_mapping_get_endpoint(const struct nfp_mapping *m, int attr)
+{
+	const struct nfp_endpoint *ep = NULL;
+
+	switch (attr) {
+	case NFP_MAPPING_LOCAL: ep = &m->local; break;
+	case NFP_MAPPING_SERVER: ep = &m->server; break;
+	case NFP_MAPPING_MAPPED: ep = &m->mapped; break;
+	}
+	return ep && ep->family ? ep : NULL;
+}
 
 int nfp_parse_mapping(struct nlattr *nest, struct nfp_mapping *m)
 {
@@ -89,7 +133,7 @@ static int parse_mapping_id(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-int nfp_mapping_start(struct nfp_handle *h, const struct nfp_endpoint *local,
+NFP_EXPORT int nfp_mapping_start(struct nfp_handle *h, const struct nfp_endpoint *local,
 		      const struct nfp_endpoint *server, uint32_t timeout_ms)
 {
 	struct map_req r = { .local = local, .server = server,
@@ -111,8 +155,8 @@ static int on_mapping(const struct nfp_event *e, void *arg)
 {
 	struct map_wait *w = arg;
 
-	if (e->type == NFP_EVENT_MAPPING && e->mapping.id == w->id) {
-		*w->result = e->mapping;
+	if (e->type == NFP_EVENT_MAPPING && e->mapping->id == w->id) {
+		*w->result = *e->mapping;
 		w->found = 1;
 	}
 	return 0;
@@ -126,7 +170,7 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint *local,
+NFP_EXPORT int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint *local,
 		      const struct nfp_endpoint *server, uint32_t timeout_ms,
 		      struct nfp_mapping *result)
 {

@@ -3,9 +3,9 @@
 #include <errno.h>
 
 #include "hex.h"
-#include "libnfpunch.h"
+#include "internal.h"
 
-int nfp_secret_parse(const char *hex, uint8_t out[NFP_SECRET_MAX])
+NFP_EXPORT int nfp_secret_parse(const char *hex, uint8_t out[NFP_SECRET_MAX])
 {
 	int n = hex_decode(hex, out, NFP_SECRET_MAX);
 

@@ -79,20 +79,28 @@ int parse_secret_hex(const char *s, uint8_t *out, unsigned int *len)
 	return 0;
 }
 
-/* A file holding the secret in hex, like "secret" takes it. */
+/*
+ * A file holding the secret in hex on its first line, like "secret"
+ * takes it; "-" is standard input, so the secret never shows in ps.
+ */
 int read_secret_file(const char *path, uint8_t *out, unsigned int *len)
 {
 	char buf[2 * NFP_SECRET_MAX + 8];
+	int stdin_ = strcmp(path, "-") == 0, ret;
 	size_t n;
 	FILE *f;
 
-	f = fopen(path, "r");
+	f = stdin_ ? stdin : fopen(path, "r");
 	if (!f)
 		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	if (!stdin_)
+		fclose(f);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
-	return parse_secret_hex(buf, out, len);
+	ret = parse_secret_hex(buf, out, len);
+	explicit_bzero(buf, sizeof(buf));
+	return ret;
 }

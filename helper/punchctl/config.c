@@ -5,79 +5,106 @@
 
 #include "punchctl.h"
 
+/* The keys people type, JSON shows, and the library's attributes. */
+static const struct {
+	const char *key, *json;
+	int attr;
+	int duration;
+} keys[] = {
+	{ "max-flows", "max_flows", NFP_CONFIG_MAX_FLOWS, 0 },
+	{ "pps", "pps", NFP_CONFIG_PPS, 0 },
+	{ "keepalive", "keepalive_ms", NFP_CONFIG_KEEPALIVE_MS, 1 },
+	{ "timeout", "timeout_ms", NFP_CONFIG_TIMEOUT_MS, 1 },
+	{ "punch-timeout", "punch_timeout_ms", NFP_CONFIG_PUNCH_TIMEOUT_MS, 1 },
+	{ "probe-interval", "probe_interval_ms", NFP_CONFIG_PROBE_INTERVAL_MS, 1 },
+};
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
 static int print_config(struct punchctl *ctl, const struct nfp_config *c)
 {
-	char ka[16], to[16], pt[16], pi[16];
+	char d[N_KEYS][16];
+	unsigned int i;
 
 	if (ctl->json) {
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "max_flows", json_object_new_uint64(c->max_flows));
-		json_object_object_add(o, "pps", json_object_new_uint64(c->pps));
-		json_object_object_add(o, "keepalive_ms", json_object_new_uint64(c->keepalive_ms));
-		json_object_object_add(o, "timeout_ms", json_object_new_uint64(c->timeout_ms));
-		json_object_object_add(o, "punch_timeout_ms",
-				       json_object_new_uint64(c->punch_timeout_ms));
-		json_object_object_add(o, "probe_interval_ms",
-				       json_object_new_uint64(c->probe_interval_ms));
+		for (i = 0; i < N_KEYS; i++)
+			json_object_object_add(o, keys[i].json, json_object_new_uint64(
+				nfp_config_get_u32(c, keys[i].attr)));
 		ctl_json_print(ctl, o);
 		return EXIT_OK;
 	}
-	format_duration(c->keepalive_ms, ka, sizeof(ka));
-	format_duration(c->timeout_ms, to, sizeof(to));
-	format_duration(c->punch_timeout_ms, pt, sizeof(pt));
-	format_duration(c->probe_interval_ms, pi, sizeof(pi));
+	for (i = 0; i < N_KEYS; i++)
+		format_duration(nfp_config_get_u32(c, keys[i].attr), d[i], sizeof(d[i]));
 	printf("max-flows %u pps %u\nkeepalive %s timeout %s punch-timeout %s probe-interval %s\n",
-	       c->max_flows, c->pps, ka, to, pt, pi);
+	       nfp_config_get_u32(c, NFP_CONFIG_MAX_FLOWS),
+	       nfp_config_get_u32(c, NFP_CONFIG_PPS), d[2], d[3], d[4], d[5]);
 	return EXIT_OK;
 }
 
-int do_config(struct punchctl *ctl, int argc, char **argv)
+static int config_show(struct punchctl *ctl, struct nfp_config *c)
 {
-	struct nfp_config c;
+	if (!ctl_handle(ctl))
+		return EXIT_FAIL;
+	if (nfp_config_fetch(ctl->h, c) < 0)
+		return ctl_request_failed(ctl, "cannot read the config");
+	return print_config(ctl, c);
+}
 
-	memset(&c, 0, sizeof(c));
-	if (argc == 0 || (argc == 1 && matches(argv[0], "show"))) {
-		if (!ctl_handle(ctl))
-			return EXIT_FAIL;
-		if (nfp_config_get(ctl->h, &c) < 0)
-			return ctl_request_failed(ctl, "cannot read the config");
-		return print_config(ctl, &c);
-	}
-	if (!matches(argv[0], "set"))
-		return ctl_usage_error("unknown config command '%s'", argv[0]);
-	argc--;
-	argv++;
+static int config_set(struct punchctl *ctl, struct nfp_config *c,
+		      int argc, char **argv)
+{
+	unsigned int i;
+
 	if (argc == 0)
 		return ctl_usage_error("config set needs KEY VALUE");
 	while (argc > 0) {
 		const char *key = argv[0];
+		uint32_t v;
 		int bad;
 
 		if (argc < 2)
 			return ctl_usage_error("'%s' needs a value", key);
-		if (strcmp(key, "max-flows") == 0)
-			bad = parse_u32(argv[1], &c.max_flows) || !c.max_flows;
-		else if (strcmp(key, "pps") == 0)
-			bad = parse_u32(argv[1], &c.pps) || !c.pps;
-		else if (strcmp(key, "keepalive") == 0)
-			bad = parse_duration(argv[1], &c.keepalive_ms) || !c.keepalive_ms;
-		else if (strcmp(key, "timeout") == 0)
-			bad = parse_duration(argv[1], &c.timeout_ms) || !c.timeout_ms;
-		else if (strcmp(key, "punch-timeout") == 0)
-			bad = parse_duration(argv[1], &c.punch_timeout_ms) || !c.punch_timeout_ms;
-		else if (strcmp(key, "probe-interval") == 0)
-			bad = parse_duration(argv[1], &c.probe_interval_ms) || !c.probe_interval_ms;
-		else
+		for (i = 0; i < N_KEYS && strcmp(key, keys[i].key); i++)
+			;
+		if (i == N_KEYS)
 			return ctl_usage_error("unknown config key '%s'", key);
-		if (bad)
+		bad = keys[i].duration ? parse_duration(argv[1], &v) :
+		      parse_u32(argv[1], &v);
+		if (bad || !v)
 			return ctl_usage_error("invalid %s '%s'", key, argv[1]);
+		nfp_config_set_u32(c, keys[i].attr, v);
 		argc -= 2;
 		argv += 2;
 	}
 	if (!ctl_handle(ctl))
 		return EXIT_FAIL;
-	if (nfp_config_set(ctl->h, &c) < 0)
+	if (nfp_config_apply(ctl->h, c) < 0)
 		return ctl_request_failed(ctl, "cannot change the config");
-	return print_config(ctl, &c);
+	return print_config(ctl, c);
+}
+
+int do_config(struct punchctl *ctl, int argc, char **argv)
+{
+	static const char *const cmds[] = { "show", "set", NULL };
+	struct nfp_config *c;
+	int cmd = 0, ret;
+
+	if (argc) {
+		cmd = ctl_choose(argv[0], cmds, "config command");
+		if (cmd < 0)
+			return EXIT_USAGE;
+		if (cmd == 0 && argc > 1)
+			return ctl_usage_error("config show takes no arguments, got '%s'",
+					       argv[1]);
+	}
+	c = nfp_config_alloc();
+	if (!c)
+		return ctl_out_of_memory();
+	if (cmd == 0)
+		ret = config_show(ctl, c);
+	else
+		ret = config_set(ctl, c, argc - 1, argv + 1);
+	nfp_config_free(c);
+	return ret;
 }

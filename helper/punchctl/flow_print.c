@@ -9,7 +9,7 @@ struct json_object *endpoint_json(const struct nfp_endpoint *ep)
 {
 	char buf[NFP_ENDPOINT_STRLEN];
 
-	if (!ep->family)
+	if (!ep || !ep->family)
 		return NULL;
 	return json_object_new_string(nfp_endpoint_format(ep, buf, sizeof(buf)));
 }
@@ -19,130 +19,176 @@ static void add_u64(struct json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
+/* The counters, in the order people and JSON readers see them. */
+static const struct {
+	int attr;
+	const char *key;
+} counters[] = {
+	{ NFP_FLOW_PROBES_SENT, "probes_sent" },
+	{ NFP_FLOW_PROBES_ANSWERED, "probes_answered" },
+	{ NFP_FLOW_PROBES_RECEIVED, "probes_received" },
+	{ NFP_FLOW_AUTH_FAILURES, "auth_failures" },
+	{ NFP_FLOW_KEEPALIVES, "keepalives" },
+	{ NFP_FLOW_RX_PACKETS, "rx_packets" },
+	{ NFP_FLOW_RX_BYTES, "rx_bytes" },
+	{ NFP_FLOW_TX_PACKETS, "tx_packets" },
+	{ NFP_FLOW_TX_BYTES, "tx_bytes" },
+};
+
+static struct json_object *endpoint_or_null(const struct nfp_endpoint *ep)
+{
+	return ep ? endpoint_json(ep) : NULL;
+}
+
 struct json_object *flow_json(const struct nfp_flow *f)
 {
-	const struct nfp_flow_counters *c = &f->counters;
 	struct json_object *o = json_object_new_object();
 	struct json_object *peers = json_object_new_array();
 	struct json_object *cnt = json_object_new_object();
+	uint32_t state = nfp_flow_get_u32(f, NFP_FLOW_STATE);
+	uint32_t role = nfp_flow_get_u32(f, NFP_FLOW_ROLE);
+	uint32_t flags = nfp_flow_get_u32(f, NFP_FLOW_FLAGS);
+	const struct nfp_endpoint *remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
 	unsigned int i;
 
-	add_u64(o, "id", f->id);
-	json_object_object_add(o, "local", endpoint_json(&f->local));
-	for (i = 0; i < f->n_peers; i++)
-		json_object_array_add(peers, endpoint_json(&f->peers[i]));
+	add_u64(o, "id", nfp_flow_get_u32(f, NFP_FLOW_ID));
+	json_object_object_add(o, "local",
+			       endpoint_or_null(nfp_flow_get_endpoint(f, NFP_FLOW_LOCAL)));
+	for (i = 0; i < nfp_flow_get_peer_count(f); i++)
+		json_object_array_add(peers, endpoint_json(nfp_flow_get_peer(f, i)));
 	json_object_object_add(o, "peers", peers);
 	json_object_object_add(o, "state",
-			       json_object_new_string(nfp_state_name(f->state)));
-	if (nfp_role_name(f->role))
+			       json_object_new_string(nfp_state_name(state)));
+	if (nfp_role_name(role))
 		json_object_object_add(o, "role",
-				       json_object_new_string(nfp_role_name(f->role)));
-	if (f->state == NFP_STATE_DEAD)
-		json_object_object_add(o, "dead_reason",
-				       json_object_new_string(nfp_dead_reason_name(f->dead_reason)));
-	json_object_object_add(o, "remote", endpoint_json(&f->remote));
-	add_u64(o, "mark", f->mark);
+				       json_object_new_string(nfp_role_name(role)));
+	if (state == NFP_STATE_DEAD)
+		json_object_object_add(o, "dead_reason", json_object_new_string(
+			nfp_dead_reason_name(nfp_flow_get_u32(f, NFP_FLOW_DEAD_REASON))));
+	json_object_object_add(o, "remote", endpoint_or_null(remote));
+	add_u64(o, "mark", nfp_flow_get_u32(f, NFP_FLOW_MARK));
 	json_object_object_add(o, "owned",
-			       json_object_new_boolean(f->flags & NFP_FLOW_OWNED));
+			       json_object_new_boolean(flags & NFP_FLOW_F_OWNED));
 	json_object_object_add(o, "passive",
-			       json_object_new_boolean(f->flags & NFP_FLOW_PASSIVE));
-	add_u64(o, "keepalive_ms", f->keepalive_ms);
-	add_u64(o, "timeout_ms", f->timeout_ms);
-	add_u64(o, "punch_timeout_ms", f->punch_timeout_ms);
-	add_u64(o, "probe_interval_ms", f->probe_interval_ms);
-	add_u64(o, "age_ms", f->age_ms);
-	if (f->remote.family) {
-		add_u64(o, "establish_ms", f->establish_ms);
-		add_u64(o, "rtt_us", f->rtt_us);
-		add_u64(o, "last_rx_ms", f->last_rx_ms);
+			       json_object_new_boolean(flags & NFP_FLOW_F_PASSIVE));
+	add_u64(o, "keepalive_ms", nfp_flow_get_u32(f, NFP_FLOW_KEEPALIVE_MS));
+	add_u64(o, "timeout_ms", nfp_flow_get_u32(f, NFP_FLOW_TIMEOUT_MS));
+	add_u64(o, "punch_timeout_ms", nfp_flow_get_u32(f, NFP_FLOW_PUNCH_TIMEOUT_MS));
+	add_u64(o, "probe_interval_ms", nfp_flow_get_u32(f, NFP_FLOW_PROBE_INTERVAL_MS));
+	add_u64(o, "age_ms", nfp_flow_get_u32(f, NFP_FLOW_AGE_MS));
+	if (remote) {
+		add_u64(o, "establish_ms", nfp_flow_get_u32(f, NFP_FLOW_ESTABLISH_MS));
+		add_u64(o, "rtt_us", nfp_flow_get_u32(f, NFP_FLOW_RTT_US));
+		add_u64(o, "last_rx_ms", nfp_flow_get_u32(f, NFP_FLOW_LAST_RX_MS));
 	}
-	add_u64(o, "last_tx_ms", f->last_tx_ms);
-	add_u64(cnt, "probes_sent", c->probes_sent);
-	add_u64(cnt, "probes_answered", c->probes_answered);
-	add_u64(cnt, "probes_received", c->probes_received);
-	add_u64(cnt, "auth_failures", c->auth_failures);
-	add_u64(cnt, "keepalives", c->keepalives);
-	add_u64(cnt, "rx_packets", c->rx_packets);
-	add_u64(cnt, "rx_bytes", c->rx_bytes);
-	add_u64(cnt, "tx_packets", c->tx_packets);
-	add_u64(cnt, "tx_bytes", c->tx_bytes);
+	add_u64(o, "last_tx_ms", nfp_flow_get_u32(f, NFP_FLOW_LAST_TX_MS));
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		add_u64(cnt, counters[i].key, nfp_flow_get_u64(f, counters[i].attr));
 	json_object_object_add(o, "counters", cnt);
 	return o;
 }
 
+static unsigned long long cnt(const struct nfp_flow *f, int attr)
+{
+	return (unsigned long long)nfp_flow_get_u64(f, attr);
+}
+
 void flow_print(const struct nfp_flow *f)
 {
-	const struct nfp_flow_counters *c = &f->counters;
+	const struct nfp_endpoint *local = nfp_flow_get_endpoint(f, NFP_FLOW_LOCAL);
+	const struct nfp_endpoint *remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
+	uint32_t state = nfp_flow_get_u32(f, NFP_FLOW_STATE);
+	uint32_t flags = nfp_flow_get_u32(f, NFP_FLOW_FLAGS);
+	uint32_t mark = nfp_flow_get_u32(f, NFP_FLOW_MARK);
 	char ep[NFP_ENDPOINT_STRLEN], ka[16], to[16];
 	unsigned int i;
 
-	printf("flow %u local %s role %s state %s", f->id,
-	       nfp_endpoint_format(&f->local, ep, sizeof(ep)),
-	       nfp_role_name(f->role) ?: "unknown", nfp_state_name(f->state));
-	if (f->state == NFP_STATE_DEAD)
-		printf(" (%s)", nfp_dead_reason_name(f->dead_reason));
-	if (f->remote.family)
+	printf("flow %u local %s role %s state %s", nfp_flow_get_u32(f, NFP_FLOW_ID),
+	       local ? nfp_endpoint_format(local, ep, sizeof(ep)) : "-",
+	       nfp_role_name(nfp_flow_get_u32(f, NFP_FLOW_ROLE)) ?: "unknown",
+	       nfp_state_name(state));
+	if (state == NFP_STATE_DEAD)
+		printf(" (%s)", nfp_dead_reason_name(nfp_flow_get_u32(f, NFP_FLOW_DEAD_REASON)));
+	if (remote) {
+		uint32_t rtt = nfp_flow_get_u32(f, NFP_FLOW_RTT_US);
+
 		printf(" remote %s rtt %u.%03ums",
-		       nfp_endpoint_format(&f->remote, ep, sizeof(ep)),
-		       f->rtt_us / 1000, f->rtt_us % 1000);
+		       nfp_endpoint_format(remote, ep, sizeof(ep)),
+		       rtt / 1000, rtt % 1000);
+	}
 	printf("\n    peers");
-	for (i = 0; i < f->n_peers; i++)
-		printf(" %s", nfp_endpoint_format(&f->peers[i], ep, sizeof(ep)));
-	format_duration(f->keepalive_ms, ka, sizeof(ka));
-	format_duration(f->timeout_ms, to, sizeof(to));
+	for (i = 0; i < nfp_flow_get_peer_count(f); i++)
+		printf(" %s", nfp_endpoint_format(nfp_flow_get_peer(f, i), ep, sizeof(ep)));
+	format_duration(nfp_flow_get_u32(f, NFP_FLOW_KEEPALIVE_MS), ka, sizeof(ka));
+	format_duration(nfp_flow_get_u32(f, NFP_FLOW_TIMEOUT_MS), to, sizeof(to));
 	printf("\n    keepalive %s timeout %s", ka, to);
-	if (f->mark)
-		printf(" mark 0x%x", f->mark);
+	if (mark)
+		printf(" mark 0x%x", mark);
 	printf("%s%s age %ums",
-	       f->flags & NFP_FLOW_OWNED ? " owned" : "",
-	       f->flags & NFP_FLOW_PASSIVE ? " passive" : "", f->age_ms);
-	if (f->remote.family)
-		printf(" established-after %ums last-rx %ums", f->establish_ms,
-		       f->last_rx_ms);
-	printf(" last-tx %ums\n", f->last_tx_ms);
+	       flags & NFP_FLOW_F_OWNED ? " owned" : "",
+	       flags & NFP_FLOW_F_PASSIVE ? " passive" : "",
+	       nfp_flow_get_u32(f, NFP_FLOW_AGE_MS));
+	if (remote)
+		printf(" established-after %ums last-rx %ums",
+		       nfp_flow_get_u32(f, NFP_FLOW_ESTABLISH_MS),
+		       nfp_flow_get_u32(f, NFP_FLOW_LAST_RX_MS));
+	printf(" last-tx %ums\n", nfp_flow_get_u32(f, NFP_FLOW_LAST_TX_MS));
 	printf("    probes sent %llu answered %llu received %llu auth-failures %llu keepalives %llu\n",
-	       (unsigned long long)c->probes_sent,
-	       (unsigned long long)c->probes_answered,
-	       (unsigned long long)c->probes_received,
-	       (unsigned long long)c->auth_failures,
-	       (unsigned long long)c->keepalives);
+	       cnt(f, NFP_FLOW_PROBES_SENT), cnt(f, NFP_FLOW_PROBES_ANSWERED),
+	       cnt(f, NFP_FLOW_PROBES_RECEIVED), cnt(f, NFP_FLOW_AUTH_FAILURES),
+	       cnt(f, NFP_FLOW_KEEPALIVES));
 	printf("    rx %llu packets %llu bytes tx %llu packets %llu bytes\n",
-	       (unsigned long long)c->rx_packets, (unsigned long long)c->rx_bytes,
-	       (unsigned long long)c->tx_packets, (unsigned long long)c->tx_bytes);
+	       cnt(f, NFP_FLOW_RX_PACKETS), cnt(f, NFP_FLOW_RX_BYTES),
+	       cnt(f, NFP_FLOW_TX_PACKETS), cnt(f, NFP_FLOW_TX_BYTES));
 }
 
 struct json_object *mapping_json(const struct nfp_mapping *m)
 {
 	struct json_object *o = json_object_new_object();
+	uint32_t error = nfp_mapping_get_u32(m, NFP_MAPPING_ERROR);
+	uint32_t stun_error = nfp_mapping_get_u32(m, NFP_MAPPING_STUN_ERROR);
+	uint32_t rtt = nfp_mapping_get_u32(m, NFP_MAPPING_RTT_US);
 
-	add_u64(o, "id", m->id);
-	json_object_object_add(o, "local", endpoint_json(&m->local));
-	json_object_object_add(o, "server", endpoint_json(&m->server));
-	json_object_object_add(o, "mapped", endpoint_json(&m->mapped));
-	if (m->error)
+	add_u64(o, "id", nfp_mapping_get_u32(m, NFP_MAPPING_ID));
+	json_object_object_add(o, "local",
+			       endpoint_or_null(nfp_mapping_get_endpoint(m, NFP_MAPPING_LOCAL)));
+	json_object_object_add(o, "server",
+			       endpoint_or_null(nfp_mapping_get_endpoint(m, NFP_MAPPING_SERVER)));
+	json_object_object_add(o, "mapped",
+			       endpoint_or_null(nfp_mapping_get_endpoint(m, NFP_MAPPING_MAPPED)));
+	if (error)
 		json_object_object_add(o, "error",
-				       json_object_new_string(strerror(m->error)));
-	if (m->stun_error)
-		add_u64(o, "stun_error", m->stun_error);
-	if ((!m->error || m->stun_error) && m->rtt_us)
-		add_u64(o, "rtt_us", m->rtt_us);
+				       json_object_new_string(strerror(error)));
+	if (stun_error)
+		add_u64(o, "stun_error", stun_error);
+	if ((!error || stun_error) && rtt)
+		add_u64(o, "rtt_us", rtt);
 	return o;
+}
+
+static const char *ep_text(const struct nfp_endpoint *ep, char *buf, size_t len)
+{
+	return ep ? nfp_endpoint_format(ep, buf, len) : "-";
 }
 
 void mapping_print(const struct nfp_mapping *m)
 {
 	char l[NFP_ENDPOINT_STRLEN], s[NFP_ENDPOINT_STRLEN], p[NFP_ENDPOINT_STRLEN];
+	uint32_t error = nfp_mapping_get_u32(m, NFP_MAPPING_ERROR);
+	uint32_t stun_error = nfp_mapping_get_u32(m, NFP_MAPPING_STUN_ERROR);
+	uint32_t rtt = nfp_mapping_get_u32(m, NFP_MAPPING_RTT_US);
 
-	printf("mapping %u local %s server %s ", m->id,
-	       nfp_endpoint_format(&m->local, l, sizeof(l)),
-	       nfp_endpoint_format(&m->server, s, sizeof(s)));
-	if (m->error)
-		printf("error %s", strerror(m->error));
+	printf("mapping %u local %s server %s ", nfp_mapping_get_u32(m, NFP_MAPPING_ID),
+	       ep_text(nfp_mapping_get_endpoint(m, NFP_MAPPING_LOCAL), l, sizeof(l)),
+	       ep_text(nfp_mapping_get_endpoint(m, NFP_MAPPING_SERVER), s, sizeof(s)));
+	if (error)
+		printf("error %s", strerror(error));
 	else
-		printf("mapped %s", nfp_endpoint_format(&m->mapped, p, sizeof(p)));
-	if (m->stun_error)
-		printf(" stun-error %u", m->stun_error);
-	if ((!m->error || m->stun_error) && m->rtt_us)
-		printf(" rtt %u.%03ums", m->rtt_us / 1000, m->rtt_us % 1000);
+		printf("mapped %s",
+		       ep_text(nfp_mapping_get_endpoint(m, NFP_MAPPING_MAPPED), p, sizeof(p)));
+	if (stun_error)
+		printf(" stun-error %u", stun_error);
+	if ((!error || stun_error) && rtt)
+		printf(" rtt %u.%03ums", rtt / 1000, rtt % 1000);
 	printf("\n");
 }

@@ -3,12 +3,16 @@
  * punchctl - configure nfpunch from the command line, iproute2 style:
  *     punchctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]
  */
+#define _GNU_SOURCE		/* setns */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "punchctl.h"
 
@@ -23,7 +27,7 @@ static void usage(FILE *f)
 		"\n"
 		"Objects:\n"
 		"  flow add [udp] local ADDR:PORT peer ADDR:PORT[-PORT]... \n"
-		"           (secret HEX | secret-file FILE) role (controlling | controlled)\n"
+		"           (secret HEX | secret - | secret-file FILE) role (controlling | controlled)\n"
 		"           [keepalive DUR] [timeout DUR] [mark N]\n"
 		"           [punch-timeout DUR] [probe-interval DUR] [passive]\n"
 		"  flow show [id N] [local ADDR:PORT] [state STATE]\n"
@@ -39,13 +43,20 @@ static void usage(FILE *f)
 		"ADDR:PORT is 192.0.2.1:4000 or [2001:db8::1]:4000; DUR is 500ms, 25s, 2m.\n"
 		"STATE is punching, established or dead.\n"
 		"\n"
-		"Options:\n"
-		"  -j, --json            print JSON\n"
-		"  -p, --pretty          indent JSON output\n"
+		"Options (one dash or two, as in ip(8)):\n"
+		"  -j, -json             print JSON\n"
+		"  -p, -pretty           indent JSON output\n"
+		"  -n, -netns NAME       act in network namespace NAME (/run/netns/NAME)\n"
+		"                        or the one a path names\n"
+		"  -b, -batch FILE       run the commands in FILE (- for standard input),\n"
+		"                        one per line; stop at the first that fails\n"
+		"  -f, -force            in a batch, go on after a failure\n"
 		"  -V, --version         print the tools' version\n"
 		"  -h, --help            print this help\n"
 		"\n"
 		"Objects and commands may be abbreviated to any unique prefix.\n"
+		"Give secrets with 'secret -' (standard input) or 'secret-file FILE':\n"
+		"a secret on the command line is visible to every user in ps(1).\n"
 		"Exit status: 0 success, 1 the request failed, 2 usage error.\n"
 		"See punchctl(8).\n");
 }
@@ -55,6 +66,36 @@ int matches(const char *arg, const char *keyword)
 	size_t len = strlen(arg);
 
 	return len > 0 && strncmp(arg, keyword, len) == 0;
+}
+
+int ctl_choose(const char *arg, const char *const *words, const char *what)
+{
+	char list[256] = "";
+	int i, found = -1, n = 0;
+
+	for (i = 0; words[i]; i++) {
+		if (strcmp(arg, words[i]) == 0)
+			return i;
+		if (!matches(arg, words[i]))
+			continue;
+		found = i;
+		n++;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 n > 1 ? ", " : "", words[i]);
+	}
+	if (n == 1)
+		return found;
+	if (n == 0)
+		ctl_usage_error("unknown %s '%s'", what, arg);
+	else
+		ctl_usage_error("%s '%s' is ambiguous: %s", what, arg, list);
+	return -1;
+}
+
+int ctl_out_of_memory(void)
+{
+	fprintf(stderr, "punchctl: out of memory\n");
+	return EXIT_FAIL;
 }
 
 int ctl_usage_error(const char *fmt, ...)
@@ -99,66 +140,190 @@ void ctl_json_print(struct punchctl *ctl, struct json_object *obj)
 	json_object_put(obj);
 }
 
-struct object {
-	const char *name;
-	int (*run)(struct punchctl *ctl, int argc, char **argv);
+int ctl_stdin_busy;
+
+static const char *const object_names[] = {
+	"flow", "mapping", "monitor", "config", "stats", NULL,
 };
 
-static const struct object objects[] = {
-	{ "flow", do_flow },
-	{ "mapping", do_mapping },
-	{ "monitor", do_monitor },
-	{ "config", do_config },
-	{ "stats", do_stats },
+static int (*const object_run[])(struct punchctl *, int, char **) = {
+	do_flow, do_mapping, do_monitor, do_config, do_stats,
 };
+
+static int run_command(struct punchctl *ctl, int argc, char **argv)
+{
+	int i;
+
+	if (argc == 0)
+		return ctl_usage_error("no object given");
+	i = ctl_choose(argv[0], object_names, "object");
+	if (i < 0)
+		return EXIT_USAGE;
+	return object_run[i](ctl, argc - 1, argv + 1);
+}
+
+/* As ip -n: a name under /run/netns, or a path (e.g. /proc/PID/ns/net). */
+static int enter_netns(const char *name)
+{
+	char path[4096];
+	int fd, ret;
+
+	if (!*name || (name[0] != '/' && (strchr(name, '/') ||
+					  !strcmp(name, ".") || !strcmp(name, ".."))))
+		return ctl_usage_error("invalid network namespace name '%s'", name);
+	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : "/run/netns/",
+		 name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "punchctl: cannot open network namespace '%s': %s\n",
+			name, strerror(errno));
+		return EXIT_FAIL;
+	}
+	ret = setns(fd, CLONE_NEWNET);
+	if (ret < 0)
+		fprintf(stderr, "punchctl: cannot enter network namespace '%s': %s\n",
+			name, strerror(errno));
+	close(fd);
+	return ret < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+#define BATCH_MAX_ARGS	512
+
+/*
+ * Split line into words as a shell would for simple cases: blanks
+ * separate, '...' and "..." group, # starts a comment. Returns the count,
+ * or -1 (an unterminated quote or too many words).
+ */
+static int split_line(char *line, char **argv)
+{
+	char *r = line, *w = line;
+	int argc = 0;
+
+	for (;;) {
+		while (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r')
+			r++;
+		if (!*r || *r == '#')
+			return argc;
+		if (argc == BATCH_MAX_ARGS)
+			return -1;
+		argv[argc++] = w;
+		while (*r && *r != ' ' && *r != '\t' && *r != '\n' && *r != '\r') {
+			if (*r == '"' || *r == '\'') {
+				char q = *r++;
+
+				while (*r && *r != q)
+					*w++ = *r++;
+				if (!*r)
+					return -1;
+				r++;
+			} else {
+				*w++ = *r++;
+			}
+		}
+		if (*r)
+			r++;
+		*w++ = '\0';
+	}
+}
+
+/*
+ * ip -batch: every line a command, on the one handle. Stops at the
+ * first failure unless force; the status is the first failure's.
+ */
+static int run_batch(struct punchctl *ctl, const char *file, int force)
+{
+	char *line = NULL, *argv[BATCH_MAX_ARGS];
+	int argc, ret, status = EXIT_OK;
+	unsigned int lineno = 0;
+	size_t cap = 0;
+	FILE *f;
+
+	ctl_stdin_busy = strcmp(file, "-") == 0;
+	f = ctl_stdin_busy ? stdin : fopen(file, "r");
+	if (!f) {
+		fprintf(stderr, "punchctl: cannot open batch file '%s': %s\n",
+			file, strerror(errno));
+		return EXIT_FAIL;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		argc = split_line(line, argv);
+		if (argc == 0)
+			continue;
+		ret = argc < 0 ? ctl_usage_error("cannot split the line into words") :
+		      run_command(ctl, argc, argv);
+		fflush(stdout);
+		if (ret == EXIT_OK)
+			continue;
+		fprintf(stderr, "punchctl: command failed %s:%u\n", file, lineno);
+		if (status == EXIT_OK)
+			status = ret;
+		if (!force)
+			break;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return status;
+}
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *netns = NULL, *batch = NULL;
 	struct punchctl ctl = { 0 };
-	const struct object *found = NULL;
-	size_t i;
-	int c, ret;
+	int c, ret, force = 0;
 
 	/* "+": stop at the first non-option, the object name. */
 	opterr = 0;	/* one error line, ours */
-	while ((c = getopt_long(argc, argv, "+jpVh", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "+:jpn:b:fVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': ctl.json = 1; break;
 		case 'p': ctl.pretty = 1; break;
+		case 'n': netns = optarg; break;
+		case 'b': batch = optarg; break;
+		case 'f': force = 1; break;
 		case 'V':
 			printf("punchctl " NFPUNCH_TOOLS_VERSION "\n");
 			return EXIT_OK;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
-		default:
-			if (strncmp(argv[optind - 1], "--", 2) == 0)
-				return ctl_usage_error("bad option '%s'", argv[optind - 1]);
-			return ctl_usage_error("unknown option '-%c'", optopt);
+		case ':':
+			return ctl_usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: {
+			const char *w = argv[optind - 1];
+
+			if (optopt)
+				return ctl_usage_error("unknown option '-%c'", optopt);
+			if (w[0] == '-' && w[1] && w[1] != '-' && !w[2])
+				return ctl_usage_error("unknown option '%s'", w);
+			return ctl_usage_error("bad option '%s'", w);
+		}
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
-		return ctl_usage_error("no object given");
-
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
-		if (matches(argv[0], objects[i].name)) {
-			found = &objects[i];
-			break;
-		}
+	if (batch && argc)
+		return ctl_usage_error("a batch takes its commands from '%s', not the command line",
+				       batch);
+	if (force && !batch)
+		return ctl_usage_error("-force applies to a batch (-batch FILE)");
+	if (netns) {
+		ret = enter_netns(netns);
+		if (ret != EXIT_OK)
+			return ret;
 	}
-	if (!found)
-		return ctl_usage_error("unknown object '%s'", argv[0]);
-
-	ret = found->run(&ctl, argc - 1, argv + 1);
+	ret = batch ? run_batch(&ctl, batch, force) : run_command(&ctl, argc, argv);
 	nfp_close(ctl.h);
 	return ret;
 }

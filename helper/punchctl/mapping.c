@@ -8,8 +8,9 @@
 int do_mapping(struct punchctl *ctl, int argc, char **argv)
 {
 	struct nfp_endpoint local, server;
-	struct nfp_mapping m;
+	struct nfp_mapping *m;
 	uint32_t timeout = 0;
+	int ret;
 
 	memset(&local, 0, sizeof(local));
 	memset(&server, 0, sizeof(server));
@@ -35,12 +36,19 @@ int do_mapping(struct punchctl *ctl, int argc, char **argv)
 		return ctl_usage_error("mapping needs 'local ADDR:PORT' and 'server ADDR:PORT'");
 	if (!ctl_handle(ctl))
 		return EXIT_FAIL;
-	if (nfp_mapping_query(ctl->h, &local, &server, timeout, &m) < 0)
+	m = nfp_mapping_alloc();
+	if (!m)
+		return ctl_out_of_memory();
+	if (nfp_mapping_query(ctl->h, &local, &server, timeout, m) < 0) {
+		nfp_mapping_free(m);
 		return ctl_request_failed(ctl, "mapping query failed");
+	}
 	if (ctl->json)
-		ctl_json_print(ctl, mapping_json(&m));
+		ctl_json_print(ctl, mapping_json(m));
 	else
-		mapping_print(&m);
+		mapping_print(m);
 	/* An answer that is an error (timeout, STUN error) is a failure too. */
-	return m.error ? EXIT_FAIL : EXIT_OK;
+	ret = nfp_mapping_get_u32(m, NFP_MAPPING_ERROR) ? EXIT_FAIL : EXIT_OK;
+	nfp_mapping_free(m);
+	return ret;
 }

@@ -14,22 +14,24 @@ struct monitor {
 
 static int print_event(const struct nfp_event *e, void *arg)
 {
+	const struct nfp_mapping *mp = nfp_event_get_mapping(e);
+	const struct nfp_flow *f = nfp_event_get_flow(e);
+	int type = nfp_event_get_type(e);
 	struct monitor *m = arg;
 
 	if (m->ctl->json) {
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "event",
-				       json_object_new_string(nfp_event_name(e->type)));
-		json_object_object_add(o, e->type == NFP_EVENT_MAPPING ? "mapping" : "flow",
-				       e->type == NFP_EVENT_MAPPING ?
-				       mapping_json(&e->mapping) : flow_json(&e->flow));
+				       json_object_new_string(nfp_event_name(type)));
+		json_object_object_add(o, mp ? "mapping" : "flow",
+				       mp ? mapping_json(mp) : flow_json(f));
 		ctl_json_print(m->ctl, o);
-	} else if (e->type == NFP_EVENT_MAPPING) {
-		mapping_print(&e->mapping);
+	} else if (mp) {
+		mapping_print(mp);
 	} else {
-		printf("[%s] ", nfp_event_name(e->type));
-		flow_print(&e->flow);
+		printf("[%s] ", nfp_event_name(type));
+		flow_print(f);
 	}
 	fflush(stdout);
 	if (m->counted && --m->left == 0)

@@ -12,6 +12,12 @@ enum {
 	EXIT_USAGE = 2,		/* bad command line; nothing was done */
 };
 
+/* The module's limit, checked here so a bad line changes nothing. */
+#define CTL_MAX_PEERS	32
+
+/* Set while a batch reads standard input: "secret -" cannot. */
+extern int ctl_stdin_busy;
+
 struct punchctl {
 	int json;		/* -j: one JSON document on stdout */
 	int pretty;		/* -p: indent the JSON */
@@ -26,6 +32,16 @@ int ctl_request_failed(struct punchctl *ctl, const char *what);
 
 /* True when arg is a non-empty prefix of keyword (abbreviations). */
 int matches(const char *arg, const char *keyword);
+
+/*
+ * Which of words (NULL-terminated) arg names: an exact word, or a prefix
+ * of only one. -1 after printing the usage error: what names ("object",
+ * "flow command") is unknown, or ambiguous with the candidates listed.
+ */
+int ctl_choose(const char *arg, const char *const *words, const char *what);
+
+/* Print "punchctl: out of memory" and return EXIT_FAIL. */
+int ctl_out_of_memory(void);
 
 /* Print one usage error line and return EXIT_USAGE. */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

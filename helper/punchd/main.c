@@ -360,6 +360,27 @@ static int on_event(const struct nfp_event *e, void *arg)
 	return 0;
 }
 
+/*
+ * What is queued, and after a loss (the socket's buffer overflowed) what
+ * the module has: the flows' states stand in for the lost events.
+ */
+static void read_events(struct nfp_events *ev)
+{
+	int ret, rounds;
+
+	/* Bounded: a flood of events cannot keep the loop here. */
+	for (rounds = 0; rounds < 8; rounds++) {
+		ret = nfp_events_read(ev, on_event, NULL);
+		if (ret != -ENOBUFS)
+			break;
+		ret = nfp_events_resync(ev, pd_nfp, on_event, NULL);
+		pd_log("events-lost", "resync=%s flows=%d", ret < 0 ? "failed" : "done",
+		       ret < 0 ? 0 : ret);
+	}
+	if (ret < 0 && ret != -ENOBUFS)
+		pd_log("events-failed", "error=\"%s\"", strerror(-ret));
+}
+
 enum { FD_SIG, FD_EVENTS, FD_CTL, FD_LINK, FD_FIRST_CLIENT };
 #define MAX_CLIENTS	16
 #define MAX_NAT_FDS	20
@@ -408,9 +429,8 @@ static void run(int sigfd, struct nfp_events *ev)
 				return;
 			}
 		}
-		if (pfd[FD_EVENTS].revents &&
-		    nfp_events_read(ev, on_event, NULL) < 0)
-			pd_log("events-lost", "error=\"%s\"", "read failed; resyncing on the next event");
+		if (pfd[FD_EVENTS].revents)
+			read_events(ev);
 		if (pfd[FD_LINK].fd >= 0 && pfd[FD_LINK].revents)
 			pd_link_input();
 		if (pfd[FD_CTL].revents)

@@ -127,9 +127,16 @@ static void answer_waiters(struct pd_peer *p, const char *result)
 
 static uint64_t flow_probes(uint32_t id)
 {
-	struct nfp_flow f;
+	struct nfp_flow *f;
+	uint64_t n = 0;
 
-	return id && !nfp_flow_get(pd_nfp, id, &f) ? f.counters.probes_sent : 0;
+	if (!id)
+		return 0;
+	f = nfp_flow_alloc();
+	if (f && !nfp_flow_lookup(pd_nfp, id, f))
+		n = nfp_flow_get_u64(f, NFP_FLOW_PROBES_SENT);
+	nfp_flow_free(f);
+	return n;
 }
 
 /* Delete one flow of the session, keeping count of what it sent. */
@@ -278,31 +285,41 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 			  const struct nfp_endpoint *extra,
 			  uint32_t punch_timeout_ms)
 {
-	struct nfp_flow f, out;
+	struct nfp_flow *f = nfp_flow_alloc(), *out = nfp_flow_alloc();
+	struct nfp_endpoint local, ep;
+	uint32_t id = 0;
 	unsigned int i;
+	int ret;
 
-	memset(&f, 0, sizeof(f));
-	if (pd_link_local(&f.local))
-		return 0;
-	f.local.port = port;
-	for (i = 0; i < n && f.n_peers < NFP_MAX_PEERS; i++)
-		pd_ep_from_sig(&f.peers[f.n_peers++], &cands[i]);
-	if (extra && f.n_peers < NFP_MAX_PEERS)
-		f.peers[f.n_peers++] = *extra;
-	memcpy(f.secret, p->secret, SIG_SECRET_LEN);
-	f.secret_len = SIG_SECRET_LEN;
-	/* The caller controls: each direction has its own probe keys. */
-	f.role = p->caller ? NFP_ROLE_CONTROLLING : NFP_ROLE_CONTROLLED;
-	f.keepalive_ms = pd_keepalive_ms();
-	f.timeout_ms = pd_cfg.timeout_ms;
-	f.punch_timeout_ms = punch_timeout_ms;
-	if (nfp_flow_add(pd_nfp, &f, &out) < 0) {
-		pd_log("flow-add-failed", "peer=%s port=%u error=\"%s\"",
-		       p->name, port, nfp_strerror(pd_nfp));
-		return 0;
+	if (!f || !out || pd_link_local(&local))
+		goto out;
+	local.port = port;
+	ret = nfp_flow_set_endpoint(f, NFP_FLOW_LOCAL, &local);
+	for (i = 0; !ret && i < n && i < PD_FLOW_PEERS; i++) {
+		pd_ep_from_sig(&ep, &cands[i]);
+		ret = nfp_flow_add_peer(f, &ep);
 	}
-	p->local = f.local;
-	return out.id;
+	if (!ret && extra && n < PD_FLOW_PEERS)
+		ret = nfp_flow_add_peer(f, extra);
+	/* The caller controls: each direction has its own probe keys. */
+	ret = ret ?: nfp_flow_set_secret(f, p->secret, SIG_SECRET_LEN) ?:
+	      nfp_flow_set_u32(f, NFP_FLOW_ROLE, p->caller ? NFP_ROLE_CONTROLLING :
+						     NFP_ROLE_CONTROLLED) ?:
+	      nfp_flow_set_u32(f, NFP_FLOW_KEEPALIVE_MS, pd_keepalive_ms()) ?:
+	      nfp_flow_set_u32(f, NFP_FLOW_PUNCH_TIMEOUT_MS, punch_timeout_ms);
+	if (!ret && pd_cfg.timeout_ms)
+		ret = nfp_flow_set_u32(f, NFP_FLOW_TIMEOUT_MS, pd_cfg.timeout_ms);
+	if (ret || nfp_flow_add(pd_nfp, f, out) < 0) {
+		pd_log("flow-add-failed", "peer=%s port=%u error=\"%s\"",
+		       p->name, port, ret ? strerror(-ret) : nfp_strerror(pd_nfp));
+		goto out;
+	}
+	p->local = local;
+	id = nfp_flow_get_u32(out, NFP_FLOW_ID);
+out:
+	nfp_flow_free(f);
+	nfp_flow_free(out);
+	return id;
 }
 
 static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
@@ -475,7 +492,7 @@ static void start_punch(struct pd_peer *p, const struct sig_msg *m)
  */
 static void send_candidates(struct pd_peer *p)
 {
-	const struct nfp_mapping *mp = &p->mapping;
+	const struct pd_mapping *mp = &p->mapping;
 	struct nfp_endpoint local;
 	struct pd_nat mine;
 	struct sig_msg m;
@@ -574,6 +591,18 @@ void pd_peers_sampled(unsigned int tag, uint16_t port)
 	send_candidates(p);
 }
 
+static int set_keepalive(uint32_t id, uint32_t ms)
+{
+	struct nfp_flow *change = nfp_flow_alloc();
+	int ret = -ENOMEM;
+
+	if (change && !nfp_flow_set_u32(change, NFP_FLOW_ID, id) &&
+	    !nfp_flow_set_u32(change, NFP_FLOW_KEEPALIVE_MS, ms))
+		ret = nfp_flow_change(pd_nfp, change, NULL);
+	nfp_flow_free(change);
+	return ret;
+}
+
 /* The measured lifetime changed the keepalive: tell the live flows. */
 void pd_peers_keepalive_changed(void)
 {
@@ -582,7 +611,7 @@ void pd_peers_keepalive_changed(void)
 
 	for (i = 0; i < PD_MAX_PEERS; i++)
 		if (peers[i].used && peers[i].flow_id &&
-		    nfp_flow_set(pd_nfp, peers[i].flow_id, ms, 0, 0, NULL) < 0)
+		    set_keepalive(peers[i].flow_id, ms) < 0)
 			pd_log("keepalive-failed", "peer=%s error=\"%s\"",
 			       peers[i].name, nfp_strerror(pd_nfp));
 }
@@ -740,23 +769,30 @@ static void ask_relay(struct pd_peer *p)
 
 static void on_mapping(const struct nfp_mapping *mp)
 {
+	const struct nfp_endpoint *mapped;
 	char ep[NFP_ENDPOINT_STRLEN];
 	unsigned int i;
+	uint32_t error;
 
 	for (i = 0; i < PD_MAX_PEERS; i++) {
 		struct pd_peer *p = &peers[i];
 
 		if (!p->used || p->state != PD_MAPPING ||
-		    p->mapping_id != mp->id)
+		    p->mapping_id != nfp_mapping_get_u32(mp, NFP_MAPPING_ID))
 			continue;
-		if (mp->error)
+		error = nfp_mapping_get_u32(mp, NFP_MAPPING_ERROR);
+		mapped = nfp_mapping_get_endpoint(mp, NFP_MAPPING_MAPPED);
+		memset(&p->mapping, 0, sizeof(p->mapping));
+		if (error || !mapped) {
+			p->mapping.error = error ? error : EPROTO;
 			pd_log("mapping-failed", "peer=%s error=\"%s\"", p->name,
-			       strerror(mp->error));
-		else
+			       strerror((int)p->mapping.error));
+		} else {
+			p->mapping.mapped = *mapped;
 			pd_log("mapping", "peer=%s mapped=%s rtt_us=%u", p->name,
-			       nfp_endpoint_format(&mp->mapped, ep, sizeof(ep)),
-			       mp->rtt_us);
-		p->mapping = *mp;
+			       nfp_endpoint_format(mapped, ep, sizeof(ep)),
+			       nfp_mapping_get_u32(mp, NFP_MAPPING_RTT_US));
+		}
 		proceed(p);
 		return;
 	}
@@ -766,14 +802,19 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 {
 	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN];
 
+	const struct nfp_endpoint *remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
+	const struct nfp_endpoint *l = nfp_flow_get_endpoint(f, NFP_FLOW_LOCAL);
+	uint32_t id = nfp_flow_get_u32(f, NFP_FLOW_ID);
+
 	/* A sprayed port met the peer: it is the path, the rest go. */
 	if (p->n_spray) {
-		p->flow_id = f->id;
-		drop_spray(p, f->id);
+		p->flow_id = id;
+		drop_spray(p, id);
 	}
-	pd_ep_to_sig(&p->remote, &f->remote);
-	if (f->local.family)
-		p->local = f->local;
+	if (remote)
+		pd_ep_to_sig(&p->remote, remote);
+	if (l)
+		p->local = *l;
 	p->state = PD_UP;
 	p->attempts = 0;
 	p->up_ms = elapsed(p);
@@ -809,7 +850,8 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 {
 	switch (p->state) {
 	case PD_PUNCHING:
-		if (p->n_spray && !spray_flow_dead(p, f->id))
+		if (p->n_spray &&
+		    !spray_flow_dead(p, nfp_flow_get_u32(f, NFP_FLOW_ID)))
 			break;
 		pd_log("punch-timeout", "peer=%s ms=%u", p->name, elapsed(p));
 		ask_relay(p);
@@ -819,7 +861,7 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 		break;
 	case PD_UP:
 		pd_log("down", "peer=%s reason=%s", p->name,
-		       nfp_dead_reason_name(f->dead_reason));
+		       nfp_dead_reason_name(nfp_flow_get_u32(f, NFP_FLOW_DEAD_REASON)));
 		pd_hook("down", p, 0);
 		drop_flow(p);
 		p->state = PD_IDLE;
@@ -833,38 +875,79 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 	}
 }
 
-void pd_peers_event(const struct nfp_event *e)
+static void remote_changed(struct pd_peer *p, const struct nfp_endpoint *remote)
 {
-	struct pd_peer *p;
 	char ep[SIG_EP_STRLEN];
 
-	if (e->type == NFP_EVENT_MAPPING) {
-		on_mapping(&e->mapping);
+	pd_ep_to_sig(&p->remote, remote);
+	pd_log("changed", "peer=%s endpoint=%s", p->name,
+	       sig_ep_format(&p->remote, ep, sizeof(ep)));
+	pd_hook("changed", p, 0);
+	pd_state_save();
+}
+
+/*
+ * A flow as a resync after lost events found it: act on what the lost
+ * events would have said (went up, moved, died).
+ */
+static void flow_exists(struct pd_peer *p, const struct nfp_flow *f)
+{
+	const struct nfp_endpoint *remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
+	struct sig_ep now;
+
+	switch (nfp_flow_get_u32(f, NFP_FLOW_STATE)) {
+	case NFP_STATE_ESTABLISHED:
+		if (p->state == PD_PUNCHING || p->state == PD_RELAYING) {
+			went_up(p, f);
+		} else if (p->state == PD_UP && remote) {
+			pd_ep_to_sig(&now, remote);
+			if (memcmp(&now, &p->remote, sizeof(now)))
+				remote_changed(p, remote);
+		}
+		break;
+	case NFP_STATE_DEAD:
+		went_dead(p, f);
+		break;
+	}
+}
+
+void pd_peers_event(const struct nfp_event *e)
+{
+	const struct nfp_flow *f = nfp_event_get_flow(e);
+	const struct nfp_endpoint *remote;
+	struct pd_peer *p;
+	uint32_t id;
+
+	if (nfp_event_get_mapping(e)) {
+		on_mapping(nfp_event_get_mapping(e));
 		return;
 	}
-	p = peer_by_flow(e->flow.id);
+	if (!f)
+		return;
+	id = nfp_flow_get_u32(f, NFP_FLOW_ID);
+	p = peer_by_flow(id);
 	if (!p)
 		return;
-	switch (e->type) {
+	switch (nfp_event_get_type(e)) {
 	case NFP_EVENT_ESTABLISHED:
 		if (p->state == PD_PUNCHING || p->state == PD_RELAYING)
-			went_up(p, &e->flow);
+			went_up(p, f);
 		break;
 	case NFP_EVENT_REMOTE_CHANGED:
-		pd_ep_to_sig(&p->remote, &e->flow.remote);
-		pd_log("changed", "peer=%s endpoint=%s", p->name,
-		       sig_ep_format(&p->remote, ep, sizeof(ep)));
-		pd_hook("changed", p, 0);
-		pd_state_save();
+		remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
+		if (remote)
+			remote_changed(p, remote);
 		break;
 	case NFP_EVENT_DEAD:
-		went_dead(p, &e->flow);
+		went_dead(p, f);
+		break;
+	case NFP_EVENT_EXISTS:
+		flow_exists(p, f);
 		break;
 	case NFP_EVENT_DELETED:
 		/* Someone else removed it (punchctl flow del). */
-		if (p->n_spray && e->flow.id != p->flow_id) {
-			if (spray_flow_dead(p, e->flow.id) &&
-			    p->state == PD_PUNCHING)
+		if (p->n_spray && id != p->flow_id) {
+			if (spray_flow_dead(p, id) && p->state == PD_PUNCHING)
 				ask_relay(p);
 			break;
 		}
@@ -981,7 +1064,9 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 			       const uint8_t *sid, bool caller, bool relayed)
 {
 	struct pd_peer *p = pd_peer_get(name, true);
-	struct nfp_flow f;
+	const struct nfp_endpoint *remote;
+	struct nfp_flow *f;
+	uint32_t state;
 
 	if (!p)
 		return NULL;
@@ -990,7 +1075,9 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	p->flow_id = flow_id;
 	memcpy(p->sid, sid, SIG_SID_LEN);
 	p->started = pd_now_ms();
-	if (nfp_flow_get(pd_nfp, flow_id, &f) < 0) {
+	f = nfp_flow_alloc();
+	if (!f || nfp_flow_lookup(pd_nfp, flow_id, f) < 0) {
+		nfp_flow_free(f);
 		pd_log("resume", "peer=%s flow=%u found=no", name, flow_id);
 		p->flow_id = 0;
 		p->state = PD_IDLE;
@@ -998,12 +1085,15 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 			p->retry_at = pd_now_ms() + REPUNCH_MS;
 		return p;
 	}
-	p->state = f.state == NFP_STATE_ESTABLISHED ? PD_UP :
-		   f.state == NFP_STATE_PUNCHING ?
+	state = nfp_flow_get_u32(f, NFP_FLOW_STATE);
+	remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
+	p->state = state == NFP_STATE_ESTABLISHED ? PD_UP :
+		   state == NFP_STATE_PUNCHING ?
 		   (relayed ? PD_RELAYING : PD_PUNCHING) : PD_IDLE;
-	if (f.state == NFP_STATE_ESTABLISHED)
-		pd_ep_to_sig(&p->remote, &f.remote);
-	if (f.state == NFP_STATE_DEAD) {
+	if (state == NFP_STATE_ESTABLISHED && remote)
+		pd_ep_to_sig(&p->remote, remote);
+	nfp_flow_free(f);
+	if (state == NFP_STATE_DEAD) {
 		drop_flow(p);
 		if (caller)
 			p->retry_at = pd_now_ms() + REPUNCH_MS;

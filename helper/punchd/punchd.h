@@ -72,6 +72,15 @@ enum pd_state {
 	PD_FAILED,
 };
 
+/* The module's limit on a flow's candidates. */
+#define PD_FLOW_PEERS	32
+
+/* What a mapping query found (family 0: nothing). */
+struct pd_mapping {
+	struct nfp_endpoint mapped;
+	uint32_t error;			/* 0 or a positive errno */
+};
+
 struct pd_peer {
 	char name[SIG_ID_MAX + 1];
 	enum pd_state state;
@@ -80,7 +89,7 @@ struct pd_peer {
 	uint8_t secret[SIG_SECRET_LEN];
 	struct sig_msg offer;		/* the OFFER we are answering */
 	uint32_t mapping_id, flow_id;
-	struct nfp_mapping mapping;	/* our public endpoint for this session */
+	struct pd_mapping mapping;	/* our public endpoint for this session */
 	struct pd_nat their_nat;
 	bool their_spray;
 	bool same_site;			/* its public address is ours */

@@ -50,7 +50,7 @@ row 2 "invalid timeout '-1s'" flow add $L $P secret $S timeout -1s
 row 2 "invalid punch-timeout '1d'" flow add $L $P secret $S punch-timeout 1d
 row 2 "flow add needs 'local ADDR:PORT'" flow add $P secret $S
 row 2 "flow add needs at least one 'peer ADDR:PORT'" flow add $L secret $S
-row 2 "flow add needs 'secret HEX' or 'secret-file FILE'" flow add $L $P
+row 2 "flow add needs 'secret HEX', 'secret -' or 'secret-file FILE'" flow add $L $P
 row 2 "flow add needs 'role controlling' \(the caller\) or 'role controlled'" flow add $L $P secret $S
 row 2 "invalid role 'boss': controlling or controlled" flow add $L $P secret $S role boss
 row 2 "'role' needs a value" flow add $L $P secret $S role
@@ -71,9 +71,48 @@ row 2 "mapping needs 'local ADDR:PORT' and 'server ADDR:PORT'" mapping $L
 row 2 "invalid timeout 'forever'" mapping $L server 192.0.2.2:3478 timeout forever
 row 2 "invalid count 'x'" monitor count x
 row 2 "stats takes no arguments, got 'now'" stats now
+row 2 "object 'm' is ambiguous: mapping, monitor" m
+row 2 "flow command 's' is ambiguous: show, set" flow s
+row 2 "config command 's' is ambiguous: show, set" config s
+row 2 "config show takes no arguments, got 'now'" config show now
+row 2 "invalid network namespace name '../x'" -n ../x stats
+row 2 "option '-n' needs a value" -n
+row 2 "-force applies to a batch" -force stats
+row 2 "a batch takes its commands from 'f', not the command line" -batch f stats
+row 1 "cannot open network namespace 'nfp-none-$$': No such file" -n nfp-none-$$ stats
+row 1 "cannot open batch file '$TMP/none'" -batch "$TMP/none"
+row 2 "invalid secret from standard input|cannot read a secret from '-': want 16 to 32" \
+	flow add $L $P secret - role controlled </dev/null
 row 1 "the nfpunch kernel module is not available" stats
 row 1 "the nfpunch kernel module is not available" flow add $L $P secret $S role controlled
 row 1 "the nfpunch kernel module is not available" -j flow show
+
+# A batch: each line on its own, the first failure named and final
+# unless -force; the status is the first failure's.
+printf '%s\n' '# a comment' '' 'flow show id x' 'stats now' >"$TMP/batch"
+"$PUNCHCTL" -batch "$TMP/batch" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+t_expect "a batch stops at its first failure, named by line (status 2)" \
+	"2|punchctl: invalid flow id 'x' (try 'punchctl --help')|punchctl: command failed $TMP/batch:3" \
+	"$rc|$(paste -sd'|' "$TMP/err")"
+"$PUNCHCTL" -force -b "$TMP/batch" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+t_expect "-force goes on to the end" \
+	"2|4" "$rc|$(wc -l <"$TMP/err")"
+printf '%s\n' "flow add $L $P secret - role controlled" >"$TMP/batch"
+"$PUNCHCTL" -batch - <"$TMP/batch" >"$TMP/out" 2>"$TMP/err"
+t_check "a batch on standard input leaves none for 'secret -'" \
+	grep -q "cannot read standard input: the batch does" "$TMP/err"
+printf '%s\n' "flow add $L $P 'secret' \"$S\" role controlled # no module here" >"$TMP/batch"
+"$PUNCHCTL" -b "$TMP/batch" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+t_expect "quoted words and a trailing comment parse (then no module: 1)" \
+	"1" "$rc"
+echo "$S" | "$PUNCHCTL" flow add $L $P secret - role controlled >"$TMP/out" 2>"$TMP/err"
+rc=$?
+t_expect "'secret -' reads the secret from standard input (then no module: 1)" \
+	"1|punchctl: the nfpunch kernel module is not available (modprobe nfpunch)" \
+	"$rc|$(cat "$TMP/err")"
 
 t_check "--help exits 0 and names every object" \
 	sh -c "'$PUNCHCTL' --help | grep -q 'flow add' && '$PUNCHCTL' --help | grep -q monitor"

@@ -87,6 +87,53 @@ t_expect "monitor (JSON) shows the same, one object per line" "established delet
 t_expect "monitor (JSON) carries the remote endpoint" "10.7.0.2:5100" \
 	"$(jq -r 'select(.event == "established") | .flow.remote' "$TMP/json")"
 
+# --- JSON: the keys punchctl(8) documents, and no others ---
+# doc_keys TITLE: "KEY required|optional" for each key of the man page's
+# JSON subsection whose title starts with TITLE ("Only ..." marks the
+# optional ones).
+doc_keys() {
+	awk -v sec="$1" '
+		/^\.S[SH] / { insec = index($0, ".SS " sec) == 1; want = 0; next }
+		insec && /^\.TP/ { want = 1; next }
+		insec && want && /^\.B / {
+			key = $2; want = 0; getline d
+			print key, (d ~ /Only/ ? "optional" : "required")
+		}' "$T_REPO/helper/punchctl/punchctl.8"
+}
+# schema TITLE FILE: every object of the JSON array in FILE has the
+# documented required keys and no undocumented one.
+schema() {
+	local doc all req got bad="" n
+	doc=$(doc_keys "$1")
+	all=$(awk '{ print $1 }' <<<"$doc" | sort | paste -sd' ')
+	req=$(awk '$2 == "required" { print $1 }' <<<"$doc" | sort | paste -sd' ')
+	n=$(jq length "$2")
+	for ((i = 0; i < n; i++)); do
+		got=$(jq -r ".[$i] | keys[]" "$2" | sort | paste -sd' ')
+		extra=$(comm -13 <(tr ' ' '\n' <<<"$all") <(tr ' ' '\n' <<<"$got") | xargs)
+		missing=$(comm -23 <(tr ' ' '\n' <<<"$req") <(tr ' ' '\n' <<<"$got") | xargs)
+		[ -z "$extra$missing" ] ||
+			bad+="object $i: undocumented [$extra] missing [$missing]; "
+	done
+	if [ -n "$all" ] && [ "$n" -gt 0 ] && [ -z "$bad" ]; then
+		t_ok "JSON $1: $n objects match punchctl(8) (${all// /,})"
+	else
+		t_fail "JSON $1: $n objects match punchctl(8)" "documented: $all" "$bad"
+	fi
+}
+{ ca -j flow show; cb -j flow show; } | jq -s add >"$TMP/flows.json"
+schema "Flow" "$TMP/flows.json"
+t_expect "JSON Flow: the counters punchctl(8) lists" \
+	"$(grep -A1 '^\.B counters$' "$T_REPO/helper/punchctl/punchctl.8" | tail -1 |
+		grep -o 'fB[a-z_]*' | cut -c3- | sort | xargs)" \
+	"$(jq -r '.[0].counters | keys[]' "$TMP/flows.json" | sort | xargs)"
+jq -s . "$TMP/json" >"$TMP/events.json"
+schema "Event" "$TMP/events.json"
+{ ca -j stats; } | jq -s . >"$TMP/stats.json"
+schema "Statistics" "$TMP/stats.json"
+{ ca -j config; cb -j config set pps 300; } | jq -s . >"$TMP/config.json"
+schema "Config" "$TMP/config.json"
+
 # --- mapping ---
 ip netns exec "$B" turnserver -n --no-tls --no-dtls --no-cli -S -L 10.7.0.2 -p 3478 \
 	--no-stdout-log --log-file "$TMP/turn.log" --pidfile "$TMP/turn.pid" >/dev/null 2>&1 &
@@ -99,4 +146,35 @@ out=$(ca -j mapping local 10.7.0.1:4200 server 10.7.0.2:9 timeout 500ms)
 rc=$?
 t_expect "mapping (JSON) of an unanswered query reports the error, exit 1" \
 	"Connection timed out 1" "$(echo "$out" | jq -r .error) $rc"
+{ echo "$out"; ca -j mapping local 10.7.0.1:4200 server 10.7.0.2:3478; } |
+	jq -s . >"$TMP/mapping.json"
+schema "Mapping" "$TMP/mapping.json"
+
+# --- -n, -batch, secret - ---
+t_expect "-n NAME acts in that namespace" "$(ca -j stats | jq .flows) $(cb -j stats | jq .flows)" \
+	"$("$PUNCHCTL" -n "$A" -j stats | jq .flows) $("$PUNCHCTL" -netns "/run/netns/$B" -j stats | jq .flows)"
+echo "$S" | ca flow add local 10.7.0.1:4300 peer 10.7.0.2:5300 secret - role controlling >/dev/null
+cb flow add local 10.7.0.2:5300 peer 10.7.0.1:4300 secret $S role controlled >/dev/null
+established_4300() { ca -j flow show local 10.7.0.1:4300 | grep -q '"established"'; }
+wait_for 100 established_4300
+t_expect "a secret read by 'secret -' is the one the peer holds: established" "established" \
+	"$(ca -j flow show local 10.7.0.1:4300 | jq -r '.[0].state')"
+cat >"$TMP/batch" <<EOB
+# two flows, one bad line, one more
+flow add local 10.7.0.1:4400 peer 10.7.0.2:5400 secret $S role controlling passive
+flow add local 10.7.0.1:4401 peer 10.7.0.2:5401 secret $S role controlling passive
+flow add local 10.7.0.1:4401 peer 10.7.0.2:5401 secret $S role controlling passive
+flow add local 10.7.0.1:4402 peer 10.7.0.2:5402 secret $S role controlling passive
+EOB
+"$PUNCHCTL" -n "$A" -batch "$TMP/batch" >/dev/null 2>"$TMP/err"
+rc=$?
+t_expect "a batch stops at the kernel's refusal (line 4, a duplicate), status 1" \
+	"1 1 4400,4401" "$rc $(grep -c "command failed $TMP/batch:4" "$TMP/err") $(ca -j flow show |
+		jq -r '[.[].local | select(startswith("10.7.0.1:44")) | split(":")[1]] | sort | join(",")')"
+printf 'flow del local 10.7.0.1:%s\n' 4400 4401 4401 4402 >"$TMP/batch"
+"$PUNCHCTL" -n "$A" -force -batch "$TMP/batch" >/dev/null 2>"$TMP/err"
+rc=$?
+t_expect "-force runs every line: all three flows gone, two lines failed, status 1" \
+	"1 2 0" "$rc $(grep -c 'command failed' "$TMP/err") $(ca -j flow show |
+		jq '[.[].local | select(startswith("10.7.0.1:44"))] | length')"
 t_done

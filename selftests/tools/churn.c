@@ -41,32 +41,38 @@ static int running(void)
 
 static int add_del(struct nfp_handle *h, const char *addr, unsigned int first)
 {
+	struct nfp_flow *f = nfp_flow_alloc(), *out = nfp_flow_alloc();
 	unsigned long ops = 0, errors = 0, i;
-	struct nfp_flow f, out;
+	struct nfp_endpoint local, peer;
+	uint8_t secret[16] = { 0 };
 	char ep[64];
 
-	memset(&f, 0, sizeof(f));
-	f.n_peers = 1;
-	f.secret_len = 16;
-	f.role = NFP_ROLE_CONTROLLING;
-	f.flags = NFP_FLOW_PASSIVE;
-	nfp_endpoint_parse("192.0.2.77:9", &f.peers[0], 0);
+	if (!f || !out)
+		return 2;
+	nfp_endpoint_parse("192.0.2.77:9", &peer, 0);
+	nfp_flow_add_peer(f, &peer);
+	nfp_flow_set_u32(f, NFP_FLOW_ROLE, NFP_ROLE_CONTROLLING);
+	nfp_flow_set_u32(f, NFP_FLOW_FLAGS, NFP_FLOW_F_PASSIVE);
 	for (i = 0; running(); i++) {
 		snprintf(ep, sizeof(ep), "%s:%lu", addr, first + i % 64);
-		if (nfp_endpoint_parse(ep, &f.local, 0)) {
+		if (nfp_endpoint_parse(ep, &local, 0)) {
 			fprintf(stderr, "churn: bad address %s\n", ep);
 			return 2;
 		}
-		memcpy(f.secret, &i, sizeof(i));
-		if (nfp_flow_add(h, &f, &out) < 0 ||
-		    nfp_flow_get(h, out.id, &out) < 0 ||
-		    nfp_flow_del(h, out.id) < 0) {
+		nfp_flow_set_endpoint(f, NFP_FLOW_LOCAL, &local);
+		memcpy(secret, &i, sizeof(i));
+		nfp_flow_set_secret(f, secret, sizeof(secret));
+		if (nfp_flow_add(h, f, out) < 0 ||
+		    nfp_flow_lookup(h, nfp_flow_get_u32(out, NFP_FLOW_ID), out) < 0 ||
+		    nfp_flow_del(h, nfp_flow_get_u32(out, NFP_FLOW_ID)) < 0) {
 			fprintf(stderr, "churn: %s\n", nfp_strerror(h));
 			errors++;
 			continue;
 		}
 		ops++;
 	}
+	nfp_flow_free(f);
+	nfp_flow_free(out);
 	printf("ops=%lu errors=%lu intr=0\n", ops, errors);
 	return errors ? 1 : 0;
 }
@@ -79,7 +85,7 @@ struct seen {
 static int mark(const struct nfp_flow *f, void *arg)
 {
 	struct seen *s = arg;
-	unsigned int id = f->id % (MAX_IDS * 8);
+	unsigned int id = nfp_flow_get_u32(f, NFP_FLOW_ID) % (MAX_IDS * 8);
 
 	if (s->bits[id / 8] & (1u << id % 8))
 		s->dup = 1;

@@ -102,9 +102,12 @@ int main(int argc, char **argv)
 {
 	unsigned int n, max = 500, injected = 0, failed = 0, acklost = 0;
 	unsigned int orphans = 0, lost = 0, unexpected = 0;
-	struct nfp_flow f, out;
+	struct nfp_flow *f = nfp_flow_alloc(), *out = NULL;
+	struct nfp_endpoint local, peer;
+	uint8_t secret[NFP_SECRET_MAX];
 	struct nfp_handle *h;
 	bool end = false;
+	uint32_t id;
 	int ret;
 
 	if (argc < 4 || argc > 5) {
@@ -113,16 +116,16 @@ int main(int argc, char **argv)
 	}
 	if (argc == 5)
 		max = strtoul(argv[4], NULL, 10);
-	memset(&f, 0, sizeof(f));
-	f.n_peers = 1;
-	f.role = NFP_ROLE_CONTROLLING;
-	if (nfp_endpoint_parse(argv[1], &f.local, 0) ||
-	    nfp_endpoint_parse(argv[2], &f.peers[0], 1) ||
-	    (ret = nfp_secret_parse(argv[3], f.secret)) < 0) {
+	if (!f || nfp_endpoint_parse(argv[1], &local, 0) ||
+	    nfp_endpoint_parse(argv[2], &peer, 1) ||
+	    (ret = nfp_secret_parse(argv[3], secret)) < 0) {
 		fputs("fail-nth-add: bad endpoint or secret\n", stderr);
 		return 2;
 	}
-	f.secret_len = ret;
+	nfp_flow_set_u32(f, NFP_FLOW_ROLE, NFP_ROLE_CONTROLLING);
+	nfp_flow_set_endpoint(f, NFP_FLOW_LOCAL, &local);
+	nfp_flow_add_peer(f, &peer);
+	nfp_flow_set_secret(f, secret, ret);
 	ret = nfp_open(&h);
 	if (ret < 0) {
 		fprintf(stderr, "fail-nth-add: %s\n", strerror(-ret));
@@ -138,21 +141,26 @@ int main(int argc, char **argv)
 		char why[256];
 		bool hit, answered;
 
-		memset(&out, 0, sizeof(out));
+		/* A fresh one (id 0), allocated before faults are injected. */
+		nfp_flow_free(out);
+		out = nfp_flow_alloc();
+		if (!out)
+			return 2;
 		if (fail_nth_set(n)) {
 			perror("fail-nth-add: fail-nth");
 			return 2;
 		}
-		ret = nfp_flow_add(h, &f, &out);
+		ret = nfp_flow_add(h, f, out);
 		hit = fail_nth_left() == 0;
 		fail_nth_set(0);	/* nothing below may fail */
 		injected += hit;
+		id = nfp_flow_get_u32(out, NFP_FLOW_ID);
 		if (ret == 0) {
-			if (nfp_flow_get(h, out.id, &out) < 0) {
+			if (nfp_flow_lookup(h, id, out) < 0) {
 				lost++;
 				printf("n=%u: flow %u was reported made but is not there\n",
-				       n, out.id);
-			} else if (nfp_flow_del(h, out.id) < 0) {
+				       n, id);
+			} else if (nfp_flow_del(h, id) < 0) {
 				fprintf(stderr, "fail-nth-add: delete: %s\n",
 					nfp_strerror(h));
 				return 2;
@@ -170,10 +178,10 @@ int main(int argc, char **argv)
 			unexpected++;
 			printf("n=%u: failed with no fault injected: %s\n", n, why);
 		}
-		answered = out.id || reply_queued(h);
+		answered = id || reply_queued(h);
 		h = reopen(h);
 		/* A failed request must have changed nothing... */
-		if (nfp_flow_del_local(h, &f.local) < 0)
+		if (nfp_flow_del_local(h, &local) < 0)
 			continue;
 		/* ...unless the kernel's answer came and only its ACK did not. */
 		if (answered) {
@@ -187,5 +195,7 @@ int main(int argc, char **argv)
 	       "unexpected %u end %s\n", n > max ? max : n, injected, failed,
 	       acklost, orphans, lost, unexpected, end ? "yes" : "no");
 	nfp_close(h);
+	nfp_flow_free(f);
+	nfp_flow_free(out);
 	return orphans || lost || unexpected ? 1 : 0;
 }

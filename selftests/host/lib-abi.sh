@@ -1,0 +1,67 @@
+#!/bin/bash
+# libnfpunch's ABI, on the host: the shared library exports exactly the
+# functions its header declares, each versioned by libnfpunch.map, under
+# the soname the Makefile names; and abidiff finds nothing incompatible
+# against the ABI of the last release kept in helper/lib/abi/.
+. "$(dirname "$0")/../lib/test.sh"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+HDR=$T_REPO/helper/include/libnfpunch.h
+MAP=$T_REPO/helper/lib/libnfpunch.map
+BASE=$T_REPO/helper/lib/abi/libnfpunch.so.0.abi
+# The plain build: abidiff reads its debug information, and sanitizers
+# would add nothing the ABI shows.
+LIB=$(ls "$T_REPO"/build/libnfpunch.so.0.*.* 2>/dev/null | head -1)
+if [ -z "$LIB" ]; then
+	t_fail "the shared library is built" "no build/libnfpunch.so.0.x.y: run make"
+	t_done
+fi
+
+# Every function the header declares: a word "nfp_..." followed by "(",
+# where declarations start (a return type first, or at the line's start).
+sed -n 's/^[a-z].*[ *]\(nfp_[a-z0-9_]*\)(.*/\1/p; s/^\(nfp_[a-z0-9_]*\)(.*/\1/p' "$HDR" |
+	sort -u >"$TMP/header"
+nm -D --defined-only "$LIB" | awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' |
+	sort -u >"$TMP/exported"
+sed -n 's/^[[:space:]]*\(nfp_[a-z0-9_]*\);/\1/p' "$MAP" | sort -u >"$TMP/map"
+
+t_check "the header declares functions (parsed $(wc -l <"$TMP/header"))" \
+	test "$(wc -l <"$TMP/header")" -ge 40
+t_check "the library exports exactly what the header declares" \
+	diff -u "$TMP/header" "$TMP/exported"
+t_check "libnfpunch.map names exactly what the header declares" \
+	diff -u "$TMP/header" "$TMP/map"
+unversioned=$(nm -D --defined-only "$LIB" | awk '$2 != "A" && $3 !~ /@@?LIBNFPUNCH_[0-9.]+$/')
+t_expect "every export carries a LIBNFPUNCH_ version" "" "$unversioned"
+t_expect "soname" "libnfpunch.so.0" \
+	"$(objdump -p "$LIB" | awk '$1 == "SONAME" { print $2 }')"
+t_expect "the soname and development links point at the real name" \
+	"$(basename "$LIB") $(basename "$LIB")" \
+	"$(readlink -f "$T_REPO/build/libnfpunch.so.0" | xargs basename) $(readlink -f "$T_REPO/build/libnfpunch.so" | xargs basename)"
+
+# abidiff: bit 3 (8) is an incompatible change; bit 2 (4) any change.
+abidiff --headers-dir2 "$T_REPO/helper/include" "$BASE" "$LIB" >"$TMP/abidiff" 2>&1
+rc=$?
+if [ $((rc & 8)) -eq 0 ] && [ $((rc & 3)) -eq 0 ]; then
+	t_ok "abidiff against the last release's ABI: nothing incompatible (exit $rc)"
+else
+	t_fail "abidiff against the last release's ABI: nothing incompatible (exit $rc)" \
+		"$(cat "$TMP/abidiff")"
+fi
+# The check must be able to fail: the library's own ABI against a copy
+# that lacks one function is a removal.
+abidw --no-corpus-path --no-comp-dir-path --headers-dir "$T_REPO/helper/include" \
+	"$LIB" >"$TMP/now.abi" 2>&1
+# Its symbol line, and its declaration up to the closing tag.
+sed "/<elf-symbol name='nfp_flow_clone'/d
+     /<function-decl name='nfp_flow_clone'/,/<\/function-decl>/d" \
+	"$TMP/now.abi" >"$TMP/now-less.abi"
+abidiff "$TMP/now.abi" "$TMP/now-less.abi" >"$TMP/removed" 2>&1
+rc=$?
+if [ $((rc & 8)) -ne 0 ] && grep -q "nfp_flow_clone" "$TMP/removed"; then
+	t_ok "abidiff reports a removed function as incompatible (exit $rc)"
+else
+	t_fail "abidiff reports a removed function as incompatible (exit $rc)" \
+		"$(cat "$TMP/removed")"
+fi
+t_done

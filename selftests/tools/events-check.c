@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * events-check - libnfpunch's events as an event loop sees them, against
+ * the real module. Prints KTAP cases (the caller numbers nothing: one
+ * "ok"/"not ok" line each, "# " diagnostics) and exits 1 if any failed.
+ *
+ *   events-check LOCAL_ADDR FIRST_PORT
+ *
+ * Flows are passive, towards 192.0.2.9:9 (TEST-NET-1: never answers);
+ * each deletion is one DELETED event.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libnfpunch.h"
+
+static int failed;
+static struct nfp_handle *h;
+static const char *laddr;
+static unsigned int port;
+
+static void result(int ok, const char *what, const char *diag)
+{
+	printf("%s %s\n", ok ? "ok" : "not ok", what);
+	if (!ok && diag)
+		printf("# %s\n", diag);
+	failed |= !ok;
+	fflush(stdout);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A passive flow on the next port: its id, or 0. */
+static uint32_t add_flow(void)
+{
+	struct nfp_flow *f = nfp_flow_alloc(), *out = nfp_flow_alloc();
+	struct nfp_endpoint local, peer;
+	static const uint8_t secret[16] = "events-check-key";
+	char ep[64];
+	uint32_t id = 0;
+
+	snprintf(ep, sizeof(ep), "%s:%u", laddr, port++);
+	if (f && out && !nfp_endpoint_parse(ep, &local, 0) &&
+	    !nfp_endpoint_parse("192.0.2.9:9", &peer, 0) &&
+	    !nfp_flow_set_endpoint(f, NFP_FLOW_LOCAL, &local) &&
+	    !nfp_flow_add_peer(f, &peer) &&
+	    !nfp_flow_set_secret(f, secret, sizeof(secret)) &&
+	    !nfp_flow_set_u32(f, NFP_FLOW_ROLE, NFP_ROLE_CONTROLLED) &&
+	    !nfp_flow_set_u32(f, NFP_FLOW_FLAGS, NFP_FLOW_F_PASSIVE) &&
+	    nfp_flow_add(h, f, out) == 0)
+		id = nfp_flow_get_u32(out, NFP_FLOW_ID);
+	else
+		fprintf(stderr, "events-check: add %s: %s\n", ep, nfp_strerror(h));
+	nfp_flow_free(f);
+	nfp_flow_free(out);
+	return id;
+}
+
+struct seen {
+	uint32_t ids[1024];
+	int types[1024];
+	unsigned int n, stop_at;	/* stop_at: refuse the Nth (1-based) */
+};
+
+static int record(const struct nfp_event *e, void *arg)
+{
+	const struct nfp_flow *f = nfp_event_get_flow(e);
+	struct seen *s = arg;
+
+	if (!f || s->n == 1024)
+		return 0;
+	s->types[s->n] = nfp_event_get_type(e);
+	s->ids[s->n++] = nfp_flow_get_u32(f, NFP_FLOW_ID);
+	return s->n == s->stop_at ? -ECANCELED : 0;
+}
+
+static void check_no_block(struct nfp_events *ev)
+{
+	struct seen s = { 0 };
+	double t0 = now_ms();
+	int ret = nfp_events_read(ev, record, &s);
+	char diag[64];
+
+	snprintf(diag, sizeof(diag), "ret %d after %.1f ms", ret, now_ms() - t0);
+	result(ret == 0 && now_ms() - t0 < 100,
+	       "nothing queued: nfp_events_read returns 0 at once", diag);
+}
+
+/* A refusing callback loses nothing: the rest comes with the next read. */
+static void check_refusal(struct nfp_events *ev)
+{
+	uint32_t ids[10];
+	struct seen s = { .stop_at = 3 };
+	char diag[128];
+	int i, r1, r2, ok = 1;
+
+	for (i = 0; i < 10; i++)
+		ids[i] = add_flow();
+	for (i = 0; i < 10; i++)
+		nfp_flow_del(h, ids[i]);
+	r1 = nfp_events_read(ev, record, &s);
+	r2 = nfp_events_read(ev, record, &s);
+	for (i = 0; i < 10; i++)
+		ok &= s.n == 10 && s.ids[i] == ids[i] &&
+		      s.types[i] == NFP_EVENT_DELETED;
+	snprintf(diag, sizeof(diag), "first read %d, second %d, events %u", r1, r2, s.n);
+	result(r1 == -ECANCELED && r2 == 7 && ok,
+	       "a callback refusing the 3rd of 10 events: read returns its error, the next read delivers the other 7 in order",
+	       diag);
+}
+
+/* Edge-triggered epoll: one wake-up per burst, and reading to empty. */
+static void check_epoll_et(struct nfp_events *ev)
+{
+	struct epoll_event ee = { .events = EPOLLIN | EPOLLET }, out;
+	struct seen s = { 0 };
+	int ep = epoll_create1(EPOLL_CLOEXEC), w1, w2, r1, r2, i;
+	uint32_t id[5];
+	char diag[128];
+
+	epoll_ctl(ep, EPOLL_CTL_ADD, nfp_events_fd(ev), &ee);
+	for (i = 0; i < 5; i++)
+		id[i] = add_flow();
+	for (i = 0; i < 5; i++)
+		nfp_flow_del(h, id[i]);
+	w1 = epoll_wait(ep, &out, 1, 1000);
+	r1 = nfp_events_read(ev, record, &s);
+	w2 = epoll_wait(ep, &out, 1, 50);
+	r2 = nfp_events_read(ev, record, &s);
+	snprintf(diag, sizeof(diag), "wake %d, read %d, wake %d, read %d", w1, r1, w2, r2);
+	result(w1 == 1 && r1 == 5 && w2 == 0 && r2 == 0,
+	       "edge-triggered epoll: one wake-up, all 5 events read, then no wake-up and an empty read",
+	       diag);
+	close(ep);
+}
+
+/* Overflow: -ENOBUFS, then a resync reports every flow that exists. */
+static void check_overflow(struct nfp_events *ev)
+{
+	int small = 1, ret, i, exists = 0, others = 0, lost = 0, rounds;
+	uint32_t keep[4], id;
+	struct seen s = { 0 };
+	char diag[160];
+
+	for (i = 0; i < 4; i++)
+		keep[i] = add_flow();
+	/* Drain what adding made (nothing: adds send no event). */
+	nfp_events_read(ev, record, &s);
+	/* The smallest buffer the kernel allows. */
+	setsockopt(nfp_events_fd(ev), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	for (i = 0; i < 400; i++) {
+		id = add_flow();
+		nfp_flow_del(h, id);
+	}
+	memset(&s, 0, sizeof(s));
+	for (rounds = 0; rounds < 1000; rounds++) {
+		ret = nfp_events_read(ev, record, &s);
+		if (ret == -ENOBUFS)
+			lost = 1;
+		if (ret == 0)
+			break;
+	}
+	memset(&s, 0, sizeof(s));
+	ret = nfp_events_resync(ev, h, record, &s);
+	for (i = 0; i < (int)s.n; i++) {
+		if (s.types[i] != NFP_EVENT_EXISTS)
+			others++;
+		else if (s.ids[i] == keep[0] || s.ids[i] == keep[1] ||
+			 s.ids[i] == keep[2] || s.ids[i] == keep[3])
+			exists++;
+	}
+	snprintf(diag, sizeof(diag), "lost %d, resync %d, exists %d of 4, other events %d",
+		 lost, ret, exists, others);
+	result(lost, "400 events into a tiny buffer: nfp_events_read reports -ENOBUFS", diag);
+	result(ret == 4 && exists == 4 && others == 0,
+	       "nfp_events_resync delivers each existing flow once as NFP_EVENT_EXISTS", diag);
+	for (i = 0; i < 4; i++)
+		nfp_flow_del(h, keep[i]);
+}
+
+int main(int argc, char **argv)
+{
+	struct nfp_events *ev;
+	int ret;
+
+	if (argc != 3) {
+		fputs("usage: events-check LOCAL_ADDR FIRST_PORT\n", stderr);
+		return 2;
+	}
+	laddr = argv[1];
+	port = (unsigned int)strtoul(argv[2], NULL, 10);
+	ret = nfp_events_open(&ev);
+	if (ret < 0 || nfp_open(&h) < 0) {
+		fprintf(stderr, "events-check: %s\n", strerror(-ret));
+		return 2;
+	}
+	check_no_block(ev);
+	check_refusal(ev);
+	check_epoll_et(ev);
+	check_overflow(ev);
+	nfp_events_close(ev);
+	nfp_close(h);
+	return failed;
+}

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libnfpunch's objects without a kernel: what a setter takes and refuses,
+ * what a getter answers for an attribute it does not know (a program
+ * built against a newer header), peers past any fixed size, deep clones,
+ * and the config's "changed only what was set".
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "libnfpunch.h"
+#include "ktap.h"
+
+static void flows(void)
+{
+	struct nfp_flow *f = nfp_flow_alloc(), *c;
+	struct nfp_endpoint ep, local;
+	unsigned int i;
+	int ok;
+
+	CHECK(f != NULL, "a flow is allocated");
+	if (!f)
+		return;
+	CHECK(nfp_flow_get_endpoint(f, NFP_FLOW_LOCAL) == NULL &&
+	      !nfp_flow_has(f, NFP_FLOW_LOCAL) && nfp_flow_get_peer_count(f) == 0,
+	      "a new flow has no local endpoint and no peers");
+	CHECK(nfp_flow_set_u32(f, NFP_FLOW_KEEPALIVE_MS, 5000) == 0 &&
+	      nfp_flow_get_u32(f, NFP_FLOW_KEEPALIVE_MS) == 5000 &&
+	      nfp_flow_has(f, NFP_FLOW_KEEPALIVE_MS),
+	      "a settable attribute reads back and counts as set");
+	CHECK(nfp_flow_set_u32(f, NFP_FLOW_RTT_US, 1) == -EINVAL &&
+	      nfp_flow_set_u32(f, NFP_FLOW_DEAD_REASON, 1) == -EINVAL &&
+	      !nfp_flow_has(f, NFP_FLOW_RTT_US),
+	      "what only the kernel reports cannot be set");
+	CHECK(nfp_flow_set_u32(f, NFP_FLOW_ROLE, 7) == -EINVAL &&
+	      nfp_flow_set_u32(f, NFP_FLOW_STATE, 9) == -EINVAL,
+	      "a role or state out of range is refused");
+	CHECK(nfp_flow_set_u32(f, 4242, 1) == -EINVAL &&
+	      nfp_flow_get_u32(f, 4242) == 0 && nfp_flow_get_u64(f, 4242) == 0 &&
+	      nfp_flow_get_endpoint(f, 4242) == NULL && !nfp_flow_has(f, 4242) &&
+	      nfp_flow_get_u32(f, -1) == 0 && !nfp_flow_has(f, 64),
+	      "an unknown attribute: setters refuse, getters answer 0 or NULL");
+	CHECK(nfp_flow_get_u64(f, NFP_FLOW_KEEPALIVE_MS) == 0 &&
+	      nfp_flow_get_u32(f, NFP_FLOW_RX_BYTES) == 0,
+	      "a getter of the wrong type answers 0");
+	memset(&ep, 0, sizeof(ep));
+	CHECK(nfp_flow_set_endpoint(f, NFP_FLOW_LOCAL, &ep) == -EINVAL &&
+	      nfp_flow_add_peer(f, &ep) == -EINVAL,
+	      "an endpoint without a family is refused");
+	nfp_endpoint_parse("192.0.2.1:4000", &local, 0);
+	CHECK(nfp_flow_set_endpoint(f, NFP_FLOW_REMOTE, &local) == -EINVAL,
+	      "the remote endpoint is the kernel's to report");
+	CHECK(nfp_flow_set_endpoint(f, NFP_FLOW_LOCAL, &local) == 0 &&
+	      nfp_flow_get_endpoint(f, NFP_FLOW_LOCAL)->port == 4000,
+	      "the local endpoint reads back");
+	ok = 1;
+	for (i = 0; i < 100; i++) {
+		nfp_endpoint_parse("198.51.100.7:5000", &ep, 0);
+		ep.port = (uint16_t)(5000 + i);
+		ok &= nfp_flow_add_peer(f, &ep) == 0;
+	}
+	CHECK(ok && nfp_flow_get_peer_count(f) == 100 &&
+	      nfp_flow_get_peer(f, 99)->port == 5099 && nfp_flow_get_peer(f, 100) == NULL,
+	      "100 peers (no fixed array: the kernel sets the limit)");
+	CHECK(nfp_flow_set_secret(f, "0123456789abcdef", 16) == 0 &&
+	      nfp_flow_set_secret(f, "", 0) == -EINVAL,
+	      "a secret is taken, an empty one refused");
+	c = nfp_flow_clone(f);
+	nfp_flow_free(f);
+	CHECK(c && nfp_flow_get_peer_count(c) == 100 &&
+	      nfp_flow_get_peer(c, 42)->port == 5042 &&
+	      nfp_flow_get_u32(c, NFP_FLOW_KEEPALIVE_MS) == 5000,
+	      "a clone outlives the original, peers included");
+	nfp_flow_free(c);
+	nfp_flow_free(NULL);
+}
+
+static void others(void)
+{
+	struct nfp_config *cfg = nfp_config_alloc();
+	struct nfp_mapping *m = nfp_mapping_alloc();
+	struct nfp_stats *st = nfp_stats_alloc();
+
+	CHECK(cfg && m && st, "config, mapping and stats objects are allocated");
+	if (!cfg || !m || !st)
+		return;
+	CHECK(nfp_config_set_u32(cfg, NFP_CONFIG_PPS, 200) == 0 &&
+	      nfp_config_get_u32(cfg, NFP_CONFIG_PPS) == 200 &&
+	      nfp_config_set_u32(cfg, 99, 1) == -EINVAL &&
+	      nfp_config_get_u32(cfg, 99) == 0,
+	      "config: a known key is set, an unknown one refused");
+	CHECK(nfp_mapping_get_endpoint(m, NFP_MAPPING_MAPPED) == NULL &&
+	      nfp_mapping_get_u32(m, NFP_MAPPING_ERROR) == 0 &&
+	      nfp_mapping_get_u32(m, 99) == 0,
+	      "an empty mapping result has no endpoints");
+	CHECK(strcmp(nfp_stats_get_version(st), "") == 0 &&
+	      nfp_stats_get_u64(st, NFP_STATS_FLOWS) == 0 &&
+	      nfp_stats_get_u64(st, 99) == 0,
+	      "empty statistics read as zero");
+	CHECK(strcmp(nfp_event_name(NFP_EVENT_EXISTS), "exists") == 0 &&
+	      strcmp(nfp_event_name(77), "unknown") == 0,
+	      "event names, an unknown one included");
+	nfp_config_free(cfg);
+	nfp_mapping_free(m);
+	nfp_stats_free(st);
+}
+
+int main(void)
+{
+	ktap_start();
+	flows();
+	others();
+	return ktap_finish();
+}
