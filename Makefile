@@ -32,6 +32,7 @@ NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 json-c 2>/dev/null)
 NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 json-c 2>/dev/null)
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 TLS_LIBS := $(shell $(PKG_CONFIG) --libs libssl libcrypto 2>/dev/null)
+MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 FUZZ_CC ?= clang
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
@@ -119,7 +120,7 @@ $(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
 $(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
 
 $(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LIBS) $(MHD_LIBS)
 
 $(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "metrics.h"
 #include "sig_tls.h"
 #include "source_count.h"
 #include "source_rate.h"
@@ -55,6 +56,11 @@ static int id_cmp(const void *a, const void *b)
 unsigned int rdv_clients_count(void)
 {
 	return n_clients;
+}
+
+unsigned int rdv_clients_handshaking(void)
+{
+	return n_handshakes;
 }
 
 const char *rdv_client_id(const struct rdv_client *c)
@@ -200,6 +206,7 @@ void rdv_client_kill(struct rdv_client *c, const char *reason)
 
 	if (c->dead)
 		return;
+	rdv_count_reason(RDV_R_DISCONNECTS, reason);
 	if (c->id[0])
 		rdv_log(RDV_LOG_INFO, "disconnect", "id=%s addr=%s reason=%s",
 			c->id, rdv_addr_str(&c->addr, a, sizeof(a)), reason);
@@ -324,6 +331,7 @@ static int accept_failed(struct rdv_listener *l, int err)
 		fd = accept4(l->io.fd, (struct sockaddr *)&addr, &alen,
 			     SOCK_CLOEXEC);
 		if (fd >= 0) {
+			rdv_count_reason(RDV_R_REFUSED, "fd-limit");
 			rdv_log_limited("refuse", "addr=%s reason=fd-limit",
 					rdv_addr_str(&addr, a, sizeof(a)));
 			close(fd);
@@ -400,6 +408,7 @@ void rdv_listen_accept(struct rdv_io *io)
 		why = admit(&addr, &src, &site);
 		c = why ? NULL : calloc(1, sizeof(*c));
 		if (!c) {
+			rdv_count_reason(RDV_R_REFUSED, why ? why : "out-of-memory");
 			rdv_log_limited("refuse", "addr=%s reason=%s",
 					rdv_addr_str(&addr, a, sizeof(a)),
 					why ? why : "out-of-memory");
@@ -467,6 +476,7 @@ static void do_register(struct rdv_client *c, const struct sig_msg *m)
 	}
 	if (!sig_register_check(secret, slen, c->nonce, c->binding, m->id,
 				m->mac) || !known) {
+		rdv_count(RDV_C_AUTH_FAILURES, 1);
 		rdv_log_limited("auth-failed", "id=%s addr=%s", m->id,
 				rdv_addr_str(&c->addr, a, sizeof(a)));
 		send_error(c, "auth");
@@ -490,6 +500,7 @@ static void do_register(struct rdv_client *c, const struct sig_msg *m)
 		*slot = c;
 		rdv_client_kill(old, "replaced");
 	}
+	rdv_count(RDV_C_REGISTERED, 1);
 	rdv_log(RDV_LOG_INFO, "register", "id=%s addr=%s", c->id,
 		rdv_addr_str(&c->addr, a, sizeof(a)));
 	sig_init(&ok, SIG_REGISTERED);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "metrics.h"
 #include "rdv.h"
 
 int rdv_log_level = RDV_LOG_INFO;
@@ -78,6 +79,7 @@ void rdv_log_limited(const char *event, const char *fmt, ...)
 	}
 	if (log_used >= log_rate) {
 		log_suppressed++;
+		rdv_count(RDV_C_LOG_SUPPRESSED, 1);
 		return;
 	}
 	log_used++;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "metrics.h"
 #include "rdv.h"
 
 #ifndef NFPUNCH_TOOLS_VERSION
@@ -98,6 +99,7 @@ static const struct option longopts[] = {
 	{ "ip-connects", required_argument, NULL, 18 },
 	{ "client-sessions", required_argument, NULL, 19 },
 	{ "max-handshakes", required_argument, NULL, 20 },
+	{ "metrics", required_argument, NULL, 'M' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -122,6 +124,8 @@ static void usage(FILE *f)
 "  -C, --tls-cert FILE      signaling's certificate chain, PEM (required)\n"
 "  -K, --tls-key FILE       its private key, PEM (required)\n"
 "      --plaintext-testing-only  signaling without TLS: for tests only\n"
+"      --metrics ADDR:PORT  Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                           (counts only; keep it on a private address)\n"
 "Limits (defaults in brackets):\n"
 "  --max-clients N [10000]       --max-handshakes N [1000]\n"
 "  --register-timeout S [10]\n"
@@ -203,6 +207,14 @@ static int apply(int opt, const char *arg)
 	case 'T':
 		cfg.plaintext = true;
 		return 0;
+	case 'M': {
+		struct sig_ep ep;
+
+		if (sig_ep_parse(arg, strlen(arg), &ep))
+			return -1;
+		sa_set(&cfg.metrics, ep.family, ep.addr, ep.port);
+		return 0;
+	}
 	case 'p':
 	case 'P':
 	case 's':
@@ -354,6 +366,9 @@ static void run(int sigfd)
 			case RDV_RELAY:
 				rdv_relay_input(io);
 				break;
+			case RDV_METRICS:
+				rdv_metrics_run();
+				break;
 			}
 		}
 		/* Nothing is freed inside the round: epoll may still name it. */
@@ -363,6 +378,7 @@ static void run(int sigfd)
 			rdv_sessions_tick(now);
 			rdv_relays_tick(now);
 			rdv_clients_tick(now);
+			rdv_metrics_run();	/* its connections' timeouts */
 			next_tick = now + 1000;
 		}
 		if (now >= next_stats) {
@@ -386,13 +402,15 @@ int main(int argc, char **argv)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	sigfd = signals_open();
 	if (epfd < 0 || sigfd < 0 || rdv_users_load(cfg.users_file, NULL) ||
-	    rdv_stun_open() || rdv_listen_open()) {
+	    rdv_stun_open() || rdv_listen_open() ||
+	    (cfg.metrics.ss_family && rdv_metrics_open(&cfg.metrics))) {
 		rdv_log(RDV_LOG_ERR, "startup-failed", "error=\"%s\"",
 			strerror(errno));
 		return 1;
 	}
 	rdv_log(RDV_LOG_INFO, "start", "version=%s", NFPUNCH_TOOLS_VERSION);
 	run(sigfd);
+	rdv_metrics_close();
 	rdv_clients_shutdown();
 	rdv_sessions_shutdown();
 	rdv_relays_shutdown();

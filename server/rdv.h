@@ -55,13 +55,14 @@ struct rdv_config {
 	uint16_t relay_port_min, relay_port_max;
 	const char *users_file;
 	const char *tls_cert, *tls_key;	/* signaling's certificate and key */
+	struct sockaddr_storage metrics;	/* --metrics; family 0: none */
 	bool plaintext;			/* --plaintext-testing-only */
 	int log_level;
 	struct rdv_limits lim;
 };
 
 /* What an epoll event points at. */
-enum rdv_kind { RDV_STUN, RDV_LISTENER, RDV_CLIENT, RDV_RELAY };
+enum rdv_kind { RDV_STUN, RDV_LISTENER, RDV_CLIENT, RDV_RELAY, RDV_METRICS };
 struct rdv_io {
 	enum rdv_kind kind;
 	int fd;
@@ -114,6 +115,8 @@ int rdv_client_send(struct rdv_client *c, const struct sig_msg *m);
 const char *rdv_client_id(const struct rdv_client *c);
 const struct sockaddr_storage *rdv_client_addr(const struct rdv_client *c);
 unsigned int rdv_clients_count(void);
+/* Of them, connections that have not registered yet. */
+unsigned int rdv_clients_handshaking(void);
 
 /* sessions, created by CONNECT */
 void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m);

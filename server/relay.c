@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hex.h"
+#include "metrics.h"
 #include "punch_keys.h"
 #include "rdv.h"
 #include "stun.h"
@@ -203,6 +204,7 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		relays->prev = r;
 	relays = r;
 	n_relays++;
+	rdv_count(RDV_C_RELAYS, 1);
 	*out = r;
 	rdv_log(RDV_LOG_INFO, "relay-alloc", "a=%s b=%s a_port=%s b_port=%s",
 		ids[0], ids[1],
@@ -315,6 +317,12 @@ static const char *may_lock(struct rdv_relay_side *side, const uint8_t *buf,
 	return NULL;
 }
 
+static void relay_drop(struct rdv_relay *r)
+{
+	r->dropped++;
+	rdv_count(RDV_C_RELAY_DROPPED, 1);
+}
+
 static bool rate_ok(struct rdv_relay *r, size_t bytes, uint64_t now)
 {
 	double rate = rdv_cfg->lim.relay_rate;
@@ -354,7 +362,7 @@ void rdv_relay_input(struct rdv_io *io)
 		if (!side->locked || !same_ep(&from, &side->peer)) {
 			why = may_lock(side, buf, (size_t)n, now);
 			if (why) {
-				r->dropped++;
+				relay_drop(r);
 				rdv_log_limited("relay-drop", "owner=%s from=%s reason=%s",
 						r->ids[side->idx],
 						rdv_addr_str(&from, a[0], sizeof(a[0])),
@@ -376,18 +384,20 @@ void rdv_relay_input(struct rdv_io *io)
 		}
 		side->heard = now;
 		if (!other->locked || !rate_ok(r, (size_t)n, now)) {
-			r->dropped++;
+			relay_drop(r);
 			continue;
 		}
 		if (sendto(other->io.fd, buf, (size_t)n, 0,
 			   (struct sockaddr *)&other->peer,
 			   sa_len(&other->peer)) < 0) {
-			r->dropped++;
+			relay_drop(r);
 			continue;
 		}
 		r->last = now;
 		side->packets++;
 		side->bytes += (uint64_t)n;
+		rdv_count(RDV_C_RELAY_PACKETS, 1);
+		rdv_count(RDV_C_RELAY_BYTES, (uint64_t)n);
 	}
 }
 

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "metrics.h"
 
 struct rdv_session {
 	uint8_t sid[SIG_SID_LEN];
@@ -229,6 +230,7 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 		sessions->prev = s;
 	sessions = s;
 	n_sessions++;
+	rdv_count(RDV_C_SESSIONS, 1);
 	sid_hex(s->sid, h);
 	rdv_log(RDV_LOG_INFO, "offer", "sid=%s caller=%s callee=%s cands=%u online=%d",
 		h, s->caller, s->callee, m->n_cand, callee != NULL);

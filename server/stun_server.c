@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "rdv.h"
 #include "stun_answer.h"
 #include "source_rate.h"
@@ -126,6 +127,8 @@ void rdv_stun_input(struct rdv_io *io)
 			return;
 		rdv_stun_answer(req, (size_t)n, &from, v, s->ip, s->port,
 				out, sizeof(out), &r);
+		if (!r.len)
+			rdv_count(RDV_C_STUN_IGNORED, 1);
 		if (r.drop)
 			rdv_log_limited("stun-reject", "from=%s len=%zd reason=\"%s\"%s",
 					rdv_addr_str(&from, a, sizeof(a)), n,
@@ -134,6 +137,7 @@ void rdv_stun_input(struct rdv_io *io)
 			continue;
 		if (!source_rate_take(limit, &from, now_ns())) {
 			limited++;
+			rdv_count(RDV_C_STUN_LIMITED, 1);
 			rdv_log_limited("stun-limit", "from=%s rate=%u",
 					rdv_addr_str(&from, a, sizeof(a)),
 					rdv_cfg->lim.stun_rate);
@@ -142,14 +146,15 @@ void rdv_stun_input(struct rdv_io *io)
 		if (r.to_port)
 			sa_set_port(&from, r.to_port);
 		if (sendto(socks[s->view][r.ip][r.port].io.fd, out, r.len, 0,
-			   (struct sockaddr *)&from, flen) < 0)
+			   (struct sockaddr *)&from, flen) < 0) {
 			rdv_log_limited("stun-send", "to=%s error=\"%s\"",
 					rdv_addr_str(&from, a, sizeof(a)),
 					strerror(errno));
-		else
-			rdv_log(RDV_LOG_DEBUG, "stun-binding", "from=%s classic=%d ip=%d port=%d",
-				rdv_addr_str(&from, a, sizeof(a)), r.classic,
-				r.ip, r.port);
+			continue;
+		}
+		rdv_count(RDV_C_STUN_ANSWERS, 1);
+		rdv_log(RDV_LOG_DEBUG, "stun-binding", "from=%s classic=%d ip=%d port=%d",
+			rdv_addr_str(&from, a, sizeof(a)), r.classic, r.ip, r.port);
 	}
 }
 

@@ -17,7 +17,10 @@ what it makes the server log is bounded, and that honest users carry on:
 - a relay port belongs to its owner: a replayed probe, or a fresh one
   from elsewhere while the owner talks, cannot take it; a roaming owner
   can; datagrams up to 65507 bytes cross whole; the relay quota is the
-  asker's; IPv4 and IPv6 peers meet.
+  asker's; IPv4 and IPv6 peers meet;
+- signaling over TLS binds the registration to the session;
+- the metrics endpoint counts right, names nobody, and stalled or odd
+  scrapers cost the server nothing.
 
 Runs in a network namespace of its own; 127.0.0.0/8 gives as many source
 addresses as it needs. Prints KTAP."""
@@ -675,6 +678,144 @@ result(raw.line(timeout=2) in ("", None) and not raw.nonce,
        "a plaintext client gets no HELLO and nothing in the clear")
 raw.close()
 srv.stop()
+
+# 9. Metrics (--metrics): the counts an operator scrapes are right, the
+# page holds no ids or addresses, and clients of the endpoint that stall,
+# flood or ask for anything else cost the server nothing.
+MPORT = 9478
+
+
+def http(req, src="127.0.0.1", timeout=3.0):
+    """Send req (bytes) to the metrics port; the whole answer, or None."""
+    s = socket.socket()
+    s.bind((src, 0))
+    s.settimeout(timeout)
+    try:
+        s.connect((SERVER, MPORT))
+        s.sendall(req)
+        got = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return got.decode(errors="replace")
+            got += chunk
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
+def scrape():
+    """{"name{labels}": value} from GET /metrics; None on failure."""
+    got = http(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    if not got or " 200 " not in got.split("\r\n", 1)[0]:
+        return None
+    body = got.split("\r\n\r\n", 1)[1]
+    out = {}
+    for line in body.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, value = line.rsplit(" ", 1)
+        out[name] = float(value)
+    return out, body
+
+
+write_users(KEYS)
+srv = Server("metrics", "--metrics", "%s:%d" % (SERVER, MPORT), "--stun-rate", "10",
+             "--answer-timeout", "2")
+alice, _ = client("127.0.0.5", "alice")
+bob, _ = client("127.0.0.6", "bob")
+bad = Conn("127.0.0.7")
+bad.hello()
+bad.register("carol", key=b"\0" * 32)
+stun = udp("127.0.0.8")
+for _ in range(30):		# a burst of 30 against a bucket of 1 + 10/s
+    stun.sendto(b"\0\x01\0\0\x21\x12\xa4\x42" + os.urandom(12), (SERVER, PORT))
+stun.sendto(b"not stun at all", (SERVER, PORT))
+alice.send("CONNECT peer=bob cand=192.0.2.1:4000")
+time.sleep(0.5)
+got = scrape()
+m, body = got if got else ({}, "")
+want = {
+    'rendezvousd_clients{state="registered"}': 2,
+    'rendezvousd_registrations_total': 2,
+    'rendezvousd_auth_failures_total': 1,
+    'rendezvousd_disconnects_total{reason="auth-failed"}': 1,
+    'rendezvousd_sessions': 1,
+    'rendezvousd_sessions_total': 1,
+    'rendezvousd_stun_ignored_total': 1,
+}
+wrong = {k: m.get(k) for k, v in want.items() if m.get(k) != v}
+result(got is not None and not wrong,
+       "GET /metrics: clients, registrations, auth failures, disconnects, sessions, ignored STUN",
+       wrong or "", body if wrong else "")
+answers, limited = m.get("rendezvousd_stun_answers_total"), m.get("rendezvousd_stun_limited_total")
+result(answers is not None and limited is not None and answers + limited == 30 and
+       1 <= answers <= 4,
+       "STUN answers and refusals add up to the 30 requests (%s answered, %s limited)" %
+       (answers, limited))
+result(body and "alice" not in body and "127.0.0" not in body,
+       "the page names no user and no address")
+types = [line for line in body.splitlines() if line.startswith("# TYPE")]
+result(len(types) >= 10 and all(line.split()[3] in ("counter", "gauge") for line in types),
+       "every metric declares its type (%d)" % len(types))
+status = [(http(req) or "").split("\r\n", 1)[0] for req in (
+    b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+    b"GARBAGE\r\n\r\n")]
+result(" 404 " in status[0] and " 405 " in status[1] and " 200 " not in status[2],
+       "another path: 404; another method: 405; garbage: no page", status)
+# Stalled clients, from 24 addresses: the server takes at most 16 at a
+# time (the rest wait in the listen queue), drops each after its 5 s,
+# and the signaling does not notice.
+def fds():
+    return len(os.listdir("/proc/%d/fd" % srv.proc.pid))
+
+
+fd0 = fds()
+stall = []
+for i in range(24):
+    try:
+        c = socket.socket()
+        c.bind(("127.0.1.%d" % (i + 1), 0))
+        c.settimeout(1)
+        c.connect((SERVER, MPORT))
+        c.sendall(b"GET /metr")		# and never more
+        stall.append(c)
+    except OSError:
+        pass
+t0 = time.monotonic()
+pong = ping(alice)
+result(pong == "PONG" and time.monotonic() - t0 < 1.0,
+       "24 stalled scrapers: signaling still answers at once (%.2f s)" % (time.monotonic() - t0))
+time.sleep(1)
+result(len(stall) == 24 and fds() - fd0 <= 16,
+       "the server holds at most 16 of them (%d descriptors more)" % (fds() - fd0))
+
+
+def closed(c):
+    try:
+        c.settimeout(0.01)
+        return c.recv(100) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+left = stall
+for _ in range(150):		# two rounds of 5 s, and slack
+    left = [c for c in left if not closed(c)]
+    if not left:
+        break
+    time.sleep(0.1)
+result(not left, "each is closed after the 5 s timeout, all within %.1f s (%d left)" %
+       (time.monotonic() - t0, len(left)))
+for c in stall:
+    c.close()
+result(scrape() is not None, "and serves a scrape again")
+srv.stop()
+bad.close()
 
 print("1..%d" % n)
 subprocess.run(["rm", "-rf", tmp])

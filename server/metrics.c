@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Counters, and the Prometheus text format served by libmicrohttpd in
+ * the main loop: no thread (MHD's epoll descriptor sits in ours), a few
+ * connections with a short timeout, and nothing but GET /metrics. The
+ * page holds counts only: no ids, addresses or secrets.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <microhttpd.h>
+
+#include "metrics.h"
+#include "rdv.h"
+
+#define REASONS		32	/* distinct reasons per kind; more: "other" */
+#define PAGE_MAX	16384
+
+static uint64_t counters[RDV_C_COUNT];
+static struct {
+	const char *reason;
+	uint64_t n;
+} reasons[RDV_R_COUNT][REASONS];
+
+static struct MHD_Daemon *daemon_;
+static struct rdv_io io = { .kind = RDV_METRICS, .fd = -1 };
+
+void rdv_count(enum rdv_counter c, uint64_t n)
+{
+	counters[c] += n;
+}
+
+void rdv_count_reason(enum rdv_reason_kind k, const char *reason)
+{
+	unsigned int i;
+
+	for (i = 0; i < REASONS - 1 && reasons[k][i].reason; i++)
+		if (!strcmp(reasons[k][i].reason, reason))
+			break;
+	if (!reasons[k][i].reason)
+		reasons[k][i].reason = i < REASONS - 1 ? reason : "other";
+	reasons[k][i].n++;
+}
+
+struct page {
+	char buf[PAGE_MAX];
+	size_t len;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void put(struct page *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->len >= sizeof(p->buf))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
+	va_end(ap);
+	p->len = n < 0 ? p->len : p->len + (size_t)n;
+}
+
+static void metric(struct page *p, const char *name, const char *type,
+		   const char *help)
+{
+	put(p, "# HELP rendezvousd_%s %s\n# TYPE rendezvousd_%s %s\n",
+	    name, help, name, type);
+}
+
+static void counter(struct page *p, const char *name, enum rdv_counter c,
+		    const char *help)
+{
+	metric(p, name, "counter", help);
+	put(p, "rendezvousd_%s %llu\n", name, (unsigned long long)counters[c]);
+}
+
+static void by_reason(struct page *p, const char *name, enum rdv_reason_kind k,
+		      const char *help)
+{
+	unsigned int i;
+
+	metric(p, name, "counter", help);
+	for (i = 0; i < REASONS && reasons[k][i].reason; i++)
+		put(p, "rendezvousd_%s{reason=\"%s\"} %llu\n", name,
+		    reasons[k][i].reason, (unsigned long long)reasons[k][i].n);
+}
+
+static void render(struct page *p)
+{
+	unsigned int hs = rdv_clients_handshaking();
+
+	metric(p, "clients", "gauge", "Signaling connections, by state.");
+	put(p, "rendezvousd_clients{state=\"registered\"} %u\n",
+	    rdv_clients_count() - hs);
+	put(p, "rendezvousd_clients{state=\"handshake\"} %u\n", hs);
+	metric(p, "sessions", "gauge", "Sessions open.");
+	put(p, "rendezvousd_sessions %u\n", rdv_sessions_count());
+	metric(p, "relays", "gauge", "Relays allocated.");
+	put(p, "rendezvousd_relays %u\n", rdv_relays_count());
+	counter(p, "stun_answers_total", RDV_C_STUN_ANSWERS,
+		"STUN responses sent (errors included).");
+	counter(p, "stun_limited_total", RDV_C_STUN_LIMITED,
+		"STUN requests not answered: their source was over --stun-rate.");
+	counter(p, "stun_ignored_total", RDV_C_STUN_IGNORED,
+		"Datagrams on the STUN ports that were no Binding request.");
+	counter(p, "registrations_total", RDV_C_REGISTERED,
+		"Successful registrations.");
+	counter(p, "auth_failures_total", RDV_C_AUTH_FAILURES,
+		"Registrations refused for a wrong proof or an unknown id.");
+	counter(p, "sessions_total", RDV_C_SESSIONS, "Sessions started.");
+	counter(p, "relays_total", RDV_C_RELAYS, "Relays allocated.");
+	counter(p, "relay_packets_total", RDV_C_RELAY_PACKETS, "Datagrams relayed.");
+	counter(p, "relay_bytes_total", RDV_C_RELAY_BYTES,
+		"Payload bytes relayed.");
+	counter(p, "relay_dropped_total", RDV_C_RELAY_DROPPED,
+		"Datagrams a relay did not forward (unknown source, over --relay-rate).");
+	counter(p, "log_suppressed_total", RDV_C_LOG_SUPPRESSED,
+		"Log lines not written: over --log-rate.");
+	by_reason(p, "connections_refused_total", RDV_R_REFUSED,
+		  "Signaling connections refused at accept, by reason.");
+	by_reason(p, "disconnects_total", RDV_R_DISCONNECTS,
+		  "Signaling connections ended, by reason.");
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     const char *text, size_t len, const char *type)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, (void *)text,
+					    MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_len, void **state)
+{
+	static struct page page;
+	static const char plain[] = "text/plain; charset=utf-8";
+
+	(void)cls;
+	(void)version;
+	(void)upload;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		/* A body is not read: answer at once, MHD closes after it. */
+		*upload_len = 0;
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n", 9, plain);
+	}
+	(void)state;
+	if (strcmp(url, "/metrics"))
+		return reply(conn, MHD_HTTP_NOT_FOUND, "/metrics only\n", 14, plain);
+	page.len = 0;
+	render(&page);
+	return reply(conn, MHD_HTTP_OK, page.buf, page.len,
+		     "text/plain; version=0.0.4; charset=utf-8");
+}
+
+int rdv_metrics_open(const struct sockaddr_storage *addr)
+{
+	const union MHD_DaemonInfo *info;
+	unsigned int flags = MHD_USE_EPOLL;
+
+	if (addr->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* Scrapes come once in a while from one collector: a few slots
+	 * and a short timeout keep a slow client from costing anything. */
+	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+				   MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr,
+				   MHD_OPTION_CONNECTION_LIMIT, 16U,
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, 4U,
+				   MHD_OPTION_CONNECTION_TIMEOUT, 5U,
+				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				   MHD_OPTION_END);
+	if (!daemon_) {
+		if (!errno)
+			errno = EADDRNOTAVAIL;
+		return -1;
+	}
+	info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info || info->epoll_fd < 0) {
+		MHD_stop_daemon(daemon_);
+		daemon_ = NULL;
+		errno = ENOTSUP;
+		return -1;
+	}
+	io.fd = info->epoll_fd;
+	if (rdv_epoll_add(&io, EPOLLIN)) {
+		MHD_stop_daemon(daemon_);
+		daemon_ = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void rdv_metrics_run(void)
+{
+	if (daemon_)
+		MHD_run(daemon_);
+}
+
+void rdv_metrics_close(void)
+{
+	if (daemon_)
+		MHD_stop_daemon(daemon_);
+	daemon_ = NULL;
+}
