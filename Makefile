@@ -19,9 +19,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 VERSION := $(shell sed -n 's/^\#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/version.h)
-# libnfpunch's own version: the soname's major, a minor per release that
-# adds symbols (a new node in libnfpunch.map), a micro per fix.
-LIB_VERSION := 0.2.0
+# libnfpunch's own version: the soname's major (1: opaque objects; 0 was
+# the unversioned library of caller-allocated structs), a minor per
+# release that adds symbols (a new node in libnfpunch.map), a micro per fix.
+LIB_VERSION := 1.0.0
 LIB_SONAME := libnfpunch.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -75,7 +76,8 @@ SRV_OBJS := $(SRV_SRCS:%.c=$(BUILD)/%.o)
 PD_SRCS := $(wildcard helper/punchd/*.c)
 PD_OBJS := $(PD_SRCS:%.c=$(BUILD)/%.o)
 
-TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch.so \
+TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch-static.a \
+	$(BUILD)/libnfpunch.so \
 	$(BUILD)/$(LIB_SONAME) $(BUILD)/libnfpunch.so.$(LIB_VERSION) \
 	$(BUILD)/rendezvousd $(BUILD)/punchd \
 	$(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
@@ -98,8 +100,17 @@ $(BUILD)/%.o: %.c
 # Small helpers the library and the command-line programs share.
 COMMON_OBJS := $(BUILD)/helper/common/hex.o
 
+# In-tree programs link everything; the installed archive is one object
+# whose hidden symbols are made local, so a static user sees the same
+# API as a shared one (no nfp_request, no hex_decode to clash with).
 $(BUILD)/libnfpunch.a: $(LIB_OBJS) $(COMMON_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
+$(BUILD)/libnfpunch-static.a: $(LIB_OBJS) $(COMMON_OBJS)
+	rm -f $@ $(BUILD)/libnfpunch-static.o
+	$(LD) -r -o $(BUILD)/libnfpunch-static.o $^
+	objcopy --localize-hidden $(BUILD)/libnfpunch-static.o
+	$(AR) rcs $@ $(BUILD)/libnfpunch-static.o
 
 # Only what libnfpunch.map names is exported, and versioned; the objects
 # hide everything else too, so nothing internal binds across the library.
@@ -242,7 +253,7 @@ install-tools: tools
 		$(DESTDIR)$(PREFIX)/share/man/man8/punchctl.8
 	install -D -m 644 helper/punchctl/punchctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/punchctl
-	install -D -m 644 $(BUILD)/libnfpunch.a $(DESTDIR)$(LIBDIR)/libnfpunch.a
+	install -D -m 644 $(BUILD)/libnfpunch-static.a $(DESTDIR)$(LIBDIR)/libnfpunch.a
 	install -D -m 755 $(BUILD)/libnfpunch.so.$(LIB_VERSION) \
 		$(DESTDIR)$(LIBDIR)/libnfpunch.so.$(LIB_VERSION)
 	ln -sf libnfpunch.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)

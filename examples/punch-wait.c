@@ -55,7 +55,7 @@ static struct nfp_flow *make_flow(char **argv)
 
 	if (!f || nfp_endpoint_parse(argv[1], &local, 0) ||
 	    nfp_endpoint_parse(argv[2], &peer, 1) ||
-	    (len = nfp_secret_parse(argv[3], secret)) < 0 ||
+	    (len = nfp_secret_parse(argv[3], secret, sizeof(secret))) < 0 ||
 	    (role = nfp_role_parse(argv[4])) < 0 ||
 	    nfp_flow_set_endpoint(f, NFP_FLOW_LOCAL, &local) ||
 	    nfp_flow_add_peer(f, &peer) ||

@@ -35,7 +35,8 @@ void nfp_close(struct nfp_handle *h);
 const char *nfp_strerror(const struct nfp_handle *h);
 
 /*
- * ABI rules (soname libnfpunch.so.0; symbols versioned LIBNFPUNCH_0.2):
+ * ABI rules (soname libnfpunch.so.1; symbols versioned LIBNFPUNCH_1.0;
+ * libnfpunch.so.0 was the unversioned library of caller-allocated structs):
  * - Flows, configs, statistics, mapping results and events are opaque
  *   objects the library allocates; fields are read and written through
  *   accessors keyed by an attribute number. A new field is a new
@@ -47,7 +48,9 @@ const char *nfp_strerror(const struct nfp_handle *h);
  * - struct nfp_endpoint is the one caller-allocated struct. Like
  *   sockaddr_in6 it holds a complete value and its layout is frozen.
  * - A symbol is added in a new version node and never removed or changed
- *   within soname 0.
+ *   within soname 1.
+ * - What the library passes to a callback (a flow, a mapping result, an
+ *   event) lives until the callback returns; nfp_flow_clone() keeps one.
  */
 
 /* An address (AF_INET or AF_INET6) with a port or a range of ports. */
@@ -56,6 +59,8 @@ struct nfp_endpoint {
 	uint8_t addr[16];	/* network order; 4 bytes used for IPv4 */
 	uint16_t port;		/* host order */
 	uint16_t port_max;	/* last port of a range; 0 or == port: none */
+	uint32_t scope_id;	/* IPv6 link-local interface; 0 (none) for now */
+	uint8_t reserved[12];	/* zero */
 };
 
 /* "192.0.2.1:4000", "[2001:db8::1]:4000", with "-4010" for a range. */
@@ -64,12 +69,15 @@ int nfp_endpoint_parse(const char *s, struct nfp_endpoint *ep, int range_ok);
 char *nfp_endpoint_format(const struct nfp_endpoint *ep, char *buf, size_t len);
 #define NFP_ENDPOINT_STRLEN	64
 
-/* The module's limits on a secret (bytes). */
+/* The module's limits on a secret (bytes) today. */
 #define NFP_SECRET_MIN	16
 #define NFP_SECRET_MAX	32
 
-/* A secret in hex, 16 to 32 bytes; returns its length or -EINVAL. */
-int nfp_secret_parse(const char *hex, uint8_t out[NFP_SECRET_MAX]);
+/*
+ * A secret in hex, NFP_SECRET_MIN to NFP_SECRET_MAX bytes, into out (size
+ * bytes); returns its length, or -EINVAL (-ENOSPC: size is too small).
+ */
+int nfp_secret_parse(const char *hex, uint8_t *out, size_t size);
 
 /* --- Statistics: the module's version and this namespace's counters. */
 struct nfp_stats;
@@ -159,6 +167,10 @@ struct nfp_flow;
 struct nfp_flow *nfp_flow_alloc(void);
 /* Clears the secret before freeing. */
 void nfp_flow_free(struct nfp_flow *f);
+/* Empty f for another use: every attribute, the peers and the secret. */
+void nfp_flow_reset(struct nfp_flow *f);
+/* Forget one attribute that was set (it is no longer sent). */
+int nfp_flow_unset(struct nfp_flow *f, int attr);
 /* A copy the caller owns (e.g. of a flow passed to a callback). */
 struct nfp_flow *nfp_flow_clone(const struct nfp_flow *f);
 
@@ -178,7 +190,7 @@ int nfp_flow_add_peer(struct nfp_flow *f, const struct nfp_endpoint *ep);
 unsigned int nfp_flow_get_peer_count(const struct nfp_flow *f);
 const struct nfp_endpoint *nfp_flow_get_peer(const struct nfp_flow *f,
 					     unsigned int i);
-/* The session secret (NFP_SECRET_MIN to NFP_SECRET_MAX bytes). */
+/* The session secret; the kernel takes NFP_SECRET_MIN to NFP_SECRET_MAX. */
 int nfp_flow_set_secret(struct nfp_flow *f, const void *secret, size_t len);
 
 const char *nfp_state_name(int state);
@@ -189,7 +201,8 @@ const char *nfp_dead_reason_name(int reason);
 
 /*
  * Requests. An out object (may be NULL) is cleared and receives the
- * kernel's view of the flow.
+ * kernel's view of the flow. An attribute a request does not take is
+ * refused (-EINVAL), never silently dropped.
  */
 int nfp_flow_add(struct nfp_handle *h, const struct nfp_flow *flow,
 		 struct nfp_flow *out);
@@ -208,9 +221,10 @@ int nfp_flow_change(struct nfp_handle *h, const struct nfp_flow *change,
 /*
  * Call fn for each flow matching what match sets (NFP_FLOW_LOCAL,
  * NFP_FLOW_STATE; match NULL: every flow). The flow passed to fn lives
- * until fn returns. Returns the number of flows, a negative errno, or
- * what fn returned when it was negative. -EINTR means the flow set
- * changed during the dump: dump again.
+ * until fn returns; fn must not make requests on h (the dump is still
+ * reading from it). Returns the number of flows, a negative errno, or
+ * what fn returned when it was negative (no flow is passed after that).
+ * -EINTR means the flow set changed during the dump: dump again.
  */
 int nfp_flow_dump(struct nfp_handle *h, const struct nfp_flow *match,
 		  int (*fn)(const struct nfp_flow *flow, void *arg), void *arg);
@@ -233,7 +247,10 @@ int nfp_config_set_u32(struct nfp_config *cfg, int attr, uint32_t value);
 uint32_t nfp_config_get_u32(const struct nfp_config *cfg, int attr);
 /* Read the namespace's config into cfg (forgetting what was set). */
 int nfp_config_fetch(struct nfp_handle *h, struct nfp_config *cfg);
-/* Change what cfg sets; cfg then holds the whole resulting config. */
+/*
+ * Change what cfg sets; cfg then holds the whole resulting config, with
+ * nothing marked set (applying it again changes nothing).
+ */
 int nfp_config_apply(struct nfp_handle *h, struct nfp_config *cfg);
 
 /* --- Mapping queries: which public endpoint a local port maps to. */
@@ -260,24 +277,26 @@ const struct nfp_endpoint *nfp_mapping_get_endpoint(const struct nfp_mapping *m,
 
 /*
  * The module sends the request from the local port. The asynchronous
- * form returns the query id (>0); the result arrives as an
+ * form puts the query's id in *id; the result arrives as an
  * NFP_EVENT_MAPPING. The blocking form waits for it (at most timeout_ms,
  * default 3000) and returns 0 with result filled, error included.
  */
 int nfp_mapping_start(struct nfp_handle *h, const struct nfp_endpoint *local,
-		      const struct nfp_endpoint *server, uint32_t timeout_ms);
+		      const struct nfp_endpoint *server, uint32_t timeout_ms,
+		      uint32_t *id);
 int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint *local,
 		      const struct nfp_endpoint *server, uint32_t timeout_ms,
 		      struct nfp_mapping *result);
 
 /* --- Events. */
+/* The kernel's events below 100; the library's own from 100 on. */
 enum nfp_event_type {
 	NFP_EVENT_ESTABLISHED = 1,
 	NFP_EVENT_REMOTE_CHANGED = 2,
 	NFP_EVENT_DEAD = 3,
 	NFP_EVENT_DELETED = 4,
-	NFP_EVENT_EXISTS = 5,		/* a flow as nfp_events_resync() found it */
-	NFP_EVENT_MAPPING = 100,
+	NFP_EVENT_MAPPING = 100,	/* a mapping query's result */
+	NFP_EVENT_EXISTS = 101,		/* a flow as nfp_events_resync() found it */
 };
 
 struct nfp_event;
@@ -296,7 +315,10 @@ const char *nfp_event_name(int type);
  * nfp_events_read() never blocks. It calls fn for each event queued and
  * returns how many it delivered (0: none was queued). When fn returns a
  * negative value, reading stops and that value is returned; the events
- * not yet delivered stay queued and the next call starts with them.
+ * not yet delivered stay queued and the next call starts with them, so
+ * call it again before waiting on the descriptor (they may have arrived
+ * already, and an edge-triggered wait would not wake for them).
+ * Events of a kind this library does not know are skipped.
  * -ENOBUFS: the kernel dropped events because the socket's buffer was
  * full; nothing is known of them, so resynchronise with
  * nfp_events_resync(), then read on.
@@ -312,9 +334,11 @@ int nfp_events_read(struct nfp_events *ev,
 /*
  * After lost events: discard the flow events still queued (mapping
  * results are delivered), then dump the flows through h and deliver each
- * as an NFP_EVENT_EXISTS. Events that arrive during the dump follow with
- * the next read, so the caller's view converges on the kernel's.
- * Returns the number of events delivered or a negative errno.
+ * as an NFP_EVENT_EXISTS, after the dump, so fn may use h. A flow the
+ * caller knows that no NFP_EVENT_EXISTS names is gone. Events that
+ * arrive during the dump follow with the next read, so the caller's view
+ * converges on the kernel's. Returns the number of events delivered or
+ * a negative errno (-EINTR: the flows changed during the dump; again).
  */
 int nfp_events_resync(struct nfp_events *ev, struct nfp_handle *h,
 		      int (*fn)(const struct nfp_event *e, void *arg), void *arg);

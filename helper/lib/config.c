@@ -88,6 +88,10 @@ NFP_EXPORT int nfp_config_fetch(struct nfp_handle *h, struct nfp_config *cfg)
 
 NFP_EXPORT int nfp_config_apply(struct nfp_handle *h, struct nfp_config *cfg)
 {
-	return nfp_request(h, NFPUNCH_CMD_CONFIG_SET, 0, build_config,
-			   parse_config, cfg);
+	int ret = nfp_request(h, NFPUNCH_CMD_CONFIG_SET, 0, build_config,
+			      parse_config, cfg);
+
+	if (!ret)
+		cfg->set = 0;
+	return ret;
 }

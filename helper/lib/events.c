@@ -59,6 +59,18 @@ NFP_EXPORT const struct nfp_mapping *nfp_event_get_mapping(const struct nfp_even
 	return e->mapping;
 }
 
+/* The kernel's event numbers, and ours: the two are not the same ABI. */
+static int event_type(uint8_t kernel)
+{
+	switch (kernel) {
+	case NFPUNCH_EVENT_ESTABLISHED: return NFP_EVENT_ESTABLISHED;
+	case NFPUNCH_EVENT_REMOTE_CHANGED: return NFP_EVENT_REMOTE_CHANGED;
+	case NFPUNCH_EVENT_DEAD: return NFP_EVENT_DEAD;
+	case NFPUNCH_EVENT_DELETED: return NFP_EVENT_DELETED;
+	}
+	return 0;
+}
+
 /*
  * Turn one message into ev->e: 0, or -EAGAIN for a message that is not
  * an event of ours (an unknown one from a newer module included).
@@ -67,6 +79,7 @@ static int parse_event(struct nfp_events *ev, struct nlmsghdr *nlh)
 {
 	struct nlattr *tb[NFPUNCH_A_MAX + 1];
 	struct genlmsghdr *gh;
+	int type;
 
 	if (nlh->nlmsg_type != ev->family ||
 	    nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN ||
@@ -75,10 +88,11 @@ static int parse_event(struct nfp_events *ev, struct nlmsghdr *nlh)
 	gh = nlmsg_data(nlh);
 	memset(&ev->e, 0, sizeof(ev->e));
 	if (gh->cmd == NFPUNCH_CMD_FLOW_NTF && tb[NFPUNCH_A_EVENT] &&
-	    tb[NFPUNCH_A_FLOW]) {
-		if (nfp_parse_flow(tb[NFPUNCH_A_FLOW], ev->flow))
+	    nla_len(tb[NFPUNCH_A_EVENT]) >= 1 && tb[NFPUNCH_A_FLOW]) {
+		type = event_type(nla_get_u8(tb[NFPUNCH_A_EVENT]));
+		if (!type || nfp_parse_flow(tb[NFPUNCH_A_FLOW], ev->flow))
 			return -EAGAIN;
-		ev->e.type = nla_get_u8(tb[NFPUNCH_A_EVENT]);
+		ev->e.type = type;
 		ev->e.flow = ev->flow;
 		return 0;
 	}
@@ -114,9 +128,12 @@ static int next_event(struct nfp_events *ev)
 					continue;
 				return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 			}
-			/* Only the kernel speaks here; a cut datagram is dropped. */
-			if (from.nl_pid != 0 || n > EVENTS_BUF)
+			/* Only the kernel speaks here. */
+			if (from.nl_pid != 0)
 				continue;
+			/* Cut short: what it said is lost, as with ENOBUFS. */
+			if (n > EVENTS_BUF)
+				return -ENOBUFS;
 			ev->len = n;
 			ev->off = 0;
 		}
@@ -233,26 +250,36 @@ NFP_EXPORT int nfp_events_read(struct nfp_events *ev,
 	}
 }
 
+/* The flows of a resync's dump, kept until the dump is over. */
 struct resync {
-	struct nfp_event e;
-	int (*fn)(const struct nfp_event *e, void *arg);
-	void *arg;
+	struct nfp_flow **flows;
+	size_t n, cap;
 };
 
-static int resync_one(const struct nfp_flow *flow, void *arg)
+static int resync_keep(const struct nfp_flow *flow, void *arg)
 {
 	struct resync *r = arg;
+	struct nfp_flow **p;
 
-	r->e.flow = flow;
-	return r->fn(&r->e, r->arg);
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		p = reallocarray(r->flows, r->cap, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		r->flows = p;
+	}
+	r->flows[r->n] = nfp_flow_clone(flow);
+	return r->flows[r->n] ? (r->n++, 0) : -ENOMEM;
 }
 
 NFP_EXPORT int nfp_events_resync(struct nfp_events *ev, struct nfp_handle *h,
 				 int (*fn)(const struct nfp_event *e, void *arg),
 				 void *arg)
 {
-	struct resync r = { .e.type = NFP_EVENT_EXISTS, .fn = fn, .arg = arg };
+	struct nfp_event e = { .type = NFP_EVENT_EXISTS };
+	struct resync r = { 0 };
 	int n = 0, ret;
+	size_t i;
 
 	/* What is queued is older than the dump: only mapping results,
 	 * which no dump shows, are worth delivering. */
@@ -271,6 +298,20 @@ NFP_EXPORT int nfp_events_resync(struct nfp_events *ev, struct nfp_handle *h,
 		}
 		return ret;
 	}
-	ret = nfp_flow_dump(h, NULL, resync_one, &r);
-	return ret < 0 ? ret : n + ret;
+	/* Delivered after the dump: fn may make requests on h. */
+	ret = nfp_flow_dump(h, NULL, resync_keep, &r);
+	for (i = 0; i < r.n; i++) {
+		if (ret >= 0) {
+			int cb;
+
+			e.flow = r.flows[i];
+			n++;
+			cb = fn(&e, arg);
+			if (cb < 0)
+				ret = cb;	/* what fn said; no more after it */
+		}
+		nfp_flow_free(r.flows[i]);
+	}
+	free(r.flows);
+	return ret < 0 ? ret : n;
 }

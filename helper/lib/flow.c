@@ -69,6 +69,7 @@ static int parse_counters(struct nlattr *nest, struct nfp_flow *f)
 		if (nla_len(tb[i]) != sizeof(uint64_t))
 			return -EPROTO;
 		f->u64[attr[i] - NFP_FLOW_U64_FIRST] = nla_get_u64(tb[i]);
+		nfp_flow_mark(f, attr[i]);
 	}
 	return 0;
 }
@@ -129,9 +130,9 @@ int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f)
 	    !tb[NFPUNCH_FLOW_A_ID] || !tb[NFPUNCH_FLOW_A_LOCAL] ||
 	    nfp_get_endpoint(tb[NFPUNCH_FLOW_A_LOCAL], &f->local))
 		return -EPROTO;
-	f->set |= 1ULL << NFP_FLOW_LOCAL;
+	nfp_flow_mark(f, NFP_FLOW_LOCAL);
 	f->u32[NFP_FLOW_ID] = nla_get_u32(tb[NFPUNCH_FLOW_A_ID]);
-	f->set |= 1ULL << NFP_FLOW_ID;
+	nfp_flow_mark(f, NFP_FLOW_ID);
 	nla_for_each_nested(a, nest, rem) {
 		if (nla_type(a) != NFPUNCH_FLOW_A_PEER)
 			continue;
@@ -143,7 +144,7 @@ int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f)
 	if (tb[NFPUNCH_FLOW_A_REMOTE]) {
 		if (nfp_get_endpoint(tb[NFPUNCH_FLOW_A_REMOTE], &f->remote))
 			return -EPROTO;
-		f->set |= 1ULL << NFP_FLOW_REMOTE;
+		nfp_flow_mark(f, NFP_FLOW_REMOTE);
 	}
 	if (tb[NFPUNCH_FLOW_A_COUNTERS] &&
 	    parse_counters(tb[NFPUNCH_FLOW_A_COUNTERS], f))
@@ -152,13 +153,13 @@ int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f)
 		if (!tb[flow_u32[i].nl])
 			continue;
 		f->u32[flow_u32[i].attr] = nla_get_u32(tb[flow_u32[i].nl]);
-		f->set |= 1ULL << flow_u32[i].attr;
+		nfp_flow_mark(f, flow_u32[i].attr);
 	}
 	for (i = 0; i < ARRAY_SIZE(flow_u8); i++) {
 		if (!tb[flow_u8[i].nl])
 			continue;
 		f->u32[flow_u8[i].attr] = nla_get_u8(tb[flow_u8[i].nl]);
-		f->set |= 1ULL << flow_u8[i].attr;
+		nfp_flow_mark(f, flow_u8[i].attr);
 	}
 	return 0;
 }
@@ -271,6 +272,8 @@ NFP_EXPORT int nfp_flow_add(struct nfp_handle *h, const struct nfp_flow *flow,
 {
 	struct flow_req r = { .in = flow, .out = out };
 
+	if (nfp_flow_isset(flow, NFP_FLOW_ID) || nfp_flow_isset(flow, NFP_FLOW_STATE))
+		return nfp_fail(h, -EINVAL, "a new flow takes no id and no state");
 	return nfp_request(h, NFPUNCH_CMD_FLOW_NEW, 0, build_flow_new,
 			   parse_flow_req, &r);
 }
@@ -312,6 +315,13 @@ NFP_EXPORT int nfp_flow_change(struct nfp_handle *h,
 	if (nfp_flow_isset(change, NFP_FLOW_STATE) &&
 	    change->u32[NFP_FLOW_STATE] != NFP_STATE_PUNCHING)
 		return nfp_fail(h, -EINVAL, "a flow can only be sent back to punching");
+	if (nfp_flow_isset(change, NFP_FLOW_ROLE) || nfp_flow_isset(change, NFP_FLOW_FLAGS) ||
+	    nfp_flow_isset(change, NFP_FLOW_MARK) || nfp_flow_isset(change, NFP_FLOW_LOCAL) ||
+	    nfp_flow_isset(change, NFP_FLOW_PUNCH_TIMEOUT_MS) ||
+	    nfp_flow_isset(change, NFP_FLOW_PROBE_INTERVAL_MS) ||
+	    change->n_peers || change->secret_len)
+		return nfp_fail(h, -EINVAL,
+				"a change takes only the keepalive, the timeout and punching again");
 	return nfp_request(h, NFPUNCH_CMD_FLOW_SET, 0, build_flow_key,
 			   parse_flow_req, &r);
 }

@@ -25,7 +25,7 @@ NFP_EXPORT struct nfp_flow *nfp_flow_alloc(void)
 	return calloc(1, sizeof(struct nfp_flow));
 }
 
-void nfp_flow_reset(struct nfp_flow *f)
+NFP_EXPORT void nfp_flow_reset(struct nfp_flow *f)
 {
 	struct nfp_endpoint *peers = f->peers;
 	unsigned int cap = f->peers_cap;
@@ -94,7 +94,7 @@ NFP_EXPORT int nfp_flow_set_u32(struct nfp_flow *f, int attr, uint32_t value)
 		return -EINVAL;
 	}
 	f->u32[attr] = value;
-	f->set |= 1ULL << attr;
+	nfp_flow_mark(f, attr);
 	return 0;
 }
 
@@ -115,7 +115,7 @@ NFP_EXPORT int nfp_flow_set_endpoint(struct nfp_flow *f, int attr,
 	    (ep->family != AF_INET && ep->family != AF_INET6))
 		return -EINVAL;
 	f->local = *ep;
-	f->set |= 1ULL << attr;
+	nfp_flow_mark(f, attr);
 	return 0;
 }
 
@@ -129,6 +129,22 @@ nfp_flow_get_endpoint(const struct nfp_flow *f, int attr)
 	if (attr == NFP_FLOW_REMOTE)
 		return &f->remote;
 	return NULL;
+}
+
+NFP_EXPORT int nfp_flow_unset(struct nfp_flow *f, int attr)
+{
+	if (!nfp_flow_isset(f, attr))
+		return attr > 0 && attr <= NFP_FLOW_U64_LAST ? 0 : -EINVAL;
+	f->set[attr / 64] &= ~(1ULL << (attr % 64));
+	if (attr <= NFP_FLOW_U32_LAST)
+		f->u32[attr] = 0;
+	else if (attr == NFP_FLOW_LOCAL)
+		memset(&f->local, 0, sizeof(f->local));
+	else if (attr == NFP_FLOW_REMOTE)
+		memset(&f->remote, 0, sizeof(f->remote));
+	else if (attr >= NFP_FLOW_U64_FIRST)
+		f->u64[attr - NFP_FLOW_U64_FIRST] = 0;
+	return 0;
 }
 
 NFP_EXPORT int nfp_flow_has(const struct nfp_flow *f, int attr)

@@ -113,7 +113,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	int ret;
 
-	if (!req->parse)
+	/* After a failure (fn's own included) nothing more is parsed. */
+	if (!req->parse || req->err)
 		return NL_OK;
 	ret = genlmsg_parse(nlh, 0, tb, NFPUNCH_A_MAX, NULL);
 	if (ret < 0) {

@@ -15,14 +15,14 @@
  */
 #define NFP_EXPORT __attribute__((visibility("default")))
 
-/* The attributes a flow holds (the bit of attr in set, attr < 64). */
+/* The attributes a flow holds: bit attr of set[], attr < 128. */
 #define NFP_FLOW_U32_LAST	NFP_FLOW_LAST_TX_MS
 #define NFP_FLOW_U64_FIRST	NFP_FLOW_PROBES_SENT
 #define NFP_FLOW_U64_LAST	NFP_FLOW_TX_BYTES
 #define NFP_FLOW_SECRET_CAP	64	/* the kernel checks the real limit */
 
 struct nfp_flow {
-	uint64_t set;
+	uint64_t set[2];
 	uint32_t u32[NFP_FLOW_U32_LAST + 1];
 	uint64_t u64[NFP_FLOW_U64_LAST - NFP_FLOW_U64_FIRST + 1];
 	struct nfp_endpoint local, remote;
@@ -34,11 +34,13 @@ struct nfp_flow {
 
 static inline int nfp_flow_isset(const struct nfp_flow *f, int attr)
 {
-	return attr > 0 && attr < 64 && (f->set >> attr) & 1;
+	return attr > 0 && attr < 128 && (f->set[attr / 64] >> (attr % 64)) & 1;
 }
 
-/* Empty f again (peers storage kept, secret wiped). */
-void nfp_flow_reset(struct nfp_flow *f);
+static inline void nfp_flow_mark(struct nfp_flow *f, int attr)
+{
+	f->set[attr / 64] |= 1ULL << (attr % 64);
+}
 
 struct nfp_mapping {
 	uint32_t id, error, stun_error, rtt_us;

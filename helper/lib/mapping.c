@@ -133,8 +133,10 @@ static int parse_mapping_id(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-NFP_EXPORT int nfp_mapping_start(struct nfp_handle *h, const struct nfp_endpoint *local,
-		      const struct nfp_endpoint *server, uint32_t timeout_ms)
+NFP_EXPORT int nfp_mapping_start(struct nfp_handle *h,
+				 const struct nfp_endpoint *local,
+				 const struct nfp_endpoint *server,
+				 uint32_t timeout_ms, uint32_t *id)
 {
 	struct map_req r = { .local = local, .server = server,
 			     .timeout_ms = timeout_ms };
@@ -142,7 +144,10 @@ NFP_EXPORT int nfp_mapping_start(struct nfp_handle *h, const struct nfp_endpoint
 
 	ret = nfp_request(h, NFPUNCH_CMD_MAPPING_GET, 0, build_mapping,
 			  parse_mapping_id, &r);
-	return ret < 0 ? ret : (int)r.id;
+	if (ret < 0)
+		return ret;
+	*id = r.id;
+	return 0;
 }
 
 struct map_wait {
@@ -170,9 +175,10 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-NFP_EXPORT int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint *local,
-		      const struct nfp_endpoint *server, uint32_t timeout_ms,
-		      struct nfp_mapping *result)
+NFP_EXPORT int nfp_mapping_query(struct nfp_handle *h,
+				 const struct nfp_endpoint *local,
+				 const struct nfp_endpoint *server,
+				 uint32_t timeout_ms, struct nfp_mapping *result)
 {
 	struct map_wait w = { .result = result };
 	struct nfp_events *ev;
@@ -185,10 +191,9 @@ NFP_EXPORT int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint
 	ret = nfp_events_open(&ev);
 	if (ret < 0)
 		return nfp_fail(h, ret, NULL);
-	ret = nfp_mapping_start(h, local, server, timeout_ms);
+	ret = nfp_mapping_start(h, local, server, timeout_ms, &w.id);
 	if (ret < 0)
 		goto out;
-	w.id = ret;
 	deadline = now_ms() + timeout_ms + MAPPING_SLACK_MS;
 	for (;;) {
 		struct pollfd pfd = { .fd = nfp_events_fd(ev), .events = POLLIN };
@@ -199,14 +204,15 @@ NFP_EXPORT int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint
 			break;
 		}
 		ret = poll(&pfd, 1, (int)left);
-		if (ret < 0) {
+		if (ret < 0 && errno != EINTR) {
 			ret = nfp_fail(h, -errno, NULL);
 			break;
 		}
-		if (ret == 0)
+		if (ret <= 0)
 			continue;
+		/* Lost events may or may not hold ours: wait on for it. */
 		ret = nfp_events_read(ev, on_mapping, &w);
-		if (ret < 0) {
+		if (ret < 0 && ret != -ENOBUFS) {
 			nfp_fail(h, ret, NULL);
 			break;
 		}

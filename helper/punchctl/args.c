@@ -71,7 +71,7 @@ void format_duration(uint32_t ms, char *buf, size_t len)
 
 int parse_secret_hex(const char *s, uint8_t *out, unsigned int *len)
 {
-	int n = nfp_secret_parse(s, out);
+	int n = nfp_secret_parse(s, out, NFP_SECRET_MAX);
 
 	if (n < 0)
 		return n;

@@ -101,7 +101,8 @@ static int parse_flow_add(struct nfp_flow *f, int argc, char **argv)
 		if (i < N_DURATIONS) {
 			if (parse_duration(val, &v))
 				return bad_value(key, val);
-			nfp_flow_set_u32(f, durations[i].attr, v);
+			if (v)	/* 0: the namespace's default, as always */
+				nfp_flow_set_u32(f, durations[i].attr, v);
 		} else if (matches(key, "local")) {
 			if (nfp_endpoint_parse(val, &ep, 0))
 				return bad_value("local endpoint", val);
@@ -310,14 +311,15 @@ static int flow_set(struct punchctl *ctl, int argc, char **argv)
 			else
 				nfp_flow_set_u32(change, NFP_FLOW_ID, v);
 		} else if (matches(argv[0], "keepalive")) {
-			if (parse_duration(argv[1], &v) || !v)
+			/* 0 leaves it as it is, as it always has. */
+			if (parse_duration(argv[1], &v))
 				ret = bad_value("keepalive", argv[1]);
-			else
+			else if (v)
 				nfp_flow_set_u32(change, NFP_FLOW_KEEPALIVE_MS, v);
 		} else if (strcmp(argv[0], "timeout") == 0) {
-			if (parse_duration(argv[1], &v) || !v)
+			if (parse_duration(argv[1], &v))
 				ret = bad_value("timeout", argv[1]);
-			else
+			else if (v)
 				nfp_flow_set_u32(change, NFP_FLOW_TIMEOUT_MS, v);
 		} else {
 			ret = ctl_usage_error("unknown keyword '%s'", argv[0]);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "punchctl.h"
@@ -192,9 +193,9 @@ static int enter_netns(const char *name)
 /*
  * Split line into words as a shell would for simple cases: blanks
  * separate, '...' and "..." group, # starts a comment. Returns the count,
- * or -1 (an unterminated quote or too many words).
+ * or -1 with why set.
  */
-static int split_line(char *line, char **argv)
+static int split_line(char *line, char **argv, const char **why)
 {
 	char *r = line, *w = line;
 	int argc = 0;
@@ -204,8 +205,10 @@ static int split_line(char *line, char **argv)
 			r++;
 		if (!*r || *r == '#')
 			return argc;
-		if (argc == BATCH_MAX_ARGS)
+		if (argc == BATCH_MAX_ARGS) {
+			*why = "more than 512 words";
 			return -1;
+		}
 		argv[argc++] = w;
 		while (*r && *r != ' ' && *r != '\t' && *r != '\n' && *r != '\r') {
 			if (*r == '"' || *r == '\'') {
@@ -213,8 +216,10 @@ static int split_line(char *line, char **argv)
 
 				while (*r && *r != q)
 					*w++ = *r++;
-				if (!*r)
+				if (!*r) {
+					*why = "a quote is not closed";
 					return -1;
+				}
 				r++;
 			} else {
 				*w++ = *r++;
@@ -227,6 +232,67 @@ static int split_line(char *line, char **argv)
 }
 
 /*
+ * The next command: a line, joined with the next while it ends in a
+ * backslash (as in ip -batch). Returns its length, 0 at the end, -1 on a
+ * read error (errno) or a NUL inside the line (*why).
+ */
+static ssize_t read_command(FILE *f, char **buf, size_t *cap, unsigned int *lineno,
+			    const char **why)
+{
+	char *part = NULL;
+	size_t pcap = 0, len = 0;
+	ssize_t n;
+
+	*why = NULL;
+	for (;;) {
+		errno = 0;
+		n = getline(&part, &pcap, f);
+		if (n < 0) {
+			free(part);
+			if (errno)
+				return -1;
+			return (ssize_t)len;
+		}
+		++*lineno;
+		if (strlen(part) != (size_t)n) {
+			*why = "a NUL byte in the line";
+			free(part);
+			return -1;
+		}
+		while (n && (part[n - 1] == '\n' || part[n - 1] == '\r'))
+			n--;
+		if (len + (size_t)n + 2 > *cap) {
+			char *p = realloc(*buf, len + (size_t)n + 2);
+
+			if (!p) {
+				free(part);
+				return -1;
+			}
+			*buf = p;
+			*cap = len + (size_t)n + 2;
+		}
+		memcpy(*buf + len, part, (size_t)n);
+		len += (size_t)n;
+		(*buf)[len] = '\0';
+		if (!len || (*buf)[len - 1] != '\\') {
+			free(part);
+			return len ? (ssize_t)len : 1;	/* 1: an empty line */
+		}
+		(*buf)[--len] = ' ';	/* the backslash joins the next line */
+		len++;
+	}
+}
+
+/* Is f the standard input, by whatever name? */
+static int same_as_stdin(FILE *f)
+{
+	struct stat a, b;
+
+	return f == stdin || (!fstat(fileno(f), &a) && !fstat(0, &b) &&
+			      a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
+/*
  * ip -batch: every line a command, on the one handle. Stops at the
  * first failure unless force; the status is the first failure's.
  */
@@ -234,28 +300,44 @@ static int run_batch(struct punchctl *ctl, const char *file, int force)
 {
 	char *line = NULL, *argv[BATCH_MAX_ARGS];
 	int argc, ret, status = EXIT_OK;
-	unsigned int lineno = 0;
+	unsigned int lineno = 0, first;
+	const char *why;
 	size_t cap = 0;
+	ssize_t n;
 	FILE *f;
 
-	ctl_stdin_busy = strcmp(file, "-") == 0;
-	f = ctl_stdin_busy ? stdin : fopen(file, "r");
+	f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
 	if (!f) {
 		fprintf(stderr, "punchctl: cannot open batch file '%s': %s\n",
 			file, strerror(errno));
 		return EXIT_FAIL;
 	}
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		argc = split_line(line, argv);
+	ctl_stdin_busy = same_as_stdin(f);
+	for (;;) {
+		first = lineno + 1;
+		n = read_command(f, &line, &cap, &lineno, &why);
+		if (n == 0)
+			break;
+		if (n < 0 && !why) {
+			fprintf(stderr, "punchctl: reading %s: %s\n", file,
+				strerror(errno ? errno : ENOMEM));
+			if (status == EXIT_OK)
+				status = EXIT_FAIL;
+			break;
+		}
+		argc = n < 0 ? -1 : split_line(line, argv, &why);
 		if (argc == 0)
 			continue;
-		ret = argc < 0 ? ctl_usage_error("cannot split the line into words") :
+		ret = argc < 0 ? ctl_usage_error("cannot read the command: %s", why) :
 		      run_command(ctl, argc, argv);
 		fflush(stdout);
 		if (ret == EXIT_OK)
 			continue;
-		fprintf(stderr, "punchctl: command failed %s:%u\n", file, lineno);
+		if (first == lineno)
+			fprintf(stderr, "punchctl: command failed %s:%u\n", file, first);
+		else
+			fprintf(stderr, "punchctl: command failed %s:%u-%u\n", file,
+				first, lineno);
 		if (status == EXIT_OK)
 			status = ret;
 		if (!force)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* punchctl monitor [count N]: print events as they happen. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,8 @@ int do_monitor(struct punchctl *ctl, int argc, char **argv)
 	}
 	/* JSON: one object per line, so a reader can stream it. */
 	for (;;) {
+		struct pollfd p = { .fd = nfp_events_fd(ev), .events = POLLIN };
+
 		ret = nfp_events_read(ev, print_event, &m);
 		if (ret == -ECANCELED) {
 			ret = 0;
@@ -70,6 +73,11 @@ int do_monitor(struct punchctl *ctl, int argc, char **argv)
 		}
 		if (ret < 0)
 			break;
+		/* The read never blocks: wait here for more. */
+		if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
 	}
 	nfp_events_close(ev);
 	if (ret < 0) {

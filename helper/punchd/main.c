@@ -364,20 +364,30 @@ static int on_event(const struct nfp_event *e, void *arg)
  * What is queued, and after a loss (the socket's buffer overflowed) what
  * the module has: the flows' states stand in for the lost events.
  */
+static bool need_resync;
+
 static void read_events(struct nfp_events *ev)
 {
-	int ret, rounds;
+	int ret = 0, rounds;
 
-	/* Bounded: a flood of events cannot keep the loop here. */
+	/* Bounded: a flood of events cannot keep the loop here; a resync
+	 * that failed is tried again on the next round (and the tick). */
 	for (rounds = 0; rounds < 8; rounds++) {
-		ret = nfp_events_read(ev, on_event, NULL);
-		if (ret != -ENOBUFS)
-			break;
+		if (!need_resync) {
+			ret = nfp_events_read(ev, on_event, NULL);
+			if (ret != -ENOBUFS)
+				break;
+			need_resync = true;
+		}
+		pd_peers_resync_begin();
 		ret = nfp_events_resync(ev, pd_nfp, on_event, NULL);
-		pd_log("events-lost", "resync=%s flows=%d", ret < 0 ? "failed" : "done",
+		pd_peers_resync_end(ret >= 0);
+		pd_log("events-lost", "resync=%s events=%d", ret < 0 ? "failed" : "done",
 		       ret < 0 ? 0 : ret);
+		if (ret >= 0)
+			need_resync = false;
 	}
-	if (ret < 0 && ret != -ENOBUFS)
+	if (ret < 0 && ret != -ENOBUFS && ret != -EINTR)
 		pd_log("events-failed", "error=\"%s\"", strerror(-ret));
 }
 
@@ -399,6 +409,8 @@ static void run(int sigfd, struct nfp_events *ev)
 		pd_link_tick(now, &next);
 		pd_peers_tick(now, &next);
 		pd_nat_tick(now, &next);
+		if (need_resync && next > now + 1000)
+			next = now + 1000;	/* a failed resync: again soon */
 		pfd[FD_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		pfd[FD_EVENTS] = (struct pollfd){ .fd = nfp_events_fd(ev),
 						  .events = POLLIN };
@@ -429,7 +441,7 @@ static void run(int sigfd, struct nfp_events *ev)
 				return;
 			}
 		}
-		if (pfd[FD_EVENTS].revents)
+		if (pfd[FD_EVENTS].revents || need_resync)
 			read_events(ev);
 		if (pfd[FD_LINK].fd >= 0 && pfd[FD_LINK].revents)
 			pd_link_input();

@@ -33,6 +33,8 @@
 #define SPRAY_PORT_BASE		49152
 
 static struct pd_peer peers[PD_MAX_PEERS];
+static bool resyncing;			/* nfp_events_resync() is delivering */
+static void resync_saw(uint32_t id);
 
 static const char *const state_names[] = {
 	[PD_IDLE] = "idle",
@@ -231,7 +233,7 @@ void pd_peer_forget(struct pd_peer *p)
 static void start_mapping(struct pd_peer *p)
 {
 	struct nfp_endpoint local, server;
-	int id;
+	uint32_t id;
 
 	p->state = PD_MAPPING;
 	p->deadline = pd_now_ms() + MAPPING_TIMEOUT_MS + 1000;
@@ -239,14 +241,13 @@ static void start_mapping(struct pd_peer *p)
 		fail(p, "no-server-link");
 		return;
 	}
-	id = nfp_mapping_start(pd_nfp, &local, &server, MAPPING_TIMEOUT_MS);
-	if (id < 0) {
+	if (nfp_mapping_start(pd_nfp, &local, &server, MAPPING_TIMEOUT_MS, &id) < 0) {
 		pd_log("mapping-failed", "peer=%s error=\"%s\"", p->name,
 		       nfp_strerror(pd_nfp));
 		fail(p, "module");
 		return;
 	}
-	p->mapping_id = (uint32_t)id;
+	p->mapping_id = id;
 }
 
 void pd_peer_connect(struct pd_peer *p, int waiter)
@@ -316,6 +317,8 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 	}
 	p->local = local;
 	id = nfp_flow_get_u32(out, NFP_FLOW_ID);
+	if (resyncing)		/* made after the dump: not gone */
+		resync_saw(id);
 out:
 	nfp_flow_free(f);
 	nfp_flow_free(out);
@@ -911,6 +914,87 @@ static void flow_exists(struct pd_peer *p, const struct nfp_flow *f)
 	}
 }
 
+/* Its flow id went away (deleted by someone else, or lost in a resync). */
+static void flow_deleted(struct pd_peer *p, uint32_t id)
+{
+	if (p->n_spray && id != p->flow_id) {
+		if (spray_flow_dead(p, id) && p->state == PD_PUNCHING)
+			ask_relay(p);
+		return;
+	}
+	p->flow_id = 0;
+	if (p->state == PD_UP) {
+		pd_log("down", "peer=%s reason=deleted", p->name);
+		pd_hook("down", p, 0);
+	}
+	drop_flow(p);
+	p->state = PD_IDLE;
+	pd_state_save();
+}
+
+/*
+ * A resync after lost events: the flows it reports are collected, and a
+ * flow of ours it does not report was deleted meanwhile.
+ */
+static uint32_t *resync_ids;
+static size_t resync_n, resync_cap;
+
+void pd_peers_resync_begin(void)
+{
+	resync_n = 0;
+	resyncing = true;
+}
+
+static void resync_saw(uint32_t id)
+{
+	uint32_t *p;
+
+	if (resync_n == resync_cap) {
+		p = reallocarray(resync_ids, resync_cap ? 2 * resync_cap : 64,
+				 sizeof(*p));
+		if (!p)
+			return;		/* then a flow may look gone: it is re-punched */
+		resync_ids = p;
+		resync_cap = resync_cap ? 2 * resync_cap : 64;
+	}
+	resync_ids[resync_n++] = id;
+}
+
+static bool resync_seen(uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < resync_n; i++)
+		if (resync_ids[i] == id)
+			return true;
+	return false;
+}
+
+/* ok: the resync's dump completed; otherwise nothing is concluded. */
+void pd_peers_resync_end(bool ok)
+{
+	unsigned int i, k;
+
+	resyncing = false;
+	for (i = 0; ok && i < PD_MAX_PEERS; i++) {
+		struct pd_peer *p = &peers[i];
+
+		if (!p->used)
+			continue;
+		for (k = p->n_spray; k-- > 0;)
+			if (!resync_seen(p->spray_flows[k]))
+				flow_deleted(p, p->spray_flows[k]);
+		if (p->flow_id && !resync_seen(p->flow_id)) {
+			pd_log("resync", "peer=%s flow=%u found=no", p->name, p->flow_id);
+			flow_deleted(p, p->flow_id);
+		}
+	}
+	/* Rare: nothing is kept between resyncs. */
+	free(resync_ids);
+	resync_ids = NULL;
+	resync_cap = resync_n = 0;
+}
+
 void pd_peers_event(const struct nfp_event *e)
 {
 	const struct nfp_flow *f = nfp_event_get_flow(e);
@@ -925,6 +1009,8 @@ void pd_peers_event(const struct nfp_event *e)
 	if (!f)
 		return;
 	id = nfp_flow_get_u32(f, NFP_FLOW_ID);
+	if (resyncing && nfp_event_get_type(e) == NFP_EVENT_EXISTS)
+		resync_saw(id);
 	p = peer_by_flow(id);
 	if (!p)
 		return;
@@ -946,19 +1032,7 @@ void pd_peers_event(const struct nfp_event *e)
 		break;
 	case NFP_EVENT_DELETED:
 		/* Someone else removed it (punchctl flow del). */
-		if (p->n_spray && id != p->flow_id) {
-			if (spray_flow_dead(p, id) && p->state == PD_PUNCHING)
-				ask_relay(p);
-			break;
-		}
-		p->flow_id = 0;
-		if (p->state == PD_UP) {
-			pd_log("down", "peer=%s reason=deleted", p->name);
-			pd_hook("down", p, 0);
-		}
-		drop_flow(p);
-		p->state = PD_IDLE;
-		pd_state_save();
+		flow_deleted(p, id);
 		break;
 	}
 }

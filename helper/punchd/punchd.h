@@ -140,6 +140,9 @@ bool pd_peer_spent(struct pd_peer *p);
 void pd_peer_connect(struct pd_peer *p, int waiter);
 void pd_peers_signal(const struct sig_msg *m);
 void pd_peers_event(const struct nfp_event *e);
+/* Around nfp_events_resync(): what it does not report is gone. */
+void pd_peers_resync_begin(void);
+void pd_peers_resync_end(bool ok);
 void pd_peers_tick(uint64_t now, uint64_t *next);
 void pd_peers_link_lost(void);
 void pd_peer_status(int fd);

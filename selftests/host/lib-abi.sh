@@ -1,19 +1,22 @@
 #!/bin/bash
 # libnfpunch's ABI, on the host: the shared library exports exactly the
 # functions its header declares, each versioned by libnfpunch.map, under
-# the soname the Makefile names; and abidiff finds nothing incompatible
-# against the ABI of the last release kept in helper/lib/abi/.
+# the soname the Makefile names, and so does the installed static
+# archive; abidiff finds nothing incompatible against the ABI of its
+# soname's last release kept in helper/lib/abi/, and finds the older
+# soname's ABI incompatible (why the soname changed).
 . "$(dirname "$0")/../lib/test.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 HDR=$T_REPO/helper/include/libnfpunch.h
 MAP=$T_REPO/helper/lib/libnfpunch.map
-BASE=$T_REPO/helper/lib/abi/libnfpunch.so.0.abi
+SONAME=libnfpunch.so.1
+BASE=$T_REPO/helper/lib/abi/$SONAME.abi
 # The plain build: abidiff reads its debug information, and sanitizers
 # would add nothing the ABI shows.
-LIB=$(ls "$T_REPO"/build/libnfpunch.so.0.*.* 2>/dev/null | head -1)
+LIB=$(ls "$T_REPO"/build/$SONAME.*.* 2>/dev/null | head -1)
 if [ -z "$LIB" ]; then
-	t_fail "the shared library is built" "no build/libnfpunch.so.0.x.y: run make"
+	t_fail "the shared library is built" "no build/$SONAME.x.y: run make"
 	t_done
 fi
 
@@ -31,13 +34,17 @@ t_check "the library exports exactly what the header declares" \
 	diff -u "$TMP/header" "$TMP/exported"
 t_check "libnfpunch.map names exactly what the header declares" \
 	diff -u "$TMP/header" "$TMP/map"
+nm -g --defined-only "$T_REPO/build/libnfpunch-static.a" | awk 'NF == 3 { print $3 }' |
+	sort -u >"$TMP/static"
+t_check "the installed static archive defines exactly the header's functions" \
+	diff -u "$TMP/header" "$TMP/static"
 unversioned=$(nm -D --defined-only "$LIB" | awk '$2 != "A" && $3 !~ /@@?LIBNFPUNCH_[0-9.]+$/')
 t_expect "every export carries a LIBNFPUNCH_ version" "" "$unversioned"
-t_expect "soname" "libnfpunch.so.0" \
+t_expect "soname" "$SONAME" \
 	"$(objdump -p "$LIB" | awk '$1 == "SONAME" { print $2 }')"
 t_expect "the soname and development links point at the real name" \
 	"$(basename "$LIB") $(basename "$LIB")" \
-	"$(readlink -f "$T_REPO/build/libnfpunch.so.0" | xargs basename) $(readlink -f "$T_REPO/build/libnfpunch.so" | xargs basename)"
+	"$(readlink -f "$T_REPO/build/$SONAME" | xargs basename) $(readlink -f "$T_REPO/build/libnfpunch.so" | xargs basename)"
 
 # abidiff: bit 3 (8) is an incompatible change; bit 2 (4) any change.
 abidiff --headers-dir2 "$T_REPO/helper/include" "$BASE" "$LIB" >"$TMP/abidiff" 2>&1
@@ -48,6 +55,17 @@ else
 	t_fail "abidiff against the last release's ABI: nothing incompatible (exit $rc)" \
 		"$(cat "$TMP/abidiff")"
 fi
+for old in "$T_REPO"/helper/lib/abi/libnfpunch.so.*.abi; do
+	[ "$old" = "$BASE" ] && continue
+	abidiff "$old" "$LIB" >"$TMP/old" 2>&1
+	rc=$?
+	if [ $((rc & 8)) -ne 0 ]; then
+		t_ok "$(basename "$old" .abi) is incompatible with this library: its soname differs (exit $rc)"
+	else
+		t_fail "$(basename "$old" .abi) is incompatible with this library: its soname differs (exit $rc)" \
+			"compatible: then the soname should not have changed" "$(head -20 "$TMP/old")"
+	fi
+done
 # The check must be able to fail: the library's own ABI against a copy
 # that lacks one function is a removal.
 abidw --no-corpus-path --no-comp-dir-path --headers-dir "$T_REPO/helper/include" \

@@ -81,7 +81,7 @@ row 2 "-force applies to a batch" -force stats
 row 2 "a batch takes its commands from 'f', not the command line" -batch f stats
 row 1 "cannot open network namespace 'nfp-none-$$': No such file" -n nfp-none-$$ stats
 row 1 "cannot open batch file '$TMP/none'" -batch "$TMP/none"
-row 2 "invalid secret from standard input|cannot read a secret from '-': want 16 to 32" \
+row 2 "cannot read a secret from '-': want 16 to 32" \
 	flow add $L $P secret - role controlled </dev/null
 row 1 "the nfpunch kernel module is not available" stats
 row 1 "the nfpunch kernel module is not available" flow add $L $P secret $S role controlled
@@ -108,6 +108,22 @@ printf '%s\n' "flow add $L $P 'secret' \"$S\" role controlled # no module here" 
 rc=$?
 t_expect "quoted words and a trailing comment parse (then no module: 1)" \
 	"1" "$rc"
+printf 'stats\\\n  now\n' >"$TMP/batch"
+"$PUNCHCTL" -batch "$TMP/batch" >"$TMP/out" 2>"$TMP/err"
+t_expect "a backslash joins lines: 'stats now' fails as one command, lines 1-2" \
+	"punchctl: stats takes no arguments, got 'now' (try 'punchctl --help')|punchctl: command failed $TMP/batch:1-2" \
+	"$(paste -sd'|' "$TMP/err")"
+printf 'stats\0garbage\nflow add "unclosed\n' >"$TMP/batch"
+"$PUNCHCTL" -force -batch "$TMP/batch" >"$TMP/out" 2>"$TMP/err"
+t_expect "a NUL in a line and an unclosed quote are refused, each named" \
+	"2" "$(grep -c -e 'a NUL byte in the line' -e 'a quote is not closed' "$TMP/err")"
+printf '%s\n' "flow add $L $P secret - role controlled" >"$TMP/batch"
+"$PUNCHCTL" -batch /dev/stdin <"$TMP/batch" >"$TMP/out" 2>"$TMP/err"
+t_check "a batch from /dev/stdin leaves none for 'secret -' either" \
+	grep -q "cannot read standard input: the batch does" "$TMP/err"
+"$PUNCHCTL" flow add $L $P role controlled keepalive 0 timeout 0 secret $S >"$TMP/out" 2>"$TMP/err"
+t_expect "keepalive 0 and timeout 0 still mean the namespace's default (no usage error)" \
+	"1" "$?"
 echo "$S" | "$PUNCHCTL" flow add $L $P secret - role controlled >"$TMP/out" 2>"$TMP/err"
 rc=$?
 t_expect "'secret -' reads the secret from standard input (then no module: 1)" \

@@ -150,6 +150,16 @@ t_expect "mapping (JSON) of an unanswered query reports the error, exit 1" \
 	jq -s . >"$TMP/mapping.json"
 schema "Mapping" "$TMP/mapping.json"
 
+# --- an idle monitor sleeps (the events socket never blocks) ---
+ip netns exec "$A" "$PUNCHCTL" monitor >/dev/null &
+mon=$!
+sleep 2
+ticks=$(awk '{ print $14 + $15 }' "/proc/$mon/stat" 2>/dev/null)
+kill "$mon" 2>/dev/null
+wait "$mon" 2>/dev/null
+t_check "an idle monitor uses no CPU in 2 s (${ticks:-?} ticks of $(getconf CLK_TCK)/s)" \
+	test -n "$ticks" -a "${ticks:-99}" -le 5
+
 # --- -n, -batch, secret - ---
 t_expect "-n NAME acts in that namespace" "$(ca -j stats | jq .flows) $(cb -j stats | jq .flows)" \
 	"$("$PUNCHCTL" -n "$A" -j stats | jq .flows) $("$PUNCHCTL" -netns "/run/netns/$B" -j stats | jq .flows)"

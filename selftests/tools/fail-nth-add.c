@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 		max = strtoul(argv[4], NULL, 10);
 	if (!f || nfp_endpoint_parse(argv[1], &local, 0) ||
 	    nfp_endpoint_parse(argv[2], &peer, 1) ||
-	    (ret = nfp_secret_parse(argv[3], secret)) < 0) {
+	    (ret = nfp_secret_parse(argv[3], secret, sizeof(secret))) < 0) {
 		fputs("fail-nth-add: bad endpoint or secret\n", stderr);
 		return 2;
 	}

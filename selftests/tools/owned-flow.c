@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	}
 	if (!f || !out || nfp_endpoint_parse(argv[1], &local, 0) ||
 	    nfp_endpoint_parse(argv[2], &peer, 0) ||
-	    (len = nfp_secret_parse(argv[3], secret)) < 0) {
+	    (len = nfp_secret_parse(argv[3], secret, sizeof(secret))) < 0) {
 		fputs("owned-flow: bad argument\n", stderr);
 		return 2;
 	}

@@ -3,7 +3,7 @@
  * libnfpunch's objects without a kernel: what a setter takes and refuses,
  * what a getter answers for an attribute it does not know (a program
  * built against a newer header), peers past any fixed size, deep clones,
- * and the config's "changed only what was set".
+ * reuse (reset, unset), and secrets in hex.
  */
 #include <errno.h>
 #include <string.h>
@@ -39,7 +39,8 @@ static void flows(void)
 	CHECK(nfp_flow_set_u32(f, 4242, 1) == -EINVAL &&
 	      nfp_flow_get_u32(f, 4242) == 0 && nfp_flow_get_u64(f, 4242) == 0 &&
 	      nfp_flow_get_endpoint(f, 4242) == NULL && !nfp_flow_has(f, 4242) &&
-	      nfp_flow_get_u32(f, -1) == 0 && !nfp_flow_has(f, 64),
+	      nfp_flow_get_u32(f, -1) == 0 && !nfp_flow_has(f, 128) &&
+	      !nfp_flow_has(f, -1),
 	      "an unknown attribute: setters refuse, getters answer 0 or NULL");
 	CHECK(nfp_flow_get_u64(f, NFP_FLOW_KEEPALIVE_MS) == 0 &&
 	      nfp_flow_get_u32(f, NFP_FLOW_RX_BYTES) == 0,
@@ -66,7 +67,18 @@ static void flows(void)
 	CHECK(nfp_flow_set_secret(f, "0123456789abcdef", 16) == 0 &&
 	      nfp_flow_set_secret(f, "", 0) == -EINVAL,
 	      "a secret is taken, an empty one refused");
+	CHECK(nfp_flow_unset(f, NFP_FLOW_MARK) == 0 &&
+	      nfp_flow_set_u32(f, NFP_FLOW_MARK, 7) == 0 &&
+	      nfp_flow_unset(f, NFP_FLOW_MARK) == 0 &&
+	      !nfp_flow_has(f, NFP_FLOW_MARK) && nfp_flow_get_u32(f, NFP_FLOW_MARK) == 0 &&
+	      nfp_flow_unset(f, 4242) == -EINVAL,
+	      "unset forgets an attribute (and an unset one is no error)");
 	c = nfp_flow_clone(f);
+	nfp_flow_reset(f);
+	CHECK(nfp_flow_get_peer_count(f) == 0 && !nfp_flow_has(f, NFP_FLOW_LOCAL) &&
+	      !nfp_flow_has(f, NFP_FLOW_KEEPALIVE_MS) &&
+	      nfp_flow_add_peer(f, &local) == 0 && nfp_flow_get_peer_count(f) == 1,
+	      "reset empties a flow for another use");
 	nfp_flow_free(f);
 	CHECK(c && nfp_flow_get_peer_count(c) == 100 &&
 	      nfp_flow_get_peer(c, 42)->port == 5042 &&
@@ -74,6 +86,19 @@ static void flows(void)
 	      "a clone outlives the original, peers included");
 	nfp_flow_free(c);
 	nfp_flow_free(NULL);
+}
+
+static void secrets(void)
+{
+	uint8_t out[NFP_SECRET_MAX], small[16];
+
+	CHECK(nfp_secret_parse("000102030405060708090a0b0c0d0e0f", out, sizeof(out)) == 16 &&
+	      out[15] == 15, "a 16-byte secret in hex");
+	CHECK(nfp_secret_parse("000102030405060708090a0b0c0d0e", out, sizeof(out)) == -EINVAL &&
+	      nfp_secret_parse("zz0102030405060708090a0b0c0d0e0f", out, sizeof(out)) == -EINVAL,
+	      "15 bytes, or a bad digit: refused");
+	CHECK(nfp_secret_parse("000102030405060708090a0b0c0d0e0f1011", small, sizeof(small)) ==
+	      -ENOSPC, "18 bytes into a 16-byte buffer: -ENOSPC, nothing written past it");
 }
 
 static void others(void)
@@ -110,6 +135,7 @@ int main(void)
 {
 	ktap_start();
 	flows();
+	secrets();
 	others();
 	return ktap_finish();
 }
