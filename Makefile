@@ -26,6 +26,8 @@ LIB_VERSION := 1.0.0
 LIB_SONAME := libnfpunch.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/nfpunch
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -45,7 +47,7 @@ CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDFLAGS += -fsanitize=address,undefined
 endif
 INCLUDES := -Iuapi -Ilib -Ihelper/include -Ihelper/common -Iserver
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC $(INCLUDES) \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -fPIC $(INCLUDES) \
 	-DNFPUNCH_TOOLS_VERSION='"$(VERSION)"' $(NL_CFLAGS) -MMD -MP
 
 LIB_SRCS := $(wildcard helper/lib/*.c)
@@ -82,8 +84,8 @@ TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch-static.a \
 	$(BUILD)/rendezvousd $(BUILD)/punchd \
 	$(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
 
-.PHONY: all module tools examples fuzz check check-debug demo bench install \
-	install-module install-tools clean
+.PHONY: all module tools progs examples fuzz check check-debug demo bench \
+	install install-module install-tools install-dkms deb clean
 # Keep intermediate objects (the STUN codec) instead of rebuilding them.
 .SECONDARY:
 all: module tools examples
@@ -92,6 +94,12 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 tools: $(TOOLS)
+
+# What is installed: the programs and the library, not the test tools.
+PROGS := $(BUILD)/punchctl $(BUILD)/punchd $(BUILD)/rendezvousd \
+	$(BUILD)/libnfpunch-static.a $(BUILD)/libnfpunch.so \
+	$(BUILD)/$(LIB_SONAME) $(BUILD)/libnfpunch.so.$(LIB_VERSION)
+progs: $(PROGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -234,21 +242,24 @@ install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
-install-tools: tools
+install-tools: progs
 	install -D -m 755 $(BUILD)/punchctl $(DESTDIR)$(PREFIX)/sbin/punchctl
 	install -D -m 755 $(BUILD)/punchd $(DESTDIR)$(PREFIX)/sbin/punchd
 	install -D -m 755 $(BUILD)/rendezvousd $(DESTDIR)$(PREFIX)/sbin/rendezvousd
 	install -D -m 644 helper/punchd/punchd.8 $(DESTDIR)$(PREFIX)/share/man/man8/punchd.8
 	install -D -m 644 server/rendezvousd.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/rendezvousd.8
-	install -D -m 644 helper/punchd/dist/punchd.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/punchd.service
-	install -D -m 644 server/dist/rendezvousd.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/rendezvousd.service
+	@# The units name the programs where this install puts them.
+	mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in helper/punchd/dist/punchd.service server/dist/rendezvousd.service; do \
+		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' $$u \
+			>$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u) || exit 1; \
+		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u); \
+	done
 	install -D -m 644 helper/punchd/dist/punchd.conf.example \
-		$(DESTDIR)$(PREFIX)/share/doc/nfpunch/punchd.conf.example
+		$(DESTDIR)$(DOCDIR)/punchd.conf.example
 	install -D -m 644 server/dist/rendezvousd.conf.example \
-		$(DESTDIR)$(PREFIX)/share/doc/nfpunch/rendezvousd.conf.example
+		$(DESTDIR)$(DOCDIR)/rendezvousd.conf.example
 	install -D -m 644 helper/punchctl/punchctl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/punchctl.8
 	install -D -m 644 helper/punchctl/punchctl.bash-completion \
@@ -269,6 +280,26 @@ install-tools: tools
 	sed -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 		-e 's|@VERSION@|$(LIB_VERSION)|' \
 		helper/lib/libnfpunch.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libnfpunch.pc
+
+# The module's source for DKMS, which rebuilds it for every kernel
+# installed: then "dkms install nfpunch/$(VERSION)".
+DKMS_SRC := $(DESTDIR)/usr/src/nfpunch-$(VERSION)
+install-dkms:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r Kbuild kmod lib uapi $(DKMS_SRC)/
+	find $(DKMS_SRC) \( -name '*.o' -o -name '*.cmd' -o -name '*.ko' -o -name '*.mod*' \
+		-o -name '.*.cmd' \) -delete
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+
+# Debian packages (nfpunch-dkms, nfpunch-tools, rendezvousd, libnfpunch1,
+# libnfpunch-dev) from the files git tracks, into $(BUILD)/deb.
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(BUILD)/deb/nfpunch-$(VERSION)
+	git ls-files -z | tar --null -T - -c | tar -x -C $(BUILD)/deb/nfpunch-$(VERSION)
+	cd $(BUILD)/deb/nfpunch-$(VERSION) && dpkg-buildpackage -b -us -uc
+	ls $(BUILD)/deb/*.deb
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

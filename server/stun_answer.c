@@ -117,7 +117,7 @@ static void answer_modern(const uint8_t *req, size_t len,
 	    (m.change_request & (STUN_CHANGE_IP | STUN_CHANGE_PORT))) {
 		if (!v->rfc5780) {
 			unknown_attrs(b, &m, &change, 1);
-			finish(b, fp, r, "CHANGE-REQUEST without an other address");
+			finish(b, fp, r, "CHANGE-REQUEST with no second address (--other)");
 			return;
 		}
 		r->ip ^= !!(m.change_request & STUN_CHANGE_IP);
@@ -131,7 +131,7 @@ static void answer_modern(const uint8_t *req, size_t len,
 	if (m.seen & STUN_SEEN_RESPONSE_PORT) {
 		if (!v->rfc5780) {
 			unknown_attrs(b, &m, &resp_port, 1);
-			finish(b, fp, r, "RESPONSE-PORT without an other address");
+			finish(b, fp, r, "RESPONSE-PORT with no second address (--other)");
 			return;
 		}
 		r->to_port = m.response_port;
@@ -181,7 +181,7 @@ static void answer_classic(const uint8_t *req, size_t len,
 	if (change & (STUN_CHANGE_IP | STUN_CHANGE_PORT)) {
 		/* An RFC 3489 client reads silence here as "cannot change". */
 		if (!v->rfc5780) {
-			r->drop = "CHANGE-REQUEST without an other address";
+			r->drop = "CHANGE-REQUEST with no second address (--other)";
 			return;
 		}
 		r->ip ^= !!(change & STUN_CHANGE_IP);

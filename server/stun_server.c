@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The STUN binding service's sockets. Per listen address one socket on
- * the STUN port; with an other address of the same family (RFC 5780) the
+ * the STUN port; with a second address of the same family (RFC 5780) the
  * grid of both addresses times both ports, because CHANGE-REQUEST asks
  * for the answer to come from the other IP, the other port, or both.
  */
