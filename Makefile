@@ -185,6 +185,11 @@ $(BUILD)/selftests/unit/source_rate_test: selftests/unit/source_rate_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
 
+# rendezvousd's timer heap.
+$(BUILD)/selftests/unit/timer_test: selftests/unit/timer_test.c $(BUILD)/server/timer.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
+
 # libnfpunch's objects and accessors, without a kernel.
 $(BUILD)/selftests/unit/lib_objects_test: selftests/unit/lib_objects_test.c \
 		$(BUILD)/libnfpunch.a

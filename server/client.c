@@ -231,6 +231,33 @@ static void count_handshake(struct rdv_client *c, int delta)
 	n_handshakes += (unsigned int)delta;
 }
 
+/*
+ * Its one timer: the register deadline until it registers, then the idle
+ * one, checked against the last line only when it comes due (a line does
+ * not move the timer: that would cost a heap operation per line).
+ */
+static uint64_t client_due(const struct rdv_client *c)
+{
+	const struct rdv_limits *lim = &rdv_cfg->lim;
+
+	return c->id[0] ? c->last_rx + lim->idle_timeout * 1000ull + 1 :
+			  c->since + lim->register_timeout * 1000ull + 1;
+}
+
+static void client_deadline(struct rdv_timer *t, uint64_t now)
+{
+	struct rdv_client *c = rdv_container_of(t, struct rdv_client, timer);
+
+	if (c->dead)
+		return;
+	if (now < client_due(c)) {
+		if (rdv_timer_arm(t, client_due(c)))
+			rdv_client_kill(c, "out-of-memory");
+		return;
+	}
+	rdv_client_kill(c, c->id[0] ? "idle-timeout" : "register-timeout");
+}
+
 static void client_free(struct rdv_client *c)
 {
 	struct rdv_client **found;
@@ -265,6 +292,7 @@ static void client_free(struct rdv_client *c)
 		c->site->conns--;
 	if (!c->id[0])
 		count_handshake(c, -1);
+	rdv_timer_cancel(&c->timer);
 	source_count_put(c->src);
 	if (c->site)
 		source_count_put(c->site);
@@ -429,6 +457,7 @@ void rdv_listen_accept(struct rdv_io *io)
 		c->io.fd = fd;
 		c->addr = addr;
 		c->since = c->last_rx = c->tokens_at = rdv_now_ms();
+		c->timer.fire = client_deadline;
 		c->tokens = 2.0 * rdv_cfg->lim.msg_rate;
 		c->next = clients;
 		if (clients)
@@ -436,7 +465,8 @@ void rdv_listen_accept(struct rdv_io *io)
 		clients = c;
 		n_clients++;
 		if (rdv_epoll_add(&c->io, EPOLLIN) || sig_random(c->nonce,
-							  sizeof(c->nonce))) {
+							  sizeof(c->nonce)) ||
+		    rdv_timer_arm(&c->timer, client_due(c))) {
 			rdv_client_kill(c, "setup-failed");
 			continue;
 		}
@@ -501,6 +531,11 @@ static void do_register(struct rdv_client *c, const struct sig_msg *m)
 		rdv_client_kill(old, "replaced");
 	}
 	rdv_count(RDV_C_REGISTERED, 1);
+	/* From now on the idle deadline counts. */
+	if (rdv_timer_arm(&c->timer, client_due(c))) {
+		rdv_client_kill(c, "out-of-memory");
+		return;
+	}
 	rdv_log(RDV_LOG_INFO, "register", "id=%s addr=%s", c->id,
 		rdv_addr_str(&c->addr, a, sizeof(a)));
 	sig_init(&ok, SIG_REGISTERED);
@@ -672,8 +707,6 @@ void rdv_client_revoke(const char *id)
 
 void rdv_clients_tick(uint64_t now)
 {
-	const struct rdv_limits *lim = &rdv_cfg->lim;
-	struct rdv_client *c;
 	unsigned int i;
 
 	/* The reserve may have been lost to a failed reopen: try again. */
@@ -686,14 +719,8 @@ void rdv_clients_tick(uint64_t now)
 		rdv_epoll_mod(&listeners[i].io, EPOLLIN);
 	}
 
-	for (c = clients; c; c = c->next) {
-		if (c->dead)
-			continue;
-		if (!c->id[0] && now - c->since > lim->register_timeout * 1000ull)
-			rdv_client_kill(c, "register-timeout");
-		else if (now - c->last_rx > lim->idle_timeout * 1000ull)
-			rdv_client_kill(c, "idle-timeout");
-	}
+	/* Deadlines are client_deadline()'s, through the timer heap. */
+	(void)now;
 	reap();
 }
 

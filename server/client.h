@@ -4,6 +4,7 @@
 #define RDV_CLIENT_H
 
 #include "rdv.h"
+#include "timer.h"
 
 struct rdv_client {
 	struct rdv_io io;		/* first: epoll hands us this */
@@ -16,6 +17,7 @@ struct rdv_client {
 	char *out;
 	size_t out_len, out_cap;
 	uint64_t since, last_rx, tokens_at;
+	struct rdv_timer timer;		/* register, then idle timeout */
 	double tokens;
 	unsigned int pending;		/* its CONNECTs not yet answered */
 	unsigned int calls;		/* sessions it started, alive */

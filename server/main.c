@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "metrics.h"
 #include "rdv.h"
+#include "timer.h"
 
 #ifndef NFPUNCH_TOOLS_VERSION
 #define NFPUNCH_TOOLS_VERSION "unknown"
@@ -374,9 +375,9 @@ static void run(int sigfd)
 		/* Nothing is freed inside the round: epoll may still name it. */
 		rdv_clients_reap();
 		now = rdv_now_ms();
+		rdv_timers_run(now);
+		rdv_clients_reap();	/* what the deadlines closed */
 		if (now >= next_tick) {
-			rdv_sessions_tick(now);
-			rdv_relays_tick(now);
 			rdv_clients_tick(now);
 			rdv_metrics_run();	/* its connections' timeouts */
 			next_tick = now + 1000;
@@ -414,6 +415,7 @@ int main(int argc, char **argv)
 	rdv_clients_shutdown();
 	rdv_sessions_shutdown();
 	rdv_relays_shutdown();
+	rdv_timers_free();
 	rdv_stun_close();
 	rdv_users_free();
 	close(sigfd);

@@ -123,7 +123,6 @@ void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m);
 void rdv_sig_client_gone(struct rdv_client *c);
 /* End every session of c, those with a relay too. */
 void rdv_sig_client_revoked(struct rdv_client *c);
-void rdv_sessions_tick(uint64_t now);
 unsigned int rdv_sessions_count(void);
 
 /* relays */
@@ -138,7 +137,6 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2]);
 void rdv_relay_input(struct rdv_io *io);
 void rdv_relay_free(struct rdv_relay *r);
-void rdv_relays_tick(uint64_t now);
 unsigned int rdv_relays_count(void);
 void rdv_relays_shutdown(void);
 void rdv_session_relay_gone(struct rdv_session *s);

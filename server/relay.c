@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "punch_keys.h"
 #include "rdv.h"
+#include "timer.h"
 #include "stun.h"
 #include "stun_hmac.h"
 
@@ -66,6 +67,7 @@ struct rdv_relay {
 	uint64_t created, last, tokens_at;
 	double tokens;
 	uint64_t dropped;
+	struct rdv_timer timer;		/* idle or lifetime, whichever first */
 	struct rdv_relay *next, *prev;
 };
 
@@ -145,6 +147,31 @@ static unsigned int relays_of(const char *id)
 	return n;
 }
 
+/*
+ * When the relay ends unless it carries traffic before then: its idle
+ * deadline from the last datagram, capped by --relay-lifetime. A
+ * datagram does not move the timer; the deadline is checked when due.
+ */
+static uint64_t relay_due(const struct rdv_relay *r)
+{
+	const struct rdv_limits *lim = &rdv_cfg->lim;
+	uint64_t due = r->last + lim->relay_idle * 1000ull + 1;
+
+	if (lim->relay_lifetime && r->created + lim->relay_lifetime * 1000ull + 1 < due)
+		due = r->created + lim->relay_lifetime * 1000ull + 1;
+	return due;
+}
+
+static void relay_deadline(struct rdv_timer *t, uint64_t now)
+{
+	struct rdv_relay *r = rdv_container_of(t, struct rdv_relay, timer);
+
+	if (now < relay_due(r))
+		rdv_timer_arm(t, relay_due(r));	/* cannot fail: just taken out */
+	else
+		rdv_relay_free(r);
+}
+
 int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		    const char *requester,
 		    const struct sockaddr_storage *obs[2],
@@ -179,6 +206,7 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		return -EINVAL;
 	}
 	r->created = r->last = r->tokens_at = rdv_now_ms();
+	r->timer.fire = relay_deadline;
 	r->tokens = rdv_cfg->lim.relay_rate;
 	snprintf(r->requester, sizeof(r->requester), "%s", requester);
 	for (i = 0; i < 2; i++) {
@@ -198,6 +226,13 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 				strerror(-err));
 			return err;
 		}
+	}
+	if (rdv_timer_arm(&r->timer, relay_due(r))) {
+		close(r->side[0].io.fd);
+		close(r->side[1].io.fd);
+		free(r);
+		*code = "server-error";
+		return -ENOMEM;
 	}
 	r->next = relays;
 	if (relays)
@@ -232,6 +267,7 @@ void rdv_relay_free(struct rdv_relay *r)
 		(unsigned long long)r->side[1].bytes,
 		(unsigned long long)r->dropped);
 	rdv_session_relay_gone(r->s);
+	rdv_timer_cancel(&r->timer);
 	for (i = 0; i < 2; i++)
 		close(r->side[i].io.fd);
 	if (r->prev)
@@ -398,20 +434,6 @@ void rdv_relay_input(struct rdv_io *io)
 		side->bytes += (uint64_t)n;
 		rdv_count(RDV_C_RELAY_PACKETS, 1);
 		rdv_count(RDV_C_RELAY_BYTES, (uint64_t)n);
-	}
-}
-
-void rdv_relays_tick(uint64_t now)
-{
-	const struct rdv_limits *lim = &rdv_cfg->lim;
-	struct rdv_relay *r, *next;
-
-	for (r = relays; r; r = next) {
-		next = r->next;
-		if ((lim->relay_lifetime &&
-		     now - r->created > lim->relay_lifetime * 1000ull) ||
-		    now - r->last > lim->relay_idle * 1000ull)
-			rdv_relay_free(r);
 	}
 }
 

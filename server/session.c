@@ -20,12 +20,12 @@
  * code=timeout after --answer-timeout. So a registered user cannot learn
  * who exists or who is online, and reaches only its groups.
  */
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "client.h"
+#include "timer.h"
 #include "metrics.h"
 
 struct rdv_session {
@@ -38,11 +38,18 @@ struct rdv_session {
 	uint8_t secret[SIG_SECRET_LEN];
 	bool accepted;
 	uint64_t deadline;
+	struct rdv_timer timer;		/* at deadline, or at once (see below) */
 	struct rdv_relay *relay;
 	struct rdv_session *next, *prev;
+	struct rdv_session *hnext;	/* in its by_sid bucket */
 };
 
-static void *by_sid;
+/*
+ * Sessions by id: a hash table (ids are the server's random bytes, so
+ * their first eight are a fine hash), doubled as sessions grow.
+ */
+static struct rdv_session **by_sid;
+static size_t sid_buckets;
 static struct rdv_session *sessions;
 static unsigned int n_sessions;
 
@@ -51,19 +58,66 @@ unsigned int rdv_sessions_count(void)
 	return n_sessions;
 }
 
-static int sid_cmp(const void *a, const void *b)
+static size_t sid_bucket(const uint8_t sid[SIG_SID_LEN], size_t buckets)
 {
-	return memcmp(((const struct rdv_session *)a)->sid,
-		      ((const struct rdv_session *)b)->sid, SIG_SID_LEN);
+	uint64_t h;
+
+	memcpy(&h, sid, sizeof(h));
+	return (size_t)(h & (buckets - 1));
 }
 
 static struct rdv_session *session_find(const uint8_t sid[SIG_SID_LEN])
 {
-	struct rdv_session key, **found;
+	struct rdv_session *s;
 
-	memcpy(key.sid, sid, SIG_SID_LEN);
-	found = tfind(&key, &by_sid, sid_cmp);
-	return found ? *found : NULL;
+	if (!sid_buckets)
+		return NULL;
+	for (s = by_sid[sid_bucket(sid, sid_buckets)]; s; s = s->hnext)
+		if (!memcmp(s->sid, sid, SIG_SID_LEN))
+			return s;
+	return NULL;
+}
+
+/* Room for one more: 0, or -1 (out of memory) with nothing changed. */
+static int sid_grow(void)
+{
+	size_t n = sid_buckets ? 2 * sid_buckets : 1024, i;
+	struct rdv_session **t, *s, *next;
+
+	if (n_sessions < sid_buckets)
+		return 0;
+	t = calloc(n, sizeof(*t));
+	if (!t)
+		return sid_buckets ? 0 : -1;	/* longer chains, still right */
+	for (i = 0; i < sid_buckets; i++) {
+		for (s = by_sid[i]; s; s = next) {
+			next = s->hnext;
+			s->hnext = t[sid_bucket(s->sid, n)];
+			t[sid_bucket(s->sid, n)] = s;
+		}
+	}
+	free(by_sid);
+	by_sid = t;
+	sid_buckets = n;
+	return 0;
+}
+
+static void sid_insert(struct rdv_session *s)
+{
+	struct rdv_session **head = &by_sid[sid_bucket(s->sid, sid_buckets)];
+
+	s->hnext = *head;
+	*head = s;
+}
+
+static void sid_remove(struct rdv_session *s)
+{
+	struct rdv_session **p = &by_sid[sid_bucket(s->sid, sid_buckets)];
+
+	while (*p && *p != s)
+		p = &(*p)->hnext;
+	if (*p)
+		*p = s->hnext;
 }
 
 static void sid_hex(const uint8_t *sid, char out[2 * SIG_SID_LEN + 1])
@@ -126,7 +180,8 @@ static void session_free(struct rdv_session *s, const char *why)
 		rdv_relay_free(s->relay);
 	unlink_side(s, 0);
 	unlink_side(s, 1);
-	tdelete(s, &by_sid, sid_cmp);
+	sid_remove(s);
+	rdv_timer_cancel(&s->timer);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -141,6 +196,8 @@ static void session_free(struct rdv_session *s, const char *why)
 void rdv_session_relay_gone(struct rdv_session *s)
 {
 	s->relay = NULL;
+	/* Without its relay it may have to end now: the deadline decides. */
+	rdv_timer_arm(&s->timer, rdv_now_ms());
 }
 
 static void send_error(struct rdv_client *c, const char *code,
@@ -188,6 +245,34 @@ static void send_offer(struct rdv_client *to, int type,
 	rdv_client_send(to, &m);
 }
 
+/*
+ * A session's timer: its deadline (the answer timeout, then the session
+ * lifetime), or at once when its relay ended. A session with a relay
+ * lives as long as the relay, whose end re-arms this.
+ */
+static void session_deadline(struct rdv_timer *t, uint64_t now)
+{
+	struct rdv_session *s = rdv_container_of(t, struct rdv_session, timer);
+
+	if (s->accepted && !s->relay && (!s->c[0] || !s->c[1])) {
+		session_free(s, "relay-gone");
+		return;
+	}
+	if (s->accepted && s->relay)
+		return;
+	if (now < s->deadline) {
+		rdv_timer_arm(t, s->deadline);	/* cannot fail: just taken out */
+		return;
+	}
+	if (!s->accepted) {
+		send_error(s->c[0], "timeout", s->callee, s->sid);
+		send_error(s->c[1], "timeout", s->caller, s->sid);
+		session_free(s, "answer-timeout");
+	} else {
+		session_free(s, "lifetime");
+	}
+}
+
 static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 {
 	struct rdv_client *callee = rdv_client_by_id(m->peer);
@@ -213,18 +298,23 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 		return;
 	}
 	s = calloc(1, sizeof(*s));
+	if (s)
+		s->timer.fire = session_deadline;
 	if (!s || sig_random(s->sid, sizeof(s->sid)) ||
 	    sig_random(s->secret, sizeof(s->secret)) ||
-	    session_find(s->sid) || !tsearch(s, &by_sid, sid_cmp)) {
+	    session_find(s->sid) || sid_grow() ||
+	    rdv_timer_arm(&s->timer, rdv_now_ms() +
+			  rdv_cfg->lim.answer_timeout * 1000ull)) {
 		free(s);
 		send_error(c, "server-error", m->peer, NULL);
 		return;
 	}
+	sid_insert(s);
 	snprintf(s->caller, sizeof(s->caller), "%s", c->id);
 	snprintf(s->callee, sizeof(s->callee), "%s", m->peer);
 	link_side(s, 0, c);
 	s->obs[0] = c->addr;
-	s->deadline = rdv_now_ms() + rdv_cfg->lim.answer_timeout * 1000ull;
+	s->deadline = s->timer.at;
 	s->next = sessions;
 	if (sessions)
 		sessions->prev = s;
@@ -271,6 +361,8 @@ static void do_answer(struct rdv_client *c, const struct sig_msg *m)
 	s->c[0]->pending--;
 	s->obs[1] = c->addr;
 	s->deadline = rdv_now_ms() + rdv_cfg->lim.session_lifetime * 1000ull;
+	/* Cannot fail: it is armed, so it only moves. */
+	rdv_timer_arm(&s->timer, s->deadline);
 	sid_hex(s->sid, h);
 	rdv_log(RDV_LOG_INFO, "accept", "sid=%s caller=%s callee=%s cands=%u",
 		h, s->caller, s->callee, m->n_cand);
@@ -400,31 +492,11 @@ void rdv_sig_client_revoked(struct rdv_client *c)
 	end_sessions(c, false);
 }
 
-void rdv_sessions_tick(uint64_t now)
-{
-	struct rdv_session *s, *next;
-
-	for (s = sessions; s; s = next) {
-		next = s->next;
-		if (s->accepted && !s->relay && (!s->c[0] || !s->c[1])) {
-			session_free(s, "relay-gone");
-			continue;
-		}
-		/* With a relay, the session lives as long as the relay. */
-		if (now < s->deadline || (s->accepted && s->relay))
-			continue;
-		if (!s->accepted) {
-			send_error(s->c[0], "timeout", s->callee, s->sid);
-			send_error(s->c[1], "timeout", s->caller, s->sid);
-			session_free(s, "answer-timeout");
-		} else {
-			session_free(s, "lifetime");
-		}
-	}
-}
-
 void rdv_sessions_shutdown(void)
 {
 	while (sessions)
 		session_free(sessions, "shutdown");
+	free(by_sid);
+	by_sid = NULL;
+	sid_buckets = 0;
 }

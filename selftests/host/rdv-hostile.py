@@ -817,6 +817,69 @@ result(scrape() is not None, "and serves a scrape again")
 srv.stop()
 bad.close()
 
+# 10. Every state has a deadline (kept by a timer heap, not a scan):
+# unregistered and idle connections, sessions after their lifetime,
+# relays idle or past --relay-lifetime, a session whose relay ended.
+write_users(KEYS)
+srv = Server("deadlines", "--register-timeout", "1", "--idle-timeout", "2",
+             "--session-lifetime", "2", "--relay-idle", "2")
+mute = Conn("127.0.0.9")
+mute.hello()
+alice, _ = client("127.0.0.5", "alice")
+bob, _ = client("127.0.0.6", "bob")
+carol, _ = client("127.0.0.7", "carol")
+t0 = time.monotonic()
+got = mute.line(timeout=4)
+result(got == "" and 0.8 < time.monotonic() - t0 < 3.0 and srv.lines("reason=register-timeout"),
+       "no REGISTER: closed after --register-timeout 1 (%.1f s)" % (time.monotonic() - t0))
+# alice and bob keep talking; carol says nothing.
+secret, sid, ra, rb = relayed_pair(alice, bob, "bob")
+a1, b1 = udp("127.0.0.5"), udp("127.0.0.6")
+a1.sendto(probe(secret, "controlling"), ra)
+b1.sendto(probe(secret, "controlled"), rb)
+alice.send("CONNECT peer=bob cand=192.0.2.10:4000")
+sid2 = kv(bob.line()).get("sid")
+bob.send("ANSWER sid=%s cand=192.0.2.20:4000" % sid2)
+alice.line()
+for _ in range(6):		# 3 s: past every 2 s deadline but the relay's
+    time.sleep(0.5)
+    a1.sendto(b"keep", ra)
+    alice.send("PING")
+    bob.send("PING")
+result(last_words(carol)[-1] == "" and srv.lines("id=carol") and
+       srv.lines("reason=idle-timeout"),
+       "a registered client silent for --idle-timeout 2 is closed")
+while alice.line(timeout=0.1) not in (None, ""):
+    pass
+result(ping(alice) == "PONG" and ping(bob) == "PONG",
+       "alice and bob, who talk, are not")
+alice.send("RELAY sid=%s" % sid2)
+got = kv(alice.line()).get("code")
+result(got == "unknown-session" and srv.lines("reason=lifetime"),
+       "an answered session without a relay ends after --session-lifetime 2", got)
+result(srv.stats().get("relays") == "1",
+       "the relay that carries traffic outlives its session's lifetime and --relay-idle")
+time.sleep(3)			# now silent: --relay-idle 2
+result(srv.stats().get("relays") == "0" and srv.lines("event=relay-end"),
+       "a relay silent for --relay-idle 2 ends")
+srv.stop()
+# A session kept by its relay after one side left ends with the relay.
+srv = Server("relay-gone", "--relay-idle", "1", "--relay-lifetime", "2")
+alice, _ = client("127.0.0.5", "alice")
+bob, _ = client("127.0.0.6", "bob")
+secret, sid, ra, rb = relayed_pair(alice, bob, "bob")
+bob.close()
+a1 = udp("127.0.0.5")
+for _ in range(8):		# traffic keeps it from idling; the lifetime does not
+    a1.sendto(b"keep", ra)
+    time.sleep(0.4)
+st = srv.stats()
+result(st.get("relays") == "0" and st.get("sessions") == "0" and
+       srv.lines("reason=relay-gone"),
+       "--relay-lifetime 2 ends a busy relay, and the session it kept after bob left",
+       st)
+srv.stop()
+
 print("1..%d" % n)
 subprocess.run(["rm", "-rf", tmp])
 sys.exit(1 if failed else 0)
