@@ -38,8 +38,12 @@ TLS_LIBS := $(shell $(PKG_CONFIG) --libs libssl libcrypto 2>/dev/null)
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 FUZZ_CC ?= clang
 
-WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+# WERROR= for distribution builds: a newer compiler's new warning must
+# not fail a package build (this tree's own builds keep it).
+WERROR ?= -Werror
+WARN := -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-unused-parameter
+OBJCOPY ?= objcopy
 CFLAGS ?= -O2 -g
 ifeq ($(SAN),1)
 CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -84,7 +88,7 @@ TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch-static.a \
 	$(BUILD)/rendezvousd $(BUILD)/punchd \
 	$(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
 
-.PHONY: all module tools progs examples fuzz check check-debug demo bench \
+.PHONY: all module tools progs examples fuzz check check-unit check-debug demo bench \
 	install install-module install-tools install-dkms deb clean
 # Keep intermediate objects (the STUN codec) instead of rebuilding them.
 .SECONDARY:
@@ -117,7 +121,7 @@ $(BUILD)/libnfpunch.a: $(LIB_OBJS) $(COMMON_OBJS)
 $(BUILD)/libnfpunch-static.a: $(LIB_OBJS) $(COMMON_OBJS)
 	rm -f $@ $(BUILD)/libnfpunch-static.o
 	$(LD) -r -o $(BUILD)/libnfpunch-static.o $^
-	objcopy --localize-hidden $(BUILD)/libnfpunch-static.o
+	$(OBJCOPY) --localize-hidden $(BUILD)/libnfpunch-static.o
 	$(AR) rcs $@ $(BUILD)/libnfpunch-static.o
 
 # Only what libnfpunch.map names is exported, and versioned; the objects
@@ -231,6 +235,12 @@ check: all fuzz
 	$(MAKE) BUILD=build/san SAN=1 tools
 	selftests/run
 
+# The unit tests alone: no VM, no module (a package build runs them).
+check-unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do $$t >/dev/null || { $$t | grep '^not ok'; \
+		echo "check-unit: $$t failed"; exit 1; }; done; \
+	echo "check-unit: $(words $(UNIT_TESTS)) unit tests passed"
+
 # The debug lane: not part of "make check" (it takes hours the first time).
 check-debug: tools
 	selftests/debug-lane
@@ -276,8 +286,9 @@ install-tools: progs
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libnfpunch.so
 	install -D -m 644 helper/include/libnfpunch.h \
 		$(DESTDIR)$(INCLUDEDIR)/libnfpunch.h
+	@# The netlink ABI, outside linux/ (the kernel headers' own place).
 	install -D -m 644 uapi/linux/nfpunch.h \
-		$(DESTDIR)$(INCLUDEDIR)/linux/nfpunch.h
+		$(DESTDIR)$(INCLUDEDIR)/nfpunch/linux/nfpunch.h
 	install -D -m 644 helper/lib/libnfpunch.3 \
 		$(DESTDIR)$(PREFIX)/share/man/man3/libnfpunch.3
 	@# The pkg-config file names the directories it is installed under.
@@ -289,12 +300,10 @@ install-tools: progs
 # The module's source for DKMS, which rebuilds it for every kernel
 # installed: then "dkms install nfpunch/$(VERSION)".
 DKMS_SRC := $(DESTDIR)/usr/src/nfpunch-$(VERSION)
+DKMS_FILES := Kbuild $(wildcard kmod/*.[ch] lib/*.[ch] uapi/linux/*.h)
 install-dkms:
 	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)
-	cp -r Kbuild kmod lib uapi $(DKMS_SRC)/
-	find $(DKMS_SRC) \( -name '*.o' -o -name '*.cmd' -o -name '*.ko' -o -name '*.mod*' \
-		-o -name '.*.cmd' \) -delete
+	for f in $(DKMS_FILES); do install -D -m 644 $$f $(DKMS_SRC)/$$f || exit 1; done
 	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
 
 # Debian packages (nfpunch-dkms, nfpunch-tools, rendezvousd, libnfpunch1,
@@ -306,10 +315,13 @@ deb:
 	cd $(BUILD)/deb/nfpunch-$(VERSION) && dpkg-buildpackage -b -us -uc
 	ls $(BUILD)/deb/*.deb
 
+# Without kernel headers (a package builder) only the userspace part.
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/vm/canary clean
-	rm -rf build
+	if [ -d $(KDIR) ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean && \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/vm/canary clean; \
+	fi
+	rm -rf $(BUILD)
 
 -include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(TEST_TOOLS:=.d) \
 	$(STUN_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(SIG_OBJS:.o=.d) \

@@ -236,12 +236,22 @@ static void count_handshake(struct rdv_client *c, int delta)
  * one, checked against the last line only when it comes due (a line does
  * not move the timer: that would cost a heap operation per line).
  */
+static uint64_t idle_due(const struct rdv_client *c)
+{
+	return c->last_rx + rdv_cfg->lim.idle_timeout * 1000ull + 1;
+}
+
+static uint64_t register_due(const struct rdv_client *c)
+{
+	return c->since + rdv_cfg->lim.register_timeout * 1000ull + 1;
+}
+
+/* The idle deadline holds before REGISTER too, if it is the earlier. */
 static uint64_t client_due(const struct rdv_client *c)
 {
-	const struct rdv_limits *lim = &rdv_cfg->lim;
-
-	return c->id[0] ? c->last_rx + lim->idle_timeout * 1000ull + 1 :
-			  c->since + lim->register_timeout * 1000ull + 1;
+	if (c->id[0] || idle_due(c) < register_due(c))
+		return idle_due(c);
+	return register_due(c);
 }
 
 static void client_deadline(struct rdv_timer *t, uint64_t now)
@@ -255,7 +265,8 @@ static void client_deadline(struct rdv_timer *t, uint64_t now)
 			rdv_client_kill(c, "out-of-memory");
 		return;
 	}
-	rdv_client_kill(c, c->id[0] ? "idle-timeout" : "register-timeout");
+	rdv_client_kill(c, !c->id[0] && now >= register_due(c) ?
+			"register-timeout" : "idle-timeout");
 }
 
 static void client_free(struct rdv_client *c)
@@ -705,7 +716,7 @@ void rdv_client_revoke(const char *id)
 	rdv_client_kill(c, "revoked");
 }
 
-void rdv_clients_tick(uint64_t now)
+void rdv_clients_tick(void)
 {
 	unsigned int i;
 
@@ -720,7 +731,6 @@ void rdv_clients_tick(uint64_t now)
 	}
 
 	/* Deadlines are client_deadline()'s, through the timer heap. */
-	(void)now;
 	reap();
 }
 

@@ -315,6 +315,12 @@ static void log_stats(void)
 }
 
 /* 1 to stop. */
+/*
+ * A reload revokes users, which frees their relays: that waits for the
+ * end of the event round, when no event of this round names them.
+ */
+static bool reload_pending;
+
 static int signal_input(int fd)
 {
 	struct signalfd_siginfo si;
@@ -323,8 +329,7 @@ static int signal_input(int fd)
 		if (si.ssi_signo == SIGUSR1) {
 			log_stats();
 		} else if (si.ssi_signo == SIGHUP) {
-			rdv_log(RDV_LOG_INFO, "reload", "what=users");
-			rdv_users_load(cfg.users_file, rdv_client_revoke);
+			reload_pending = true;
 		} else {
 			rdv_log(RDV_LOG_INFO, "stop", "signal=%s",
 				strsignal((int)si.ssi_signo));
@@ -373,12 +378,17 @@ static void run(int sigfd)
 			}
 		}
 		/* Nothing is freed inside the round: epoll may still name it. */
+		if (reload_pending) {
+			reload_pending = false;
+			rdv_log(RDV_LOG_INFO, "reload", "what=users");
+			rdv_users_load(cfg.users_file, rdv_client_revoke);
+		}
 		rdv_clients_reap();
 		now = rdv_now_ms();
 		rdv_timers_run(now);
 		rdv_clients_reap();	/* what the deadlines closed */
 		if (now >= next_tick) {
-			rdv_clients_tick(now);
+			rdv_clients_tick();
 			rdv_metrics_run();	/* its connections' timeouts */
 			next_tick = now + 1000;
 		}

@@ -59,7 +59,11 @@ static void put(struct page *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
 	va_end(ap);
-	p->len = n < 0 ? p->len : p->len + (size_t)n;
+	/* Cut short: the page is marked full, and served as an error. */
+	if (n < 0 || (size_t)n >= sizeof(p->buf) - p->len)
+		p->len = sizeof(p->buf);
+	else
+		p->len += (size_t)n;
 }
 
 static void metric(struct page *p, const char *name, const char *type,
@@ -95,21 +99,22 @@ static void render(struct page *p)
 	put(p, "rendezvousd_clients{state=\"registered\"} %u\n",
 	    rdv_clients_count() - hs);
 	put(p, "rendezvousd_clients{state=\"handshake\"} %u\n", hs);
-	metric(p, "sessions", "gauge", "Sessions open.");
-	put(p, "rendezvousd_sessions %u\n", rdv_sessions_count());
-	metric(p, "relays", "gauge", "Relays allocated.");
-	put(p, "rendezvousd_relays %u\n", rdv_relays_count());
+	metric(p, "sessions_open", "gauge", "Sessions open.");
+	put(p, "rendezvousd_sessions_open %u\n", rdv_sessions_count());
+	metric(p, "relays_active", "gauge", "Relays allocated now.");
+	put(p, "rendezvousd_relays_active %u\n", rdv_relays_count());
 	counter(p, "stun_answers_total", RDV_C_STUN_ANSWERS,
 		"STUN responses sent (errors included).");
 	counter(p, "stun_limited_total", RDV_C_STUN_LIMITED,
 		"STUN requests not answered: their source was over --stun-rate.");
 	counter(p, "stun_ignored_total", RDV_C_STUN_IGNORED,
-		"Datagrams on the STUN ports that were no Binding request.");
+		"Datagrams on the STUN ports left unanswered: no Binding request, or one refused.");
 	counter(p, "registrations_total", RDV_C_REGISTERED,
 		"Successful registrations.");
 	counter(p, "auth_failures_total", RDV_C_AUTH_FAILURES,
 		"Registrations refused for a wrong proof or an unknown id.");
-	counter(p, "sessions_total", RDV_C_SESSIONS, "Sessions started.");
+	counter(p, "sessions_total", RDV_C_SESSIONS,
+		"Sessions started (CONNECTs taken, the callee online or not).");
 	counter(p, "relays_total", RDV_C_RELAYS, "Relays allocated.");
 	counter(p, "relay_packets_total", RDV_C_RELAY_PACKETS, "Datagrams relayed.");
 	counter(p, "relay_bytes_total", RDV_C_RELAY_BYTES,
@@ -153,9 +158,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	(void)cls;
 	(void)version;
 	(void)upload;
+	(void)upload_len;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		/* A body is not read: answer at once, MHD closes after it. */
-		*upload_len = 0;
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n", 9, plain);
 	}
 	(void)state;
@@ -163,6 +168,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return reply(conn, MHD_HTTP_NOT_FOUND, "/metrics only\n", 14, plain);
 	page.len = 0;
 	render(&page);
+	if (page.len >= sizeof(page.buf))
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "page too long\n", 14, plain);
 	return reply(conn, MHD_HTTP_OK, page.buf, page.len,
 		     "text/plain; version=0.0.4; charset=utf-8");
 }
@@ -174,14 +181,19 @@ int rdv_metrics_open(const struct sockaddr_storage *addr)
 
 	if (addr->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	/* Scrapes come once in a while from one collector: a few slots
-	 * and a short timeout keep a slow client from costing anything. */
+	/*
+	 * Scrapes come once in a while from one collector: a few slots, two
+	 * per address, 5 s of silence each and little memory keep a slow
+	 * client from costing the server anything. (A client that trickles
+	 * can hold its slots: the endpoint belongs on a private address.)
+	 */
+	errno = 0;
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 				   MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr,
 				   MHD_OPTION_CONNECTION_LIMIT, 16U,
-				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, 4U,
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, 2U,
 				   MHD_OPTION_CONNECTION_TIMEOUT, 5U,
-				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192,
 				   MHD_OPTION_END);
 	if (!daemon_) {
 		if (!errno)
@@ -206,8 +218,18 @@ int rdv_metrics_open(const struct sockaddr_storage *addr)
 
 void rdv_metrics_run(void)
 {
-	if (daemon_)
+	MHD_UNSIGNED_LONG_LONG ms;
+	int rounds;
+
+	/*
+	 * With epoll, connections MHD has already seen ready do not wake its
+	 * descriptor again: run while it says there is work now (bounded).
+	 */
+	for (rounds = 0; daemon_ && rounds < 8; rounds++) {
 		MHD_run(daemon_);
+		if (MHD_get_timeout(daemon_, &ms) != MHD_YES || ms > 0)
+			break;
+	}
 }
 
 void rdv_metrics_close(void)

@@ -12,10 +12,10 @@
 enum rdv_counter {
 	RDV_C_STUN_ANSWERS,	/* Binding responses sent */
 	RDV_C_STUN_LIMITED,	/* requests not answered: over --stun-rate */
-	RDV_C_STUN_IGNORED,	/* datagrams that were no Binding request */
+	RDV_C_STUN_IGNORED,	/* datagrams left unanswered (not, or bad) */
 	RDV_C_REGISTERED,	/* successful REGISTERs */
 	RDV_C_AUTH_FAILURES,	/* REGISTERs with a wrong proof */
-	RDV_C_SESSIONS,		/* sessions started (CONNECTs forwarded) */
+	RDV_C_SESSIONS,		/* sessions started (CONNECTs taken) */
 	RDV_C_RELAYS,		/* relays allocated */
 	RDV_C_RELAY_PACKETS,	/* datagrams relayed */
 	RDV_C_RELAY_BYTES,	/* their payload bytes */

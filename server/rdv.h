@@ -107,7 +107,7 @@ struct rdv_client;
 int rdv_listen_open(void);
 void rdv_listen_accept(struct rdv_io *io);
 void rdv_client_event(struct rdv_io *io, uint32_t events);
-void rdv_clients_tick(uint64_t now);
+void rdv_clients_tick(void);
 /* id may no longer register (removed, or its secret changed): close it. */
 void rdv_client_revoke(const char *id);
 struct rdv_client *rdv_client_by_id(const char *id);

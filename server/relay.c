@@ -266,8 +266,9 @@ void rdv_relay_free(struct rdv_relay *r)
 		(unsigned long long)r->side[1].packets,
 		(unsigned long long)r->side[1].bytes,
 		(unsigned long long)r->dropped);
-	rdv_session_relay_gone(r->s);
+	/* Its slot first: the session re-arms in the room this leaves. */
 	rdv_timer_cancel(&r->timer);
+	rdv_session_relay_gone(r->s);
 	for (i = 0; i < 2; i++)
 		close(r->side[i].io.fd);
 	if (r->prev)

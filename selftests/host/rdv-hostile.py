@@ -741,7 +741,7 @@ want = {
     'rendezvousd_registrations_total': 2,
     'rendezvousd_auth_failures_total': 1,
     'rendezvousd_disconnects_total{reason="auth-failed"}': 1,
-    'rendezvousd_sessions': 1,
+    'rendezvousd_sessions_open': 1,
     'rendezvousd_sessions_total': 1,
     'rendezvousd_stun_ignored_total': 1,
 }
@@ -756,15 +756,45 @@ result(answers is not None and limited is not None and answers + limited == 30 a
        (answers, limited))
 result(body and "alice" not in body and "127.0.0" not in body,
        "the page names no user and no address")
-types = [line for line in body.splitlines() if line.startswith("# TYPE")]
-result(len(types) >= 10 and all(line.split()[3] in ("counter", "gauge") for line in types),
-       "every metric declares its type (%d)" % len(types))
+typed = {line.split()[2]: line.split()[3] for line in body.splitlines()
+         if line.startswith("# TYPE")}
+samples = {k.split("{")[0] for k in m}
+result(len(typed) >= 10 and set(typed.values()) <= {"counter", "gauge"} and
+       samples <= set(typed) and all(k.endswith("_total") == (v == "counter")
+                                     for k, v in typed.items()),
+       "every sample's metric declares its type; counters, and only they, end in _total (%d)" %
+       len(typed), sorted(samples - set(typed)))
 status = [(http(req) or "").split("\r\n", 1)[0] for req in (
     b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
     b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
     b"GARBAGE\r\n\r\n")]
 result(" 404 " in status[0] and " 405 " in status[1] and " 200 " not in status[2],
        "another path: 404; another method: 405; garbage: no page", status)
+# Two connections per address: a third from the same one is turned away.
+per_ip = []
+for _ in range(3):
+    c = socket.socket()
+    c.bind(("127.0.2.1", 0))
+    c.settimeout(1)
+    c.connect((SERVER, MPORT))
+    per_ip.append(c)
+time.sleep(0.5)
+
+
+def closed_now(c):
+    try:
+        c.settimeout(0.05)
+        return c.recv(100) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+got = [closed_now(c) for c in per_ip]
+result(got == [False, False, True], "a third connection from one address is closed at once", got)
+for c in per_ip:
+    c.close()
 # Stalled clients, from 24 addresses: the server takes at most 16 at a
 # time (the rest wait in the listen queue), drops each after its 5 s,
 # and the signaling does not notice.
@@ -789,8 +819,10 @@ pong = ping(alice)
 result(pong == "PONG" and time.monotonic() - t0 < 1.0,
        "24 stalled scrapers: signaling still answers at once (%.2f s)" % (time.monotonic() - t0))
 time.sleep(1)
-result(len(stall) == 24 and fds() - fd0 <= 16,
-       "the server holds at most 16 of them (%d descriptors more)" % (fds() - fd0))
+early = sum(closed_now(c) for c in stall)
+result(len(stall) == 24 and fds() - fd0 <= 16 and early == 0,
+       "the server holds at most 16 of them (%d descriptors more), closing none early (%d)" %
+       (fds() - fd0, early))
 
 
 def closed(c):
@@ -825,13 +857,15 @@ srv = Server("deadlines", "--register-timeout", "1", "--idle-timeout", "2",
              "--session-lifetime", "2", "--relay-idle", "2")
 mute = Conn("127.0.0.9")
 mute.hello()
+t0 = time.monotonic()
+got = mute.line(timeout=4)
+dt = time.monotonic() - t0
+result(got == "" and 0.9 < dt < 2.5 and srv.lines("reason=register-timeout"),
+       "no REGISTER: closed after --register-timeout 1 (%.1f s)" % dt)
 alice, _ = client("127.0.0.5", "alice")
 bob, _ = client("127.0.0.6", "bob")
 carol, _ = client("127.0.0.7", "carol")
-t0 = time.monotonic()
-got = mute.line(timeout=4)
-result(got == "" and 0.8 < time.monotonic() - t0 < 3.0 and srv.lines("reason=register-timeout"),
-       "no REGISTER: closed after --register-timeout 1 (%.1f s)" % (time.monotonic() - t0))
+t_carol = time.monotonic()
 # alice and bob keep talking; carol says nothing.
 secret, sid, ra, rb = relayed_pair(alice, bob, "bob")
 a1, b1 = udp("127.0.0.5"), udp("127.0.0.6")
@@ -841,43 +875,68 @@ alice.send("CONNECT peer=bob cand=192.0.2.10:4000")
 sid2 = kv(bob.line()).get("sid")
 bob.send("ANSWER sid=%s cand=192.0.2.20:4000" % sid2)
 alice.line()
-for _ in range(6):		# 3 s: past every 2 s deadline but the relay's
+t_answer = time.monotonic()
+counts = []
+for i in range(6):		# 3 s: past every 2 s deadline but the relay's
     time.sleep(0.5)
     a1.sendto(b"keep", ra)
     alice.send("PING")
     bob.send("PING")
-result(last_words(carol)[-1] == "" and srv.lines("id=carol") and
-       srv.lines("reason=idle-timeout"),
-       "a registered client silent for --idle-timeout 2 is closed")
+    if i in (1, 5):		# 1 s and 3 s after the answer
+        counts.append(srv.stats().get("sessions"))
+words = last_words(carol)
+dt = time.monotonic() - t_carol
+idle = [line for line in srv.lines("id=carol") if "reason=idle-timeout" in line]
+result(words[-1] == "" and idle and 1.8 < dt < 4.5,
+       "a registered client silent for --idle-timeout 2 is closed (by %.1f s)" % dt)
 while alice.line(timeout=0.1) not in (None, ""):
     pass
 result(ping(alice) == "PONG" and ping(bob) == "PONG",
        "alice and bob, who talk, are not")
+result(counts == ["2", "1"],
+       "the answered session without a relay lives 1 s, and is gone by 3 s "
+       "(--session-lifetime 2); the relayed one stays", counts)
 alice.send("RELAY sid=%s" % sid2)
 got = kv(alice.line()).get("code")
 result(got == "unknown-session" and srv.lines("reason=lifetime"),
-       "an answered session without a relay ends after --session-lifetime 2", got)
+       "its id is unknown now", got)
 result(srv.stats().get("relays") == "1",
        "the relay that carries traffic outlives its session's lifetime and --relay-idle")
-time.sleep(3)			# now silent: --relay-idle 2
-result(srv.stats().get("relays") == "0" and srv.lines("event=relay-end"),
-       "a relay silent for --relay-idle 2 ends")
+for _ in range(6):		# the relay silent (--relay-idle 2), its users not
+    time.sleep(0.5)
+    alice.send("PING")
+    bob.send("PING")
+st = srv.stats()
+result(st.get("relays") == "0" and st.get("sessions") == "0" and
+       len(srv.lines("reason=lifetime")) == 2,
+       "a relay silent for --relay-idle 2 ends, and its session, past its lifetime, with it",
+       st)
 srv.stop()
-# A session kept by its relay after one side left ends with the relay.
-srv = Server("relay-gone", "--relay-idle", "1", "--relay-lifetime", "2")
+# A busy relay ends at --relay-lifetime, and the session it kept after
+# one side left ends with it.
+srv = Server("relay-gone", "--relay-idle", "1", "--relay-lifetime", "3")
 alice, _ = client("127.0.0.5", "alice")
 bob, _ = client("127.0.0.6", "bob")
 secret, sid, ra, rb = relayed_pair(alice, bob, "bob")
+a1, b1 = udp("127.0.0.5"), udp("127.0.0.6")
+a1.sendto(probe(secret, "controlling"), ra)
+b1.sendto(probe(secret, "controlled"), rb)
+t0 = time.monotonic()
 bob.close()
-a1 = udp("127.0.0.5")
-for _ in range(8):		# traffic keeps it from idling; the lifetime does not
+mid = None
+while time.monotonic() - t0 < 4.0:	# traffic keeps it from idling
     a1.sendto(b"keep", ra)
-    time.sleep(0.4)
+    time.sleep(0.3)
+    if mid is None and time.monotonic() - t0 > 2.0:
+        mid = srv.stats()
 st = srv.stats()
+end = srv.lines("event=relay-end")
+result(mid and mid.get("relays") == "1" and mid.get("sessions") == "1",
+       "2 s of traffic: past --relay-idle 1, the relay and the session it keeps live", mid)
 result(st.get("relays") == "0" and st.get("sessions") == "0" and
-       srv.lines("reason=relay-gone"),
-       "--relay-lifetime 2 ends a busy relay, and the session it kept after bob left",
-       st)
+       srv.lines("reason=relay-gone") and end and "a_to_b_packets=0" not in end[0],
+       "--relay-lifetime 3 ends the busy relay, and the session with it (relay-gone)",
+       st, *end)
 srv.stop()
 
 print("1..%d" % n)

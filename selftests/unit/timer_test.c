@@ -27,8 +27,22 @@ static void fire(struct rdv_timer *x, uint64_t now)
 	last_at = x->at;
 }
 
-static struct rdv_timer chain_a, chain_b;
-static int chain_fired;
+static struct rdv_timer chain_a, chain_b, chain_c;
+static int chain_fired, c_fired;
+
+static void fire_c(struct rdv_timer *x, uint64_t now)
+{
+	(void)x;
+	(void)now;
+	c_fired++;
+}
+
+/* As a relay's end re-arms its session at once: another timer, due now. */
+static void fire_arms_other(struct rdv_timer *x, uint64_t now)
+{
+	(void)x;
+	rdv_timer_arm(&chain_c, now);
+}
 
 static void fire_chain(struct rdv_timer *x, uint64_t now)
 {
@@ -82,6 +96,12 @@ int main(void)
 	      "a fire() may cancel a due timer and re-arm itself (fired %d)", chain_fired);
 	rdv_timers_run(300010);
 	CHECK(chain_fired == 2, "the re-armed one fires at its new deadline");
+	chain_a.fire = fire_arms_other;
+	chain_c.fire = fire_c;
+	rdv_timer_arm(&chain_a, 400000);
+	rdv_timers_run(400000);
+	CHECK(c_fired == 1 && rdv_timers_count() == 0,
+	      "a timer armed for now by another's fire() fires in the same run");
 	rdv_timers_free();
 	return ktap_finish();
 }
