@@ -91,9 +91,35 @@ static void by_reason(struct page *p, const char *name, enum rdv_reason_kind k,
 		    reasons[k][i].reason, (unsigned long long)reasons[k][i].n);
 }
 
+/* The counters, as the page names and explains them. */
+static const struct {
+	const char *name;
+	enum rdv_counter c;
+	const char *help;
+} counters_shown[] = {
+	{ "stun_answers_total", RDV_C_STUN_ANSWERS,
+	  "STUN responses sent (errors included)." },
+	{ "stun_limited_total", RDV_C_STUN_LIMITED,
+	  "STUN requests not answered: their source was over --stun-rate." },
+	{ "stun_ignored_total", RDV_C_STUN_IGNORED,
+	  "Datagrams on the STUN ports left unanswered: no Binding request, or one refused." },
+	{ "registrations_total", RDV_C_REGISTERED, "Successful registrations." },
+	{ "auth_failures_total", RDV_C_AUTH_FAILURES,
+	  "Registrations refused for a wrong proof or an unknown id." },
+	{ "sessions_total", RDV_C_SESSIONS,
+	  "Sessions started (CONNECTs taken, the callee online or not)." },
+	{ "relays_total", RDV_C_RELAYS, "Relays allocated." },
+	{ "relay_packets_total", RDV_C_RELAY_PACKETS, "Datagrams relayed." },
+	{ "relay_bytes_total", RDV_C_RELAY_BYTES, "Payload bytes relayed." },
+	{ "relay_dropped_total", RDV_C_RELAY_DROPPED,
+	  "Datagrams a relay did not forward (unknown source, over --relay-rate)." },
+	{ "log_suppressed_total", RDV_C_LOG_SUPPRESSED,
+	  "Log lines not written: over --log-rate." },
+};
+
 static void render(struct page *p)
 {
-	unsigned int hs = rdv_clients_handshaking();
+	unsigned int hs = rdv_clients_handshaking(), i;
 
 	metric(p, "clients", "gauge", "Signaling connections, by state.");
 	put(p, "rendezvousd_clients{state=\"registered\"} %u\n",
@@ -103,26 +129,9 @@ static void render(struct page *p)
 	put(p, "rendezvousd_sessions_open %u\n", rdv_sessions_count());
 	metric(p, "relays_active", "gauge", "Relays allocated now.");
 	put(p, "rendezvousd_relays_active %u\n", rdv_relays_count());
-	counter(p, "stun_answers_total", RDV_C_STUN_ANSWERS,
-		"STUN responses sent (errors included).");
-	counter(p, "stun_limited_total", RDV_C_STUN_LIMITED,
-		"STUN requests not answered: their source was over --stun-rate.");
-	counter(p, "stun_ignored_total", RDV_C_STUN_IGNORED,
-		"Datagrams on the STUN ports left unanswered: no Binding request, or one refused.");
-	counter(p, "registrations_total", RDV_C_REGISTERED,
-		"Successful registrations.");
-	counter(p, "auth_failures_total", RDV_C_AUTH_FAILURES,
-		"Registrations refused for a wrong proof or an unknown id.");
-	counter(p, "sessions_total", RDV_C_SESSIONS,
-		"Sessions started (CONNECTs taken, the callee online or not).");
-	counter(p, "relays_total", RDV_C_RELAYS, "Relays allocated.");
-	counter(p, "relay_packets_total", RDV_C_RELAY_PACKETS, "Datagrams relayed.");
-	counter(p, "relay_bytes_total", RDV_C_RELAY_BYTES,
-		"Payload bytes relayed.");
-	counter(p, "relay_dropped_total", RDV_C_RELAY_DROPPED,
-		"Datagrams a relay did not forward (unknown source, over --relay-rate).");
-	counter(p, "log_suppressed_total", RDV_C_LOG_SUPPRESSED,
-		"Log lines not written: over --log-rate.");
+	for (i = 0; i < sizeof(counters_shown) / sizeof(counters_shown[0]); i++)
+		counter(p, counters_shown[i].name, counters_shown[i].c,
+			counters_shown[i].help);
 	by_reason(p, "connections_refused_total", RDV_R_REFUSED,
 		  "Signaling connections refused at accept, by reason.");
 	by_reason(p, "disconnects_total", RDV_R_DISCONNECTS,

@@ -781,9 +781,10 @@ for _ in range(3):
 time.sleep(0.5)
 
 
-def closed_now(c):
+def closed(c, wait=0.05):
+    """Has the server closed c (EOF or reset) within wait seconds?"""
     try:
-        c.settimeout(0.05)
+        c.settimeout(wait)
         return c.recv(100) == b""
     except socket.timeout:
         return False
@@ -791,7 +792,7 @@ def closed_now(c):
         return True
 
 
-got = [closed_now(c) for c in per_ip]
+got = [closed(c) for c in per_ip]
 result(got == [False, False, True], "a third connection from one address is closed at once", got)
 for c in per_ip:
     c.close()
@@ -819,25 +820,14 @@ pong = ping(alice)
 result(pong == "PONG" and time.monotonic() - t0 < 1.0,
        "24 stalled scrapers: signaling still answers at once (%.2f s)" % (time.monotonic() - t0))
 time.sleep(1)
-early = sum(closed_now(c) for c in stall)
+early = sum(closed(c) for c in stall)
 result(len(stall) == 24 and fds() - fd0 <= 16 and early == 0,
        "the server holds at most 16 of them (%d descriptors more), closing none early (%d)" %
        (fds() - fd0, early))
 
-
-def closed(c):
-    try:
-        c.settimeout(0.01)
-        return c.recv(100) == b""
-    except socket.timeout:
-        return False
-    except OSError:
-        return True
-
-
 left = stall
 for _ in range(150):		# two rounds of 5 s, and slack
-    left = [c for c in left if not closed(c)]
+    left = [c for c in left if not closed(c, 0.01)]
     if not left:
         break
     time.sleep(0.1)
