@@ -206,6 +206,12 @@ $(BUILD)/selftests/unit/cand_filter_test: selftests/unit/cand_filter_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit -Ihelper/punchd $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# punchd's retry backoff and glare rule.
+$(BUILD)/selftests/unit/retry_test: selftests/unit/retry_test.c \
+		$(BUILD)/helper/punchd/retry.o $(SIG_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit -Ihelper/punchd $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # punchd's NAT words and strategy table.
 $(BUILD)/selftests/unit/strategy_test: selftests/unit/strategy_test.c \
 		$(BUILD)/helper/punchd/nat.o $(BUILD)/helper/punchd/strategy.o

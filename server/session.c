@@ -379,7 +379,9 @@ static void do_reject(struct rdv_client *c, const struct sig_msg *m)
 		send_error(c, "already-answered", NULL, m->sid);
 		return;
 	}
-	send_error(s->c[0], "rejected", s->callee, s->sid);
+	/* Glare (both called) is the one reason the caller acts on. */
+	send_error(s->c[0], (m->has & SIG_K_CODE) && !strcmp(m->code, "glare") ?
+		   "glare" : "rejected", s->callee, s->sid);
 	session_free(s, m->code);
 }
 

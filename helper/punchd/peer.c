@@ -23,6 +23,7 @@
 
 #include "cand_filter.h"
 #include "punchd.h"
+#include "retry.h"
 
 #define MAPPING_TIMEOUT_MS	2000
 #define SERVER_WAIT_MS		15000	/* for ACCEPTED or RELAYED */
@@ -30,6 +31,9 @@
 #define SAMPLE_WAIT_MS		2000
 /* A spray's first round is ~2 s at the default 1000 pps: allow three. */
 #define SPRAY_PUNCH_MIN_MS	8000
+/* After its punch timeout a flow is dead: the event says so. Should it
+ * be lost, this much later the session moves on by itself. */
+#define PUNCH_SLACK_MS		5000
 #define SPRAY_PORT_BASE		49152
 
 static struct pd_peer peers[PD_MAX_PEERS];
@@ -206,6 +210,16 @@ bool pd_peer_spent(struct pd_peer *p)
 	       pd_cfg.peer_probes;
 }
 
+/* The next attempt at p: REPUNCH_MS-based backoff with jitter. */
+static void schedule_retry(struct pd_peer *p, unsigned int base_ms)
+{
+	uint64_t in = pd_retry_delay_ms(p->attempts ? p->attempts : 1, base_ms);
+
+	p->retry_at = pd_now_ms() + in;
+	pd_log("retry", "peer=%s in_ms=%llu attempt=%u", p->name,
+	       (unsigned long long)in, p->attempts + 1);
+}
+
 static void fail(struct pd_peer *p, const char *why)
 {
 	/* A punch's probes count against the peer; a path's keepalives not. */
@@ -218,6 +232,9 @@ static void fail(struct pd_peer *p, const char *why)
 	p->state = PD_FAILED;
 	pd_hook("failed", p, elapsed(p));
 	answer_waiters(p, why);
+	/* Never stuck: a peer we keep is tried again, later each time. */
+	if (p->wanted)
+		schedule_retry(p, REPUNCH_MS);
 	pd_state_save();
 }
 
@@ -260,6 +277,8 @@ void pd_peer_connect(struct pd_peer *p, int waiter)
 		}
 		p->waiters[p->n_waiters++] = waiter;
 	}
+	if (waiter >= 0)
+		p->wanted = true;	/* until "disconnect" */
 	if (p->state == PD_UP && waiter >= 0) {
 		answer_waiters(p, "up");
 		return;
@@ -272,6 +291,7 @@ void pd_peer_connect(struct pd_peer *p, int waiter)
 	}
 	session_reset(p);
 	p->caller = true;
+	p->retry_at = 0;
 	p->attempts++;
 	pd_log("connect", "peer=%s attempt=%u", p->name, p->attempts);
 	start_mapping(p);
@@ -340,6 +360,7 @@ static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
 		return;
 	}
 	p->state = relay ? PD_RELAYING : PD_PUNCHING;
+	p->deadline = pd_now_ms() + timeout + PUNCH_SLACK_MS;
 	pd_log(relay ? "relaying" : "punching",
 	       "peer=%s flow=%u candidates=%u strategy=%s", p->name,
 	       p->flow_id, n + !!extra, pd_strategy_name(p->strategy));
@@ -389,6 +410,7 @@ static void spray_ports(struct pd_peer *p, const struct sig_ep *cands,
 		return;
 	}
 	p->state = PD_PUNCHING;
+	p->deadline = pd_now_ms() + timeout + PUNCH_SLACK_MS;
 	pd_log("punching", "peer=%s strategy=spray-ports ports=%u-%u flows=%u",
 	       p->name, base, base + PD_SPRAY_PORTS - 1, p->n_spray);
 	pd_state_save();
@@ -673,6 +695,19 @@ static void on_offer(const struct sig_msg *m)
 		reject(m, "busy");
 		return;
 	}
+	/*
+	 * Glare: we are calling it too, and neither call is answered yet.
+	 * Both sides settle it the same way: the smaller id's call stands.
+	 */
+	if (p->caller && (p->state == PD_MAPPING || p->state == PD_NAT_WAIT ||
+			  p->state == PD_SAMPLING || p->state == PD_OFFERED)) {
+		if (pd_glare_we_call(pd_cfg.id, m->peer)) {
+			pd_log("glare", "peer=%s call=ours", m->peer);
+			reject(m, "glare");
+			return;
+		}
+		pd_log("glare", "peer=%s call=theirs", m->peer);
+	}
 	/* A new offer replaces whatever we had with this peer. */
 	session_reset(p);
 	p->caller = false;
@@ -721,12 +756,25 @@ static void on_error(const struct sig_msg *m)
 
 	if (m->has & SIG_K_SID)
 		p = peer_by_sid(m->sid);
-	if (!p && (m->has & SIG_K_PEER))
+	/*
+	 * By name only for our own call still unanswered (we learn its id
+	 * with ACCEPTED): an error of a session we left is not this one's.
+	 */
+	if (!p && (m->has & SIG_K_PEER)) {
 		p = pd_peer_get(m->peer, false);
+		if (p && (m->has & SIG_K_SID) && !(p->caller && p->state == PD_OFFERED))
+			p = NULL;
+	}
 	pd_log("server-error", "code=%s peer=%s", m->code,
 	       p ? p->name : "-");
 	if (!p || p->state == PD_UP || p->state == PD_IDLE)
 		return;
+	if (!strcmp(m->code, "glare")) {
+		/* The peer's own call stands: answer it when it comes. */
+		p->state = PD_IDLE;
+		p->retry_at = pd_now_ms() + SERVER_WAIT_MS;	/* if it does not */
+		return;
+	}
 	fail(p, m->code);
 }
 
@@ -820,6 +868,8 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 		p->local = *l;
 	p->state = PD_UP;
 	p->attempts = 0;
+	p->retry_at = 0;
+	p->wanted = true;	/* a path that was up is kept up, either side */
 	p->up_ms = elapsed(p);
 	p->probes = p->probes_done + flow_probes(p->flow_id);
 	pd_window_add(&p->probes_minute, p->probes, pd_now_ms());
@@ -868,9 +918,12 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 		pd_hook("down", p, 0);
 		drop_flow(p);
 		p->state = PD_IDLE;
-		/* One side punches again, the caller; the other waits for it. */
-		if (p->caller)
-			p->retry_at = pd_now_ms() + REPUNCH_MS;
+		/*
+		 * Both sides punch again: the caller first; the callee later
+		 * (three times as long), so it calls only when the caller
+		 * does not, and a tie is settled as glare.
+		 */
+		schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
 		pd_state_save();
 		break;
 	default:
@@ -1046,7 +1099,8 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 
 		if (!p->used)
 			continue;
-		if (p->state == PD_IDLE && p->retry_at && now >= p->retry_at) {
+		if ((p->state == PD_IDLE || p->state == PD_FAILED) &&
+		    p->retry_at && now >= p->retry_at) {
 			p->retry_at = 0;
 			if (pd_link_up())
 				pd_peer_connect(p, -1);
@@ -1059,6 +1113,15 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 			fail(p, p->state == PD_MAPPING ? "mapping-timeout" :
 			     p->state == PD_NAT_WAIT ? "nat-timeout" :
 			     "server-timeout");
+		if ((p->state == PD_PUNCHING || p->state == PD_RELAYING) &&
+		    now >= p->deadline) {
+			pd_log("punch-deadline", "peer=%s state=%s", p->name,
+			       pd_state_name(p->state));
+			if (p->state == PD_PUNCHING)
+				ask_relay(p);
+			else
+				fail(p, "relay-timeout");
+		}
 		/* No sample: offer what we have, unpredicted. */
 		if (p->state == PD_SAMPLING && now >= p->deadline)
 			send_candidates(p);
@@ -1146,6 +1209,7 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 		return NULL;
 	p->caller = caller;
 	p->relayed = relayed;
+	p->wanted = true;	/* it had a path: keep it */
 	p->flow_id = flow_id;
 	memcpy(p->sid, sid, SIG_SID_LEN);
 	p->started = pd_now_ms();
@@ -1164,6 +1228,8 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	p->state = state == NFP_STATE_ESTABLISHED ? PD_UP :
 		   state == NFP_STATE_PUNCHING ?
 		   (relayed ? PD_RELAYING : PD_PUNCHING) : PD_IDLE;
+	/* A punch found going: the kernel's punch timeout ends it first. */
+	p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
 	if (state == NFP_STATE_ESTABLISHED && remote)
 		pd_ep_to_sig(&p->remote, remote);
 	nfp_flow_free(f);

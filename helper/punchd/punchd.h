@@ -85,6 +85,7 @@ struct pd_peer {
 	char name[SIG_ID_MAX + 1];
 	enum pd_state state;
 	bool caller, relayed, used;
+	bool wanted;			/* keep it connected: retry, re-punch */
 	uint8_t sid[SIG_SID_LEN];
 	uint8_t secret[SIG_SECRET_LEN];
 	struct sig_msg offer;		/* the OFFER we are answering */

@@ -1,0 +1,76 @@
+#!/bin/bash
+# punchd is never stuck (Alice and Bob behind two Linux NATs, as in
+# punchd.sh):
+# - both call each other at once (glare): the smaller id's call stands,
+#   the other side answers it, one path comes up;
+# - a connect that fails (the peer's punchd is down) is tried again with
+#   growing, jittered waits, and succeeds once the peer is back, with no
+#   new command;
+# - after a path dies, the side that was called re-punches too, when the
+#   caller does not.
+# vm-timeout: 600
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+nat_scratch
+trap 'rdv_down; rm -rf "$TMP"' EXIT
+
+nat_up || { t_fail "the NAT topology comes up"; t_done; }
+rdv_users alice bob
+rdv_start --answer-timeout 3 || { t_fail "rendezvousd starts"; t_done; }
+pd_start "$A" alice 4000 --timeout 4
+pd_start "$B" bob 5000 --timeout 4
+t_check "alice's and bob's punchd register" eval "pd_registered alice && pd_registered bob"
+
+ups() { grep -c '^up ' "$TMP/$1.hook" 2>/dev/null || echo 0; }
+
+# --- glare -----------------------------------------------------------------
+pd "$A" alice connect bob >"$TMP/a.res" &
+ca=$!
+pd "$B" bob connect alice >"$TMP/b.res" &
+cb=$!
+wait "$ca" "$cb"
+t_match "both connect at once: alice's result" "^ok peer=bob mode=direct " "$(cat "$TMP/a.res")"
+t_match "and bob's" "^ok peer=alice mode=direct " "$(cat "$TMP/b.res")"
+t_check "the glare was seen and settled by id (alice, the smaller, calls)" \
+	eval "grep -q 'event=glare peer=bob call=ours' '$TMP/alice.log' ||
+	      grep -q 'event=glare peer=alice call=theirs' '$TMP/bob.log'"
+t_expect "one path: one 'up' on each side" "1 1" "$(ups alice) $(ups bob)"
+t_expect "the server accepted one session between them" 1 \
+	"$(grep -c 'event=accept ' "$TMP/rdv.log")"
+
+# --- the callee re-punches when the caller cannot ---------------------------
+# Alice's punchd goes and takes her flow with it: bob's flow dies of
+# silence (--timeout 4), and bob, who was called, calls.
+fa=$(in_a "$PUNCHCTL" -j flow show | jq -r '.[0].id')
+calls=$(grep -c 'event=connect peer=alice' "$TMP/bob.log")
+pd_stop alice
+in_a "$PUNCHCTL" flow del id "$fa"
+wait_for 150 grep -q 'event=down peer=alice' "$TMP/bob.log"
+t_check "bob sees the path die" grep -q 'event=down peer=alice' "$TMP/bob.log"
+more_calls() { [ "$(grep -c 'event=connect peer=alice' "$TMP/bob.log")" -gt "$calls" ]; }
+wait_for 200 more_calls
+t_check "bob, the callee, calls alice himself" more_calls
+
+# --- retry with backoff -----------------------------------------------------
+# Alice is away: bob's calls time out (--answer-timeout 3) and he tries
+# again later each time; when her punchd is back, a retry reaches her.
+wait_for 250 grep -q 'event=retry peer=alice in_ms=[0-9]* attempt=3' "$TMP/bob.log"
+w2=$(grep -o 'event=retry peer=alice in_ms=[0-9]* attempt=2' "$TMP/bob.log" | tail -1 |
+	sed 's/.*in_ms=\([0-9]*\).*/\1/')
+w3=$(grep -o 'event=retry peer=alice in_ms=[0-9]* attempt=3' "$TMP/bob.log" | tail -1 |
+	sed 's/.*in_ms=\([0-9]*\).*/\1/')
+t_check "bob's calls fail and he retries, waiting longer each time (${w2:-?} then ${w3:-?} ms)" \
+	test "${w2:-0}" -ge 1500 -a "${w2:-0}" -le 2500 -a "${w3:-0}" -ge 3000 -a "${w3:-0}" -le 5000
+pd_start "$A" alice 4000 --timeout 4
+t_check "alice's punchd is back" pd_registered alice 2
+wait_for 400 eval "[ \$(ups bob) -ge 2 ]"
+t_expect "a retry reaches her: bob's second 'up', with no command" 2 "$(ups bob)"
+t_check "and alice's side is up too" wait_for 50 eval "[ \$(ups alice) -ge 2 ]"
+got=$(nat_app "$B" 10.0.2.2:5000 "$A" 10.0.1.2:4000 \
+	"$(awk '/^up alice/ { e = $3 } END { print e }' "$TMP/bob.hook")" again 2)
+t_expect "data flows again" "again again" "$(echo $got)"
+
+t_check "no punchd or server complained about memory (sanitizers)" \
+	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/*.log"
+t_done
