@@ -311,7 +311,7 @@ static void log_stats(void)
 {
 	rdv_log(RDV_LOG_INFO, "stats", "clients=%u sessions=%u relays=%u stun_limited=%llu",
 		rdv_clients_count(), rdv_sessions_count(), rdv_relays_count(),
-		rdv_stun_limited());
+		(unsigned long long)rdv_counter(RDV_C_STUN_LIMITED));
 }
 
 /* 1 to stop. */

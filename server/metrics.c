@@ -31,6 +31,11 @@ void rdv_count(enum rdv_counter c, uint64_t n)
 	counters[c] += n;
 }
 
+uint64_t rdv_counter(enum rdv_counter c)
+{
+	return counters[c];
+}
+
 void rdv_count_reason(enum rdv_reason_kind k, const char *reason)
 {
 	unsigned int i;

@@ -32,6 +32,7 @@ enum rdv_reason_kind {
 };
 
 void rdv_count(enum rdv_counter c, uint64_t n);
+uint64_t rdv_counter(enum rdv_counter c);
 void rdv_count_reason(enum rdv_reason_kind k, const char *reason);
 
 /* 0, or -1 with errno: the endpoint listens on addr. */

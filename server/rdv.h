@@ -99,8 +99,6 @@ void rdv_users_free(void);
 int rdv_stun_open(void);
 void rdv_stun_input(struct rdv_io *io);
 void rdv_stun_close(void);
-/* Answers not sent because their source was over --stun-rate. */
-unsigned long long rdv_stun_limited(void);
 
 /* TCP signaling */
 struct rdv_client;

@@ -25,7 +25,6 @@ struct rdv_stun_sock {
 static struct rdv_stun_view views[RDV_MAX_LISTEN];
 static struct rdv_stun_sock socks[RDV_MAX_LISTEN][2][2];
 static struct source_rate *limit;
-static unsigned long long limited;
 
 static uint64_t now_ns(void)
 {
@@ -136,7 +135,6 @@ void rdv_stun_input(struct rdv_io *io)
 		if (!r.len)
 			continue;
 		if (!source_rate_take(limit, &from, now_ns())) {
-			limited++;
 			rdv_count(RDV_C_STUN_LIMITED, 1);
 			rdv_log_limited("stun-limit", "from=%s rate=%u",
 					rdv_addr_str(&from, a, sizeof(a)),
@@ -172,7 +170,3 @@ void rdv_stun_close(void)
 	limit = NULL;
 }
 
-unsigned long long rdv_stun_limited(void)
-{
-	return limited;
-}
