@@ -22,7 +22,7 @@ VERSION := $(shell sed -n 's/^\#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/versi
 # libnfpunch's own version: the soname's major (1: opaque objects; 0 was
 # the unversioned library of caller-allocated structs), a minor per
 # release that adds symbols (a new node in libnfpunch.map), a micro per fix.
-LIB_VERSION := 1.0.0
+LIB_VERSION := 1.1.0
 LIB_SONAME := libnfpunch.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include

@@ -23,6 +23,8 @@ static struct kmem_cache *nfp_flow_cache;
 static_assert(IS_ENABLED(CONFIG_LOCKDEP) || IS_ENABLED(CONFIG_DEBUG_SPINLOCK) ||
 	      IS_ENABLED(CONFIG_DEBUG_OBJECTS_TIMERS) ||
 	      sizeof(struct nfp_flow) <= 256);
+/* And a peer with one candidate in kmalloc-96, the rest of that budget. */
+static_assert(sizeof(struct nfp_peer) + sizeof(struct nfp_cand) <= 96);
 
 /*
  * The tables hash fields of the flow itself, so the local endpoint is
@@ -199,6 +201,7 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 	flow->peer->punch_timeout_ms = p->punch_timeout_ms;
 	flow->peer->probe_interval_ms = p->probe_interval_ms;
 	flow->peer->mark = p->mark;
+	flow->peer->app_tag = p->app_tag;
 	flow->state = NFPUNCH_STATE_PUNCHING;
 	flow->created = nfp_stamp();
 	flow->punch_started = flow->created;

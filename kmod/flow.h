@@ -56,6 +56,7 @@ struct nfp_peer {
 	u32 punch_timeout_ms;
 	u32 probe_interval_ms;
 	u32 mark;			/* fwmark of everything the flow sends */
+	u32 app_tag;			/* the application's, for netlink only */
 	u32 last_trigger;		/* last triggered check while established */
 	u32 n;
 	u32 targets;			/* sum of nports */
@@ -155,6 +156,7 @@ struct nfp_flow_params {
 	u32 owner;
 	u8 role;
 	u32 mark;
+	u32 app_tag;
 	u32 keepalive_ms;
 	u32 timeout_ms;
 	u32 punch_timeout_ms;

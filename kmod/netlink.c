@@ -80,6 +80,7 @@ const struct nla_policy nfp_flow_policy[NFPUNCH_FLOW_A_MAX + 1] = {
 	[NFPUNCH_FLOW_A_ROLE] = NLA_POLICY_RANGE(NLA_U8, NFPUNCH_ROLE_CONTROLLING,
 						 NFPUNCH_ROLE_MAX),
 	[NFPUNCH_FLOW_A_MARK] = { .type = NLA_U32 },
+	[NFPUNCH_FLOW_A_APP_TAG] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy nfp_mapping_policy[NFPUNCH_MAP_A_MAX + 1] = {

@@ -138,14 +138,14 @@ static int nfp_reject_attrs(struct nlattr **tb, const int *types,
 }
 
 /*
- * What get and delete never take; a dump takes all but the last (STATE,
- * its filter).
+ * What get, delete and dump never take; get also refuses STATE and
+ * APP_TAG, and delete STATE, which are filters of the others.
  */
 static const int nfp_settable[] = {
 	NFPUNCH_FLOW_A_PEER, NFPUNCH_FLOW_A_SECRET, NFPUNCH_FLOW_A_KEEPALIVE,
 	NFPUNCH_FLOW_A_TIMEOUT, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
 	NFPUNCH_FLOW_A_PROBE_INTERVAL, NFPUNCH_FLOW_A_FLAGS,
-	NFPUNCH_FLOW_A_MARK, NFPUNCH_FLOW_A_ROLE, NFPUNCH_FLOW_A_STATE,
+	NFPUNCH_FLOW_A_MARK, NFPUNCH_FLOW_A_ROLE,
 };
 
 int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
@@ -201,6 +201,7 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 	p.local.lport = htons(local.port);
 	p.role = nla_get_u8(tb[NFPUNCH_FLOW_A_ROLE]);
 	p.mark = nfp_opt_u32(tb, NFPUNCH_FLOW_A_MARK, 0);
+	p.app_tag = nfp_opt_u32(tb, NFPUNCH_FLOW_A_APP_TAG, 0);
 	p.flags = nfp_opt_u32(tb, NFPUNCH_FLOW_A_FLAGS, 0);
 	if (p.flags & NFPUNCH_FLOW_F_OWNED)
 		p.owner = info->snd_portid;
@@ -269,28 +270,74 @@ static bool nfp_local_is(const struct nfp_flow *flow,
 	       nf_inet_addr_cmp(&flow->laddr, &ep->addr);
 }
 
-static bool nfp_flow_on_local(const struct nfp_flow *flow, const void *ep)
+/*
+ * What a dump or a delete selects by: a local endpoint and an application
+ * tag (each optional) and, for a dump, a state (0: any).
+ */
+struct nfp_flow_filter {
+	bool has_local;
+	bool has_app_tag;
+	u8 state;
+	u32 app_tag;
+	struct nfp_nl_endpoint local;
+};
+
+static int nfp_filter_parse(struct nlattr **tb, struct nfp_flow_filter *f,
+			    struct netlink_ext_ack *extack)
 {
-	return nfp_local_is(flow, ep);
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	if (tb[NFPUNCH_FLOW_A_LOCAL]) {
+		ret = nfp_nl_get_endpoint(tb[NFPUNCH_FLOW_A_LOCAL], &f->local,
+					  false, extack);
+		if (ret)
+			return ret;
+		f->has_local = true;
+	}
+	if (tb[NFPUNCH_FLOW_A_APP_TAG]) {
+		f->app_tag = nla_get_u32(tb[NFPUNCH_FLOW_A_APP_TAG]);
+		f->has_app_tag = true;
+	}
+	if (tb[NFPUNCH_FLOW_A_STATE])
+		f->state = nla_get_u8(tb[NFPUNCH_FLOW_A_STATE]);
+	return 0;
+}
+
+static bool nfp_filter_match(const struct nfp_flow *flow, const void *arg)
+{
+	const struct nfp_flow_filter *f = arg;
+
+	if (f->has_local && !nfp_local_is(flow, &f->local))
+		return false;
+	if (f->has_app_tag && flow->peer->app_tag != f->app_tag)
+		return false;
+	return !f->state || READ_ONCE(flow->state) == f->state;
 }
 
 int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfp_net *pn = nfp_pernet(genl_info_net(info));
 	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1];
-	struct nfp_nl_endpoint local;
+	struct nfp_flow_filter filter;
 	struct nfp_flow *flow;
 	int ret;
 
 	ret = nfp_parse_flow(info, tb) ?:
 	      nfp_reject_attrs(tb, nfp_settable, ARRAY_SIZE(nfp_settable),
-			       "delete takes an id or a local endpoint only",
+			       "delete takes an id, or a local endpoint and/or an app tag",
 			       info->extack);
 	if (ret)
 		return ret;
-	if (tb[NFPUNCH_FLOW_A_ID] && tb[NFPUNCH_FLOW_A_LOCAL]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_LOCAL],
-				    "delete by an id or by a local endpoint, not both");
+	if (tb[NFPUNCH_FLOW_A_STATE]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_STATE],
+				    "delete does not filter on the state");
+		return -EINVAL;
+	}
+	if (tb[NFPUNCH_FLOW_A_ID] &&
+	    (tb[NFPUNCH_FLOW_A_LOCAL] || tb[NFPUNCH_FLOW_A_APP_TAG])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_ID],
+				    "delete by an id or by a filter (local endpoint, app tag), not both");
 		return -EINVAL;
 	}
 	if (tb[NFPUNCH_FLOW_A_ID]) {
@@ -301,19 +348,18 @@ int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
 		nfp_flow_put(flow);
 		return 0;
 	}
-	if (!tb[NFPUNCH_FLOW_A_LOCAL]) {
+	if (!tb[NFPUNCH_FLOW_A_LOCAL] && !tb[NFPUNCH_FLOW_A_APP_TAG]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFPUNCH_A_FLOW],
-				    "say which flow: an id or a local endpoint");
+				    "say which flows: an id, a local endpoint or an app tag");
 		return -EINVAL;
 	}
-	ret = nfp_nl_get_endpoint(tb[NFPUNCH_FLOW_A_LOCAL], &local, false,
-				  info->extack);
+	ret = nfp_filter_parse(tb, &filter, info->extack);
 	if (ret)
 		return ret;
-	if (nfp_flow_remove_if(pn, nfp_flow_on_local, &local, true))
+	if (nfp_flow_remove_if(pn, nfp_filter_match, &filter, true))
 		return 0;
-	NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_LOCAL],
-			    "no flow on this local endpoint");
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFPUNCH_A_FLOW],
+			    "no flow matches");
 	return -ENOENT;
 }
 
@@ -324,16 +370,18 @@ int nfp_nl_flow_get(struct sk_buff *skb, struct genl_info *info)
 	struct nfp_flow *flow;
 	int ret;
 
+	static const int filters[] = {
+		NFPUNCH_FLOW_A_LOCAL, NFPUNCH_FLOW_A_STATE, NFPUNCH_FLOW_A_APP_TAG,
+	};
+
 	ret = nfp_parse_flow(info, tb) ?:
 	      nfp_reject_attrs(tb, nfp_settable, ARRAY_SIZE(nfp_settable),
-			       "get takes a flow id only", info->extack);
+			       "get takes a flow id only", info->extack) ?:
+	      nfp_reject_attrs(tb, filters, ARRAY_SIZE(filters),
+			       "get takes a flow id only (dump to filter)",
+			       info->extack);
 	if (ret)
 		return ret;
-	if (tb[NFPUNCH_FLOW_A_LOCAL]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFPUNCH_FLOW_A_LOCAL],
-				    "get takes a flow id only (dump to filter by local endpoint)");
-		return -EINVAL;
-	}
 	if (!tb[NFPUNCH_FLOW_A_ID]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFPUNCH_A_FLOW],
 				    "get needs a flow id (dump for all flows)");
@@ -356,7 +404,7 @@ int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info)
 		NFPUNCH_FLOW_A_LOCAL, NFPUNCH_FLOW_A_PEER, NFPUNCH_FLOW_A_SECRET,
 		NFPUNCH_FLOW_A_FLAGS, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
 		NFPUNCH_FLOW_A_PROBE_INTERVAL, NFPUNCH_FLOW_A_ROLE,
-		NFPUNCH_FLOW_A_MARK,
+		NFPUNCH_FLOW_A_MARK, NFPUNCH_FLOW_A_APP_TAG,
 	};
 	struct nfp_flow *flow;
 	u32 keepalive, timeout;
@@ -509,6 +557,8 @@ int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_ROLE, flow->role) ||
 	    (flow->peer->mark &&
 	     nla_put_u32(msg, NFPUNCH_FLOW_A_MARK, flow->peer->mark)) ||
+	    (flow->peer->app_tag &&
+	     nla_put_u32(msg, NFPUNCH_FLOW_A_APP_TAG, flow->peer->app_tag)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_KEEPALIVE, READ_ONCE(flow->keepalive_ms)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_TIMEOUT, READ_ONCE(flow->timeout_ms)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_PUNCH_TIMEOUT, flow->peer->punch_timeout_ms) ||
@@ -546,15 +596,9 @@ err:
  * flow; the generation number still tells the reader the set changed
  * (NLM_F_DUMP_INTR).
  */
-struct nfp_dump_filter {
-	bool has_local;
-	struct nfp_nl_endpoint local;
-	u8 state;
-};
-
 struct nfp_dump_ctx {
 	unsigned long next_id;
-	struct nfp_dump_filter *filter;
+	struct nfp_flow_filter *filter;
 };
 
 int nfp_nl_flow_dump_start(struct netlink_callback *cb)
@@ -562,7 +606,7 @@ int nfp_nl_flow_dump_start(struct netlink_callback *cb)
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct nfp_dump_ctx *ctx = (struct nfp_dump_ctx *)cb->ctx;
 	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1];
-	struct nfp_dump_filter *f;
+	struct nfp_flow_filter *f;
 	int ret;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
@@ -572,30 +616,24 @@ int nfp_nl_flow_dump_start(struct netlink_callback *cb)
 		return 0;
 	ret = nla_parse_nested(tb, NFPUNCH_FLOW_A_MAX, info->attrs[NFPUNCH_A_FLOW],
 			       nfp_flow_policy, cb->extack) ?:
-	      nfp_reject_attrs(tb, nfp_settable, ARRAY_SIZE(nfp_settable) - 1,
-			       "a dump filters on the local endpoint and the state only",
+	      nfp_reject_attrs(tb, nfp_settable, ARRAY_SIZE(nfp_settable),
+			       "a dump filters on the local endpoint, the state and the app tag only",
 			       cb->extack);
 	if (ret)
 		return ret;
 	if (tb[NFPUNCH_FLOW_A_ID]) {
 		NL_SET_ERR_MSG_ATTR(cb->extack, tb[NFPUNCH_FLOW_A_ID],
-				    "a dump filters on the local endpoint and the state only (get for one id)");
+				    "a dump filters on the local endpoint, the state and the app tag only (get for one id)");
 		return -EINVAL;
 	}
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
-	if (tb[NFPUNCH_FLOW_A_LOCAL]) {
-		ret = nfp_nl_get_endpoint(tb[NFPUNCH_FLOW_A_LOCAL], &f->local,
-					  false, cb->extack);
-		if (ret) {
-			kfree(f);
-			return ret;
-		}
-		f->has_local = true;
+	ret = nfp_filter_parse(tb, f, cb->extack);
+	if (ret) {
+		kfree(f);
+		return ret;
 	}
-	if (tb[NFPUNCH_FLOW_A_STATE])
-		f->state = nla_get_u8(tb[NFPUNCH_FLOW_A_STATE]);
 	ctx->filter = f;
 	return 0;
 }
@@ -606,16 +644,6 @@ int nfp_nl_flow_dump_done(struct netlink_callback *cb)
 
 	kfree(ctx->filter);
 	return 0;
-}
-
-static bool nfp_dump_wants(const struct nfp_dump_filter *f,
-			   const struct nfp_flow *flow)
-{
-	if (!f)
-		return true;
-	if (f->has_local && !nfp_local_is(flow, &f->local))
-		return false;
-	return !f->state || READ_ONCE(flow->state) == f->state;
 }
 
 int nfp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -629,7 +657,7 @@ int nfp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	cb->seq = READ_ONCE(pn->generation);
 	rcu_read_lock();
 	xa_for_each_start(&pn->flows, id, flow, ctx->next_id) {
-		if (!nfp_dump_wants(ctx->filter, flow))
+		if (ctx->filter && !nfp_filter_match(flow, ctx->filter))
 			continue;
 		ret = nfp_nl_fill_flow(skb, flow, NETLINK_CB(cb->skb).portid,
 				       cb->nlh->nlmsg_seq, NLM_F_MULTI,

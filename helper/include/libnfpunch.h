@@ -147,6 +147,14 @@ enum nfp_flow_attr {
 	NFP_FLOW_ESTABLISH_MS = 13,	/* from creation to established */
 	NFP_FLOW_LAST_RX_MS = 14,	/* since the peer was last heard */
 	NFP_FLOW_LAST_TX_MS = 15,
+	/*
+	 * The application's own number (0: none), so that several programs
+	 * in one namespace tell their flows apart: set by nfp_flow_add()
+	 * and fixed, reported in lookups, dumps and events, and a filter of
+	 * nfp_flow_dump(), nfp_flow_del_match() and nfp_events_set_filter().
+	 * Since 1.1.
+	 */
+	NFP_FLOW_APP_TAG = 16,
 	/* struct nfp_endpoint */
 	NFP_FLOW_LOCAL = 32,		/* our address and port; required */
 	NFP_FLOW_REMOTE = 33,		/* the peer's, once established */
@@ -209,6 +217,12 @@ int nfp_flow_add(struct nfp_handle *h, const struct nfp_flow *flow,
 int nfp_flow_del(struct nfp_handle *h, uint32_t id);
 /* Delete every flow of a local endpoint. */
 int nfp_flow_del_local(struct nfp_handle *h, const struct nfp_endpoint *local);
+/*
+ * Delete every flow matching what match sets: NFP_FLOW_LOCAL and/or
+ * NFP_FLOW_APP_TAG (at least one; nothing else). -ENOENT: none matched.
+ * Since 1.1.
+ */
+int nfp_flow_del_match(struct nfp_handle *h, const struct nfp_flow *match);
 int nfp_flow_lookup(struct nfp_handle *h, uint32_t id, struct nfp_flow *out);
 /*
  * Change the flow NFP_FLOW_ID names: what change sets of
@@ -220,7 +234,7 @@ int nfp_flow_change(struct nfp_handle *h, const struct nfp_flow *change,
 
 /*
  * Call fn for each flow matching what match sets (NFP_FLOW_LOCAL,
- * NFP_FLOW_STATE; match NULL: every flow). The flow passed to fn lives
+ * NFP_FLOW_STATE, NFP_FLOW_APP_TAG; match NULL: every flow). The flow passed to fn lives
  * until fn returns; fn must not make requests on h (the dump is still
  * reading from it). Returns the number of flows, a negative errno, or
  * what fn returned when it was negative (no flow is passed after that).
@@ -342,6 +356,15 @@ int nfp_events_read(struct nfp_events *ev,
  */
 int nfp_events_resync(struct nfp_events *ev, struct nfp_handle *h,
 		      int (*fn)(const struct nfp_event *e, void *arg), void *arg);
+/*
+ * Only the flow events of flows matching what match sets (NFP_FLOW_LOCAL
+ * and/or NFP_FLOW_APP_TAG; -EINVAL for anything else), from now on, and
+ * only those flows in nfp_events_resync(); mapping results always pass.
+ * The group still carries every event of the namespace: the others are
+ * read and dropped here. match is copied; NULL: every event again.
+ * Since 1.1.
+ */
+int nfp_events_set_filter(struct nfp_events *ev, const struct nfp_flow *match);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,7 @@ struct nfp_events {
 	size_t len, off;
 	struct nfp_event e;	/* what fn is shown */
 	struct nfp_flow *flow;
+	struct nfp_flow *filter;	/* NULL: every flow event */
 	struct nfp_mapping mapping;
 };
 
@@ -92,6 +93,8 @@ static int parse_event(struct nfp_events *ev, struct nlmsghdr *nlh)
 		type = event_type(nla_get_u8(tb[NFPUNCH_A_EVENT]));
 		if (!type || nfp_parse_flow(tb[NFPUNCH_A_FLOW], ev->flow))
 			return -EAGAIN;
+		if (ev->filter && !nfp_flow_matches(ev->filter, ev->flow))
+			return -EAGAIN;		/* another application's */
 		ev->e.type = type;
 		ev->e.flow = ev->flow;
 		return 0;
@@ -222,8 +225,27 @@ NFP_EXPORT void nfp_events_close(struct nfp_events *ev)
 		return;
 	nl_socket_free(ev->sk);
 	nfp_flow_free(ev->flow);
+	nfp_flow_free(ev->filter);
 	free(ev->buf);
 	free(ev);
+}
+
+NFP_EXPORT int nfp_events_set_filter(struct nfp_events *ev,
+				     const struct nfp_flow *match)
+{
+	static const int filter[] = { NFP_FLOW_LOCAL, NFP_FLOW_APP_TAG };
+	struct nfp_flow *copy = NULL;
+
+	if (match) {
+		if (nfp_flow_sets_other(match, filter, 2))
+			return -EINVAL;
+		copy = nfp_flow_clone(match);
+		if (!copy)
+			return -ENOMEM;
+	}
+	nfp_flow_free(ev->filter);
+	ev->filter = copy;
+	return 0;
 }
 
 NFP_EXPORT int nfp_events_fd(const struct nfp_events *ev)
@@ -299,7 +321,7 @@ NFP_EXPORT int nfp_events_resync(struct nfp_events *ev, struct nfp_handle *h,
 		return ret;
 	}
 	/* Delivered after the dump: fn may make requests on h. */
-	ret = nfp_flow_dump(h, NULL, resync_keep, &r);
+	ret = nfp_flow_dump(h, ev->filter, resync_keep, &r);
 	for (i = 0; i < r.n; i++) {
 		if (ret >= 0) {
 			int cb;

@@ -93,6 +93,7 @@ static struct nla_policy flow_policy[NFPUNCH_FLOW_A_MAX + 1] = {
 	[NFPUNCH_FLOW_A_COUNTERS] = { .type = NLA_NESTED },
 	[NFPUNCH_FLOW_A_ROLE] = { .type = NLA_U8 },
 	[NFPUNCH_FLOW_A_MARK] = { .type = NLA_U32 },
+	[NFPUNCH_FLOW_A_APP_TAG] = { .type = NLA_U32 },
 };
 
 /* The kernel's attribute and ours, for the numbers of a flow. */
@@ -105,6 +106,7 @@ static const struct {
 	{ NFPUNCH_FLOW_A_PROBE_INTERVAL, NFP_FLOW_PROBE_INTERVAL_MS },
 	{ NFPUNCH_FLOW_A_FLAGS, NFP_FLOW_FLAGS },
 	{ NFPUNCH_FLOW_A_MARK, NFP_FLOW_MARK },
+	{ NFPUNCH_FLOW_A_APP_TAG, NFP_FLOW_APP_TAG },
 	{ NFPUNCH_FLOW_A_RTT, NFP_FLOW_RTT_US },
 	{ NFPUNCH_FLOW_A_AGE, NFP_FLOW_AGE_MS },
 	{ NFPUNCH_FLOW_A_ESTABLISH_TIME, NFP_FLOW_ESTABLISH_MS },
@@ -206,7 +208,7 @@ static int build_flow_new(struct nl_msg *msg, void *arg)
 	static const int attrs[] = {
 		NFP_FLOW_KEEPALIVE_MS, NFP_FLOW_TIMEOUT_MS,
 		NFP_FLOW_PUNCH_TIMEOUT_MS, NFP_FLOW_PROBE_INTERVAL_MS,
-		NFP_FLOW_FLAGS, NFP_FLOW_MARK,
+		NFP_FLOW_FLAGS, NFP_FLOW_MARK, NFP_FLOW_APP_TAG,
 	};
 	const struct flow_req *r = arg;
 	const struct nfp_flow *f = r->in;
@@ -317,6 +319,7 @@ NFP_EXPORT int nfp_flow_change(struct nfp_handle *h,
 		return nfp_fail(h, -EINVAL, "a flow can only be sent back to punching");
 	if (nfp_flow_isset(change, NFP_FLOW_ROLE) || nfp_flow_isset(change, NFP_FLOW_FLAGS) ||
 	    nfp_flow_isset(change, NFP_FLOW_MARK) || nfp_flow_isset(change, NFP_FLOW_LOCAL) ||
+	    nfp_flow_isset(change, NFP_FLOW_APP_TAG) ||
 	    nfp_flow_isset(change, NFP_FLOW_PUNCH_TIMEOUT_MS) ||
 	    nfp_flow_isset(change, NFP_FLOW_PROBE_INTERVAL_MS) ||
 	    change->n_peers || change->secret_len)
@@ -326,14 +329,17 @@ NFP_EXPORT int nfp_flow_change(struct nfp_handle *h,
 			   parse_flow_req, &r);
 }
 
-static int build_dump(struct nl_msg *msg, void *arg)
+/* A dump's or a delete's filter: what r->in sets of LOCAL, STATE, APP_TAG. */
+static int build_filter(struct nl_msg *msg, void *arg)
 {
+	static const int app_tag[] = { NFP_FLOW_APP_TAG };
 	struct flow_req *r = arg;
 	const struct nfp_flow *f = r->in;
 	struct nlattr *nest;
 
 	if (!f || !(nfp_flow_isset(f, NFP_FLOW_LOCAL) ||
-		    nfp_flow_isset(f, NFP_FLOW_STATE)))
+		    nfp_flow_isset(f, NFP_FLOW_STATE) ||
+		    nfp_flow_isset(f, NFP_FLOW_APP_TAG)))
 		return 0;
 	nest = nla_nest_start(msg, NFPUNCH_A_FLOW);
 	if (!nest)
@@ -344,8 +350,26 @@ static int build_dump(struct nl_msg *msg, void *arg)
 	if (nfp_flow_isset(f, NFP_FLOW_STATE) &&
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, f->u32[NFP_FLOW_STATE]) < 0)
 		return -EMSGSIZE;
+	if (put_set_u32(msg, f, app_tag, 1))
+		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
+}
+
+NFP_EXPORT int nfp_flow_del_match(struct nfp_handle *h,
+				  const struct nfp_flow *match)
+{
+	static const int filter[] = { NFP_FLOW_LOCAL, NFP_FLOW_APP_TAG };
+	struct flow_req r = { .in = match };
+
+	if (!match || !(nfp_flow_isset(match, NFP_FLOW_LOCAL) ||
+			nfp_flow_isset(match, NFP_FLOW_APP_TAG)))
+		return nfp_fail(h, -EINVAL,
+				"say which flows: a local endpoint and/or an app tag");
+	if (nfp_flow_sets_other(match, filter, 2))
+		return nfp_fail(h, -EINVAL,
+				"a delete filters on the local endpoint and the app tag only");
+	return nfp_request(h, NFPUNCH_CMD_FLOW_DEL, 0, build_filter, NULL, &r);
 }
 
 static int parse_dump(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
@@ -366,14 +390,21 @@ NFP_EXPORT int nfp_flow_dump(struct nfp_handle *h, const struct nfp_flow *match,
 			     int (*fn)(const struct nfp_flow *flow, void *arg),
 			     void *arg)
 {
+	static const int filter[] = {
+		NFP_FLOW_LOCAL, NFP_FLOW_STATE, NFP_FLOW_APP_TAG,
+	};
 	struct flow_req r = { .in = match, .fn = fn, .arg = arg };
 	int ret;
+
+	if (match && nfp_flow_sets_other(match, filter, 3))
+		return nfp_fail(h, -EINVAL,
+				"a dump filters on the local endpoint, the state and the app tag only");
 
 	/* One object for every flow of the dump: its peers array is reused. */
 	r.out = nfp_flow_alloc();
 	if (!r.out)
 		return nfp_fail(h, -ENOMEM, NULL);
-	ret = nfp_request(h, NFPUNCH_CMD_FLOW_GET, NLM_F_DUMP, build_dump,
+	ret = nfp_request(h, NFPUNCH_CMD_FLOW_GET, NLM_F_DUMP, build_filter,
 			  parse_dump, &r);
 	nfp_flow_free(r.out);
 	return ret < 0 ? ret : r.count;

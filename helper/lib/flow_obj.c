@@ -85,6 +85,7 @@ NFP_EXPORT int nfp_flow_set_u32(struct nfp_flow *f, int attr, uint32_t value)
 	case NFP_FLOW_ID:
 	case NFP_FLOW_FLAGS:
 	case NFP_FLOW_MARK:
+	case NFP_FLOW_APP_TAG:
 	case NFP_FLOW_KEEPALIVE_MS:
 	case NFP_FLOW_TIMEOUT_MS:
 	case NFP_FLOW_PUNCH_TIMEOUT_MS:
@@ -193,4 +194,35 @@ NFP_EXPORT int nfp_flow_set_secret(struct nfp_flow *f, const void *secret,
 	memcpy(f->secret, secret, len);
 	f->secret_len = len;
 	return 0;
+}
+
+int nfp_flow_sets_other(const struct nfp_flow *f, const int *attrs,
+			unsigned int n)
+{
+	uint64_t set[2] = { f->set[0], f->set[1] };
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		set[attrs[i] / 64] &= ~(1ULL << (attrs[i] % 64));
+	return set[0] || set[1] || f->n_peers || f->secret_len;
+}
+
+static int same_endpoint(const struct nfp_endpoint *a,
+			 const struct nfp_endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+int nfp_flow_matches(const struct nfp_flow *match, const struct nfp_flow *f)
+{
+	if (nfp_flow_isset(match, NFP_FLOW_LOCAL) &&
+	    !same_endpoint(&match->local, &f->local))
+		return 0;
+	if (nfp_flow_isset(match, NFP_FLOW_STATE) &&
+	    match->u32[NFP_FLOW_STATE] != f->u32[NFP_FLOW_STATE])
+		return 0;
+	/* The kernel reports no tag for 0: unset reads as 0. */
+	return !nfp_flow_isset(match, NFP_FLOW_APP_TAG) ||
+	       match->u32[NFP_FLOW_APP_TAG] == f->u32[NFP_FLOW_APP_TAG];
 }

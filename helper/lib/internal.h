@@ -16,7 +16,7 @@
 #define NFP_EXPORT __attribute__((visibility("default")))
 
 /* The attributes a flow holds: bit attr of set[], attr < 128. */
-#define NFP_FLOW_U32_LAST	NFP_FLOW_LAST_TX_MS
+#define NFP_FLOW_U32_LAST	NFP_FLOW_APP_TAG
 #define NFP_FLOW_U64_FIRST	NFP_FLOW_PROBES_SENT
 #define NFP_FLOW_U64_LAST	NFP_FLOW_TX_BYTES
 #define NFP_FLOW_SECRET_CAP	64	/* the kernel checks the real limit */
@@ -41,6 +41,12 @@ static inline void nfp_flow_mark(struct nfp_flow *f, int attr)
 {
 	f->set[attr / 64] |= 1ULL << (attr % 64);
 }
+
+/* Does f set anything (peers, secret) but the n attrs? */
+int nfp_flow_sets_other(const struct nfp_flow *f, const int *attrs,
+			unsigned int n);
+/* Does f have what match sets of LOCAL, STATE and APP_TAG? */
+int nfp_flow_matches(const struct nfp_flow *match, const struct nfp_flow *f);
 
 struct nfp_mapping {
 	uint32_t id, error, stun_error, rtt_us;

@@ -34,6 +34,12 @@ int parse_mark(const char *s, uint32_t *out)
 	return parse_u32_base(s, 0, out);
 }
 
+/* An application tag: decimal or 0x hex, as a mark. */
+int parse_tag(const char *s, uint32_t *out)
+{
+	return parse_u32_base(s, 0, out);
+}
+
 /* "25s", "500ms", "2m", "1h"; a bare number is seconds. Result in ms. */
 int parse_duration(const char *s, uint32_t *ms)
 {

@@ -137,6 +137,10 @@ static int parse_flow_add(struct nfp_flow *f, int argc, char **argv)
 			if (parse_mark(val, &v))
 				return bad_value("mark", val);
 			nfp_flow_set_u32(f, NFP_FLOW_MARK, v);
+		} else if (strcmp(key, "tag") == 0) {
+			if (parse_tag(val, &v))
+				return bad_value("tag", val);
+			nfp_flow_set_u32(f, NFP_FLOW_APP_TAG, v);
 		} else if (strcmp(key, "role") == 0) {
 			ret = nfp_role_parse(val);
 			if (ret < 0)
@@ -197,10 +201,15 @@ static int show_one(const struct nfp_flow *f, void *arg)
 	return 0;
 }
 
-static int flow_show_args(struct nfp_flow *match, uint32_t *id, int argc,
-			  char **argv)
+/*
+ * What flow show and flow del select by: id N, local ADDR:PORT, tag N,
+ * and for show (state_ok) state STATE.
+ */
+static int flow_select_args(struct nfp_flow *match, uint32_t *id, int argc,
+			    char **argv, int state_ok)
 {
 	struct nfp_endpoint ep;
+	uint32_t tag;
 	int state;
 
 	while (argc > 0) {
@@ -213,10 +222,14 @@ static int flow_show_args(struct nfp_flow *match, uint32_t *id, int argc,
 			if (nfp_endpoint_parse(argv[1], &ep, 0))
 				return bad_value("local endpoint", argv[1]);
 			nfp_flow_set_endpoint(match, NFP_FLOW_LOCAL, &ep);
-		} else if (matches(argv[0], "state")) {
+		} else if (state_ok && matches(argv[0], "state")) {
 			if (parse_state(argv[1], &state))
 				return bad_value("state", argv[1]);
 			nfp_flow_set_u32(match, NFP_FLOW_STATE, state);
+		} else if (strcmp(argv[0], "tag") == 0) {
+			if (parse_tag(argv[1], &tag))
+				return bad_value("tag", argv[1]);
+			nfp_flow_set_u32(match, NFP_FLOW_APP_TAG, tag);
 		} else {
 			return ctl_usage_error("unknown keyword '%s'", argv[0]);
 		}
@@ -240,7 +253,7 @@ static int flow_show(struct punchctl *ctl, int argc, char **argv)
 		nfp_flow_free(f);
 		return ctl_out_of_memory();
 	}
-	ret = flow_show_args(match, &id, argc, argv);
+	ret = flow_select_args(match, &id, argc, argv, 1);
 	if (ret == EXIT_OK && !ctl_handle(ctl))
 		ret = EXIT_FAIL;
 	if (ret == EXIT_OK) {
@@ -262,30 +275,37 @@ static int flow_show(struct punchctl *ctl, int argc, char **argv)
 	return ret;
 }
 
+/* flow del id N | flow del [local ADDR:PORT] [tag N] */
+static int flow_del_args(struct nfp_flow *match, uint32_t *id, int argc,
+			 char **argv)
+{
+	int ret;
+
+	if (!argc)
+		return ctl_usage_error("flow del takes 'id N', or 'local ADDR:PORT' and/or 'tag N'");
+	ret = flow_select_args(match, id, argc, argv, 0);
+	if (ret == EXIT_OK && *id && (nfp_flow_has(match, NFP_FLOW_LOCAL) ||
+				      nfp_flow_has(match, NFP_FLOW_APP_TAG)))
+		return ctl_usage_error("flow del takes 'id N' alone, or 'local' and/or 'tag'");
+	return ret;
+}
+
 static int flow_del(struct punchctl *ctl, int argc, char **argv)
 {
-	struct nfp_endpoint local;
+	struct nfp_flow *match = nfp_flow_alloc();
 	uint32_t id = 0;
 	int ret;
 
-	memset(&local, 0, sizeof(local));
-	if (argc != 2)
-		return ctl_usage_error("flow del takes 'id N' or 'local ADDR:PORT'");
-	if (strcmp(argv[0], "id") == 0) {
-		if (parse_u32(argv[1], &id) || !id)
-			return bad_value("flow id", argv[1]);
-	} else if (matches(argv[0], "local")) {
-		if (nfp_endpoint_parse(argv[1], &local, 0))
-			return bad_value("local endpoint", argv[1]);
-	} else {
-		return ctl_usage_error("unknown keyword '%s'", argv[0]);
-	}
-	if (!ctl_handle(ctl))
-		return EXIT_FAIL;
-	ret = id ? nfp_flow_del(ctl->h, id) : nfp_flow_del_local(ctl->h, &local);
-	if (ret < 0)
-		return ctl_request_failed(ctl, "cannot delete");
-	return EXIT_OK;
+	if (!match)
+		return ctl_out_of_memory();
+	ret = flow_del_args(match, &id, argc, argv);
+	if (ret == EXIT_OK && !ctl_handle(ctl))
+		ret = EXIT_FAIL;
+	if (ret == EXIT_OK &&
+	    (id ? nfp_flow_del(ctl->h, id) : nfp_flow_del_match(ctl->h, match)) < 0)
+		ret = ctl_request_failed(ctl, "cannot delete");
+	nfp_flow_free(match);
+	return ret;
 }
 
 static int flow_set(struct punchctl *ctl, int argc, char **argv)

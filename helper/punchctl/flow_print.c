@@ -67,6 +67,7 @@ struct json_object *flow_json(const struct nfp_flow *f)
 			nfp_dead_reason_name(nfp_flow_get_u32(f, NFP_FLOW_DEAD_REASON))));
 	json_object_object_add(o, "remote", endpoint_or_null(remote));
 	add_u64(o, "mark", nfp_flow_get_u32(f, NFP_FLOW_MARK));
+	add_u64(o, "tag", nfp_flow_get_u32(f, NFP_FLOW_APP_TAG));
 	json_object_object_add(o, "owned",
 			       json_object_new_boolean(flags & NFP_FLOW_F_OWNED));
 	json_object_object_add(o, "passive",
@@ -100,6 +101,7 @@ void flow_print(const struct nfp_flow *f)
 	uint32_t state = nfp_flow_get_u32(f, NFP_FLOW_STATE);
 	uint32_t flags = nfp_flow_get_u32(f, NFP_FLOW_FLAGS);
 	uint32_t mark = nfp_flow_get_u32(f, NFP_FLOW_MARK);
+	uint32_t tag = nfp_flow_get_u32(f, NFP_FLOW_APP_TAG);
 	char ep[NFP_ENDPOINT_STRLEN], ka[16], to[16];
 	unsigned int i;
 
@@ -124,6 +126,8 @@ void flow_print(const struct nfp_flow *f)
 	printf("\n    keepalive %s timeout %s", ka, to);
 	if (mark)
 		printf(" mark 0x%x", mark);
+	if (tag)
+		printf(" tag %u", tag);
 	printf("%s%s age %ums",
 	       flags & NFP_FLOW_F_OWNED ? " owned" : "",
 	       flags & NFP_FLOW_F_PASSIVE ? " passive" : "",

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* punchctl monitor [count N]: print events as they happen. */
+/* punchctl monitor [count N] [tag N]: print events as they happen. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -43,18 +43,34 @@ static int print_event(const struct nfp_event *e, void *arg)
 int do_monitor(struct punchctl *ctl, int argc, char **argv)
 {
 	struct monitor m = { .ctl = ctl };
+	struct nfp_flow *filter = NULL;
 	struct nfp_events *ev;
+	uint32_t tag;
 	int ret;
 
-	if (argc == 2 && matches(argv[0], "count")) {
-		if (parse_u32(argv[1], &m.left) || !m.left)
-			return ctl_usage_error("invalid count '%s'", argv[1]);
-		m.counted = 1;
-	} else if (argc) {
-		return ctl_usage_error("monitor takes only 'count N'");
+	for (; argc > 0; argc -= 2, argv += 2) {
+		if (!matches(argv[0], "count") && strcmp(argv[0], "tag"))
+			return ctl_usage_error("monitor takes 'count N' and 'tag N'");
+		if (argc < 2)
+			return ctl_usage_error("'%s' needs a value", argv[0]);
+		if (strcmp(argv[0], "tag") == 0) {
+			if (parse_tag(argv[1], &tag))
+				return ctl_usage_error("invalid tag '%s'", argv[1]);
+			if (!filter && !(filter = nfp_flow_alloc()))
+				return ctl_out_of_memory();
+			nfp_flow_set_u32(filter, NFP_FLOW_APP_TAG, tag);
+		} else {
+			if (parse_u32(argv[1], &m.left) || !m.left)
+				return ctl_usage_error("invalid count '%s'", argv[1]);
+			m.counted = 1;
+		}
 	}
 	ret = nfp_events_open(&ev);
+	if (ret == 0 && filter)
+		ret = nfp_events_set_filter(ev, filter);
+	nfp_flow_free(filter);
 	if (ret < 0) {
+		nfp_events_close(ev);
 		fprintf(stderr, "punchctl: cannot listen to events: %s\n", strerror(-ret));
 		return EXIT_FAIL;
 	}

@@ -52,6 +52,7 @@ void ctl_json_print(struct punchctl *ctl, struct json_object *obj);
 /* Values (args.c); each returns 0 or a negative errno. */
 int parse_u32(const char *s, uint32_t *out);
 int parse_mark(const char *s, uint32_t *out);
+int parse_tag(const char *s, uint32_t *out);
 int parse_duration(const char *s, uint32_t *ms);
 void format_duration(uint32_t ms, char *buf, size_t len);
 int parse_secret_hex(const char *s, uint8_t *out, unsigned int *len);

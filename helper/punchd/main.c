@@ -43,6 +43,7 @@ struct pd_config pd_cfg = {
 	.peer_offer_rate = 20,
 	.session_probes = 1000,
 	.peer_probes = 20000,
+	.tag = PD_DEFAULT_TAG,
 };
 struct nfp_handle *pd_nfp;
 
@@ -100,6 +101,7 @@ static const struct option longopts[] = {
 	{ "peer-offer-rate", required_argument, NULL, 11 },
 	{ "session-probes", required_argument, NULL, 16 },
 	{ "peer-probes", required_argument, NULL, 17 },
+	{ "tag", required_argument, NULL, 18 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -147,6 +149,7 @@ static void usage(FILE *f)
 "      --peer-offer-rate N  the same from one peer (20)\n"
 "      --session-probes N  probes one punch may send (1000; a spray 12x)\n"
 "      --peer-probes N     punch probes per peer and minute (20000)\n"
+"      --tag N             the application tag of our flows (1; 0: none)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -198,6 +201,20 @@ static int count_arg(const char *s, unsigned int *out)
 	if (errno || *end || end == s || *s == '-' || !v || v > 100000)
 		return -1;
 	*out = (unsigned int)v;
+	return 0;
+}
+
+/* Decimal or 0x hex, as punchctl takes it; 0 (no tag) too. */
+static int tag_arg(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || end == s || *s < '0' || *s > '9' || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
 	return 0;
 }
 
@@ -280,6 +297,8 @@ static int apply(int opt, const char *arg)
 	case 17:
 		return count_arg(arg, opt == 16 ? &pd_cfg.session_probes :
 				 &pd_cfg.peer_probes);
+	case 18:
+		return tag_arg(arg, &pd_cfg.tag);
 	}
 	return -1;
 }
@@ -337,6 +356,23 @@ static int client(int argc, char **argv)
 			ok = 0;
 	close(fd);
 	return used && ok ? 0 : 1;
+}
+
+/*
+ * Only our flows' events, and only our flows in a resync: another
+ * program's flows in this namespace are none of punchd's business.
+ */
+static int events_only_ours(struct nfp_events *ev)
+{
+	struct nfp_flow *match = nfp_flow_alloc();
+	int ret;
+
+	if (!match)
+		return -ENOMEM;
+	ret = nfp_flow_set_u32(match, NFP_FLOW_APP_TAG, pd_cfg.tag) ?:
+	      nfp_events_set_filter(ev, match);
+	nfp_flow_free(match);
+	return ret;
 }
 
 static int signals_open(void)
@@ -481,6 +517,8 @@ int main(int argc, char **argv)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	sigfd = signals_open();
 	ret = nfp_events_open(&ev);
+	if (ret == 0 && pd_cfg.tag)
+		ret = events_only_ours(ev);
 	if (sigfd < 0 || ret < 0) {
 		fprintf(stderr, "punchd: events: %s\n", strerror(ret < 0 ? -ret : errno));
 		return 1;

@@ -330,6 +330,8 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 	      nfp_flow_set_u32(f, NFP_FLOW_PUNCH_TIMEOUT_MS, punch_timeout_ms);
 	if (!ret && pd_cfg.timeout_ms)
 		ret = nfp_flow_set_u32(f, NFP_FLOW_TIMEOUT_MS, pd_cfg.timeout_ms);
+	if (!ret && pd_cfg.tag)
+		ret = nfp_flow_set_u32(f, NFP_FLOW_APP_TAG, pd_cfg.tag);
 	if (ret || nfp_flow_add(pd_nfp, f, out) < 0) {
 		pd_log("flow-add-failed", "peer=%s port=%u error=\"%s\"",
 		       p->name, port, ret ? strerror(-ret) : nfp_strerror(pd_nfp));

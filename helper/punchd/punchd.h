@@ -47,7 +47,11 @@ struct pd_config {
 	unsigned int peer_offer_rate;	/* the same, from one peer */
 	unsigned int session_probes;	/* a punch's probes (12x for a spray) */
 	unsigned int peer_probes;	/* punch probes per peer and minute */
+	uint32_t tag;			/* application tag of our flows; 0: none */
 };
+
+/* Tags 1 to 255 are nfpunch's own programs'; punchd's is 1. */
+#define PD_DEFAULT_TAG	1
 
 /* Until the mapping lifetime is measured (the field's usual value). */
 #define PD_KEEPALIVE_DEFAULT_MS	25000

@@ -14,8 +14,10 @@ SONAME=libnfpunch.so.1
 BASE=$T_REPO/helper/lib/abi/$SONAME.abi
 # The plain build: abidiff reads its debug information, and sanitizers
 # would add nothing the ABI shows.
-LIB=$(ls "$T_REPO"/build/$SONAME.*.* 2>/dev/null | head -1)
-if [ -z "$LIB" ]; then
+# The version the Makefile builds (an older build may lie beside it).
+LIBVER=$(sed -n 's/^LIB_VERSION := //p' "$T_REPO/Makefile")
+LIB=$T_REPO/build/libnfpunch.so.$LIBVER
+if [ ! -f "$LIB" ]; then
 	t_fail "the shared library is built" "no build/$SONAME.x.y: run make"
 	t_done
 fi
@@ -40,6 +42,13 @@ t_check "the installed static archive defines exactly the header's functions" \
 	diff -u "$TMP/header" "$TMP/static"
 unversioned=$(nm -D --defined-only "$LIB" | awk '$2 != "A" && $3 !~ /@@?LIBNFPUNCH_[0-9.]+$/')
 t_expect "every export carries a LIBNFPUNCH_ version" "" "$unversioned"
+# A symbol keeps the version node it was released with: a program linked
+# against name@LIBNFPUNCH_1.0 finds exactly that.
+sed -n "s/.*<elf-symbol name='\(nfp_[a-z0-9_]*\)' version='\([A-Z0-9_.]*\)'.*/\1@@\2/p" "$BASE" |
+	sort -u >"$TMP/released"
+nm -D --defined-only "$LIB" | awk '$2 != "A" { print $3 }' | sort -u >"$TMP/versioned"
+t_check "each function of the last release keeps its version ($(wc -l <"$TMP/released") in $(basename "$BASE"))" \
+	test "$(comm -23 "$TMP/released" "$TMP/versioned" | wc -l)" -eq 0 -a -s "$TMP/released"
 t_expect "soname" "$SONAME" \
 	"$(objdump -p "$LIB" | awk '$1 == "SONAME" { print $2 }')"
 t_expect "the soname and development links point at the real name" \

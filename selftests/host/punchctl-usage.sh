@@ -59,7 +59,13 @@ row 2 "invalid mark '0x100000000'" flow add $L $P secret $S role controlled mark
 row 2 "at most 32 peers" flow add $L secret $S $(for i in $(seq 33); do echo peer 198.51.100.7:$((5000 + i)); done)
 row 2 "invalid state 'sleeping'" flow show state sleeping
 row 2 "invalid flow id 'x'" flow show id x
-row 2 "flow del takes 'id N' or 'local ADDR:PORT'" flow del
+row 2 "flow del takes 'id N', or 'local ADDR:PORT' and/or 'tag N'" flow del
+row 2 "flow del takes 'id N' alone, or 'local' and/or 'tag'" flow del id 3 tag 7
+row 2 "invalid tag 'mine'" flow del tag mine
+row 2 "invalid tag '4294967296'" flow add $L $P secret $S role controlled tag 4294967296
+row 2 "invalid tag '-1'" flow show tag -1
+row 2 "'tag' needs a value" monitor tag
+row 2 "monitor takes 'count N' and 'tag N'" monitor state dead
 row 2 "invalid flow id '-3'" flow del id -3
 row 2 "flow set needs 'id N'" flow set keepalive 5s
 row 2 "'pps' needs a value" config set pps
@@ -137,7 +143,7 @@ t_expect "punchctl.8 renders without warnings" "" \
 	"$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$MAN" 2>&1 >/dev/null)"
 missing=""
 for kw in "flow add" "flow show" "flow del" "flow set" mapping monitor "config set" stats \
-	passive repunch secret-file role controlling controlled mark punch-timeout probe-interval max-flows pps count; do
+	passive repunch secret-file role controlling controlled mark tag punch-timeout probe-interval max-flows pps count; do
 	LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$MAN" 2>/dev/null | grep -q -- "$kw" ||
 		missing="$missing '$kw'"
 	"$PUNCHCTL" --help | grep -q -- "$kw" || missing="$missing '$kw'(help)"

@@ -3,7 +3,8 @@
 # events-check against the module): a read never blocks, a callback that
 # refuses an event loses nothing, edge-triggered epoll wakes once per
 # burst, and after the kernel drops events (-ENOBUFS) a resync reports
-# every flow there is.
+# every flow there is; an application tag filters events, resyncs, dumps
+# and deletes.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/netns.sh"
 A=nfp-ev-a-$$ B=nfp-ev-b-$$

@@ -48,11 +48,26 @@ t_expect "an unknown command is refused" \
 t_expect "get refuses a keepalive" "error 22 get takes a flow id only" \
 	"$("$GENL_SEND" 4 1400038008000100010000000800060088130000)"
 t_expect "delete refuses a keepalive" \
-	"error 22 delete takes an id or a local endpoint only" \
+	"error 22 delete takes an id, or a local endpoint and/or an app tag" \
 	"$("$GENL_SEND" 3 1400038008000100010000000800060088130000)"
 t_expect "delete refuses a role" \
-	"error 22 delete takes an id or a local endpoint only" \
+	"error 22 delete takes an id, or a local endpoint and/or an app tag" \
 	"$("$GENL_SEND" 3 1400038008000100010000000500130001000000)"
+# The application tag (FLOW_A_APP_TAG 21 = 7, beside ID 1): set at
+# creation only, a filter of dumps and deletes, never of get.
+idtag=1400038008000100010000000800150007000000
+t_expect "set refuses an app tag: fixed for the life of the flow" \
+	"error 95 fixed for the life of a flow: delete it and add a new one" \
+	"$("$GENL_SEND" 5 $idtag)"
+t_expect "get refuses an app tag (a dump filters)" \
+	"error 22 get takes a flow id only (dump to filter)" "$("$GENL_SEND" 4 $idtag)"
+t_expect "delete refuses an id with an app tag" \
+	"error 22 delete by an id or by a filter (local endpoint, app tag), not both" \
+	"$("$GENL_SEND" 3 $idtag)"
+t_expect "delete refuses a state" "error 22 delete does not filter on the state" \
+	"$("$GENL_SEND" 3 0c00038005000b0001000000)"
+t_expect "delete by an app tag no flow has" "error 2 no flow matches" \
+	"$("$GENL_SEND" 3 0c0003800800150007000000)"
 # 6.1 gives a dump's start no extack (cb->extack is set only while dumping).
 t_expect "a dump refuses an id" "error 22 " \
 	"$("$GENL_SEND" -f 0x304 4 0c0003800800010001000000)"

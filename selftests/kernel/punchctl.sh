@@ -66,6 +66,40 @@ t_check "flow del by id" ca flow del id "$id1"
 t_check "flow del by local endpoint" ca flow del local "[fd00:7::1]:4600"
 t_expect "no flows left" "0" "$(ca -j stats | jq .flows)"
 
+# --- tags: two programs' flows in one namespace ---
+ports() { jq -r '[.[].local | split(":")[1]] | sort | join(" ")'; }
+t_expect "flow add tag: the flow carries it" "7" \
+	"$(ca -j flow add local 10.7.0.1:4700 peer 10.7.0.2:5700 secret $S role controlling \
+		passive tag 7 | jq .tag)"
+ca flow add local 10.7.0.1:4701 peer 10.7.0.2:5701 secret $S role controlling passive tag 0x8 >/dev/null
+ca flow add local 10.7.0.1:4702 peer 10.7.0.2:5702 secret $S role controlling passive tag 7 >/dev/null
+ca flow add local 10.7.0.1:4703 peer 10.7.0.2:5703 secret $S role controlling passive >/dev/null
+t_expect "flow show tag 7: that program's flows only" "4700 4702" "$(ca -j flow show tag 7 | ports)"
+t_expect "flow show tag 0: the untagged" "4703" "$(ca -j flow show tag 0 | ports)"
+t_expect "flow show tag and local together" "4702" \
+	"$(ca -j flow show tag 7 local 10.7.0.1:4702 | ports)"
+t_match "flow show (human) prints the tag" ' tag 8 passive age ' "$(ca flow show local 10.7.0.1:4701 | xargs)"
+t_expect "an untagged flow reports tag 0 (JSON)" "0" \
+	"$(ca -j flow show local 10.7.0.1:4703 | jq '.[0].tag')"
+t_expect "flow set takes no tag (fixed at creation)" "2" \
+	"$(ca flow set id "$(ca -j flow show tag 8 | jq '.[0].id')" tag 9 >/dev/null 2>&1; echo $?)"
+timeout 20 ip netns exec "$A" "$PUNCHCTL" -j monitor tag 7 count 2 >"$TMP/tagmon" &
+tm=$!
+wait_event_listeners "$A" 1
+t_check "flow del tag 8" ca flow del tag 8
+t_check "flow del tag 7 local: one of that program's flows" ca flow del tag 7 local 10.7.0.1:4700
+t_expect "only those went: the untagged and the other tag-7 flow remain" "4702 4703" \
+	"$(ca -j flow show | ports)"
+t_expect "flow del of a tag no flow has fails" "punchctl: cannot delete: no flow matches 1" \
+	"$(ca flow del tag 8 2>&1; echo $?)"
+ca flow del local 10.7.0.1:4703
+ca flow del tag 7
+wait "$tm"
+t_expect "monitor tag 7: only the tag-7 flows' events (4700, 4702), not tag 8's or the untagged" \
+	"deleted 4700 7,deleted 4702 7" \
+	"$(jq -r '"\(.event) \(.flow.local | split(":")[1]) \(.flow.tag)"' "$TMP/tagmon" | paste -sd,)"
+t_expect "no flows left" "0" "$(ca -j stats | jq .flows)"
+
 # --- a real punch between the namespaces, watched by monitor ---
 timeout 30 ip netns exec "$A" "$PUNCHCTL" monitor count 2 >"$TMP/human" &
 mh=$!

@@ -52,6 +52,8 @@ t_expect "the server received no UDP meanwhile (no relay involved)" 0 "$srv"
 # --- the server restarts ---------------------------------------------------
 rdv_stop
 fa=$(in_a "$PUNCHCTL" -j flow show | jq -r '.[0].id')
+t_expect "punchd tags its flows (app tag 1, punchd(8)): 'flow show tag 1' finds it" "$fa" \
+	"$(in_a "$PUNCHCTL" -j flow show tag 1 | jq -r '.[].id' | xargs)"
 sleep 3
 t_expect "server down for 3 s: alice's flow is still established" established \
 	"$(flow_json "$A" "$fa" | jq -r .state)"

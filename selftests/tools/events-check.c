@@ -42,8 +42,8 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* A passive flow on the next port: its id, or 0. */
-static uint32_t add_flow(void)
+/* A passive flow on the next port with an app tag (0: none): its id, or 0. */
+static uint32_t add_tagged(uint32_t tag)
 {
 	struct nfp_flow *f = nfp_flow_alloc(), *out = nfp_flow_alloc();
 	struct nfp_endpoint local, peer;
@@ -59,6 +59,7 @@ static uint32_t add_flow(void)
 	    !nfp_flow_set_secret(f, secret, sizeof(secret)) &&
 	    !nfp_flow_set_u32(f, NFP_FLOW_ROLE, NFP_ROLE_CONTROLLED) &&
 	    !nfp_flow_set_u32(f, NFP_FLOW_FLAGS, NFP_FLOW_F_PASSIVE) &&
+	    (!tag || !nfp_flow_set_u32(f, NFP_FLOW_APP_TAG, tag)) &&
 	    nfp_flow_add(h, f, out) == 0)
 		id = nfp_flow_get_u32(out, NFP_FLOW_ID);
 	else
@@ -66,6 +67,11 @@ static uint32_t add_flow(void)
 	nfp_flow_free(f);
 	nfp_flow_free(out);
 	return id;
+}
+
+static uint32_t add_flow(void)
+{
+	return add_tagged(0);
 }
 
 struct seen {
@@ -215,6 +221,99 @@ static void check_overflow(struct nfp_events *ev)
 		nfp_flow_del(h, r.keep[i]);
 }
 
+static int count_flow(const struct nfp_flow *f, void *arg)
+{
+	(void)f;
+	++*(int *)arg;
+	return 0;
+}
+
+/* A match object with only the app tag set, or with a state too. */
+static struct nfp_flow *tag_match(uint32_t tag, int state)
+{
+	struct nfp_flow *m = nfp_flow_alloc();
+
+	if (m && (nfp_flow_set_u32(m, NFP_FLOW_APP_TAG, tag) ||
+		  (state && nfp_flow_set_u32(m, NFP_FLOW_STATE, state)))) {
+		nfp_flow_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/*
+ * Two programs in one namespace: an events object filtered on its app
+ * tag sees only its flows' events, and only its flows in a resync; a
+ * dump and a delete select by the tag.
+ */
+static void check_app_tag(void)
+{
+	struct nfp_flow *mine = tag_match(42, 0), *bad = tag_match(42, NFP_STATE_PUNCHING);
+	uint32_t id[3], keep[4];
+	struct resynced r = { 0 };
+	struct seen s = { 0 };
+	struct nfp_events *ev;
+	int ret, i, n = 0, bad_ret, del_none, del_bad;
+	char diag[160];
+
+	if (!mine || !bad || nfp_events_open(&ev) < 0) {
+		result(0, "app tag: a second events object", "cannot open");
+		return;
+	}
+	bad_ret = nfp_events_set_filter(ev, bad);
+	ret = nfp_events_set_filter(ev, mine);
+	snprintf(diag, sizeof(diag), "with a state %d, the tag alone %d", bad_ret, ret);
+	result(bad_ret == -EINVAL && ret == 0,
+	       "nfp_events_set_filter takes a local endpoint and an app tag, nothing else", diag);
+
+	id[0] = add_tagged(43);
+	id[1] = add_tagged(42);
+	id[2] = add_tagged(0);
+	for (i = 0; i < 3; i++)
+		nfp_flow_del(h, id[i]);
+	ret = nfp_events_read(ev, record, &s);
+	snprintf(diag, sizeof(diag), "read %d, first id %u (tag 42's: %u)", ret,
+		 s.n ? s.ids[0] : 0, id[1]);
+	result(ret == 1 && s.n == 1 && s.ids[0] == id[1],
+	       "filtered on tag 42: of three deletions (tags 43, 42, none) only tag 42's event is read",
+	       diag);
+
+	keep[0] = add_tagged(42);
+	keep[1] = add_tagged(0);
+	keep[2] = add_tagged(42);
+	keep[3] = add_tagged(7);
+	r.keep[0] = keep[0];
+	r.keep[1] = keep[2];
+	ret = nfp_events_resync(ev, h, on_resync, &r);
+	snprintf(diag, sizeof(diag), "resync %d: exists %u (%u tag 42's)", ret, r.exists, r.kept);
+	result(ret == 2 && r.exists == 2 && r.kept == 2,
+	       "its resync reports the two tag-42 flows of four", diag);
+
+	ret = nfp_flow_dump(h, mine, count_flow, &n);
+	snprintf(diag, sizeof(diag), "dump %d, counted %d", ret, n);
+	result(ret == 2 && n == 2, "nfp_flow_dump with a tag match: 2 flows", diag);
+	bad_ret = nfp_flow_dump(h, bad, count_flow, &n);
+	del_bad = nfp_flow_del_match(h, bad);
+	del_none = nfp_flow_del_match(h, NULL);
+	ret = nfp_flow_del_match(h, mine);
+	n = 0;
+	nfp_flow_dump(h, NULL, count_flow, &n);
+	snprintf(diag, sizeof(diag), "dump with a state %d; del_match: with a state %d, NULL %d, tag %d; %d flows left",
+		 bad_ret, del_bad, del_none, ret, n);
+	result(bad_ret == 2 && del_bad == -EINVAL && del_none == -EINVAL,
+	       "a dump also filters on the state; a delete refuses it and an empty match", diag);
+	result(ret == 0 && n == 2, "nfp_flow_del_match deletes the two tag-42 flows, not the others",
+	       diag);
+	ret = nfp_flow_del_match(h, mine);
+	snprintf(diag, sizeof(diag), "%d", ret);
+	result(ret == -ENOENT, "deleting by a tag no flow has: -ENOENT", diag);
+	nfp_flow_del(h, keep[1]);
+	nfp_flow_del(h, keep[3]);
+	nfp_events_close(ev);
+	nfp_flow_free(mine);
+	nfp_flow_free(bad);
+}
+
 int main(int argc, char **argv)
 {
 	struct nfp_events *ev;
@@ -237,6 +336,7 @@ int main(int argc, char **argv)
 	check_refusal(ev);
 	check_epoll_et(ev);
 	check_overflow(ev);
+	check_app_tag();
 	nfp_events_close(ev);
 	nfp_close(h);
 	return failed;

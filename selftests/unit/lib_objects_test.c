@@ -73,6 +73,11 @@ static void flows(void)
 	      !nfp_flow_has(f, NFP_FLOW_MARK) && nfp_flow_get_u32(f, NFP_FLOW_MARK) == 0 &&
 	      nfp_flow_unset(f, 4242) == -EINVAL,
 	      "unset forgets an attribute (and an unset one is no error)");
+	CHECK(!nfp_flow_has(f, NFP_FLOW_APP_TAG) && nfp_flow_get_u32(f, NFP_FLOW_APP_TAG) == 0 &&
+	      nfp_flow_set_u32(f, NFP_FLOW_APP_TAG, 0xfeedbeef) == 0 &&
+	      nfp_flow_has(f, NFP_FLOW_APP_TAG) &&
+	      nfp_flow_get_u32(f, NFP_FLOW_APP_TAG) == 0xfeedbeef,
+	      "the app tag (1.1) is a settable u32, 0 until set");
 	c = nfp_flow_clone(f);
 	nfp_flow_reset(f);
 	CHECK(nfp_flow_get_peer_count(f) == 0 && !nfp_flow_has(f, NFP_FLOW_LOCAL) &&

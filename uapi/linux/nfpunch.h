@@ -39,14 +39,18 @@ enum nfpunch_cmd {
 	/*
 	 * Open a flow and start punching. Request: NFPUNCH_A_FLOW with LOCAL,
 	 * one or more PEER, SECRET, ROLE and optionally KEEPALIVE, TIMEOUT,
-	 * PUNCH_TIMEOUT, PROBE_INTERVAL, FLAGS. Reply: NFPUNCH_A_FLOW.
+	 * PUNCH_TIMEOUT, PROBE_INTERVAL, FLAGS, MARK, APP_TAG.
+	 * Reply: NFPUNCH_A_FLOW.
 	 */
 	NFPUNCH_CMD_FLOW_NEW,
-	/* Delete by NFPUNCH_FLOW_A_ID, or every flow of a LOCAL endpoint. */
+	/*
+	 * Delete by NFPUNCH_FLOW_A_ID, or every flow that has the LOCAL
+	 * endpoint and/or the APP_TAG given.
+	 */
 	NFPUNCH_CMD_FLOW_DEL,
 	/*
-	 * Get one flow by ID, or dump them all; a dump may filter on LOCAL
-	 * and STATE inside NFPUNCH_A_FLOW.
+	 * Get one flow by ID, or dump them all; a dump may filter on LOCAL,
+	 * STATE and APP_TAG inside NFPUNCH_A_FLOW.
 	 */
 	NFPUNCH_CMD_FLOW_GET,
 	/*
@@ -179,6 +183,11 @@ enum nfpunch_flow_attr {
 	NFPUNCH_FLOW_A_COUNTERS,	/* nest, enum nfpunch_counter_attr */
 	NFPUNCH_FLOW_A_ROLE,		/* u8, enum nfpunch_role (required) */
 	NFPUNCH_FLOW_A_MARK,		/* u32, fwmark of probes and keepalives */
+	/*
+	 * u32, the application's own number (0: none), fixed at creation;
+	 * 1 to 255 are kept for nfpunch's own programs (punchd: 1).
+	 */
+	NFPUNCH_FLOW_A_APP_TAG,
 
 	__NFPUNCH_FLOW_A_MAX,
 };
