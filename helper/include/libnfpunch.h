@@ -35,7 +35,8 @@ void nfp_close(struct nfp_handle *h);
 const char *nfp_strerror(const struct nfp_handle *h);
 
 /*
- * ABI rules (soname libnfpunch.so.1; symbols versioned LIBNFPUNCH_1.0;
+ * ABI rules (soname libnfpunch.so.1; symbols versioned LIBNFPUNCH_1.0,
+ * and LIBNFPUNCH_1.1 for those 1.1 added;
  * libnfpunch.so.0 was the unversioned library of caller-allocated structs):
  * - Flows, configs, statistics, mapping results and events are opaque
  *   objects the library allocates; fields are read and written through
@@ -151,8 +152,10 @@ enum nfp_flow_attr {
 	 * The application's own number (0: none), so that several programs
 	 * in one namespace tell their flows apart: set by nfp_flow_add()
 	 * and fixed, reported in lookups, dumps and events, and a filter of
-	 * nfp_flow_dump(), nfp_flow_del_match() and nfp_events_set_filter().
-	 * Since 1.1.
+	 * nfp_flow_dump(), nfp_flow_del_match() and nfp_events_set_filter()
+	 * (a filter on 0 selects the untagged flows). A label, not access
+	 * control: any program allowed to use the module may delete any
+	 * flow. 1 to 255 are kept for nfpunch's own programs. Since 1.1.
 	 */
 	NFP_FLOW_APP_TAG = 16,
 	/* struct nfp_endpoint */
@@ -218,9 +221,9 @@ int nfp_flow_del(struct nfp_handle *h, uint32_t id);
 /* Delete every flow of a local endpoint. */
 int nfp_flow_del_local(struct nfp_handle *h, const struct nfp_endpoint *local);
 /*
- * Delete every flow matching what match sets: NFP_FLOW_LOCAL and/or
- * NFP_FLOW_APP_TAG (at least one; nothing else). -ENOENT: none matched.
- * Since 1.1.
+ * Delete every flow matching what match sets: NFP_FLOW_LOCAL (no port
+ * range) and/or NFP_FLOW_APP_TAG (at least one; nothing else).
+ * -ENOENT: none matched. Since 1.1.
  */
 int nfp_flow_del_match(struct nfp_handle *h, const struct nfp_flow *match);
 int nfp_flow_lookup(struct nfp_handle *h, uint32_t id, struct nfp_flow *out);
@@ -233,10 +236,11 @@ int nfp_flow_change(struct nfp_handle *h, const struct nfp_flow *change,
 		    struct nfp_flow *out);
 
 /*
- * Call fn for each flow matching what match sets (NFP_FLOW_LOCAL,
- * NFP_FLOW_STATE, NFP_FLOW_APP_TAG; match NULL: every flow). The flow passed to fn lives
- * until fn returns; fn must not make requests on h (the dump is still
- * reading from it). Returns the number of flows, a negative errno, or
+ * Call fn for each flow matching what match sets of NFP_FLOW_LOCAL,
+ * NFP_FLOW_STATE and NFP_FLOW_APP_TAG (match NULL: every flow; the
+ * match's other attributes are ignored, as they always were). The flow
+ * passed to fn lives until fn returns; fn must not make requests on h
+ * (the dump is still reading from it). Returns the number of flows, a negative errno, or
  * what fn returned when it was negative (no flow is passed after that).
  * -EINTR means the flow set changed during the dump: dump again.
  */
@@ -357,12 +361,12 @@ int nfp_events_read(struct nfp_events *ev,
 int nfp_events_resync(struct nfp_events *ev, struct nfp_handle *h,
 		      int (*fn)(const struct nfp_event *e, void *arg), void *arg);
 /*
- * Only the flow events of flows matching what match sets (NFP_FLOW_LOCAL
- * and/or NFP_FLOW_APP_TAG; -EINVAL for anything else), from now on, and
- * only those flows in nfp_events_resync(); mapping results always pass.
- * The group still carries every event of the namespace: the others are
- * read and dropped here. match is copied; NULL: every event again.
- * Since 1.1.
+ * Deliver only the flow events of flows matching what match sets
+ * (NFP_FLOW_LOCAL without a port range and/or NFP_FLOW_APP_TAG;
+ * -EINVAL for anything else), queued ones included, and only those
+ * flows in nfp_events_resync(); mapping results always pass. The group
+ * still carries every event of the namespace: the others are read and
+ * dropped here. match is copied; NULL: every event again. Since 1.1.
  */
 int nfp_events_set_filter(struct nfp_events *ev, const struct nfp_flow *match);
 

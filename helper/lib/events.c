@@ -237,7 +237,7 @@ NFP_EXPORT int nfp_events_set_filter(struct nfp_events *ev,
 	struct nfp_flow *copy = NULL;
 
 	if (match) {
-		if (nfp_flow_sets_other(match, filter, 2))
+		if (nfp_flow_bad_filter(match, filter, 2))
 			return -EINVAL;
 		copy = nfp_flow_clone(match);
 		if (!copy)

@@ -366,9 +366,9 @@ NFP_EXPORT int nfp_flow_del_match(struct nfp_handle *h,
 			nfp_flow_isset(match, NFP_FLOW_APP_TAG)))
 		return nfp_fail(h, -EINVAL,
 				"say which flows: a local endpoint and/or an app tag");
-	if (nfp_flow_sets_other(match, filter, 2))
+	if (nfp_flow_bad_filter(match, filter, 2))
 		return nfp_fail(h, -EINVAL,
-				"a delete filters on the local endpoint and the app tag only");
+				"a delete filters on a local endpoint (no range) and the app tag only");
 	return nfp_request(h, NFPUNCH_CMD_FLOW_DEL, 0, build_filter, NULL, &r);
 }
 
@@ -390,15 +390,8 @@ NFP_EXPORT int nfp_flow_dump(struct nfp_handle *h, const struct nfp_flow *match,
 			     int (*fn)(const struct nfp_flow *flow, void *arg),
 			     void *arg)
 {
-	static const int filter[] = {
-		NFP_FLOW_LOCAL, NFP_FLOW_STATE, NFP_FLOW_APP_TAG,
-	};
 	struct flow_req r = { .in = match, .fn = fn, .arg = arg };
 	int ret;
-
-	if (match && nfp_flow_sets_other(match, filter, 3))
-		return nfp_fail(h, -EINVAL,
-				"a dump filters on the local endpoint, the state and the app tag only");
 
 	/* One object for every flow of the dump: its peers array is reused. */
 	r.out = nfp_flow_alloc();

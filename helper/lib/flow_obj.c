@@ -196,6 +196,14 @@ NFP_EXPORT int nfp_flow_set_secret(struct nfp_flow *f, const void *secret,
 	return 0;
 }
 
+int nfp_flow_bad_filter(const struct nfp_flow *f, const int *attrs,
+			unsigned int n)
+{
+	return nfp_flow_sets_other(f, attrs, n) ||
+	       (nfp_flow_isset(f, NFP_FLOW_LOCAL) &&
+		f->local.port_max > f->local.port);
+}
+
 int nfp_flow_sets_other(const struct nfp_flow *f, const int *attrs,
 			unsigned int n)
 {

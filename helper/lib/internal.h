@@ -45,6 +45,9 @@ static inline void nfp_flow_mark(struct nfp_flow *f, int attr)
 /* Does f set anything (peers, secret) but the n attrs? */
 int nfp_flow_sets_other(const struct nfp_flow *f, const int *attrs,
 			unsigned int n);
+/* The same, or a LOCAL with a port range: no filter. */
+int nfp_flow_bad_filter(const struct nfp_flow *f, const int *attrs,
+			unsigned int n);
 /* Does f have what match sets of LOCAL, STATE and APP_TAG? */
 int nfp_flow_matches(const struct nfp_flow *match, const struct nfp_flow *f);
 

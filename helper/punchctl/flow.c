@@ -254,6 +254,10 @@ static int flow_show(struct punchctl *ctl, int argc, char **argv)
 		return ctl_out_of_memory();
 	}
 	ret = flow_select_args(match, &id, argc, argv, 1);
+	if (ret == EXIT_OK && id && (nfp_flow_has(match, NFP_FLOW_LOCAL) ||
+				     nfp_flow_has(match, NFP_FLOW_STATE) ||
+				     nfp_flow_has(match, NFP_FLOW_APP_TAG)))
+		ret = ctl_usage_error("flow show takes 'id N' alone, or filters");
 	if (ret == EXIT_OK && !ctl_handle(ctl))
 		ret = EXIT_FAIL;
 	if (ret == EXIT_OK) {

@@ -48,22 +48,27 @@ int do_monitor(struct punchctl *ctl, int argc, char **argv)
 	uint32_t tag;
 	int ret;
 
-	for (; argc > 0; argc -= 2, argv += 2) {
-		if (!matches(argv[0], "count") && strcmp(argv[0], "tag"))
-			return ctl_usage_error("monitor takes 'count N' and 'tag N'");
-		if (argc < 2)
-			return ctl_usage_error("'%s' needs a value", argv[0]);
-		if (strcmp(argv[0], "tag") == 0) {
+	for (ret = EXIT_OK; ret == EXIT_OK && argc > 0; argc -= 2, argv += 2) {
+		if (!matches(argv[0], "count") && strcmp(argv[0], "tag")) {
+			ret = ctl_usage_error("monitor takes 'count N' and 'tag N'");
+		} else if (argc < 2) {
+			ret = ctl_usage_error("'%s' needs a value", argv[0]);
+		} else if (strcmp(argv[0], "tag") == 0) {
 			if (parse_tag(argv[1], &tag))
-				return ctl_usage_error("invalid tag '%s'", argv[1]);
-			if (!filter && !(filter = nfp_flow_alloc()))
-				return ctl_out_of_memory();
-			nfp_flow_set_u32(filter, NFP_FLOW_APP_TAG, tag);
+				ret = ctl_usage_error("invalid tag '%s'", argv[1]);
+			else if (!filter && !(filter = nfp_flow_alloc()))
+				ret = ctl_out_of_memory();
+			else
+				nfp_flow_set_u32(filter, NFP_FLOW_APP_TAG, tag);
+		} else if (parse_u32(argv[1], &m.left) || !m.left) {
+			ret = ctl_usage_error("invalid count '%s'", argv[1]);
 		} else {
-			if (parse_u32(argv[1], &m.left) || !m.left)
-				return ctl_usage_error("invalid count '%s'", argv[1]);
 			m.counted = 1;
 		}
+	}
+	if (ret != EXIT_OK) {
+		nfp_flow_free(filter);
+		return ret;
 	}
 	ret = nfp_events_open(&ev);
 	if (ret == 0 && filter)

@@ -8,6 +8,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$T_REPO" || exit 1
 VERSION=$(sed -n 's/^#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/version.h)
+LIBVER=$(sed -n 's/^LIB_VERSION := //p' Makefile)
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 DEB=$T_REPO/build/deb
 
@@ -34,7 +35,7 @@ has() {
 	done
 	t_expect "$pkg holds its files" "" "$missing"
 }
-has libnfpunch1 "/usr/lib/$MA/libnfpunch.so.1" "/usr/lib/$MA/libnfpunch.so.1.0.0"
+has libnfpunch1 "/usr/lib/$MA/libnfpunch.so.1" "/usr/lib/$MA/libnfpunch.so.$LIBVER"
 t_expect "libnfpunch1 holds no development file" "" \
 	"$(grep -E '\.h$|\.a$|\.pc$|libnfpunch\.so$' "$TMP/libnfpunch1.list")"
 has libnfpunch-dev /usr/include/libnfpunch.h /usr/include/nfpunch/linux/nfpunch.h \
@@ -88,7 +89,7 @@ t_check "and runs on it (no module on the host: exit 1, it says why) (exit $rc)"
 	test "$rc" = 1 -a -s "$TMP/pw.out"
 # Debian's hardening flags reached every program.
 bad=""
-for b in usr/sbin/punchctl usr/sbin/punchd usr/sbin/rendezvousd "usr/lib/$MA/libnfpunch.so.1.0.0"; do
+for b in usr/sbin/punchctl usr/sbin/punchd usr/sbin/rendezvousd "usr/lib/$MA/libnfpunch.so.$LIBVER"; do
 	readelf -d "$root/$b" | grep -q 'BIND_NOW' || bad+=" $b:now"
 	readelf -lW "$root/$b" | grep -q GNU_RELRO || bad+=" $b:relro"
 	nm -D "$root/$b" | grep -q '__[a-z]*_chk' || bad+=" $b:fortify"

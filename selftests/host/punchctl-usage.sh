@@ -64,6 +64,7 @@ row 2 "flow del takes 'id N' alone, or 'local' and/or 'tag'" flow del id 3 tag 7
 row 2 "invalid tag 'mine'" flow del tag mine
 row 2 "invalid tag '4294967296'" flow add $L $P secret $S role controlled tag 4294967296
 row 2 "invalid tag '-1'" flow show tag -1
+row 2 "flow show takes 'id N' alone, or filters" flow show id 4 tag 7
 row 2 "'tag' needs a value" monitor tag
 row 2 "monitor takes 'count N' and 'tag N'" monitor state dead
 row 2 "invalid flow id '-3'" flow del id -3

@@ -249,6 +249,10 @@ static struct nfp_flow *tag_match(uint32_t tag, int state)
 static void check_app_tag(void)
 {
 	struct nfp_flow *mine = tag_match(42, 0), *bad = tag_match(42, NFP_STATE_PUNCHING);
+	struct nfp_flow *ranged = nfp_flow_alloc();
+	int range_ret, range_del;
+	struct nfp_endpoint range;
+	char ep[64];
 	uint32_t id[3], keep[4];
 	struct resynced r = { 0 };
 	struct seen s = { 0 };
@@ -256,15 +260,23 @@ static void check_app_tag(void)
 	int ret, i, n = 0, bad_ret, del_none, del_bad;
 	char diag[160];
 
-	if (!mine || !bad || nfp_events_open(&ev) < 0) {
+	if (!mine || !bad || !ranged || nfp_events_open(&ev) < 0) {
 		result(0, "app tag: a second events object", "cannot open");
 		return;
 	}
 	bad_ret = nfp_events_set_filter(ev, bad);
+	snprintf(ep, sizeof(ep), "%s:%u-%u", laddr, port, port + 9);
+	if (nfp_endpoint_parse(ep, &range, 1) ||
+	    nfp_flow_set_endpoint(ranged, NFP_FLOW_LOCAL, &range))
+		fprintf(stderr, "events-check: cannot make a range %s\n", ep);
+	range_ret = nfp_events_set_filter(ev, ranged);
+	range_del = nfp_flow_del_match(h, ranged);
 	ret = nfp_events_set_filter(ev, mine);
-	snprintf(diag, sizeof(diag), "with a state %d, the tag alone %d", bad_ret, ret);
-	result(bad_ret == -EINVAL && ret == 0,
-	       "nfp_events_set_filter takes a local endpoint and an app tag, nothing else", diag);
+	snprintf(diag, sizeof(diag), "with a state %d, a port range %d (delete %d), the tag alone %d",
+		 bad_ret, range_ret, range_del, ret);
+	result(bad_ret == -EINVAL && range_ret == -EINVAL && range_del == -EINVAL && ret == 0,
+	       "nfp_events_set_filter takes a local endpoint (no range) and an app tag, nothing else",
+	       diag);
 
 	id[0] = add_tagged(43);
 	id[1] = add_tagged(42);
@@ -312,6 +324,7 @@ static void check_app_tag(void)
 	nfp_events_close(ev);
 	nfp_flow_free(mine);
 	nfp_flow_free(bad);
+	nfp_flow_free(ranged);
 }
 
 int main(int argc, char **argv)
