@@ -212,6 +212,12 @@ $(BUILD)/selftests/unit/retry_test: selftests/unit/retry_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit -Ihelper/punchd $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# punchd's choice of host-candidate interfaces.
+$(BUILD)/selftests/unit/iface_test: selftests/unit/iface_test.c \
+		$(BUILD)/helper/punchd/iface.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
+
 # punchd's NAT words and strategy table.
 $(BUILD)/selftests/unit/strategy_test: selftests/unit/strategy_test.c \
 		$(BUILD)/helper/punchd/nat.o $(BUILD)/helper/punchd/strategy.o

@@ -9,6 +9,7 @@
  *                       or "error peer=P reason=R"
  *   disconnect PEER  -> "ok"; the flow is removed
  *   status           -> "server ..." and one "peer ..." line per peer
+ *   status json      -> the same as one JSON document (punchd(8))
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -104,6 +105,20 @@ void pd_reply(int fd, const char *fmt, ...)
 			    sizeof(buf) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+void pd_reply_all(int fd, const void *buf, size_t len)
+{
+	int need = len > (1 << 24) ? 1 << 24 : 2 * (int)len + 65536, have;
+	socklen_t sl = sizeof(have);
+	ssize_t n;
+
+	/* Room for all of it now: the loop never waits on a slow reader. */
+	if (!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &sl) && have < need)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &need, sizeof(need));
+	n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n >= 0 && (size_t)n < len)
+		pd_log("control-short", "sent=%zd of=%zu", n, len);
+}
+
 void pd_reply_done(int fd)
 {
 	int i;
@@ -143,7 +158,10 @@ static void command(struct pd_ctl *c, char *line)
 	arg = strtok_r(NULL, " ", &save);
 	extra = strtok_r(NULL, " ", &save);
 	if (verb && !strcmp(verb, "status") && !arg) {
-		pd_peer_status(c->fd);
+		pd_status_text(c->fd);
+	} else if (verb && !strcmp(verb, "status") && arg && !strcmp(arg, "json") &&
+		   !extra) {
+		pd_status_json(c->fd);
 	} else if (verb && arg && !extra && !strcmp(verb, "connect") &&
 		   sig_word_ok(arg)) {
 		if (!strcmp(arg, pd_cfg.id)) {

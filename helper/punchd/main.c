@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,11 +48,16 @@ struct pd_config pd_cfg = {
 };
 struct nfp_handle *pd_nfp;
 
+/*
+ * CLOCK_BOOTTIME: a laptop's suspend counts. After a night asleep the
+ * NAT mappings are long gone, and every deadline and retry must see
+ * that the time passed (CLOCK_MONOTONIC stops while suspended).
+ */
 uint64_t pd_now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
@@ -102,6 +108,7 @@ static const struct option longopts[] = {
 	{ "session-probes", required_argument, NULL, 16 },
 	{ "peer-probes", required_argument, NULL, 17 },
 	{ "tag", required_argument, NULL, 18 },
+	{ "exclude-interface", required_argument, NULL, 19 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -113,7 +120,7 @@ static void usage(FILE *f)
 "Usage: punchd [OPTIONS]                  run the daemon\n"
 "       punchd [--socket PATH] connect PEER\n"
 "       punchd [--socket PATH] disconnect PEER\n"
-"       punchd [--socket PATH] status\n"
+"       punchd [--socket PATH] status [-j]\n"
 "NAT hole punching daemon: registers with rendezvousd and opens direct\n"
 "paths to peers through the nfpunch kernel module (relay if none works).\n"
 "\n"
@@ -150,6 +157,8 @@ static void usage(FILE *f)
 "      --session-probes N  probes one punch may send (1000; a spray 12x)\n"
 "      --peer-probes N     punch probes per peer and minute (20000)\n"
 "      --tag N             the application tag of our flows (1; 0: none)\n"
+"      --exclude-interface GLOB  offer no address of these interfaces\n"
+"                          (repeat; tunnels and container bridges never)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -216,6 +225,18 @@ static int tag_arg(const char *s, uint32_t *out)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
+}
+
+static int exclude_arg(const char *glob)
+{
+	unsigned int n = 0;
+
+	while (pd_cfg.exclude_ifaces[n])
+		n++;
+	if (n == PD_IFACE_MAX_EXCLUDE || !*glob || strlen(glob) >= IFNAMSIZ * 2)
+		return -1;
+	pd_cfg.exclude_ifaces[n] = strdup(glob);
+	return pd_cfg.exclude_ifaces[n] ? 0 : -1;
 }
 
 static int apply(int opt, const char *arg)
@@ -299,6 +320,8 @@ static int apply(int opt, const char *arg)
 				 &pd_cfg.peer_probes);
 	case 18:
 		return tag_arg(arg, &pd_cfg.tag);
+	case 19:
+		return exclude_arg(arg);
 	}
 	return -1;
 }
@@ -323,19 +346,24 @@ static int parse_args(int argc, char **argv)
 static int client(int argc, char **argv)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char buf[4096], line[128];
-	int fd, ok = 1, i;
-	size_t used = 0;
-	ssize_t n;
+	bool json = argc == 2 && !strcmp(argv[0], "status") &&
+		    (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"));
+	char buf[4096], line[128], head[6] = "";
+	size_t used = 0, head_len = 0;
+	int fd, ok = 1;
+	ssize_t n, i;
 
-	if (!strcmp(argv[0], "status") ? argc != 1 :
+	if (!strcmp(argv[0], "status") ? argc != 1 && !json :
 	    (strcmp(argv[0], "connect") && strcmp(argv[0], "disconnect")) ||
 	    argc != 2 || !sig_word_ok(argv[1])) {
 		fprintf(stderr, "punchd: bad command; see punchd --help\n");
 		return 2;
 	}
-	snprintf(line, sizeof(line), "%s%s%s\n", argv[0], argc > 1 ? " " : "",
-		 argc > 1 ? argv[1] : "");
+	if (json)
+		snprintf(line, sizeof(line), "status json\n");
+	else
+		snprintf(line, sizeof(line), "%s%s%s\n", argv[0], argc > 1 ? " " : "",
+			 argc > 1 ? argv[1] : "");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", pd_cfg.socket_path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
@@ -347,15 +375,43 @@ static int client(int argc, char **argv)
 		fprintf(stderr, "punchd: %s\n", strerror(errno));
 		return 1;
 	}
-	while ((n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+	/* Any length (a status of many peers); a line starting "error" fails. */
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
 		used += (size_t)n;
-	buf[used] = '\0';
-	fputs(buf, stdout);
-	for (i = 0; buf[i]; i++)
-		if ((i == 0 || buf[i - 1] == '\n') && !strncmp(buf + i, "error", 5))
-			ok = 0;
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				head_len = 0;
+			} else if (head_len < 5) {
+				head[head_len++] = buf[i];
+				if (head_len == 5 && !memcmp(head, "error", 5))
+					ok = 0;
+			}
+		}
+	}
 	close(fd);
 	return used && ok ? 0 : 1;
+}
+
+/*
+ * A module older than app tags (0.1.0, still loaded after an upgrade of
+ * the package) refuses the attribute in every request: work untagged
+ * until it is reloaded, rather than fail every connect.
+ */
+static bool module_has_tags(void)
+{
+	struct nfp_flow *match = nfp_flow_alloc();
+	int ret = -ENOMEM;
+
+	if (match && !nfp_flow_set_u32(match, NFP_FLOW_APP_TAG, pd_cfg.tag))
+		ret = nfp_flow_dump(pd_nfp, match, NULL, NULL);
+	nfp_flow_free(match);
+	if (ret == -EINVAL) {
+		pd_log("module-without-tags", "tag=none error=\"%s\" fix=\"reload the nfpunch module\"",
+		       nfp_strerror(pd_nfp));
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -517,8 +573,6 @@ int main(int argc, char **argv)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	sigfd = signals_open();
 	ret = nfp_events_open(&ev);
-	if (ret == 0 && pd_cfg.tag)
-		ret = events_only_ours(ev);
 	if (sigfd < 0 || ret < 0) {
 		fprintf(stderr, "punchd: events: %s\n", strerror(ret < 0 ? -ret : errno));
 		return 1;
@@ -526,6 +580,12 @@ int main(int argc, char **argv)
 	ret = nfp_open(&pd_nfp);
 	if (ret < 0) {
 		fprintf(stderr, "punchd: module: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (pd_cfg.tag && !module_has_tags())
+		pd_cfg.tag = 0;
+	if (pd_cfg.tag && (ret = events_only_ours(ev)) < 0) {
+		fprintf(stderr, "punchd: events: %s\n", strerror(-ret));
 		return 1;
 	}
 	if (pd_control_open()) {

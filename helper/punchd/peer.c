@@ -58,6 +58,14 @@ const char *pd_state_name(enum pd_state s)
 	return state_names[s];
 }
 
+/* Every change of state goes through here: status shows how long ago. */
+static void set_state(struct pd_peer *p, enum pd_state state)
+{
+	if (p->state != state)
+		p->since = pd_now_ms();
+	p->state = state;
+}
+
 struct pd_peer *pd_peer_get(const char *name, bool create)
 {
 	struct pd_peer *free_slot = NULL;
@@ -73,6 +81,7 @@ struct pd_peer *pd_peer_get(const char *name, bool create)
 		return NULL;
 	memset(free_slot, 0, sizeof(*free_slot));
 	free_slot->used = true;
+	free_slot->since = pd_now_ms();
 	snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
 	return free_slot;
 }
@@ -229,7 +238,7 @@ static void fail(struct pd_peer *p, const char *why)
 	drop_flow(p);
 	if (punching)
 		pd_window_add(&p->probes_minute, p->probes_done, pd_now_ms());
-	p->state = PD_FAILED;
+	set_state(p, PD_FAILED);
 	pd_hook("failed", p, elapsed(p));
 	answer_waiters(p, why);
 	/* Never stuck: a peer we keep is tried again, later each time. */
@@ -252,7 +261,7 @@ static void start_mapping(struct pd_peer *p)
 	struct nfp_endpoint local, server;
 	uint32_t id;
 
-	p->state = PD_MAPPING;
+	set_state(p, PD_MAPPING);
 	p->deadline = pd_now_ms() + MAPPING_TIMEOUT_MS + 1000;
 	if (pd_link_local(&local) || pd_server_stun(&server)) {
 		fail(p, "no-server-link");
@@ -361,7 +370,7 @@ static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
 		fail(p, "module");
 		return;
 	}
-	p->state = relay ? PD_RELAYING : PD_PUNCHING;
+	set_state(p, relay ? PD_RELAYING : PD_PUNCHING);
 	p->deadline = pd_now_ms() + timeout + PUNCH_SLACK_MS;
 	pd_log(relay ? "relaying" : "punching",
 	       "peer=%s flow=%u candidates=%u strategy=%s", p->name,
@@ -411,7 +420,7 @@ static void spray_ports(struct pd_peer *p, const struct sig_ep *cands,
 		fail(p, "module");
 		return;
 	}
-	p->state = PD_PUNCHING;
+	set_state(p, PD_PUNCHING);
 	p->deadline = pd_now_ms() + timeout + PUNCH_SLACK_MS;
 	pd_log("punching", "peer=%s strategy=spray-ports ports=%u-%u flows=%u",
 	       p->name, base, base + PD_SPRAY_PORTS - 1, p->n_spray);
@@ -489,7 +498,7 @@ static void start_punch(struct pd_peer *p, const struct sig_msg *m)
 		if (p->caller) {
 			ask_relay(p);
 		} else {
-			p->state = PD_RELAY_WAIT;
+			set_state(p, PD_RELAY_WAIT);
 			p->deadline = pd_now_ms() + SERVER_WAIT_MS;
 		}
 		return;
@@ -558,7 +567,7 @@ static void send_candidates(struct pd_peer *p)
 	if (p->caller) {
 		snprintf(m.peer, sizeof(m.peer), "%s", p->name);
 		m.has |= SIG_K_PEER;
-		p->state = PD_OFFERED;
+		set_state(p, PD_OFFERED);
 		p->deadline = pd_now_ms() + SERVER_WAIT_MS;
 	} else {
 		memcpy(m.sid, p->sid, SIG_SID_LEN);
@@ -580,13 +589,13 @@ static void proceed(struct pd_peer *p)
 	struct pd_nat mine;
 
 	if (pd_nat_busy()) {
-		p->state = PD_NAT_WAIT;
+		set_state(p, PD_NAT_WAIT);
 		p->deadline = pd_now_ms() + SERVER_WAIT_MS;
 		return;
 	}
 	if (pd_nat_mine(&mine) && pd_nat_predictable(&mine) &&
 	    !pd_nat_sample((unsigned int)(p - peers))) {
-		p->state = PD_SAMPLING;
+		set_state(p, PD_SAMPLING);
 		p->deadline = pd_now_ms() + SAMPLE_WAIT_MS;
 		return;
 	}
@@ -773,7 +782,7 @@ static void on_error(const struct sig_msg *m)
 		return;
 	if (!strcmp(m->code, "glare")) {
 		/* The peer's own call stands: answer it when it comes. */
-		p->state = PD_IDLE;
+		set_state(p, PD_IDLE);
 		p->retry_at = pd_now_ms() + SERVER_WAIT_MS;	/* if it does not */
 		return;
 	}
@@ -816,7 +825,7 @@ static void ask_relay(struct pd_peer *p)
 		fail(p, "server-unreachable");
 		return;
 	}
-	p->state = PD_RELAY_WAIT;
+	set_state(p, PD_RELAY_WAIT);
 	p->deadline = pd_now_ms() + SERVER_WAIT_MS;
 }
 
@@ -868,7 +877,7 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 		pd_ep_to_sig(&p->remote, remote);
 	if (l)
 		p->local = *l;
-	p->state = PD_UP;
+	set_state(p, PD_UP);
 	p->attempts = 0;
 	p->retry_at = 0;
 	p->wanted = true;	/* a path that was up is kept up, either side */
@@ -919,7 +928,7 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 		       nfp_dead_reason_name(nfp_flow_get_u32(f, NFP_FLOW_DEAD_REASON)));
 		pd_hook("down", p, 0);
 		drop_flow(p);
-		p->state = PD_IDLE;
+		set_state(p, PD_IDLE);
 		/*
 		 * Both sides punch again: the caller first; the callee later
 		 * (three times as long), so it calls only when the caller
@@ -983,7 +992,7 @@ static void flow_deleted(struct pd_peer *p, uint32_t id)
 		pd_hook("down", p, 0);
 	}
 	drop_flow(p);
-	p->state = PD_IDLE;
+	set_state(p, PD_IDLE);
 	pd_state_save();
 }
 
@@ -1158,46 +1167,6 @@ void pd_peers_link_lost(void)
 	}
 }
 
-void pd_peer_status(int fd)
-{
-	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN];
-	char nat[PD_NAT_STRLEN];
-	unsigned int i, lo, hi;
-	struct pd_nat mine;
-	bool known;
-
-	pd_reply(fd, "server %s %s\n", pd_cfg.server,
-		 pd_link_up() ? "registered" : "unreachable");
-	known = pd_nat_mine(&mine);
-	pd_reply(fd, "nat %s mapping=%s filtering=%s allocation=%s delta=%d",
-		 known ? pd_nat_format(&mine, nat, sizeof(nat)) :
-		 pd_nat_busy() ? "discovering" : "unknown",
-		 pd_nat_map_name(mine.map), pd_nat_filter_name(mine.filter),
-		 pd_nat_alloc_name(mine.alloc), mine.delta);
-	if (pd_nat_lifetime(&lo, &hi))
-		pd_reply(fd, " lifetime=%u-%s", lo, hi ? "" : "inf");
-	if (pd_nat_lifetime(&lo, &hi) && hi)
-		pd_reply(fd, "%u", hi);
-	pd_reply(fd, " keepalive_ms=%u\n", pd_keepalive_ms());
-	for (i = 0; i < PD_MAX_PEERS; i++) {
-		const struct pd_peer *p = &peers[i];
-
-		if (!p->used)
-			continue;
-		pd_reply(fd, "peer %s state=%s mode=%s endpoint=%s flow=%u strategy=%s why=%s peer_nat=%s local=%s probes=%llu\n",
-			 p->name, pd_state_name(p->state),
-			 p->relayed ? "relay" : "direct",
-			 p->state == PD_UP ? sig_ep_format(&p->remote, ep,
-							    sizeof(ep)) : "-",
-			 p->flow_id, pd_strategy_name(p->strategy),
-			 p->why ? p->why : "-",
-			 pd_nat_format(&p->their_nat, nat, sizeof(nat)),
-			 p->local.family ? nfp_endpoint_format(&p->local, local,
-							       sizeof(local)) : "-",
-			 (unsigned long long)p->probes);
-	}
-}
-
 /* Restart recovery: state.c hands back what the module still has. */
 struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 			       const uint8_t *sid, bool caller, bool relayed)
@@ -1216,20 +1185,28 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	memcpy(p->sid, sid, SIG_SID_LEN);
 	p->started = pd_now_ms();
 	f = nfp_flow_alloc();
-	if (!f || nfp_flow_lookup(pd_nfp, flow_id, f) < 0) {
+	if (!f || nfp_flow_lookup(pd_nfp, flow_id, f) < 0 ||
+	    nfp_flow_get_u32(f, NFP_FLOW_APP_TAG) != pd_cfg.tag) {
+		/*
+		 * Gone; or made under another --tag (or before tags), so its
+		 * events would never reach us: punch again under ours.
+		 */
+		if (f && nfp_flow_has(f, NFP_FLOW_ID))
+			nfp_flow_del(pd_nfp, flow_id);
+		pd_log("resume", "peer=%s flow=%u found=%s", name, flow_id,
+		       f && nfp_flow_has(f, NFP_FLOW_ID) ? "other-tag" : "no");
 		nfp_flow_free(f);
-		pd_log("resume", "peer=%s flow=%u found=no", name, flow_id);
 		p->flow_id = 0;
-		p->state = PD_IDLE;
+		set_state(p, PD_IDLE);
 		if (caller)
 			p->retry_at = pd_now_ms() + REPUNCH_MS;
 		return p;
 	}
 	state = nfp_flow_get_u32(f, NFP_FLOW_STATE);
 	remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
-	p->state = state == NFP_STATE_ESTABLISHED ? PD_UP :
-		   state == NFP_STATE_PUNCHING ?
-		   (relayed ? PD_RELAYING : PD_PUNCHING) : PD_IDLE;
+	set_state(p, state == NFP_STATE_ESTABLISHED ? PD_UP :
+		     state == NFP_STATE_PUNCHING ?
+		     (relayed ? PD_RELAYING : PD_PUNCHING) : PD_IDLE);
 	/* A punch found going: the kernel's punch timeout ends it first. */
 	p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
 	if (state == NFP_STATE_ESTABLISHED && remote)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iface.h"
 #include "libnfpunch.h"
 #include "nat.h"
 #include "policy.h"
@@ -48,6 +49,8 @@ struct pd_config {
 	unsigned int session_probes;	/* a punch's probes (12x for a spray) */
 	unsigned int peer_probes;	/* punch probes per peer and minute */
 	uint32_t tag;			/* application tag of our flows; 0: none */
+	/* --exclude-interface globs, NULL-terminated */
+	const char *exclude_ifaces[PD_IFACE_MAX_EXCLUDE + 1];
 };
 
 /* Tags 1 to 255 are nfpunch's own programs'; punchd's is 1. */
@@ -110,6 +113,7 @@ struct pd_peer {
 	uint64_t probes_done;		/* by flows already deleted */
 	struct sig_ep remote;		/* where the path goes */
 	uint64_t started, deadline;	/* ms */
+	uint64_t since;			/* ms: when it entered its state */
 	unsigned int up_ms;		/* how long the last success took */
 	uint64_t retry_at;		/* re-punch after losing the path */
 	unsigned int attempts;
@@ -150,7 +154,6 @@ void pd_peers_resync_begin(void);
 void pd_peers_resync_end(bool ok);
 void pd_peers_tick(uint64_t now, uint64_t *next);
 void pd_peers_link_lost(void);
-void pd_peer_status(int fd);
 const char *pd_state_name(enum pd_state s);
 void pd_peer_forget(struct pd_peer *p);
 struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
@@ -189,7 +192,13 @@ void pd_control_close(void);
 int pd_control_fds(int *fds, int max);
 void pd_control_input(int fd);
 void pd_reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* All of buf, however long (a status of many peers), without blocking. */
+void pd_reply_all(int fd, const void *buf, size_t len);
 void pd_reply_done(int fd);
+
+/* status: lines for people, or one JSON document (punchd(8)) */
+void pd_status_text(int fd);
+void pd_status_json(int fd);
 
 /* hook */
 void pd_hook(const char *event, const struct pd_peer *p, unsigned int ms);

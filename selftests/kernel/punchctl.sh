@@ -6,6 +6,8 @@
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/wait.sh"
 . "$T_REPO/selftests/lib/netns.sh"
+. "$T_REPO/selftests/lib/json-doc.sh"
+MAN=$T_REPO/helper/punchctl/punchctl.8
 A=nfp-ctl-a-$$ B=nfp-ctl-b-$$
 S=000102030405060708090a0b0c0d0e0f
 WAIT=$T_REPO/build/examples/punch-wait
@@ -91,7 +93,7 @@ t_check "flow del tag 7 local: one of that program's flows" ca flow del tag 7 lo
 t_expect "only those went: the untagged and the other tag-7 flow remain" "4702 4703" \
 	"$(ca -j flow show | ports)"
 t_expect "flow del of a tag no flow has fails" "punchctl: cannot delete: no flow matches 1" \
-	"$(ca flow del tag 8 2>&1; echo $?)"
+	"$( (ca flow del tag 8 2>&1; echo $?) | xargs)"
 ca flow del local 10.7.0.1:4703
 ca flow del tag 7
 wait "$tm"
@@ -122,51 +124,18 @@ t_expect "monitor (JSON) carries the remote endpoint" "10.7.0.2:5100" \
 	"$(jq -r 'select(.event == "established") | .flow.remote' "$TMP/json")"
 
 # --- JSON: the keys punchctl(8) documents, and no others ---
-# doc_keys TITLE: "KEY required|optional" for each key of the man page's
-# JSON subsection whose title starts with TITLE ("Only ..." marks the
-# optional ones).
-doc_keys() {
-	awk -v sec="$1" '
-		/^\.S[SH] / { insec = index($0, ".SS " sec) == 1; want = 0; next }
-		insec && /^\.TP/ { want = 1; next }
-		insec && want && /^\.B / {
-			key = $2; want = 0; getline d
-			print key, (d ~ /Only/ ? "optional" : "required")
-		}' "$T_REPO/helper/punchctl/punchctl.8"
-}
-# schema TITLE FILE: every object of the JSON array in FILE has the
-# documented required keys and no undocumented one.
-schema() {
-	local doc all req got bad="" n
-	doc=$(doc_keys "$1")
-	all=$(awk '{ print $1 }' <<<"$doc" | sort | paste -sd' ')
-	req=$(awk '$2 == "required" { print $1 }' <<<"$doc" | sort | paste -sd' ')
-	n=$(jq length "$2")
-	for ((i = 0; i < n; i++)); do
-		got=$(jq -r ".[$i] | keys[]" "$2" | sort | paste -sd' ')
-		extra=$(comm -13 <(tr ' ' '\n' <<<"$all") <(tr ' ' '\n' <<<"$got") | xargs)
-		missing=$(comm -23 <(tr ' ' '\n' <<<"$req") <(tr ' ' '\n' <<<"$got") | xargs)
-		[ -z "$extra$missing" ] ||
-			bad+="object $i: undocumented [$extra] missing [$missing]; "
-	done
-	if [ -n "$all" ] && [ "$n" -gt 0 ] && [ -z "$bad" ]; then
-		t_ok "JSON $1: $n objects match punchctl(8) (${all// /,})"
-	else
-		t_fail "JSON $1: $n objects match punchctl(8)" "documented: $all" "$bad"
-	fi
-}
 { ca -j flow show; cb -j flow show; } | jq -s add >"$TMP/flows.json"
-schema "Flow" "$TMP/flows.json"
+schema "$MAN" "Flow" "$TMP/flows.json"
 t_expect "JSON Flow: the counters punchctl(8) lists" \
 	"$(grep -A1 '^\.B counters$' "$T_REPO/helper/punchctl/punchctl.8" | tail -1 |
 		grep -o 'fB[a-z_]*' | cut -c3- | sort | xargs)" \
 	"$(jq -r '.[0].counters | keys[]' "$TMP/flows.json" | sort | xargs)"
 jq -s . "$TMP/json" >"$TMP/events.json"
-schema "Event" "$TMP/events.json"
+schema "$MAN" "Event" "$TMP/events.json"
 { ca -j stats; } | jq -s . >"$TMP/stats.json"
-schema "Statistics" "$TMP/stats.json"
+schema "$MAN" "Statistics" "$TMP/stats.json"
 { ca -j config; cb -j config set pps 300; } | jq -s . >"$TMP/config.json"
-schema "Config" "$TMP/config.json"
+schema "$MAN" "Config" "$TMP/config.json"
 
 # --- mapping ---
 ip netns exec "$B" turnserver -n --no-tls --no-dtls --no-cli -S -L 10.7.0.2 -p 3478 \
@@ -182,7 +151,7 @@ t_expect "mapping (JSON) of an unanswered query reports the error, exit 1" \
 	"Connection timed out 1" "$(echo "$out" | jq -r .error) $rc"
 { echo "$out"; ca -j mapping local 10.7.0.1:4200 server 10.7.0.2:3478; } |
 	jq -s . >"$TMP/mapping.json"
-schema "Mapping" "$TMP/mapping.json"
+schema "$MAN" "Mapping" "$TMP/mapping.json"
 
 # --- an idle monitor sleeps (the events socket never blocks) ---
 # (Its start, a sanitized build under emulation, costs CPU: count from 1 s.)

@@ -8,6 +8,8 @@
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
+. "$T_REPO/selftests/lib/json-doc.sh"
+MAN=$T_REPO/helper/punchd/punchd.8
 nat_scratch
 trap 'rdv_down; rm -rf "$TMP"' EXIT
 
@@ -74,15 +76,41 @@ t_match "punchd status: bob is up, direct, same endpoint" \
 	"peer bob state=up mode=direct endpoint=$pb flow=$fa" "$(pd "$A" alice status)"
 got=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$pb" after-pd-restart 1)
 t_expect "data still flows" "after-pd-restart" "$got"
+pd "$A" alice status -j >"$TMP/status.json"
+t_expect "punchd status -j: bob up, direct, at the same endpoint, on the same flow" \
+	"bob up direct $pb null $fa 1" \
+	"$(jq -r '.peers[0] | "\(.name) \(.state) \(.mode) \(.endpoint) \(.relay) \(.flow)"' \
+		"$TMP/status.json") $(jq -r .tag "$TMP/status.json")"
+t_check "punchd status -j: the module's rtt and the application's bytes both ways" \
+	jq -e '.peers[0] | (.rtt_us > 0) and (.rx_bytes > 0) and (.tx_bytes > 0) and
+		(.since_ms | type == "number")' "$TMP/status.json"
+t_check "punchd status -j: registered, and our NAT's words" \
+	jq -e '.server.registered and (.nat.mapping | type == "string") and .nat.keepalive_ms > 0' \
+	"$TMP/status.json"
+jq '[.]' "$TMP/status.json" >"$TMP/status-top.json"
+schema "$MAN" "Status" "$TMP/status-top.json"
 
 # --- the same NAT ------------------------------------------------------------
 # Carol's keepalive is not fixed: it follows the lifetime punchd measures
 # for nat-a's mappings (5 s here, nat_udp_timeout above).
+# Carol's host also has a container bridge and a tunnel: their addresses
+# lead nowhere a peer can go, so they are no candidates.
+ip -n "$C" link add docker0 type bridge &&
+	ip -n "$C" addr add 172.17.0.1/16 dev docker0 && ip -n "$C" link set docker0 up &&
+	ip netns exec "$C" ip tuntap add dev office mode tun &&
+	ip -n "$C" addr add 10.99.0.1/24 dev office && ip -n "$C" link set office up ||
+	t_fail "carol's host gets a container bridge and a tun interface"
 PD_KEEPALIVE=auto pd_start "$C" carol 6000 --keepalive-min 1
 pd_registered carol
 res=$(pd "$C" carol connect alice)
 t_match "carol (behind nat-a too) connects to alice directly over the LAN" \
 	"^ok peer=alice mode=direct endpoint=10\.0\.1\.2:4000 ms=[0-9]+ strategy=plain local=10\.0\.3\.2:6000 probes=[0-9]+$" "$res"
+t_expect "alice punches carol's LAN address, not its container bridge's or tunnel's" \
+	"10.0.3.2:6000" \
+	"$(in_a "$PUNCHCTL" -j flow show | jq -r '.[].peers[]' | grep -E '^(10\.0\.3\.2|172\.17\.|10\.99\.)' | sort -u | xargs)"
+t_check "carol's punchd logs why: docker0 a container bridge, office (tun) a tunnel" \
+	eval "grep -q 'event=host-candidate-skipped iface=docker0 reason=container' $TMP/carol.log &&
+	      grep -q 'event=host-candidate-skipped iface=office reason=tunnel' $TMP/carol.log"
 got=$(nat_app "$C" 10.0.3.2:6000 "$A" 10.0.1.2:4000 10.0.1.2:4000 lan 2)
 t_expect "carol's application reaches alice's" "lan lan" "$(echo $got)"
 t_match "punchd status shows the NAT it discovered (port-preserving masquerade)" \
@@ -116,6 +144,13 @@ t_match "bob's hook says relay too" "^up alice 192\.0\.2\.1:[0-9]+ relay [0-9]+$
 rb=$(grep relay "$TMP/bob.hook" | tail -1 | awk '{print $3}')
 t_match "bob's punchd status: alice up via the relay" "peer alice state=up mode=relay endpoint=$rb" \
 	"$(pd "$B" bob status)"
+pd "$B" bob status -j >"$TMP/status-relay.json"
+t_expect "bob's punchd status -j: alice up via the relay, relay and endpoint the same" \
+	"alice up relay $rb $rb" \
+	"$(jq -r '.peers[] | select(.name == "alice") | "\(.name) \(.state) \(.mode) \(.endpoint) \(.relay)"' \
+		"$TMP/status-relay.json")"
+{ jq .peers "$TMP/status.json"; jq .peers "$TMP/status-relay.json"; } | jq -s add >"$TMP/peers.json"
+schema "$MAN" "Peer" "$TMP/peers.json"
 got=$(nat_app "$A" 10.0.1.2:4000 "$B" 10.0.2.2:5000 "$ra" relayed 3)
 t_expect "bob's application receives alice's datagrams through the relay" "relayed relayed relayed" "$(echo $got)"
 got=$(nat_app "$B" 10.0.2.2:5000 "$A" 10.0.1.2:4000 "$rb" relayed-back 2)

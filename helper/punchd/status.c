@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * "punchd status": the server link, our NAT and every peer, as lines for
+ * people or (status -j) as one JSON document for programs. The JSON keys
+ * are a contract, documented in punchd(8) and checked by the tests: add
+ * keys, never rename or drop one.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "punchd.h"
+
+static void peer_line(const struct pd_peer *p, void *arg)
+{
+	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN], nat[PD_NAT_STRLEN];
+	int fd = *(int *)arg;
+
+	pd_reply(fd, "peer %s state=%s mode=%s endpoint=%s flow=%u strategy=%s why=%s peer_nat=%s local=%s probes=%llu\n",
+		 p->name, pd_state_name(p->state),
+		 p->relayed ? "relay" : "direct",
+		 p->state == PD_UP ? sig_ep_format(&p->remote, ep, sizeof(ep)) : "-",
+		 p->flow_id, pd_strategy_name(p->strategy),
+		 p->why ? p->why : "-",
+		 pd_nat_format(&p->their_nat, nat, sizeof(nat)),
+		 p->local.family ? nfp_endpoint_format(&p->local, local,
+						       sizeof(local)) : "-",
+		 (unsigned long long)p->probes);
+}
+
+void pd_status_text(int fd)
+{
+	char nat[PD_NAT_STRLEN];
+	unsigned int lo, hi;
+	struct pd_nat mine;
+	bool known;
+
+	pd_reply(fd, "server %s %s\n", pd_cfg.server,
+		 pd_link_up() ? "registered" : "unreachable");
+	known = pd_nat_mine(&mine);
+	pd_reply(fd, "nat %s mapping=%s filtering=%s allocation=%s delta=%d",
+		 known ? pd_nat_format(&mine, nat, sizeof(nat)) :
+		 pd_nat_busy() ? "discovering" : "unknown",
+		 pd_nat_map_name(mine.map), pd_nat_filter_name(mine.filter),
+		 pd_nat_alloc_name(mine.alloc), mine.delta);
+	if (pd_nat_lifetime(&lo, &hi))
+		pd_reply(fd, " lifetime=%u-%s", lo, hi ? "" : "inf");
+	if (pd_nat_lifetime(&lo, &hi) && hi)
+		pd_reply(fd, "%u", hi);
+	pd_reply(fd, " keepalive_ms=%u\n", pd_keepalive_ms());
+	pd_peers_each(peer_line, &fd);
+}
+
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *nat_json(void)
+{
+	json_object *o = json_object_new_object(), *life = NULL;
+	char nat[PD_NAT_STRLEN];
+	unsigned int lo, hi;
+	struct pd_nat mine;
+	bool known = pd_nat_mine(&mine);
+
+	json_object_object_add(o, "type", known ?
+			       json_object_new_string(pd_nat_format(&mine, nat, sizeof(nat))) :
+			       NULL);
+	json_object_object_add(o, "discovering", json_object_new_boolean(pd_nat_busy()));
+	json_object_object_add(o, "mapping", json_object_new_string(pd_nat_map_name(mine.map)));
+	json_object_object_add(o, "filtering",
+			       json_object_new_string(pd_nat_filter_name(mine.filter)));
+	json_object_object_add(o, "allocation",
+			       json_object_new_string(pd_nat_alloc_name(mine.alloc)));
+	json_object_object_add(o, "delta", json_object_new_int(mine.delta));
+	/* Seconds a mapping outlived (min) and did not (max, null: every check). */
+	if (pd_nat_lifetime(&lo, &hi)) {
+		life = json_object_new_object();
+		json_object_object_add(life, "min_s", json_object_new_int64(lo));
+		json_object_object_add(life, "max_s", hi ? json_object_new_int64(hi) : NULL);
+	}
+	json_object_object_add(o, "lifetime", life);
+	json_object_object_add(o, "keepalive_ms", json_object_new_int64(pd_keepalive_ms()));
+	return o;
+}
+
+/* What the module knows of the peer's path: rtt and traffic. */
+static void flow_json(json_object *o, const struct pd_peer *p)
+{
+	struct nfp_flow *f = p->flow_id ? nfp_flow_alloc() : NULL;
+	bool have = f && nfp_flow_lookup(pd_nfp, p->flow_id, f) == 0;
+	const struct {
+		const char *key;
+		int attr;
+	} c[] = {
+		{ "rx_packets", NFP_FLOW_RX_PACKETS }, { "rx_bytes", NFP_FLOW_RX_BYTES },
+		{ "tx_packets", NFP_FLOW_TX_PACKETS }, { "tx_bytes", NFP_FLOW_TX_BYTES },
+	};
+	unsigned int i;
+
+	json_object_object_add(o, "rtt_us", have && nfp_flow_has(f, NFP_FLOW_RTT_US) ?
+			       json_object_new_int64(nfp_flow_get_u32(f, NFP_FLOW_RTT_US)) :
+			       NULL);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		json_object_object_add(o, c[i].key,
+				       json_object_new_uint64(have ? nfp_flow_get_u64(f, c[i].attr) : 0));
+	nfp_flow_free(f);
+}
+
+static void peer_json(const struct pd_peer *p, void *arg)
+{
+	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN], nat[PD_NAT_STRLEN];
+	json_object *o = json_object_new_object();
+	bool up = p->state == PD_UP;
+
+	if (p->remote.family)
+		sig_ep_format(&p->remote, ep, sizeof(ep));
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "state", json_object_new_string(pd_state_name(p->state)));
+	json_object_object_add(o, "mode", json_object_new_string(p->relayed ? "relay" : "direct"));
+	json_object_object_add(o, "endpoint", up && p->remote.family ?
+			       json_object_new_string(ep) : NULL);
+	/* The relay's port for us, while the path goes through it. */
+	json_object_object_add(o, "relay", p->relayed && p->remote.family ?
+			       json_object_new_string(ep) : NULL);
+	json_object_object_add(o, "local", p->local.family ?
+			       json_object_new_string(nfp_endpoint_format(&p->local, local,
+									  sizeof(local))) :
+			       NULL);
+	json_object_object_add(o, "flow", p->flow_id ? json_object_new_int64(p->flow_id) : NULL);
+	json_object_object_add(o, "strategy",
+			       json_object_new_string(pd_strategy_name(p->strategy)));
+	json_object_object_add(o, "why", str_or_null(p->why));
+	json_object_object_add(o, "peer_nat",
+			       json_object_new_string(pd_nat_format(&p->their_nat, nat,
+								    sizeof(nat))));
+	json_object_object_add(o, "since_ms", json_object_new_uint64(pd_now_ms() - p->since));
+	json_object_object_add(o, "up_ms", up ? json_object_new_int64(p->up_ms) : NULL);
+	json_object_object_add(o, "attempts", json_object_new_int64(p->attempts));
+	json_object_object_add(o, "probes", json_object_new_uint64(p->probes));
+	flow_json(o, p);
+	json_object_array_add(arg, o);
+}
+
+void pd_status_json(int fd)
+{
+	json_object *doc = json_object_new_object(), *server = json_object_new_object();
+	json_object *peers = json_object_new_array();
+	const char *text;
+
+	json_object_object_add(server, "address", json_object_new_string(pd_cfg.server));
+	json_object_object_add(server, "registered", json_object_new_boolean(pd_link_up()));
+	json_object_object_add(doc, "id", json_object_new_string(pd_cfg.id));
+	json_object_object_add(doc, "tag", json_object_new_int64(pd_cfg.tag));
+	json_object_object_add(doc, "server", server);
+	json_object_object_add(doc, "nat", nat_json());
+	pd_peers_each(peer_json, peers);
+	json_object_object_add(doc, "peers", peers);
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	pd_reply_all(fd, text, strlen(text));
+	pd_reply_all(fd, "\n", 1);
+	json_object_put(doc);
+}
