@@ -216,7 +216,7 @@ $(BUILD)/selftests/unit/retry_test: selftests/unit/retry_test.c \
 $(BUILD)/selftests/unit/iface_test: selftests/unit/iface_test.c \
 		$(BUILD)/helper/punchd/iface.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 # punchd's NAT words and strategy table.
 $(BUILD)/selftests/unit/strategy_test: selftests/unit/strategy_test.c \

@@ -6,9 +6,9 @@
  */
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <netpacket/packet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "iface.h"
 #include "punchd.h"
@@ -33,20 +33,34 @@ void pd_ep_from_sig(struct nfp_endpoint *out, const struct sig_ep *in)
 		out->port_max = in->port_last;
 }
 
-/* The link type of an interface: its AF_PACKET entry in the list. */
-static unsigned short link_type(const struct ifaddrs *list, const char *name)
+/*
+ * Say once why an interface is skipped, not at every connect: the last
+ * reason logged per interface name (a small, bounded memory).
+ */
+static void log_skip(const char *name, const char *why)
 {
-	const struct ifaddrs *ifa;
+	static struct {
+		char name[IF_NAMESIZE];
+		const char *why;
+	} seen[32];
+	static unsigned int next;
+	unsigned int i;
 
-	for (ifa = list; ifa; ifa = ifa->ifa_next)
-		if (ifa->ifa_addr && ifa->ifa_addr->sa_family == AF_PACKET &&
-		    !strcmp(ifa->ifa_name, name))
-			return ((const struct sockaddr_ll *)ifa->ifa_addr)->sll_hatype;
-	return 0;	/* unknown (ARPHRD_NETROM): judged by name alone */
+	for (i = 0; i < 32; i++)
+		if (seen[i].why && !strcmp(seen[i].name, name)) {
+			if (seen[i].why == why)
+				return;
+			break;
+		}
+	if (i == 32)
+		i = next++ % 32;
+	snprintf(seen[i].name, sizeof(seen[i].name), "%s", name);
+	seen[i].why = why;
+	pd_log("host-candidate-skipped", "iface=%s reason=%s", name, why);
 }
 
-static bool usable(const struct ifaddrs *list, const struct ifaddrs *ifa,
-		   int family)
+static bool usable(const struct ifaddrs *ifa, int family,
+		   const struct pd_iface *links, int n_links)
 {
 	const struct sockaddr_in6 *s6 = (const void *)ifa->ifa_addr;
 	const char *skip;
@@ -57,24 +71,33 @@ static bool usable(const struct ifaddrs *list, const struct ifaddrs *ifa,
 	/* Link-local needs a scope the module's flows do not carry. */
 	if (family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
 		return false;
-	skip = pd_iface_skip(ifa->ifa_name, link_type(list, ifa->ifa_name),
-			     pd_cfg.exclude_ifaces);
+	skip = pd_iface_skip(ifa->ifa_name,
+			     pd_iface_kind(links, n_links, ifa->ifa_name),
+			     pd_cfg.exclude_ifaces, pd_cfg.include_ifaces);
 	if (skip)
-		pd_log("host-candidate-skipped", "iface=%s reason=%s",
-		       ifa->ifa_name, skip);
+		log_skip(ifa->ifa_name, skip);
 	return !skip;
 }
 
 int pd_host_candidates(const struct nfp_endpoint *local, struct sig_msg *m)
 {
 	struct ifaddrs *list, *ifa;
+	struct pd_iface *links;
+	int n = 0, n_links;
 	struct sig_ep ep;
-	int n = 0;
 
-	if (getifaddrs(&list))
+	/* No kinds known: no candidate that might be a tunnel's. */
+	n_links = pd_iface_list(&links);
+	if (n_links < 0) {
+		pd_log("host-candidates-failed", "error=\"%s\"", strerror(-n_links));
 		return -1;
+	}
+	if (getifaddrs(&list)) {
+		free(links);
+		return -1;
+	}
 	for (ifa = list; ifa; ifa = ifa->ifa_next) {
-		if (!usable(list, ifa, local->family))
+		if (!usable(ifa, local->family, links, n_links))
 			continue;
 		memset(&ep, 0, sizeof(ep));
 		ep.family = local->family;
@@ -88,5 +111,6 @@ int pd_host_candidates(const struct nfp_endpoint *local, struct sig_msg *m)
 		n++;
 	}
 	freeifaddrs(list);
+	free(links);
 	return n;
 }

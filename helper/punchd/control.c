@@ -111,12 +111,17 @@ void pd_reply_all(int fd, const void *buf, size_t len)
 	socklen_t sl = sizeof(have);
 	ssize_t n;
 
-	/* Room for all of it now: the loop never waits on a slow reader. */
-	if (!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &sl) && have < need)
+	/*
+	 * Room for all of it now, so the loop never waits on a slow reader:
+	 * FORCE passes net.core.wmem_max (we hold CAP_NET_ADMIN anyway).
+	 */
+	if (!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &sl) && have < need &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &need, sizeof(need)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &need, sizeof(need));
 	n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n >= 0 && (size_t)n < len)
-		pd_log("control-short", "sent=%zd of=%zu", n, len);
+	if (n < 0 || (size_t)n < len)
+		pd_log("control-short", "sent=%zd of=%zu error=\"%s\"", n, len,
+		       n < 0 ? strerror(errno) : "short");
 }
 
 void pd_reply_done(int fd)

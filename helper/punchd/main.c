@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -109,6 +108,7 @@ static const struct option longopts[] = {
 	{ "peer-probes", required_argument, NULL, 17 },
 	{ "tag", required_argument, NULL, 18 },
 	{ "exclude-interface", required_argument, NULL, 19 },
+	{ "include-interface", required_argument, NULL, 20 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -159,6 +159,8 @@ static void usage(FILE *f)
 "      --tag N             the application tag of our flows (1; 0: none)\n"
 "      --exclude-interface GLOB  offer no address of these interfaces\n"
 "                          (repeat; tunnels and container bridges never)\n"
+"      --include-interface GLOB  offer these interfaces' addresses all\n"
+"                          the same (repeat; wins over the above)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -227,16 +229,16 @@ static int tag_arg(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int exclude_arg(const char *glob)
+static int glob_arg(const char **globs, const char *glob)
 {
 	unsigned int n = 0;
 
-	while (pd_cfg.exclude_ifaces[n])
+	while (globs[n])
 		n++;
-	if (n == PD_IFACE_MAX_EXCLUDE || !*glob || strlen(glob) >= IFNAMSIZ * 2)
+	if (n == PD_IFACE_MAX_GLOBS || !*glob || strlen(glob) > PD_IFACE_GLOB_MAX)
 		return -1;
-	pd_cfg.exclude_ifaces[n] = strdup(glob);
-	return pd_cfg.exclude_ifaces[n] ? 0 : -1;
+	globs[n] = strdup(glob);
+	return globs[n] ? 0 : -1;
 }
 
 static int apply(int opt, const char *arg)
@@ -321,7 +323,9 @@ static int apply(int opt, const char *arg)
 	case 18:
 		return tag_arg(arg, &pd_cfg.tag);
 	case 19:
-		return exclude_arg(arg);
+		return glob_arg(pd_cfg.exclude_ifaces, arg);
+	case 20:
+		return glob_arg(pd_cfg.include_ifaces, arg);
 	}
 	return -1;
 }

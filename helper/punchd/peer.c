@@ -199,11 +199,13 @@ static void session_reset(struct pd_peer *p)
 	p->why = NULL;
 	memset(&p->their_nat, 0, sizeof(p->their_nat));
 	memset(&p->local, 0, sizeof(p->local));
+	memset(&p->remote, 0, sizeof(p->remote));
+	memset(&p->relay, 0, sizeof(p->relay));
 	p->started = pd_now_ms();
 }
 
 /* Probes of the session's punch so far: gone flows and live ones. */
-static uint64_t session_probes(struct pd_peer *p)
+static uint64_t session_probes(const struct pd_peer *p)
 {
 	uint64_t n = p->probes_done + flow_probes(p->flow_id);
 	unsigned int k;
@@ -211,6 +213,11 @@ static uint64_t session_probes(struct pd_peer *p)
 	for (k = 0; k < p->n_spray; k++)
 		n += flow_probes(p->spray_flows[k]);
 	return n;
+}
+
+uint64_t pd_peer_probes(const struct pd_peer *p)
+{
+	return p->state == PD_UP ? p->probes : session_probes(p);
 }
 
 bool pd_peer_spent(struct pd_peer *p)
@@ -758,6 +765,7 @@ static void on_relayed(const struct sig_msg *m)
 	pd_log("relay", "peer=%s relay=%s", p->name,
 	       sig_ep_format(&m->relay, ep, sizeof(ep)));
 	p->relayed = true;
+	p->relay = m->relay;
 	add_flow(p, &m->relay, 1, NULL, true);
 }
 
@@ -1167,12 +1175,33 @@ void pd_peers_link_lost(void)
 	}
 }
 
+/*
+ * The state file names a flow whose tag is not ours. Untagged on our
+ * port: an earlier punchd's, from before tags, whose events our filter
+ * would drop: delete it and punch again. Any other: the id was reused
+ * (the module was reloaded) by another program: never touch it.
+ */
+static const char *resume_foreign(const struct nfp_flow *f)
+{
+	const struct nfp_endpoint *local = nfp_flow_get_endpoint(f, NFP_FLOW_LOCAL);
+	uint32_t id = nfp_flow_get_u32(f, NFP_FLOW_ID);
+
+	if (nfp_flow_get_u32(f, NFP_FLOW_APP_TAG) || !local ||
+	    local->port != pd_cfg.port)
+		return "another-program";
+	if (nfp_flow_del(pd_nfp, id) < 0)
+		pd_log("flow-del-failed", "flow=%u error=\"%s\"", id,
+		       nfp_strerror(pd_nfp));
+	return "untagged";
+}
+
 /* Restart recovery: state.c hands back what the module still has. */
 struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 			       const uint8_t *sid, bool caller, bool relayed)
 {
 	struct pd_peer *p = pd_peer_get(name, true);
 	const struct nfp_endpoint *remote;
+	const char *found;
 	struct nfp_flow *f;
 	uint32_t state;
 
@@ -1185,21 +1214,17 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	memcpy(p->sid, sid, SIG_SID_LEN);
 	p->started = pd_now_ms();
 	f = nfp_flow_alloc();
-	if (!f || nfp_flow_lookup(pd_nfp, flow_id, f) < 0 ||
-	    nfp_flow_get_u32(f, NFP_FLOW_APP_TAG) != pd_cfg.tag) {
-		/*
-		 * Gone; or made under another --tag (or before tags), so its
-		 * events would never reach us: punch again under ours.
-		 */
-		if (f && nfp_flow_has(f, NFP_FLOW_ID))
-			nfp_flow_del(pd_nfp, flow_id);
-		pd_log("resume", "peer=%s flow=%u found=%s", name, flow_id,
-		       f && nfp_flow_has(f, NFP_FLOW_ID) ? "other-tag" : "no");
+	found = f && nfp_flow_lookup(pd_nfp, flow_id, f) == 0 ? "yes" : "no";
+	if (!strcmp(found, "yes") &&
+	    nfp_flow_get_u32(f, NFP_FLOW_APP_TAG) != pd_cfg.tag)
+		found = resume_foreign(f);
+	if (strcmp(found, "yes")) {
+		pd_log("resume", "peer=%s flow=%u found=%s", name, flow_id, found);
 		nfp_flow_free(f);
 		p->flow_id = 0;
 		set_state(p, PD_IDLE);
-		if (caller)
-			p->retry_at = pd_now_ms() + REPUNCH_MS;
+		/* Both sides punch again, the callee later (as after a death). */
+		p->retry_at = pd_now_ms() + (caller ? REPUNCH_MS : 3 * REPUNCH_MS);
 		return p;
 	}
 	state = nfp_flow_get_u32(f, NFP_FLOW_STATE);

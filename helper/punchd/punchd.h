@@ -49,8 +49,9 @@ struct pd_config {
 	unsigned int session_probes;	/* a punch's probes (12x for a spray) */
 	unsigned int peer_probes;	/* punch probes per peer and minute */
 	uint32_t tag;			/* application tag of our flows; 0: none */
-	/* --exclude-interface globs, NULL-terminated */
-	const char *exclude_ifaces[PD_IFACE_MAX_EXCLUDE + 1];
+	/* --exclude-interface, --include-interface globs, NULL-terminated */
+	const char *exclude_ifaces[PD_IFACE_MAX_GLOBS + 1];
+	const char *include_ifaces[PD_IFACE_MAX_GLOBS + 1];
 };
 
 /* Tags 1 to 255 are nfpunch's own programs'; punchd's is 1. */
@@ -112,6 +113,7 @@ struct pd_peer {
 	uint64_t probes;		/* sent by the module for this session */
 	uint64_t probes_done;		/* by flows already deleted */
 	struct sig_ep remote;		/* where the path goes */
+	struct sig_ep relay;		/* the relay's port for us, if asked */
 	uint64_t started, deadline;	/* ms */
 	uint64_t since;			/* ms: when it entered its state */
 	unsigned int up_ms;		/* how long the last success took */
@@ -144,6 +146,8 @@ int pd_server_stun(struct nfp_endpoint *ep);
 
 /* peers */
 struct pd_peer *pd_peer_get(const char *name, bool create);
+/* Probes of its session: what it took to come up, or so far. */
+uint64_t pd_peer_probes(const struct pd_peer *p);
 /* Its punches have used this minute's probe budget (--peer-probes). */
 bool pd_peer_spent(struct pd_peer *p);
 void pd_peer_connect(struct pd_peer *p, int waiter);

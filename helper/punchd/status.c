@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -26,7 +28,7 @@ static void peer_line(const struct pd_peer *p, void *arg)
 		 pd_nat_format(&p->their_nat, nat, sizeof(nat)),
 		 p->local.family ? nfp_endpoint_format(&p->local, local,
 						       sizeof(local)) : "-",
-		 (unsigned long long)p->probes);
+		 (unsigned long long)pd_peer_probes(p));
 }
 
 void pd_status_text(int fd)
@@ -111,35 +113,42 @@ static void flow_json(json_object *o, const struct pd_peer *p)
 
 static void peer_json(const struct pd_peer *p, void *arg)
 {
-	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN], nat[PD_NAT_STRLEN];
+	char ep[SIG_EP_STRLEN] = "", relay[SIG_EP_STRLEN] = "";
+	char local[NFP_ENDPOINT_STRLEN], nat[PD_NAT_STRLEN];
 	json_object *o = json_object_new_object();
 	bool up = p->state == PD_UP;
+	bool via_relay = p->relayed && p->relay.family &&
+			 (up || p->state == PD_RELAYING);
 
 	if (p->remote.family)
 		sig_ep_format(&p->remote, ep, sizeof(ep));
+	if (via_relay)
+		sig_ep_format(&p->relay, relay, sizeof(relay));
 	json_object_object_add(o, "name", json_object_new_string(p->name));
 	json_object_object_add(o, "state", json_object_new_string(pd_state_name(p->state)));
 	json_object_object_add(o, "mode", json_object_new_string(p->relayed ? "relay" : "direct"));
 	json_object_object_add(o, "endpoint", up && p->remote.family ?
 			       json_object_new_string(ep) : NULL);
 	/* The relay's port for us, while the path goes through it. */
-	json_object_object_add(o, "relay", p->relayed && p->remote.family ?
-			       json_object_new_string(ep) : NULL);
+	json_object_object_add(o, "relay", via_relay ? json_object_new_string(relay) : NULL);
 	json_object_object_add(o, "local", p->local.family ?
 			       json_object_new_string(nfp_endpoint_format(&p->local, local,
 									  sizeof(local))) :
 			       NULL);
 	json_object_object_add(o, "flow", p->flow_id ? json_object_new_int64(p->flow_id) : NULL);
-	json_object_object_add(o, "strategy",
-			       json_object_new_string(pd_strategy_name(p->strategy)));
+	/* Chosen once both NATs are known: with its reason. */
+	json_object_object_add(o, "strategy", p->why ?
+			       json_object_new_string(pd_strategy_name(p->strategy)) : NULL);
 	json_object_object_add(o, "why", str_or_null(p->why));
 	json_object_object_add(o, "peer_nat",
 			       json_object_new_string(pd_nat_format(&p->their_nat, nat,
 								    sizeof(nat))));
 	json_object_object_add(o, "since_ms", json_object_new_uint64(pd_now_ms() - p->since));
-	json_object_object_add(o, "up_ms", up ? json_object_new_int64(p->up_ms) : NULL);
+	/* Not measured for a path found again after a restart. */
+	json_object_object_add(o, "up_ms", up && p->up_ms ?
+			       json_object_new_int64(p->up_ms) : NULL);
 	json_object_object_add(o, "attempts", json_object_new_int64(p->attempts));
-	json_object_object_add(o, "probes", json_object_new_uint64(p->probes));
+	json_object_object_add(o, "probes", json_object_new_uint64(pd_peer_probes(p)));
 	flow_json(o, p);
 	json_object_array_add(arg, o);
 }
@@ -149,6 +158,7 @@ void pd_status_json(int fd)
 	json_object *doc = json_object_new_object(), *server = json_object_new_object();
 	json_object *peers = json_object_new_array();
 	const char *text;
+	char *line;
 
 	json_object_object_add(server, "address", json_object_new_string(pd_cfg.server));
 	json_object_object_add(server, "registered", json_object_new_boolean(pd_link_up()));
@@ -159,7 +169,13 @@ void pd_status_json(int fd)
 	pd_peers_each(peer_json, peers);
 	json_object_object_add(doc, "peers", peers);
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	pd_reply_all(fd, text, strlen(text));
-	pd_reply_all(fd, "\n", 1);
+	line = text ? malloc(strlen(text) + 2) : NULL;
+	if (line) {
+		sprintf(line, "%s\n", text);
+		pd_reply_all(fd, line, strlen(line));
+	} else {
+		pd_reply(fd, "error reason=out-of-memory\n");
+	}
+	free(line);
 	json_object_put(doc);
 }

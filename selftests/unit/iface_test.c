@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * punchd's host candidates skip tunnels (by link type, whatever their
- * name) and container bridges (by name), and what --exclude-interface
- * names; ordinary LAN links stay, whatever they are called.
+ * punchd's host candidates skip tunnels (by rtnetlink kind, whatever
+ * their name or link type) and container bridges (by name), and what
+ * --exclude-interface names; --include-interface wins over all of it.
+ * Ordinary links stay, an LTE modem and a router's br-lan included.
  */
 #include <string.h>
-#include <linux/if_arp.h>
 
 #include "../../helper/punchd/iface.h"
 #include "ktap.h"
@@ -17,34 +17,51 @@ static int is(const char *got, const char *want)
 
 int main(void)
 {
-	static const char *const user[] = { "lan9*", "wlan1", NULL };
+	static const char *const ex[] = { "lan9*", "wlan1", NULL };
+	static const char *const in[] = { "docker0", "wg-lan", NULL };
+	struct pd_iface *links;
+	int n;
 
 	ktap_start();
-	CHECK(is(pd_iface_skip("eth0", ARPHRD_ETHER, NULL), NULL) &&
-	      is(pd_iface_skip("wlp2s0", ARPHRD_ETHER, NULL), NULL) &&
-	      is(pd_iface_skip("ppp0", ARPHRD_PPP, NULL), NULL) &&
-	      is(pd_iface_skip("br0", ARPHRD_ETHER, NULL), NULL) &&
-	      is(pd_iface_skip("veth0", ARPHRD_ETHER, NULL), NULL),
-	      "ethernet, wifi, PPP, a plain LAN bridge and a veth are candidates");
-	CHECK(is(pd_iface_skip("wg0", ARPHRD_NONE, NULL), "tunnel") &&
-	      is(pd_iface_skip("tun0", ARPHRD_NONE, NULL), "tunnel") &&
-	      is(pd_iface_skip("office", ARPHRD_NONE, NULL), "tunnel") &&
-	      is(pd_iface_skip("gre1", ARPHRD_IPGRE, NULL), "tunnel") &&
-	      is(pd_iface_skip("sit1", ARPHRD_SIT, NULL), "tunnel") &&
-	      is(pd_iface_skip("ipip0", ARPHRD_TUNNEL, NULL), "tunnel") &&
-	      is(pd_iface_skip("ip6tnl1", ARPHRD_TUNNEL6, NULL), "tunnel"),
-	      "WireGuard, tun and IP tunnels are skipped by link type, whatever the name");
-	CHECK(is(pd_iface_skip("docker0", ARPHRD_ETHER, NULL), "container") &&
-	      is(pd_iface_skip("br-3f2a9c", ARPHRD_ETHER, NULL), "container") &&
-	      is(pd_iface_skip("virbr0", ARPHRD_ETHER, NULL), "container") &&
-	      is(pd_iface_skip("lxdbr0", ARPHRD_ETHER, NULL), "container") &&
-	      is(pd_iface_skip("podman1", ARPHRD_ETHER, NULL), "container") &&
-	      is(pd_iface_skip("cni0", ARPHRD_ETHER, NULL), "container"),
-	      "Docker, libvirt, LXD, Podman and CNI bridges are skipped by name");
-	CHECK(is(pd_iface_skip("lan95", ARPHRD_ETHER, user), "excluded") &&
-	      is(pd_iface_skip("wlan1", ARPHRD_ETHER, user), "excluded") &&
-	      is(pd_iface_skip("wlan10", ARPHRD_ETHER, user), NULL) &&
-	      is(pd_iface_skip("eth0", ARPHRD_ETHER, user), NULL),
+	CHECK(is(pd_iface_skip("eth0", "", NULL, NULL), NULL) &&
+	      is(pd_iface_skip("wlp2s0", "", NULL, NULL), NULL) &&
+	      is(pd_iface_skip("wwan0", "", NULL, NULL), NULL) &&
+	      is(pd_iface_skip("ppp0", "ppp", NULL, NULL), NULL) &&
+	      is(pd_iface_skip("br0", "bridge", NULL, NULL), NULL) &&
+	      is(pd_iface_skip("br-lan", "bridge", NULL, NULL), NULL) &&
+	      is(pd_iface_skip("veth0", "veth", NULL, NULL), NULL) &&
+	      is(pd_iface_skip("bond0", "bond", NULL, NULL), NULL),
+	      "ethernet, wifi, an LTE modem, PPP, LAN bridges (OpenWrt's br-lan), veth and bond are candidates");
+	CHECK(is(pd_iface_skip("wg0", "wireguard", NULL, NULL), "tunnel") &&
+	      is(pd_iface_skip("office", "wireguard", NULL, NULL), "tunnel") &&
+	      is(pd_iface_skip("tun0", "tun", NULL, NULL), "tunnel") &&
+	      is(pd_iface_skip("ztabcdef12", "tun", NULL, NULL), "tunnel") &&
+	      is(pd_iface_skip("gre1", "gre", NULL, NULL), "tunnel") &&
+	      is(pd_iface_skip("sit1", "sit", NULL, NULL), "tunnel") &&
+	      is(pd_iface_skip("vx100", "vxlan", NULL, NULL), "tunnel") &&
+	      is(pd_iface_skip("gnv0", "geneve", NULL, NULL), "tunnel") &&
+	      is(pd_iface_skip("ipsec0", "xfrm", NULL, NULL), "tunnel"),
+	      "WireGuard, tun/tap (ZeroTier, OpenVPN), GRE, SIT, VXLAN, Geneve and XFRM are skipped by kind, whatever the name");
+	CHECK(is(pd_iface_skip("docker0", "bridge", NULL, NULL), "container") &&
+	      is(pd_iface_skip("br-3f2a9c0d1e2f", "bridge", NULL, NULL), "container") &&
+	      is(pd_iface_skip("br-3f2a9c", "bridge", NULL, NULL), NULL) &&
+	      is(pd_iface_skip("virbr0", "bridge", NULL, NULL), "container") &&
+	      is(pd_iface_skip("lxdbr0", "bridge", NULL, NULL), "container") &&
+	      is(pd_iface_skip("podman1", "bridge", NULL, NULL), "container") &&
+	      is(pd_iface_skip("cni0", "bridge", NULL, NULL), "container"),
+	      "Docker (br- and 12 hex digits), libvirt, LXD, Podman and CNI bridges are skipped by name");
+	CHECK(is(pd_iface_skip("lan95", "", ex, NULL), "excluded") &&
+	      is(pd_iface_skip("wlan1", "", ex, NULL), "excluded") &&
+	      is(pd_iface_skip("wlan10", "", ex, NULL), NULL) &&
+	      is(pd_iface_skip("eth0", "", ex, NULL), NULL),
 	      "--exclude-interface globs skip what they match, only that");
+	CHECK(is(pd_iface_skip("docker0", "bridge", NULL, in), NULL) &&
+	      is(pd_iface_skip("wg-lan", "wireguard", NULL, in), NULL) &&
+	      is(pd_iface_skip("wg0", "wireguard", NULL, in), "tunnel"),
+	      "--include-interface brings back what it names, whatever the reason");
+	n = pd_iface_list(&links);
+	CHECK(n > 0 && !strcmp(pd_iface_kind(links, n, "lo"), "") &&
+	      !strcmp(pd_iface_kind(links, n, "no-such-if"), ""),
+	      "rtnetlink lists this namespace's links (%d), lo among them, of no kind", n);
 	return ktap_finish();
 }
