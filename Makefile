@@ -218,6 +218,12 @@ $(BUILD)/selftests/unit/iface_test: selftests/unit/iface_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
+# punchd's parser of WireGuard keys.
+$(BUILD)/selftests/unit/wg_key_test: selftests/unit/wg_key_test.c \
+		$(BUILD)/helper/punchd/wg.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
+
 # punchd's NAT words and strategy table.
 $(BUILD)/selftests/unit/strategy_test: selftests/unit/strategy_test.c \
 		$(BUILD)/helper/punchd/nat.o $(BUILD)/helper/punchd/strategy.o

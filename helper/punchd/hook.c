@@ -72,3 +72,10 @@ void pd_hook_reap(void)
 			pd_log("hook-exit", "pid=%d status=%d", (int)pid,
 			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
+
+void pd_result(const char *event, const struct pd_peer *p, unsigned int ms)
+{
+	/* WireGuard first: the hook may look at its endpoint. */
+	pd_wgctl_follow(event, p);
+	pd_hook(event, p, ms);
+}

@@ -109,6 +109,8 @@ static const struct option longopts[] = {
 	{ "tag", required_argument, NULL, 18 },
 	{ "exclude-interface", required_argument, NULL, 19 },
 	{ "include-interface", required_argument, NULL, 20 },
+	{ "wireguard", required_argument, NULL, 21 },
+	{ "wg-peer", required_argument, NULL, 22 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -161,6 +163,10 @@ static void usage(FILE *f)
 "                          (repeat; tunnels and container bridges never)\n"
 "      --include-interface GLOB  offer these interfaces' addresses all\n"
 "                          the same (repeat; wins over the above)\n"
+"      --wireguard IFNAME  punch from this WireGuard interface's port (and\n"
+"                          fwmark); --port may then be left out\n"
+"      --wg-peer ID=KEY    ID's public key on it: its endpoint follows\n"
+"                          the path found, with a handshake at once\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -326,6 +332,14 @@ static int apply(int opt, const char *arg)
 		return glob_arg(pd_cfg.exclude_ifaces, arg);
 	case 20:
 		return glob_arg(pd_cfg.include_ifaces, arg);
+	case 21:
+		if (strlen(arg) >= IF_NAMESIZE || !*arg)
+			return -1;
+		free((char *)pd_cfg.wg_ifname);
+		pd_cfg.wg_ifname = strdup(arg);
+		return pd_cfg.wg_ifname ? 0 : -1;
+	case 22:
+		return pd_wgctl_add_peer(arg);
 	}
 	return -1;
 }
@@ -563,9 +577,11 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return client(argc - optind, argv + optind);
+	if (pd_wgctl_setup())
+		return 1;
 	if (!pd_cfg.server[0] || !pd_cfg.id[0] || pd_cfg.secret_len <= 0 ||
 	    !pd_cfg.port) {
-		fprintf(stderr, "punchd: --server, --id, --secret-file and --port are required\n");
+		fprintf(stderr, "punchd: --server, --id, --secret-file and --port (or --wireguard) are required\n");
 		return 2;
 	}
 	if (!pd_cfg.plaintext && !pd_cfg.tls_ca == !pd_cfg.tls_pin) {
@@ -601,6 +617,7 @@ int main(int argc, char **argv)
 	       pd_cfg.server, pd_cfg.port);
 	pd_state_load();
 	run(sigfd, ev);
+	pd_wgctl_close();
 	pd_control_close();
 	pd_link_teardown();
 	nfp_events_close(ev);

@@ -246,7 +246,7 @@ static void fail(struct pd_peer *p, const char *why)
 	if (punching)
 		pd_window_add(&p->probes_minute, p->probes_done, pd_now_ms());
 	set_state(p, PD_FAILED);
-	pd_hook("failed", p, elapsed(p));
+	pd_result("failed", p, elapsed(p));
 	answer_waiters(p, why);
 	/* Never stuck: a peer we keep is tried again, later each time. */
 	if (p->wanted)
@@ -348,6 +348,8 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 		ret = nfp_flow_set_u32(f, NFP_FLOW_TIMEOUT_MS, pd_cfg.timeout_ms);
 	if (!ret && pd_cfg.tag)
 		ret = nfp_flow_set_u32(f, NFP_FLOW_APP_TAG, pd_cfg.tag);
+	if (!ret && pd_cfg.mark)
+		ret = nfp_flow_set_u32(f, NFP_FLOW_MARK, pd_cfg.mark);
 	if (ret || nfp_flow_add(pd_nfp, f, out) < 0) {
 		pd_log("flow-add-failed", "peer=%s port=%u error=\"%s\"",
 		       p->name, port, ret ? strerror(-ret) : nfp_strerror(pd_nfp));
@@ -898,7 +900,7 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 	       p->flow_id, pd_strategy_name(p->strategy),
 	       nfp_endpoint_format(&p->local, local, sizeof(local)),
 	       (unsigned long long)p->probes);
-	pd_hook("up", p, p->up_ms);
+	pd_result("up", p, p->up_ms);
 	answer_waiters(p, "up");
 	pd_state_save();
 }
@@ -934,7 +936,7 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 	case PD_UP:
 		pd_log("down", "peer=%s reason=%s", p->name,
 		       nfp_dead_reason_name(nfp_flow_get_u32(f, NFP_FLOW_DEAD_REASON)));
-		pd_hook("down", p, 0);
+		pd_result("down", p, 0);
 		drop_flow(p);
 		set_state(p, PD_IDLE);
 		/*
@@ -957,7 +959,7 @@ static void remote_changed(struct pd_peer *p, const struct nfp_endpoint *remote)
 	pd_ep_to_sig(&p->remote, remote);
 	pd_log("changed", "peer=%s endpoint=%s", p->name,
 	       sig_ep_format(&p->remote, ep, sizeof(ep)));
-	pd_hook("changed", p, 0);
+	pd_result("changed", p, 0);
 	pd_state_save();
 }
 
@@ -997,7 +999,7 @@ static void flow_deleted(struct pd_peer *p, uint32_t id)
 	p->flow_id = 0;
 	if (p->state == PD_UP) {
 		pd_log("down", "peer=%s reason=deleted", p->name);
-		pd_hook("down", p, 0);
+		pd_result("down", p, 0);
 	}
 	drop_flow(p);
 	set_state(p, PD_IDLE);

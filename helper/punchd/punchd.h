@@ -52,6 +52,8 @@ struct pd_config {
 	/* --exclude-interface, --include-interface globs, NULL-terminated */
 	const char *exclude_ifaces[PD_IFACE_MAX_GLOBS + 1];
 	const char *include_ifaces[PD_IFACE_MAX_GLOBS + 1];
+	const char *wg_ifname;		/* --wireguard: punch for it */
+	uint32_t mark;			/* fwmark of our flows (WireGuard's) */
 };
 
 /* Tags 1 to 255 are nfpunch's own programs'; punchd's is 1. */
@@ -206,6 +208,15 @@ void pd_status_json(int fd);
 
 /* hook */
 void pd_hook(const char *event, const struct pd_peer *p, unsigned int ms);
+/* A result (up, down, changed, failed): to WireGuard, then the hook. */
+void pd_result(const char *event, const struct pd_peer *p, unsigned int ms);
+
+/* WireGuard (wgctl.c) */
+int pd_wgctl_add_peer(const char *arg);
+/* With --wireguard: its port and mark into pd_cfg; 0, or -1 (said why). */
+int pd_wgctl_setup(void);
+void pd_wgctl_close(void);
+void pd_wgctl_follow(const char *event, const struct pd_peer *p);
 void pd_hook_reap(void);
 
 /* state across restarts */

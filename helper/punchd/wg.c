@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A small client of WireGuard's generic netlink family (see wg.h and
+ * <linux/wireguard.h>): read an interface, set a peer's endpoint.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/time_types.h>
+#include <linux/wireguard.h>
+#include <netinet/in.h>
+#include <netlink/attr.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <openssl/evp.h>
+
+#include "wg.h"
+
+struct pd_wg {
+	struct nl_sock *sk;
+	int family;
+};
+
+/* libnl's codes as errno values, as far as a caller can act on them. */
+static int nl_errno(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_PERM: return -EPERM;
+	case NLE_NODEV: return -ENODEV;
+	case NLE_OBJ_NOTFOUND: return -ENOENT;
+	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
+	case NLE_INVAL: return -EINVAL;
+	}
+	return -EIO;
+}
+
+int pd_wg_open(struct pd_wg **wgp)
+{
+	struct pd_wg *wg = calloc(1, sizeof(*wg));
+	int ret = -ENOMEM;
+
+	*wgp = NULL;
+	if (!wg)
+		return -ENOMEM;
+	wg->sk = nl_socket_alloc();
+	if (!wg->sk)
+		goto err;
+	ret = genl_connect(wg->sk);
+	if (ret < 0) {
+		ret = nl_errno(ret);
+		goto err;
+	}
+	wg->family = genl_ctrl_resolve(wg->sk, WG_GENL_NAME);
+	if (wg->family < 0) {
+		ret = wg->family == -NLE_OBJ_NOTFOUND ? -ENOENT : nl_errno(wg->family);
+		goto err;
+	}
+	*wgp = wg;
+	return 0;
+err:
+	nl_socket_free(wg->sk);
+	free(wg);
+	return ret;
+}
+
+void pd_wg_close(struct pd_wg *wg)
+{
+	if (!wg)
+		return;
+	nl_socket_free(wg->sk);
+	free(wg);
+}
+
+void pd_wg_device_clear(struct pd_wg_device *dev)
+{
+	free(dev->peers);
+	memset(dev, 0, sizeof(*dev));
+}
+
+const struct pd_wg_peer *pd_wg_find_peer(const struct pd_wg_device *dev,
+					 const uint8_t key[PD_WG_KEY_LEN])
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->n_peers; i++)
+		if (!memcmp(dev->peers[i].key, key, PD_WG_KEY_LEN))
+			return &dev->peers[i];
+	return NULL;
+}
+
+static struct nla_policy peer_policy[WGPEER_A_MAX + 1] = {
+	[WGPEER_A_PUBLIC_KEY] = { .type = NLA_UNSPEC, .minlen = PD_WG_KEY_LEN },
+	[WGPEER_A_ENDPOINT] = { .type = NLA_UNSPEC },
+	[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
+	[WGPEER_A_LAST_HANDSHAKE_TIME] = { .type = NLA_UNSPEC },
+	[WGPEER_A_RX_BYTES] = { .type = NLA_U64 },
+	[WGPEER_A_TX_BYTES] = { .type = NLA_U64 },
+};
+
+static void get_endpoint(struct nlattr *a, struct sockaddr_storage *ss)
+{
+	const struct sockaddr *sa = nla_data(a);
+	size_t len = (size_t)nla_len(a);
+
+	if ((len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) ||
+	    (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6))
+		memcpy(ss, sa, len);
+}
+
+/*
+ * One peer of a dump. A peer with many allowed IPs continues in the next
+ * message, led by its key again: the same peer, not a new one.
+ */
+static int add_peer(struct pd_wg_device *dev, struct nlattr *nest)
+{
+	struct nlattr *tb[WGPEER_A_MAX + 1];
+	struct pd_wg_peer *p, *grown;
+
+	if (nla_parse_nested(tb, WGPEER_A_MAX, nest, peer_policy) < 0 ||
+	    !tb[WGPEER_A_PUBLIC_KEY])
+		return -EPROTO;
+	if (dev->n_peers &&
+	    !memcmp(dev->peers[dev->n_peers - 1].key,
+		    nla_data(tb[WGPEER_A_PUBLIC_KEY]), PD_WG_KEY_LEN))
+		return 0;
+	grown = reallocarray(dev->peers, dev->n_peers + 1, sizeof(*p));
+	if (!grown)
+		return -ENOMEM;
+	dev->peers = grown;
+	p = &dev->peers[dev->n_peers++];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->key, nla_data(tb[WGPEER_A_PUBLIC_KEY]), PD_WG_KEY_LEN);
+	if (tb[WGPEER_A_ENDPOINT])
+		get_endpoint(tb[WGPEER_A_ENDPOINT], &p->endpoint);
+	if (tb[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL])
+		p->keepalive_s = nla_get_u16(tb[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
+	if (tb[WGPEER_A_LAST_HANDSHAKE_TIME] &&
+	    nla_len(tb[WGPEER_A_LAST_HANDSHAKE_TIME]) == sizeof(struct __kernel_timespec))
+		p->last_handshake_s =
+			((const struct __kernel_timespec *)
+			 nla_data(tb[WGPEER_A_LAST_HANDSHAKE_TIME]))->tv_sec;
+	if (tb[WGPEER_A_RX_BYTES])
+		p->rx_bytes = nla_get_u64(tb[WGPEER_A_RX_BYTES]);
+	if (tb[WGPEER_A_TX_BYTES])
+		p->tx_bytes = nla_get_u64(tb[WGPEER_A_TX_BYTES]);
+	return 0;
+}
+
+struct get_ctx {
+	struct pd_wg_device *dev;
+	int err;
+};
+
+static int on_device(struct nl_msg *msg, void *arg)
+{
+	static struct nla_policy policy[WGDEVICE_A_MAX + 1] = {
+		[WGDEVICE_A_IFINDEX] = { .type = NLA_U32 },
+		[WGDEVICE_A_LISTEN_PORT] = { .type = NLA_U16 },
+		[WGDEVICE_A_FWMARK] = { .type = NLA_U32 },
+		[WGDEVICE_A_PEERS] = { .type = NLA_NESTED },
+	};
+	struct nlattr *tb[WGDEVICE_A_MAX + 1], *a;
+	struct get_ctx *c = arg;
+	int rem, ret;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, WGDEVICE_A_MAX, policy) < 0) {
+		c->err = -EPROTO;
+		return NL_STOP;
+	}
+	if (tb[WGDEVICE_A_IFINDEX])
+		c->dev->ifindex = nla_get_u32(tb[WGDEVICE_A_IFINDEX]);
+	if (tb[WGDEVICE_A_LISTEN_PORT])
+		c->dev->listen_port = nla_get_u16(tb[WGDEVICE_A_LISTEN_PORT]);
+	if (tb[WGDEVICE_A_FWMARK])
+		c->dev->fwmark = nla_get_u32(tb[WGDEVICE_A_FWMARK]);
+	if (!tb[WGDEVICE_A_PEERS])
+		return NL_OK;
+	nla_for_each_nested(a, tb[WGDEVICE_A_PEERS], rem) {
+		ret = add_peer(c->dev, a);
+		if (ret) {
+			c->err = ret;
+			return NL_STOP;
+		}
+	}
+	return NL_OK;
+}
+
+int pd_wg_get(struct pd_wg *wg, const char *ifname, struct pd_wg_device *dev)
+{
+	struct get_ctx c = { .dev = dev };
+	struct nl_msg *msg;
+	int ret;
+
+	memset(dev, 0, sizeof(*dev));
+	if (strlen(ifname) >= sizeof(dev->ifname))
+		return -EINVAL;
+	strcpy(dev->ifname, ifname);
+	msg = nlmsg_alloc();
+	if (!msg)
+		return -ENOMEM;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, wg->family, 0,
+			 NLM_F_DUMP, WG_CMD_GET_DEVICE, WG_GENL_VERSION) ||
+	    nla_put_string(msg, WGDEVICE_A_IFNAME, ifname) < 0) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	ret = nl_send_auto(wg->sk, msg);
+	nlmsg_free(msg);
+	if (ret < 0)
+		return nl_errno(ret);
+	nl_socket_modify_cb(wg->sk, NL_CB_VALID, NL_CB_CUSTOM, on_device, &c);
+	ret = nl_recvmsgs_default(wg->sk);
+	if (ret < 0 || c.err) {
+		pd_wg_device_clear(dev);
+		return c.err ? c.err : nl_errno(ret);
+	}
+	return 0;
+}
+
+int pd_wg_set_endpoint(struct pd_wg *wg, const char *ifname,
+		       const uint8_t key[PD_WG_KEY_LEN],
+		       const struct sockaddr *ep, uint16_t keepalive_s)
+{
+	/* Off, then on (the kick), then what it is to stay at. */
+	uint16_t steps[3] = { 0, keepalive_s ? keepalive_s : 1, keepalive_s };
+	unsigned int i, n = keepalive_s ? 2 : 3;
+	struct nlattr *peers, *peer;
+	struct nl_msg *msg;
+	int ret = 0;
+
+	if (ep->sa_family != AF_INET && ep->sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	for (i = 0; i < n && !ret; i++) {
+		msg = nlmsg_alloc();
+		if (!msg)
+			return -ENOMEM;
+		if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, wg->family, 0,
+				 NLM_F_ACK, WG_CMD_SET_DEVICE, WG_GENL_VERSION) ||
+		    nla_put_string(msg, WGDEVICE_A_IFNAME, ifname) < 0 ||
+		    !(peers = nla_nest_start(msg, WGDEVICE_A_PEERS)) ||
+		    !(peer = nla_nest_start(msg, 0)) ||
+		    nla_put(msg, WGPEER_A_PUBLIC_KEY, PD_WG_KEY_LEN, key) < 0 ||
+		    /* Never add a peer that was removed meanwhile. */
+		    nla_put_u32(msg, WGPEER_A_FLAGS, WGPEER_F_UPDATE_ONLY) < 0 ||
+		    (i == 0 && nla_put(msg, WGPEER_A_ENDPOINT,
+				       ep->sa_family == AF_INET ?
+				       sizeof(struct sockaddr_in) :
+				       sizeof(struct sockaddr_in6), ep) < 0) ||
+		    nla_put_u16(msg, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
+				steps[i]) < 0) {
+			nlmsg_free(msg);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(msg, peer);
+		nla_nest_end(msg, peers);
+		ret = nl_send_sync(wg->sk, msg);	/* frees msg */
+		if (ret < 0)
+			ret = nl_errno(ret);
+	}
+	return ret;
+}
+
+int pd_wg_key_parse(const char *b64, uint8_t key[PD_WG_KEY_LEN])
+{
+	unsigned char out[36];
+
+	/* 32 bytes are 43 characters and one '=' of padding. */
+	if (strlen(b64) != 44 || b64[43] != '=' || b64[42] == '=' ||
+	    EVP_DecodeBlock(out, (const unsigned char *)b64, 44) != 33)
+		return -1;
+	memcpy(key, out, PD_WG_KEY_LEN);
+	return 0;
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * punchd and a kernel WireGuard interface (--wireguard IFNAME): punch
+ * from the interface's own listen port with its fwmark, so the hole the
+ * module opens and refreshes is the one WireGuard's packets use, and
+ * point each peer (--wg-peer ID=KEY) at the path punchd found, with a
+ * handshake at once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "punchd.h"
+#include "wg.h"
+
+struct wg_peer_key {
+	char id[SIG_ID_MAX + 1];
+	uint8_t key[PD_WG_KEY_LEN];
+};
+
+static struct pd_wg *wg;
+static struct wg_peer_key keys[PD_MAX_PEERS];
+static unsigned int n_keys;
+
+/* "alice=BASE64KEY": an option's value. */
+int pd_wgctl_add_peer(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	struct wg_peer_key *k = &keys[n_keys];
+	size_t len = eq ? (size_t)(eq - arg) : 0;
+
+	if (!eq || !len || len > SIG_ID_MAX || n_keys == PD_MAX_PEERS)
+		return -1;
+	memcpy(k->id, arg, len);
+	k->id[len] = '\0';
+	if (!sig_word_ok(k->id) || pd_wg_key_parse(eq + 1, k->key))
+		return -1;
+	n_keys++;
+	return 0;
+}
+
+static const struct wg_peer_key *key_of(const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_keys; i++)
+		if (!strcmp(keys[i].id, id))
+			return &keys[i];
+	return NULL;
+}
+
+int pd_wgctl_setup(void)
+{
+	struct pd_wg_device dev;
+	unsigned int i;
+	int ret;
+
+	if (!pd_cfg.wg_ifname)
+		return n_keys ? (fprintf(stderr, "punchd: --wg-peer needs --wireguard\n"), -1) : 0;
+	ret = pd_wg_open(&wg);
+	if (!ret)
+		ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
+	if (ret) {
+		fprintf(stderr, "punchd: --wireguard %s: %s\n", pd_cfg.wg_ifname,
+			ret == -ENOENT ? "no WireGuard in this kernel" : strerror(-ret));
+		return -1;
+	}
+	if (!dev.listen_port) {
+		fprintf(stderr, "punchd: %s has no listen port (wg set %s listen-port N)\n",
+			pd_cfg.wg_ifname, pd_cfg.wg_ifname);
+		pd_wg_device_clear(&dev);
+		return -1;
+	}
+	if (pd_cfg.port && pd_cfg.port != dev.listen_port) {
+		fprintf(stderr, "punchd: --port %u but %s listens on %u\n",
+			pd_cfg.port, pd_cfg.wg_ifname, dev.listen_port);
+		pd_wg_device_clear(&dev);
+		return -1;
+	}
+	pd_cfg.port = dev.listen_port;
+	/* WireGuard's own socket carries this mark: so do our probes. */
+	pd_cfg.mark = dev.fwmark;
+	for (i = 0; i < n_keys; i++)
+		if (!pd_wg_find_peer(&dev, keys[i].key))
+			pd_log("wg-peer-missing", "iface=%s peer=%s", pd_cfg.wg_ifname,
+			       keys[i].id);
+	pd_log("wireguard", "iface=%s port=%u fwmark=0x%x peers=%u keys=%u",
+	       pd_cfg.wg_ifname, dev.listen_port, dev.fwmark, dev.n_peers, n_keys);
+	pd_wg_device_clear(&dev);
+	return 0;
+}
+
+void pd_wgctl_close(void)
+{
+	pd_wg_close(wg);
+	wg = NULL;
+}
+
+static void to_sockaddr(const struct sig_ep *ep, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, ep->addr, 4);
+		s4->sin_port = htons(ep->port);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, ep->addr, 16);
+		s6->sin6_port = htons(ep->port);
+	}
+}
+
+/*
+ * A result for peer p: on up (direct or relayed) and changed, its
+ * WireGuard peer goes to the new endpoint. Down and failed leave the
+ * endpoint: WireGuard keeps trying the last one, and punchd re-punches.
+ */
+void pd_wgctl_follow(const char *event, const struct pd_peer *p)
+{
+	const struct wg_peer_key *k;
+	const struct pd_wg_peer *wp;
+	struct sockaddr_storage ss;
+	struct pd_wg_device dev;
+	char ep[SIG_EP_STRLEN];
+	uint16_t keepalive = 0;
+	int ret;
+
+	if (!wg || (strcmp(event, "up") && strcmp(event, "changed")) ||
+	    !p->remote.family || !(k = key_of(p->name)))
+		return;
+	/* Its keepalive setting is the admin's: leave it as it is. */
+	ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
+	if (!ret) {
+		wp = pd_wg_find_peer(&dev, k->key);
+		if (wp)
+			keepalive = wp->keepalive_s;
+		else
+			ret = -ENOENT;
+		pd_wg_device_clear(&dev);
+	}
+	to_sockaddr(&p->remote, &ss);
+	if (!ret)
+		ret = pd_wg_set_endpoint(wg, pd_cfg.wg_ifname, k->key,
+					 (struct sockaddr *)&ss, keepalive);
+	pd_log(ret ? "wg-endpoint-failed" : "wg-endpoint",
+	       "iface=%s peer=%s endpoint=%s mode=%s%s%s", pd_cfg.wg_ifname, p->name,
+	       sig_ep_format(&p->remote, ep, sizeof(ep)),
+	       p->relayed ? "relay" : "direct", ret ? " error=" : "",
+	       ret ? (ret == -ENOENT ? "no-such-peer" : strerror(-ret)) : "");
+}

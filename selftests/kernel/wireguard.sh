@@ -1,0 +1,64 @@
+#!/bin/bash
+# Kernel WireGuard through two real Linux NATs: alice's and bob's wg0
+# listen on the port punchd punches from (--wireguard), their peers have
+# no endpoint. "punchd connect bob" finds the path from wg0's own port;
+# both sides' WireGuard peers are pointed at it and handshake at once,
+# and a ping crosses the tunnel NAT to NAT. WireGuard's own packets pass
+# the module untouched on that port.
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+nat_scratch
+trap 'rdv_down; rm -rf "$TMP"' EXIT
+
+command -v wg >/dev/null || { t_fail "wireguard-tools (wg) is installed"; t_done; }
+nat_up || { t_fail "the NAT topology comes up"; t_done; }
+rdv_users alice bob
+rdv_start || { t_fail "rendezvousd starts"; t_done; }
+
+# wg_up NS PORT ADDR: a wg0 in NS listening on PORT with tunnel address ADDR;
+# its public key on stdout.
+wg_up() {
+	local key
+	key=$(wg genkey)
+	ip -n "$1" link add wg0 type wireguard || return 1
+	echo "$key" | ip netns exec "$1" wg set wg0 private-key /dev/stdin listen-port "$2" || return 1
+	ip -n "$1" addr add "$3" dev wg0 && ip -n "$1" link set wg0 up || return 1
+	echo "$key" | wg pubkey
+}
+ka=$(wg_up "$A" 4000 10.77.0.1/24) && kb=$(wg_up "$B" 5000 10.77.0.2/24) ||
+	{ t_fail "wg0 comes up in alice's and bob's hosts"; t_done; }
+# Each knows the other's key and tunnel address, not where it is.
+ip netns exec "$A" wg set wg0 peer "$kb" allowed-ips 10.77.0.2/32
+ip netns exec "$B" wg set wg0 peer "$ka" allowed-ips 10.77.0.1/32
+
+pd_start "$A" alice 4000 --wireguard wg0 --wg-peer "bob=$kb"
+pd_start "$B" bob 5000 --wireguard wg0 --wg-peer "alice=$ka"
+t_check "both punchd register, punching for wg0" \
+	eval "pd_registered alice && pd_registered bob &&
+	      grep -q 'event=wireguard iface=wg0 port=4000' $TMP/alice.log"
+
+res=$(pd "$A" alice connect bob)
+t_match "punchd connect bob: a direct path from wg0's port" \
+	"^ok peer=bob mode=direct endpoint=203\.0\.113\.1:[0-9]+ .* local=10\.0\.1\.2:4000 " "$res"
+pb=$(pd_field "$res" endpoint)
+t_check "alice's wg0 peer now goes to bob's public endpoint" \
+	wait_for 50 eval "ip netns exec '$A' wg show wg0 endpoints | grep -q '$pb'"
+remote=$(in_a "$PUNCHCTL" -j flow show local 10.0.1.2:4000 | jq -r '.[0].remote')
+t_expect "and it is where the module's flow goes" "$pb" "$remote"
+t_check "bob's wg0 peer points at alice's NAT" \
+	wait_for 50 eval "ip netns exec '$B' wg show wg0 endpoints | grep -q '198\.51\.100\.1:'"
+t_check "WireGuard handshook at once (no packet of its own sent yet)" \
+	wait_for 50 eval "ip netns exec '$A' wg show wg0 latest-handshakes | awk '{ exit !(\$2 > 0) }'"
+t_check "a ping crosses the tunnel, NAT to NAT" \
+	ip netns exec "$A" ping -c 3 -W 2 -i 0.3 10.77.0.2
+t_check "and back" ip netns exec "$B" ping -c 2 -W 2 -i 0.3 10.77.0.1
+t_check "the module's flow counts WireGuard's packets as the application's" \
+	eval "in_a '$PUNCHCTL' -j flow show local 10.0.1.2:4000 | jq -e '.[0].counters.rx_packets > 0'"
+
+pd_stop alice
+pd_stop bob
+rdv_stop
+t_check "no punchd or server complained about memory (sanitizers)" \
+	eval "! grep -l 'Sanitizer' $TMP/*.log"
+t_done
