@@ -519,6 +519,7 @@ static void run(int sigfd, struct nfp_events *ev)
 		pd_link_tick(now, &next);
 		pd_peers_tick(now, &next);
 		pd_nat_tick(now, &next);
+		pd_wgctl_tick(now, &next);
 		if (need_resync && next > now + 1000)
 			next = now + 1000;	/* a failed resync: again soon */
 		pfd[FD_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };

@@ -1178,6 +1178,31 @@ void pd_peers_link_lost(void)
 }
 
 /*
+ * Our local port changed (WireGuard's listen port did): every path from
+ * the old one is useless. Both sides punch again, the callee later.
+ */
+void pd_peers_repunch_all(const char *why)
+{
+	unsigned int i;
+
+	for (i = 0; i < PD_MAX_PEERS; i++) {
+		struct pd_peer *p = &peers[i];
+
+		if (!p->used || (!p->wanted && p->state != PD_UP))
+			continue;
+		if (p->state == PD_UP) {
+			pd_log("down", "peer=%s reason=%s", p->name, why);
+			pd_result("down", p, 0);
+		}
+		drop_flow(p);
+		set_state(p, PD_IDLE);
+		p->wanted = true;
+		schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
+	}
+	pd_state_save();
+}
+
+/*
  * The state file names a flow whose tag is not ours. Untagged on our
  * port: an earlier punchd's, from before tags, whose events our filter
  * would drop: delete it and punch again. Any other: the id was reused

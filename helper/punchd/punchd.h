@@ -160,6 +160,8 @@ void pd_peers_resync_begin(void);
 void pd_peers_resync_end(bool ok);
 void pd_peers_tick(uint64_t now, uint64_t *next);
 void pd_peers_link_lost(void);
+/* The local port changed: drop every path, punch again. */
+void pd_peers_repunch_all(const char *why);
 const char *pd_state_name(enum pd_state s);
 void pd_peer_forget(struct pd_peer *p);
 struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
@@ -217,6 +219,8 @@ int pd_wgctl_add_peer(const char *arg);
 int pd_wgctl_setup(void);
 void pd_wgctl_close(void);
 void pd_wgctl_follow(const char *event, const struct pd_peer *p);
+/* Every few seconds: follow the interface's port, keep endpoints right. */
+void pd_wgctl_tick(uint64_t now, uint64_t *next);
 void pd_hook_reap(void);
 
 /* state across restarts */

@@ -154,3 +154,59 @@ void pd_wgctl_follow(const char *event, const struct pd_peer *p)
 	       p->relayed ? "relay" : "direct", ret ? " error=" : "",
 	       ret ? (ret == -ENOENT ? "no-such-peer" : strerror(-ret)) : "");
 }
+
+/*
+ * WireGuard has no events: read the interface every few seconds. A new
+ * listen port means every path from the old one is useless (and NAT
+ * discovery must run again from the new one); a peer whose endpoint is
+ * not the path punchd found (an admin's or wg-quick's doing, or a peer
+ * added after it came up) is pointed back at it.
+ */
+#define WG_CHECK_MS	5000
+
+void pd_wgctl_tick(uint64_t now, uint64_t *next)
+{
+	static uint64_t due;
+	const struct pd_wg_peer *wp;
+	struct sockaddr_storage ss;
+	struct pd_wg_device dev;
+	const struct pd_peer *p;
+	unsigned int i;
+
+	if (!wg)
+		return;
+	if (now < due) {
+		if (due < *next)
+			*next = due;
+		return;
+	}
+	due = now + WG_CHECK_MS;
+	if (due < *next)
+		*next = due;
+	if (pd_wg_get(wg, pd_cfg.wg_ifname, &dev)) {
+		pd_log("wg-read-failed", "iface=%s", pd_cfg.wg_ifname);
+		return;
+	}
+	if (dev.listen_port && dev.listen_port != pd_cfg.port) {
+		pd_log("wg-port-changed", "iface=%s old=%u new=%u", pd_cfg.wg_ifname,
+		       pd_cfg.port, dev.listen_port);
+		pd_cfg.port = dev.listen_port;
+		pd_cfg.mark = dev.fwmark;
+		pd_peers_repunch_all("port-changed");
+		pd_nat_start();
+	}
+	pd_cfg.mark = dev.fwmark;
+	for (i = 0; i < n_keys; i++) {
+		p = pd_peer_get(keys[i].id, false);
+		wp = pd_wg_find_peer(&dev, keys[i].key);
+		if (!p || !wp || p->state != PD_UP || !p->remote.family)
+			continue;
+		to_sockaddr(&p->remote, &ss);
+		if (wp->endpoint.ss_family == ss.ss_family &&
+		    !memcmp(&wp->endpoint, &ss, ss.ss_family == AF_INET ?
+			    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)))
+			continue;
+		pd_wgctl_follow("changed", p);
+	}
+	pd_wg_device_clear(&dev);
+}
