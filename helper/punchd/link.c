@@ -168,6 +168,7 @@ static void link_open(void)
 	int len = pd_server_sockaddr(&ss, pd_cfg.signal_port);
 
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	pd_mark_socket(fd);
 	if (fd < 0) {
 		next_try = pd_now_ms() + BACKOFF_MAX_MS;
 		return;

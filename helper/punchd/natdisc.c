@@ -72,7 +72,10 @@ static bool life_done, life_running;
 
 static int sock_new(int family)
 {
-	return socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	pd_mark_socket(fd);
+	return fd;
 }
 
 static int q_alloc(void)

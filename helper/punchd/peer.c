@@ -1178,8 +1178,8 @@ void pd_peers_link_lost(void)
 }
 
 /*
- * Our local port changed (WireGuard's listen port did): every path from
- * the old one is useless. Both sides punch again, the callee later.
+ * Our local port or mark changed (WireGuard's did): every path and punch
+ * from the old one is useless. Both sides punch again, the callee later.
  */
 void pd_peers_repunch_all(const char *why)
 {
@@ -1188,7 +1188,7 @@ void pd_peers_repunch_all(const char *why)
 	for (i = 0; i < PD_MAX_PEERS; i++) {
 		struct pd_peer *p = &peers[i];
 
-		if (!p->used || (!p->wanted && p->state != PD_UP))
+		if (!p->used || p->state == PD_IDLE || p->state == PD_FAILED)
 			continue;
 		if (p->state == PD_UP) {
 			pd_log("down", "peer=%s reason=%s", p->name, why);
@@ -1245,6 +1245,12 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	if (!strcmp(found, "yes") &&
 	    nfp_flow_get_u32(f, NFP_FLOW_APP_TAG) != pd_cfg.tag)
 		found = resume_foreign(f);
+	/* WireGuard's port moved while we were away: that path is useless. */
+	if (!strcmp(found, "yes") && pd_cfg.wg_ifname &&
+	    nfp_flow_get_endpoint(f, NFP_FLOW_LOCAL)->port != pd_cfg.port) {
+		nfp_flow_del(pd_nfp, flow_id);
+		found = "other-port";
+	}
 	if (strcmp(found, "yes")) {
 		pd_log("resume", "peer=%s flow=%u found=%s", name, flow_id, found);
 		nfp_flow_free(f);

@@ -213,6 +213,13 @@ void pd_hook(const char *event, const struct pd_peer *p, unsigned int ms);
 /* A result (up, down, changed, failed): to WireGuard, then the hook. */
 void pd_result(const char *event, const struct pd_peer *p, unsigned int ms);
 
+/*
+ * Give fd the mark of our flows (WireGuard's), so that policy routing
+ * takes the server link and NAT discovery where the flows go: under a
+ * full-tunnel rule, the underlay. No-op without a mark, or fd < 0.
+ */
+void pd_mark_socket(int fd);
+
 /* WireGuard (wgctl.c) */
 int pd_wgctl_add_peer(const char *arg);
 /* With --wireguard: its port and mark into pd_cfg; 0, or -1 (said why). */

@@ -164,9 +164,15 @@ static int on_device(struct nl_msg *msg, void *arg)
 	struct get_ctx *c = arg;
 	int rem, ret;
 
+	/*
+	 * An error is kept, never a reason to stop reading: the rest of the
+	 * dump would stay queued and answer our next request.
+	 */
+	if (c->err)
+		return NL_SKIP;
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, WGDEVICE_A_MAX, policy) < 0) {
 		c->err = -EPROTO;
-		return NL_STOP;
+		return NL_SKIP;
 	}
 	if (tb[WGDEVICE_A_IFINDEX])
 		c->dev->ifindex = nla_get_u32(tb[WGDEVICE_A_IFINDEX]);
@@ -180,66 +186,111 @@ static int on_device(struct nl_msg *msg, void *arg)
 		ret = add_peer(c->dev, a);
 		if (ret) {
 			c->err = ret;
-			return NL_STOP;
+			return NL_SKIP;
 		}
 	}
 	return NL_OK;
+}
+
+/* After a failed exchange the socket may hold stale answers: a new one. */
+static int reopen(struct pd_wg *wg)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+
+	if (!sk || genl_connect(sk) < 0) {
+		nl_socket_free(sk);
+		return -EIO;
+	}
+	nl_socket_free(wg->sk);
+	wg->sk = sk;
+	return 0;
+}
+
+/* Our request's answers through callbacks of this call only. */
+static int exchange(struct pd_wg *wg, struct nl_msg *msg,
+		    int (*valid)(struct nl_msg *, void *), void *arg)
+{
+	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(wg->sk));
+	int ret;
+
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	if (valid)
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid, arg);
+	ret = nl_send_auto(wg->sk, msg);
+	nlmsg_free(msg);
+	/* A dump ends with its DONE; a request with NLM_F_ACK, with the ack. */
+	if (ret >= 0)
+		ret = valid ? nl_recvmsgs(wg->sk, cb) : nl_wait_for_ack(wg->sk);
+	nl_cb_put(cb);
+	if (ret < 0) {
+		ret = nl_errno(ret);
+		reopen(wg);
+	}
+	return ret < 0 ? ret : 0;
 }
 
 int pd_wg_get(struct pd_wg *wg, const char *ifname, struct pd_wg_device *dev)
 {
 	struct get_ctx c = { .dev = dev };
 	struct nl_msg *msg;
-	int ret;
+	int ret, tries;
 
-	memset(dev, 0, sizeof(*dev));
-	if (strlen(ifname) >= sizeof(dev->ifname))
-		return -EINVAL;
-	strcpy(dev->ifname, ifname);
-	msg = nlmsg_alloc();
-	if (!msg)
-		return -ENOMEM;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, wg->family, 0,
-			 NLM_F_DUMP, WG_CMD_GET_DEVICE, WG_GENL_VERSION) ||
-	    nla_put_string(msg, WGDEVICE_A_IFNAME, ifname) < 0) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	ret = nl_send_auto(wg->sk, msg);
-	nlmsg_free(msg);
-	if (ret < 0)
-		return nl_errno(ret);
-	nl_socket_modify_cb(wg->sk, NL_CB_VALID, NL_CB_CUSTOM, on_device, &c);
-	ret = nl_recvmsgs_default(wg->sk);
-	if (ret < 0 || c.err) {
+	for (tries = 0; tries < 2; tries++) {
+		memset(dev, 0, sizeof(*dev));
+		if (strlen(ifname) >= sizeof(dev->ifname))
+			return -EINVAL;
+		strcpy(dev->ifname, ifname);
+		c.err = 0;
+		msg = nlmsg_alloc();
+		if (!msg)
+			return -ENOMEM;
+		if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, wg->family, 0,
+				 NLM_F_DUMP, WG_CMD_GET_DEVICE, WG_GENL_VERSION) ||
+		    nla_put_string(msg, WGDEVICE_A_IFNAME, ifname) < 0) {
+			nlmsg_free(msg);
+			return -EMSGSIZE;
+		}
+		ret = exchange(wg, msg, on_device, &c);
+		if (!ret && !c.err)
+			return 0;
 		pd_wg_device_clear(dev);
-		return c.err ? c.err : nl_errno(ret);
+		/* A dump the interface changed under: once more. */
+		if (ret != -EINTR)
+			break;
 	}
-	return 0;
+	return c.err ? c.err : ret;
 }
 
 int pd_wg_set_endpoint(struct pd_wg *wg, const char *ifname,
 		       const uint8_t key[PD_WG_KEY_LEN],
 		       const struct sockaddr *ep, uint16_t keepalive_s)
 {
-	/* Off, then on (the kick), then what it is to stay at. */
+	/*
+	 * Off, then on (the kick), then what it is to stay at: the same
+	 * peer nested once per step in one request, which WireGuard applies
+	 * in order under its lock, so no state between steps is ever seen
+	 * or left behind.
+	 */
 	uint16_t steps[3] = { 0, keepalive_s ? keepalive_s : 1, keepalive_s };
 	unsigned int i, n = keepalive_s ? 2 : 3;
 	struct nlattr *peers, *peer;
 	struct nl_msg *msg;
-	int ret = 0;
 
 	if (ep->sa_family != AF_INET && ep->sa_family != AF_INET6)
 		return -EAFNOSUPPORT;
-	for (i = 0; i < n && !ret; i++) {
-		msg = nlmsg_alloc();
-		if (!msg)
-			return -ENOMEM;
-		if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, wg->family, 0,
-				 NLM_F_ACK, WG_CMD_SET_DEVICE, WG_GENL_VERSION) ||
-		    nla_put_string(msg, WGDEVICE_A_IFNAME, ifname) < 0 ||
-		    !(peers = nla_nest_start(msg, WGDEVICE_A_PEERS)) ||
-		    !(peer = nla_nest_start(msg, 0)) ||
+	msg = nlmsg_alloc();
+	if (!msg)
+		return -ENOMEM;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, wg->family, 0,
+			 NLM_F_ACK, WG_CMD_SET_DEVICE, WG_GENL_VERSION) ||
+	    nla_put_string(msg, WGDEVICE_A_IFNAME, ifname) < 0 ||
+	    !(peers = nla_nest_start(msg, WGDEVICE_A_PEERS)))
+		goto err;
+	for (i = 0; i < n; i++) {
+		if (!(peer = nla_nest_start(msg, 0)) ||
 		    nla_put(msg, WGPEER_A_PUBLIC_KEY, PD_WG_KEY_LEN, key) < 0 ||
 		    /* Never add a peer that was removed meanwhile. */
 		    nla_put_u32(msg, WGPEER_A_FLAGS, WGPEER_F_UPDATE_ONLY) < 0 ||
@@ -248,17 +299,15 @@ int pd_wg_set_endpoint(struct pd_wg *wg, const char *ifname,
 				       sizeof(struct sockaddr_in) :
 				       sizeof(struct sockaddr_in6), ep) < 0) ||
 		    nla_put_u16(msg, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
-				steps[i]) < 0) {
-			nlmsg_free(msg);
-			return -EMSGSIZE;
-		}
+				steps[i]) < 0)
+			goto err;
 		nla_nest_end(msg, peer);
-		nla_nest_end(msg, peers);
-		ret = nl_send_sync(wg->sk, msg);	/* frees msg */
-		if (ret < 0)
-			ret = nl_errno(ret);
 	}
-	return ret;
+	nla_nest_end(msg, peers);
+	return exchange(wg, msg, NULL, NULL);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
 }
 
 int pd_wg_key_parse(const char *b64, uint8_t key[PD_WG_KEY_LEN])

@@ -25,7 +25,7 @@ struct pd_wg_peer {
 struct pd_wg_device {
 	char ifname[IF_NAMESIZE];
 	uint32_t ifindex;
-	uint16_t listen_port;		/* 0 until the interface is up */
+	uint16_t listen_port;		/* 0 if none was ever set */
 	uint32_t fwmark;
 	struct pd_wg_peer *peers;
 	unsigned int n_peers;

@@ -18,6 +18,7 @@
 struct wg_peer_key {
 	char id[SIG_ID_MAX + 1];
 	uint8_t key[PD_WG_KEY_LEN];
+	uint64_t seen_rx;		/* its rx bytes at the last check */
 };
 
 static struct pd_wg *wg;
@@ -59,6 +60,12 @@ int pd_wgctl_setup(void)
 
 	if (!pd_cfg.wg_ifname)
 		return n_keys ? (fprintf(stderr, "punchd: --wg-peer needs --wireguard\n"), -1) : 0;
+	/* A spray's paths leave from other ports than WireGuard's one. */
+	if (pd_cfg.spray) {
+		fprintf(stderr, "punchd: --spray and --wireguard exclude each other (a spray punches from other ports than %s's)\n",
+			pd_cfg.wg_ifname);
+		return -1;
+	}
 	ret = pd_wg_open(&wg);
 	if (!ret)
 		ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
@@ -98,6 +105,13 @@ void pd_wgctl_close(void)
 	wg = NULL;
 }
 
+void pd_mark_socket(int fd)
+{
+	if (fd >= 0 && pd_cfg.mark &&
+	    setsockopt(fd, SOL_SOCKET, SO_MARK, &pd_cfg.mark, sizeof(pd_cfg.mark)))
+		pd_log("mark-failed", "error=\"%s\"", strerror(errno));
+}
+
 static void to_sockaddr(const struct sig_ep *ep, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
@@ -134,6 +148,12 @@ void pd_wgctl_follow(const char *event, const struct pd_peer *p)
 	if (!wg || (strcmp(event, "up") && strcmp(event, "changed")) ||
 	    !p->remote.family || !(k = key_of(p->name)))
 		return;
+	/* A path from another port than WireGuard's is of no use to it. */
+	if (p->local.port != pd_cfg.port) {
+		pd_log("wg-endpoint-skipped", "iface=%s peer=%s local_port=%u",
+		       pd_cfg.wg_ifname, p->name, p->local.port);
+		return;
+	}
 	/* Its keepalive setting is the admin's: leave it as it is. */
 	ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
 	if (!ret) {
@@ -157,21 +177,25 @@ void pd_wgctl_follow(const char *event, const struct pd_peer *p)
 
 /*
  * WireGuard has no events: read the interface every few seconds. A new
- * listen port means every path from the old one is useless (and NAT
- * discovery must run again from the new one); a peer whose endpoint is
- * not the path punchd found (an admin's or wg-quick's doing, or a peer
- * added after it came up) is pointed back at it.
+ * listen port or mark means every path from the old one is useless; a
+ * peer whose endpoint is not the path punchd found (an admin's or
+ * wg-quick's doing, or a peer added after it came up) is pointed back at
+ * it, unless traffic came in since the last check: then WireGuard itself
+ * moved it, after authenticating the peer's packets from there.
  */
 #define WG_CHECK_MS	5000
 
 void pd_wgctl_tick(uint64_t now, uint64_t *next)
 {
 	static uint64_t due;
+	static bool read_failed;
+	struct wg_peer_key *k;
 	const struct pd_wg_peer *wp;
 	struct sockaddr_storage ss;
 	struct pd_wg_device dev;
 	const struct pd_peer *p;
 	unsigned int i;
+	bool moved;
 
 	if (!wg)
 		return;
@@ -184,22 +208,32 @@ void pd_wgctl_tick(uint64_t now, uint64_t *next)
 	if (due < *next)
 		*next = due;
 	if (pd_wg_get(wg, pd_cfg.wg_ifname, &dev)) {
-		pd_log("wg-read-failed", "iface=%s", pd_cfg.wg_ifname);
+		if (!read_failed)
+			pd_log("wg-read-failed", "iface=%s", pd_cfg.wg_ifname);
+		read_failed = true;
 		return;
 	}
-	if (dev.listen_port && dev.listen_port != pd_cfg.port) {
-		pd_log("wg-port-changed", "iface=%s old=%u new=%u", pd_cfg.wg_ifname,
-		       pd_cfg.port, dev.listen_port);
-		pd_cfg.port = dev.listen_port;
+	read_failed = false;
+	if ((dev.listen_port && dev.listen_port != pd_cfg.port) ||
+	    dev.fwmark != pd_cfg.mark) {
+		pd_log("wg-changed", "iface=%s port=%u->%u fwmark=0x%x->0x%x",
+		       pd_cfg.wg_ifname, pd_cfg.port, dev.listen_port ?
+		       dev.listen_port : pd_cfg.port, pd_cfg.mark, dev.fwmark);
+		if (dev.listen_port)
+			pd_cfg.port = dev.listen_port;
 		pd_cfg.mark = dev.fwmark;
-		pd_peers_repunch_all("port-changed");
-		pd_nat_start();
+		pd_peers_repunch_all("wireguard-changed");
 	}
-	pd_cfg.mark = dev.fwmark;
 	for (i = 0; i < n_keys; i++) {
-		p = pd_peer_get(keys[i].id, false);
-		wp = pd_wg_find_peer(&dev, keys[i].key);
-		if (!p || !wp || p->state != PD_UP || !p->remote.family)
+		k = &keys[i];
+		p = pd_peer_get(k->id, false);
+		wp = pd_wg_find_peer(&dev, k->key);
+		if (!wp)
+			continue;
+		moved = wp->rx_bytes != k->seen_rx;
+		k->seen_rx = wp->rx_bytes;
+		if (!p || p->state != PD_UP || !p->remote.family || moved ||
+		    p->local.port != pd_cfg.port)
 			continue;
 		to_sockaddr(&p->remote, &ss);
 		if (wp->endpoint.ss_family == ss.ss_family &&
