@@ -218,6 +218,12 @@ $(BUILD)/selftests/unit/iface_test: selftests/unit/iface_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
+# punchd's PCP MAP codec.
+$(BUILD)/selftests/unit/pcp_test: selftests/unit/pcp_test.c \
+		$(BUILD)/helper/punchd/pcp.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
+
 # punchd's NAT words and strategy table.
 $(BUILD)/selftests/unit/strategy_test: selftests/unit/strategy_test.c \
 		$(BUILD)/helper/punchd/nat.o $(BUILD)/helper/punchd/strategy.o
@@ -235,7 +241,7 @@ fuzz: $(FUZZERS)
 # Every target links all the parsers: the STUN codec, the signaling
 # codec and rendezvousd's binding answers.
 FUZZ_LIBSRCS := $(STUN_SRCS) helper/common/sig.c helper/common/hex.c \
-	server/stun_answer.c
+	server/stun_answer.c helper/punchd/pcp.c
 build/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIBSRCS) lib/stun.h helper/common/sig.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
