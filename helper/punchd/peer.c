@@ -441,6 +441,23 @@ static bool same_address(const struct nfp_endpoint *a, const struct sig_ep *b)
 }
 
 /* Both sides run this on the same two NAT descriptions. */
+/*
+ * Our NAT as a peer meets it. With a mapping on the gateway, anyone
+ * reaches our port at one fixed public endpoint: open and unfiltered,
+ * whatever our NAT does to the packets we send.
+ */
+static bool nat_as_seen(struct pd_nat *n)
+{
+	struct sig_ep ep;
+	bool known = pd_nat_mine(n);
+
+	if (!pd_portmap_candidate(&ep))
+		return known;
+	n->map = PD_MAP_OPEN;
+	n->filter = PD_FILTER_EIF;
+	return true;
+}
+
 static void decide(struct pd_peer *p, const struct sig_msg *m)
 {
 	char mine[PD_NAT_STRLEN], theirs[PD_NAT_STRLEN];
@@ -448,7 +465,7 @@ static void decide(struct pd_peer *p, const struct sig_msg *m)
 	struct pd_strategy_out out;
 
 	memset(&in, 0, sizeof(in));
-	pd_nat_mine(&in.mine);
+	nat_as_seen(&in.mine);
 	if (!(m->has & SIG_K_NAT) || pd_nat_parse(m->nat, &in.theirs))
 		memset(&in.theirs, 0, sizeof(in.theirs));
 	p->their_nat = in.theirs;
@@ -542,6 +559,9 @@ static void send_candidates(struct pd_peer *p)
 	struct sig_ep ep;
 
 	sig_init(&m, p->caller ? SIG_CONNECT : SIG_ANSWER);
+	/* The gateway's own mapping first: it reaches us from anywhere. */
+	if (pd_portmap_candidate(&ep))
+		sig_add_cand(&m, &ep);
 	if (!mp->error && mp->mapped.family) {
 		pd_ep_to_sig(&ep, &mp->mapped);
 		if (p->window && pd_nat_mine(&mine)) {
@@ -565,7 +585,7 @@ static void send_candidates(struct pd_peer *p)
 		fail(p, "no-candidates");
 		return;
 	}
-	if (pd_nat_mine(&mine)) {
+	if (nat_as_seen(&mine)) {
 		pd_nat_format(&mine, m.nat, sizeof(m.nat));
 		m.has |= SIG_K_NAT;
 	}
