@@ -146,7 +146,7 @@ $(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LIBS) $(MHD_LIBS)
 
 $(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS) -lnatpmp
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS) -lnatpmp -lminiupnpc -lpthread
 
 # Small programs the selftests use to poke at the module.
 $(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a

@@ -163,8 +163,8 @@ static void usage(FILE *f)
 "                          (repeat; tunnels and container bridges never)\n"
 "      --include-interface GLOB  offer these interfaces' addresses all\n"
 "                          the same (repeat; wins over the above)\n"
-"      --port-mapping yes|no  ask the gateway to map our port, by PCP\n"
-"                          and NAT-PMP (yes)\n"
+"      --port-mapping yes|no  ask the gateway to map our port, by PCP,\n"
+"                          NAT-PMP or UPnP-IGD (yes)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }

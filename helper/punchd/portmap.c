@@ -2,10 +2,13 @@
 /*
  * Port mapping on the home gateway (--port-mapping): ask it, by PCP
  * (RFC 6887) and NAT-PMP (RFC 6886, libnatpmp) at once, to forward a
- * public port to our punch port. A mapped endpoint reaches us from
- * anywhere, even from a peer behind a symmetric NAT, so it goes first
- * among our candidates. Renewed at half its lifetime, deleted at exit;
- * when no gateway answers, asked again every ten minutes.
+ * public port to our punch port; by UPnP-IGD (miniupnpc) only when
+ * neither answers: one gateway often speaks all three over the same
+ * table, and two mappings of one port would be deleted by either. A
+ * mapped endpoint reaches us from anywhere, even from a peer behind a
+ * symmetric NAT, so it goes first among our candidates. Renewed at half
+ * its lifetime, deleted at exit; when no gateway answers, asked again
+ * every ten minutes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "pcp.h"
+#include "portmap_upnp.h"
 #include "punchd.h"
 
 #define PM_LIFETIME_S		7200
@@ -25,7 +29,7 @@
 #define PM_FIRST_WAIT_MS	250	/* then doubling: 250, 500, 1000 */
 #define PM_AGAIN_MS		(10 * 60 * 1000)
 
-enum pm_state { PM_IDLE, PM_PROBING, PM_MAPPED, PM_NONE };
+enum pm_state { PM_IDLE, PM_PROBING, PM_UPNP, PM_MAPPED, PM_NONE };
 
 static struct {
 	enum pm_state state;
@@ -141,6 +145,8 @@ int pd_portmap_fds(int *fds, int max)
 		fds[n++] = pm.pcp_fd;
 	if (pm.np_open && n < max)
 		fds[n++] = pm.np.s;
+	if (pd_upnp_fd() >= 0 && n < max)
+		fds[n++] = pd_upnp_fd();
 	return n;
 }
 
@@ -233,12 +239,33 @@ static void np_input(void)
 	}
 }
 
+static void upnp_input(void)
+{
+	struct pd_upnp_result r;
+
+	if (!pd_upnp_done(&r))
+		return;
+	if (r.ok) {
+		/* A permanent mapping is renewed all the same. */
+		mapped("upnp", r.external, r.port, r.lease ? r.lease : PM_LIFETIME_S);
+		return;
+	}
+	pd_log("portmap", "method=upnp result=%s", r.error);
+	if (pm.state == PM_UPNP) {
+		pd_log("portmap", "result=none reason=no-answer");
+		pm.state = PM_NONE;
+		pm.due = pd_now_ms() + PM_AGAIN_MS;
+	}
+}
+
 void pd_portmap_input(int fd)
 {
 	if (fd == pm.pcp_fd)
 		pcp_input();
 	else if (pm.np_open && fd == pm.np.s)
 		np_input();
+	else if (fd == pd_upnp_fd())
+		upnp_input();
 }
 
 void pd_portmap_tick(uint64_t now, uint64_t *next)
@@ -251,9 +278,15 @@ void pd_portmap_tick(uint64_t now, uint64_t *next)
 	switch (pm.state) {
 	case PM_PROBING:
 		if (pm.tries == PM_TRIES || (pm.pcp_fd < 0 && !pm.np_open)) {
-			pd_log("portmap", "result=none reason=no-answer");
 			pcp_close();
 			np_close();
+			/* Neither PCP nor NAT-PMP: UPnP, in its thread. */
+			if (pd_upnp_map(pd_cfg.port, PM_LIFETIME_S) == 0) {
+				pm.state = PM_UPNP;
+				pm.due = now + PM_AGAIN_MS;	/* a bound; its answer ends it */
+				break;
+			}
+			pd_log("portmap", "result=none reason=no-answer");
 			pm.state = PM_NONE;
 			pm.due = now + PM_AGAIN_MS;
 			break;
@@ -272,9 +305,17 @@ void pd_portmap_tick(uint64_t now, uint64_t *next)
 		/* Renew: the same request (PCP: the same nonce). */
 		if (!strcmp(pm.method, "pcp"))
 			pcp_send(PM_LIFETIME_S);
-		else
+		else if (!strcmp(pm.method, "natpmp"))
 			np_send(PM_LIFETIME_S);
+		else
+			pd_upnp_map(pd_cfg.port, PM_LIFETIME_S);
 		pm.due = now + 5000 < pm.expires ? now + 5000 : pm.expires;
+		break;
+	case PM_UPNP:
+		/* Its thread has not answered in ten minutes: a wedged IGD. */
+		pd_log("portmap", "result=none reason=upnp-timeout");
+		pm.state = PM_NONE;
+		pm.due = now + PM_AGAIN_MS;
 		break;
 	case PM_NONE:
 		pd_portmap_start();
@@ -292,10 +333,11 @@ void pd_portmap_stop(void)
 	if (pm.state == PM_MAPPED) {
 		if (!strcmp(pm.method, "pcp"))
 			pcp_send(0);
-		else
+		else if (!strcmp(pm.method, "natpmp"))
 			np_send(0);
 		pd_log("portmap", "result=deleted method=%s", pm.method);
 	}
+	pd_upnp_delete();
 	pcp_close();
 	np_close();
 	pm.state = PM_IDLE;
@@ -313,7 +355,7 @@ void pd_portmap_info(struct pd_portmap_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->state = !pd_cfg.port_mapping ? "off" : pm.state == PM_MAPPED ? "mapped" :
-		      pm.state == PM_PROBING ? "probing" : "none";
+		      pm.state == PM_PROBING || pm.state == PM_UPNP ? "probing" : "none";
 	if (pm.state != PM_MAPPED)
 		return;
 	info->method = pm.method;

@@ -52,9 +52,13 @@ cat >"$TMP/miniupnpd.conf" <<-EOF
 	allow 1024-65535 10.0.1.0/24 1024-65535
 	deny 0-65535 0.0.0.0/0 0-65535
 EOF
-ip netns exec "$NA" miniupnpd -f "$TMP/miniupnpd.conf" -d -P "$TMP/miniupnpd.pid" \
-	>"$TMP/miniupnpd.log" 2>&1 &
-upnpd=$!
+# upnpd_start CONF: miniupnpd on nat-a with that config; UPNPD is its pid.
+upnpd_start() {
+	ip netns exec "$NA" miniupnpd -f "$1" -d -P "$TMP/miniupnpd.pid" \
+		>>"$TMP/miniupnpd.log" 2>&1 &
+	UPNPD=$!
+}
+upnpd_start "$TMP/miniupnpd.conf"
 wait_udp_bound "$NA" 5351 || { t_fail "miniupnpd listens on nat-a's PCP port"; cat "$TMP/miniupnpd.log"; t_done; }
 
 pd_start "$A" alice 4000
@@ -86,10 +90,29 @@ pd_registered alice 2
 res=$(pd "$B" bob connect alice)
 t_match "with --port-mapping no the pair is relayed" "^ok peer=alice mode=relay " "$res"
 
+# A gateway that speaks only UPnP-IGD: punchd finds it by SSDP after
+# PCP and NAT-PMP go unanswered, and maps through it.
 pd_stop alice
+kill "$UPNPD" 2>/dev/null
+wait "$UPNPD" 2>/dev/null
+sed 's/^enable_upnp=no$/enable_upnp=yes/; s/^enable_natpmp=yes$/enable_natpmp=no/' \
+	"$TMP/miniupnpd.conf" >"$TMP/miniupnpd-igd.conf"
+upnpd_start "$TMP/miniupnpd-igd.conf"
+wait_udp_bound "$NA" 1900
+pd "$B" bob disconnect alice >/dev/null
+pd_start "$A" alice 4000
+t_check "with only UPnP-IGD on the gateway, alice's port is mapped through it" \
+	wait_for 150 grep -q 'event=portmap result=mapped method=upnp external=198\.51\.100\.1:4000' "$TMP/alice.log"
+res=$(pd "$B" bob connect alice)
+t_match "and bob connects to alice directly again" \
+	"^ok peer=alice mode=direct endpoint=198\.51\.100\.1:4000 " "$res"
+pd_stop alice
+t_check "stopping punchd deletes the UPnP mapping" \
+	wait_for 50 eval "! ip netns exec '$NA' nft list chain inet upnp upnp_pre | grep -q 'dnat ip to 10.0.1.2:4000'"
+
 pd_stop bob
 rdv_stop
-kill "$upnpd" 2>/dev/null
+kill "$UPNPD" 2>/dev/null
 t_check "no punchd or server complained about memory (sanitizers)" \
 	eval "! grep -l 'Sanitizer' $TMP/*.log"
 t_done
