@@ -496,7 +496,7 @@ static void read_events(struct nfp_events *ev)
 enum { FD_SIG, FD_EVENTS, FD_CTL, FD_LINK, FD_FIRST_CLIENT };
 #define MAX_CLIENTS	16
 #define MAX_NAT_FDS	20
-#define MAX_PM_FDS	2
+#define MAX_PM_FDS	3
 
 static void run(int sigfd, struct nfp_events *ev)
 {

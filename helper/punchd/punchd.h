@@ -190,8 +190,11 @@ void pd_portmap_input(int fd);
 void pd_portmap_tick(uint64_t now, uint64_t *next);
 /* Delete the mapping (at exit). */
 void pd_portmap_stop(void);
-/* The gateway's mapping of our port, if there is one. */
-bool pd_portmap_candidate(struct sig_ep *ep);
+/*
+ * The gateway's mapping of our port, if there is one and its address is
+ * public and the one the server sees us at (seen, a session's mapping).
+ */
+bool pd_portmap_candidate(const struct sig_ep *seen, struct sig_ep *ep);
 /* What status shows: state "mapped", "probing", "none" or "off". */
 struct pd_portmap_info {
 	const char *state;

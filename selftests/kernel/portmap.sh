@@ -13,10 +13,16 @@ trap 'rdv_down; rm -rf "$TMP"' EXIT
 
 command -v miniupnpd >/dev/null || { t_fail "miniupnpd (miniupnpd-nftables) is installed"; t_done; }
 nat_up || { t_fail "the NAT topology comes up"; t_done; }
-for ns in "$NA" "$NB"; do
-	ip netns exec "$ns" nft flush chain inet nat post
-	ip netns exec "$ns" nft add rule inet nat post oifname wan masquerade fully-random
-done
+# Fully random for the hosts behind them (not for the gateway's own
+# packets: miniupnpd's STUN check must see its real address).
+ip netns exec "$NA" nft flush chain inet nat post
+ip netns exec "$NA" nft add rule inet nat post oifname wan ip saddr 10.0.1.0/24 masquerade fully-random
+ip netns exec "$NB" nft flush chain inet nat post
+ip netns exec "$NB" nft add rule inet nat post oifname wan ip saddr 10.0.2.0/24 masquerade fully-random
+# miniupnpd asks the server for answers from its other address and port
+# (RFC 5780): its home router lets them in, or it sees itself filtered
+# and disables port forwarding.
+ip netns exec "$NA" nft insert rule inet filter input ip saddr 192.0.2.0/24 udp sport '{ 3478, 3479 }' accept
 
 # miniupnpd's chains, made here (Debian's nft_init.sh is broken), in a
 # table of its own beside the NAT's.
