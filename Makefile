@@ -146,7 +146,7 @@ $(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LIBS) $(MHD_LIBS)
 
 $(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS) -lnatpmp -lminiupnpc -lpthread
 
 # Small programs the selftests use to poke at the module.
 $(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a
@@ -224,6 +224,12 @@ $(BUILD)/selftests/unit/wg_key_test: selftests/unit/wg_key_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(CRYPTO_LIBS)
 
+# punchd's PCP MAP codec.
+$(BUILD)/selftests/unit/pcp_test: selftests/unit/pcp_test.c \
+		$(BUILD)/helper/punchd/pcp.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
+
 # punchd's NAT words and strategy table.
 $(BUILD)/selftests/unit/strategy_test: selftests/unit/strategy_test.c \
 		$(BUILD)/helper/punchd/nat.o $(BUILD)/helper/punchd/strategy.o
@@ -241,7 +247,7 @@ fuzz: $(FUZZERS)
 # Every target links all the parsers: the STUN codec, the signaling
 # codec and rendezvousd's binding answers.
 FUZZ_LIBSRCS := $(STUN_SRCS) helper/common/sig.c helper/common/hex.c \
-	server/stun_answer.c
+	server/stun_answer.c helper/punchd/pcp.c
 build/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIBSRCS) lib/stun.h helper/common/sig.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \

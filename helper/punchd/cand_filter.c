@@ -111,7 +111,8 @@ unsigned int pd_cand_filter(const struct sig_ep *in, unsigned int n,
 	for (i = 0; i < n; i++) {
 		const struct sig_ep *ep = &in[i];
 
-		why = pd_cand_scope(ep, &private);
+		why = v->family && ep->family != v->family ? "other-family" :
+		      pd_cand_scope(ep, &private);
 		seen_there = same_addr(ep, &v->observed);
 		if (!why && private && !v->same_site && !seen_there)
 			why = "private-off-site";

@@ -19,6 +19,7 @@ struct pd_cand_view {
 	struct sig_ep observed;	/* the peer's address as the server saw it */
 	bool same_site;		/* the peer's public address is ours */
 	bool sequential;	/* the peer says its NAT allocates in sequence */
+	int family;		/* of our end: the flow takes no other; 0: any */
 };
 
 /*

@@ -44,6 +44,7 @@ struct pd_config pd_cfg = {
 	.session_probes = 1000,
 	.peer_probes = 20000,
 	.tag = PD_DEFAULT_TAG,
+	.port_mapping = true,
 };
 struct nfp_handle *pd_nfp;
 
@@ -111,6 +112,7 @@ static const struct option longopts[] = {
 	{ "include-interface", required_argument, NULL, 20 },
 	{ "wireguard", required_argument, NULL, 21 },
 	{ "wg-peer", required_argument, NULL, 22 },
+	{ "port-mapping", required_argument, NULL, 23 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -167,6 +169,8 @@ static void usage(FILE *f)
 "                          fwmark); --port may then be left out\n"
 "      --wg-peer ID=KEY    ID's public key on it: its endpoint follows\n"
 "                          the path found, with a handshake at once\n"
+"      --port-mapping yes|no  ask the gateway to map our port, by PCP,\n"
+"                          NAT-PMP or UPnP-IGD (yes)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -340,6 +344,8 @@ static int apply(int opt, const char *arg)
 		return pd_cfg.wg_ifname ? 0 : -1;
 	case 22:
 		return pd_wgctl_add_peer(arg);
+	case 23:
+		return yes_no(arg, &pd_cfg.port_mapping);
 	}
 	return -1;
 }
@@ -504,13 +510,15 @@ static void read_events(struct nfp_events *ev)
 enum { FD_SIG, FD_EVENTS, FD_CTL, FD_LINK, FD_FIRST_CLIENT };
 #define MAX_CLIENTS	16
 #define MAX_NAT_FDS	20
+#define MAX_PM_FDS	3
 
 static void run(int sigfd, struct nfp_events *ev)
 {
-	struct pollfd pfd[FD_FIRST_CLIENT + MAX_CLIENTS + MAX_NAT_FDS];
+	struct pollfd pfd[FD_FIRST_CLIENT + MAX_CLIENTS + MAX_NAT_FDS + MAX_PM_FDS];
 	struct signalfd_siginfo si;
 	int clients[MAX_CLIENTS], n_clients, i;
 	int nat_fds[MAX_NAT_FDS], n_nat, nat_at;
+	int pm_fds[MAX_PM_FDS], n_pm, pm_at;
 	uint64_t now, next;
 
 	for (;;) {
@@ -520,6 +528,7 @@ static void run(int sigfd, struct nfp_events *ev)
 		pd_peers_tick(now, &next);
 		pd_nat_tick(now, &next);
 		pd_wgctl_tick(now, &next);
+		pd_portmap_tick(now, &next);
 		if (need_resync && next > now + 1000)
 			next = now + 1000;	/* a failed resync: again soon */
 		pfd[FD_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
@@ -538,7 +547,12 @@ static void run(int sigfd, struct nfp_events *ev)
 		for (i = 0; i < n_nat; i++)
 			pfd[nat_at + i] = (struct pollfd){
 				.fd = nat_fds[i], .events = POLLIN };
-		if (poll(pfd, (nfds_t)(nat_at + n_nat),
+		pm_at = nat_at + n_nat;
+		n_pm = pd_portmap_fds(pm_fds, MAX_PM_FDS);
+		for (i = 0; i < n_pm; i++)
+			pfd[pm_at + i] = (struct pollfd){
+				.fd = pm_fds[i], .events = POLLIN };
+		if (poll(pfd, (nfds_t)(pm_at + n_pm),
 			 (int)(next > now ? next - now : 0)) < 0 && errno != EINTR)
 			return;
 		if (pfd[FD_SIG].revents) {
@@ -564,6 +578,9 @@ static void run(int sigfd, struct nfp_events *ev)
 		for (i = 0; i < n_nat; i++)
 			if (pfd[nat_at + i].revents)
 				pd_nat_input(nat_fds[i]);
+		for (i = 0; i < n_pm; i++)
+			if (pfd[pm_at + i].revents)
+				pd_portmap_input(pm_fds[i]);
 	}
 }
 
@@ -617,8 +634,10 @@ int main(int argc, char **argv)
 	pd_log("start", "version=%s server=%s port=%u", NFPUNCH_TOOLS_VERSION,
 	       pd_cfg.server, pd_cfg.port);
 	pd_state_load();
+	pd_portmap_start();
 	run(sigfd, ev);
 	pd_wgctl_close();
+	pd_portmap_stop();
 	pd_control_close();
 	pd_link_teardown();
 	nfp_events_close(ev);

@@ -443,6 +443,34 @@ static bool same_address(const struct nfp_endpoint *a, const struct sig_ep *b)
 }
 
 /* Both sides run this on the same two NAT descriptions. */
+/* The gateway's mapping, when the server sees us at its address. */
+static bool portmap_candidate(const struct pd_peer *p, struct sig_ep *ep)
+{
+	struct sig_ep seen;
+
+	if (p->mapping.error || !p->mapping.mapped.family)
+		return false;
+	pd_ep_to_sig(&seen, &p->mapping.mapped);
+	return pd_portmap_candidate(&seen, ep);
+}
+
+/*
+ * Our NAT as a peer meets it. With a mapping on the gateway, anyone
+ * reaches our port at one fixed public endpoint: open and unfiltered,
+ * whatever our NAT does to the packets we send.
+ */
+static bool nat_as_seen(const struct pd_peer *p, struct pd_nat *n)
+{
+	struct sig_ep ep;
+	bool known = pd_nat_mine(n);
+
+	if (!portmap_candidate(p, &ep))
+		return known;
+	n->map = PD_MAP_OPEN;
+	n->filter = PD_FILTER_EIF;
+	return true;
+}
+
 static void decide(struct pd_peer *p, const struct sig_msg *m)
 {
 	char mine[PD_NAT_STRLEN], theirs[PD_NAT_STRLEN];
@@ -450,7 +478,7 @@ static void decide(struct pd_peer *p, const struct sig_msg *m)
 	struct pd_strategy_out out;
 
 	memset(&in, 0, sizeof(in));
-	pd_nat_mine(&in.mine);
+	nat_as_seen(p, &in.mine);
 	if (!(m->has & SIG_K_NAT) || pd_nat_parse(m->nat, &in.theirs))
 		memset(&in.theirs, 0, sizeof(in.theirs));
 	p->their_nat = in.theirs;
@@ -489,8 +517,11 @@ static void start_punch(struct pd_peer *p, const struct sig_msg *m)
 		.sequential = p->their_nat.alloc == PD_ALLOC_SEQ,
 	};
 	struct sig_ep cands[SIG_MAX_CANDS];
-	struct nfp_endpoint window;
+	struct nfp_endpoint window, local;
 	unsigned int n;
+
+	if (!pd_link_local(&local))
+		view.family = local.family;
 
 	n = pd_cand_filter(m->cand, m->n_cand, &view, cands, cand_refused, p);
 	if (!n && p->strategy != PD_STRAT_SPRAY_TARGETS) {
@@ -544,6 +575,9 @@ static void send_candidates(struct pd_peer *p)
 	struct sig_ep ep;
 
 	sig_init(&m, p->caller ? SIG_CONNECT : SIG_ANSWER);
+	/* The gateway's own mapping first: it reaches us from anywhere. */
+	if (portmap_candidate(p, &ep))
+		sig_add_cand(&m, &ep);
 	if (!mp->error && mp->mapped.family) {
 		pd_ep_to_sig(&ep, &mp->mapped);
 		if (p->window && pd_nat_mine(&mine)) {
@@ -567,7 +601,7 @@ static void send_candidates(struct pd_peer *p)
 		fail(p, "no-candidates");
 		return;
 	}
-	if (pd_nat_mine(&mine)) {
+	if (nat_as_seen(p, &mine)) {
 		pd_nat_format(&mine, m.nat, sizeof(m.nat));
 		m.has |= SIG_K_NAT;
 	}

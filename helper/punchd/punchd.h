@@ -54,6 +54,7 @@ struct pd_config {
 	const char *include_ifaces[PD_IFACE_MAX_GLOBS + 1];
 	const char *wg_ifname;		/* --wireguard: punch for it */
 	uint32_t mark;			/* fwmark of our flows (WireGuard's) */
+	bool port_mapping;		/* ask the gateway (PCP, NAT-PMP) */
 };
 
 /* Tags 1 to 255 are nfpunch's own programs'; punchd's is 1. */
@@ -185,6 +186,27 @@ uint32_t pd_keepalive_ms(void);
 void pd_peers_sampled(unsigned int tag, uint16_t port);
 void pd_peers_nat_ready(void);
 void pd_peers_keepalive_changed(void);
+
+/* port mapping on the gateway (portmap.c) */
+void pd_portmap_start(void);
+int pd_portmap_fds(int *fds, int max);
+void pd_portmap_input(int fd);
+void pd_portmap_tick(uint64_t now, uint64_t *next);
+/* Delete the mapping (at exit). */
+void pd_portmap_stop(void);
+/*
+ * The gateway's mapping of our port, if there is one and its address is
+ * public and the one the server sees us at (seen, a session's mapping).
+ */
+bool pd_portmap_candidate(const struct sig_ep *seen, struct sig_ep *ep);
+/* What status shows: state "mapped", "probing", "none" or "off". */
+struct pd_portmap_info {
+	const char *state;
+	const char *method;		/* "pcp", "natpmp"; NULL unless mapped */
+	struct sig_ep external;		/* family 0 unless mapped */
+	uint32_t lifetime_s;
+};
+void pd_portmap_info(struct pd_portmap_info *info);
 
 /* candidates */
 int pd_host_candidates(const struct nfp_endpoint *local, struct sig_msg *m);

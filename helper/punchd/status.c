@@ -33,7 +33,8 @@ static void peer_line(const struct pd_peer *p, void *arg)
 
 void pd_status_text(int fd)
 {
-	char nat[PD_NAT_STRLEN];
+	char nat[PD_NAT_STRLEN], ep[SIG_EP_STRLEN];
+	struct pd_portmap_info pm;
 	unsigned int lo, hi;
 	struct pd_nat mine;
 	bool known;
@@ -51,6 +52,13 @@ void pd_status_text(int fd)
 	if (pd_nat_lifetime(&lo, &hi) && hi)
 		pd_reply(fd, "%u", hi);
 	pd_reply(fd, " keepalive_ms=%u\n", pd_keepalive_ms());
+	pd_portmap_info(&pm);
+	if (pm.method)
+		pd_reply(fd, "portmap %s method=%s external=%s lifetime_s=%u\n", pm.state,
+			 pm.method, sig_ep_format(&pm.external, ep, sizeof(ep)),
+			 pm.lifetime_s);
+	else
+		pd_reply(fd, "portmap %s\n", pm.state);
 	pd_peers_each(peer_line, &fd);
 }
 
@@ -85,6 +93,23 @@ static json_object *nat_json(void)
 	}
 	json_object_object_add(o, "lifetime", life);
 	json_object_object_add(o, "keepalive_ms", json_object_new_int64(pd_keepalive_ms()));
+	return o;
+}
+
+static json_object *portmap_json(void)
+{
+	json_object *o = json_object_new_object();
+	struct pd_portmap_info pm;
+	char ep[SIG_EP_STRLEN];
+
+	pd_portmap_info(&pm);
+	json_object_object_add(o, "state", json_object_new_string(pm.state));
+	json_object_object_add(o, "method", str_or_null(pm.method));
+	json_object_object_add(o, "external", pm.method ?
+			       json_object_new_string(sig_ep_format(&pm.external, ep,
+								    sizeof(ep))) : NULL);
+	json_object_object_add(o, "lifetime_s", pm.method ?
+			       json_object_new_int64(pm.lifetime_s) : NULL);
 	return o;
 }
 
@@ -166,6 +191,7 @@ void pd_status_json(int fd)
 	json_object_object_add(doc, "tag", json_object_new_int64(pd_cfg.tag));
 	json_object_object_add(doc, "server", server);
 	json_object_object_add(doc, "nat", nat_json());
+	json_object_object_add(doc, "portmap", portmap_json());
 	pd_peers_each(peer_json, peers);
 	json_object_object_add(doc, "peers", peers);
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);

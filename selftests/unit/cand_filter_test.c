@@ -6,6 +6,7 @@
  * kernel, and what honest peers send does.
  */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cand_filter.h"
 #include "ktap.h"
@@ -126,5 +127,12 @@ int main(void)
 		      "seven third parties and the observed address: %u kept, %d of them elsewhere",
 		      k, PD_CAND_ELSEWHERE);
 	}
+	v = (struct pd_cand_view){ .observed = ep(obs), .family = AF_INET };
+	in[0] = ep("203.0.113.7:4500");
+	in[1] = ep("[2001:db8:7::1]:4500");
+	why[0] = '\0';
+	CHECK(pd_cand_filter(in, 2, &v, out, refused, NULL) == 1 &&
+	      out[0].family == AF_INET && !strcmp(why, "other-family"),
+	      "a candidate of another family than our end's is refused (other-family)");
 	return ktap_finish();
 }

@@ -1,0 +1,124 @@
+#!/bin/bash
+# Port mapping on the gateway: alice's and bob's NATs are both fully
+# random (symmetric), a pair that can only be relayed, but alice's
+# gateway runs miniupnpd (PCP, NAT-PMP). punchd maps alice's port there,
+# offers that endpoint first and says its NAT is open, and the pair goes
+# direct. With --port-mapping no, the same pair is relayed. The mapping
+# is deleted when punchd stops.
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+nat_scratch
+trap 'rdv_down; rm -rf "$TMP"' EXIT
+
+command -v miniupnpd >/dev/null || { t_fail "miniupnpd (miniupnpd-nftables) is installed"; t_done; }
+nat_up || { t_fail "the NAT topology comes up"; t_done; }
+# Fully random for the hosts behind them (not for the gateway's own
+# packets: miniupnpd's STUN check must see its real address).
+ip netns exec "$NA" nft flush chain inet nat post
+ip netns exec "$NA" nft add rule inet nat post oifname wan ip saddr 10.0.1.0/24 masquerade fully-random
+ip netns exec "$NB" nft flush chain inet nat post
+ip netns exec "$NB" nft add rule inet nat post oifname wan ip saddr 10.0.2.0/24 masquerade fully-random
+# miniupnpd asks the server for answers from its other address and port
+# (RFC 5780): its home router lets them in, or it sees itself filtered
+# and disables port forwarding.
+ip netns exec "$NA" nft insert rule inet filter input ip saddr 192.0.2.0/24 udp sport '{ 3478, 3479 }' accept
+
+# miniupnpd's chains, made here (Debian's nft_init.sh is broken), in a
+# table of its own beside the NAT's.
+ip netns exec "$NA" nft -f - <<-NFT
+	table inet upnp {
+		chain forward { type filter hook forward priority filter; policy accept; jump upnp_fwd; }
+		chain upnp_fwd { }
+		chain prerouting { type nat hook prerouting priority dstnat; policy accept; jump upnp_pre; }
+		chain upnp_pre { }
+		chain postrouting { type nat hook postrouting priority srcnat - 10; policy accept; jump upnp_post; }
+		chain upnp_post { }
+	}
+NFT
+# 198.51.100.1 is TEST-NET-2, which miniupnpd 2.3.1 will not map unless
+# STUN (rendezvousd) shows it is the address the outside sees.
+rdv_users alice bob
+rdv_start || { t_fail "rendezvousd starts"; t_done; }
+cat >"$TMP/miniupnpd.conf" <<-EOF
+	ext_ifname=wan
+	listening_ip=lan
+	ext_perform_stun=yes
+	ext_stun_host=192.0.2.1
+	ext_stun_port=3478
+	enable_upnp=no
+	enable_natpmp=yes
+	secure_mode=yes
+	upnp_table_name=upnp
+	upnp_nat_table_name=upnp
+	upnp_forward_chain=upnp_fwd
+	upnp_nat_chain=upnp_pre
+	upnp_nat_postrouting_chain=upnp_post
+	uuid=5b4ad1e6-2f3a-4c6e-9b3d-6a1f0c2e7d10
+	allow 1024-65535 10.0.1.0/24 1024-65535
+	deny 0-65535 0.0.0.0/0 0-65535
+EOF
+# upnpd_start CONF: miniupnpd on nat-a with that config; UPNPD is its pid.
+upnpd_start() {
+	ip netns exec "$NA" miniupnpd -f "$1" -d -P "$TMP/miniupnpd.pid" \
+		>>"$TMP/miniupnpd.log" 2>&1 &
+	UPNPD=$!
+}
+upnpd_start "$TMP/miniupnpd.conf"
+wait_udp_bound "$NA" 5351 || { t_fail "miniupnpd listens on nat-a's PCP port"; cat "$TMP/miniupnpd.log"; t_done; }
+
+pd_start "$A" alice 4000
+pd_start "$B" bob 5000
+t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
+t_check "alice's punchd maps its port on the gateway" \
+	wait_for 50 grep -q 'event=portmap result=mapped method=pcp external=198\.51\.100\.1:' "$TMP/alice.log"
+t_check "bob's gateway maps nothing" \
+	wait_for 50 grep -q 'event=portmap result=none' "$TMP/bob.log"
+t_check "the gateway holds the mapping (nft)" \
+	eval "ip netns exec '$NA' nft list chain inet upnp upnp_pre | grep -q 'dnat ip to 10.0.1.2:4000'"
+t_expect "alice's status shows it" "mapped pcp" \
+	"$(pd "$A" alice status -j | jq -r '.portmap | "\(.state) \(.method)"')"
+
+res=$(pd "$B" bob connect alice)
+t_match "two random NATs, one mapped: bob connects to alice directly" \
+	"^ok peer=alice mode=direct endpoint=198\.51\.100\.1:[0-9]+ " "$res"
+pa=$(pd_field "$res" endpoint)
+got=$(nat_app "$B" 10.0.2.2:5000 "$A" 10.0.1.2:4000 "$pa" mapped 3)
+t_expect "bob's application reaches alice's through the mapping" "mapped mapped mapped" "$(echo $got)"
+
+# Without the mapping the same pair can only relay.
+pd_stop alice
+t_check "stopping punchd deletes the mapping" \
+	wait_for 50 eval "! ip netns exec '$NA' nft list chain inet upnp upnp_pre | grep -q 'dnat ip to 10.0.1.2:4000'"
+pd "$B" bob disconnect alice >/dev/null
+pd_start "$A" alice 4000 --port-mapping no
+pd_registered alice 2
+res=$(pd "$B" bob connect alice)
+t_match "with --port-mapping no the pair is relayed" "^ok peer=alice mode=relay " "$res"
+
+# A gateway that speaks only UPnP-IGD: punchd finds it by SSDP after
+# PCP and NAT-PMP go unanswered, and maps through it.
+pd_stop alice
+kill "$UPNPD" 2>/dev/null
+wait "$UPNPD" 2>/dev/null
+sed 's/^enable_upnp=no$/enable_upnp=yes/; s/^enable_natpmp=yes$/enable_natpmp=no/' \
+	"$TMP/miniupnpd.conf" >"$TMP/miniupnpd-igd.conf"
+upnpd_start "$TMP/miniupnpd-igd.conf"
+wait_udp_bound "$NA" 1900
+pd "$B" bob disconnect alice >/dev/null
+pd_start "$A" alice 4000
+t_check "with only UPnP-IGD on the gateway, alice's port is mapped through it" \
+	wait_for 150 grep -q 'event=portmap result=mapped method=upnp external=198\.51\.100\.1:4000' "$TMP/alice.log"
+res=$(pd "$B" bob connect alice)
+t_match "and bob connects to alice directly again" \
+	"^ok peer=alice mode=direct endpoint=198\.51\.100\.1:4000 " "$res"
+pd_stop alice
+t_check "stopping punchd deletes the UPnP mapping" \
+	wait_for 50 eval "! ip netns exec '$NA' nft list chain inet upnp upnp_pre | grep -q 'dnat ip to 10.0.1.2:4000'"
+
+pd_stop bob
+rdv_stop
+kill "$UPNPD" 2>/dev/null
+t_check "no punchd or server complained about memory (sanitizers)" \
+	eval "! grep -l 'Sanitizer' $TMP/*.log"
+t_done
