@@ -223,6 +223,7 @@ void pd_wgctl_tick(uint64_t now, uint64_t *next)
 			pd_cfg.port = dev.listen_port;
 		pd_cfg.mark = dev.fwmark;
 		pd_peers_repunch_all("wireguard-changed");
+		pd_portmap_start();	/* the gateway's mapping was of the old port */
 	}
 	for (i = 0; i < n_keys; i++) {
 		k = &keys[i];
