@@ -143,6 +143,14 @@ static void link_close(const char *why)
 		     backoff_ms * 2;
 }
 
+void pd_link_restart(const char *why)
+{
+	link_close(why);
+	/* A new network: no reason to wait before trying it. */
+	backoff_ms = BACKOFF_MIN_MS;
+	next_try = pd_now_ms();
+}
+
 int pd_link_send(const struct sig_msg *m)
 {
 	char line[SIG_LINE_MAX + 1];

@@ -510,7 +510,7 @@ static void read_events(struct nfp_events *ev)
 enum { FD_SIG, FD_EVENTS, FD_CTL, FD_LINK, FD_FIRST_CLIENT };
 #define MAX_CLIENTS	16
 #define MAX_NAT_FDS	20
-#define MAX_PM_FDS	3
+#define MAX_PM_FDS	4	/* and the network watch */
 
 static void run(int sigfd, struct nfp_events *ev)
 {
@@ -529,6 +529,7 @@ static void run(int sigfd, struct nfp_events *ev)
 		pd_nat_tick(now, &next);
 		pd_wgctl_tick(now, &next);
 		pd_portmap_tick(now, &next);
+		pd_netwatch_tick(now, &next);
 		if (need_resync && next > now + 1000)
 			next = now + 1000;	/* a failed resync: again soon */
 		pfd[FD_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
@@ -548,7 +549,9 @@ static void run(int sigfd, struct nfp_events *ev)
 			pfd[nat_at + i] = (struct pollfd){
 				.fd = nat_fds[i], .events = POLLIN };
 		pm_at = nat_at + n_nat;
-		n_pm = pd_portmap_fds(pm_fds, MAX_PM_FDS);
+		n_pm = pd_portmap_fds(pm_fds, MAX_PM_FDS - 1);
+		if (pd_netwatch_fd() >= 0)	/* last of all */
+			pm_fds[n_pm++] = pd_netwatch_fd();
 		for (i = 0; i < n_pm; i++)
 			pfd[pm_at + i] = (struct pollfd){
 				.fd = pm_fds[i], .events = POLLIN };
@@ -578,9 +581,14 @@ static void run(int sigfd, struct nfp_events *ev)
 		for (i = 0; i < n_nat; i++)
 			if (pfd[nat_at + i].revents)
 				pd_nat_input(nat_fds[i]);
-		for (i = 0; i < n_pm; i++)
-			if (pfd[pm_at + i].revents)
+		for (i = 0; i < n_pm; i++) {
+			if (!pfd[pm_at + i].revents)
+				continue;
+			if (pm_fds[i] == pd_netwatch_fd())
+				pd_netwatch_input();
+			else
 				pd_portmap_input(pm_fds[i]);
+		}
 	}
 }
 
@@ -635,7 +643,10 @@ int main(int argc, char **argv)
 	       pd_cfg.server, pd_cfg.port);
 	pd_state_load();
 	pd_portmap_start();
+	if (pd_netwatch_open())
+		pd_log("netwatch-failed", "error=\"%s\"", strerror(errno));
 	run(sigfd, ev);
+	pd_netwatch_close();
 	pd_wgctl_close();
 	pd_portmap_stop();
 	pd_control_close();

@@ -61,25 +61,6 @@ static struct {
 	uint64_t expires;
 } pm = { .pcp_fd = -1, .np = { .s = -1 } };
 
-/* The IPv4 default gateway, from the routes this namespace holds. */
-static in_addr_t default_gateway(void)
-{
-	/* /proc/self: a unit's ProcSubset=pid hides /proc/net. */
-	FILE *f = fopen("/proc/self/net/route", "re");
-	unsigned int dest, gw, flags;
-	char line[256], ifname[32];
-	in_addr_t found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%31s %x %x %x", ifname, &dest, &gw, &flags) == 4 &&
-		    dest == 0 && (flags & 0x2) /* RTF_GATEWAY */)
-			found = gw;	/* already in network order */
-	fclose(f);
-	return found;
-}
-
 static void pcp_close(void)
 {
 	if (pm.pcp_fd >= 0)
@@ -182,7 +163,7 @@ void pd_portmap_start(void)
 	pm.has_epoch = false;
 	if (!pd_cfg.port_mapping)
 		return;
-	pm.gateway = default_gateway();
+	pm.gateway = pd_default_gateway4();
 	if (!pm.gateway) {
 		give_up("no-gateway", now);
 		return;

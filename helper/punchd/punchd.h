@@ -143,6 +143,8 @@ bool pd_link_up(void);
 int pd_link_send(const struct sig_msg *m);
 void pd_link_input(void);
 void pd_link_tick(uint64_t now, uint64_t *next);
+/* Drop the link and connect again at once (a new network). */
+void pd_link_restart(const char *why);
 /* the local address the server link uses: flows start there */
 int pd_link_local(struct nfp_endpoint *ep);
 int pd_server_stun(struct nfp_endpoint *ep);
@@ -186,6 +188,15 @@ uint32_t pd_keepalive_ms(void);
 void pd_peers_sampled(unsigned int tag, uint16_t port);
 void pd_peers_nat_ready(void);
 void pd_peers_keepalive_changed(void);
+
+/* network changes (netwatch.c) */
+int pd_netwatch_open(void);
+int pd_netwatch_fd(void);
+void pd_netwatch_input(void);
+void pd_netwatch_tick(uint64_t now, uint64_t *next);
+void pd_netwatch_close(void);
+/* The IPv4 default gateway (network order), or 0. */
+uint32_t pd_default_gateway4(void);
 
 /* port mapping on the gateway (portmap.c) */
 void pd_portmap_start(void);

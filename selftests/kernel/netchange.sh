@@ -1,0 +1,50 @@
+#!/bin/bash
+# A network change: alice's host gets another address and loses the old
+# one, as after a move to another network. punchd sees it (rtnetlink),
+# makes its server link again, and punches bob again from the new
+# address; the applications talk again. A change that does not touch
+# the way to the server (a container bridge appearing) changes nothing.
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+nat_scratch
+trap 'rdv_down; rm -rf "$TMP"' EXIT
+
+nat_up || { t_fail "the NAT topology comes up"; t_done; }
+rdv_users alice bob
+rdv_start || { t_fail "rendezvousd starts"; t_done; }
+pd_start "$A" alice 4000
+pd_start "$B" bob 5000
+t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
+res=$(pd "$A" alice connect bob)
+t_match "alice connects to bob directly" "^ok peer=bob mode=direct .* local=10\.0\.1\.2:4000 " "$res"
+pb=$(pd_field "$res" endpoint)
+
+# Not the way to the server: nothing to do.
+ip -n "$A" link add docker0 type bridge && ip -n "$A" addr add 172.17.0.1/16 dev docker0 &&
+	ip -n "$A" link set docker0 up
+sleep 2.5
+t_expect "a new bridge elsewhere is no network change" "0" \
+	"$(grep -c 'event=network-changed' "$TMP/alice.log")"
+
+# The move: a new address, the old one gone (the route follows; the new
+# one must survive the old primary's removal).
+ip netns exec "$A" sysctl -qw net.ipv4.conf.eth0.promote_secondaries=1
+ip -n "$A" addr add 10.0.1.3/24 dev eth0
+ip -n "$A" addr del 10.0.1.2/24 dev eth0
+ip -n "$A" route replace default via 10.0.1.1 src 10.0.1.3
+t_check "punchd sees the network change" \
+	wait_for 100 grep -q 'event=network-changed source=10.0.1.2->10.0.1.3 ' "$TMP/alice.log"
+t_check "it registers again" pd_registered alice 2
+up_again() { grep -q 'event=up peer=bob .*local=10\.0\.1\.3:4000' "$TMP/alice.log"; }
+t_check "and is up with bob again, from the new address" wait_for 300 up_again
+pb2=$(grep -o 'event=up peer=bob mode=direct endpoint=[^ ]*' "$TMP/alice.log" | tail -1 | cut -d= -f5)
+got=$(nat_app "$A" 10.0.1.3:4000 "$B" 10.0.2.2:5000 "${pb2:-$pb}" moved 2)
+t_expect "alice's application reaches bob's from the new address" "moved moved" "$(echo $got)"
+
+pd_stop alice
+pd_stop bob
+rdv_stop
+t_check "no punchd or server complained about memory (sanitizers)" \
+	eval "! grep -l 'Sanitizer' $TMP/*.log"
+t_done
