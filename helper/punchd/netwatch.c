@@ -21,20 +21,23 @@
 #include "punchd.h"
 
 #define SETTLE_MS	1000
+#define SETTLE_MAX_MS	5000	/* churn elsewhere must not hold a move up */
+#define READS_MAX	64
 
 static int fd = -1;
-static uint64_t changed_at;		/* 0: nothing pending */
+static uint64_t changed_at;		/* the last change; 0: none pending */
+static uint64_t first_at;		/* the first one pending */
 static struct {
 	struct sockaddr_storage src;	/* towards the server */
 	uint32_t gw4;			/* network order; 0: none */
 	bool known;
-} seen;
+} seen;				/* the last usable state */
 
 int pd_netwatch_open(void)
 {
 	struct sockaddr_nl sa = {
 		.nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
+		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
 			     RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE,
 	};
 
@@ -58,13 +61,26 @@ void pd_netwatch_input(void)
 {
 	char buf[8192];
 	bool any = false;
+	int i;
 
-	/* What changed is looked up afresh when it settles: just drain. */
-	while (recv(fd, buf, sizeof(buf), 0) > 0)
-		any = true;
-	/* ENOBUFS: changes were lost, which is a change all the same. */
-	if (any || errno == ENOBUFS)
-		changed_at = pd_now_ms();
+	/*
+	 * What changed is looked up afresh when it settles: just drain,
+	 * boundedly (the rest wakes us again).
+	 */
+	for (i = 0; i < READS_MAX; i++) {
+		if (recv(fd, buf, sizeof(buf), 0) > 0) {
+			any = true;
+			continue;
+		}
+		/* ENOBUFS: changes were lost, which is a change all the same. */
+		any |= errno == ENOBUFS;
+		break;
+	}
+	if (!any)
+		return;
+	changed_at = pd_now_ms();
+	if (!first_at)
+		first_at = changed_at;
 }
 
 /* The source address the kernel picks towards the server (no packet). */
@@ -140,8 +156,13 @@ static void look(void)
 	char gwwas[INET_ADDRSTRLEN], gwis[INET_ADDRSTRLEN];
 	uint32_t gw4;
 
+	/*
+	 * No route to the server (a cable out, Wi-Fi between networks): not
+	 * a network to compare with. The next usable state is compared with
+	 * the last one, so coming back to the same network changes nothing.
+	 */
 	if (source_towards_server(&src))
-		src.ss_family = AF_UNSPEC;	/* no route to the server now */
+		return;
 	gw4 = pd_default_gateway4();
 	if (seen.known && same_address(&src, &seen.src) && gw4 == seen.gw4)
 		return;
@@ -160,26 +181,33 @@ static void look(void)
 		return;
 	}
 	pd_link_restart("network-changed");
-	pd_nat_start();
-	pd_portmap_start();
+	pd_nat_network_changed();
+	pd_portmap_network_changed();
 	pd_peers_repunch_all("network-changed");
 }
 
 void pd_netwatch_tick(uint64_t now, uint64_t *next)
 {
-	if (!seen.known) {
+	uint64_t due;
+
+	if (!seen.known && !changed_at) {
 		look();		/* what the first change is compared with */
+		if (!seen.known)
+			changed_at = first_at = now;	/* no route yet: again */
 		return;
 	}
 	if (!changed_at)
 		return;
-	if (now < changed_at + SETTLE_MS) {
-		if (changed_at + SETTLE_MS < *next)
-			*next = changed_at + SETTLE_MS;
+	due = changed_at + SETTLE_MS < first_at + SETTLE_MAX_MS ?
+	      changed_at + SETTLE_MS : first_at + SETTLE_MAX_MS;
+	if (now < due) {
+		if (due < *next)
+			*next = due;
 		return;
 	}
-	changed_at = 0;
+	changed_at = first_at = 0;
 	look();
+	*next = now;	/* what look() started wants its tick at once */
 }
 
 void pd_netwatch_close(void)

@@ -1222,8 +1222,16 @@ void pd_peers_repunch_all(const char *why)
 	for (i = 0; i < PD_MAX_PEERS; i++) {
 		struct pd_peer *p = &peers[i];
 
-		if (!p->used || p->state == PD_IDLE || p->state == PD_FAILED)
+		if (!p->used)
 			continue;
+		/* Waiting out a backoff of the old network: try the new one. */
+		if (p->state == PD_IDLE || p->state == PD_FAILED) {
+			if (p->wanted) {
+				p->attempts = 0;
+				schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
+			}
+			continue;
+		}
 		if (p->state == PD_UP) {
 			pd_log("down", "peer=%s reason=%s", p->name, why);
 			pd_result("down", p, 0);

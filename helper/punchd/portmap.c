@@ -342,6 +342,10 @@ static void upnp_input(void)
 
 	if (!pd_upnp_done(&r))
 		return;
+	/* Only what was asked for: not a late answer after a restart. */
+	if (pm.state != PM_UPNP &&
+	    !(pm.state == PM_MAPPED && !strcmp(pm.method, "upnp")))
+		return;
 	if (r.ok) {
 		/* A permanent mapping is renewed all the same. */
 		mapped("upnp", r.external, r.port, r.lease ? r.lease : PM_LIFETIME_S);
@@ -387,6 +391,8 @@ static void renew(uint64_t now)
 
 void pd_portmap_tick(uint64_t now, uint64_t *next)
 {
+	int ret;
+
 	if (pm.state == PM_IDLE)
 		return;
 	if (now < pm.due)
@@ -418,8 +424,14 @@ void pd_portmap_tick(uint64_t now, uint64_t *next)
 		pm.due = now + ((uint64_t)PM_FIRST_WAIT_MS << pm.tries++);
 		break;
 	case PM_UPNP:
-		if (!pm.tries++) {
-			if (pd_upnp_map(pm.gateway, pd_cfg.port, PM_LIFETIME_S))
+		if (!pm.tries) {
+			ret = pd_upnp_map(pm.gateway, pd_cfg.port, PM_LIFETIME_S);
+			if (ret == -EBUSY) {	/* an old network's still runs */
+				pm.due = now + PM_RENEW_RETRY_MS;
+				break;
+			}
+			pm.tries++;
+			if (ret)
 				give_up("no-answer", now);
 			else
 				pm.due = now + PM_AGAIN_MS;	/* a bound; its answer ends it */
@@ -456,6 +468,17 @@ void pd_portmap_stop(void)
 	pcp_close();
 	np_close();
 	pm.state = PM_IDLE;
+}
+
+void pd_portmap_network_changed(void)
+{
+	/* The old gateway's mapping cannot be deleted from here: it expires. */
+	if (pm.state == PM_MAPPED)
+		pd_log("portmap", "result=dropped method=%s reason=network-changed",
+		       pm.method);
+	pm.state = PM_IDLE;
+	pd_upnp_forget();
+	pd_portmap_start();
 }
 
 bool pd_portmap_candidate(const struct sig_ep *seen, struct sig_ep *ep)

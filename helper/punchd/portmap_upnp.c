@@ -31,6 +31,7 @@ static struct {
 	/* Owned by the thread while it runs, by the loop otherwise. */
 	bool have_igd;
 	bool mapped;			/* a mapping of ours exists */
+	bool stale;			/* the network changed while it ran */
 	struct UPNPUrls urls;
 	struct IGDdatas data;
 	char lan[64];
@@ -170,6 +171,23 @@ int pd_upnp_fd(void)
 	return up.running ? up.pipe[0] : -1;
 }
 
+static void forget(void)
+{
+	if (up.have_igd)
+		FreeUPNPUrls(&up.urls);
+	/* A mapping on the old network: nothing to reach it with now. */
+	up.have_igd = up.mapped = false;
+	up.ext_port = 0;
+}
+
+void pd_upnp_forget(void)
+{
+	if (up.running)
+		up.stale = true;	/* what it finds is of the old network */
+	else
+		forget();
+}
+
 bool pd_upnp_done(struct pd_upnp_result *r)
 {
 	char c;
@@ -178,6 +196,11 @@ bool pd_upnp_done(struct pd_upnp_result *r)
 		return false;
 	pthread_join(up.thread, NULL);
 	up.running = false;
+	if (up.stale) {
+		up.stale = false;
+		forget();
+		return false;
+	}
 	*r = up.result;
 	return true;
 }

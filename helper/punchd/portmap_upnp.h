@@ -23,6 +23,8 @@ int pd_upnp_map(in_addr_t gateway, uint16_t port, uint32_t lease_s);
 int pd_upnp_fd(void);
 /* After it is readable: true with the request's result. */
 bool pd_upnp_done(struct pd_upnp_result *r);
+/* A new network: the IGD and its mapping are of the old one. */
+void pd_upnp_forget(void);
 /* At exit: delete the mapping made (blocks, bounded by miniupnpc). */
 void pd_upnp_delete(void);
 

@@ -180,6 +180,8 @@ void pd_nat_input(int fd);
 void pd_nat_tick(uint64_t now, uint64_t *next);
 void pd_nat_close(void);
 bool pd_nat_busy(void);
+/* A new network: forget the NAT and its lifetime, discover again. */
+void pd_nat_network_changed(void);
 bool pd_nat_mine(struct pd_nat *out);
 bool pd_nat_lifetime(unsigned int *lo, unsigned int *hi);
 /* Ask for a fresh public port; pd_peers_sampled(tag, port or 0) follows. */
@@ -203,6 +205,8 @@ void pd_portmap_start(void);
 int pd_portmap_fds(int *fds, int max);
 void pd_portmap_input(int fd);
 void pd_portmap_tick(uint64_t now, uint64_t *next);
+/* A new network: the old mapping is forgotten, the new gateway asked. */
+void pd_portmap_network_changed(void);
 /* Delete the mapping (at exit). */
 void pd_portmap_stop(void);
 /*

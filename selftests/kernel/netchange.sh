@@ -18,7 +18,6 @@ pd_start "$B" bob 5000
 t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
 res=$(pd "$A" alice connect bob)
 t_match "alice connects to bob directly" "^ok peer=bob mode=direct .* local=10\.0\.1\.2:4000 " "$res"
-pb=$(pd_field "$res" endpoint)
 
 # Not the way to the server: nothing to do.
 ip -n "$A" link add docker0 type bridge && ip -n "$A" addr add 172.17.0.1/16 dev docker0 &&
@@ -36,10 +35,11 @@ ip -n "$A" route replace default via 10.0.1.1 src 10.0.1.3
 t_check "punchd sees the network change" \
 	wait_for 100 grep -q 'event=network-changed source=10.0.1.2->10.0.1.3 ' "$TMP/alice.log"
 t_check "it registers again" pd_registered alice 2
-up_again() { grep -q 'event=up peer=bob .*local=10\.0\.1\.3:4000' "$TMP/alice.log"; }
-t_check "and is up with bob again, from the new address" wait_for 300 up_again
-pb2=$(grep -o 'event=up peer=bob mode=direct endpoint=[^ ]*' "$TMP/alice.log" | tail -1 | cut -d= -f5)
-got=$(nat_app "$A" 10.0.1.3:4000 "$B" 10.0.2.2:5000 "${pb2:-$pb}" moved 2)
+up_again() { grep -q 'event=up peer=bob mode=direct .*local=10\.0\.1\.3:4000' "$TMP/alice.log"; }
+t_check "and is up with bob again, directly, from the new address" wait_for 300 up_again
+pb2=$(grep 'event=up peer=bob mode=direct .*local=10\.0\.1\.3:4000' "$TMP/alice.log" |
+	tail -1 | grep -o 'endpoint=[^ ]*' | cut -d= -f2)
+got=$(nat_app "$A" 10.0.1.3:4000 "$B" 10.0.2.2:5000 "$pb2" moved 2)
 t_expect "alice's application reaches bob's from the new address" "moved moved" "$(echo $got)"
 
 pd_stop alice
