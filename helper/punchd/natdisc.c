@@ -428,19 +428,12 @@ bool pd_nat_busy(void)
 
 void pd_nat_network_changed(void)
 {
-	unsigned int i;
-
 	/*
 	 * Everything learnt, and every test in flight, was of the old
 	 * network: a lifetime check failing after the move would read as a
 	 * short lifetime. Forget it all and discover again.
 	 */
-	for (i = 0; i < MAX_Q; i++)
-		if (qs[i].used)
-			q_free(&qs[i]);
-	if (map_fd >= 0)
-		close(map_fd);
-	map_fd = -1;
+	pd_nat_close();
 	running = life_running = life_done = false;
 	life_lo = life_hi = 0;
 	pd_peers_keepalive_changed();	/* back to the default until measured */
