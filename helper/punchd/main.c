@@ -113,6 +113,7 @@ static const struct option longopts[] = {
 	{ "wireguard", required_argument, NULL, 21 },
 	{ "wg-peer", required_argument, NULL, 22 },
 	{ "port-mapping", required_argument, NULL, 23 },
+	{ "connect", required_argument, NULL, 24 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -156,6 +157,8 @@ static void usage(FILE *f)
 "                          probed ports, paced by the module (no)\n"
 "      --peer ID           only ID may call us, and we only call it;\n"
 "                          repeat for more (default: any user)\n"
+"      --connect ID        keep a path to ID from the start, through\n"
+"                          deaths, server loss and restarts (repeat)\n"
 "      --offer-rate N      OFFERs accepted per minute (60)\n"
 "      --peer-offer-rate N  the same from one peer (20)\n"
 "      --session-probes N  probes one punch may send (1000; a spray 12x)\n"
@@ -249,6 +252,18 @@ static int glob_arg(const char **globs, const char *glob)
 		return -1;
 	globs[n] = strdup(glob);
 	return globs[n] ? 0 : -1;
+}
+
+static int connect_arg(const char *id)
+{
+	unsigned int n = 0;
+
+	while (pd_cfg.connect[n])
+		n++;
+	if (n == PD_MAX_PEERS || !sig_word_ok(id))
+		return -1;
+	pd_cfg.connect[n] = strdup(id);
+	return pd_cfg.connect[n] ? 0 : -1;
 }
 
 static int apply(int opt, const char *arg)
@@ -346,6 +361,8 @@ static int apply(int opt, const char *arg)
 		return pd_wgctl_add_peer(arg);
 	case 23:
 		return yes_no(arg, &pd_cfg.port_mapping);
+	case 24:
+		return connect_arg(arg);
 	}
 	return -1;
 }
@@ -592,10 +609,27 @@ static void run(int sigfd, struct nfp_events *ev)
 	}
 }
 
+/* --connect ids must be others, and callable under --peer. */
+static int check_connect(void)
+{
+	unsigned int i;
+
+	for (i = 0; pd_cfg.connect[i]; i++) {
+		if (!strcmp(pd_cfg.connect[i], pd_cfg.id) ||
+		    !pd_policy_allowed(pd_cfg.connect[i])) {
+			fprintf(stderr, "punchd: --connect %s: %s\n", pd_cfg.connect[i],
+				!strcmp(pd_cfg.connect[i], pd_cfg.id) ? "that is us" :
+				"not among the --peer ids");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct nfp_events *ev;
-	int sigfd, ret;
+	int sigfd, ret, i;
 
 	if (parse_args(argc, argv)) {
 		fprintf(stderr, "Try 'punchd --help'.\n");
@@ -610,6 +644,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "punchd: --server, --id, --secret-file and --port (or --wireguard) are required\n");
 		return 2;
 	}
+	if (check_connect())
+		return 2;
 	if (!pd_cfg.plaintext && !pd_cfg.tls_ca == !pd_cfg.tls_pin) {
 		fprintf(stderr, "punchd: give --tls-ca FILE or --tls-pin HEX (one of them)\n");
 		return 2;
@@ -642,6 +678,8 @@ int main(int argc, char **argv)
 	pd_log("start", "version=%s server=%s port=%u", NFPUNCH_TOOLS_VERSION,
 	       pd_cfg.server, pd_cfg.port);
 	pd_state_load();
+	for (i = 0; pd_cfg.connect[i]; i++)
+		pd_peer_want(pd_cfg.connect[i]);
 	pd_portmap_start();
 	if (pd_netwatch_open())
 		pd_log("netwatch-failed", "error=\"%s\"", strerror(errno));

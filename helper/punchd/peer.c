@@ -215,6 +215,22 @@ static uint64_t session_probes(const struct pd_peer *p)
 	return n;
 }
 
+int pd_peer_want(const char *name)
+{
+	struct pd_peer *p = pd_peer_get(name, true);
+
+	if (!p)
+		return -1;
+	/* A path resumed from before a restart is already wanted. */
+	if (!p->wanted) {
+		p->wanted = true;
+		/* The tick connects it once the server link is up. */
+		if (p->state == PD_IDLE && !p->retry_at)
+			p->retry_at = pd_now_ms();
+	}
+	return 0;
+}
+
 uint64_t pd_peer_probes(const struct pd_peer *p)
 {
 	return p->state == PD_UP ? p->probes : session_probes(p);

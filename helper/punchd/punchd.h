@@ -55,6 +55,7 @@ struct pd_config {
 	const char *wg_ifname;		/* --wireguard: punch for it */
 	uint32_t mark;			/* fwmark of our flows (WireGuard's) */
 	bool port_mapping;		/* ask the gateway (PCP, NAT-PMP) */
+	const char *connect[PD_MAX_PEERS + 1];	/* --connect, NULL-terminated */
 };
 
 /* Tags 1 to 255 are nfpunch's own programs'; punchd's is 1. */
@@ -151,6 +152,8 @@ int pd_server_stun(struct nfp_endpoint *ep);
 
 /* peers */
 struct pd_peer *pd_peer_get(const char *name, bool create);
+/* --connect: keep a path to it, from now on (0, or -1: no room). */
+int pd_peer_want(const char *name);
 /* Probes of its session: what it took to come up, or so far. */
 uint64_t pd_peer_probes(const struct pd_peer *p);
 /* Its punches have used this minute's probe budget (--peer-probes). */

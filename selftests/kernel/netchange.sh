@@ -1,6 +1,7 @@
 #!/bin/bash
-# A network change: alice's host gets another address and loses the old
-# one, as after a move to another network. punchd sees it (rtnetlink),
+# A network change: alice's host (which keeps bob connected, --connect)
+# gets another address and loses the old one, as after a move to
+# another network. punchd sees it (rtnetlink),
 # makes its server link again, and punches bob again from the new
 # address; the applications talk again. A change that does not touch
 # the way to the server (a container bridge appearing) changes nothing.
@@ -13,11 +14,12 @@ trap 'rdv_down; rm -rf "$TMP"' EXIT
 nat_up || { t_fail "the NAT topology comes up"; t_done; }
 rdv_users alice bob
 rdv_start || { t_fail "rendezvousd starts"; t_done; }
-pd_start "$A" alice 4000
+# Alice keeps bob connected from the start (--connect): no command.
 pd_start "$B" bob 5000
+pd_start "$A" alice 4000 --connect bob
 t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
-res=$(pd "$A" alice connect bob)
-t_match "alice connects to bob directly" "^ok peer=bob mode=direct .* local=10\.0\.1\.2:4000 " "$res"
+up_first() { grep -q 'event=up peer=bob mode=direct .*local=10\.0\.1\.2:4000' "$TMP/alice.log"; }
+t_check "--connect bob: alice is up with bob directly, unasked" wait_for 200 up_first
 
 # Not the way to the server: nothing to do.
 ip -n "$A" link add docker0 type bridge && ip -n "$A" addr add 172.17.0.1/16 dev docker0 &&
