@@ -116,9 +116,42 @@ pd_stop alice
 t_check "stopping punchd deletes the UPnP mapping" \
 	wait_for 50 eval "! ip netns exec '$NA' nft list chain inet upnp upnp_pre | grep -q 'dnat ip to 10.0.1.2:4000'"
 
+# The attacker on the LAN: a box that answers NAT-PMP for the gateway
+# with an external address of its choosing. punchd takes the mapping but
+# never offers it, nor calls its NAT open: the server does not see it
+# there. The pair relays, as it would with no gateway at all.
+kill "$UPNPD" 2>/dev/null
+wait "$UPNPD" 2>/dev/null
+ip netns exec "$NA" python3 -c '
+import socket, struct, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.1.1", 5351))
+while True:
+    b, a = s.recvfrom(2000)
+    if b[0] == 2:		# PCP: "only NAT-PMP here"
+        s.sendto(struct.pack("!BBHI", 0, 0x81, 1, int(time.time()) % 100000), a)
+    elif b[:2] == b"\0\0":	# public address: a forged one
+        s.sendto(struct.pack("!BBHI", 0, 128, 0, 100) + socket.inet_aton("203.0.113.66"), a)
+    elif b[:2] == b"\0\1":
+        ip, ep, life = struct.unpack("!HHI", b[4:12])
+        s.sendto(struct.pack("!BBHIHHI", 0, 129, 0, 100, ip, ep if life else 0, life), a)
+' >"$TMP/forger.log" 2>&1 &
+forger=$!
+wait_udp_bound "$NA" 5351
+pd "$B" bob disconnect alice >/dev/null
+pd_start "$A" alice 4000
+t_check "a forged NAT-PMP answer is taken as a mapping" \
+	wait_for 100 grep -q 'event=portmap result=mapped method=natpmp external=203\.0\.113\.66:4000' "$TMP/alice.log"
+res=$(pd "$B" bob connect alice)
+t_match "but never offered: bob relays, as with no gateway" "^ok peer=alice mode=relay " "$res"
+t_check "alice did not tell bob her NAT is open: both symmetric, relay" \
+	eval "grep 'event=strategy peer=alice' $TMP/bob.log | tail -1 |
+	      grep -q 'peer_nat=apdm\..*strategy=relay why=both-symmetric'"
+kill "$forger" 2>/dev/null
+
+pd_stop alice
 pd_stop bob
 rdv_stop
-kill "$UPNPD" 2>/dev/null
 t_check "no punchd or server complained about memory (sanitizers)" \
 	eval "! grep -l 'Sanitizer' $TMP/*.log"
 t_done
