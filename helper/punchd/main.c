@@ -679,7 +679,9 @@ int main(int argc, char **argv)
 	       pd_cfg.server, pd_cfg.port);
 	pd_state_load();
 	for (i = 0; pd_cfg.connect[i]; i++)
-		pd_peer_want(pd_cfg.connect[i]);
+		if (pd_peer_want(pd_cfg.connect[i]))
+			pd_log("connect-failed", "peer=%s reason=too-many-peers",
+			       pd_cfg.connect[i]);
 	pd_portmap_start();
 	if (pd_netwatch_open())
 		pd_log("netwatch-failed", "error=\"%s\"", strerror(errno));

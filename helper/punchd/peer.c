@@ -221,13 +221,14 @@ int pd_peer_want(const char *name)
 
 	if (!p)
 		return -1;
-	/* A path resumed from before a restart is already wanted. */
-	if (!p->wanted) {
-		p->wanted = true;
-		/* The tick connects it once the server link is up. */
-		if (p->state == PD_IDLE && !p->retry_at)
-			p->retry_at = pd_now_ms();
-	}
+	p->wanted = true;
+	/*
+	 * The tick connects it once the server link is up; one resumed up
+	 * (or punching) needs nothing, one resumed dead or gone has its
+	 * retry already, unless we were its callee.
+	 */
+	if ((p->state == PD_IDLE || p->state == PD_FAILED) && !p->retry_at)
+		p->retry_at = pd_now_ms();
 	return 0;
 }
 
@@ -1330,8 +1331,8 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	nfp_flow_free(f);
 	if (state == NFP_STATE_DEAD) {
 		drop_flow(p);
-		if (caller)
-			p->retry_at = pd_now_ms() + REPUNCH_MS;
+		/* Both sides punch again, the callee later (as after a death). */
+		p->retry_at = pd_now_ms() + (caller ? REPUNCH_MS : 3 * REPUNCH_MS);
 	}
 	pd_log("resume", "peer=%s flow=%u found=yes state=%s", name, flow_id,
 	       pd_state_name(p->state));
