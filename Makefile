@@ -265,8 +265,9 @@ check-unit: $(UNIT_TESTS)
 		echo "check-unit: $$t failed"; exit 1; }; done; \
 	echo "check-unit: $(words $(UNIT_TESTS)) unit tests passed"
 
-# The debug lane: not part of "make check" (it takes hours the first time).
-check-debug: tools
+# The debug lane: not part of "make check" (it takes hours the first time);
+# the examples too, as kernel/punchctl.sh runs examples/punch-wait.
+check-debug: tools examples
 	selftests/debug-lane
 
 demo: all
