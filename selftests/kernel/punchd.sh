@@ -94,13 +94,14 @@ schema "$MAN" "Server" "$TMP/status-server.json"
 # --- the same NAT ------------------------------------------------------------
 # Carol's keepalive is not fixed: it follows the lifetime punchd measures
 # for nat-a's mappings (5 s here, nat_udp_timeout above).
-# Carol's host also has a container bridge and a tunnel: their addresses
+# Carol's host also has a container bridge and a tunnel (a WireGuard
+# interface; the VM has no /dev/net/tun for a tun): their addresses
 # lead nowhere a peer can go, so they are no candidates.
 ip -n "$C" link add docker0 type bridge &&
 	ip -n "$C" addr add 172.17.0.1/16 dev docker0 && ip -n "$C" link set docker0 up &&
-	ip netns exec "$C" ip tuntap add dev office mode tun &&
+	ip -n "$C" link add office type wireguard &&
 	ip -n "$C" addr add 10.99.0.1/24 dev office && ip -n "$C" link set office up ||
-	t_fail "carol's host gets a container bridge and a tun interface"
+	t_fail "carol's host gets a container bridge and a tunnel (WireGuard)"
 PD_KEEPALIVE=auto pd_start "$C" carol 6000 --keepalive-min 1
 pd_registered carol
 res=$(pd "$C" carol connect alice)
@@ -109,7 +110,7 @@ t_match "carol (behind nat-a too) connects to alice directly over the LAN" \
 t_expect "alice punches carol's LAN address, not its container bridge's or tunnel's" \
 	"10.0.3.2:6000" \
 	"$(in_a "$PUNCHCTL" -j flow show | jq -r '.[].peers[]' | grep -E '^(10\.0\.3\.2|172\.17\.|10\.99\.)' | sort -u | xargs)"
-t_check "carol's punchd logs why: docker0 a container bridge, office (tun) a tunnel" \
+t_check "carol's punchd logs why: docker0 a container bridge, office (WireGuard) a tunnel" \
 	eval "grep -q 'event=host-candidate-skipped iface=docker0 reason=container' $TMP/carol.log &&
 	      grep -q 'event=host-candidate-skipped iface=office reason=tunnel' $TMP/carol.log"
 got=$(nat_app "$C" 10.0.3.2:6000 "$A" 10.0.1.2:4000 10.0.1.2:4000 lan 2)

@@ -21,8 +21,10 @@ rdv_start || { t_fail "rendezvousd starts"; t_done; }
 wg_up() {
 	local key
 	key=$(wg genkey)
+	# A file: the VM's /dev has no /dev/stdin.
+	(umask 077 && echo "$key" >"$TMP/$1.wgkey") || return 1
 	ip -n "$1" link add wg0 type wireguard || return 1
-	echo "$key" | ip netns exec "$1" wg set wg0 private-key /dev/stdin listen-port "$2" || return 1
+	ip netns exec "$1" wg set wg0 private-key "$TMP/$1.wgkey" listen-port "$2" || return 1
 	ip -n "$1" addr add "$3" dev wg0 && ip -n "$1" link set wg0 up || return 1
 	echo "$key" | wg pubkey
 }

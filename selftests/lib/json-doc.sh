@@ -19,20 +19,24 @@ doc_keys() {
 
 # schema MAN TITLE FILE: every object of the JSON array in FILE has the
 # keys MAN documents as required under TITLE, and none it does not.
+# (Files, not <(...): the VM's /dev has no /dev/fd.)
 schema() {
-	local doc all req got extra missing bad="" n i page
+	local doc all req got extra missing bad="" n i page d
 	page="$(basename "$1" | sed 's/\.\([0-9]\)$/(\1)/')"
+	d=$(mktemp -d)
 	doc=$(doc_keys "$1" "$2")
-	all=$(awk '{ print $1 }' <<<"$doc" | sort | paste -sd' ')
-	req=$(awk '$2 == "required" { print $1 }' <<<"$doc" | sort | paste -sd' ')
+	awk '{ print $1 }' <<<"$doc" | sort >"$d/all"
+	awk '$2 == "required" { print $1 }' <<<"$doc" | sort >"$d/req"
+	all=$(paste -sd' ' "$d/all")
 	n=$(jq length "$3")
 	for ((i = 0; i < n; i++)); do
-		got=$(jq -r ".[$i] | keys[]" "$3" | sort | paste -sd' ')
-		extra=$(comm -13 <(tr ' ' '\n' <<<"$all") <(tr ' ' '\n' <<<"$got") | xargs)
-		missing=$(comm -23 <(tr ' ' '\n' <<<"$req") <(tr ' ' '\n' <<<"$got") | xargs)
+		jq -r ".[$i] | keys[]" "$3" | sort >"$d/got"
+		extra=$(comm -13 "$d/all" "$d/got" | xargs)
+		missing=$(comm -23 "$d/req" "$d/got" | xargs)
 		[ -z "$extra$missing" ] ||
 			bad+="object $i: undocumented [$extra] missing [$missing]; "
 	done
+	rm -rf "$d"
 	if [ -n "$all" ] && [ "$n" -gt 0 ] && [ -z "$bad" ]; then
 		t_ok "JSON $2: $n objects match $page (${all// /,})"
 	else
