@@ -136,10 +136,13 @@ static int add_peer(struct pd_wg_device *dev, struct nlattr *nest)
 	if (tb[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL])
 		p->keepalive_s = nla_get_u16(tb[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
 	if (tb[WGPEER_A_LAST_HANDSHAKE_TIME] &&
-	    nla_len(tb[WGPEER_A_LAST_HANDSHAKE_TIME]) == sizeof(struct __kernel_timespec))
-		p->last_handshake_s =
-			((const struct __kernel_timespec *)
-			 nla_data(tb[WGPEER_A_LAST_HANDSHAKE_TIME]))->tv_sec;
+	    nla_len(tb[WGPEER_A_LAST_HANDSHAKE_TIME]) == sizeof(struct __kernel_timespec)) {
+		struct __kernel_timespec ts;
+
+		/* Attribute data is 4-byte aligned; the struct wants 8. */
+		memcpy(&ts, nla_data(tb[WGPEER_A_LAST_HANDSHAKE_TIME]), sizeof(ts));
+		p->last_handshake_s = ts.tv_sec;
+	}
 	if (tb[WGPEER_A_RX_BYTES])
 		p->rx_bytes = nla_get_u64(tb[WGPEER_A_RX_BYTES]);
 	if (tb[WGPEER_A_TX_BYTES])
