@@ -25,10 +25,16 @@ t_check "alice's and bob's punchd register" eval "pd_registered alice && pd_regi
 ups() { grep -c '^up ' "$TMP/$1.hook" 2>/dev/null || echo 0; }
 
 # --- glare -----------------------------------------------------------------
+# The calls must cross, whatever the machine's speed: everything to bob is
+# 1.5 s late (netem in his router), so alice's OFFER reaches him after his
+# own call has begun. The delay goes once either side has seen the glare.
+ip netns exec "$NB" tc qdisc add dev lan root netem delay 1500ms
 pd "$A" alice connect bob >"$TMP/a.res" &
 ca=$!
 pd "$B" bob connect alice >"$TMP/b.res" &
 cb=$!
+wait_for 200 eval "grep -q 'event=glare ' '$TMP/alice.log' '$TMP/bob.log'"
+ip netns exec "$NB" tc qdisc del dev lan root
 wait "$ca" "$cb"
 t_match "both connect at once: alice's result" "^ok peer=bob mode=direct " "$(cat "$TMP/a.res")"
 t_match "and bob's" "^ok peer=alice mode=direct " "$(cat "$TMP/b.res")"
