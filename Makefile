@@ -22,7 +22,7 @@ VERSION := $(shell sed -n 's/^\#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/versi
 # libnfpunch's own version: the soname's major (1: opaque objects; 0 was
 # the unversioned library of caller-allocated structs), a minor per
 # release that adds symbols (a new node in libnfpunch.map), a micro per fix.
-LIB_VERSION := 1.1.0
+LIB_VERSION := 1.2.0
 LIB_SONAME := libnfpunch.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -227,6 +227,12 @@ $(BUILD)/selftests/unit/wg_key_test: selftests/unit/wg_key_test.c \
 # punchd's PCP MAP codec.
 $(BUILD)/selftests/unit/pcp_test: selftests/unit/pcp_test.c \
 		$(BUILD)/helper/punchd/pcp.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
+
+# punchd's priming rules.
+$(BUILD)/selftests/unit/prime_test: selftests/unit/prime_test.c \
+		$(BUILD)/helper/punchd/prime.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^
 

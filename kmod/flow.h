@@ -58,8 +58,11 @@ struct nfp_peer {
 	u32 mark;			/* fwmark of everything the flow sends */
 	u32 app_tag;			/* the application's, for netlink only */
 	u32 last_trigger;		/* last triggered check while established */
-	u32 n;
-	u32 targets;			/* sum of nports */
+	u16 n;
+	u16 targets;			/* sum of nports */
+	u16 prime_ms;			/* priming at the start of a punch */
+	u8 prime_ttl;			/* 0: no priming */
+	u8 zero;
 	struct nfp_cand c[];
 };
 
@@ -116,6 +119,7 @@ struct nfp_flow {
 	u8 tick_epoch;			/* timer only: epoch cursor/round are of */
 	u8 round;			/* timer only: punch round, for the backoff */
 	u8 throttled;			/* timer only: sends refused in a row */
+	bool priming;			/* timer only: this punch still primes */
 	u16 cursor;			/* timer only: next target of this round */
 	u32 keepalive_ms;
 	u32 timeout_ms;
@@ -157,6 +161,8 @@ struct nfp_flow_params {
 	u8 role;
 	u32 mark;
 	u32 app_tag;
+	u8 prime_ttl;
+	u16 prime_ms;
 	u32 keepalive_ms;
 	u32 timeout_ms;
 	u32 punch_timeout_ms;

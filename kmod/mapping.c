@@ -40,7 +40,7 @@ static void nfp_mapping_send(struct nfp_mapping *m)
 		return;
 	WRITE_ONCE(m->sent_us, nfp_now_us());
 	WRITE_ONCE(m->sends, m->sends < U8_MAX ? m->sends + 1 : U8_MAX);
-	nfp_send_udp(m->pn, m->family, 0, &m->laddr, m->lport, &m->saddr,
+	nfp_send_udp(m->pn, m->family, 0, 0, &m->laddr, m->lport, &m->saddr,
 		     m->sport, buf, len);
 }
 

@@ -81,6 +81,9 @@ const struct nla_policy nfp_flow_policy[NFPUNCH_FLOW_A_MAX + 1] = {
 						 NFPUNCH_ROLE_MAX),
 	[NFPUNCH_FLOW_A_MARK] = { .type = NLA_U32 },
 	[NFPUNCH_FLOW_A_APP_TAG] = { .type = NLA_U32 },
+	[NFPUNCH_FLOW_A_PRIME_TTL] = NLA_POLICY_MIN(NLA_U8, 1),
+	[NFPUNCH_FLOW_A_PRIME_TIME] = NLA_POLICY_RANGE(NLA_U32, 1,
+						       NFPUNCH_PRIME_TIME_MAX),
 };
 
 static const struct nla_policy nfp_mapping_policy[NFPUNCH_MAP_A_MAX + 1] = {

@@ -145,8 +145,38 @@ static const int nfp_settable[] = {
 	NFPUNCH_FLOW_A_PEER, NFPUNCH_FLOW_A_SECRET, NFPUNCH_FLOW_A_KEEPALIVE,
 	NFPUNCH_FLOW_A_TIMEOUT, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
 	NFPUNCH_FLOW_A_PROBE_INTERVAL, NFPUNCH_FLOW_A_FLAGS,
-	NFPUNCH_FLOW_A_MARK, NFPUNCH_FLOW_A_ROLE,
+	NFPUNCH_FLOW_A_MARK, NFPUNCH_FLOW_A_ROLE, NFPUNCH_FLOW_A_PRIME_TTL,
+	NFPUNCH_FLOW_A_PRIME_TIME,
 };
+
+/* Priming: both attributes or neither, and over before the punch is. */
+static int nfp_parse_prime(struct nlattr **tb, struct nfp_flow_params *p,
+			   struct netlink_ext_ack *extack)
+{
+	const struct nlattr *ttl = tb[NFPUNCH_FLOW_A_PRIME_TTL];
+	const struct nlattr *time = tb[NFPUNCH_FLOW_A_PRIME_TIME];
+
+	if (!ttl && !time)
+		return 0;
+	if (!ttl || !time) {
+		NL_SET_ERR_MSG_ATTR(extack, ttl ?: time,
+				    "priming needs both a TTL and a time");
+		return -EINVAL;
+	}
+	if (p->flags & NFPUNCH_FLOW_F_PASSIVE) {
+		NL_SET_ERR_MSG_ATTR(extack, ttl,
+				    "a passive flow sends no probes to prime with");
+		return -EINVAL;
+	}
+	p->prime_ttl = nla_get_u8(ttl);
+	p->prime_ms = nla_get_u32(time);
+	if (p->prime_ms >= p->punch_timeout_ms) {
+		NL_SET_ERR_MSG_ATTR(extack, time,
+				    "priming must end before the punch timeout");
+		return -EINVAL;
+	}
+	return 0;
+}
 
 int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 {
@@ -190,11 +220,6 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 				  extack);
 	if (ret)
 		return ret;
-	if (!nfp_nl_local_address(genl_info_net(info), &local)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_LOCAL],
-				    "local address is not an address of this host");
-		return -EADDRNOTAVAIL;
-	}
 
 	p.local.family = local.family;
 	p.local.laddr = local.addr;
@@ -217,6 +242,14 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(extack, nest,
 				    "keepalive must be shorter than the timeout");
 		return -EINVAL;
+	}
+	ret = nfp_parse_prime(tb, &p, extack);
+	if (ret)
+		return ret;
+	if (!nfp_nl_local_address(genl_info_net(info), &local)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_LOCAL],
+				    "local address is not an address of this host");
+		return -EADDRNOTAVAIL;
 	}
 
 	/* Allocated first: once the flow exists, the reply cannot fail. */
@@ -405,6 +438,7 @@ int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info)
 		NFPUNCH_FLOW_A_FLAGS, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
 		NFPUNCH_FLOW_A_PROBE_INTERVAL, NFPUNCH_FLOW_A_ROLE,
 		NFPUNCH_FLOW_A_MARK, NFPUNCH_FLOW_A_APP_TAG,
+		NFPUNCH_FLOW_A_PRIME_TTL, NFPUNCH_FLOW_A_PRIME_TIME,
 	};
 	struct nfp_flow *flow;
 	u32 keepalive, timeout;
@@ -559,6 +593,9 @@ int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
 	     nla_put_u32(msg, NFPUNCH_FLOW_A_MARK, flow->peer->mark)) ||
 	    (flow->peer->app_tag &&
 	     nla_put_u32(msg, NFPUNCH_FLOW_A_APP_TAG, flow->peer->app_tag)) ||
+	    (flow->peer->prime_ttl &&
+	     (nla_put_u8(msg, NFPUNCH_FLOW_A_PRIME_TTL, flow->peer->prime_ttl) ||
+	      nla_put_u32(msg, NFPUNCH_FLOW_A_PRIME_TIME, flow->peer->prime_ms))) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_KEEPALIVE, READ_ONCE(flow->keepalive_ms)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_TIMEOUT, READ_ONCE(flow->timeout_ms)) ||
 	    nla_put_u32(msg, NFPUNCH_FLOW_A_PUNCH_TIMEOUT, flow->peer->punch_timeout_ms) ||

@@ -99,7 +99,7 @@ void nfp_stun_addr(struct stun_addr *a, u8 family,
 }
 
 static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
-			    const u8 key[PUNCH_KEY_LEN],
+			    const u8 key[PUNCH_KEY_LEN], u8 ttl,
 			    const union nf_inet_addr *raddr, __be16 rport)
 {
 	int len;
@@ -109,12 +109,12 @@ static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
 	len = stun_build_end(b);
 	if (len < 0)
 		return -EINVAL;
-	return nfp_send_udp(flow->pn, flow->family, flow->peer->mark, &flow->laddr,
+	return nfp_send_udp(flow->pn, flow->family, flow->peer->mark, ttl, &flow->laddr,
 			    flow->lport, raddr, rport, b->buf, len);
 }
 
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
-		   __be16 rport, bool triggered)
+		   __be16 rport, bool triggered, u8 ttl)
 {
 	const struct punch_dir *out = &flow->peer->out;
 	char user[NFP_USERNAME_LEN + 1];
@@ -132,7 +132,7 @@ int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
 
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
 	stun_add_bytes(&b, STUN_A_USERNAME, user, NFP_USERNAME_LEN);
-	ret = nfp_probe_finish(flow, &b, out->key, raddr, rport);
+	ret = nfp_probe_finish(flow, &b, out->key, ttl, raddr, rport);
 	if (!ret)
 		atomic_inc(&flow->probes_sent);
 	return ret;
@@ -150,5 +150,5 @@ int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],
 	nfp_stun_addr(&seen, flow->family, raddr, rport);
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_SUCCESS, tid);
 	stun_add_xor_addr(&b, STUN_A_XOR_MAPPED_ADDRESS, &seen);
-	return nfp_probe_finish(flow, &b, flow->peer->in_key, raddr, rport);
+	return nfp_probe_finish(flow, &b, flow->peer->in_key, 0, raddr, rport);
 }

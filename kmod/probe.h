@@ -40,10 +40,11 @@ bool nfp_tid_check(struct nfp_net *pn, const u8 tid[STUN_TID_LEN], u8 family,
  * An authenticated Binding Request, tagged and keyed for our direction;
  * counts it. -ENOBUFS, before any work, when the pps cap says no.
  * triggered: a check back to where an authenticated request of the peer
- * came from; only its answer may move an established flow.
+ * came from; only its answer may move an established flow. ttl: 0 for
+ * the route's, a priming probe's otherwise.
  */
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
-		   __be16 rport, bool triggered);
+		   __be16 rport, bool triggered, u8 ttl);
 /* The Binding Success Response to an authenticated request of the peer,
  * keyed as the request was. */
 int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],

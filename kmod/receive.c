@@ -147,7 +147,7 @@ static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 	atomic_inc(&flow->probes_received);
 	nfp_probe_answer(flow, m->tid, &p->saddr, p->sport);
 	if (nfp_trigger_wanted(flow, p))
-		nfp_probe_send(flow, &p->saddr, p->sport, true);
+		nfp_probe_send(flow, &p->saddr, p->sport, true, 0);
 	return nfp_consume(skb);
 
 unknown:

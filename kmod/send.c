@@ -43,7 +43,7 @@ static struct sk_buff *nfp_udp_skb(struct dst_entry *dst, unsigned int nh_len,
 	return skb;
 }
 
-static int nfp_send_udp4(struct net *net, u32 mark, __be32 saddr, __be16 sport,
+static int nfp_send_udp4(struct net *net, u32 mark, u8 ttl, __be32 saddr, __be16 sport,
 			 __be32 daddr, __be16 dport,
 			 const void *data, unsigned int len)
 {
@@ -89,7 +89,7 @@ static int nfp_send_udp4(struct net *net, u32 mark, __be32 saddr, __be16 sport,
 	iph->ihl = sizeof(*iph) >> 2;
 	iph->tos = 0;
 	iph->frag_off = 0;
-	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->ttl = ttl ?: ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = IPPROTO_UDP;
 	iph->saddr = saddr;
 	iph->daddr = daddr;
@@ -105,7 +105,7 @@ static int nfp_send_udp4(struct net *net, u32 mark, __be32 saddr, __be16 sport,
 	return net_xmit_eval(ret);
 }
 
-static int nfp_send_udp6(struct net *net, u32 mark,
+static int nfp_send_udp6(struct net *net, u32 mark, u8 ttl,
 			 const struct in6_addr *saddr, __be16 sport,
 			 const struct in6_addr *daddr, __be16 dport,
 			 const void *data, unsigned int len)
@@ -149,7 +149,7 @@ static int nfp_send_udp6(struct net *net, u32 mark,
 	ip6_flow_hdr(ip6h, 0, 0);
 	ip6h->payload_len = htons(ulen);
 	ip6h->nexthdr = IPPROTO_UDP;
-	ip6h->hop_limit = ip6_dst_hoplimit(dst);
+	ip6h->hop_limit = ttl ?: ip6_dst_hoplimit(dst);
 	ip6h->saddr = *saddr;
 	ip6h->daddr = *daddr;
 	skb->protocol = htons(ETH_P_IPV6);
@@ -161,7 +161,7 @@ static int nfp_send_udp6(struct net *net, u32 mark,
 	return net_xmit_eval(ret);
 }
 
-int nfp_send_udp(struct nfp_net *pn, u8 family, u32 mark,
+int nfp_send_udp(struct nfp_net *pn, u8 family, u32 mark, u8 ttl,
 		 const union nf_inet_addr *saddr, __be16 sport,
 		 const union nf_inet_addr *daddr, __be16 dport,
 		 const void *data, unsigned int len)
@@ -169,10 +169,10 @@ int nfp_send_udp(struct nfp_net *pn, u8 family, u32 mark,
 	int ret;
 
 	if (family == NFPROTO_IPV4)
-		ret = nfp_send_udp4(pn->net, mark, saddr->ip, sport, daddr->ip,
+		ret = nfp_send_udp4(pn->net, mark, ttl, saddr->ip, sport, daddr->ip,
 				    dport, data, len);
 	else
-		ret = nfp_send_udp6(pn->net, mark, &saddr->in6, sport, &daddr->in6,
+		ret = nfp_send_udp6(pn->net, mark, ttl, &saddr->in6, sport, &daddr->in6,
 				    dport, data, len);
 	if (!ret)
 		atomic64_inc(&pn->probes_sent);

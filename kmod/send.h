@@ -9,10 +9,10 @@
 /*
  * Send one UDP datagram from saddr:sport through the normal output path
  * (routing by mark too, LOCAL_OUT, conntrack and NAT all see it). The
- * source port may belong to any socket or none. Any context; never
- * sleeps.
+ * source port may belong to any socket or none. ttl is the TTL (IPv6:
+ * hop limit), 0 for the route's. Any context; never sleeps.
  */
-int nfp_send_udp(struct nfp_net *pn, u8 family, u32 mark,
+int nfp_send_udp(struct nfp_net *pn, u8 family, u32 mark, u8 ttl,
 		 const union nf_inet_addr *saddr, __be16 sport,
 		 const union nf_inet_addr *daddr, __be16 dport,
 		 const void *data, unsigned int len);

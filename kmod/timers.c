@@ -54,8 +54,10 @@ static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 	int budget = NFP_PUNCH_BURST;
 	u32 started = READ_ONCE(flow->punch_started);
 	u32 timeout = msecs_to_jiffies(peer->punch_timeout_ms);
+	u32 prime_end = started + msecs_to_jiffies(peer->prime_ms);
 	u32 gap_ms;
 	__be16 port;
+	u8 ttl = 0;
 
 	if (nfp_reached(now, started + timeout)) {
 		nfp_flow_dead(flow, NFPUNCH_DEAD_PUNCH_TIMEOUT);
@@ -66,10 +68,24 @@ static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 	if (flow->flags & NFPUNCH_FLOW_F_PASSIVE)
 		return nfp_deadline(now, started + timeout);
 
+	/*
+	 * Priming opens our own NATs first. When it is over, the peer's NAT
+	 * is likely primed too: a full round at once, at the shortest gap.
+	 */
+	if (flow->priming) {
+		if (nfp_reached(now, prime_end)) {
+			flow->priming = false;
+			flow->cursor = 0;
+			flow->round = 0;
+		} else {
+			ttl = peer->prime_ttl;
+		}
+	}
+
 	while (budget-- && flow->cursor < peer->targets) {
 		nfp_punch_target(peer, flow->cursor, &addr, &port);
 		/* Over the cap: try the same target again a little later. */
-		if (nfp_probe_send(flow, addr, port, false) == -ENOBUFS)
+		if (nfp_probe_send(flow, addr, port, false, ttl) == -ENOBUFS)
 			return nfp_throttled(flow, now);
 		flow->throttled = 0;
 		/* Other errors (no route) skip the target for this round. */
@@ -83,7 +99,11 @@ static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 	gap_ms = peer->probe_interval_ms << flow->round;
 	if (flow->round < NFP_PUNCH_MAX_ROUND_SHIFT)
 		flow->round++;
-	return nfp_in_ms(now, min_t(u32, gap_ms, NFP_PUNCH_MAX_GAP_MS));
+	gap_ms = min_t(u32, gap_ms, NFP_PUNCH_MAX_GAP_MS);
+	if (flow->priming &&
+	    time_before32(prime_end, now + msecs_to_jiffies(gap_ms)))
+		return nfp_deadline(now, prime_end);
+	return nfp_in_ms(now, gap_ms);
 }
 
 static u32 nfp_earliest(u32 a, u32 b)
@@ -121,7 +141,7 @@ static unsigned long nfp_keepalive_tick(struct nfp_flow *flow, u32 now)
 		__be16 rport;
 
 		nfp_flow_remote(flow, &raddr, &rport);
-		if (nfp_probe_send(flow, &raddr, rport, false) == -ENOBUFS)
+		if (nfp_probe_send(flow, &raddr, rport, false, 0) == -ENOBUFS)
 			return nfp_throttled(flow, now);
 		flow->throttled = 0;
 		atomic_inc(&flow->keepalives);
@@ -152,6 +172,7 @@ void nfp_flow_timer(struct timer_list *t)
 		flow->cursor = 0;
 		flow->round = 0;
 		flow->throttled = 0;
+		flow->priming = flow->peer->prime_ttl != 0;
 	}
 	/* Reading the epoch before the state: a change after it is seen. */
 	smp_rmb();

@@ -158,6 +158,15 @@ enum nfp_flow_attr {
 	 * flow. 1 to 255 are kept for nfpunch's own programs. Since 1.1.
 	 */
 	NFP_FLOW_APP_TAG = 16,
+	/*
+	 * Priming, both or neither: for NFP_FLOW_PRIME_MS from the start of
+	 * each punch, probes leave with the TTL (IPv6: hop limit)
+	 * NFP_FLOW_PRIME_TTL (1-255), enough to cross our own NATs, too
+	 * little to reach the peer's: our NAT maps our port before the
+	 * peer's probes arrive. Fixed at creation. Since 1.2.
+	 */
+	NFP_FLOW_PRIME_TTL = 17,
+	NFP_FLOW_PRIME_MS = 18,
 	/* struct nfp_endpoint */
 	NFP_FLOW_LOCAL = 32,		/* our address and port; required */
 	NFP_FLOW_REMOTE = 33,		/* the peer's, once established */

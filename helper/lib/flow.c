@@ -94,6 +94,8 @@ static struct nla_policy flow_policy[NFPUNCH_FLOW_A_MAX + 1] = {
 	[NFPUNCH_FLOW_A_ROLE] = { .type = NLA_U8 },
 	[NFPUNCH_FLOW_A_MARK] = { .type = NLA_U32 },
 	[NFPUNCH_FLOW_A_APP_TAG] = { .type = NLA_U32 },
+	[NFPUNCH_FLOW_A_PRIME_TTL] = { .type = NLA_U8 },
+	[NFPUNCH_FLOW_A_PRIME_TIME] = { .type = NLA_U32 },
 };
 
 /* The kernel's attribute and ours, for the numbers of a flow. */
@@ -107,6 +109,7 @@ static const struct {
 	{ NFPUNCH_FLOW_A_FLAGS, NFP_FLOW_FLAGS },
 	{ NFPUNCH_FLOW_A_MARK, NFP_FLOW_MARK },
 	{ NFPUNCH_FLOW_A_APP_TAG, NFP_FLOW_APP_TAG },
+	{ NFPUNCH_FLOW_A_PRIME_TIME, NFP_FLOW_PRIME_MS },
 	{ NFPUNCH_FLOW_A_RTT, NFP_FLOW_RTT_US },
 	{ NFPUNCH_FLOW_A_AGE, NFP_FLOW_AGE_MS },
 	{ NFPUNCH_FLOW_A_ESTABLISH_TIME, NFP_FLOW_ESTABLISH_MS },
@@ -116,6 +119,7 @@ static const struct {
 	{ NFPUNCH_FLOW_A_STATE, NFP_FLOW_STATE },
 	{ NFPUNCH_FLOW_A_DEAD_REASON, NFP_FLOW_DEAD_REASON },
 	{ NFPUNCH_FLOW_A_ROLE, NFP_FLOW_ROLE },
+	{ NFPUNCH_FLOW_A_PRIME_TTL, NFP_FLOW_PRIME_TTL },
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -209,6 +213,7 @@ static int build_flow_new(struct nl_msg *msg, void *arg)
 		NFP_FLOW_KEEPALIVE_MS, NFP_FLOW_TIMEOUT_MS,
 		NFP_FLOW_PUNCH_TIMEOUT_MS, NFP_FLOW_PROBE_INTERVAL_MS,
 		NFP_FLOW_FLAGS, NFP_FLOW_MARK, NFP_FLOW_APP_TAG,
+		NFP_FLOW_PRIME_MS,
 	};
 	const struct flow_req *r = arg;
 	const struct nfp_flow *f = r->in;
@@ -232,6 +237,9 @@ static int build_flow_new(struct nl_msg *msg, void *arg)
 		return -EMSGSIZE;
 	if (nfp_flow_isset(f, NFP_FLOW_ROLE) &&
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_ROLE, f->u32[NFP_FLOW_ROLE]) < 0)
+		return -EMSGSIZE;
+	if (nfp_flow_isset(f, NFP_FLOW_PRIME_TTL) &&
+	    nla_put_u8(msg, NFPUNCH_FLOW_A_PRIME_TTL, f->u32[NFP_FLOW_PRIME_TTL]) < 0)
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -320,6 +328,8 @@ NFP_EXPORT int nfp_flow_change(struct nfp_handle *h,
 	if (nfp_flow_isset(change, NFP_FLOW_ROLE) || nfp_flow_isset(change, NFP_FLOW_FLAGS) ||
 	    nfp_flow_isset(change, NFP_FLOW_MARK) || nfp_flow_isset(change, NFP_FLOW_LOCAL) ||
 	    nfp_flow_isset(change, NFP_FLOW_APP_TAG) ||
+	    nfp_flow_isset(change, NFP_FLOW_PRIME_TTL) ||
+	    nfp_flow_isset(change, NFP_FLOW_PRIME_MS) ||
 	    nfp_flow_isset(change, NFP_FLOW_PUNCH_TIMEOUT_MS) ||
 	    nfp_flow_isset(change, NFP_FLOW_PROBE_INTERVAL_MS) ||
 	    change->n_peers || change->secret_len)

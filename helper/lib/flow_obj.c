@@ -82,6 +82,10 @@ NFP_EXPORT int nfp_flow_set_u32(struct nfp_flow *f, int attr, uint32_t value)
 		if (value != NFP_ROLE_CONTROLLING && value != NFP_ROLE_CONTROLLED)
 			return -EINVAL;
 		break;
+	case NFP_FLOW_PRIME_TTL:
+		if (!value || value > 255)
+			return -EINVAL;
+		break;
 	case NFP_FLOW_ID:
 	case NFP_FLOW_FLAGS:
 	case NFP_FLOW_MARK:
@@ -90,6 +94,7 @@ NFP_EXPORT int nfp_flow_set_u32(struct nfp_flow *f, int attr, uint32_t value)
 	case NFP_FLOW_TIMEOUT_MS:
 	case NFP_FLOW_PUNCH_TIMEOUT_MS:
 	case NFP_FLOW_PROBE_INTERVAL_MS:
+	case NFP_FLOW_PRIME_MS:
 		break;
 	default:
 		return -EINVAL;

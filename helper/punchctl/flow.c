@@ -49,6 +49,7 @@ static const struct {
 	{ "timeout", NFP_FLOW_TIMEOUT_MS, 0 },
 	{ "punch-timeout", NFP_FLOW_PUNCH_TIMEOUT_MS, 0 },
 	{ "probe-interval", NFP_FLOW_PROBE_INTERVAL_MS, 0 },
+	{ "prime-time", NFP_FLOW_PRIME_MS, 0 },
 };
 #define N_DURATIONS (sizeof(durations) / sizeof(durations[0]))
 
@@ -141,6 +142,10 @@ static int parse_flow_add(struct nfp_flow *f, int argc, char **argv)
 			if (parse_tag(val, &v))
 				return bad_value("tag", val);
 			nfp_flow_set_u32(f, NFP_FLOW_APP_TAG, v);
+		} else if (strcmp(key, "prime-ttl") == 0) {
+			if (parse_u32(val, &v) || !v || v > 255)
+				return ctl_usage_error("invalid prime-ttl '%s': 1 to 255", val);
+			nfp_flow_set_u32(f, NFP_FLOW_PRIME_TTL, v);
 		} else if (strcmp(key, "role") == 0) {
 			ret = nfp_role_parse(val);
 			if (ret < 0)

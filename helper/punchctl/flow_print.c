@@ -68,6 +68,8 @@ struct json_object *flow_json(const struct nfp_flow *f)
 	json_object_object_add(o, "remote", endpoint_or_null(remote));
 	add_u64(o, "mark", nfp_flow_get_u32(f, NFP_FLOW_MARK));
 	add_u64(o, "tag", nfp_flow_get_u32(f, NFP_FLOW_APP_TAG));
+	add_u64(o, "prime_ttl", nfp_flow_get_u32(f, NFP_FLOW_PRIME_TTL));
+	add_u64(o, "prime_ms", nfp_flow_get_u32(f, NFP_FLOW_PRIME_MS));
 	json_object_object_add(o, "owned",
 			       json_object_new_boolean(flags & NFP_FLOW_F_OWNED));
 	json_object_object_add(o, "passive",
@@ -128,6 +130,10 @@ void flow_print(const struct nfp_flow *f)
 		printf(" mark 0x%x", mark);
 	if (tag)
 		printf(" tag %u", tag);
+	if (nfp_flow_get_u32(f, NFP_FLOW_PRIME_TTL))
+		printf(" prime-ttl %u prime-time %ums",
+		       nfp_flow_get_u32(f, NFP_FLOW_PRIME_TTL),
+		       nfp_flow_get_u32(f, NFP_FLOW_PRIME_MS));
 	printf("%s%s age %ums",
 	       flags & NFP_FLOW_F_OWNED ? " owned" : "",
 	       flags & NFP_FLOW_F_PASSIVE ? " passive" : "",

@@ -31,6 +31,7 @@ static void usage(FILE *f)
 		"           (secret HEX | secret - | secret-file FILE) role (controlling | controlled)\n"
 		"           [keepalive DUR] [timeout DUR] [mark N] [tag N]\n"
 		"           [punch-timeout DUR] [probe-interval DUR] [passive]\n"
+		"           [prime-ttl N prime-time DUR]\n"
 		"  flow show [id N] [local ADDR:PORT] [state STATE] [tag N]\n"
 		"  flow del (id N | [local ADDR:PORT] [tag N])\n"
 		"  flow set id N [keepalive DUR] [timeout DUR] [repunch]\n"

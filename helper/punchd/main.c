@@ -45,6 +45,7 @@ struct pd_config pd_cfg = {
 	.peer_probes = 20000,
 	.tag = PD_DEFAULT_TAG,
 	.port_mapping = true,
+	.prime = true,
 };
 struct nfp_handle *pd_nfp;
 
@@ -114,6 +115,7 @@ static const struct option longopts[] = {
 	{ "wg-peer", required_argument, NULL, 22 },
 	{ "port-mapping", required_argument, NULL, 23 },
 	{ "connect", required_argument, NULL, 24 },
+	{ "prime", required_argument, NULL, 25 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -174,6 +176,8 @@ static void usage(FILE *f)
 "                          the path found, with a handshake at once\n"
 "      --port-mapping yes|no  ask the gateway to map our port, by PCP,\n"
 "                          NAT-PMP or UPnP-IGD (yes)\n"
+"      --prime yes|no      when called, open our NATs first with probes\n"
+"                          whose TTL dies beyond them (yes)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -363,6 +367,8 @@ static int apply(int opt, const char *arg)
 		return yes_no(arg, &pd_cfg.port_mapping);
 	case 24:
 		return connect_arg(arg);
+	case 25:
+		return yes_no(arg, &pd_cfg.prime);
 	}
 	return -1;
 }

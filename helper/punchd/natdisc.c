@@ -18,7 +18,8 @@
  * The filter and mapping a socket sees are the NAT's for any local port,
  * which is the point: the module's port is busy with real traffic.
  * Discovery also offers fresh samples of the allocator (pd_nat_sample)
- * so a sequential NAT's next ports can be predicted right before a punch.
+ * so a sequential NAT's next ports can be predicted right before a punch,
+ * and walks the hops to the server (hops.c) for priming.
  */
 #include <errno.h>
 #include <string.h>
@@ -460,6 +461,7 @@ void pd_nat_start(void)
 		return;
 	}
 	running = true;
+	pd_hops_start();
 	map_over = false;
 	map_step = 0;
 	have_other = false;
@@ -530,6 +532,8 @@ int pd_nat_fds(int *fds, int max)
 {
 	int i, n = 0;
 
+	if (pd_hops_fd() >= 0 && n < max)
+		fds[n++] = pd_hops_fd();
 	if (map_fd >= 0 && n < max)
 		fds[n++] = map_fd;
 	for (i = 0; i < MAX_Q && n < max; i++)
@@ -540,7 +544,10 @@ int pd_nat_fds(int *fds, int max)
 
 void pd_nat_input(int fd)
 {
-	input(fd);
+	if (fd == pd_hops_fd())
+		pd_hops_input();
+	else
+		input(fd);
 }
 
 void pd_nat_tick(uint64_t now, uint64_t *next)
@@ -551,6 +558,7 @@ void pd_nat_tick(uint64_t now, uint64_t *next)
 		next_run = 0;
 		pd_nat_start();
 	}
+	pd_hops_tick(now, next);
 	for (i = 0; i < MAX_Q; i++) {
 		struct q *q = &qs[i];
 
@@ -619,4 +627,5 @@ void pd_nat_close(void)
 	if (map_fd >= 0)
 		close(map_fd);
 	map_fd = -1;
+	pd_hops_close();
 }

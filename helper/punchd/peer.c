@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cand_filter.h"
+#include "prime.h"
 #include "punchd.h"
 #include "retry.h"
 
@@ -330,6 +331,23 @@ void pd_peer_connect(struct pd_peer *p, int waiter)
 	start_mapping(p);
 }
 
+/* A module older than priming refuses it: then punch unprimed. */
+static bool prime_refused;
+
+/*
+ * Whether this punch primes (prime.h), and with which TTL: the called
+ * side starts first (it punches as it answers, the caller once the answer
+ * has reached it), so its probes would reach the caller's NAT first. Not
+ * towards the relay, nor a peer on our own site.
+ */
+static unsigned int prime_ttl(const struct pd_peer *p, int family)
+{
+	if (p->caller || p->same_site || p->strategy == PD_STRAT_RELAY ||
+	    prime_refused || !pd_cfg.prime)
+		return 0;
+	return pd_hops_prime_ttl(family);
+}
+
 /*
  * One flow of the session from a local port to the candidates (and an
  * extra window of ports); the flow's id, or 0 after logging why not.
@@ -337,12 +355,12 @@ void pd_peer_connect(struct pd_peer *p, int waiter)
 static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 			  const struct sig_ep *cands, unsigned int n,
 			  const struct nfp_endpoint *extra,
-			  uint32_t punch_timeout_ms)
+			  uint32_t punch_timeout_ms, bool relay)
 {
 	struct nfp_flow *f = nfp_flow_alloc(), *out = nfp_flow_alloc();
 	struct nfp_endpoint local, ep;
+	unsigned int i, ttl;
 	uint32_t id = 0;
-	unsigned int i;
 	int ret;
 
 	if (!f || !out || pd_link_local(&local))
@@ -367,12 +385,33 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 		ret = nfp_flow_set_u32(f, NFP_FLOW_APP_TAG, pd_cfg.tag);
 	if (!ret && pd_cfg.mark)
 		ret = nfp_flow_set_u32(f, NFP_FLOW_MARK, pd_cfg.mark);
-	if (ret || nfp_flow_add(pd_nfp, f, out) < 0) {
+	ttl = relay ? 0 : prime_ttl(p, local.family);
+	if (!ret && ttl)
+		ret = nfp_flow_set_u32(f, NFP_FLOW_PRIME_TTL, ttl) ?:
+		      nfp_flow_set_u32(f, NFP_FLOW_PRIME_MS,
+				       pd_prime_ms(p->mapping.rtt_us, punch_timeout_ms));
+	if (ret) {
 		pd_log("flow-add-failed", "peer=%s port=%u error=\"%s\"",
-		       p->name, port, ret ? strerror(-ret) : nfp_strerror(pd_nfp));
+		       p->name, port, strerror(-ret));
+		goto out;
+	}
+	ret = nfp_flow_add(pd_nfp, f, out);
+	/* "Unknown attribute type": a module from before priming. */
+	if (ret == -EINVAL && ttl && strstr(nfp_strerror(pd_nfp), "attribute")) {
+		pd_log("module-without-priming", "error=\"%s\" fix=\"reload the nfpunch module\"",
+		       nfp_strerror(pd_nfp));
+		prime_refused = true;
+		nfp_flow_unset(f, NFP_FLOW_PRIME_TTL);
+		nfp_flow_unset(f, NFP_FLOW_PRIME_MS);
+		ret = nfp_flow_add(pd_nfp, f, out);
+	}
+	if (ret < 0) {
+		pd_log("flow-add-failed", "peer=%s port=%u error=\"%s\"",
+		       p->name, port, nfp_strerror(pd_nfp));
 		goto out;
 	}
 	p->local = local;
+	p->prime_ttl = nfp_flow_get_u32(out, NFP_FLOW_PRIME_TTL);
 	id = nfp_flow_get_u32(out, NFP_FLOW_ID);
 	if (resyncing)		/* made after the dump: not gone */
 		resync_saw(id);
@@ -391,7 +430,7 @@ static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
 	drop_flow(p);
 	if (extra && timeout < SPRAY_PUNCH_MIN_MS)
 		timeout = SPRAY_PUNCH_MIN_MS;
-	p->flow_id = flow_open(p, pd_cfg.port, cands, n, extra, timeout);
+	p->flow_id = flow_open(p, pd_cfg.port, cands, n, extra, timeout, relay);
 	if (!p->flow_id) {
 		fail(p, "module");
 		return;
@@ -399,8 +438,9 @@ static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
 	set_state(p, relay ? PD_RELAYING : PD_PUNCHING);
 	p->deadline = pd_now_ms() + timeout + PUNCH_SLACK_MS;
 	pd_log(relay ? "relaying" : "punching",
-	       "peer=%s flow=%u candidates=%u strategy=%s", p->name,
-	       p->flow_id, n + !!extra, pd_strategy_name(p->strategy));
+	       "peer=%s flow=%u candidates=%u strategy=%s prime_ttl=%u", p->name,
+	       p->flow_id, n + !!extra, pd_strategy_name(p->strategy),
+	       p->prime_ttl);
 	pd_state_save();
 }
 
@@ -437,7 +477,7 @@ static void spray_ports(struct pd_peer *p, const struct sig_ep *cands,
 					      PD_SPRAY_PORTS);
 	for (k = 0; k < PD_SPRAY_PORTS; k++) {
 		uint32_t id = flow_open(p, (uint16_t)(base + k), cands, n,
-					NULL, timeout);
+					NULL, timeout, false);
 
 		if (id)
 			p->spray_flows[p->n_spray++] = id;
@@ -448,8 +488,8 @@ static void spray_ports(struct pd_peer *p, const struct sig_ep *cands,
 	}
 	set_state(p, PD_PUNCHING);
 	p->deadline = pd_now_ms() + timeout + PUNCH_SLACK_MS;
-	pd_log("punching", "peer=%s strategy=spray-ports ports=%u-%u flows=%u",
-	       p->name, base, base + PD_SPRAY_PORTS - 1, p->n_spray);
+	pd_log("punching", "peer=%s strategy=spray-ports ports=%u-%u flows=%u prime_ttl=%u",
+	       p->name, base, base + PD_SPRAY_PORTS - 1, p->n_spray, p->prime_ttl);
 	pd_state_save();
 }
 
@@ -912,6 +952,7 @@ static void on_mapping(const struct nfp_mapping *mp)
 			       strerror((int)p->mapping.error));
 		} else {
 			p->mapping.mapped = *mapped;
+			p->mapping.rtt_us = nfp_mapping_get_u32(mp, NFP_MAPPING_RTT_US);
 			pd_log("mapping", "peer=%s mapped=%s rtt_us=%u", p->name,
 			       nfp_endpoint_format(mapped, ep, sizeof(ep)),
 			       nfp_mapping_get_u32(mp, NFP_MAPPING_RTT_US));

@@ -55,6 +55,7 @@ struct pd_config {
 	const char *wg_ifname;		/* --wireguard: punch for it */
 	uint32_t mark;			/* fwmark of our flows (WireGuard's) */
 	bool port_mapping;		/* ask the gateway (PCP, NAT-PMP) */
+	bool prime;			/* when called, prime our NATs first */
 	const char *connect[PD_MAX_PEERS + 1];	/* --connect, NULL-terminated */
 };
 
@@ -91,6 +92,7 @@ enum pd_state {
 struct pd_mapping {
 	struct nfp_endpoint mapped;
 	uint32_t error;			/* 0 or a positive errno */
+	uint32_t rtt_us;		/* of the query: to the server and back */
 };
 
 struct pd_peer {
@@ -112,6 +114,7 @@ struct pd_peer {
 	const char *why;		/* the strategy's reason */
 	uint16_t window;		/* PD_SAMPLING: first predicted port */
 	uint32_t *spray_flows;		/* SPRAY_PORTS: the extra flows */
+	unsigned int prime_ttl;		/* of the last flow made, 0: unprimed */
 	unsigned int n_spray;
 	struct nfp_endpoint local;	/* where our end of the path is */
 	uint64_t probes;		/* sent by the module for this session */
@@ -190,6 +193,15 @@ bool pd_nat_lifetime(unsigned int *lo, unsigned int *hi);
 /* Ask for a fresh public port; pd_peers_sampled(tag, port or 0) follows. */
 int pd_nat_sample(unsigned int tag);
 uint32_t pd_keepalive_ms(void);
+
+/* hops.c: the TTL that primes our NATs (prime.h), walked with discovery. */
+void pd_hops_start(void);
+int pd_hops_fd(void);
+void pd_hops_input(void);
+void pd_hops_tick(uint64_t now, uint64_t *next);
+/* The priming TTL for flows of family (AF_INET, AF_INET6); 0: none known. */
+unsigned int pd_hops_prime_ttl(int family);
+void pd_hops_close(void);
 void pd_peers_sampled(unsigned int tag, uint16_t port);
 void pd_peers_nat_ready(void);
 void pd_peers_keepalive_changed(void);

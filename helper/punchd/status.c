@@ -14,6 +14,14 @@
 
 #include "punchd.h"
 
+/* The priming TTL for flows from our punch address. */
+static unsigned int prime_ttl(void)
+{
+	struct nfp_endpoint local;
+
+	return pd_link_local(&local) ? 0 : pd_hops_prime_ttl(local.family);
+}
+
 static void peer_line(const struct pd_peer *p, void *arg)
 {
 	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN], nat[PD_NAT_STRLEN];
@@ -51,7 +59,8 @@ void pd_status_text(int fd)
 		pd_reply(fd, " lifetime=%u-%s", lo, hi ? "" : "inf");
 	if (pd_nat_lifetime(&lo, &hi) && hi)
 		pd_reply(fd, "%u", hi);
-	pd_reply(fd, " keepalive_ms=%u\n", pd_keepalive_ms());
+	pd_reply(fd, " keepalive_ms=%u prime_ttl=%u\n", pd_keepalive_ms(),
+		 prime_ttl());
 	pd_portmap_info(&pm);
 	if (pm.method)
 		pd_reply(fd, "portmap %s method=%s external=%s lifetime_s=%u\n", pm.state,
@@ -93,6 +102,8 @@ static json_object *nat_json(void)
 	}
 	json_object_object_add(o, "lifetime", life);
 	json_object_object_add(o, "keepalive_ms", json_object_new_int64(pd_keepalive_ms()));
+	json_object_object_add(o, "prime_ttl",
+			       json_object_new_int64(prime_ttl()));
 	return o;
 }
 

@@ -20,7 +20,7 @@ t_expect "objects" "flow mapping monitor config stats" "$(comp '')"
 t_expect "long options" "--json" "$(comp --j)"
 t_expect "an object after options" "flow" "$(comp -j fl)"
 t_expect "flow commands" "add show list del set" "$(comp flow '')"
-t_expect "flow add keywords by prefix" "peer peer-range punch-timeout probe-interval passive" \
+t_expect "flow add keywords by prefix" "peer peer-range punch-timeout probe-interval passive prime-ttl prime-time" \
 	"$(comp flow add local 192.0.2.1:4000 p)"
 t_expect "no guess for a value" "" "$(comp flow add local '')"
 t_expect "states" "established" "$(comp flow show state e)"

@@ -64,6 +64,9 @@ row 2 "flow del takes 'id N' alone, or 'local' and/or 'tag'" flow del id 3 tag 7
 row 2 "invalid tag 'mine'" flow del tag mine
 row 2 "invalid tag '4294967296'" flow add $L $P secret $S role controlled tag 4294967296
 row 2 "invalid tag '-1'" flow show tag -1
+row 2 "invalid prime-ttl '0': 1 to 255" flow add $L $P secret $S role controlled prime-ttl 0 prime-time 1s
+row 2 "invalid prime-ttl '256': 1 to 255" flow add $L $P secret $S role controlled prime-ttl 256 prime-time 1s
+row 2 "invalid prime-time 'soon'" flow add $L $P secret $S role controlled prime-ttl 2 prime-time soon
 row 2 "flow show takes 'id N' alone, or filters" flow show id 4 tag 7
 row 2 "'tag' needs a value" monitor tag
 row 2 "monitor takes 'count N' and 'tag N'" monitor state dead
@@ -144,7 +147,7 @@ t_expect "punchctl.8 renders without warnings" "" \
 	"$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$MAN" 2>&1 >/dev/null)"
 missing=""
 for kw in "flow add" "flow show" "flow del" "flow set" mapping monitor "config set" stats \
-	passive repunch secret-file role controlling controlled mark tag punch-timeout probe-interval max-flows pps count; do
+	passive repunch secret-file role controlling controlled mark tag punch-timeout probe-interval prime-ttl prime-time max-flows pps count; do
 	LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$MAN" 2>/dev/null | grep -q -- "$kw" ||
 		missing="$missing '$kw'"
 	"$PUNCHCTL" --help | grep -q -- "$kw" || missing="$missing '$kw'(help)"

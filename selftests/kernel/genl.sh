@@ -77,4 +77,36 @@ t_expect "a new flow needs a role" \
 t_expect "a role other than controlling or controlled is refused" \
 	"error 34 integer out of range" "$("$GENL_SEND" 2 "${new/#4000/4800}0500130003000000")"
 
+# Priming: PRIME_TTL (22, u8) and PRIME_TIME (23, u32 ms), both or neither.
+# new_with ATTRS: $new (192.0.2.1:4000, not ours: the checks come first)
+# with role controlling and ATTRS added to its flow nest.
+new_with() {
+	local extra=0500130001000000$1 len
+	len=$((0x40 + ${#extra} / 2))
+	printf '%02x%02x%s%s' $((len & 255)) $((len >> 8)) "${new:4}" "$extra"
+}
+ttl2=0500160002000000 t100=0800170064000000
+t_expect "a prime TTL without a prime time is refused" \
+	"error 22 priming needs both a TTL and a time" "$("$GENL_SEND" 2 "$(new_with $ttl2)")"
+t_expect "a prime time without a prime TTL is refused" \
+	"error 22 priming needs both a TTL and a time" "$("$GENL_SEND" 2 "$(new_with $t100)")"
+t_expect "a prime TTL of 0 is refused" "error 34 integer out of range" \
+	"$("$GENL_SEND" 2 "$(new_with 0500160000000000$t100)")"
+t_expect "a prime time over 10 s is refused" "error 34 integer out of range" \
+	"$("$GENL_SEND" 2 "$(new_with ${ttl2}0800170011270000)")"
+t_expect "priming that outlasts the punch timeout is refused" \
+	"error 22 priming must end before the punch timeout" \
+	"$("$GENL_SEND" 2 "$(new_with ${ttl2}08001700e803000008000800e8030000)")"
+t_expect "a passive flow cannot prime" \
+	"error 22 a passive flow sends no probes to prime with" \
+	"$("$GENL_SEND" 2 "$(new_with ${ttl2}${t100}08000a0002000000)")"
+t_expect "valid priming passes the checks (then the address is not ours)" \
+	"error 99 local address is not an address of this host" \
+	"$("$GENL_SEND" 2 "$(new_with ${ttl2}${t100})")"
+t_expect "set refuses priming: fixed for the life of the flow" \
+	"error 95 fixed for the life of a flow: delete it and add a new one" \
+	"$("$GENL_SEND" 5 140003800800010001000000${ttl2})"
+t_expect "get refuses priming" "error 22 get takes a flow id only" \
+	"$("$GENL_SEND" 4 140003800800010001000000${ttl2})"
+
 t_done

@@ -22,6 +22,8 @@
 /* Session secrets: both peers hold the same bytes. */
 #define NFPUNCH_SECRET_MIN	16
 #define NFPUNCH_SECRET_MAX	32
+/* The longest priming of a flow (NFPUNCH_FLOW_A_PRIME_TIME), in ms. */
+#define NFPUNCH_PRIME_TIME_MAX	10000
 
 /*
  * Every command needs CAP_NET_ADMIN in the user namespace that owns the
@@ -39,7 +41,8 @@ enum nfpunch_cmd {
 	/*
 	 * Open a flow and start punching. Request: NFPUNCH_A_FLOW with LOCAL,
 	 * one or more PEER, SECRET, ROLE and optionally KEEPALIVE, TIMEOUT,
-	 * PUNCH_TIMEOUT, PROBE_INTERVAL, FLAGS, MARK, APP_TAG.
+	 * PUNCH_TIMEOUT, PROBE_INTERVAL, FLAGS, MARK, APP_TAG, and PRIME_TTL
+	 * with PRIME_TIME.
 	 * Reply: NFPUNCH_A_FLOW.
 	 */
 	NFPUNCH_CMD_FLOW_NEW,
@@ -188,6 +191,16 @@ enum nfpunch_flow_attr {
 	 * 1 to 255 are kept for nfpunch's own programs (punchd: 1).
 	 */
 	NFPUNCH_FLOW_A_APP_TAG,
+	/*
+	 * Priming, both or neither, fixed at creation. For PRIME_TIME (u32 ms)
+	 * from the start of each punch, probes leave with the TTL (IPv6: hop
+	 * limit) PRIME_TTL (u8): enough to cross our own NATs and open their
+	 * mappings, too little to reach the peer's NAT, where an early probe
+	 * would leave an entry that makes it map the peer's own probes to
+	 * another port. Answers and triggered checks always go at full TTL.
+	 */
+	NFPUNCH_FLOW_A_PRIME_TTL,
+	NFPUNCH_FLOW_A_PRIME_TIME,
 
 	__NFPUNCH_FLOW_A_MAX,
 };

@@ -1,0 +1,131 @@
+#!/bin/bash
+# Priming against the race a Linux NAT punishes (issue 16), made
+# deterministic: bob starts punching a second before alice, as the side
+# that answers a session offer does, and alice's NAT keeps no firewall
+# of its own (a plain masquerade gateway). Bob's first probes reach her
+# NAT before anything of hers has left it: conntrack keeps an entry for
+# them, masquerade then maps her probes to another port, and bob's NAT
+# drops everything from that port. Nothing recovers while bob probes.
+#
+# Priming: bob's first probes carry a TTL that crosses his own NAT and
+# dies at the router beyond it. His NAT is open towards alice's port
+# before she starts, her NAT sees her probes first, and the path comes
+# up on the ports both sides announced. A TTL one hop too long reaches
+# her NAT and is no priming at all.
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+SECRET=000102030405060708090a0b0c0d0e0f
+nat_scratch
+
+nat_up || { t_fail "the NAT topology comes up"; t_done; }
+# Alice's NAT: masquerade only, nothing dropped on its way in.
+ip netns exec "$NA" nft delete table inet filter
+
+# In the public router: what bob's NAT sends towards alice's arrives here
+# (prerouting, before the TTL check) and goes on towards her NAT
+# (forward); where alice's probes come from, as her NAT mapped them.
+ip netns exec "$PUB" nft -f - <<-'NFT'
+	table inet prime {
+		counter b_seen { }
+		counter b_ttl1 { }
+		counter b_fwd { }
+		counter a_kept { }
+		counter a_moved { }
+		counter b6_ttl1 { }
+		counter b6_fwd { }
+		chain pre {
+			type filter hook prerouting priority raw; policy accept;
+			ip saddr 203.0.113.1 ip daddr 198.51.100.1 udp dport 4000-4999 counter name b_seen
+			ip saddr 203.0.113.1 ip daddr 198.51.100.1 udp dport 4000-4999 ip ttl 1 counter name b_ttl1
+			ip6 saddr fd00:b::1 ip6 daddr fd00:a::1 udp dport 4000-4999 ip6 hoplimit 1 counter name b6_ttl1
+		}
+		chain fwd {
+			type filter hook forward priority filter; policy accept;
+			ip saddr 203.0.113.1 ip daddr 198.51.100.1 udp dport 4000-4999 counter name b_fwd
+			ip6 saddr fd00:b::1 ip6 daddr fd00:a::1 udp dport 4000-4999 counter name b6_fwd
+			ip saddr 198.51.100.1 ip daddr 203.0.113.1 udp sport { 4000, 4100 } counter name a_kept
+			ip saddr 198.51.100.1 ip daddr 203.0.113.1 udp sport != { 4000, 4100 } counter name a_moved
+		}
+	}
+NFT
+pub() {
+	ip netns exec "$PUB" nft -j list counter inet prime "$1" |
+		jq '.nftables[] | select(.counter) | .counter.packets'
+}
+zero() { ip netns exec "$PUB" nft reset counters table inet prime >/dev/null; }
+state() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].state'; }
+remote() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].remote'; }
+
+# race LOCAL_A LOCAL_B PUBLIC_A PUBLIC_B [BOB'S PRIME...]: bob's flow
+# first; alice's once bob's first probes have reached the public router.
+# Sets IDA and IDB.
+race() {
+	local la=$1 lb=$2 pa=$3 pb=$4
+	shift 4
+	IDB=$(in_b "$PUNCHCTL" -j flow add local "$lb" peer "$pa" secret $SECRET \
+		role controlled punch-timeout 8s keepalive 1s timeout 5s "$@" | jq .id)
+	wait_for 50 eval "[ \$(pub b_seen) -gt 0 ] || [ \$(pub b6_ttl1) -gt 0 ] ||
+			  [ \$(pub b6_fwd) -gt 0 ]"
+	sleep 0.5
+	B_EARLY=$(($(pub b_fwd) + $(pub b6_fwd)))
+	IDA=$(in_a "$PUNCHCTL" -j flow add local "$la" peer "$pb" secret $SECRET \
+		role controlling punch-timeout 7s keepalive 1s timeout 5s | jq .id)
+}
+
+# --- the race, unprimed: it fails ------------------------------------------
+zero
+race 10.0.1.2:4000 10.0.2.2:5000 198.51.100.1:4000 203.0.113.1:5000
+t_check "unprimed: bob's early probes went through to alice's NAT" test "$B_EARLY" -gt 0
+t_check "so her NAT mapped her probes to another port" \
+	wait_for 50 eval "[ \$(pub a_moved) -gt 0 ]"
+t_expect "and none left from the port bob punches" 0 "$(pub a_kept)"
+t_check "the punch fails: alice's flow dies of its punch timeout" \
+	nat_wait_state "$A" "$IDA" dead 12
+t_expect "and so does bob's" dead "$(state "$B" "$IDB")"
+in_a "$PUNCHCTL" flow del id "$IDA"
+in_b "$PUNCHCTL" flow del id "$IDB"
+
+# --- the same race, bob primes: it succeeds --------------------------------
+zero
+race 10.0.1.2:4100 10.0.2.2:5100 198.51.100.1:4100 203.0.113.1:5100 \
+	prime-ttl 2 prime-time 3s
+t_check "primed: bob's first probes die at the public router (TTL 1 there)" \
+	test "$(pub b_ttl1)" -gt 0
+t_expect "and none reached alice's NAT before she started" 0 "$B_EARLY"
+t_check "the path comes up on both sides" \
+	eval "nat_wait_state $A $IDA established 10 && nat_wait_state $B $IDB established 5"
+t_expect "on the ports both announced: alice reaches bob's" 203.0.113.1:5100 \
+	"$(remote "$A" "$IDA")"
+t_expect "and bob alice's (her NAT kept her port)" 198.51.100.1:4100 "$(remote "$B" "$IDB")"
+t_expect "alice's NAT moved none of her probes" 0 "$(pub a_moved)"
+fb=$(flow_json "$B" "$IDB")
+t_expect "bob's flow reports its priming" "2 3000" \
+	"$(echo "$fb" | jq -r '"\(.prime_ttl) \(.prime_ms)"')"
+t_expect "alice's reports none" "0 0" \
+	"$(flow_json "$A" "$IDA" | jq -r '"\(.prime_ttl) \(.prime_ms)"')"
+got=$(nat_app "$B" 10.0.2.2:5100 "$A" 10.0.1.2:4100 198.51.100.1:4100 primed 2)
+t_expect "the applications' data crosses" "primed primed" "$(echo $got)"
+in_a "$PUNCHCTL" flow del id "$IDA"
+in_b "$PUNCHCTL" flow del id "$IDB"
+
+# --- a TTL one hop too long reaches alice's NAT: the race is lost again ------
+zero
+race 10.0.1.2:4200 10.0.2.2:5200 198.51.100.1:4200 203.0.113.1:5200 \
+	prime-ttl 3 prime-time 3s
+t_check "TTL 3: bob's 'priming' crossed the public router" test "$B_EARLY" -gt 0
+t_check "and the punch fails as unprimed" nat_wait_state "$A" "$IDA" dead 12
+in_a "$PUNCHCTL" flow del id "$IDA"
+in_b "$PUNCHCTL" flow del id "$IDB"
+
+# --- IPv6: the hop limit primes the same way --------------------------------
+zero
+race "[fd00:1::2]:4300" "[fd00:2::2]:5300" "[fd00:a::1]:4300" "[fd00:b::1]:5300" \
+	prime-ttl 2 prime-time 3s
+t_check "IPv6 primed: bob's first probes die at the public router (hop limit 1)" \
+	test "$(pub b6_ttl1)" -gt 0
+t_expect "and none reached alice's NAT before she started" 0 "$B_EARLY"
+t_check "the IPv6 path comes up on both sides" \
+	eval "nat_wait_state $A $IDA established 10 && nat_wait_state $B $IDB established 5"
+t_expect "on the ports both announced" "[fd00:b::1]:5300 [fd00:a::1]:4300" \
+	"$(remote "$A" "$IDA") $(remote "$B" "$IDB")"
+t_done

@@ -1,0 +1,91 @@
+#!/bin/bash
+# punchd primes when it is called (issue 16), against the race a plain
+# Linux NAT punishes. The caller's NAT is a plain masquerade (no firewall
+# of its own) and everything to the caller's host is 200 ms late, so the
+# called side, which punches as it answers, is first for certain: unprimed,
+# its probes reach the caller's NAT before the caller's leave it, that NAT
+# gives the caller's probes another port, and no direct path comes up.
+# Primed (the default), the called side's first probes die at the public
+# router, and the path comes up direct on the ports both announced. Both
+# orders: alice calls bob, then bob calls alice.
+# vm-timeout: 600
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+nat_scratch
+trap 'rdv_down; rm -rf "$TMP"' EXIT
+
+nat_up || { t_fail "the NAT topology comes up"; t_done; }
+rdv_users alice bob
+rdv_start || { t_fail "rendezvousd starts"; t_done; }
+
+# Probes that reach the public router with TTL 1 die there: primes.
+ip netns exec "$PUB" nft -f - <<-'NFT'
+	table inet prime {
+		counter ttl1 { }
+		chain pre {
+			type filter hook prerouting priority raw; policy accept;
+			ip saddr { 198.51.100.1, 203.0.113.1 } ip daddr { 198.51.100.1, 203.0.113.1 } meta l4proto udp ip ttl 1 counter name ttl1
+		}
+	}
+NFT
+ttl1() {
+	ip netns exec "$PUB" nft -j list counter inet prime ttl1 |
+		jq '.nftables[] | select(.counter) | .counter.packets'
+}
+
+# plain NS: that site's NAT keeps no firewall, and its host hears late.
+plain() {
+	ip netns exec "$1" nft delete table inet filter
+	ip netns exec "$1" tc qdisc add dev lan root netem delay 200ms
+}
+
+# call FROM_NS FROM TO_NS TO FROM_PORT TO_PORT [CALLEE OPTION...]: fresh
+# punchds on fresh ports; FROM connects to TO. Prints the result line.
+call() {
+	local fns=$1 from=$2 tns=$3 to=$4 fport=$5 tport=$6
+	shift 6
+	pd_start "$fns" "$from" "$fport"
+	pd_start "$tns" "$to" "$tport" "$@"
+	pd_registered "$from" && pd_registered "$to" &&
+		wait_for 100 grep -q 'event=hops ' "$TMP/$to.log"
+	ip netns exec "$PUB" nft reset counters table inet prime >/dev/null
+	pd "$fns" "$from" connect "$to"
+	pd_stop "$from"
+	pd_stop "$to"
+	ip netns exec "$fns" "$PUNCHCTL" flow del tag 1 2>/dev/null
+	ip netns exec "$tns" "$PUNCHCTL" flow del tag 1 2>/dev/null
+}
+
+plain "$NA"
+
+# --- alice calls, bob does not prime: the race is lost ----------------------
+res=$(call "$A" alice "$B" bob 4000 5000 --prime no)
+t_match "unprimed: no direct path (bob's probes were first at alice's NAT)" \
+	"^ok peer=bob mode=relay " "$res"
+t_check "bob's punch was not primed" \
+	grep -q 'event=punching peer=alice .*prime_ttl=0' "$TMP/bob.log"
+
+# --- the same, bob primes ----------------------------------------------------
+res=$(call "$A" alice "$B" bob 4100 5100)
+t_check "bob found the TTL that crosses his NAT: 2 (his NAT, then the server's router)" \
+	grep -q 'event=hops path=private,server prime_ttl=2' "$TMP/bob.log"
+t_match "primed: direct, on the port bob announced" \
+	"^ok peer=bob mode=direct endpoint=203\.0\.113\.1:5100 " "$res"
+t_check "bob's punch was primed with TTL 2" \
+	grep -q 'event=punching peer=alice .*prime_ttl=2' "$TMP/bob.log"
+t_check "his primes died at the public router" test "$(ttl1)" -gt 0
+t_expect "alice, the caller, did not prime" 0 \
+	"$(grep -c 'event=punching .*prime_ttl=[1-9]' "$TMP/alice.log")"
+
+# --- the other way round: bob calls through his plain NAT, alice primes ---
+plain "$NB"
+res=$(call "$B" bob "$A" alice 5200 4200)
+t_match "bob calls alice, she primes: direct, on the port she announced" \
+	"^ok peer=alice mode=direct endpoint=198\.51\.100\.1:4200 " "$res"
+t_check "alice's punch was primed with TTL 2" \
+	grep -q 'event=punching peer=bob .*prime_ttl=2' "$TMP/alice.log"
+
+t_check "no punchd or server complained about memory (sanitizers)" \
+	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/*.log"
+t_done
