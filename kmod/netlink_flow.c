@@ -76,17 +76,18 @@ static struct nfp_peer *nfp_parse_peer(const struct nlattr *flow_nest,
 			ret = -EAFNOSUPPORT;
 			goto err;
 		}
-		c = &peer->c[peer->n++];
-		c->addr = ep.addr;
-		c->port = ep.port;
-		c->nports = ep.port_max - ep.port + 1;
-		peer->targets += c->nports;
-		if (peer->targets > NFP_MAX_TARGETS) {
+		/* Checked before the sum: targets is a u16. */
+		if (ep.port_max - ep.port + 1 > NFP_MAX_TARGETS - peer->targets) {
 			NL_SET_ERR_MSG_ATTR(extack, a,
 					    "too many punch targets (at most 4096 ports in all)");
 			ret = -E2BIG;
 			goto err;
 		}
+		c = &peer->c[peer->n++];
+		c->addr = ep.addr;
+		c->port = ep.port;
+		c->nports = ep.port_max - ep.port + 1;
+		peer->targets += c->nports;
 	}
 	return peer;
 err:
@@ -164,10 +165,12 @@ static int nfp_parse_prime(struct nlattr **tb, struct nfp_flow_params *p,
 		return -EINVAL;
 	}
 	if (p->flags & NFPUNCH_FLOW_F_PASSIVE) {
-		NL_SET_ERR_MSG_ATTR(extack, ttl,
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_FLAGS],
 				    "a passive flow sends no probes to prime with");
 		return -EINVAL;
 	}
+	/* Kept in a u16 of the peer block. */
+	BUILD_BUG_ON(NFPUNCH_PRIME_TIME_MAX > U16_MAX);
 	p->prime_ttl = nla_get_u8(ttl);
 	p->prime_ms = nla_get_u32(time);
 	if (p->prime_ms >= p->punch_timeout_ms) {

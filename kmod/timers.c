@@ -69,16 +69,22 @@ static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 		return nfp_deadline(now, started + timeout);
 
 	/*
-	 * Priming opens our own NATs first. When it is over, the peer's NAT
-	 * is likely primed too: a full round at once, at the shortest gap.
+	 * Priming opens our own NATs first: every probe of the punch's first
+	 * prime_ms, and of the round in progress then, so each target gets
+	 * one. Decided from this punch's start, not from the flag alone: a
+	 * tick racing a repunch may still hold the last punch's flag. When
+	 * it is over, the peer's NAT is likely open too: a full round at
+	 * once, at the shortest gap.
 	 */
-	if (flow->priming) {
-		if (nfp_reached(now, prime_end)) {
-			flow->priming = false;
-			flow->cursor = 0;
-			flow->round = 0;
-		} else {
+	if (peer->prime_ttl && !nfp_reached(now, prime_end)) {
+		flow->priming = true;
+		ttl = peer->prime_ttl;
+	} else if (flow->priming) {
+		if (flow->cursor) {
 			ttl = peer->prime_ttl;
+		} else {
+			flow->priming = false;
+			flow->round = 0;
 		}
 	}
 
@@ -100,9 +106,13 @@ static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 	if (flow->round < NFP_PUNCH_MAX_ROUND_SHIFT)
 		flow->round++;
 	gap_ms = min_t(u32, gap_ms, NFP_PUNCH_MAX_GAP_MS);
-	if (flow->priming &&
-	    time_before32(prime_end, now + msecs_to_jiffies(gap_ms)))
-		return nfp_deadline(now, prime_end);
+	if (flow->priming) {
+		/* Over (the round outlasted it): the full round now. */
+		if (nfp_reached(now, prime_end))
+			return nfp_deadline(now, now);
+		if (time_before32(prime_end, now + msecs_to_jiffies(gap_ms)))
+			return nfp_deadline(now, prime_end);
+	}
 	return nfp_in_ms(now, gap_ms);
 }
 

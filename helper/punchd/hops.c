@@ -59,6 +59,7 @@ static void walk_end(void)
 	close(fd);
 	fd = -1;
 	ttl = 0;
+	pd_peers_nat_ready();	/* connects waited for the walk */
 }
 
 static int set_ttl(unsigned int t)
@@ -83,6 +84,7 @@ static void hop_next(void)
 	ttl++;
 	if (set_ttl(ttl) || sig_random(tid, sizeof(tid))) {
 		pd_log("hops", "error=\"%s\"", strerror(errno));
+		hops[ttl - 1] = PD_HOP_SILENT;
 		walk_end();
 		return;
 	}
@@ -110,7 +112,7 @@ void pd_hops_start(void)
 	int on = 1;
 
 	pd_hops_close();
-	if (pd_server_sockaddr(&to, pd_cfg.stun_port) < 0)
+	if (!pd_cfg.prime || pd_server_sockaddr(&to, pd_cfg.stun_port) < 0)
 		return;
 	fd = socket(to.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 ||
@@ -166,8 +168,14 @@ static bool error_input(void)
 		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
 		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR))
 			ee = (struct sock_extended_err *)CMSG_DATA(c);
-	/* Our request comes back with the error: is it the current one? */
-	if (!ttl || !ee || n < STUN_HDR_LEN || memcmp(data + 8, tid, sizeof(tid)))
+	/*
+	 * Our request comes back with the error: is it the current one? A
+	 * router that quotes only the UDP header (RFC 792's minimum) leaves
+	 * nothing to compare: then it is taken for the current hop's, the one
+	 * request in flight (the last hop's, over HOP_WAIT_MS late, is rare).
+	 */
+	if (!ttl || !ee || (n > 0 && n < STUN_HDR_LEN) ||
+	    (n >= STUN_HDR_LEN && memcmp(data + 8, tid, sizeof(tid))))
 		return true;
 	if (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6)
 		return true;
@@ -216,10 +224,17 @@ unsigned int pd_hops_prime_ttl(int family)
 	return family == result_family ? result : 0;
 }
 
+bool pd_hops_walking(void)
+{
+	return ttl != 0;
+}
+
+/* Stop any walk and forget its result: of a network we may have left. */
 void pd_hops_close(void)
 {
 	if (fd >= 0)
 		close(fd);
 	fd = -1;
 	ttl = 0;
+	result = 0;
 }

@@ -19,7 +19,7 @@
  * which is the point: the module's port is busy with real traffic.
  * Discovery also offers fresh samples of the allocator (pd_nat_sample)
  * so a sequential NAT's next ports can be predicted right before a punch,
- * and walks the hops to the server (hops.c) for priming.
+ * and, once done, walks the hops to the server (hops.c) for priming.
  */
 #include <errno.h>
 #include <string.h>
@@ -418,13 +418,20 @@ static void q_done(int idx, bool answered)
 					   qs[i].kind == Q_FILTER_PORT))
 				q_free(&qs[i]);
 		life_start();
+		/*
+		 * After the mapping walk, not beside it: each of its hops that
+		 * crosses the NAT takes a new mapping, which would read as a
+		 * step of a sequential allocator. Connects wait for it too.
+		 */
+		if (ready)
+			pd_hops_start();
 		pd_peers_nat_ready();
 	}
 }
 
 bool pd_nat_busy(void)
 {
-	return running;
+	return running || pd_hops_walking();
 }
 
 void pd_nat_network_changed(void)
@@ -461,7 +468,6 @@ void pd_nat_start(void)
 		return;
 	}
 	running = true;
-	pd_hops_start();
 	map_over = false;
 	map_step = 0;
 	have_other = false;

@@ -396,9 +396,11 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 		goto out;
 	}
 	ret = nfp_flow_add(pd_nfp, f, out);
-	/* "Unknown attribute type": a module from before priming. */
-	if (ret == -EINVAL && ttl && strstr(nfp_strerror(pd_nfp), "attribute")) {
-		pd_log("module-without-priming", "error=\"%s\" fix=\"reload the nfpunch module\"",
+	/* A module from before priming knows no such attribute. */
+	if (ret == -EINVAL && ttl &&
+	    strstr(nfp_strerror(pd_nfp), "Unknown attribute type")) {
+		pd_log("module-without-priming",
+		       "error=\"%s\" fix=\"reload the nfpunch module, then restart punchd\"",
 		       nfp_strerror(pd_nfp));
 		prime_refused = true;
 		nfp_flow_unset(f, NFP_FLOW_PRIME_TTL);

@@ -201,6 +201,7 @@ void pd_hops_input(void);
 void pd_hops_tick(uint64_t now, uint64_t *next);
 /* The priming TTL for flows of family (AF_INET, AF_INET6); 0: none known. */
 unsigned int pd_hops_prime_ttl(int family);
+bool pd_hops_walking(void);
 void pd_hops_close(void);
 void pd_peers_sampled(unsigned int tag, uint16_t port);
 void pd_peers_nat_ready(void);

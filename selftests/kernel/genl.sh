@@ -108,5 +108,14 @@ t_expect "set refuses priming: fixed for the life of the flow" \
 	"$("$GENL_SEND" 5 140003800800010001000000${ttl2})"
 t_expect "get refuses priming" "error 22 get takes a flow id only" \
 	"$("$GENL_SEND" 4 140003800800010001000000${ttl2})"
+t_expect "delete refuses priming" \
+	"error 22 delete takes an id, or a local endpoint and/or an app tag" \
+	"$("$GENL_SEND" 3 140003800800010001000000${ttl2})"
+# PEER 198.51.100.7:5000, then PEER 198.51.100.7:1-65535: 65536 targets,
+# which a 16-bit sum would read as 0.
+wrap=1c00038008000100c6336407060003000001000006000400ffff0000
+t_expect "4096 targets in all, however the ranges add up" \
+	"error 7 too many punch targets (at most 4096 ports in all)" \
+	"$("$GENL_SEND" 2 "$(new_with "$wrap")")"
 
 t_done

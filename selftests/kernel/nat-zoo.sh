@@ -8,7 +8,9 @@
 # as "# zoo-result KIND_A KIND_B MODE STRATEGY MS PROBES BEST" for
 # bench/nat-zoo.
 #
-# ZOO_KINDS="pp random" limits the kinds; ZOO_PAIRS=all runs both orders.
+# ZOO_KINDS="pp random" limits the kinds; ZOO_PAIRS=all runs both orders;
+# ZOO_ATTEMPTS=N connects each pair N times, on fresh sites each time.
+# ZOO_FIREWALL, ZOO_DELAY, ZOO_JITTER and ZOO_LOSS shape the sites (zoo.sh).
 # vm-timeout: 1500
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
@@ -104,7 +106,9 @@ for ka in "$@"; do
 		j=$((j + 1))
 		# One order per pair unless asked: the strategy is symmetric.
 		[ "${ZOO_PAIRS:-}" != all ] && [ "$j" -lt "$i" ] && continue
-		pair "$ka" "$kb"
+		for ((n = 0; n < ${ZOO_ATTEMPTS:-1}; n++)); do
+			pair "$ka" "$kb"
+		done
 	done
 done
 rdv_stop

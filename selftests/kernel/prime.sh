@@ -88,7 +88,7 @@ in_b "$PUNCHCTL" flow del id "$IDB"
 # --- the same race, bob primes: it succeeds --------------------------------
 zero
 race 10.0.1.2:4100 10.0.2.2:5100 198.51.100.1:4100 203.0.113.1:5100 \
-	prime-ttl 2 prime-time 3s
+	prime-ttl 2 prime-time 6s
 t_check "primed: bob's first probes die at the public router (TTL 1 there)" \
 	test "$(pub b_ttl1)" -gt 0
 t_expect "and none reached alice's NAT before she started" 0 "$B_EARLY"
@@ -99,7 +99,7 @@ t_expect "on the ports both announced: alice reaches bob's" 203.0.113.1:5100 \
 t_expect "and bob alice's (her NAT kept her port)" 198.51.100.1:4100 "$(remote "$B" "$IDB")"
 t_expect "alice's NAT moved none of her probes" 0 "$(pub a_moved)"
 fb=$(flow_json "$B" "$IDB")
-t_expect "bob's flow reports its priming" "2 3000" \
+t_expect "bob's flow reports its priming" "2 6000" \
 	"$(echo "$fb" | jq -r '"\(.prime_ttl) \(.prime_ms)"')"
 t_expect "alice's reports none" "0 0" \
 	"$(flow_json "$A" "$IDA" | jq -r '"\(.prime_ttl) \(.prime_ms)"')"
@@ -111,16 +111,38 @@ in_b "$PUNCHCTL" flow del id "$IDB"
 # --- a TTL one hop too long reaches alice's NAT: the race is lost again ------
 zero
 race 10.0.1.2:4200 10.0.2.2:5200 198.51.100.1:4200 203.0.113.1:5200 \
-	prime-ttl 3 prime-time 3s
+	prime-ttl 3 prime-time 6s
 t_check "TTL 3: bob's 'priming' crossed the public router" test "$B_EARLY" -gt 0
 t_check "and the punch fails as unprimed" nat_wait_state "$A" "$IDA" dead 12
 in_a "$PUNCHCTL" flow del id "$IDA"
 in_b "$PUNCHCTL" flow del id "$IDB"
 
+# --- priming ends, and every punch primes again -----------------------------
+# Bob alone (alice never answers): 1.5 s of TTL-1 arrivals at the public
+# router, then full-TTL probes through it; "repunch" primes again.
+zero
+IDB=$(in_b "$PUNCHCTL" -j flow add local 10.0.2.2:5400 peer 198.51.100.1:4400 \
+	secret $SECRET role controlled punch-timeout 20s probe-interval 100ms \
+	prime-ttl 2 prime-time 1500ms | jq .id)
+sleep 1
+t_check "while priming: TTL-1 arrivals, nothing forwarded" \
+	eval "[ \$(pub b_ttl1) -gt 0 ] && [ \$(pub b_fwd) -eq 0 ]"
+wait_for 50 eval "[ \$(pub b_fwd) -gt 0 ]"
+p1=$(pub b_ttl1)
+t_check "once it is over, full-TTL probes cross the public router" test "$(pub b_fwd)" -gt 0
+sleep 1
+t_expect "and no more primes" "$p1" "$(pub b_ttl1)"
+zero
+in_b "$PUNCHCTL" flow set id "$IDB" repunch >/dev/null
+sleep 1
+t_check "repunch: the new punch primes again" \
+	eval "[ \$(pub b_ttl1) -gt 0 ] && [ \$(pub b_fwd) -eq 0 ]"
+in_b "$PUNCHCTL" flow del id "$IDB"
+
 # --- IPv6: the hop limit primes the same way --------------------------------
 zero
 race "[fd00:1::2]:4300" "[fd00:2::2]:5300" "[fd00:a::1]:4300" "[fd00:b::1]:5300" \
-	prime-ttl 2 prime-time 3s
+	prime-ttl 2 prime-time 6s
 t_check "IPv6 primed: bob's first probes die at the public router (hop limit 1)" \
 	test "$(pub b6_ttl1)" -gt 0
 t_expect "and none reached alice's NAT before she started" 0 "$B_EARLY"

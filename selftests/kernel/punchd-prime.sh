@@ -1,7 +1,7 @@
 #!/bin/bash
 # punchd primes when it is called (issue 16), against the race a plain
 # Linux NAT punishes. The caller's NAT is a plain masquerade (no firewall
-# of its own) and everything to the caller's host is 200 ms late, so the
+# of its own) and everything to the caller's host is 50 ms late, so the
 # called side, which punches as it answers, is first for certain: unprimed,
 # its probes reach the caller's NAT before the caller's leave it, that NAT
 # gives the caller's probes another port, and no direct path comes up.
@@ -37,7 +37,7 @@ ttl1() {
 # plain NS: that site's NAT keeps no firewall, and its host hears late.
 plain() {
 	ip netns exec "$1" nft delete table inet filter
-	ip netns exec "$1" tc qdisc add dev lan root netem delay 200ms
+	ip netns exec "$1" tc qdisc add dev lan root netem delay 50ms
 }
 
 # call FROM_NS FROM TO_NS TO FROM_PORT TO_PORT [CALLEE OPTION...]: fresh

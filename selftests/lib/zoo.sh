@@ -21,7 +21,14 @@
 #   fc       FIXTURE: full cone, the same with a set of ports only
 #   dbl      double NAT: a home router (masquerade) behind a carrier-grade
 #            NAT (masquerade again), private ranges on both inner links
-# Every NAT drops unsolicited packets to itself from its wan side.
+# Every NAT drops unsolicited packets to itself from its wan side, unless
+# ZOO_FIREWALL=no: then each is a plain masquerade gateway, and conntrack
+# keeps an entry for a peer's probe that arrives before anything went out
+# (the race priming is for).
+#
+# The public links (each site's uplink, and the router's side of it) can
+# be slow: ZOO_DELAY ms each way, ZOO_JITTER ms around it, ZOO_LOSS
+# percent of packets lost (netem; 0 or unset: none).
 # shellcheck shell=bash
 
 ZOO_ALL_KINDS="public pp random seq arc fc dbl"
@@ -82,10 +89,22 @@ _zoo_router() {
 			}
 			chain input {
 				type filter hook input priority filter; policy accept;
-				iifname "wan" ct state new counter drop
+				$( [ "${ZOO_FIREWALL:-yes}" = no ] ||
+				   echo 'iifname "wan" ct state new counter drop' )
 			}
 		}
 	NFT
+}
+
+# _zoo_netem NS DEV: the public link's delay, jitter and loss on DEV.
+_zoo_netem() {
+	local args=()
+	[ "${ZOO_DELAY:-0}" != 0 ] || [ "${ZOO_JITTER:-0}" != 0 ] ||
+		[ "${ZOO_LOSS:-0}" != 0 ] || return 0
+	args=(delay "${ZOO_DELAY:-0}ms")
+	[ "${ZOO_JITTER:-0}" != 0 ] && args+=("${ZOO_JITTER}ms" distribution normal)
+	[ "${ZOO_LOSS:-0}" != 0 ] && args+=(loss "${ZOO_LOSS}%")
+	ip netns exec "$1" tc qdisc add dev "$2" root netem "${args[@]}"
 }
 
 # zoo_side SIDE KIND: build side a or b; its host namespace is $(zoo_ns SIDE h).
@@ -124,6 +143,12 @@ zoo_side() {
 		;;
 	esac
 	ip -n "$PUB" addr add "$Z_GW/24" dev "to-$side"
+	case $kind in
+	public) _zoo_netem "$h" eth0 ;;
+	dbl) _zoo_netem "$c" wan ;;
+	*) _zoo_netem "$n" wan ;;
+	esac
+	_zoo_netem "$PUB" "to-$side"
 }
 
 # zoo_side_down SIDE: remove a side (its link to the router goes with it).
