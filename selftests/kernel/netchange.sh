@@ -8,12 +8,7 @@
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
-nat_scratch
-trap 'rdv_down; rm -rf "$TMP"' EXIT
-
-nat_up || { t_fail "the NAT topology comes up"; t_done; }
-rdv_users alice bob
-rdv_start || { t_fail "rendezvousd starts"; t_done; }
+rdv_up
 # Alice keeps bob connected from the start (--connect): no command.
 pd_start "$B" bob 5000
 pd_start "$A" alice 4000 --connect bob

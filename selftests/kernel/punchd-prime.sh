@@ -12,12 +12,7 @@
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
-nat_scratch
-trap 'rdv_down; rm -rf "$TMP"' EXIT
-
-nat_up || { t_fail "the NAT topology comes up"; t_done; }
-rdv_users alice bob
-rdv_start || { t_fail "rendezvousd starts"; t_done; }
+rdv_up
 
 # Probes that reach the public router with TTL 1 die there: primes.
 ip netns exec "$PUB" nft -f - <<-'NFT'

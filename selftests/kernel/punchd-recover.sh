@@ -12,12 +12,7 @@
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
-nat_scratch
-trap 'rdv_down; rm -rf "$TMP"' EXIT
-
-nat_up || { t_fail "the NAT topology comes up"; t_done; }
-rdv_users alice bob
-rdv_start --answer-timeout 3 || { t_fail "rendezvousd starts"; t_done; }
+rdv_up --answer-timeout 3
 pd_start "$A" alice 4000 --timeout 4
 pd_start "$B" bob 5000 --timeout 4
 t_check "alice's and bob's punchd register" eval "pd_registered alice && pd_registered bob"

@@ -128,6 +128,17 @@ nat_cut_udp() {
 	NFT
 }
 
+# rdv_up [RENDEZVOUSD OPTION...]: how a punchd test begins: a scratch
+# directory, the NAT topology, users alice and bob, and rendezvousd, all
+# gone when the script exits; the test ends there if one does not come up.
+rdv_up() {
+	nat_scratch
+	trap 'rdv_down; rm -rf "$TMP"' EXIT
+	nat_up || { t_fail "the NAT topology comes up"; t_done; }
+	rdv_users alice bob
+	rdv_start "$@" || { t_fail "rendezvousd starts"; t_done; }
+}
+
 rdv_down() {
 	ip netns pids "$C" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$C" 2>/dev/null
