@@ -12,6 +12,7 @@ nat_scratch
 trap 'rdv_down; rm -rf "$TMP"' EXIT
 
 command -v wg >/dev/null || { t_fail "wireguard-tools (wg) is installed"; t_done; }
+command -v ping >/dev/null || { t_fail "iputils-ping (ping) is installed"; t_done; }
 nat_up || { t_fail "the NAT topology comes up"; t_done; }
 rdv_users alice bob
 rdv_start || { t_fail "rendezvousd starts"; t_done; }
