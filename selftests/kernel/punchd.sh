@@ -96,8 +96,11 @@ schema "$MAN" "Server" "$TMP/status-server.json"
 # for nat-a's mappings (5 s here, nat_udp_timeout above).
 # Carol's host also has a container bridge and a tunnel (a WireGuard
 # interface; the VM has no /dev/net/tun for a tun): their addresses
-# lead nowhere a peer can go, so they are no candidates.
-ip -n "$C" link add docker0 type bridge &&
+# lead nowhere a peer can go, so they are no candidates. Docker's bridge
+# is known by its name: where the kernel has no bridges (the debug
+# lane's), a veth pair stands in for it.
+{ ip -n "$C" link add docker0 type bridge 2>/dev/null ||
+	ip -n "$C" link add docker0 type veth peer name docker0-port; } &&
 	ip -n "$C" addr add 172.17.0.1/16 dev docker0 && ip -n "$C" link set docker0 up &&
 	ip -n "$C" link add office type wireguard &&
 	ip -n "$C" addr add 10.99.0.1/24 dev office && ip -n "$C" link set office up ||
