@@ -37,6 +37,11 @@ budget() {
 	esac
 }
 
+# A lossy link may take a datagram: the applications send three, and
+# one that arrives is enough.
+sends=1
+[ "${ZOO_LOSS:-0}" != 0 ] && sends=3
+
 zoo_pub_up || { t_fail "the public router comes up"; t_done; }
 rdv_users alice bob
 rdv_start || { t_fail "rendezvousd starts"; t_done; }
@@ -78,9 +83,9 @@ pair() {
 			test "$((pa + pb))" -le "$(budget "$strat")"
 		st=$(pd "$hb" bob status | grep '^peer alice ')
 		lb=$(pd_field "$st" local) rb=$(pd_field "$st" endpoint)
-		got=$(nat_app "$ha" "$la" "$hb" "$lb" "$ra" a2b 1)
+		got=$(nat_app "$ha" "$la" "$hb" "$lb" "$ra" a2b "$sends" | sort -u)
 		t_expect "$ka/$kb: bob's application hears alice's over the path" a2b "$got"
-		got=$(nat_app "$hb" "$lb" "$ha" "$la" "$rb" b2a 1)
+		got=$(nat_app "$hb" "$lb" "$ha" "$la" "$rb" b2a "$sends" | sort -u)
 		t_expect "$ka/$kb: and alice's hears bob's" b2a "$got"
 		# Once up, sprays and punch rounds are over on both sides:
 		# per second at most a keepalive and an answer to the peer's.
