@@ -114,8 +114,10 @@ t_expect "delete refuses priming" \
 # PEER 198.51.100.7:5000, then PEER 198.51.100.7:1-65535: 65536 targets,
 # which a 16-bit sum would read as 0.
 wrap=1c00038008000100c6336407060003000001000006000400ffff0000
+ip -n nfp-genl link set lo up
+ip -n nfp-genl addr add 192.0.2.1/32 dev lo
 t_expect "4096 targets in all, however the ranges add up" \
 	"error 7 too many punch targets (at most 4096 ports in all)" \
-	"$("$GENL_SEND" 2 "$(new_with "$wrap")")"
+	"$(ip netns exec nfp-genl "$GENL_SEND" 2 "$(new_with "$wrap")")"
 
 t_done

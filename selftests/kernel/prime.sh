@@ -33,13 +33,13 @@ ip netns exec "$PUB" nft -f - <<-'NFT'
 		counter a_moved { }
 		counter b6_ttl1 { }
 		counter b6_fwd { }
-		chain pre {
+		chain pre_count {
 			type filter hook prerouting priority raw; policy accept;
 			ip saddr 203.0.113.1 ip daddr 198.51.100.1 udp dport 4000-4999 counter name b_seen
 			ip saddr 203.0.113.1 ip daddr 198.51.100.1 udp dport 4000-4999 ip ttl 1 counter name b_ttl1
 			ip6 saddr fd00:b::1 ip6 daddr fd00:a::1 udp dport 4000-4999 ip6 hoplimit 1 counter name b6_ttl1
 		}
-		chain fwd {
+		chain forward_count {
 			type filter hook forward priority filter; policy accept;
 			ip saddr 203.0.113.1 ip daddr 198.51.100.1 udp dport 4000-4999 counter name b_fwd
 			ip6 saddr fd00:b::1 ip6 daddr fd00:a::1 udp dport 4000-4999 counter name b6_fwd
@@ -118,23 +118,23 @@ in_a "$PUNCHCTL" flow del id "$IDA"
 in_b "$PUNCHCTL" flow del id "$IDB"
 
 # --- priming ends, and every punch primes again -----------------------------
-# Bob alone (alice never answers): 1.5 s of TTL-1 arrivals at the public
+# Bob alone (alice never answers): 5 s of TTL-1 arrivals at the public
 # router, then full-TTL probes through it; "repunch" primes again.
 zero
 IDB=$(in_b "$PUNCHCTL" -j flow add local 10.0.2.2:5400 peer 198.51.100.1:4400 \
 	secret $SECRET role controlled punch-timeout 20s probe-interval 100ms \
-	prime-ttl 2 prime-time 1500ms | jq .id)
-sleep 1
+	prime-ttl 2 prime-time 5s | jq .id)
+wait_for 30 eval "[ \$(pub b_ttl1) -gt 0 ]"
 t_check "while priming: TTL-1 arrivals, nothing forwarded" \
 	eval "[ \$(pub b_ttl1) -gt 0 ] && [ \$(pub b_fwd) -eq 0 ]"
-wait_for 50 eval "[ \$(pub b_fwd) -gt 0 ]"
+wait_for 100 eval "[ \$(pub b_fwd) -gt 0 ]"
 p1=$(pub b_ttl1)
 t_check "once it is over, full-TTL probes cross the public router" test "$(pub b_fwd)" -gt 0
 sleep 1
 t_expect "and no more primes" "$p1" "$(pub b_ttl1)"
 zero
 in_b "$PUNCHCTL" flow set id "$IDB" repunch >/dev/null
-sleep 1
+wait_for 30 eval "[ \$(pub b_ttl1) -gt 0 ]"
 t_check "repunch: the new punch primes again" \
 	eval "[ \$(pub b_ttl1) -gt 0 ] && [ \$(pub b_fwd) -eq 0 ]"
 in_b "$PUNCHCTL" flow del id "$IDB"

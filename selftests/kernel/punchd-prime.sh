@@ -18,7 +18,7 @@ rdv_up
 ip netns exec "$PUB" nft -f - <<-'NFT'
 	table inet prime {
 		counter ttl1 { }
-		chain pre {
+		chain pre_count {
 			type filter hook prerouting priority raw; policy accept;
 			ip saddr { 198.51.100.1, 203.0.113.1 } ip daddr { 198.51.100.1, 203.0.113.1 } meta l4proto udp ip ttl 1 counter name ttl1
 		}
@@ -38,8 +38,14 @@ plain() {
 # call FROM_NS FROM TO_NS TO FROM_PORT TO_PORT [CALLEE OPTION...]: fresh
 # punchds on fresh ports; FROM connects to TO. Prints the result line.
 call() {
-	local fns=$1 from=$2 tns=$3 to=$4 fport=$5 tport=$6
+	local fns=$1 from=$2 tns=$3 to=$4 fport=$5 tport=$6 id
 	shift 6
+	# This call's logs only, and no state of the last call's punchds
+	# (they would resume its session and call each other).
+	for id in "$from" "$to"; do
+		[ -f "$TMP/$id.log" ] && mv "$TMP/$id.log" "$TMP/$id.log.$fport"
+		rm -rf "$TMP/$id.state"
+	done
 	pd_start "$fns" "$from" "$fport"
 	pd_start "$tns" "$to" "$tport" "$@"
 	pd_registered "$from" && pd_registered "$to" &&
@@ -69,7 +75,8 @@ t_match "primed: direct, on the port bob announced" \
 	"^ok peer=bob mode=direct endpoint=203\.0\.113\.1:5100 " "$res"
 t_check "bob's punch was primed with TTL 2" \
 	grep -q 'event=punching peer=alice .*prime_ttl=2' "$TMP/bob.log"
-t_check "his primes died at the public router" test "$(ttl1)" -gt 0
+t_check "his primes died at the public router ($(ttl1) packets with TTL 1 there)" \
+	test "$(ttl1)" -gt 0
 t_expect "alice, the caller, did not prime" 0 \
 	"$(grep -c 'event=punching .*prime_ttl=[1-9]' "$TMP/alice.log")"
 
@@ -82,5 +89,5 @@ t_check "alice's punch was primed with TTL 2" \
 	grep -q 'event=punching peer=bob .*prime_ttl=2' "$TMP/alice.log"
 
 t_check "no punchd or server complained about memory (sanitizers)" \
-	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/*.log"
+	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/*.log*"
 t_done
