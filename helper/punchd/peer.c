@@ -337,13 +337,14 @@ static bool prime_refused;
 /*
  * Whether this punch primes (prime.h), and with which TTL: the called
  * side starts first (it punches as it answers, the caller once the answer
- * has reached it), so its probes would reach the caller's NAT first. Not
- * towards the relay, nor a peer on our own site.
+ * has reached it), so its probes would reach the caller's NAT first; the
+ * side that sprays from many ports always does, all along. Not towards
+ * the relay, nor a peer on our own site.
  */
 static unsigned int prime_ttl(const struct pd_peer *p, int family)
 {
-	if (p->caller || p->same_site || p->strategy == PD_STRAT_RELAY ||
-	    prime_refused || !pd_cfg.prime)
+	if ((p->caller && p->strategy != PD_STRAT_SPRAY_PORTS) || p->same_site ||
+	    p->strategy == PD_STRAT_RELAY || prime_refused || !pd_cfg.prime)
 		return 0;
 	return pd_hops_prime_ttl(family);
 }
@@ -389,7 +390,8 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 	if (!ret && ttl)
 		ret = nfp_flow_set_u32(f, NFP_FLOW_PRIME_TTL, ttl) ?:
 		      nfp_flow_set_u32(f, NFP_FLOW_PRIME_MS,
-				       pd_prime_ms(p->mapping.rtt_us, punch_timeout_ms));
+				       pd_prime_ms(p->mapping.rtt_us, punch_timeout_ms,
+						   p->strategy == PD_STRAT_SPRAY_PORTS));
 	if (ret) {
 		pd_log("flow-add-failed", "peer=%s port=%u error=\"%s\"",
 		       p->name, port, strerror(-ret));

@@ -12,9 +12,15 @@ unsigned int pd_prime_ttl(const enum pd_hop *hops, unsigned int n)
 	return 0;
 }
 
-uint32_t pd_prime_ms(uint32_t server_rtt_us, uint32_t punch_timeout_ms)
+uint32_t pd_prime_ms(uint32_t server_rtt_us, uint32_t punch_timeout_ms,
+		     bool whole)
 {
 	uint64_t ms = 500 + 4 * (uint64_t)server_rtt_us / 1000;
+
+	/* The module wants priming over before the punch is. */
+	if (whole)
+		return punch_timeout_ms > PD_PRIME_LONGEST_MS ? PD_PRIME_LONGEST_MS :
+		       punch_timeout_ms ? punch_timeout_ms - 1 : 0;
 
 	if (ms < PD_PRIME_MIN_MS)
 		ms = PD_PRIME_MIN_MS;

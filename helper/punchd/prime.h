@@ -11,6 +11,7 @@
 #ifndef PD_PRIME_H
 #define PD_PRIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* How far the walk towards the server goes: no home is deeper. */
@@ -44,6 +45,15 @@ unsigned int pd_prime_ttl(const enum pd_hop *hops, unsigned int n);
  */
 #define PD_PRIME_MIN_MS		1000
 #define PD_PRIME_MAX_MS		3000
-uint32_t pd_prime_ms(uint32_t server_rtt_us, uint32_t punch_timeout_ms);
+/*
+ * The side that sprays from many ports primes its whole punch (whole):
+ * each of its mappings is met by the peer's probe arriving there, which
+ * it answers at full TTL, and a full-TTL probe of its own that reaches
+ * the peer's NAT before the peer has probed that port leaves an entry
+ * which moves the peer's probe to it elsewhere. Up to the module's 10 s.
+ */
+#define PD_PRIME_LONGEST_MS	10000
+uint32_t pd_prime_ms(uint32_t server_rtt_us, uint32_t punch_timeout_ms,
+		     bool whole);
 
 #endif /* PD_PRIME_H */

@@ -37,15 +37,19 @@ int main(void)
 	CHECK(pd_prime_ttl(deep, PD_HOPS_MAX + 2) == 0 && pd_prime_ttl(deep, 0) == 0,
 	      "never past PD_HOPS_MAX; no hops: none");
 
-	CHECK(pd_prime_ms(0, 10000) == PD_PRIME_MIN_MS &&
-	      pd_prime_ms(100000, 10000) == PD_PRIME_MIN_MS,
+	CHECK(pd_prime_ms(0, 10000, false) == PD_PRIME_MIN_MS &&
+	      pd_prime_ms(100000, 10000, false) == PD_PRIME_MIN_MS,
 	      "a near server: the minimum, %u ms", PD_PRIME_MIN_MS);
-	CHECK(pd_prime_ms(300000, 10000) == 1700,
+	CHECK(pd_prime_ms(300000, 10000, false) == 1700,
 	      "0.5 s and four round trips to the server (300 ms: 1.7 s)");
-	CHECK(pd_prime_ms(2000000, 10000) == PD_PRIME_MAX_MS &&
-	      pd_prime_ms(UINT32_MAX, 60000) == PD_PRIME_MAX_MS,
+	CHECK(pd_prime_ms(2000000, 10000, false) == PD_PRIME_MAX_MS &&
+	      pd_prime_ms(UINT32_MAX, 60000, false) == PD_PRIME_MAX_MS,
 	      "at most %u ms, without overflow", PD_PRIME_MAX_MS);
-	CHECK(pd_prime_ms(300000, 1000) == 500,
+	CHECK(pd_prime_ms(300000, 1000, false) == 500,
 	      "at most half the punch timeout");
+	CHECK(pd_prime_ms(300000, 8000, true) == 7999 &&
+	      pd_prime_ms(0, 60000, true) == PD_PRIME_LONGEST_MS &&
+	      pd_prime_ms(0, 0, true) == 0,
+	      "a spray of ports primes its whole punch, up to the module's 10 s");
 	return ktap_finish();
 }
