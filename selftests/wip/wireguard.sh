@@ -78,6 +78,7 @@ t_check "a ping crosses the tunnel from the new port" \
 pd_stop alice
 pd_stop bob
 rdv_stop
+grep -h -A12 'Sanitizer\|runtime error' "$TMP"/*.log | head -40 | sed 's/^/# /'
 t_check "no punchd or server complained about memory (sanitizers)" \
 	eval "! grep -l 'Sanitizer' $TMP/*.log"
 t_done
