@@ -339,11 +339,17 @@ static bool prime_refused;
  * side starts first (it punches as it answers, the caller once the answer
  * has reached it), so its probes would reach the caller's NAT first; the
  * side that sprays from many ports always does, all along. Not towards
- * the relay, nor a peer on our own site.
+ * the relay, nor a peer on our own site, nor a caller whose NAT lets
+ * anyone in (or that has none): nothing of ours can spoil it, and our
+ * first probe may be the one that makes the path.
  */
 static unsigned int prime_ttl(const struct pd_peer *p, int family)
 {
-	if ((p->caller && p->strategy != PD_STRAT_SPRAY_PORTS) || p->same_site ||
+	bool open = p->their_nat.map == PD_MAP_OPEN ||
+		    p->their_nat.filter == PD_FILTER_EIF;
+
+	if ((p->caller && p->strategy != PD_STRAT_SPRAY_PORTS) ||
+	    (!p->caller && open) || p->same_site ||
 	    p->strategy == PD_STRAT_RELAY || prime_refused || !pd_cfg.prime)
 		return 0;
 	return pd_hops_prime_ttl(family);
