@@ -204,7 +204,6 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 	flow->peer->app_tag = p->app_tag;
 	flow->peer->prime_ttl = p->prime_ttl;
 	flow->peer->prime_ms = p->prime_ms;
-	flow->priming = p->prime_ttl != 0;	/* the timer's until its first tick */
 	flow->state = NFPUNCH_STATE_PUNCHING;
 	flow->created = nfp_stamp();
 	flow->punch_started = flow->created;

@@ -119,7 +119,7 @@ struct nfp_flow {
 	u8 tick_epoch;			/* timer only: epoch cursor/round are of */
 	u8 round;			/* timer only: punch round, for the backoff */
 	u8 throttled;			/* timer only: sends refused in a row */
-	bool priming;			/* timer only: this punch still primes */
+	bool priming;			/* timer only: this round is primed */
 	u16 cursor;			/* timer only: next target of this round */
 	u32 keepalive_ms;
 	u32 timeout_ms;

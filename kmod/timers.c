@@ -182,7 +182,7 @@ void nfp_flow_timer(struct timer_list *t)
 		flow->cursor = 0;
 		flow->round = 0;
 		flow->throttled = 0;
-		flow->priming = flow->peer->prime_ttl != 0;
+		flow->priming = false;	/* the new punch decides from its start */
 	}
 	/* Reading the epoch before the state: a change after it is seen. */
 	smp_rmb();

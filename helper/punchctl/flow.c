@@ -143,9 +143,9 @@ static int parse_flow_add(struct nfp_flow *f, int argc, char **argv)
 				return bad_value("tag", val);
 			nfp_flow_set_u32(f, NFP_FLOW_APP_TAG, v);
 		} else if (strcmp(key, "prime-ttl") == 0) {
-			if (parse_u32(val, &v) || !v || v > 255)
+			/* The library holds the bound (1 to 255). */
+			if (parse_u32(val, &v) || nfp_flow_set_u32(f, NFP_FLOW_PRIME_TTL, v))
 				return ctl_usage_error("invalid prime-ttl '%s': 1 to 255", val);
-			nfp_flow_set_u32(f, NFP_FLOW_PRIME_TTL, v);
 		} else if (strcmp(key, "role") == 0) {
 			ret = nfp_role_parse(val);
 			if (ret < 0)

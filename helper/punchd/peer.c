@@ -965,7 +965,7 @@ static void on_mapping(const struct nfp_mapping *mp)
 			p->mapping.rtt_us = nfp_mapping_get_u32(mp, NFP_MAPPING_RTT_US);
 			pd_log("mapping", "peer=%s mapped=%s rtt_us=%u", p->name,
 			       nfp_endpoint_format(mapped, ep, sizeof(ep)),
-			       nfp_mapping_get_u32(mp, NFP_MAPPING_RTT_US));
+			       p->mapping.rtt_us);
 		}
 		proceed(p);
 		return;
