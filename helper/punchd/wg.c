@@ -31,6 +31,7 @@ static int nl_errno(int nlerr)
 	case NLE_OBJ_NOTFOUND: return -ENOENT;
 	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
 	case NLE_INVAL: return -EINVAL;
+	case NLE_DUMP_INTR: return -EINTR;	/* pd_wg_get() reads again */
 	}
 	return -EIO;
 }
@@ -213,9 +214,13 @@ static int reopen(struct pd_wg *wg)
 static int exchange(struct pd_wg *wg, struct nl_msg *msg,
 		    int (*valid)(struct nl_msg *, void *), void *arg)
 {
-	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(wg->sk));
+	/* nl_socket_get_cb() hands us a reference of our own: put it back. */
+	struct nl_cb *sk_cb = nl_socket_get_cb(wg->sk);
+	struct nl_cb *cb = sk_cb ? nl_cb_clone(sk_cb) : NULL;
 	int ret;
 
+	if (sk_cb)
+		nl_cb_put(sk_cb);
 	if (!cb) {
 		nlmsg_free(msg);
 		return -ENOMEM;
