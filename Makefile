@@ -61,7 +61,8 @@ CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEST_TOOL_SRCS := $(wildcard selftests/tools/*.c)
 TEST_TOOLS := $(TEST_TOOL_SRCS:%.c=$(BUILD)/%)
 # The STUN codec (shared with the module) and its userspace HMAC glue.
-STUN_SRCS := lib/stun.c lib/punch_keys.c helper/common/stun_hmac.c
+STUN_SRCS := lib/stun.c lib/punch_keys.c helper/common/stun_hmac.c \
+	helper/common/relay_secret.c
 STUN_OBJS := $(STUN_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard selftests/unit/*_test.c)
 UNIT_TESTS := $(UNIT_SRCS:%.c=$(BUILD)/%)

@@ -10,7 +10,10 @@
  * after an nfpunch probe from it that is tagged and authenticated with its
  * owner's direction key (derived from the session's secret, which only the
  * two peers and this server know; side 0 belongs to the caller, who
- * controls). Such a probe can be captured and replayed, so it must also
+ * controls). A relay path made while the direct punch still runs uses
+ * the session's relay secret (relay_secret.h), one from an older punchd
+ * the session secret itself: either is the owner's. Such a probe can be
+ * captured and replayed, so it must also
  * be new: a port remembers the transaction ids of its owner's recent
  * requests and never takes one twice. And it moves to another sender
  * (the owner's NAT gave it a new port, or a carrier NAT a new address)
@@ -30,6 +33,7 @@
 #include "metrics.h"
 #include "punch_keys.h"
 #include "rdv.h"
+#include "relay_secret.h"
 #include "timer.h"
 #include "stun.h"
 #include "stun_hmac.h"
@@ -63,7 +67,8 @@ struct rdv_relay {
 	struct rdv_session *s;
 	char ids[2][SIG_ID_MAX + 1];
 	char requester[SIG_ID_MAX + 1];	/* whose quota it counts against */
-	struct punch_dir dir[2];	/* what each side's owner sends under */
+	/* What each side's owner sends under: [0] relay secret, [1] session's. */
+	struct punch_dir dir[2][2];
 	uint64_t created, last, tokens_at;
 	double tokens;
 	uint64_t dropped;
@@ -172,6 +177,27 @@ static void relay_deadline(struct rdv_timer *t, uint64_t now)
 		rdv_relay_free(r);
 }
 
+/* Side 0's owner is the caller, who controls; side 1's the callee. */
+static int derive_dirs(struct rdv_relay *r, const uint8_t *secret,
+		       size_t secret_len)
+{
+	uint8_t relay[RELAY_SECRET_LEN];
+	int i, ret = 0;
+
+	if (relay_secret_derive(relay, secret, secret_len))
+		return -1;
+	for (i = 0; i < 2 && !ret; i++) {
+		int role = i ? PUNCH_ROLE_CONTROLLED : PUNCH_ROLE_CONTROLLING;
+
+		ret = punch_dir_derive(&r->dir[0][i], relay, sizeof(relay),
+				       role, stun_hmac_openssl, NULL) ||
+		      punch_dir_derive(&r->dir[1][i], secret, secret_len,
+				       role, stun_hmac_openssl, NULL);
+	}
+	memset(relay, 0, sizeof(relay));
+	return ret ? -1 : 0;
+}
+
 int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		    const char *requester,
 		    const struct sockaddr_storage *obs[2],
@@ -197,10 +223,7 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		return -ENOMEM;
 	}
 	r->s = s;
-	if (punch_dir_derive(&r->dir[0], secret, secret_len,
-			     PUNCH_ROLE_CONTROLLING, stun_hmac_openssl, NULL) ||
-	    punch_dir_derive(&r->dir[1], secret, secret_len,
-			     PUNCH_ROLE_CONTROLLED, stun_hmac_openssl, NULL)) {
+	if (derive_dirs(r, secret, secret_len)) {
 		free(r);
 		*code = "server-error";
 		return -EINVAL;
@@ -291,14 +314,15 @@ static bool same_ep(const struct sockaddr_storage *a,
 	return sig_ep_equal(&x, &y);
 }
 
-/* A request tagged as this side's owner's (not yet authenticated). */
+/* A request of this side's owner, tagged and authenticated as such. */
 static bool owners_request(const struct rdv_relay_side *side,
 			   const uint8_t *buf, size_t len, struct stun_msg *m)
 {
 	const size_t plen = sizeof(NFP_USER_PREFIX) - 1;
-	const struct punch_dir *dir = &side->r->dir[side->idx];
+	const struct punch_dir *dir;
 	char hex[2 * PUNCH_TAG_LEN + 1];
 	uint8_t tag[PUNCH_TAG_LEN];
+	int k;
 
 	/* Most of what a relay carries is not STUN: two cheap looks first. */
 	if (len < STUN_HDR_LEN || buf[0] != 0x00 || buf[1] != 0x01 ||
@@ -309,8 +333,17 @@ static bool owners_request(const struct rdv_relay_side *side,
 		return false;
 	memcpy(hex, m->username + plen, 2 * PUNCH_TAG_LEN);
 	hex[2 * PUNCH_TAG_LEN] = '\0';
-	return hex_decode(hex, tag, sizeof(tag)) == PUNCH_TAG_LEN &&
-	       !memcmp(tag, dir->tag, PUNCH_TAG_LEN);
+	if (hex_decode(hex, tag, sizeof(tag)) != PUNCH_TAG_LEN)
+		return false;
+	for (k = 0; k < 2; k++) {
+		dir = &side->r->dir[k][side->idx];
+		if (!memcmp(tag, dir->tag, PUNCH_TAG_LEN))
+			return stun_check_integrity(m, buf, dir->key,
+						    sizeof(dir->key),
+						    stun_hmac_openssl,
+						    NULL) == STUN_OK;
+	}
+	return false;
 }
 
 static bool seen_before(const struct rdv_relay_side *side, const uint8_t *tid)
@@ -339,12 +372,9 @@ static void remember(struct rdv_relay_side *side, const uint8_t *tid)
 static const char *may_lock(struct rdv_relay_side *side, const uint8_t *buf,
 			    size_t len, uint64_t now)
 {
-	const struct punch_dir *dir = &side->r->dir[side->idx];
 	struct stun_msg m;
 
-	if (!owners_request(side, buf, len, &m) ||
-	    stun_check_integrity(&m, buf, dir->key, sizeof(dir->key),
-				 stun_hmac_openssl, NULL) != STUN_OK)
+	if (!owners_request(side, buf, len, &m))
 		return "not-the-peer";
 	if (seen_before(side, m.tid))
 		return "replay";
@@ -412,10 +442,7 @@ void rdv_relay_input(struct rdv_io *io)
 				rdv_addr_str(&side->local, a[1], sizeof(a[1])));
 			side->peer = from;
 			side->locked = true;
-		} else if (owners_request(side, buf, (size_t)n, &m) &&
-			   stun_check_integrity(&m, buf, r->dir[side->idx].key,
-						sizeof(r->dir[side->idx].key),
-						stun_hmac_openssl, NULL) == STUN_OK) {
+		} else if (owners_request(side, buf, (size_t)n, &m)) {
 			/* Authentic ids only: forgeries must not push them out. */
 			remember(side, m.tid);
 		}

@@ -241,7 +241,8 @@ static void send_offer(struct rdv_client *to, int type,
 	/* What the other side says of its NAT is for the peer to judge. */
 	memcpy(m.nat, cands->nat, sizeof(m.nat));
 	m.spray = cands->spray;
-	m.has |= cands->has & (SIG_K_NAT | SIG_K_SPRAY);
+	m.relay_first = cands->relay_first;
+	m.has |= cands->has & (SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST);
 	rdv_client_send(to, &m);
 }
 

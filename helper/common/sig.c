@@ -39,6 +39,7 @@ static const struct sig_key sig_keys[] = {
 	KEY("relay", SIG_K_RELAY, K_EP, relay),
 	KEY("nat", SIG_K_NAT, K_WORD, nat),
 	KEY("spray", SIG_K_SPRAY, K_UINT, spray),
+	KEY("relayfirst", SIG_K_RELAY_FIRST, K_UINT, relay_first),
 };
 #define N_KEYS (sizeof(sig_keys) / sizeof(sig_keys[0]))
 
@@ -49,7 +50,7 @@ struct sig_verb {
 
 #define OFFER_KEYS (SIG_K_SID | SIG_K_PEER | SIG_K_SECRET | SIG_K_OBSERVED | \
 		    SIG_K_CAND)
-#define NAT_KEYS (SIG_K_NAT | SIG_K_SPRAY)
+#define NAT_KEYS (SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST)
 static const struct sig_verb sig_verbs[__SIG_MAX] = {
 	[SIG_HELLO] = { "HELLO", SIG_K_V | SIG_K_NONCE, 0 },
 	[SIG_REGISTER] = { "REGISTER", SIG_K_ID | SIG_K_MAC, 0 },

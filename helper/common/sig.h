@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIG_VERSION	1
+#define SIG_VERSION	2
 #define SIG_LINE_MAX	1024	/* bytes, the newline included */
 #define SIG_ID_MAX	32	/* client ids, peer names, error codes */
 #define SIG_MAX_CANDS	8
@@ -33,12 +33,12 @@ enum sig_type {
 	SIG_PING,	/* either side; answered with PONG */
 	SIG_PONG,
 	/*
-	 * The exchange; nat and spray are optional and passed on by the
-	 * server as they came.
+	 * The exchange; nat, spray and relayfirst are optional and passed
+	 * on by the server as they came (relayfirst: v=2 servers only).
 	 */
-	SIG_CONNECT,	/* client: peer cand... [nat] [spray] */
+	SIG_CONNECT,	/* client: peer cand... [nat] [spray] [relayfirst] */
 	SIG_OFFER,	/* server to the called: sid peer secret observed cand... */
-	SIG_ANSWER,	/* called client: sid cand... [nat] [spray] */
+	SIG_ANSWER,	/* called client: sid cand... [nat] [spray] [relayfirst] */
 	SIG_ACCEPTED,	/* server to the caller: sid peer secret observed cand... */
 	SIG_REJECT,	/* called client: sid code */
 	SIG_RELAY,	/* client: sid */
@@ -62,6 +62,7 @@ enum {
 	SIG_K_RELAY	= 1u << 10,
 	SIG_K_NAT	= 1u << 11,
 	SIG_K_SPRAY	= 1u << 12,
+	SIG_K_RELAY_FIRST = 1u << 13,
 };
 
 struct sig_ep {
@@ -84,6 +85,7 @@ struct sig_msg {
 	uint8_t secret[SIG_SECRET_LEN];
 	char nat[SIG_ID_MAX + 1];	/* the sender's NAT, see nat.h */
 	uint32_t spray;			/* 1: the sender agrees to spraying */
+	uint32_t relay_first;		/* 1: it runs the relay beside the punch */
 	struct sig_ep observed, relay;
 	struct sig_ep cand[SIG_MAX_CANDS];
 	unsigned int n_cand;

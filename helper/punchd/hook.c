@@ -38,7 +38,7 @@ void pd_hook(const char *event, const struct pd_peer *p, unsigned int ms)
 	if (p->remote.family)
 		sig_ep_format(&p->remote, ep, sizeof(ep));
 	snprintf(msbuf, sizeof(msbuf), "%u", ms);
-	snprintf(flow, sizeof(flow), "%u", p->flow_id);
+	snprintf(flow, sizeof(flow), "%u", pd_peer_path_flow(p));
 	if (p->local.family)
 		nfp_endpoint_format(&p->local, local, sizeof(local));
 	pd_nat_mine(&mine);

@@ -27,6 +27,7 @@
 
 static int fd = -1;
 static bool registered, connecting;
+static uint32_t server_version;		/* its HELLO's v */
 static char in[SIG_LINE_MAX];
 static size_t in_len;
 static uint64_t next_try, last_rx, last_ping;
@@ -79,6 +80,12 @@ int pd_link_fd(void)
 bool pd_link_up(void)
 {
 	return registered;
+}
+
+/* A v=1 server refuses a message with a key it does not know. */
+bool pd_link_relay_first(void)
+{
+	return registered && server_version >= 2;
 }
 
 int pd_server_sockaddr(struct sockaddr_storage *ss, uint16_t port)
@@ -201,6 +208,7 @@ static void on_line(const char *line, size_t len)
 	}
 	switch (m.type) {
 	case SIG_HELLO:
+		server_version = m.version;
 		sig_init(&reg, SIG_REGISTER);
 		snprintf(reg.id, sizeof(reg.id), "%s", pd_cfg.id);
 		if (sig_register_mac(pd_cfg.secret, (size_t)pd_cfg.secret_len,

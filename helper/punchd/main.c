@@ -116,6 +116,7 @@ static const struct option longopts[] = {
 	{ "port-mapping", required_argument, NULL, 23 },
 	{ "connect", required_argument, NULL, 24 },
 	{ "prime", required_argument, NULL, 25 },
+	{ "relay-first", required_argument, NULL, 26 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -178,6 +179,8 @@ static void usage(FILE *f)
 "                          NAT-PMP or UPnP-IGD (yes)\n"
 "      --prime yes|no      when called, open our NATs first with probes\n"
 "                          whose TTL dies beyond them (yes)\n"
+"      --relay-first yes|no  run the relay beside the punch from the start,\n"
+"                          move to direct when it is up (no)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -369,6 +372,8 @@ static int apply(int opt, const char *arg)
 		return connect_arg(arg);
 	case 25:
 		return yes_no(arg, &pd_cfg.prime);
+	case 26:
+		return yes_no(arg, &pd_cfg.relay_first);
 	}
 	return -1;
 }

@@ -12,6 +12,11 @@
  *   then:   PUNCHING -> UP                  (the module says ESTABLISHED)
  *           PUNCHING -> RELAY_WAIT -> RELAYING -> UP (relayed)
  *           UP -> DEAD -> the caller punches again after a pause
+ *   relay first (--relay-first, both sides): the relay's flow runs beside
+ *           the punch from the start. PUNCHING -> UP (relayed) as soon as
+ *           it is up, -> UP (direct) when the punch is, the relay kept
+ *           RELAY_HOLD_MS more; a relayed peer punches again now and then,
+ *           and falls back to the relay while it is held.
  *
  * The module does the sending, pacing and timing; this file only decides.
  */
@@ -24,6 +29,7 @@
 #include "cand_filter.h"
 #include "prime.h"
 #include "punchd.h"
+#include "relay_secret.h"
 #include "retry.h"
 
 #define MAPPING_TIMEOUT_MS	2000
@@ -36,6 +42,13 @@
  * be lost, this much later the session moves on by itself. */
 #define PUNCH_SLACK_MS		5000
 #define SPRAY_PORT_BASE		49152
+/* Relay first: the relay outlives the move to direct by this much, so the
+ * peer moves too before it goes, and a direct path dying early falls back. */
+#define RELAY_HOLD_MS		15000
+/* Relayed: punch for direct again after 30 s, then twice as late, up to
+ * 5 min. No jitter: both sides count from the same punch's end. */
+#define UPGRADE_FIRST_MS	30000
+#define UPGRADE_MAX_MS		300000
 
 static struct pd_peer peers[PD_MAX_PEERS];
 static bool resyncing;			/* nfp_events_resync() is delivering */
@@ -104,7 +117,7 @@ static struct pd_peer *peer_by_flow(uint32_t id)
 	for (i = 0; i < PD_MAX_PEERS; i++) {
 		if (!peers[i].used || peers[i].state < PD_PUNCHING)
 			continue;
-		if (peers[i].flow_id == id)
+		if (peers[i].flow_id == id || peers[i].relay_flow == id)
 			return &peers[i];
 		for (k = 0; k < peers[i].n_spray; k++)
 			if (peers[i].spray_flows[k] == id)
@@ -182,11 +195,32 @@ static void drop_spray(struct pd_peer *p, uint32_t keep)
 	p->n_spray = 0;
 }
 
-static void drop_flow(struct pd_peer *p)
+/* The direct punch's flows (and the path's, unless it is the relay's). */
+static void drop_direct(struct pd_peer *p)
 {
 	drop_spray(p, 0);
 	flow_gone(p, p->flow_id);
 	p->flow_id = 0;
+}
+
+static void drop_relay_beside(struct pd_peer *p)
+{
+	flow_gone(p, p->relay_flow);
+	p->relay_flow = 0;
+	p->relay_until = 0;
+}
+
+static void drop_flow(struct pd_peer *p)
+{
+	drop_direct(p);
+	drop_relay_beside(p);
+	p->upgrade_at = 0;
+}
+
+/* The flow of the path the peer is on (what status and the hook show). */
+uint32_t pd_peer_path_flow(const struct pd_peer *p)
+{
+	return p->relayed && p->relay_flow ? p->relay_flow : p->flow_id;
 }
 
 /* A new session with the peer: forget the last one's numbers. */
@@ -194,6 +228,9 @@ static void session_reset(struct pd_peer *p)
 {
 	drop_flow(p);
 	p->relayed = false;
+	p->relay_first = false;
+	p->upgrades = 0;
+	p->n_cands = 0;
 	p->probes = p->probes_done = 0;
 	p->window = 0;
 	p->strategy = PD_STRAT_PLAIN;
@@ -365,6 +402,7 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 			  uint32_t punch_timeout_ms, bool relay)
 {
 	struct nfp_flow *f = nfp_flow_alloc(), *out = nfp_flow_alloc();
+	uint8_t relay_secret[RELAY_SECRET_LEN];
 	struct nfp_endpoint local, ep;
 	unsigned int i, ttl;
 	uint32_t id = 0;
@@ -380,9 +418,17 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 	}
 	if (!ret && extra && n < PD_FLOW_PEERS)
 		ret = nfp_flow_add_peer(f, extra);
-	/* The caller controls: each direction has its own probe keys. */
-	ret = ret ?: nfp_flow_set_secret(f, p->secret, SIG_SECRET_LEN) ?:
-	      nfp_flow_set_u32(f, NFP_FLOW_ROLE, p->caller ? NFP_ROLE_CONTROLLING :
+	/*
+	 * The caller controls: each direction has its own probe keys. The
+	 * relay's flow beside a punch from the same port has its own secret,
+	 * hence its own tags (relay_secret.h).
+	 */
+	if (!ret && relay && p->relay_first)
+		ret = relay_secret_derive(relay_secret, p->secret, SIG_SECRET_LEN) ?
+		      -EINVAL : nfp_flow_set_secret(f, relay_secret, sizeof(relay_secret));
+	else if (!ret)
+		ret = nfp_flow_set_secret(f, p->secret, SIG_SECRET_LEN);
+	ret = ret ?: nfp_flow_set_u32(f, NFP_FLOW_ROLE, p->caller ? NFP_ROLE_CONTROLLING :
 						     NFP_ROLE_CONTROLLED) ?:
 	      nfp_flow_set_u32(f, NFP_FLOW_KEEPALIVE_MS, pd_keepalive_ms()) ?:
 	      nfp_flow_set_u32(f, NFP_FLOW_PUNCH_TIMEOUT_MS, punch_timeout_ms);
@@ -426,6 +472,7 @@ static uint32_t flow_open(struct pd_peer *p, uint16_t port,
 	if (resyncing)		/* made after the dump: not gone */
 		resync_saw(id);
 out:
+	memset(relay_secret, 0, sizeof(relay_secret));
 	nfp_flow_free(f);
 	nfp_flow_free(out);
 	return id;
@@ -575,6 +622,30 @@ static void cand_refused(const char *why, const struct sig_ep *ep, void *ctx)
 	       sig_ep_format(ep, a, sizeof(a)), why);
 }
 
+/*
+ * Relay first: the caller asks for the relay as the punch starts; the
+ * server tells both sides (RELAYED), and each runs the relay's flow
+ * beside its punch.
+ */
+static void ask_relay_beside(struct pd_peer *p)
+{
+	struct sig_msg m;
+
+	if (!p->relay_first || !p->caller || p->state != PD_PUNCHING)
+		return;
+	sig_init(&m, SIG_RELAY);
+	memcpy(m.sid, p->sid, SIG_SID_LEN);
+	m.has |= SIG_K_SID;
+	pd_log("relay-request", "peer=%s after_ms=%u beside=punch", p->name,
+	       elapsed(p));
+	/* The punch goes on; a lost link fails the session anyway. */
+	if (pd_link_send(&m))
+		pd_log("relay-request-failed", "peer=%s", p->name);
+}
+
+static void punch_flows(struct pd_peer *p, const struct sig_msg *m,
+			const struct sig_ep *cands, unsigned int n);
+
 /* Act on the strategy with the peer's candidates, those we may probe. */
 static void start_punch(struct pd_peer *p, const struct sig_msg *m)
 {
@@ -584,7 +655,7 @@ static void start_punch(struct pd_peer *p, const struct sig_msg *m)
 		.sequential = p->their_nat.alloc == PD_ALLOC_SEQ,
 	};
 	struct sig_ep cands[SIG_MAX_CANDS];
-	struct nfp_endpoint window, local;
+	struct nfp_endpoint local;
 	unsigned int n;
 
 	if (!pd_link_local(&local))
@@ -595,6 +666,18 @@ static void start_punch(struct pd_peer *p, const struct sig_msg *m)
 		/* Nothing we may probe: only the relay is left. */
 		p->strategy = PD_STRAT_RELAY;
 	}
+	/* Kept to punch for direct again while relayed. */
+	memcpy(p->cands, cands, n * sizeof(cands[0]));
+	p->n_cands = n;
+	punch_flows(p, m, cands, n);
+	ask_relay_beside(p);
+}
+
+static void punch_flows(struct pd_peer *p, const struct sig_msg *m,
+			const struct sig_ep *cands, unsigned int n)
+{
+	struct nfp_endpoint window;
+
 	switch (p->strategy) {
 	case PD_STRAT_RELAY:
 		if (!pd_cfg.relay) {
@@ -626,6 +709,12 @@ static void start_punch(struct pd_peer *p, const struct sig_msg *m)
 	default:
 		add_flow(p, cands, n, NULL, false);
 	}
+}
+
+/* We run the relay beside the punch, and the server passes that on. */
+static bool relay_first_ok(void)
+{
+	return pd_cfg.relay_first && pd_cfg.relay && pd_link_relay_first();
 }
 
 /*
@@ -674,6 +763,13 @@ static void send_candidates(struct pd_peer *p)
 	}
 	m.spray = pd_cfg.spray;
 	m.has |= SIG_K_SPRAY;
+	/* Relay first if both want it (the callee answers what it agrees to). */
+	if (relay_first_ok() && (p->caller || p->offer.relay_first)) {
+		m.relay_first = 1;
+		m.has |= SIG_K_RELAY_FIRST;
+	}
+	if (!p->caller)
+		p->relay_first = m.relay_first;
 	if (p->caller) {
 		snprintf(m.peer, sizeof(m.peer), "%s", p->name);
 		m.has |= SIG_K_PEER;
@@ -755,11 +851,16 @@ void pd_peers_keepalive_changed(void)
 	uint32_t ms = pd_keepalive_ms();
 	unsigned int i;
 
-	for (i = 0; i < PD_MAX_PEERS; i++)
+	for (i = 0; i < PD_MAX_PEERS; i++) {
 		if (peers[i].used && peers[i].flow_id &&
 		    set_keepalive(peers[i].flow_id, ms) < 0)
 			pd_log("keepalive-failed", "peer=%s error=\"%s\"",
 			       peers[i].name, nfp_strerror(pd_nfp));
+		if (peers[i].used && peers[i].relay_flow &&
+		    set_keepalive(peers[i].relay_flow, ms) < 0)
+			pd_log("keepalive-failed", "peer=%s error=\"%s\"",
+			       peers[i].name, nfp_strerror(pd_nfp));
+	}
 }
 
 static void reject(const struct sig_msg *m, const char *code)
@@ -850,10 +951,30 @@ static void on_accepted(const struct sig_msg *m)
 	}
 	memcpy(p->sid, m->sid, SIG_SID_LEN);
 	memcpy(p->secret, m->secret, SIG_SECRET_LEN);
-	pd_log("accepted", "peer=%s candidates=%u nat=%s", p->name, m->n_cand,
-	       (m->has & SIG_K_NAT) ? m->nat : "-");
+	/* What we offered and the callee agreed to. */
+	p->relay_first = relay_first_ok() && (m->has & SIG_K_RELAY_FIRST) &&
+			 m->relay_first;
+	pd_log("accepted", "peer=%s candidates=%u nat=%s relay_first=%s", p->name,
+	       m->n_cand, (m->has & SIG_K_NAT) ? m->nat : "-",
+	       p->relay_first ? "yes" : "no");
 	decide(p, m);
 	start_punch(p, m);
+}
+
+/* Relay first: the relay's flow from our port, beside the punch. */
+static void open_relay_beside(struct pd_peer *p)
+{
+	struct nfp_endpoint local = p->local;	/* the punch's */
+	unsigned int ttl = p->prime_ttl;
+
+	if (p->relay_flow)
+		return;		/* RELAYED again: the same relay */
+	p->relay_flow = flow_open(p, pd_cfg.port, &p->relay, 1, NULL,
+				  pd_cfg.punch_timeout_ms, true);
+	p->local = local;
+	p->prime_ttl = ttl;
+	pd_log("relaying", "peer=%s flow=%u beside=%u", p->name, p->relay_flow,
+	       p->flow_id);
 }
 
 static void on_relayed(const struct sig_msg *m)
@@ -861,14 +982,22 @@ static void on_relayed(const struct sig_msg *m)
 	struct pd_peer *p = peer_by_sid(m->sid);
 	char ep[SIG_EP_STRLEN];
 
-	if (!p || (p->state != PD_RELAY_WAIT && p->state != PD_PUNCHING)) {
+	/* The punch was quicker: the relay is still held, for a fall-back. */
+	bool held = p && p->relay_first && p->state == PD_UP && !p->relayed &&
+		    p->relay_until > pd_now_ms();
+
+	if (!p || (p->state != PD_RELAY_WAIT && p->state != PD_PUNCHING && !held)) {
 		pd_log("unexpected", "verb=RELAYED peer=%s", m->peer);
 		return;
 	}
 	pd_log("relay", "peer=%s relay=%s", p->name,
 	       sig_ep_format(&m->relay, ep, sizeof(ep)));
-	p->relayed = true;
 	p->relay = m->relay;
+	if (held || (p->relay_first && p->state == PD_PUNCHING)) {
+		open_relay_beside(p);
+		return;
+	}
+	p->relayed = true;
 	add_flow(p, &m->relay, 1, NULL, true);
 }
 
@@ -972,19 +1101,14 @@ static void on_mapping(const struct nfp_mapping *mp)
 	}
 }
 
-static void went_up(struct pd_peer *p, const struct nfp_flow *f)
+/* f is the peer's path now (p->relayed says which kind): tell everyone. */
+static void path_up(struct pd_peer *p, const struct nfp_flow *f)
 {
 	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN];
 
 	const struct nfp_endpoint *remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
 	const struct nfp_endpoint *l = nfp_flow_get_endpoint(f, NFP_FLOW_LOCAL);
-	uint32_t id = nfp_flow_get_u32(f, NFP_FLOW_ID);
 
-	/* A sprayed port met the peer: it is the path, the rest go. */
-	if (p->n_spray) {
-		p->flow_id = id;
-		drop_spray(p, id);
-	}
 	if (remote)
 		pd_ep_to_sig(&p->remote, remote);
 	if (l)
@@ -999,12 +1123,137 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 	pd_log("up", "peer=%s mode=%s endpoint=%s ms=%u flow=%u strategy=%s local=%s probes=%llu",
 	       p->name, p->relayed ? "relay" : "direct",
 	       sig_ep_format(&p->remote, ep, sizeof(ep)), p->up_ms,
-	       p->flow_id, pd_strategy_name(p->strategy),
+	       pd_peer_path_flow(p), pd_strategy_name(p->strategy),
 	       nfp_endpoint_format(&p->local, local, sizeof(local)),
 	       (unsigned long long)p->probes);
 	pd_result("up", p, p->up_ms);
 	answer_waiters(p, "up");
 	pd_state_save();
+}
+
+/* The punch (or, without relay first, the relay's flow) is up. */
+static void went_up(struct pd_peer *p, const struct nfp_flow *f)
+{
+	uint32_t id = nfp_flow_get_u32(f, NFP_FLOW_ID);
+
+	/* A sprayed port met the peer: it is the path, the rest go. */
+	if (p->n_spray) {
+		p->flow_id = id;
+		drop_spray(p, id);
+	}
+	if (p->relay_first && !p->relayed) {
+		/* Direct: the relay stays a while, for the peer and for a fall-back. */
+		p->relay_until = pd_now_ms() + RELAY_HOLD_MS;
+		p->upgrade_at = 0;
+		p->upgrades = 0;
+	}
+	path_up(p, f);
+}
+
+/* Relay first: the relay's flow is up. */
+static void relay_beside_up(struct pd_peer *p, const struct nfp_flow *f)
+{
+	if (p->state != PD_PUNCHING)
+		return;		/* direct already, or falling back (below) */
+	p->relayed = true;
+	path_up(p, f);
+}
+
+/*
+ * Relayed, the punch for direct is over without a path: punch again
+ * later, but only where the candidates stay valid (a plain punch; a
+ * prediction's window and a spray are of their moment).
+ */
+static void direct_failed(struct pd_peer *p)
+{
+	unsigned int shift = p->upgrades < 4 ? p->upgrades : 4;
+	uint64_t in = (uint64_t)UPGRADE_FIRST_MS << shift;
+
+	drop_direct(p);
+	if (in > UPGRADE_MAX_MS)
+		in = UPGRADE_MAX_MS;
+	if (p->strategy != PD_STRAT_PLAIN || !p->n_cands) {
+		pd_log("direct-failed", "peer=%s again=no strategy=%s", p->name,
+		       pd_strategy_name(p->strategy));
+		return;
+	}
+	p->upgrade_at = pd_now_ms() + in;
+	pd_log("direct-failed", "peer=%s again_in_ms=%llu attempt=%u", p->name,
+	       (unsigned long long)in, p->upgrades + 1);
+}
+
+/* Relayed: the upgrade is due. */
+static void punch_for_direct(struct pd_peer *p)
+{
+	struct nfp_endpoint local = p->local;
+
+	p->upgrade_at = 0;
+	if (pd_peer_spent(p)) {
+		direct_failed(p);
+		return;
+	}
+	p->upgrades++;
+	p->flow_id = flow_open(p, pd_cfg.port, p->cands, p->n_cands, NULL,
+			       pd_cfg.punch_timeout_ms, false);
+	p->local = local;
+	pd_log("punching", "peer=%s flow=%u candidates=%u strategy=%s prime_ttl=%u upgrade=%u",
+	       p->name, p->flow_id, p->n_cands, pd_strategy_name(p->strategy),
+	       p->prime_ttl, p->upgrades);
+	if (!p->flow_id)
+		direct_failed(p);
+}
+
+/* The relay's flow beside the punch ended (dead, or deleted: gone). */
+static void relay_beside_gone(struct pd_peer *p, bool gone)
+{
+	uint32_t id = p->relay_flow;
+
+	p->relay_flow = 0;
+	p->relay_until = 0;
+	p->upgrade_at = 0;
+	if (!gone)
+		flow_gone(p, id);
+	pd_log("relay-gone", "peer=%s flow=%u state=%s", p->name, id,
+	       pd_state_name(p->state));
+	if (p->state == PD_PUNCHING && !p->flow_id && !p->n_spray) {
+		fail(p, "relay-timeout");	/* the punch had ended before */
+		return;
+	}
+	if (p->state != PD_UP || !p->relayed)
+		return;
+	/* The path was the relay. */
+	pd_log("down", "peer=%s reason=relay-gone", p->name);
+	pd_result("down", p, 0);
+	p->relayed = false;
+	if (p->flow_id || p->n_spray) {
+		/* A punch for direct is running: it may still make it. */
+		set_state(p, PD_PUNCHING);
+		p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
+	} else {
+		set_state(p, PD_IDLE);
+		schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
+	}
+	pd_state_save();
+}
+
+/* Whether the relay's flow beside a direct path is up (can take over). */
+static bool relay_beside_ready(struct pd_peer *p)
+{
+	struct nfp_flow *f = p->relay_flow ? nfp_flow_alloc() : NULL;
+	bool ok = f && !nfp_flow_lookup(pd_nfp, p->relay_flow, f) &&
+		  nfp_flow_get_u32(f, NFP_FLOW_STATE) == NFP_STATE_ESTABLISHED;
+
+	if (ok) {
+		/* Back on the relay: the hook hears "up" with mode=relay. */
+		drop_direct(p);
+		p->relayed = true;
+		p->relay_until = 0;
+		pd_log("fall-back", "peer=%s to=relay", p->name);
+		path_up(p, f);
+		direct_failed(p);
+	}
+	nfp_flow_free(f);
+	return ok;
 }
 
 /* One sprayed port gave up; the spray is over when the last one has. */
@@ -1024,12 +1273,30 @@ static bool spray_flow_dead(struct pd_peer *p, uint32_t id)
 
 static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 {
+	uint32_t id = nfp_flow_get_u32(f, NFP_FLOW_ID);
+
+	if (p->relay_flow && id == p->relay_flow) {
+		relay_beside_gone(p, false);
+		return;
+	}
+	/* On the relay beside it, the punch for direct is over. */
+	if (p->relay_flow && p->state == PD_UP && p->relayed) {
+		if (!p->n_spray || spray_flow_dead(p, id))
+			direct_failed(p);
+		return;
+	}
 	switch (p->state) {
 	case PD_PUNCHING:
-		if (p->n_spray &&
-		    !spray_flow_dead(p, nfp_flow_get_u32(f, NFP_FLOW_ID)))
+		if (p->n_spray && !spray_flow_dead(p, id))
 			break;
 		pd_log("punch-timeout", "peer=%s ms=%u", p->name, elapsed(p));
+		if (p->relay_flow) {
+			/* The relay's flow beside it decides now. */
+			drop_direct(p);
+			p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms +
+				      PUNCH_SLACK_MS;
+			break;
+		}
 		ask_relay(p);
 		break;
 	case PD_RELAYING:
@@ -1038,6 +1305,8 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 	case PD_UP:
 		pd_log("down", "peer=%s reason=%s", p->name,
 		       nfp_dead_reason_name(nfp_flow_get_u32(f, NFP_FLOW_DEAD_REASON)));
+		if (relay_beside_ready(p))
+			break;
 		pd_result("down", p, 0);
 		drop_flow(p);
 		set_state(p, PD_IDLE);
@@ -1076,7 +1345,13 @@ static void flow_exists(struct pd_peer *p, const struct nfp_flow *f)
 
 	switch (nfp_flow_get_u32(f, NFP_FLOW_STATE)) {
 	case NFP_STATE_ESTABLISHED:
-		if (p->state == PD_PUNCHING || p->state == PD_RELAYING) {
+		if (p->relay_flow &&
+		    nfp_flow_get_u32(f, NFP_FLOW_ID) == p->relay_flow) {
+			relay_beside_up(p, f);
+		} else if (p->state == PD_UP && p->relayed && p->relay_flow) {
+			p->relayed = false;
+			went_up(p, f);
+		} else if (p->state == PD_PUNCHING || p->state == PD_RELAYING) {
 			went_up(p, f);
 		} else if (p->state == PD_UP && remote) {
 			pd_ep_to_sig(&now, remote);
@@ -1093,6 +1368,17 @@ static void flow_exists(struct pd_peer *p, const struct nfp_flow *f)
 /* Its flow id went away (deleted by someone else, or lost in a resync). */
 static void flow_deleted(struct pd_peer *p, uint32_t id)
 {
+	if (p->relay_flow && id == p->relay_flow) {
+		relay_beside_gone(p, true);
+		return;
+	}
+	if (p->relay_flow && p->state == PD_UP && p->relayed) {
+		if (id == p->flow_id)
+			p->flow_id = 0;
+		if (!p->n_spray || spray_flow_dead(p, id))
+			direct_failed(p);
+		return;
+	}
 	if (p->n_spray && id != p->flow_id) {
 		if (spray_flow_dead(p, id) && p->state == PD_PUNCHING)
 			ask_relay(p);
@@ -1157,6 +1443,8 @@ void pd_peers_resync_end(bool ok)
 
 		if (!p->used)
 			continue;
+		if (p->relay_flow && !resync_seen(p->relay_flow))
+			flow_deleted(p, p->relay_flow);
 		for (k = p->n_spray; k-- > 0;)
 			if (!resync_seen(p->spray_flows[k]))
 				flow_deleted(p, p->spray_flows[k]);
@@ -1192,8 +1480,15 @@ void pd_peers_event(const struct nfp_event *e)
 		return;
 	switch (nfp_event_get_type(e)) {
 	case NFP_EVENT_ESTABLISHED:
-		if (p->state == PD_PUNCHING || p->state == PD_RELAYING)
+		if (p->relay_flow && id == p->relay_flow) {
+			relay_beside_up(p, f);
+		} else if (p->state == PD_UP && p->relayed && p->relay_flow) {
+			/* Relayed until now: the move to direct. */
+			p->relayed = false;
 			went_up(p, f);
+		} else if (p->state == PD_PUNCHING || p->state == PD_RELAYING) {
+			went_up(p, f);
+		}
 		break;
 	case NFP_EVENT_REMOTE_CHANGED:
 		remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
@@ -1257,8 +1552,26 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		    (p->strategy == PD_STRAT_SPRAY_PORTS ||
 		     p->strategy == PD_STRAT_SPRAY_TARGETS ? 12 : 1))
 			fail(p, "probe-budget");
+		/* Timers of relay first: each is cleared when due, whatever the state. */
+		if (p->relay_until && now >= p->relay_until) {
+			if (p->relay_flow && p->state == PD_UP && !p->relayed) {
+				pd_log("relay-released", "peer=%s flow=%u", p->name,
+				       p->relay_flow);
+				drop_relay_beside(p);
+			}
+			p->relay_until = 0;
+		}
+		if (p->upgrade_at && now >= p->upgrade_at) {
+			p->upgrade_at = 0;
+			if (p->state == PD_UP && p->relayed && p->relay_flow)
+				punch_for_direct(p);
+		}
 		if (p->retry_at && p->retry_at < *next)
 			*next = p->retry_at;
+		if (p->relay_until && p->relay_until < *next)
+			*next = p->relay_until;
+		if (p->upgrade_at && p->upgrade_at < *next)
+			*next = p->upgrade_at;
 	}
 }
 

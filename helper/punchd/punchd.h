@@ -56,6 +56,7 @@ struct pd_config {
 	uint32_t mark;			/* fwmark of our flows (WireGuard's) */
 	bool port_mapping;		/* ask the gateway (PCP, NAT-PMP) */
 	bool prime;			/* when called, prime our NATs first */
+	bool relay_first;		/* the relay beside the punch, at once */
 	const char *connect[PD_MAX_PEERS + 1];	/* --connect, NULL-terminated */
 };
 
@@ -121,6 +122,19 @@ struct pd_peer {
 	uint64_t probes_done;		/* by flows already deleted */
 	struct sig_ep remote;		/* where the path goes */
 	struct sig_ep relay;		/* the relay's port for us, if asked */
+	/*
+	 * Relay first (both sides agreed): a flow through the relay runs
+	 * beside the direct punch. The path is the relay's until the direct
+	 * flow is up; the relay is kept a while after, and a relayed peer
+	 * punches for direct again now and then.
+	 */
+	bool relay_first;
+	uint32_t relay_flow;		/* 0: none beside the punch */
+	uint64_t relay_until;		/* up direct: release the relay then */
+	uint64_t upgrade_at;		/* up relayed: punch for direct then */
+	unsigned int upgrades;		/* punches for direct while relayed */
+	struct sig_ep cands[SIG_MAX_CANDS];	/* the peer's, to punch again */
+	unsigned int n_cands;
 	uint64_t started, deadline;	/* ms */
 	uint64_t since;			/* ms: when it entered its state */
 	unsigned int up_ms;		/* how long the last success took */
@@ -144,6 +158,8 @@ int pd_link_fd(void);
 /* What to poll the link's socket for. */
 short pd_link_events(void);
 bool pd_link_up(void);
+/* The server passes relayfirst on (its signaling is v=2 or later). */
+bool pd_link_relay_first(void);
 int pd_link_send(const struct sig_msg *m);
 void pd_link_input(void);
 void pd_link_tick(uint64_t now, uint64_t *next);
@@ -159,6 +175,8 @@ struct pd_peer *pd_peer_get(const char *name, bool create);
 int pd_peer_want(const char *name);
 /* Probes of its session: what it took to come up, or so far. */
 uint64_t pd_peer_probes(const struct pd_peer *p);
+/* The flow of its path: the relay's beside the punch while relayed. */
+uint32_t pd_peer_path_flow(const struct pd_peer *p);
 /* Its punches have used this minute's probe budget (--peer-probes). */
 bool pd_peer_spent(struct pd_peer *p);
 void pd_peer_connect(struct pd_peer *p, int waiter);

@@ -28,9 +28,10 @@ static void save_one(const struct pd_peer *p, void *arg)
 	FILE *f = arg;
 	int i;
 
-	if (!p->flow_id)
+	/* The path's flow: resumed relayed, a relay first path is a plain relay. */
+	if (!pd_peer_path_flow(p))
 		return;
-	fprintf(f, "peer %s flow %u sid ", p->name, p->flow_id);
+	fprintf(f, "peer %s flow %u sid ", p->name, pd_peer_path_flow(p));
 	for (i = 0; i < SIG_SID_LEN; i++)
 		fprintf(f, "%02x", p->sid[i]);
 	fprintf(f, " secret ");

@@ -31,7 +31,7 @@ static void peer_line(const struct pd_peer *p, void *arg)
 		 p->name, pd_state_name(p->state),
 		 p->relayed ? "relay" : "direct",
 		 p->state == PD_UP ? sig_ep_format(&p->remote, ep, sizeof(ep)) : "-",
-		 p->flow_id, pd_strategy_name(p->strategy),
+		 pd_peer_path_flow(p), pd_strategy_name(p->strategy),
 		 p->why ? p->why : "-",
 		 pd_nat_format(&p->their_nat, nat, sizeof(nat)),
 		 p->local.family ? nfp_endpoint_format(&p->local, local,
@@ -127,8 +127,9 @@ static json_object *portmap_json(void)
 /* What the module knows of the peer's path: rtt and traffic. */
 static void flow_json(json_object *o, const struct pd_peer *p)
 {
-	struct nfp_flow *f = p->flow_id ? nfp_flow_alloc() : NULL;
-	bool have = f && nfp_flow_lookup(pd_nfp, p->flow_id, f) == 0;
+	uint32_t id = pd_peer_path_flow(p);
+	struct nfp_flow *f = id ? nfp_flow_alloc() : NULL;
+	bool have = f && nfp_flow_lookup(pd_nfp, id, f) == 0;
 	const struct {
 		const char *key;
 		int attr;
@@ -171,7 +172,8 @@ static void peer_json(const struct pd_peer *p, void *arg)
 			       json_object_new_string(nfp_endpoint_format(&p->local, local,
 									  sizeof(local))) :
 			       NULL);
-	json_object_object_add(o, "flow", p->flow_id ? json_object_new_int64(p->flow_id) : NULL);
+	json_object_object_add(o, "flow", pd_peer_path_flow(p) ?
+			       json_object_new_int64(pd_peer_path_flow(p)) : NULL);
 	/* Chosen once both NATs are known: with its reason. */
 	json_object_object_add(o, "strategy", p->why ?
 			       json_object_new_string(pd_strategy_name(p->strategy)) : NULL);

@@ -607,6 +607,31 @@ result(kv(bob.line()).get("code") == "unknown-session",
        "and bob cannot get her session's relay again")
 srv.stop()
 
+# 6b. Relay first: a relay path beside a punch runs under the session's
+# relay secret (its own tags, relay_secret.h); probes under it lock the
+# ports, and each side's relay key is still its own.
+write_users(KEYS)
+srv = Server("relay-first", "-l", "::1")
+alice, _ = client("127.0.0.5", "alice")
+bob, _ = client("127.0.0.6", "bob")
+secret, sid, ra, rb = relayed_pair(alice, bob, "bob")
+rs = hmac.new(secret, b"nfpunch 2 relay secret", hashlib.sha1).digest()
+a1, b1 = udp("127.0.0.5"), udp("127.0.0.6")
+a1.sendto(probe(rs, "controlled"), ra)	# bob's relay key on alice's port
+b1.sendto(probe(rs, "controlled"), rb)
+time.sleep(0.1)
+a1.sendto(b"early", ra)
+result(hear(b1, 0.3) is None,
+       "a probe under the other side's relay key does not take a port")
+a1.sendto(probe(rs, "controlling"), ra)
+time.sleep(0.1)
+a1.sendto(b"rf-data", ra)
+got = hear(b1)
+b1.sendto(b"rf-back", rb)
+result(got == b"rf-data" and hear(a1) == b"rf-back",
+       "probes under the session's relay secret lock the ports; data flows both ways")
+srv.stop()
+
 # 7. A caller that stops reading while its calls are rejected: the
 # rejection that overflows its output ends it inside the session code
 # (the server once freed the session twice there). Small socket buffers

@@ -3,6 +3,12 @@
 
   udp.py send LOCAL_ADDR LOCAL_PORT REMOTE_ADDR REMOTE_PORT TEXT [COUNT]
   udp.py recv LOCAL_ADDR LOCAL_PORT SECONDS [COUNT]
+  udp.py stream LOCAL_ADDR LOCAL_PORT HOOK_LOG PEER SECONDS
+
+stream sends "seq-N" every 50 ms for SECONDS to where punchd's hook last
+said PEER's path goes (lines "up PEER ENDPOINT MODE MS" in HOOK_LOG),
+from the first "up" on, and prints "N ENDPOINT" per datagram: an
+application that follows the path as punchd moves it.
 
 recv prints "SOURCE_ADDR SOURCE_PORT TEXT" per datagram (non-text payloads
 as "<binary N bytes>"), stops after COUNT datagrams or SECONDS."""
@@ -23,6 +29,36 @@ def sock(addr, port):
     return s
 
 
+def endpoint(hook_log, peer):
+    """Where the hook last said peer's path goes, or None."""
+    ep = None
+    try:
+        with open(hook_log) as f:
+            for line in f:
+                w = line.split()
+                if len(w) >= 3 and w[0] in ("up", "changed") and w[1] == peer:
+                    ep = w[2]
+    except OSError:
+        pass
+    if not ep:
+        return None
+    addr, port = ep.rsplit(":", 1)
+    return host(addr), int(port)
+
+
+def stream(s, hook_log, peer, seconds):
+    deadline = time.monotonic() + seconds
+    seq = 0
+    while time.monotonic() < deadline:
+        ep = endpoint(hook_log, peer)
+        if ep:
+            s.sendto(f"seq-{seq}".encode(), ep)
+            print(seq, f"{ep[0]}:{ep[1]}", flush=True)
+            seq += 1
+        time.sleep(0.05)
+    return 0
+
+
 def main(argv):
     if len(argv) >= 6 and argv[1] == "send":
         s = sock(argv[2], argv[3])
@@ -30,6 +66,8 @@ def main(argv):
             s.sendto(argv[6].encode(), (host(argv[4]), int(argv[5])))
             time.sleep(0.05)
         return 0
+    if len(argv) >= 7 and argv[1] == "stream":
+        return stream(sock(argv[2], argv[3]), argv[4], argv[5], float(argv[6]))
     if len(argv) >= 5 and argv[1] == "recv":
         s = sock(argv[2], argv[3])
         deadline = time.monotonic() + float(argv[4])

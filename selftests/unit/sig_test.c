@@ -57,6 +57,9 @@ static const struct {
 	{ "CONNECT peer=bob cand=192.0.2.1-4000:4001", SIG_E_VALUE },
 	{ "CONNECT peer=bob cand=192.0.2.1:1 nat=a/b", SIG_E_VALUE },
 	{ "CONNECT peer=bob cand=192.0.2.1:1 spray=yes", SIG_E_VALUE },
+	{ "ANSWER sid=0011223344556677 cand=192.0.2.1:4000 relayfirst=1", SIG_OK },
+	{ "CONNECT peer=bob cand=192.0.2.1:1 relayfirst=yes", SIG_E_VALUE },
+	{ "RELAY sid=0011223344556677 relayfirst=1", SIG_E_KEY },
 	{ "RELAYED sid=0011223344556677 peer=bob relay=192.0.2.1:4000-4001", SIG_E_VALUE },
 	{ "RELAY sid=0011223344556677 nat=eim.eif.preserve", SIG_E_KEY },
 };
