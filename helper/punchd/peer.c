@@ -1131,6 +1131,26 @@ static void path_up(struct pd_peer *p, const struct nfp_flow *f)
 	pd_state_save();
 }
 
+/*
+ * Another sprayed port may have been the last to meet the peer's flow,
+ * which then moved its remote there, to a port just deleted: until a
+ * request from the kept port arrives (a keepalive, 25 s by default) the
+ * peer sends into nothing. The shortest keepalive for a few seconds makes
+ * that request leave about a second after the path came up.
+ */
+#define NUDGE_KEEPALIVE_MS	1000
+#define NUDGE_MS		2500
+
+static void nudge(struct pd_peer *p)
+{
+	if (set_keepalive(p->flow_id, NUDGE_KEEPALIVE_MS) < 0) {
+		pd_log("keepalive-failed", "peer=%s error=\"%s\"", p->name,
+		       nfp_strerror(pd_nfp));
+		return;
+	}
+	p->nudge_until = pd_now_ms() + NUDGE_MS;
+}
+
 /* The punch (or, without relay first, the relay's flow) is up. */
 static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 {
@@ -1140,6 +1160,7 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 	if (p->n_spray) {
 		p->flow_id = id;
 		drop_spray(p, id);
+		nudge(p);
 	}
 	if (p->relay_first && !p->relayed) {
 		/* Direct: the relay stays a while, for the peer and for a fall-back. */
@@ -1552,6 +1573,15 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		    (p->strategy == PD_STRAT_SPRAY_PORTS ||
 		     p->strategy == PD_STRAT_SPRAY_TARGETS ? 12 : 1))
 			fail(p, "probe-budget");
+		if (p->nudge_until && now >= p->nudge_until) {
+			p->nudge_until = 0;
+			if (p->flow_id &&
+			    set_keepalive(p->flow_id, pd_keepalive_ms()) < 0)
+				pd_log("keepalive-failed", "peer=%s error=\"%s\"",
+				       p->name, nfp_strerror(pd_nfp));
+		}
+		if (p->nudge_until && p->nudge_until < *next)
+			*next = p->nudge_until;
 		/* Timers of relay first: each is cleared when due, whatever the state. */
 		if (p->relay_until && now >= p->relay_until) {
 			if (p->relay_flow && p->state == PD_UP && !p->relayed) {

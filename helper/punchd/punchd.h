@@ -139,6 +139,7 @@ struct pd_peer {
 	uint64_t since;			/* ms: when it entered its state */
 	unsigned int up_ms;		/* how long the last success took */
 	uint64_t retry_at;		/* re-punch after losing the path */
+	uint64_t nudge_until;		/* a spray's kept port: short keepalive */
 	unsigned int attempts;
 	int waiters[PD_MAX_WAITERS];	/* control clients waiting */
 	unsigned int n_waiters;

@@ -37,7 +37,7 @@ nat_scratch() {
 nat_app() {
 	local out rcv
 	out=$(mktemp)
-	ip netns exec "$3" python3 "$NAT_UDP" recv "${4%:*}" "${4##*:}" 20 "$7" >"$out" &
+	ip netns exec "$3" python3 "$NAT_UDP" recv "${4%:*}" "${4##*:}" "${NAT_APP_WAIT:-20}" "$7" >"$out" &
 	rcv=$!
 	# Send only once the receiver is bound: python starts slowly in the VM.
 	wait_udp_bound "$3" "${4##*:}"
