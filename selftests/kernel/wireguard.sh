@@ -4,7 +4,9 @@
 # no endpoint. "punchd connect bob" finds the path from wg0's own port;
 # both sides' WireGuard peers are pointed at it and handshake at once,
 # and a ping crosses the tunnel NAT to NAT. WireGuard's own packets pass
-# the module untouched on that port.
+# the module untouched on that port. With relay first, the tunnel runs
+# through the relay while no direct path exists and moves to the direct
+# one without losing a ping.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
@@ -74,6 +76,40 @@ up_4100() { grep -q 'event=up peer=bob .*local=10\.0\.1\.2:4100' "$TMP/alice.log
 t_check "and punches again from it" wait_for 300 up_4100
 t_check "a ping crosses the tunnel from the new port" \
 	ip netns exec "$A" ping -c 2 -W 3 -i 0.5 10.77.0.2
+
+# --- relay first: the tunnel runs through the relay at once, then direct ---
+# Fresh punchds (no session to resume, no flows left) with --relay-first,
+# while UDP between the two NATs is cut: only the relay works.
+pd_stop alice
+pd_stop bob
+for ns in "$A" "$B"; do ip netns exec "$ns" "$PUNCHCTL" flow del tag 1 2>/dev/null; done
+rm -rf "$TMP/alice.state" "$TMP/bob.state"
+nat_cut_udp
+RF=(--relay-first yes --punch-timeout 10)
+pd_start "$A" alice 4100 --wireguard wg0 --wg-peer "bob=$kb" "${RF[@]}"
+pd_start "$B" bob 5000 --wireguard wg0 --wg-peer "alice=$ka" "${RF[@]}"
+t_check "relay first: both punchd register again" \
+	eval "pd_registered alice 2 && pd_registered bob 2"
+res=$(pd "$A" alice connect bob)
+t_match "UDP between the NATs cut: connect answers through the relay" \
+	"^ok peer=bob mode=relay endpoint=192\.0\.2\.1:[0-9]+ " "$res"
+t_check "alice's wg0 peer goes to the relay" \
+	wait_for 50 eval "ip netns exec '$A' wg show wg0 endpoints | grep -q '192\.0\.2\.1:'"
+t_check "and bob's" \
+	wait_for 50 eval "ip netns exec '$B' wg show wg0 endpoints | grep -q '192\.0\.2\.1:'"
+t_check "a ping crosses the tunnel through the relay" \
+	ip netns exec "$A" ping -c 2 -W 3 -i 0.5 10.77.0.2
+# Pings all along while the path moves: none may be lost.
+ip netns exec "$A" ping -c 50 -i 0.2 -W 2 10.77.0.2 >"$TMP/ping" 2>&1 &
+png=$!
+sleep 1
+ip netns exec "$PUB" nft delete table inet cut
+t_check "once UDP passes, alice's wg0 peer moves to bob's NAT" \
+	wait_for 150 eval "ip netns exec '$A' wg show wg0 endpoints | grep -q '203\.0\.113\.1:'"
+t_check "and bob's to alice's" \
+	wait_for 100 eval "ip netns exec '$B' wg show wg0 endpoints | grep -q '198\.51\.100\.1:'"
+wait "$png"
+t_match "no ping lost in the move" " 50 received, 0% packet loss" "$(cat "$TMP/ping")"
 
 pd_stop alice
 pd_stop bob
