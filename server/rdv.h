@@ -130,7 +130,7 @@ struct rdv_relay;
 int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		    const char *requester,
 		    const struct sockaddr_storage *obs[2],
-		    const uint8_t *secret, size_t secret_len,
+		    const uint8_t *secret, size_t secret_len, bool relay_first,
 		    struct rdv_relay **out, const char **code);
 void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2]);
 void rdv_relay_input(struct rdv_io *io);

@@ -10,9 +10,11 @@
  * after an nfpunch probe from it that is tagged and authenticated with its
  * owner's direction key (derived from the session's secret, which only the
  * two peers and this server know; side 0 belongs to the caller, who
- * controls). A relay path made while the direct punch still runs uses
- * the session's relay secret (relay_secret.h), one from an older punchd
- * the session secret itself: either is the owner's. Such a probe can be
+ * controls). A relay first session (both sides said relayfirst=1) uses
+ * the session's relay secret (relay_secret.h) and only that: its direct
+ * punch's probes, under the session secret, never pass here and so are
+ * never remembered as seen. Any other session (an older punchd) uses the
+ * session secret itself, and the relay secret too. Such a probe can be
  * captured and replayed, so it must also
  * be new: a port remembers the transaction ids of its owner's recent
  * requests and never takes one twice. And it moves to another sender
@@ -69,6 +71,12 @@ struct rdv_relay {
 	char requester[SIG_ID_MAX + 1];	/* whose quota it counts against */
 	/* What each side's owner sends under: [0] relay secret, [1] session's. */
 	struct punch_dir dir[2][2];
+	/*
+	 * 1 for a relay first session: its peers send nothing under the
+	 * session secret through the relay, and the direct punch's probes
+	 * (under it, never seen here) must not be replayable to the ports.
+	 */
+	int n_dirs;
 	uint64_t created, last, tokens_at;
 	double tokens;
 	uint64_t dropped;
@@ -201,7 +209,7 @@ static int derive_dirs(struct rdv_relay *r, const uint8_t *secret,
 int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		    const char *requester,
 		    const struct sockaddr_storage *obs[2],
-		    const uint8_t *secret, size_t secret_len,
+		    const uint8_t *secret, size_t secret_len, bool relay_first,
 		    struct rdv_relay **out, const char **code)
 {
 	char a[2][SIG_EP_STRLEN];
@@ -223,6 +231,7 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		return -ENOMEM;
 	}
 	r->s = s;
+	r->n_dirs = relay_first ? 1 : 2;
 	if (derive_dirs(r, secret, secret_len)) {
 		free(r);
 		*code = "server-error";
@@ -335,7 +344,7 @@ static bool owners_request(const struct rdv_relay_side *side,
 	hex[2 * PUNCH_TAG_LEN] = '\0';
 	if (hex_decode(hex, tag, sizeof(tag)) != PUNCH_TAG_LEN)
 		return false;
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < side->r->n_dirs; k++) {
 		dir = &side->r->dir[k][side->idx];
 		if (!memcmp(tag, dir->tag, PUNCH_TAG_LEN))
 			return stun_check_integrity(m, buf, dir->key,

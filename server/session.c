@@ -37,6 +37,8 @@ struct rdv_session {
 	struct sockaddr_storage obs[2];		/* caller's, callee's */
 	uint8_t secret[SIG_SECRET_LEN];
 	bool accepted;
+	/* relayfirst=1 in CONNECT (caller_rf), then in ANSWER too */
+	bool caller_rf, relay_first;
 	uint64_t deadline;
 	struct rdv_timer timer;		/* at deadline, or at once (see below) */
 	struct rdv_relay *relay;
@@ -315,6 +317,7 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 	snprintf(s->callee, sizeof(s->callee), "%s", m->peer);
 	link_side(s, 0, c);
 	s->obs[0] = c->addr;
+	s->caller_rf = (m->has & SIG_K_RELAY_FIRST) && m->relay_first;
 	s->deadline = s->timer.at;
 	s->next = sessions;
 	if (sessions)
@@ -359,6 +362,8 @@ static void do_answer(struct rdv_client *c, const struct sig_msg *m)
 		return;
 	}
 	s->accepted = true;
+	s->relay_first = s->caller_rf && (m->has & SIG_K_RELAY_FIRST) &&
+			 m->relay_first;
 	s->c[0]->pending--;
 	s->obs[1] = c->addr;
 	s->deadline = rdv_now_ms() + rdv_cfg->lim.session_lifetime * 1000ull;
@@ -430,7 +435,7 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	obs[0] = &s->obs[0];
 	obs[1] = &s->obs[1];
 	if (rdv_relay_alloc(s, ids, c->id, obs, s->secret, sizeof(s->secret),
-			    &s->relay, &code)) {
+			    s->relay_first, &s->relay, &code)) {
 		send_error(c, code, NULL, m->sid);
 		return;
 	}

@@ -229,6 +229,7 @@ static void session_reset(struct pd_peer *p)
 	drop_flow(p);
 	p->relayed = false;
 	p->relay_first = false;
+	p->retry_at = 0;	/* this session's outcome decides the next */
 	p->upgrades = 0;
 	p->n_cands = 0;
 	p->probes = p->probes_done = 0;
@@ -975,6 +976,9 @@ static void open_relay_beside(struct pd_peer *p)
 	p->prime_ttl = ttl;
 	pd_log("relaying", "peer=%s flow=%u beside=%u", p->name, p->relay_flow,
 	       p->flow_id);
+	/* Nothing else is left to make a path. */
+	if (!p->relay_flow && p->state == PD_PUNCHING && !p->flow_id && !p->n_spray)
+		fail(p, "module");
 }
 
 static void on_relayed(const struct sig_msg *m)
@@ -993,6 +997,15 @@ static void on_relayed(const struct sig_msg *m)
 	pd_log("relay", "peer=%s relay=%s", p->name,
 	       sig_ep_format(&m->relay, ep, sizeof(ep)));
 	p->relay = m->relay;
+	if (p->relay_first && p->state == PD_RELAY_WAIT) {
+		/*
+		 * Our punch ended before the relay came: the relay's flow as
+		 * beside a punch all the same, so both sides punch for direct
+		 * again later, counting from now.
+		 */
+		set_state(p, PD_PUNCHING);
+		p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
+	}
 	if (held || (p->relay_first && p->state == PD_PUNCHING)) {
 		open_relay_beside(p);
 		return;
@@ -1020,6 +1033,11 @@ static void on_error(const struct sig_msg *m)
 	       p ? p->name : "-");
 	if (!p || p->state == PD_UP || p->state == PD_IDLE)
 		return;
+	/* The relay beside a punch refused (quota, full): the punch goes on. */
+	if (p->relay_first && p->state == PD_PUNCHING && !p->relay_flow) {
+		pd_log("relay-refused", "peer=%s code=%s", p->name, m->code);
+		return;
+	}
 	if (!strcmp(m->code, "glare")) {
 		/* The peer's own call stands: answer it when it comes. */
 		set_state(p, PD_IDLE);
@@ -1105,6 +1123,7 @@ static void on_mapping(const struct nfp_mapping *mp)
 static void path_up(struct pd_peer *p, const struct nfp_flow *f)
 {
 	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN];
+	bool again = p->state == PD_UP;	/* relay first: moving */
 
 	const struct nfp_endpoint *remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
 	const struct nfp_endpoint *l = nfp_flow_get_endpoint(f, NFP_FLOW_LOCAL);
@@ -1119,7 +1138,9 @@ static void path_up(struct pd_peer *p, const struct nfp_flow *f)
 	p->wanted = true;	/* a path that was up is kept up, either side */
 	p->up_ms = elapsed(p);
 	p->probes = p->probes_done + flow_probes(p->flow_id);
-	pd_window_add(&p->probes_minute, p->probes, pd_now_ms());
+	/* The session's probes count once against the peer's budget. */
+	if (!again)
+		pd_window_add(&p->probes_minute, p->probes, pd_now_ms());
 	pd_log("up", "peer=%s mode=%s endpoint=%s ms=%u flow=%u strategy=%s local=%s probes=%llu",
 	       p->name, p->relayed ? "relay" : "direct",
 	       sig_ep_format(&p->remote, ep, sizeof(ep)), p->up_ms,
@@ -1171,6 +1192,8 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 	path_up(p, f);
 }
 
+static void direct_failed(struct pd_peer *p);
+
 /* Relay first: the relay's flow is up. */
 static void relay_beside_up(struct pd_peer *p, const struct nfp_flow *f)
 {
@@ -1178,6 +1201,9 @@ static void relay_beside_up(struct pd_peer *p, const struct nfp_flow *f)
 		return;		/* direct already, or falling back (below) */
 	p->relayed = true;
 	path_up(p, f);
+	/* The punch ended before the relay was up: punch again later. */
+	if (!p->flow_id && !p->n_spray)
+		direct_failed(p);
 }
 
 /*
@@ -1228,23 +1254,26 @@ static void punch_for_direct(struct pd_peer *p)
 static void relay_beside_gone(struct pd_peer *p, bool gone)
 {
 	uint32_t id = p->relay_flow;
+	bool was_path = p->state == PD_UP && p->relayed;
 
+	pd_log("relay-gone", "peer=%s flow=%u state=%s", p->name, id,
+	       pd_state_name(p->state));
+	if (was_path) {
+		/* Said while the relay is still the path the hook is told of. */
+		pd_log("down", "peer=%s reason=relay-gone", p->name);
+		pd_result("down", p, 0);
+	}
 	p->relay_flow = 0;
 	p->relay_until = 0;
 	p->upgrade_at = 0;
 	if (!gone)
 		flow_gone(p, id);
-	pd_log("relay-gone", "peer=%s flow=%u state=%s", p->name, id,
-	       pd_state_name(p->state));
 	if (p->state == PD_PUNCHING && !p->flow_id && !p->n_spray) {
 		fail(p, "relay-timeout");	/* the punch had ended before */
 		return;
 	}
-	if (p->state != PD_UP || !p->relayed)
+	if (!was_path)
 		return;
-	/* The path was the relay. */
-	pd_log("down", "peer=%s reason=relay-gone", p->name);
-	pd_result("down", p, 0);
 	p->relayed = false;
 	if (p->flow_id || p->n_spray) {
 		/* A punch for direct is running: it may still make it. */
@@ -1400,6 +1429,22 @@ static void flow_deleted(struct pd_peer *p, uint32_t id)
 			direct_failed(p);
 		return;
 	}
+	/* As when it dies: the relay's flow beside it decides, or takes over. */
+	if (p->relay_flow && p->state == PD_PUNCHING) {
+		if (id == p->flow_id)
+			p->flow_id = 0;
+		if (!p->n_spray || spray_flow_dead(p, id)) {
+			drop_direct(p);
+			p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms +
+				      PUNCH_SLACK_MS;
+		}
+		return;
+	}
+	if (p->relay_flow && p->state == PD_UP && id == p->flow_id) {
+		p->flow_id = 0;
+		if (relay_beside_ready(p))
+			return;
+	}
 	if (p->n_spray && id != p->flow_id) {
 		if (spray_flow_dead(p, id) && p->state == PD_PUNCHING)
 			ask_relay(p);
@@ -1512,8 +1557,9 @@ void pd_peers_event(const struct nfp_event *e)
 		}
 		break;
 	case NFP_EVENT_REMOTE_CHANGED:
+		/* Only the path's: not a held relay's, nor a punch's beside it. */
 		remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
-		if (remote)
+		if (remote && p->state == PD_UP && id == pd_peer_path_flow(p))
 			remote_changed(p, remote);
 		break;
 	case NFP_EVENT_DEAD:
@@ -1556,7 +1602,7 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		    now >= p->deadline) {
 			pd_log("punch-deadline", "peer=%s state=%s", p->name,
 			       pd_state_name(p->state));
-			if (p->state == PD_PUNCHING)
+			if (p->state == PD_PUNCHING && !p->relay_flow)
 				ask_relay(p);
 			else
 				fail(p, "relay-timeout");
@@ -1722,6 +1768,11 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
 	if (state == NFP_STATE_ESTABLISHED && remote)
 		pd_ep_to_sig(&p->remote, remote);
+	/* A nudge (a short keepalive) the last punchd did not undo. */
+	if (state == NFP_STATE_ESTABLISHED &&
+	    set_keepalive(flow_id, pd_keepalive_ms()) < 0)
+		pd_log("keepalive-failed", "peer=%s error=\"%s\"", name,
+		       nfp_strerror(pd_nfp));
 	nfp_flow_free(f);
 	if (state == NFP_STATE_DEAD) {
 		drop_flow(p);
@@ -1731,6 +1782,21 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	pd_log("resume", "peer=%s flow=%u found=yes state=%s", name, flow_id,
 	       pd_state_name(p->state));
 	return p;
+}
+
+void pd_peer_resume_drop(const char *name, uint32_t id)
+{
+	struct nfp_flow *f = nfp_flow_alloc();
+	bool ours = f && !nfp_flow_lookup(pd_nfp, id, f) &&
+		    nfp_flow_get_u32(f, NFP_FLOW_APP_TAG) == pd_cfg.tag;
+
+	/* An id the module gave another program since is never touched. */
+	if (ours && nfp_flow_del(pd_nfp, id) < 0)
+		pd_log("flow-del-failed", "flow=%u error=\"%s\"", id,
+		       nfp_strerror(pd_nfp));
+	pd_log("resume-drop", "peer=%s flow=%u ours=%s", name, id,
+	       ours ? "yes" : "no");
+	nfp_flow_free(f);
 }
 
 unsigned int pd_peers_each(void (*fn)(const struct pd_peer *p, void *arg),

@@ -178,6 +178,8 @@ int pd_peer_want(const char *name);
 uint64_t pd_peer_probes(const struct pd_peer *p);
 /* The flow of its path: the relay's beside the punch while relayed. */
 uint32_t pd_peer_path_flow(const struct pd_peer *p);
+/* Restart recovery: a flow of name's last session not resumed goes. */
+void pd_peer_resume_drop(const char *name, uint32_t id);
 /* Its punches have used this minute's probe budget (--peer-probes). */
 bool pd_peer_spent(struct pd_peer *p);
 void pd_peer_connect(struct pd_peer *p, int waiter);

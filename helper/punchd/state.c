@@ -37,7 +37,16 @@ static void save_one(const struct pd_peer *p, void *arg)
 	fprintf(f, " secret ");
 	for (i = 0; i < SIG_SECRET_LEN; i++)
 		fprintf(f, "%02x", p->secret[i]);
-	fprintf(f, " caller %d relay %d\n", p->caller, p->relayed);
+	fprintf(f, " caller %d relay %d", p->caller, p->relayed);
+	/*
+	 * Relay first: the other flow of the session (a held relay, or a
+	 * punch beside the relay) is not resumed: the next punchd deletes it.
+	 */
+	if (p->relay_flow && p->relay_flow != pd_peer_path_flow(p))
+		fprintf(f, " drop %u", p->relay_flow);
+	if (p->flow_id && p->flow_id != pd_peer_path_flow(p))
+		fprintf(f, " drop %u", p->flow_id);
+	fprintf(f, "\n");
 }
 
 void pd_state_save(void)
@@ -70,8 +79,9 @@ void pd_state_load(void)
 	char sidhex[2 * SIG_SID_LEN + 1], sechex[2 * SIG_SECRET_LEN + 1];
 	uint8_t sid[SIG_SID_LEN], secret[SIG_SECRET_LEN];
 	struct pd_peer *p;
-	int caller, relay;
-	unsigned int id;
+	int caller, relay, end, n;
+	unsigned int id, drop;
+	const char *rest;
 	FILE *f;
 
 	if (!pd_cfg.state_dir)
@@ -81,8 +91,9 @@ void pd_state_load(void)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "peer %32s flow %u sid %16s secret %32s caller %d relay %d",
-			   name, &id, sidhex, sechex, &caller, &relay) != 6 ||
+		end = 0;
+		if (sscanf(line, "peer %32s flow %u sid %16s secret %32s caller %d relay %d%n",
+			   name, &id, sidhex, sechex, &caller, &relay, &end) != 6 ||
 		    !sig_word_ok(name) ||
 		    hex_decode(sidhex, sid, sizeof(sid)) != SIG_SID_LEN ||
 		    hex_decode(sechex, secret, sizeof(secret)) != SIG_SECRET_LEN) {
@@ -92,6 +103,9 @@ void pd_state_load(void)
 		p = pd_peer_resume(name, id, sid, caller, relay);
 		if (p)
 			memcpy(p->secret, secret, SIG_SECRET_LEN);
+		for (rest = line + end; sscanf(rest, " drop %u%n", &drop, &n) == 1;
+		     rest += n)
+			pd_peer_resume_drop(name, drop);
 	}
 	fclose(f);
 	pd_state_save();

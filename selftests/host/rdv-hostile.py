@@ -480,12 +480,13 @@ def hear(u, timeout=0.5):
             return d
 
 
-def relayed_pair(caller, callee, name_callee, relay_asker=None):
-    """CONNECT, ANSWER, RELAY: (secret, caller's port, callee's port)."""
-    caller.send("CONNECT peer=%s cand=192.0.2.10:4000" % name_callee)
+def relayed_pair(caller, callee, name_callee, relay_asker=None, rf=""):
+    """CONNECT, ANSWER, RELAY: (secret, caller's port, callee's port).
+    rf=" relayfirst=1": both sides run the relay beside the punch."""
+    caller.send("CONNECT peer=%s cand=192.0.2.10:4000%s" % (name_callee, rf))
     offer = callee.line()
     sid = kv(offer)["sid"]
-    callee.send("ANSWER sid=%s cand=192.0.2.20:4000" % sid)
+    callee.send("ANSWER sid=%s cand=192.0.2.20:4000%s" % (sid, rf))
     acc = caller.line()
     secret = bytes.fromhex(kv(acc)["secret"])
     (relay_asker or caller).send("RELAY sid=%s" % sid)
@@ -609,12 +610,14 @@ srv.stop()
 
 # 6b. Relay first: a relay path beside a punch runs under the session's
 # relay secret (its own tags, relay_secret.h); probes under it lock the
-# ports, and each side's relay key is still its own.
+# ports, and each side's relay key is still its own. The direct punch's
+# probes (under the session secret, never seen by the relay) cannot be
+# replayed to take a port.
 write_users(KEYS)
 srv = Server("relay-first", "-l", "::1")
 alice, _ = client("127.0.0.5", "alice")
 bob, _ = client("127.0.0.6", "bob")
-secret, sid, ra, rb = relayed_pair(alice, bob, "bob")
+secret, sid, ra, rb = relayed_pair(alice, bob, "bob", rf=" relayfirst=1")
 rs = hmac.new(secret, b"nfpunch 2 relay secret", hashlib.sha1).digest()
 a1, b1 = udp("127.0.0.5"), udp("127.0.0.6")
 a1.sendto(probe(rs, "controlled"), ra)	# bob's relay key on alice's port
@@ -623,6 +626,11 @@ time.sleep(0.1)
 a1.sendto(b"early", ra)
 result(hear(b1, 0.3) is None,
        "a probe under the other side's relay key does not take a port")
+a1.sendto(probe(secret, "controlling"), ra)	# a direct probe, replayed
+time.sleep(0.1)
+a1.sendto(b"early2", ra)
+result(hear(b1, 0.3) is None,
+       "nor, in a relay first session, one under the session secret")
 a1.sendto(probe(rs, "controlling"), ra)
 time.sleep(0.1)
 a1.sendto(b"rf-data", ra)

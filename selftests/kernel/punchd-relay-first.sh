@@ -7,8 +7,9 @@
 # application that follows punchd's hook streams through the move and
 # loses nothing. The relay is released after its hold; a direct path that
 # dies while it is held falls back to it at once, and a relayed peer
-# punches for direct again later. A peer without relay first is punched
-# as before.
+# punches for direct again later; a punchd restarted meanwhile deletes
+# the flow it does not resume. A peer without relay first is punched as
+# before.
 # vm-timeout: 600
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
@@ -101,6 +102,15 @@ t_check "she does, and the path is direct again" \
 			   [ \"\$(hooked alice bob)\" = 'relay direct' ]"
 t_check "bob's as well" \
 	wait_for 150 eval "[ \"\$(hooked bob alice)\" = 'relay direct' ]"
+
+# --- a restart while the relay is held: the next punchd deletes it ---------
+pd_stop alice
+pd_start "$A" alice 4000 "${RF[@]}"
+t_check "alice's punchd, restarted, resumes the direct path and deletes the held relay" \
+	wait_for 100 eval "grep -q 'event=resume peer=bob .*state=up' $TMP/alice.log &&
+			   grep -q 'event=resume-drop peer=bob flow=[0-9]* ours=yes' $TMP/alice.log"
+t_expect "one flow is left on her port" 1 \
+	"$(ip netns exec "$A" "$PUNCHCTL" -j flow show local 10.0.1.2:4000 | jq length)"
 
 # --- a peer without relay first: punched as before -------------------------
 pd "$A" alice disconnect bob >/dev/null
