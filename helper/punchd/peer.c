@@ -16,7 +16,7 @@
  *           the punch from the start. PUNCHING -> UP (relayed) as soon as
  *           it is up, -> UP (direct) when the punch is, the relay kept
  *           RELAY_HOLD_MS more; a relayed peer punches again now and then,
- *           and falls back to the relay while it is held.
+ *           and falls back to the relay while it is held (relay_first.c).
  *
  * The module does the sending, pacing and timing; this file only decides.
  */
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cand_filter.h"
+#include "peer_flows.h"
 #include "prime.h"
 #include "punchd.h"
 #include "relay_secret.h"
@@ -34,21 +35,10 @@
 
 #define MAPPING_TIMEOUT_MS	2000
 #define SERVER_WAIT_MS		15000	/* for ACCEPTED or RELAYED */
-#define REPUNCH_MS		2000
 #define SAMPLE_WAIT_MS		2000
 /* A spray's first round is ~2 s at the default 1000 pps: allow three. */
 #define SPRAY_PUNCH_MIN_MS	8000
-/* After its punch timeout a flow is dead: the event says so. Should it
- * be lost, this much later the session moves on by itself. */
-#define PUNCH_SLACK_MS		5000
 #define SPRAY_PORT_BASE		49152
-/* Relay first: the relay outlives the move to direct by this much, so the
- * peer moves too before it goes, and a direct path dying early falls back. */
-#define RELAY_HOLD_MS		15000
-/* Relayed: punch for direct again after 30 s, then twice as late, up to
- * 5 min. No jitter: both sides count from the same punch's end. */
-#define UPGRADE_FIRST_MS	30000
-#define UPGRADE_MAX_MS		300000
 
 static struct pd_peer peers[PD_MAX_PEERS];
 static bool resyncing;			/* nfp_events_resync() is delivering */
@@ -73,7 +63,7 @@ const char *pd_state_name(enum pd_state s)
 }
 
 /* Every change of state goes through here: status shows how long ago. */
-static void set_state(struct pd_peer *p, enum pd_state state)
+void pd_peer_set_state(struct pd_peer *p, enum pd_state state)
 {
 	if (p->state != state)
 		p->since = pd_now_ms();
@@ -126,7 +116,7 @@ static struct pd_peer *peer_by_flow(uint32_t id)
 	return NULL;
 }
 
-static unsigned int elapsed(const struct pd_peer *p)
+unsigned int pd_peer_elapsed(const struct pd_peer *p)
 {
 	return (unsigned int)(pd_now_ms() - p->started);
 }
@@ -169,7 +159,7 @@ static uint64_t flow_probes(uint32_t id)
 }
 
 /* Delete one flow of the session, keeping count of what it sent. */
-static void flow_gone(struct pd_peer *p, uint32_t id)
+void pd_peer_flow_gone(struct pd_peer *p, uint32_t id)
 {
 	int ret;
 
@@ -189,31 +179,24 @@ static void drop_spray(struct pd_peer *p, uint32_t keep)
 
 	for (k = 0; k < p->n_spray; k++)
 		if (p->spray_flows[k] != keep)
-			flow_gone(p, p->spray_flows[k]);
+			pd_peer_flow_gone(p, p->spray_flows[k]);
 	free(p->spray_flows);
 	p->spray_flows = NULL;
 	p->n_spray = 0;
 }
 
 /* The direct punch's flows (and the path's, unless it is the relay's). */
-static void drop_direct(struct pd_peer *p)
+void pd_peer_drop_direct(struct pd_peer *p)
 {
 	drop_spray(p, 0);
-	flow_gone(p, p->flow_id);
+	pd_peer_flow_gone(p, p->flow_id);
 	p->flow_id = 0;
-}
-
-static void drop_relay_beside(struct pd_peer *p)
-{
-	flow_gone(p, p->relay_flow);
-	p->relay_flow = 0;
-	p->relay_until = 0;
 }
 
 static void drop_flow(struct pd_peer *p)
 {
-	drop_direct(p);
-	drop_relay_beside(p);
+	pd_peer_drop_direct(p);
+	pd_rf_drop(p);
 	p->upgrade_at = 0;
 }
 
@@ -283,7 +266,7 @@ bool pd_peer_spent(struct pd_peer *p)
 }
 
 /* The next attempt at p: REPUNCH_MS-based backoff with jitter. */
-static void schedule_retry(struct pd_peer *p, unsigned int base_ms)
+void pd_peer_schedule_retry(struct pd_peer *p, unsigned int base_ms)
 {
 	uint64_t in = pd_retry_delay_ms(p->attempts ? p->attempts : 1, base_ms);
 
@@ -292,21 +275,21 @@ static void schedule_retry(struct pd_peer *p, unsigned int base_ms)
 	       (unsigned long long)in, p->attempts + 1);
 }
 
-static void fail(struct pd_peer *p, const char *why)
+void pd_peer_fail(struct pd_peer *p, const char *why)
 {
 	/* A punch's probes count against the peer; a path's keepalives not. */
 	bool punching = p->state == PD_PUNCHING || p->state == PD_RELAYING;
 
-	pd_log("failed", "peer=%s reason=%s ms=%u", p->name, why, elapsed(p));
+	pd_log("failed", "peer=%s reason=%s ms=%u", p->name, why, pd_peer_elapsed(p));
 	drop_flow(p);
 	if (punching)
 		pd_window_add(&p->probes_minute, p->probes_done, pd_now_ms());
-	set_state(p, PD_FAILED);
-	pd_result("failed", p, elapsed(p));
+	pd_peer_set_state(p, PD_FAILED);
+	pd_result("failed", p, pd_peer_elapsed(p));
 	answer_waiters(p, why);
 	/* Never stuck: a peer we keep is tried again, later each time. */
 	if (p->wanted)
-		schedule_retry(p, REPUNCH_MS);
+		pd_peer_schedule_retry(p, REPUNCH_MS);
 	pd_state_save();
 }
 
@@ -324,16 +307,16 @@ static void start_mapping(struct pd_peer *p)
 	struct nfp_endpoint local, server;
 	uint32_t id;
 
-	set_state(p, PD_MAPPING);
+	pd_peer_set_state(p, PD_MAPPING);
 	p->deadline = pd_now_ms() + MAPPING_TIMEOUT_MS + 1000;
 	if (pd_link_local(&local) || pd_server_stun(&server)) {
-		fail(p, "no-server-link");
+		pd_peer_fail(p, "no-server-link");
 		return;
 	}
 	if (nfp_mapping_start(pd_nfp, &local, &server, MAPPING_TIMEOUT_MS, &id) < 0) {
 		pd_log("mapping-failed", "peer=%s error=\"%s\"", p->name,
 		       nfp_strerror(pd_nfp));
-		fail(p, "module");
+		pd_peer_fail(p, "module");
 		return;
 	}
 	p->mapping_id = id;
@@ -358,7 +341,7 @@ void pd_peer_connect(struct pd_peer *p, int waiter)
 	if (p->state != PD_IDLE && p->state != PD_FAILED && p->state != PD_UP)
 		return;	/* already on its way: the waiter gets the result */
 	if (!pd_link_up()) {
-		fail(p, "server-unreachable");
+		pd_peer_fail(p, "server-unreachable");
 		return;
 	}
 	session_reset(p);
@@ -397,10 +380,10 @@ static unsigned int prime_ttl(const struct pd_peer *p, int family)
  * One flow of the session from a local port to the candidates (and an
  * extra window of ports); the flow's id, or 0 after logging why not.
  */
-static uint32_t flow_open(struct pd_peer *p, uint16_t port,
-			  const struct sig_ep *cands, unsigned int n,
-			  const struct nfp_endpoint *extra,
-			  uint32_t punch_timeout_ms, bool relay)
+uint32_t pd_peer_flow_open(struct pd_peer *p, uint16_t port,
+			   const struct sig_ep *cands, unsigned int n,
+			   const struct nfp_endpoint *extra,
+			   uint32_t punch_timeout_ms, bool relay)
 {
 	struct nfp_flow *f = nfp_flow_alloc(), *out = nfp_flow_alloc();
 	uint8_t relay_secret[RELAY_SECRET_LEN];
@@ -488,12 +471,13 @@ static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
 	drop_flow(p);
 	if (extra && timeout < SPRAY_PUNCH_MIN_MS)
 		timeout = SPRAY_PUNCH_MIN_MS;
-	p->flow_id = flow_open(p, pd_cfg.port, cands, n, extra, timeout, relay);
+	p->flow_id = pd_peer_flow_open(p, pd_cfg.port, cands, n, extra, timeout,
+				       relay);
 	if (!p->flow_id) {
-		fail(p, "module");
+		pd_peer_fail(p, "module");
 		return;
 	}
-	set_state(p, relay ? PD_RELAYING : PD_PUNCHING);
+	pd_peer_set_state(p, relay ? PD_RELAYING : PD_PUNCHING);
 	p->deadline = pd_now_ms() + timeout + PUNCH_SLACK_MS;
 	pd_log(relay ? "relaying" : "punching",
 	       "peer=%s flow=%u candidates=%u strategy=%s prime_ttl=%u", p->name,
@@ -528,23 +512,23 @@ static void spray_ports(struct pd_peer *p, const struct sig_ep *cands,
 		timeout = SPRAY_PUNCH_MIN_MS;
 	p->spray_flows = calloc(PD_SPRAY_PORTS, sizeof(*p->spray_flows));
 	if (!p->spray_flows) {
-		fail(p, "no-memory");
+		pd_peer_fail(p, "no-memory");
 		return;
 	}
 	base = SPRAY_PORT_BASE + random_below(65536 - SPRAY_PORT_BASE -
 					      PD_SPRAY_PORTS);
 	for (k = 0; k < PD_SPRAY_PORTS; k++) {
-		uint32_t id = flow_open(p, (uint16_t)(base + k), cands, n,
-					NULL, timeout, false);
+		uint32_t id = pd_peer_flow_open(p, (uint16_t)(base + k), cands,
+						n, NULL, timeout, false);
 
 		if (id)
 			p->spray_flows[p->n_spray++] = id;
 	}
 	if (!p->n_spray) {
-		fail(p, "module");
+		pd_peer_fail(p, "module");
 		return;
 	}
-	set_state(p, PD_PUNCHING);
+	pd_peer_set_state(p, PD_PUNCHING);
 	p->deadline = pd_now_ms() + timeout + PUNCH_SLACK_MS;
 	pd_log("punching", "peer=%s strategy=spray-ports ports=%u-%u flows=%u prime_ttl=%u",
 	       p->name, base, base + PD_SPRAY_PORTS - 1, p->n_spray, p->prime_ttl);
@@ -623,27 +607,6 @@ static void cand_refused(const char *why, const struct sig_ep *ep, void *ctx)
 	       sig_ep_format(ep, a, sizeof(a)), why);
 }
 
-/*
- * Relay first: the caller asks for the relay as the punch starts; the
- * server tells both sides (RELAYED), and each runs the relay's flow
- * beside its punch.
- */
-static void ask_relay_beside(struct pd_peer *p)
-{
-	struct sig_msg m;
-
-	if (!p->relay_first || !p->caller || p->state != PD_PUNCHING)
-		return;
-	sig_init(&m, SIG_RELAY);
-	memcpy(m.sid, p->sid, SIG_SID_LEN);
-	m.has |= SIG_K_SID;
-	pd_log("relay-request", "peer=%s after_ms=%u beside=punch", p->name,
-	       elapsed(p));
-	/* The punch goes on; a lost link fails the session anyway. */
-	if (pd_link_send(&m))
-		pd_log("relay-request-failed", "peer=%s", p->name);
-}
-
 static void punch_flows(struct pd_peer *p, const struct sig_msg *m,
 			const struct sig_ep *cands, unsigned int n);
 
@@ -671,7 +634,7 @@ static void start_punch(struct pd_peer *p, const struct sig_msg *m)
 	memcpy(p->cands, cands, n * sizeof(cands[0]));
 	p->n_cands = n;
 	punch_flows(p, m, cands, n);
-	ask_relay_beside(p);
+	pd_rf_ask(p);
 }
 
 static void punch_flows(struct pd_peer *p, const struct sig_msg *m,
@@ -682,14 +645,14 @@ static void punch_flows(struct pd_peer *p, const struct sig_msg *m,
 	switch (p->strategy) {
 	case PD_STRAT_RELAY:
 		if (!pd_cfg.relay) {
-			fail(p, "no-direct-path");
+			pd_peer_fail(p, "no-direct-path");
 			return;
 		}
 		/* The caller asks; the called side waits for RELAYED. */
 		if (p->caller) {
 			ask_relay(p);
 		} else {
-			set_state(p, PD_RELAY_WAIT);
+			pd_peer_set_state(p, PD_RELAY_WAIT);
 			p->deadline = pd_now_ms() + SERVER_WAIT_MS;
 		}
 		return;
@@ -710,12 +673,6 @@ static void punch_flows(struct pd_peer *p, const struct sig_msg *m,
 	default:
 		add_flow(p, cands, n, NULL, false);
 	}
-}
-
-/* We run the relay beside the punch, and the server passes that on. */
-static bool relay_first_ok(void)
-{
-	return pd_cfg.relay_first && pd_cfg.relay && pd_link_relay_first();
 }
 
 /*
@@ -755,7 +712,7 @@ static void send_candidates(struct pd_peer *p)
 	if (pd_cfg.host_candidates && !pd_link_local(&local))
 		pd_host_candidates(&local, &m);
 	if (!m.n_cand) {
-		fail(p, "no-candidates");
+		pd_peer_fail(p, "no-candidates");
 		return;
 	}
 	if (nat_as_seen(p, &mine)) {
@@ -765,7 +722,7 @@ static void send_candidates(struct pd_peer *p)
 	m.spray = pd_cfg.spray;
 	m.has |= SIG_K_SPRAY;
 	/* Relay first if both want it (the callee answers what it agrees to). */
-	if (relay_first_ok() && (p->caller || p->offer.relay_first)) {
+	if (pd_rf_ok() && (p->caller || p->offer.relay_first)) {
 		m.relay_first = 1;
 		m.has |= SIG_K_RELAY_FIRST;
 	}
@@ -774,14 +731,14 @@ static void send_candidates(struct pd_peer *p)
 	if (p->caller) {
 		snprintf(m.peer, sizeof(m.peer), "%s", p->name);
 		m.has |= SIG_K_PEER;
-		set_state(p, PD_OFFERED);
+		pd_peer_set_state(p, PD_OFFERED);
 		p->deadline = pd_now_ms() + SERVER_WAIT_MS;
 	} else {
 		memcpy(m.sid, p->sid, SIG_SID_LEN);
 		m.has |= SIG_K_SID;
 	}
 	if (pd_link_send(&m)) {
-		fail(p, "server-unreachable");
+		pd_peer_fail(p, "server-unreachable");
 		return;
 	}
 	if (!p->caller) {
@@ -796,13 +753,13 @@ static void proceed(struct pd_peer *p)
 	struct pd_nat mine;
 
 	if (pd_nat_busy()) {
-		set_state(p, PD_NAT_WAIT);
+		pd_peer_set_state(p, PD_NAT_WAIT);
 		p->deadline = pd_now_ms() + SERVER_WAIT_MS;
 		return;
 	}
 	if (pd_nat_mine(&mine) && pd_nat_predictable(&mine) &&
 	    !pd_nat_sample((unsigned int)(p - peers))) {
-		set_state(p, PD_SAMPLING);
+		pd_peer_set_state(p, PD_SAMPLING);
 		p->deadline = pd_now_ms() + SAMPLE_WAIT_MS;
 		return;
 	}
@@ -953,32 +910,13 @@ static void on_accepted(const struct sig_msg *m)
 	memcpy(p->sid, m->sid, SIG_SID_LEN);
 	memcpy(p->secret, m->secret, SIG_SECRET_LEN);
 	/* What we offered and the callee agreed to. */
-	p->relay_first = relay_first_ok() && (m->has & SIG_K_RELAY_FIRST) &&
+	p->relay_first = pd_rf_ok() && (m->has & SIG_K_RELAY_FIRST) &&
 			 m->relay_first;
 	pd_log("accepted", "peer=%s candidates=%u nat=%s relay_first=%s", p->name,
 	       m->n_cand, (m->has & SIG_K_NAT) ? m->nat : "-",
 	       p->relay_first ? "yes" : "no");
 	decide(p, m);
 	start_punch(p, m);
-}
-
-/* Relay first: the relay's flow from our port, beside the punch. */
-static void open_relay_beside(struct pd_peer *p)
-{
-	struct nfp_endpoint local = p->local;	/* the punch's */
-	unsigned int ttl = p->prime_ttl;
-
-	if (p->relay_flow)
-		return;		/* RELAYED again: the same relay */
-	p->relay_flow = flow_open(p, pd_cfg.port, &p->relay, 1, NULL,
-				  pd_cfg.punch_timeout_ms, true);
-	p->local = local;
-	p->prime_ttl = ttl;
-	pd_log("relaying", "peer=%s flow=%u beside=%u", p->name, p->relay_flow,
-	       p->flow_id);
-	/* Nothing else is left to make a path. */
-	if (!p->relay_flow && p->state == PD_PUNCHING && !p->flow_id && !p->n_spray)
-		fail(p, "module");
 }
 
 static void on_relayed(const struct sig_msg *m)
@@ -1003,11 +941,11 @@ static void on_relayed(const struct sig_msg *m)
 		 * beside a punch all the same, so both sides punch for direct
 		 * again later, counting from now.
 		 */
-		set_state(p, PD_PUNCHING);
+		pd_peer_set_state(p, PD_PUNCHING);
 		p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
 	}
 	if (held || (p->relay_first && p->state == PD_PUNCHING)) {
-		open_relay_beside(p);
+		pd_rf_open(p);
 		return;
 	}
 	p->relayed = true;
@@ -1040,11 +978,11 @@ static void on_error(const struct sig_msg *m)
 	}
 	if (!strcmp(m->code, "glare")) {
 		/* The peer's own call stands: answer it when it comes. */
-		set_state(p, PD_IDLE);
+		pd_peer_set_state(p, PD_IDLE);
 		p->retry_at = pd_now_ms() + SERVER_WAIT_MS;	/* if it does not */
 		return;
 	}
-	fail(p, m->code);
+	pd_peer_fail(p, m->code);
 }
 
 void pd_peers_signal(const struct sig_msg *m)
@@ -1072,18 +1010,18 @@ static void ask_relay(struct pd_peer *p)
 	struct sig_msg m;
 
 	if (!pd_cfg.relay) {
-		fail(p, "punch-timeout");
+		pd_peer_fail(p, "punch-timeout");
 		return;
 	}
 	sig_init(&m, SIG_RELAY);
 	memcpy(m.sid, p->sid, SIG_SID_LEN);
 	m.has |= SIG_K_SID;
-	pd_log("relay-request", "peer=%s after_ms=%u", p->name, elapsed(p));
+	pd_log("relay-request", "peer=%s after_ms=%u", p->name, pd_peer_elapsed(p));
 	if (pd_link_send(&m)) {
-		fail(p, "server-unreachable");
+		pd_peer_fail(p, "server-unreachable");
 		return;
 	}
-	set_state(p, PD_RELAY_WAIT);
+	pd_peer_set_state(p, PD_RELAY_WAIT);
 	p->deadline = pd_now_ms() + SERVER_WAIT_MS;
 }
 
@@ -1120,7 +1058,7 @@ static void on_mapping(const struct nfp_mapping *mp)
 }
 
 /* f is the peer's path now (p->relayed says which kind): tell everyone. */
-static void path_up(struct pd_peer *p, const struct nfp_flow *f)
+void pd_peer_path_up(struct pd_peer *p, const struct nfp_flow *f)
 {
 	char ep[SIG_EP_STRLEN], local[NFP_ENDPOINT_STRLEN];
 	bool again = p->state == PD_UP;	/* relay first: moving */
@@ -1132,11 +1070,11 @@ static void path_up(struct pd_peer *p, const struct nfp_flow *f)
 		pd_ep_to_sig(&p->remote, remote);
 	if (l)
 		p->local = *l;
-	set_state(p, PD_UP);
+	pd_peer_set_state(p, PD_UP);
 	p->attempts = 0;
 	p->retry_at = 0;
 	p->wanted = true;	/* a path that was up is kept up, either side */
-	p->up_ms = elapsed(p);
+	p->up_ms = pd_peer_elapsed(p);
 	p->probes = p->probes_done + flow_probes(p->flow_id);
 	/* The session's probes count once against the peer's budget. */
 	if (!again)
@@ -1183,127 +1121,9 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 		drop_spray(p, id);
 		nudge(p);
 	}
-	if (p->relay_first && !p->relayed) {
-		/* Direct: the relay stays a while, for the peer and for a fall-back. */
-		p->relay_until = pd_now_ms() + RELAY_HOLD_MS;
-		p->upgrade_at = 0;
-		p->upgrades = 0;
-	}
-	path_up(p, f);
-}
-
-static void direct_failed(struct pd_peer *p);
-
-/* Relay first: the relay's flow is up. */
-static void relay_beside_up(struct pd_peer *p, const struct nfp_flow *f)
-{
-	if (p->state != PD_PUNCHING)
-		return;		/* direct already, or falling back (below) */
-	p->relayed = true;
-	path_up(p, f);
-	/* The punch ended before the relay was up: punch again later. */
-	if (!p->flow_id && !p->n_spray)
-		direct_failed(p);
-}
-
-/*
- * Relayed, the punch for direct is over without a path: punch again
- * later, but only where the candidates stay valid (a plain punch; a
- * prediction's window and a spray are of their moment).
- */
-static void direct_failed(struct pd_peer *p)
-{
-	unsigned int shift = p->upgrades < 4 ? p->upgrades : 4;
-	uint64_t in = (uint64_t)UPGRADE_FIRST_MS << shift;
-
-	drop_direct(p);
-	if (in > UPGRADE_MAX_MS)
-		in = UPGRADE_MAX_MS;
-	if (p->strategy != PD_STRAT_PLAIN || !p->n_cands) {
-		pd_log("direct-failed", "peer=%s again=no strategy=%s", p->name,
-		       pd_strategy_name(p->strategy));
-		return;
-	}
-	p->upgrade_at = pd_now_ms() + in;
-	pd_log("direct-failed", "peer=%s again_in_ms=%llu attempt=%u", p->name,
-	       (unsigned long long)in, p->upgrades + 1);
-}
-
-/* Relayed: the upgrade is due. */
-static void punch_for_direct(struct pd_peer *p)
-{
-	struct nfp_endpoint local = p->local;
-
-	p->upgrade_at = 0;
-	if (pd_peer_spent(p)) {
-		direct_failed(p);
-		return;
-	}
-	p->upgrades++;
-	p->flow_id = flow_open(p, pd_cfg.port, p->cands, p->n_cands, NULL,
-			       pd_cfg.punch_timeout_ms, false);
-	p->local = local;
-	pd_log("punching", "peer=%s flow=%u candidates=%u strategy=%s prime_ttl=%u upgrade=%u",
-	       p->name, p->flow_id, p->n_cands, pd_strategy_name(p->strategy),
-	       p->prime_ttl, p->upgrades);
-	if (!p->flow_id)
-		direct_failed(p);
-}
-
-/* The relay's flow beside the punch ended (dead, or deleted: gone). */
-static void relay_beside_gone(struct pd_peer *p, bool gone)
-{
-	uint32_t id = p->relay_flow;
-	bool was_path = p->state == PD_UP && p->relayed;
-
-	pd_log("relay-gone", "peer=%s flow=%u state=%s", p->name, id,
-	       pd_state_name(p->state));
-	if (was_path) {
-		/* Said while the relay is still the path the hook is told of. */
-		pd_log("down", "peer=%s reason=relay-gone", p->name);
-		pd_result("down", p, 0);
-	}
-	p->relay_flow = 0;
-	p->relay_until = 0;
-	p->upgrade_at = 0;
-	if (!gone)
-		flow_gone(p, id);
-	if (p->state == PD_PUNCHING && !p->flow_id && !p->n_spray) {
-		fail(p, "relay-timeout");	/* the punch had ended before */
-		return;
-	}
-	if (!was_path)
-		return;
-	p->relayed = false;
-	if (p->flow_id || p->n_spray) {
-		/* A punch for direct is running: it may still make it. */
-		set_state(p, PD_PUNCHING);
-		p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
-	} else {
-		set_state(p, PD_IDLE);
-		schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
-	}
-	pd_state_save();
-}
-
-/* Whether the relay's flow beside a direct path is up (can take over). */
-static bool relay_beside_ready(struct pd_peer *p)
-{
-	struct nfp_flow *f = p->relay_flow ? nfp_flow_alloc() : NULL;
-	bool ok = f && !nfp_flow_lookup(pd_nfp, p->relay_flow, f) &&
-		  nfp_flow_get_u32(f, NFP_FLOW_STATE) == NFP_STATE_ESTABLISHED;
-
-	if (ok) {
-		/* Back on the relay: the hook hears "up" with mode=relay. */
-		drop_direct(p);
-		p->relayed = true;
-		p->relay_until = 0;
-		pd_log("fall-back", "peer=%s to=relay", p->name);
-		path_up(p, f);
-		direct_failed(p);
-	}
-	nfp_flow_free(f);
-	return ok;
+	if (p->relay_first && !p->relayed)
+		pd_rf_went_direct(p);
+	pd_peer_path_up(p, f);
 }
 
 /* One sprayed port gave up; the spray is over when the last one has. */
@@ -1314,7 +1134,7 @@ static bool spray_flow_dead(struct pd_peer *p, uint32_t id)
 	for (k = 0; k < p->n_spray; k++) {
 		if (p->spray_flows[k] != id)
 			continue;
-		flow_gone(p, id);
+		pd_peer_flow_gone(p, id);
 		p->spray_flows[k] = p->spray_flows[--p->n_spray];
 		break;
 	}
@@ -1326,23 +1146,23 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 	uint32_t id = nfp_flow_get_u32(f, NFP_FLOW_ID);
 
 	if (p->relay_flow && id == p->relay_flow) {
-		relay_beside_gone(p, false);
+		pd_rf_gone(p, false);
 		return;
 	}
 	/* On the relay beside it, the punch for direct is over. */
 	if (p->relay_flow && p->state == PD_UP && p->relayed) {
 		if (!p->n_spray || spray_flow_dead(p, id))
-			direct_failed(p);
+			pd_rf_direct_failed(p);
 		return;
 	}
 	switch (p->state) {
 	case PD_PUNCHING:
 		if (p->n_spray && !spray_flow_dead(p, id))
 			break;
-		pd_log("punch-timeout", "peer=%s ms=%u", p->name, elapsed(p));
+		pd_log("punch-timeout", "peer=%s ms=%u", p->name, pd_peer_elapsed(p));
 		if (p->relay_flow) {
 			/* The relay's flow beside it decides now. */
-			drop_direct(p);
+			pd_peer_drop_direct(p);
 			p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms +
 				      PUNCH_SLACK_MS;
 			break;
@@ -1350,22 +1170,22 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 		ask_relay(p);
 		break;
 	case PD_RELAYING:
-		fail(p, "relay-timeout");
+		pd_peer_fail(p, "relay-timeout");
 		break;
 	case PD_UP:
 		pd_log("down", "peer=%s reason=%s", p->name,
 		       nfp_dead_reason_name(nfp_flow_get_u32(f, NFP_FLOW_DEAD_REASON)));
-		if (relay_beside_ready(p))
+		if (pd_rf_fall_back(p))
 			break;
 		pd_result("down", p, 0);
 		drop_flow(p);
-		set_state(p, PD_IDLE);
+		pd_peer_set_state(p, PD_IDLE);
 		/*
 		 * Both sides punch again: the caller first; the callee later
 		 * (three times as long), so it calls only when the caller
 		 * does not, and a tie is settled as glare.
 		 */
-		schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
+		pd_peer_schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
 		pd_state_save();
 		break;
 	default:
@@ -1397,7 +1217,7 @@ static void flow_exists(struct pd_peer *p, const struct nfp_flow *f)
 	case NFP_STATE_ESTABLISHED:
 		if (p->relay_flow &&
 		    nfp_flow_get_u32(f, NFP_FLOW_ID) == p->relay_flow) {
-			relay_beside_up(p, f);
+			pd_rf_up(p, f);
 		} else if (p->state == PD_UP && p->relayed && p->relay_flow) {
 			p->relayed = false;
 			went_up(p, f);
@@ -1419,14 +1239,14 @@ static void flow_exists(struct pd_peer *p, const struct nfp_flow *f)
 static void flow_deleted(struct pd_peer *p, uint32_t id)
 {
 	if (p->relay_flow && id == p->relay_flow) {
-		relay_beside_gone(p, true);
+		pd_rf_gone(p, true);
 		return;
 	}
 	if (p->relay_flow && p->state == PD_UP && p->relayed) {
 		if (id == p->flow_id)
 			p->flow_id = 0;
 		if (!p->n_spray || spray_flow_dead(p, id))
-			direct_failed(p);
+			pd_rf_direct_failed(p);
 		return;
 	}
 	/* As when it dies: the relay's flow beside it decides, or takes over. */
@@ -1434,7 +1254,7 @@ static void flow_deleted(struct pd_peer *p, uint32_t id)
 		if (id == p->flow_id)
 			p->flow_id = 0;
 		if (!p->n_spray || spray_flow_dead(p, id)) {
-			drop_direct(p);
+			pd_peer_drop_direct(p);
 			p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms +
 				      PUNCH_SLACK_MS;
 		}
@@ -1442,7 +1262,7 @@ static void flow_deleted(struct pd_peer *p, uint32_t id)
 	}
 	if (p->relay_flow && p->state == PD_UP && id == p->flow_id) {
 		p->flow_id = 0;
-		if (relay_beside_ready(p))
+		if (pd_rf_fall_back(p))
 			return;
 	}
 	if (p->n_spray && id != p->flow_id) {
@@ -1456,7 +1276,7 @@ static void flow_deleted(struct pd_peer *p, uint32_t id)
 		pd_result("down", p, 0);
 	}
 	drop_flow(p);
-	set_state(p, PD_IDLE);
+	pd_peer_set_state(p, PD_IDLE);
 	pd_state_save();
 }
 
@@ -1547,7 +1367,7 @@ void pd_peers_event(const struct nfp_event *e)
 	switch (nfp_event_get_type(e)) {
 	case NFP_EVENT_ESTABLISHED:
 		if (p->relay_flow && id == p->relay_flow) {
-			relay_beside_up(p, f);
+			pd_rf_up(p, f);
 		} else if (p->state == PD_UP && p->relayed && p->relay_flow) {
 			/* Relayed until now: the move to direct. */
 			p->relayed = false;
@@ -1595,7 +1415,7 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		if ((p->state == PD_MAPPING || p->state == PD_OFFERED ||
 		     p->state == PD_NAT_WAIT || p->state == PD_RELAY_WAIT) &&
 		    now >= p->deadline)
-			fail(p, p->state == PD_MAPPING ? "mapping-timeout" :
+			pd_peer_fail(p, p->state == PD_MAPPING ? "mapping-timeout" :
 			     p->state == PD_NAT_WAIT ? "nat-timeout" :
 			     "server-timeout");
 		if ((p->state == PD_PUNCHING || p->state == PD_RELAYING) &&
@@ -1605,7 +1425,7 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 			if (p->state == PD_PUNCHING && !p->relay_flow)
 				ask_relay(p);
 			else
-				fail(p, "relay-timeout");
+				pd_peer_fail(p, "relay-timeout");
 		}
 		/* No sample: offer what we have, unpredicted. */
 		if (p->state == PD_SAMPLING && now >= p->deadline)
@@ -1618,7 +1438,7 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		    session_probes(p) > (uint64_t)pd_cfg.session_probes *
 		    (p->strategy == PD_STRAT_SPRAY_PORTS ||
 		     p->strategy == PD_STRAT_SPRAY_TARGETS ? 12 : 1))
-			fail(p, "probe-budget");
+			pd_peer_fail(p, "probe-budget");
 		if (p->nudge_until && now >= p->nudge_until) {
 			p->nudge_until = 0;
 			if (p->flow_id &&
@@ -1628,26 +1448,9 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		}
 		if (p->nudge_until && p->nudge_until < *next)
 			*next = p->nudge_until;
-		/* Timers of relay first: each is cleared when due, whatever the state. */
-		if (p->relay_until && now >= p->relay_until) {
-			if (p->relay_flow && p->state == PD_UP && !p->relayed) {
-				pd_log("relay-released", "peer=%s flow=%u", p->name,
-				       p->relay_flow);
-				drop_relay_beside(p);
-			}
-			p->relay_until = 0;
-		}
-		if (p->upgrade_at && now >= p->upgrade_at) {
-			p->upgrade_at = 0;
-			if (p->state == PD_UP && p->relayed && p->relay_flow)
-				punch_for_direct(p);
-		}
+		pd_rf_tick(p, now, next);
 		if (p->retry_at && p->retry_at < *next)
 			*next = p->retry_at;
-		if (p->relay_until && p->relay_until < *next)
-			*next = p->relay_until;
-		if (p->upgrade_at && p->upgrade_at < *next)
-			*next = p->upgrade_at;
 	}
 }
 
@@ -1664,7 +1467,7 @@ void pd_peers_link_lost(void)
 				p->state == PD_SAMPLING ||
 				p->state == PD_OFFERED ||
 				p->state == PD_RELAY_WAIT))
-			fail(p, "server-lost");
+			pd_peer_fail(p, "server-lost");
 	}
 }
 
@@ -1685,7 +1488,7 @@ void pd_peers_repunch_all(const char *why)
 		if (p->state == PD_IDLE || p->state == PD_FAILED) {
 			if (p->wanted) {
 				p->attempts = 0;
-				schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
+				pd_peer_schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
 			}
 			continue;
 		}
@@ -1694,9 +1497,9 @@ void pd_peers_repunch_all(const char *why)
 			pd_result("down", p, 0);
 		}
 		drop_flow(p);
-		set_state(p, PD_IDLE);
+		pd_peer_set_state(p, PD_IDLE);
 		p->wanted = true;
-		schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
+		pd_peer_schedule_retry(p, p->caller ? REPUNCH_MS : 3 * REPUNCH_MS);
 	}
 	pd_state_save();
 }
@@ -1754,14 +1557,14 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 		pd_log("resume", "peer=%s flow=%u found=%s", name, flow_id, found);
 		nfp_flow_free(f);
 		p->flow_id = 0;
-		set_state(p, PD_IDLE);
+		pd_peer_set_state(p, PD_IDLE);
 		/* Both sides punch again, the callee later (as after a death). */
 		p->retry_at = pd_now_ms() + (caller ? REPUNCH_MS : 3 * REPUNCH_MS);
 		return p;
 	}
 	state = nfp_flow_get_u32(f, NFP_FLOW_STATE);
 	remote = nfp_flow_get_endpoint(f, NFP_FLOW_REMOTE);
-	set_state(p, state == NFP_STATE_ESTABLISHED ? PD_UP :
+	pd_peer_set_state(p, state == NFP_STATE_ESTABLISHED ? PD_UP :
 		     state == NFP_STATE_PUNCHING ?
 		     (relayed ? PD_RELAYING : PD_PUNCHING) : PD_IDLE);
 	/* A punch found going: the kernel's punch timeout ends it first. */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What peer.c (one peer's exchange and its flows) shares with the files
+ * that run more of a peer's flows: relay_first.c. Not for the rest of
+ * punchd, which has punchd.h.
+ */
+#ifndef NFPUNCH_PUNCHD_PEER_FLOWS_H
+#define NFPUNCH_PUNCHD_PEER_FLOWS_H
+
+#include "punchd.h"
+
+/* Punch again after losing a path: the caller first, the callee 3x later. */
+#define REPUNCH_MS		2000
+/* After its punch timeout a flow is dead: the event says so. Should it
+ * be lost, this much later the session moves on by itself. */
+#define PUNCH_SLACK_MS		5000
+
+/* Every change of state goes through here: status shows how long ago. */
+void pd_peer_set_state(struct pd_peer *p, enum pd_state state);
+/* ms since the session began */
+unsigned int pd_peer_elapsed(const struct pd_peer *p);
+void pd_peer_fail(struct pd_peer *p, const char *why);
+void pd_peer_schedule_retry(struct pd_peer *p, unsigned int base_ms);
+/*
+ * One flow of the session from a local port to the candidates (and an
+ * extra window of ports); relay: the relay's flow. Its id, or 0 after
+ * logging why not.
+ */
+uint32_t pd_peer_flow_open(struct pd_peer *p, uint16_t port,
+			   const struct sig_ep *cands, unsigned int n,
+			   const struct nfp_endpoint *extra,
+			   uint32_t punch_timeout_ms, bool relay);
+/* Delete one flow of the session, keeping count of what it sent. */
+void pd_peer_flow_gone(struct pd_peer *p, uint32_t id);
+/* The direct punch's flows (and the path's, unless it is the relay's). */
+void pd_peer_drop_direct(struct pd_peer *p);
+/* f is the peer's path now (p->relayed says which kind): tell everyone. */
+void pd_peer_path_up(struct pd_peer *p, const struct nfp_flow *f);
+
+/* relay_first.c: the relay beside the punch (--relay-first) */
+/* We run it, and the server passes relayfirst on. */
+bool pd_rf_ok(void);
+/* The punch starts: the caller asks for the relay. */
+void pd_rf_ask(struct pd_peer *p);
+/* RELAYED: the relay's flow from our port. */
+void pd_rf_open(struct pd_peer *p);
+/* Its flow is up / dead or deleted (gone: deleted by someone else). */
+void pd_rf_up(struct pd_peer *p, const struct nfp_flow *f);
+void pd_rf_gone(struct pd_peer *p, bool gone);
+/* The path moves to direct: hold the relay a while. */
+void pd_rf_went_direct(struct pd_peer *p);
+/* Relayed, the punch for direct ended without a path. */
+void pd_rf_direct_failed(struct pd_peer *p);
+/* The direct path died: back on the held relay if it is up (true). */
+bool pd_rf_fall_back(struct pd_peer *p);
+void pd_rf_drop(struct pd_peer *p);
+void pd_rf_tick(struct pd_peer *p, uint64_t now, uint64_t *next);
+
+#endif
