@@ -186,6 +186,12 @@ static void peer_json(const struct pd_peer *p, void *arg)
 	json_object_object_add(o, "up_ms", up && p->up_ms ?
 			       json_object_new_int64(p->up_ms) : NULL);
 	json_object_object_add(o, "attempts", json_object_new_int64(p->attempts));
+	/* Relay first: agreed for this session; when direct is tried again. */
+	json_object_object_add(o, "relay_first", json_object_new_boolean(p->relay_first));
+	json_object_object_add(o, "upgrade_in_ms", p->upgrade_at ?
+			       json_object_new_int64(p->upgrade_at > pd_now_ms() ?
+						     (int64_t)(p->upgrade_at - pd_now_ms()) : 0) :
+			       NULL);
 	json_object_object_add(o, "probes", json_object_new_uint64(pd_peer_probes(p)));
 	flow_json(o, p);
 	json_object_array_add(arg, o);

@@ -96,6 +96,10 @@ t_check "without a down in between" \
 	sh -c "! grep -q '^down' '$TMP/alice.hook' '$TMP/bob.hook'"
 t_check "and alice will punch for direct again in 30 s" \
 	grep -q 'event=direct-failed peer=bob again_in_ms=30000 attempt=1' "$TMP/alice.log"
+t_expect "her status -j: relay first, relayed, the next punch for direct due" \
+	"true relay true" \
+	"$(pd "$A" alice status -j | jq -r '.peers[] | select(.name == "bob") |
+		"\(.relay_first) \(.mode) \(.upgrade_in_ms > 0)"')"
 uncut
 t_check "she does, and the path is direct again" \
 	wait_for 500 eval "grep -q 'event=punching peer=bob .*upgrade=1' $TMP/alice.log &&
