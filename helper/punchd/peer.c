@@ -791,7 +791,8 @@ void pd_peers_sampled(unsigned int tag, uint16_t port)
 	send_candidates(p);
 }
 
-static int set_keepalive(uint32_t id, uint32_t ms)
+/* A new keepalive interval for one of name's flows (logged if refused). */
+static int set_keepalive(const char *name, uint32_t id, uint32_t ms)
 {
 	struct nfp_flow *change = nfp_flow_alloc();
 	int ret = -ENOMEM;
@@ -800,6 +801,9 @@ static int set_keepalive(uint32_t id, uint32_t ms)
 	    !nfp_flow_set_u32(change, NFP_FLOW_KEEPALIVE_MS, ms))
 		ret = nfp_flow_change(pd_nfp, change, NULL);
 	nfp_flow_free(change);
+	if (ret < 0)
+		pd_log("keepalive-failed", "peer=%s error=\"%s\"", name,
+		       nfp_strerror(pd_nfp));
 	return ret;
 }
 
@@ -810,14 +814,10 @@ void pd_peers_keepalive_changed(void)
 	unsigned int i;
 
 	for (i = 0; i < PD_MAX_PEERS; i++) {
-		if (peers[i].used && peers[i].flow_id &&
-		    set_keepalive(peers[i].flow_id, ms) < 0)
-			pd_log("keepalive-failed", "peer=%s error=\"%s\"",
-			       peers[i].name, nfp_strerror(pd_nfp));
-		if (peers[i].used && peers[i].relay_flow &&
-		    set_keepalive(peers[i].relay_flow, ms) < 0)
-			pd_log("keepalive-failed", "peer=%s error=\"%s\"",
-			       peers[i].name, nfp_strerror(pd_nfp));
+		if (peers[i].used && peers[i].flow_id)
+			set_keepalive(peers[i].name, peers[i].flow_id, ms);
+		if (peers[i].used && peers[i].relay_flow)
+			set_keepalive(peers[i].name, peers[i].relay_flow, ms);
 	}
 }
 
@@ -1102,12 +1102,8 @@ void pd_peer_path_up(struct pd_peer *p, const struct nfp_flow *f)
 
 static void nudge(struct pd_peer *p)
 {
-	if (set_keepalive(p->flow_id, NUDGE_KEEPALIVE_MS) < 0) {
-		pd_log("keepalive-failed", "peer=%s error=\"%s\"", p->name,
-		       nfp_strerror(pd_nfp));
-		return;
-	}
-	p->nudge_until = pd_now_ms() + NUDGE_MS;
+	if (set_keepalive(p->name, p->flow_id, NUDGE_KEEPALIVE_MS) >= 0)
+		p->nudge_until = pd_now_ms() + NUDGE_MS;
 }
 
 /* The punch (or, without relay first, the relay's flow) is up. */
@@ -1141,32 +1137,49 @@ static bool spray_flow_dead(struct pd_peer *p, uint32_t id)
 	return p->n_spray == 0;
 }
 
+/*
+ * Relay first: flow id of the session ended (dead, or deleted: gone)
+ * while the relay runs beside the punch. True if that settles it: the
+ * relay's own flow, or a punch's beside the relay (punching, or relayed
+ * and punching for direct).
+ */
+static bool ended_beside_relay(struct pd_peer *p, uint32_t id, bool gone)
+{
+	if (!p->relay_flow)
+		return false;
+	if (id == p->relay_flow) {
+		pd_rf_gone(p, gone);
+		return true;
+	}
+	if (p->state != PD_PUNCHING && !(p->state == PD_UP && p->relayed))
+		return false;
+	if (gone && id == p->flow_id)
+		p->flow_id = 0;
+	if (p->n_spray && !spray_flow_dead(p, id))
+		return true;		/* the spray goes on */
+	if (p->state == PD_UP) {
+		pd_rf_direct_failed(p);	/* on the relay, the punch is over */
+		return true;
+	}
+	if (!gone)
+		pd_log("punch-timeout", "peer=%s ms=%u", p->name, pd_peer_elapsed(p));
+	/* The relay's flow beside it decides now. */
+	pd_peer_drop_direct(p);
+	p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
+	return true;
+}
+
 static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 {
 	uint32_t id = nfp_flow_get_u32(f, NFP_FLOW_ID);
 
-	if (p->relay_flow && id == p->relay_flow) {
-		pd_rf_gone(p, false);
+	if (ended_beside_relay(p, id, false))
 		return;
-	}
-	/* On the relay beside it, the punch for direct is over. */
-	if (p->relay_flow && p->state == PD_UP && p->relayed) {
-		if (!p->n_spray || spray_flow_dead(p, id))
-			pd_rf_direct_failed(p);
-		return;
-	}
 	switch (p->state) {
 	case PD_PUNCHING:
 		if (p->n_spray && !spray_flow_dead(p, id))
 			break;
 		pd_log("punch-timeout", "peer=%s ms=%u", p->name, pd_peer_elapsed(p));
-		if (p->relay_flow) {
-			/* The relay's flow beside it decides now. */
-			pd_peer_drop_direct(p);
-			p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms +
-				      PUNCH_SLACK_MS;
-			break;
-		}
 		ask_relay(p);
 		break;
 	case PD_RELAYING:
@@ -1205,6 +1218,29 @@ static void remote_changed(struct pd_peer *p, const struct nfp_endpoint *remote)
 }
 
 /*
+ * One of the peer's flows is up: the path, or the move to it. False if
+ * that changes nothing (a held relay's, or the peer is up already).
+ */
+static bool flow_established(struct pd_peer *p, const struct nfp_flow *f)
+{
+	if (p->relay_flow && nfp_flow_get_u32(f, NFP_FLOW_ID) == p->relay_flow) {
+		pd_rf_up(p, f);
+		return true;
+	}
+	if (p->state == PD_UP && p->relayed && p->relay_flow) {
+		/* Relayed until now: the move to direct. */
+		p->relayed = false;
+		went_up(p, f);
+		return true;
+	}
+	if (p->state == PD_PUNCHING || p->state == PD_RELAYING) {
+		went_up(p, f);
+		return true;
+	}
+	return false;
+}
+
+/*
  * A flow as a resync after lost events found it: act on what the lost
  * events would have said (went up, moved, died).
  */
@@ -1215,15 +1251,9 @@ static void flow_exists(struct pd_peer *p, const struct nfp_flow *f)
 
 	switch (nfp_flow_get_u32(f, NFP_FLOW_STATE)) {
 	case NFP_STATE_ESTABLISHED:
-		if (p->relay_flow &&
-		    nfp_flow_get_u32(f, NFP_FLOW_ID) == p->relay_flow) {
-			pd_rf_up(p, f);
-		} else if (p->state == PD_UP && p->relayed && p->relay_flow) {
-			p->relayed = false;
-			went_up(p, f);
-		} else if (p->state == PD_PUNCHING || p->state == PD_RELAYING) {
-			went_up(p, f);
-		} else if (p->state == PD_UP && remote) {
+		if (flow_established(p, f))
+			break;
+		if (p->state == PD_UP && remote) {
 			pd_ep_to_sig(&now, remote);
 			if (memcmp(&now, &p->remote, sizeof(now)))
 				remote_changed(p, remote);
@@ -1238,28 +1268,9 @@ static void flow_exists(struct pd_peer *p, const struct nfp_flow *f)
 /* Its flow id went away (deleted by someone else, or lost in a resync). */
 static void flow_deleted(struct pd_peer *p, uint32_t id)
 {
-	if (p->relay_flow && id == p->relay_flow) {
-		pd_rf_gone(p, true);
-		return;
-	}
-	if (p->relay_flow && p->state == PD_UP && p->relayed) {
-		if (id == p->flow_id)
-			p->flow_id = 0;
-		if (!p->n_spray || spray_flow_dead(p, id))
-			pd_rf_direct_failed(p);
-		return;
-	}
 	/* As when it dies: the relay's flow beside it decides, or takes over. */
-	if (p->relay_flow && p->state == PD_PUNCHING) {
-		if (id == p->flow_id)
-			p->flow_id = 0;
-		if (!p->n_spray || spray_flow_dead(p, id)) {
-			pd_peer_drop_direct(p);
-			p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms +
-				      PUNCH_SLACK_MS;
-		}
+	if (ended_beside_relay(p, id, true))
 		return;
-	}
 	if (p->relay_flow && p->state == PD_UP && id == p->flow_id) {
 		p->flow_id = 0;
 		if (pd_rf_fall_back(p))
@@ -1366,15 +1377,7 @@ void pd_peers_event(const struct nfp_event *e)
 		return;
 	switch (nfp_event_get_type(e)) {
 	case NFP_EVENT_ESTABLISHED:
-		if (p->relay_flow && id == p->relay_flow) {
-			pd_rf_up(p, f);
-		} else if (p->state == PD_UP && p->relayed && p->relay_flow) {
-			/* Relayed until now: the move to direct. */
-			p->relayed = false;
-			went_up(p, f);
-		} else if (p->state == PD_PUNCHING || p->state == PD_RELAYING) {
-			went_up(p, f);
-		}
+		flow_established(p, f);
 		break;
 	case NFP_EVENT_REMOTE_CHANGED:
 		/* Only the path's: not a held relay's, nor a punch's beside it. */
@@ -1441,10 +1444,8 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 			pd_peer_fail(p, "probe-budget");
 		if (p->nudge_until && now >= p->nudge_until) {
 			p->nudge_until = 0;
-			if (p->flow_id &&
-			    set_keepalive(p->flow_id, pd_keepalive_ms()) < 0)
-				pd_log("keepalive-failed", "peer=%s error=\"%s\"",
-				       p->name, nfp_strerror(pd_nfp));
+			if (p->flow_id)
+				set_keepalive(p->name, p->flow_id, pd_keepalive_ms());
 		}
 		if (p->nudge_until && p->nudge_until < *next)
 			*next = p->nudge_until;
@@ -1572,10 +1573,8 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	if (state == NFP_STATE_ESTABLISHED && remote)
 		pd_ep_to_sig(&p->remote, remote);
 	/* A nudge (a short keepalive) the last punchd did not undo. */
-	if (state == NFP_STATE_ESTABLISHED &&
-	    set_keepalive(flow_id, pd_keepalive_ms()) < 0)
-		pd_log("keepalive-failed", "peer=%s error=\"%s\"", name,
-		       nfp_strerror(pd_nfp));
+	if (state == NFP_STATE_ESTABLISHED)
+		set_keepalive(name, flow_id, pd_keepalive_ms());
 	nfp_flow_free(f);
 	if (state == NFP_STATE_DEAD) {
 		drop_flow(p);

@@ -19,7 +19,7 @@ uint32_t pd_prime_ms(uint32_t server_rtt_us, uint32_t punch_timeout_ms,
 
 	/* The module wants priming over before the punch is. */
 	if (whole)
-		return punch_timeout_ms > PD_PRIME_LONGEST_MS ? PD_PRIME_LONGEST_MS :
+		return punch_timeout_ms > NFPUNCH_PRIME_TIME_MAX ? NFPUNCH_PRIME_TIME_MAX :
 		       punch_timeout_ms ? punch_timeout_ms - 1 : 0;
 
 	if (ms < PD_PRIME_MIN_MS)

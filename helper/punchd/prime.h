@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/nfpunch.h>
 
 /* How far the walk towards the server goes: no home is deeper. */
 #define PD_HOPS_MAX		8
@@ -50,9 +51,9 @@ unsigned int pd_prime_ttl(const enum pd_hop *hops, unsigned int n);
  * each of its mappings is met by the peer's probe arriving there, which
  * it answers at full TTL, and a full-TTL probe of its own that reaches
  * the peer's NAT before the peer has probed that port leaves an entry
- * which moves the peer's probe to it elsewhere. Up to the module's 10 s.
+ * which moves the peer's probe to it elsewhere. Up to the module's
+ * longest (NFPUNCH_PRIME_TIME_MAX).
  */
-#define PD_PRIME_LONGEST_MS	10000
 uint32_t pd_prime_ms(uint32_t server_rtt_us, uint32_t punch_timeout_ms,
 		     bool whole);
 
