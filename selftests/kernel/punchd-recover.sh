@@ -39,6 +39,11 @@ t_check "the glare was seen and settled by id (alice, the smaller, calls)" \
 t_expect "one path: one 'up' on each side" "1 1" "$(ups alice) $(ups bob)"
 t_expect "the server accepted one session between them" 1 \
 	"$(grep -c 'event=accept ' "$TMP/rdv.log")"
+# It failed once in six runs (both connects timed out, no session): what
+# both sides and the server did, for the next time.
+[ "$(ups alice) $(ups bob)" = "1 1" ] ||
+	grep -h 'event=' "$TMP/alice.log" "$TMP/bob.log" "$TMP/rdv.log" |
+	head -60 | sed 's/^/# /'
 
 # --- the callee re-punches when the caller cannot ---------------------------
 # Alice's punchd goes and takes her flow with it: bob's flow dies of
