@@ -59,11 +59,21 @@ remote() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].rem
 # race LOCAL_A LOCAL_B PUBLIC_A PUBLIC_B [BOB'S PRIME...]: bob's flow
 # first; alice's once bob's first probes have reached the public router.
 # Sets IDA and IDB.
+#
+# Bob primes for PRIME (the longest allowed), far longer than the race
+# needs: on the debug kernel each punchctl, nft and jq takes a second or
+# more, and a window that closes before alice starts would lose the race
+# for the wrong reason. The path comes up as soon as alice probes (bob's
+# answers and triggered checks leave at full TTL): the length costs no
+# time.
+PRIME="prime-time 10s punch-timeout 30s"
 race() {
 	local la=$1 lb=$2 pa=$3 pb=$4
 	shift 4
+	# Unprimed, bob dies of his punch timeout soon after alice.
+	[ $# -gt 0 ] || set -- punch-timeout 8s
 	IDB=$(in_b "$PUNCHCTL" -j flow add local "$lb" peer "$pa" secret $SECRET \
-		role controlled punch-timeout 8s keepalive 1s timeout 5s "$@" | jq .id)
+		role controlled keepalive 1s timeout 5s "$@" | jq .id)
 	wait_for 50 eval "[ \$(pub b_seen) -gt 0 ] || [ \$(pub b6_ttl1) -gt 0 ] ||
 			  [ \$(pub b6_fwd) -gt 0 ]"
 	sleep 0.5
@@ -88,7 +98,7 @@ in_b "$PUNCHCTL" flow del id "$IDB"
 # --- the same race, bob primes: it succeeds --------------------------------
 zero
 race 10.0.1.2:4100 10.0.2.2:5100 198.51.100.1:4100 203.0.113.1:5100 \
-	prime-ttl 2 prime-time 6s
+	prime-ttl 2 $PRIME
 t_check "primed: bob's first probes die at the public router (TTL 1 there)" \
 	test "$(pub b_ttl1)" -gt 0
 t_expect "and none reached alice's NAT before she started" 0 "$B_EARLY"
@@ -99,7 +109,7 @@ t_expect "on the ports both announced: alice reaches bob's" 203.0.113.1:5100 \
 t_expect "and bob alice's (her NAT kept her port)" 198.51.100.1:4100 "$(remote "$B" "$IDB")"
 t_expect "alice's NAT moved none of her probes" 0 "$(pub a_moved)"
 fb=$(flow_json "$B" "$IDB")
-t_expect "bob's flow reports its priming" "2 6000" \
+t_expect "bob's flow reports its priming" "2 10000" \
 	"$(echo "$fb" | jq -r '"\(.prime_ttl) \(.prime_ms)"')"
 t_expect "alice's reports none" "0 0" \
 	"$(flow_json "$A" "$IDA" | jq -r '"\(.prime_ttl) \(.prime_ms)"')"
@@ -111,29 +121,30 @@ in_b "$PUNCHCTL" flow del id "$IDB"
 # --- a TTL one hop too long reaches alice's NAT: the race is lost again ------
 zero
 race 10.0.1.2:4200 10.0.2.2:5200 198.51.100.1:4200 203.0.113.1:5200 \
-	prime-ttl 3 prime-time 6s
+	prime-ttl 3 $PRIME
 t_check "TTL 3: bob's 'priming' crossed the public router" test "$B_EARLY" -gt 0
 t_check "and the punch fails as unprimed" nat_wait_state "$A" "$IDA" dead 12
 in_a "$PUNCHCTL" flow del id "$IDA"
 in_b "$PUNCHCTL" flow del id "$IDB"
 
 # --- priming ends, and every punch primes again -----------------------------
-# Bob alone (alice never answers): 5 s of TTL-1 arrivals at the public
-# router, then full-TTL probes through it; "repunch" primes again.
+# Bob alone (alice never answers): 10 s of TTL-1 arrivals at the public
+# router, then full-TTL probes through it; "repunch" primes again. 10 s:
+# the checks while priming take seconds on the debug kernel.
 zero
 IDB=$(in_b "$PUNCHCTL" -j flow add local 10.0.2.2:5400 peer 198.51.100.1:4400 \
 	secret $SECRET role controlled punch-timeout 20s probe-interval 100ms \
-	prime-ttl 2 prime-time 5s | jq .id)
+	prime-ttl 2 prime-time 10s | jq .id)
 wait_for 30 eval "[ \$(pub b_ttl1) -gt 0 ]"
 t_check "while priming: TTL-1 arrivals, nothing forwarded" \
 	eval "[ \$(pub b_ttl1) -gt 0 ] && [ \$(pub b_fwd) -eq 0 ]"
-wait_for 100 eval "[ \$(pub b_fwd) -gt 0 ]"
+wait_for 150 eval "[ \$(pub b_fwd) -gt 0 ]"
 p1=$(pub b_ttl1)
 t_check "once it is over, full-TTL probes cross the public router" test "$(pub b_fwd)" -gt 0
 sleep 1
 t_expect "and no more primes" "$p1" "$(pub b_ttl1)"
 # Probes of the old punch leave at full TTL until the repunch is taken:
-# count only once the new punch has begun (it primes for 5 s).
+# count only once the new punch has begun (it primes for 10 s).
 in_b "$PUNCHCTL" flow set id "$IDB" repunch >/dev/null
 sleep 0.5
 zero
@@ -145,7 +156,7 @@ in_b "$PUNCHCTL" flow del id "$IDB"
 # --- IPv6: the hop limit primes the same way --------------------------------
 zero
 race "[fd00:1::2]:4300" "[fd00:2::2]:5300" "[fd00:a::1]:4300" "[fd00:b::1]:5300" \
-	prime-ttl 2 prime-time 6s
+	prime-ttl 2 $PRIME
 t_check "IPv6 primed: bob's first probes die at the public router (hop limit 1)" \
 	test "$(pub b6_ttl1)" -gt 0
 t_expect "and none reached alice's NAT before she started" 0 "$B_EARLY"
