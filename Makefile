@@ -21,8 +21,9 @@ DESTDIR ?=
 VERSION := $(shell sed -n 's/^\#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/version.h)
 # libnfpunch's own version: the soname's major (1: opaque objects; 0 was
 # the unversioned library of caller-allocated structs), a minor per
-# release that adds symbols (a new node in libnfpunch.map), a micro per fix.
-LIB_VERSION := 1.2.0
+# release that adds symbols (a new node in libnfpunch.map) or attributes,
+# a micro per fix.
+LIB_VERSION := 1.3.0
 LIB_SONAME := libnfpunch.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include

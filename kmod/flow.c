@@ -490,6 +490,21 @@ void nfp_flow_dead(struct nfp_flow *flow, u8 reason)
 	nfp_event_flow(flow, NFPUNCH_EVENT_DEAD);
 }
 
+/*
+ * The application keeps this flow: its requests carry USE-CANDIDATE from
+ * now on. An established flow asks the peer at its next tick (the caller
+ * kicks the timer) and twice more, a second apart, in case one is lost
+ * or meets the peer's limit on triggered checks: the peer's flow moves
+ * here at once. A punching flow's probes do the same.
+ */
+void nfp_flow_nominate(struct nfp_flow *flow)
+{
+	lockdep_assert_held(&flow->pn->lock);
+	WRITE_ONCE(flow->flags, flow->flags & ~NFPUNCH_FLOW_F_CANDIDATE);
+	if (flow->state == NFPUNCH_STATE_ESTABLISHED)
+		WRITE_ONCE(flow->nominate_left, NFP_NOMINATE_SENDS);
+}
+
 void nfp_flow_repunch(struct nfp_flow *flow)
 {
 	struct nfp_net *pn = flow->pn;

@@ -62,7 +62,7 @@ struct nfp_peer {
 	u16 targets;			/* sum of nports */
 	u16 prime_ms;			/* priming at the start of a punch */
 	u8 prime_ttl;			/* 0: no priming */
-	u8 zero;
+	u8 nominates;			/* its requests carry a role: 0.4 on */
 	struct nfp_cand c[];
 };
 
@@ -100,7 +100,7 @@ struct nfp_flow {
 	u8 family;
 	u8 state;			/* enum nfpunch_state, under pn->lock */
 	u8 dead_reason;
-	u8 flags;
+	u8 flags;			/* CANDIDATE cleared under pn->lock */
 	u8 tag[NFP_TAG_LEN];		/* USERNAME of the peer's requests */
 
 	struct nfp_net *pn;
@@ -120,6 +120,7 @@ struct nfp_flow {
 	u8 round;			/* timer only: punch round, for the backoff */
 	u8 throttled;			/* timer only: sends refused in a row */
 	bool priming;			/* timer only: this round is primed */
+	u8 nominate_left;		/* nominated requests still to send */
 	u16 cursor;			/* timer only: next target of this round */
 	u32 keepalive_ms;
 	u32 timeout_ms;
@@ -210,6 +211,11 @@ void nfp_flow_established(struct nfp_flow *flow,
 			  const union nf_inet_addr *raddr, __be16 rport);
 void nfp_flow_dead(struct nfp_flow *flow, u8 reason);
 void nfp_flow_repunch(struct nfp_flow *flow);
+/* Caller holds pn->lock and kicks the timer. */
+void nfp_flow_nominate(struct nfp_flow *flow);
+/* Nominated requests an established flow sends, a second apart. */
+#define NFP_NOMINATE_SENDS	3
+#define NFP_NOMINATE_GAP_MS	1000
 
 /* The remote endpoint, consistent even while the packet path moves it. */
 void nfp_flow_remote(const struct nfp_flow *flow, union nf_inet_addr *raddr,

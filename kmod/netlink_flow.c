@@ -147,7 +147,7 @@ static const int nfp_settable[] = {
 	NFPUNCH_FLOW_A_TIMEOUT, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
 	NFPUNCH_FLOW_A_PROBE_INTERVAL, NFPUNCH_FLOW_A_FLAGS,
 	NFPUNCH_FLOW_A_MARK, NFPUNCH_FLOW_A_ROLE, NFPUNCH_FLOW_A_PRIME_TTL,
-	NFPUNCH_FLOW_A_PRIME_TIME,
+	NFPUNCH_FLOW_A_PRIME_TIME, NFPUNCH_FLOW_A_NOMINATE,
 };
 
 /* Priming: both attributes or neither, and over before the punch is. */
@@ -204,6 +204,11 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 	if (tb[NFPUNCH_FLOW_A_STATE]) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_STATE],
 				    "a new flow always starts punching");
+		return -EINVAL;
+	}
+	if (tb[NFPUNCH_FLOW_A_NOMINATE]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_NOMINATE],
+				    "nominate is for flow set: a new flow is nominated unless a candidate");
 		return -EINVAL;
 	}
 	if (!tb[NFPUNCH_FLOW_A_LOCAL]) {
@@ -486,6 +491,8 @@ int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	WRITE_ONCE(flow->keepalive_ms, keepalive);
 	WRITE_ONCE(flow->timeout_ms, timeout);
+	if (tb[NFPUNCH_FLOW_A_NOMINATE])
+		nfp_flow_nominate(flow);
 	/*
 	 * Let the timer pick the new deadlines up now; the new epoch keeps a
 	 * callback running meanwhile from re-arming with the old ones.
@@ -590,7 +597,7 @@ int nfp_nl_fill_flow(struct sk_buff *msg, struct nfp_flow *flow, u32 portid,
 				&flow->laddr, flow->lport) ||
 	    nfp_put_peers(msg, flow) ||
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, state) ||
-	    nla_put_u32(msg, NFPUNCH_FLOW_A_FLAGS, flow->flags) ||
+	    nla_put_u32(msg, NFPUNCH_FLOW_A_FLAGS, READ_ONCE(flow->flags)) ||
 	    nla_put_u8(msg, NFPUNCH_FLOW_A_ROLE, flow->role) ||
 	    (flow->peer->mark &&
 	     nla_put_u32(msg, NFPUNCH_FLOW_A_MARK, flow->peer->mark)) ||

@@ -6,7 +6,10 @@
 #include "probe.h"
 #include "send.h"
 
-/* Our messages are small: header, USERNAME or an address, MI, FP. */
+/*
+ * Our messages are small: header, USERNAME, ICE-CONTROLLING/CONTROLLED
+ * (and USE-CANDIDATE) or an address, MI, FP.
+ */
 #define NFP_PROBE_BUF	128
 
 u32 nfp_now_us(void)
@@ -47,11 +50,11 @@ static u64 nfp_tid_keystream(struct nfp_net *pn, __be32 mac)
 	return siphash_1u32((__force u32)mac, &pn->tid_enc_key);
 }
 
-void nfp_tid_make(struct nfp_net *pn, u32 id, bool triggered, u8 family,
+void nfp_tid_make(struct nfp_net *pn, u32 id, bool nominated, u8 family,
 		  const union nf_inet_addr *raddr, __be16 rport,
 		  u8 tid[STUN_TID_LEN])
 {
-	u32 stamp = (nfp_now_us() & ~1u) | triggered;
+	u32 stamp = (nfp_now_us() & ~1u) | nominated;
 	__be32 mac = nfp_tid_mac(pn, id, stamp, family, raddr, rport);
 	__be64 body = cpu_to_be64((((u64)id << 32) | stamp) ^
 				  nfp_tid_keystream(pn, mac));
@@ -62,7 +65,7 @@ void nfp_tid_make(struct nfp_net *pn, u32 id, bool triggered, u8 family,
 
 bool nfp_tid_check(struct nfp_net *pn, const u8 tid[STUN_TID_LEN], u8 family,
 		   const union nf_inet_addr *raddr, __be16 rport,
-		   u32 *id, u32 *rtt_us, bool *triggered)
+		   u32 *id, u32 *rtt_us, bool *nominated)
 {
 	__be32 mac;
 	__be64 body;
@@ -80,7 +83,7 @@ bool nfp_tid_check(struct nfp_net *pn, const u8 tid[STUN_TID_LEN], u8 family,
 	if (mac != nfp_tid_mac(pn, *id, stamp, family, raddr, rport))
 		return false;
 	*rtt_us = age;
-	*triggered = stamp & 1;
+	*nominated = stamp & 1;
 	return true;
 }
 
@@ -114,7 +117,7 @@ static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
 }
 
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
-		   __be16 rport, bool triggered, u8 ttl)
+		   __be16 rport, bool nominated, u8 ttl)
 {
 	const struct punch_dir *out = &flow->peer->out;
 	char user[NFP_USERNAME_LEN + 1];
@@ -125,13 +128,22 @@ int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
 	/* The cap first: a refused send must cost no HMAC. */
 	if (!nfp_pps_allow(flow->pn))
 		return -ENOBUFS;
-	nfp_tid_make(flow->pn, flow->id, triggered, flow->family, raddr, rport,
+	nfp_tid_make(flow->pn, flow->id, nominated, flow->family, raddr, rport,
 		     tid);
 	snprintf(user, sizeof(user), NFP_USERNAME_PREFIX "%*phN",
 		 NFP_TAG_LEN, out->tag);
 
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, tid);
 	stun_add_bytes(&b, STUN_A_USERNAME, user, NFP_USERNAME_LEN);
+	/*
+	 * The role tells the peer that we nominate (0.4 on), so that it
+	 * moves only on USE-CANDIDATE. Roles are agreed through signaling
+	 * and never conflict: the tie-breaker is 0.
+	 */
+	stun_add_u64(&b, flow->role == NFPUNCH_ROLE_CONTROLLING ?
+		     STUN_A_ICE_CONTROLLING : STUN_A_ICE_CONTROLLED, 0);
+	if (!(READ_ONCE(flow->flags) & NFPUNCH_FLOW_F_CANDIDATE))
+		stun_add_bytes(&b, STUN_A_USE_CANDIDATE, NULL, 0);
 	ret = nfp_probe_finish(flow, &b, out->key, ttl, raddr, rport);
 	if (!ret)
 		atomic_inc(&flow->probes_sent);

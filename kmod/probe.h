@@ -20,31 +20,33 @@
 /*
  * A flow's transaction id carries the flow id and a timestamp in us
  * (the RTT comes from it; its lowest bit says whether the request was a
- * triggered check), encrypted, and a keyed MAC of both plus the endpoint
- * the request went to. So an answer proves it is to a request we sent
- * lately, to the endpoint it comes from: a replayed answer from anywhere
- * else fails, without keeping any per-request state. To anyone else the
- * 96 bits look random (RFC 8489 section 5): no flow id, no boot time.
- * The MAC is 32 bits because answers must also carry MESSAGE-INTEGRITY
- * under the flow's key; mapping queries, whose answers carry none, use
- * random ids instead (mapping.h).
+ * check triggered by a nominated request), encrypted, and a keyed MAC of
+ * both plus the endpoint the request went to. So an answer proves it is
+ * to a request we sent lately, to the endpoint it comes from: a replayed
+ * answer from anywhere else fails, without keeping any per-request
+ * state. To anyone else the 96 bits look random (RFC 8489 section 5):
+ * no flow id, no boot time. The MAC is 32 bits because answers must
+ * also carry MESSAGE-INTEGRITY under the flow's key; mapping queries,
+ * whose answers carry none, use random ids instead (mapping.h).
  */
-void nfp_tid_make(struct nfp_net *pn, u32 id, bool triggered, u8 family,
+void nfp_tid_make(struct nfp_net *pn, u32 id, bool nominated, u8 family,
 		  const union nf_inet_addr *raddr, __be16 rport,
 		  u8 tid[STUN_TID_LEN]);
 bool nfp_tid_check(struct nfp_net *pn, const u8 tid[STUN_TID_LEN], u8 family,
 		   const union nf_inet_addr *raddr, __be16 rport,
-		   u32 *id, u32 *rtt_us, bool *triggered);
+		   u32 *id, u32 *rtt_us, bool *nominated);
 
 /*
  * An authenticated Binding Request, tagged and keyed for our direction;
  * counts it. -ENOBUFS, before any work, when the pps cap says no.
- * triggered: a check back to where an authenticated request of the peer
- * came from; only its answer may move an established flow. ttl: 0 for
- * the route's, a priming probe's otherwise.
+ * It carries our ICE role and, unless the flow is a candidate,
+ * USE-CANDIDATE.
+ * nominated: a check back to where an authenticated request of the peer
+ * with USE-CANDIDATE came from; only its answer may move an established
+ * flow. ttl: 0 for the route's, a priming probe's otherwise.
  */
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
-		   __be16 rport, bool triggered, u8 ttl);
+		   __be16 rport, bool nominated, u8 ttl);
 /* The Binding Success Response to an authenticated request of the peer,
  * keyed as the request was. */
 int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],

@@ -78,11 +78,14 @@ static void nfp_touch(u32 *stamp)
 /*
  * Should the request from p get a check of our own right now (ICE's
  * triggered check)? While punching, always: its answer establishes the
- * flow. Once established, only from an endpoint other than the remote
- * (the peer's NAT may have rebound), and not faster than NFP_TRIGGER_GAP_MS,
- * so a replayed request never makes us send more than it cost.
+ * flow. Once established, only a nominated request from an endpoint
+ * other than the remote (the peer's NAT may have rebound): the peer's
+ * candidates, ports it sprays and will drop, never take the flow from
+ * the port it keeps. And not faster than NFP_TRIGGER_GAP_MS, so a
+ * replayed request never makes us send more than it cost.
  */
-static bool nfp_trigger_wanted(struct nfp_flow *flow, const struct nfp_pkt *p)
+static bool nfp_trigger_wanted(struct nfp_flow *flow, const struct nfp_pkt *p,
+			       bool nominated)
 {
 	u32 now = nfp_stamp(), last;
 	union nf_inet_addr raddr;
@@ -92,6 +95,8 @@ static bool nfp_trigger_wanted(struct nfp_flow *flow, const struct nfp_pkt *p)
 	case NFPUNCH_STATE_PUNCHING:
 		return true;
 	case NFPUNCH_STATE_ESTABLISHED:
+		if (!nominated)
+			return false;
 		nfp_flow_remote(flow, &raddr, &rport);
 		if (rport == p->sport && nf_inet_addr_cmp(&raddr, &p->saddr))
 			return false;
@@ -121,6 +126,7 @@ static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 	const size_t plen = sizeof(NFP_USERNAME_PREFIX) - 1;
 	struct nfp_tag_key key;
 	struct nfp_flow *flow;
+	bool nominated;
 
 	if (!(m->seen & STUN_SEEN_USERNAME) ||
 	    m->username_len != NFP_USERNAME_LEN ||
@@ -146,8 +152,19 @@ static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 	 */
 	atomic_inc(&flow->probes_received);
 	nfp_probe_answer(flow, m->tid, &p->saddr, p->sport);
-	if (nfp_trigger_wanted(flow, p))
-		nfp_probe_send(flow, &p->saddr, p->sport, true, 0);
+	/*
+	 * A peer whose requests carry its role nominates (USE-CANDIDATE);
+	 * for one that never does (a module before 0.4), every request
+	 * counts as nominated, as it always did. Once seen, for good: an
+	 * attacker cannot strip what MESSAGE-INTEGRITY covers.
+	 */
+	if (!READ_ONCE(flow->peer->nominates) &&
+	    (m->seen & (STUN_SEEN_CONTROLLING | STUN_SEEN_CONTROLLED)))
+		WRITE_ONCE(flow->peer->nominates, 1);
+	nominated = (m->seen & STUN_SEEN_USE_CAND) ||
+		    !READ_ONCE(flow->peer->nominates);
+	if (nfp_trigger_wanted(flow, p, nominated))
+		nfp_probe_send(flow, &p->saddr, p->sport, nominated, 0);
 	return nfp_consume(skb);
 
 unknown:
@@ -163,7 +180,7 @@ static unsigned int nfp_rx_answer(struct nfp_net *pn, struct sk_buff *skb,
 	union nf_inet_addr raddr;
 	struct nfp_flow *flow;
 	u32 id, rtt_us, srtt;
-	bool fresh, triggered;
+	bool fresh, nominated;
 	__be16 rport;
 
 	/* Pending queries are few (often none); their ids are random. */
@@ -172,7 +189,7 @@ static unsigned int nfp_rx_answer(struct nfp_net *pn, struct sk_buff *skb,
 		return nfp_consume(skb);
 
 	fresh = nfp_tid_check(pn, m->tid, p->family, &p->saddr, p->sport,
-			      &id, &rtt_us, &triggered);
+			      &id, &rtt_us, &nominated);
 	flow = nfp_flow_by_id(pn, id);
 	if (!flow || !nfp_flow_matches(flow, p))
 		return NF_ACCEPT;	/* the application's own STUN */
@@ -186,11 +203,12 @@ static unsigned int nfp_rx_answer(struct nfp_net *pn, struct sk_buff *skb,
 
 	atomic_inc(&flow->probes_answered);
 	/*
-	 * An established flow moves only to where the peer's own request
-	 * came from and our triggered check was answered: a late answer to
-	 * a probe of the punch rounds does not make it flap.
+	 * An established flow moves only to where a nominated request of
+	 * the peer came from and our check back was answered: a late answer
+	 * to a probe of the punch rounds, or to a check a candidate's request
+	 * triggered while we punched, does not make it flap.
 	 */
-	if (READ_ONCE(flow->state) == NFPUNCH_STATE_ESTABLISHED && !triggered) {
+	if (READ_ONCE(flow->state) == NFPUNCH_STATE_ESTABLISHED && !nominated) {
 		nfp_flow_remote(flow, &raddr, &rport);
 		if (rport != p->sport || !nf_inet_addr_cmp(&raddr, &p->saddr))
 			return nfp_consume(skb);

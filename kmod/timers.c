@@ -65,7 +65,7 @@ static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 	}
 
 	/* A passive flow only waits for the peer, until its deadline. */
-	if (flow->flags & NFPUNCH_FLOW_F_PASSIVE)
+	if (READ_ONCE(flow->flags) & NFPUNCH_FLOW_F_PASSIVE)
 		return nfp_deadline(now, started + timeout);
 
 	/*
@@ -134,6 +134,7 @@ static unsigned long nfp_keepalive_tick(struct nfp_flow *flow, u32 now)
 	u32 ok = READ_ONCE(flow->last_ok);
 	u32 last_tx = READ_ONCE(flow->last_tx);
 	u32 last_check = READ_ONCE(flow->last_check);
+	u8 nominate = READ_ONCE(flow->nominate_left);
 	u32 check_at, next;
 	bool refresh, check;
 
@@ -142,8 +143,8 @@ static unsigned long nfp_keepalive_tick(struct nfp_flow *flow, u32 now)
 		return 0;
 	}
 
-	/* Our NAT forgets mappings we do not use. */
-	refresh = nfp_reached(now, last_tx + ka);
+	/* Our NAT forgets mappings we do not use; a nomination goes now. */
+	refresh = nfp_reached(now, last_tx + ka) || nominate;
 	/* A peer not confirmed lately gets asked whether it is still there. */
 	check = nfp_reached(now, ok + ka) && nfp_reached(now, last_check + ka);
 	if (refresh || check) {
@@ -159,6 +160,9 @@ static unsigned long nfp_keepalive_tick(struct nfp_flow *flow, u32 now)
 		WRITE_ONCE(flow->last_check, now);
 		last_tx = now;
 		last_check = now;
+		/* A nomination racing this store only loses its repeats. */
+		if (nominate)
+			WRITE_ONCE(flow->nominate_left, --nominate);
 	}
 
 	/* The check is due once both the answer and our last check are old. */
@@ -166,6 +170,8 @@ static unsigned long nfp_keepalive_tick(struct nfp_flow *flow, u32 now)
 	if (time_after32(last_check + ka, check_at))
 		check_at = last_check + ka;
 	next = nfp_earliest(nfp_earliest(last_tx + ka, ok + to), check_at);
+	if (nominate)
+		next = nfp_earliest(next, now + msecs_to_jiffies(NFP_NOMINATE_GAP_MS));
 	return nfp_deadline(now, next);
 }
 

@@ -125,6 +125,12 @@ enum nfp_role {
 /* Bits of NFP_FLOW_FLAGS. */
 #define NFP_FLOW_F_OWNED	1u	/* dies with the handle that created it */
 #define NFP_FLOW_F_PASSIVE	2u	/* never probes first; answers the peer's */
+/*
+ * One of several flows punching for the same peer from different ports
+ * (a port spray): its requests never move the peer's established flow
+ * here. The one kept is nominated (NFP_FLOW_NOMINATE). Since 1.3.
+ */
+#define NFP_FLOW_F_CANDIDATE	4u
 
 /*
  * A flow's attributes, by type. Settable ones are what nfp_flow_add()
@@ -167,6 +173,12 @@ enum nfp_flow_attr {
 	 */
 	NFP_FLOW_PRIME_TTL = 17,
 	NFP_FLOW_PRIME_MS = 18,
+	/*
+	 * Set (to 1) in a change only: the candidate is kept. It loses
+	 * NFP_FLOW_F_CANDIDATE and, if established, asks the peer at once,
+	 * whose flow then moves to it. Never reported. Since 1.3.
+	 */
+	NFP_FLOW_NOMINATE = 19,
 	/* struct nfp_endpoint */
 	NFP_FLOW_LOCAL = 32,		/* our address and port; required */
 	NFP_FLOW_REMOTE = 33,		/* the peer's, once established */
@@ -238,8 +250,8 @@ int nfp_flow_del_match(struct nfp_handle *h, const struct nfp_flow *match);
 int nfp_flow_lookup(struct nfp_handle *h, uint32_t id, struct nfp_flow *out);
 /*
  * Change the flow NFP_FLOW_ID names: what change sets of
- * NFP_FLOW_KEEPALIVE_MS, NFP_FLOW_TIMEOUT_MS, and NFP_FLOW_STATE
- * (NFP_STATE_PUNCHING: punch again from the start).
+ * NFP_FLOW_KEEPALIVE_MS, NFP_FLOW_TIMEOUT_MS, NFP_FLOW_STATE
+ * (NFP_STATE_PUNCHING: punch again from the start) and NFP_FLOW_NOMINATE.
  */
 int nfp_flow_change(struct nfp_handle *h, const struct nfp_flow *change,
 		    struct nfp_flow *out);

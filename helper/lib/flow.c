@@ -263,6 +263,9 @@ static int build_flow_key(struct nl_msg *msg, void *arg)
 		if (!ret && nfp_flow_isset(r->in, NFP_FLOW_STATE) &&
 		    nla_put_u8(msg, NFPUNCH_FLOW_A_STATE, NFPUNCH_STATE_PUNCHING) < 0)
 			ret = -EMSGSIZE;
+		if (!ret && nfp_flow_isset(r->in, NFP_FLOW_NOMINATE) &&
+		    nla_put_flag(msg, NFPUNCH_FLOW_A_NOMINATE) < 0)
+			ret = -EMSGSIZE;
 	}
 	if (ret)
 		return ret;
@@ -284,6 +287,9 @@ NFP_EXPORT int nfp_flow_add(struct nfp_handle *h, const struct nfp_flow *flow,
 
 	if (nfp_flow_isset(flow, NFP_FLOW_ID) || nfp_flow_isset(flow, NFP_FLOW_STATE))
 		return nfp_fail(h, -EINVAL, "a new flow takes no id and no state");
+	if (nfp_flow_isset(flow, NFP_FLOW_NOMINATE))
+		return nfp_fail(h, -EINVAL,
+				"a new flow is nominated unless it has NFP_FLOW_F_CANDIDATE");
 	return nfp_request(h, NFPUNCH_CMD_FLOW_NEW, 0, build_flow_new,
 			   parse_flow_req, &r);
 }
@@ -334,7 +340,7 @@ NFP_EXPORT int nfp_flow_change(struct nfp_handle *h,
 	    nfp_flow_isset(change, NFP_FLOW_PROBE_INTERVAL_MS) ||
 	    change->n_peers || change->secret_len)
 		return nfp_fail(h, -EINVAL,
-				"a change takes only the keepalive, the timeout and punching again");
+				"a change takes only the keepalive, the timeout, punching again and a nomination");
 	return nfp_request(h, NFPUNCH_CMD_FLOW_SET, 0, build_flow_key,
 			   parse_flow_req, &r);
 }

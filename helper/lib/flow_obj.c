@@ -68,8 +68,8 @@ NFP_EXPORT struct nfp_flow *nfp_flow_clone(const struct nfp_flow *f)
 
 /*
  * What a caller may set: what FLOW_NEW takes, the id that names a flow
- * to change, and a state (a dump matches it; a change takes only
- * PUNCHING, "punch again").
+ * to change, a state (a dump matches it; a change takes only PUNCHING,
+ * "punch again") and, in a change, a nomination.
  */
 NFP_EXPORT int nfp_flow_set_u32(struct nfp_flow *f, int attr, uint32_t value)
 {
@@ -84,6 +84,10 @@ NFP_EXPORT int nfp_flow_set_u32(struct nfp_flow *f, int attr, uint32_t value)
 		break;
 	case NFP_FLOW_PRIME_TTL:
 		if (!value || value > 255)
+			return -EINVAL;
+		break;
+	case NFP_FLOW_NOMINATE:
+		if (value != 1)
 			return -EINVAL;
 		break;
 	case NFP_FLOW_ID:

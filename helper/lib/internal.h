@@ -16,7 +16,7 @@
 #define NFP_EXPORT __attribute__((visibility("default")))
 
 /* The attributes a flow holds: bit attr of set[], attr < 128. */
-#define NFP_FLOW_U32_LAST	NFP_FLOW_PRIME_MS
+#define NFP_FLOW_U32_LAST	NFP_FLOW_NOMINATE
 #define NFP_FLOW_U64_FIRST	NFP_FLOW_PROBES_SENT
 #define NFP_FLOW_U64_LAST	NFP_FLOW_TX_BYTES
 #define NFP_FLOW_SECRET_CAP	64	/* the kernel checks the real limit */

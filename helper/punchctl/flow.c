@@ -89,8 +89,10 @@ static int parse_flow_add(struct nfp_flow *f, int argc, char **argv)
 	while (argc > 0) {
 		const char *key = argv[0], *val;
 
-		if (strcmp(key, "passive") == 0) {
-			nfp_flow_set_u32(f, NFP_FLOW_FLAGS, NFP_FLOW_F_PASSIVE);
+		if (strcmp(key, "passive") == 0 || strcmp(key, "candidate") == 0) {
+			v = key[0] == 'p' ? NFP_FLOW_F_PASSIVE : NFP_FLOW_F_CANDIDATE;
+			nfp_flow_set_u32(f, NFP_FLOW_FLAGS,
+					 nfp_flow_get_u32(f, NFP_FLOW_FLAGS) | v);
 			argc--;
 			argv++;
 			continue;
@@ -326,8 +328,11 @@ static int flow_set(struct punchctl *ctl, int argc, char **argv)
 	if (!change || !out)
 		ret = ctl_out_of_memory();
 	while (ret == EXIT_OK && argc > 0) {
-		if (strcmp(argv[0], "repunch") == 0) {
-			nfp_flow_set_u32(change, NFP_FLOW_STATE, NFP_STATE_PUNCHING);
+		if (strcmp(argv[0], "repunch") == 0 || strcmp(argv[0], "nominate") == 0) {
+			if (argv[0][0] == 'r')
+				nfp_flow_set_u32(change, NFP_FLOW_STATE, NFP_STATE_PUNCHING);
+			else
+				nfp_flow_set_u32(change, NFP_FLOW_NOMINATE, 1);
 			argc--;
 			argv++;
 			continue;

@@ -74,6 +74,8 @@ struct json_object *flow_json(const struct nfp_flow *f)
 			       json_object_new_boolean(flags & NFP_FLOW_F_OWNED));
 	json_object_object_add(o, "passive",
 			       json_object_new_boolean(flags & NFP_FLOW_F_PASSIVE));
+	json_object_object_add(o, "candidate",
+			       json_object_new_boolean(flags & NFP_FLOW_F_CANDIDATE));
 	add_u64(o, "keepalive_ms", nfp_flow_get_u32(f, NFP_FLOW_KEEPALIVE_MS));
 	add_u64(o, "timeout_ms", nfp_flow_get_u32(f, NFP_FLOW_TIMEOUT_MS));
 	add_u64(o, "punch_timeout_ms", nfp_flow_get_u32(f, NFP_FLOW_PUNCH_TIMEOUT_MS));
@@ -134,9 +136,10 @@ void flow_print(const struct nfp_flow *f)
 		printf(" prime-ttl %u prime-time %ums",
 		       nfp_flow_get_u32(f, NFP_FLOW_PRIME_TTL),
 		       nfp_flow_get_u32(f, NFP_FLOW_PRIME_MS));
-	printf("%s%s age %ums",
+	printf("%s%s%s age %ums",
 	       flags & NFP_FLOW_F_OWNED ? " owned" : "",
 	       flags & NFP_FLOW_F_PASSIVE ? " passive" : "",
+	       flags & NFP_FLOW_F_CANDIDATE ? " candidate" : "",
 	       nfp_flow_get_u32(f, NFP_FLOW_AGE_MS));
 	if (remote)
 		printf(" established-after %ums last-rx %ums",

@@ -26,7 +26,7 @@ t_expect "no guess for a value" "" "$(comp flow add local '')"
 t_expect "states" "established" "$(comp flow show state e)"
 t_expect "roles" "controlling controlled" "$(comp flow add role con)"
 t_expect "role among flow add keywords" "role" "$(comp flow add local 192.0.2.1:4000 ro)"
-t_expect "abbreviated object and command" "id keepalive timeout repunch" "$(comp f se '')"
+t_expect "abbreviated object and command" "id keepalive timeout repunch nominate" "$(comp f se '')"
 t_expect "config set keys" "max-flows" "$(comp config set m)"
 t_expect "an option's value is not the object" "add show list del set" \
 	"$(comp -n blue flow '')"

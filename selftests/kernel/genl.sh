@@ -111,6 +111,24 @@ t_expect "get refuses priming" "error 22 get takes a flow id only" \
 t_expect "delete refuses priming" \
 	"error 22 delete takes an id, or a local endpoint and/or an app tag" \
 	"$("$GENL_SEND" 3 140003800800010001000000${ttl2})"
+# Nomination: FLAGS (10) may carry CANDIDATE (4); NOMINATE (24, a flag)
+# is FLOW_SET's only.
+nominate=04001800
+t_expect "a new flow refuses nominate" \
+	"error 22 nominate is for flow set: a new flow is nominated unless a candidate" \
+	"$("$GENL_SEND" 2 "$(new_with $nominate)")"
+t_expect "the candidate flag passes the checks (then the address is not ours)" \
+	"error 99 local address is not an address of this host" \
+	"$("$GENL_SEND" 2 "$(new_with 08000a0004000000)")"
+t_expect "a flag the module does not know is refused (punchd relies on the words)" \
+	"error 22 reserved bit set" "$("$GENL_SEND" 2 "$(new_with 08000a0008000000)")"
+t_expect "get refuses nominate" "error 22 get takes a flow id only" \
+	"$("$GENL_SEND" 4 100003800800010001000000$nominate)"
+t_expect "delete refuses nominate" \
+	"error 22 delete takes an id, or a local endpoint and/or an app tag" \
+	"$("$GENL_SEND" 3 100003800800010001000000$nominate)"
+t_expect "nominate carries no payload" "error 34 " \
+	"$("$GENL_SEND" 5 1400038008000100010000000800180001000000 | cut -c1-9)"
 # PEER 198.51.100.7:5000, then PEER 198.51.100.7:1-65535: 65536 targets,
 # which a 16-bit sum would read as 0.
 wrap=1c00038008000100c6336407060003000001000006000400ffff0000

@@ -206,8 +206,11 @@ static void flow_attrs(struct gen *g, uint8_t cmd)
 	if (chance(g, 20))
 		put_u32(g, NFPUNCH_FLOW_A_PROBE_INTERVAL, some_ms(g));
 	if (chance(g, 30))
-		put_u32(g, NFPUNCH_FLOW_A_FLAGS, chance(g, 90) ? rnd(g, 4) :
+		put_u32(g, NFPUNCH_FLOW_A_FLAGS, chance(g, 90) ? rnd(g, 8) :
 			(uint32_t)rand_r(&g->seed));
+	/* A flag; now and then with a payload, which the policy refuses. */
+	if (chance(g, cmd == NFPUNCH_CMD_FLOW_SET ? 30 : 3))
+		put(g, NFPUNCH_FLOW_A_NOMINATE, "\1\0\0\0", chance(g, 95) ? 0 : 4);
 	if (chance(g, cmd == NFPUNCH_CMD_FLOW_SET ? 40 : 5))
 		put_u8(g, NFPUNCH_FLOW_A_STATE, rnd(g, 5));
 	if (chance(g, 3))	/* reported-only or unknown attributes */

@@ -57,8 +57,8 @@ enum nfpunch_cmd {
 	 */
 	NFPUNCH_CMD_FLOW_GET,
 	/*
-	 * Change a flow by ID: KEEPALIVE, TIMEOUT, or STATE = PUNCHING to
-	 * punch again from the start with the same peers and secret.
+	 * Change a flow by ID: KEEPALIVE, TIMEOUT, STATE = PUNCHING to punch
+	 * again from the start with the same peers and secret, or NOMINATE.
 	 */
 	NFPUNCH_CMD_FLOW_SET,
 
@@ -162,6 +162,18 @@ enum nfpunch_flow_flags {
 	 * one side sends.
 	 */
 	NFPUNCH_FLOW_F_PASSIVE	= 1 << 1,
+	/*
+	 * One of several flows punching for the same peer from different
+	 * ports (a port spray). An established flow follows the peer to a
+	 * new endpoint (its NAT rebound) only on a request that carries
+	 * USE-CANDIDATE, as ICE's nomination: every flow's requests carry
+	 * it but a candidate's, so the ports the application drops never
+	 * take the peer's flow away from the one it keeps. (Requests also
+	 * carry ICE-CONTROLLING/CONTROLLED: a peer whose requests never do,
+	 * a module before 0.4, is followed on any request.) Cleared by
+	 * FLOW_SET with NOMINATE.
+	 */
+	NFPUNCH_FLOW_F_CANDIDATE = 1 << 2,
 };
 
 enum nfpunch_flow_attr {
@@ -201,6 +213,13 @@ enum nfpunch_flow_attr {
 	 */
 	NFPUNCH_FLOW_A_PRIME_TTL,
 	NFPUNCH_FLOW_A_PRIME_TIME,
+	/*
+	 * flag, FLOW_SET only: the application keeps this candidate; it
+	 * loses the CANDIDATE flag and, if established, asks the peer at
+	 * once with USE-CANDIDATE (and twice more, a second apart), so the
+	 * peer's flow moves here now.
+	 */
+	NFPUNCH_FLOW_A_NOMINATE,
 
 	__NFPUNCH_FLOW_A_MAX,
 };
