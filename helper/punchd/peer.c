@@ -376,15 +376,16 @@ static unsigned int prime_ttl(const struct pd_peer *p, int family)
 	return pd_hops_prime_ttl(family);
 }
 
-/*
- * One flow of the session from a local port to the candidates (and an
- * extra window of ports); the flow's id, or 0 after logging why not.
- */
+/* Set once a module from before nomination refused a candidate. */
+static bool candidate_refused;
+
 uint32_t pd_peer_flow_open(struct pd_peer *p, uint16_t port,
 			   const struct sig_ep *cands, unsigned int n,
 			   const struct nfp_endpoint *extra,
-			   uint32_t punch_timeout_ms, bool relay)
+			   uint32_t punch_timeout_ms, enum pd_flow_kind kind)
 {
+	bool relay = kind == PD_FLOW_RELAY;
+	bool candidate = kind == PD_FLOW_SPRAY && !candidate_refused;
 	struct nfp_flow *f = nfp_flow_alloc(), *out = nfp_flow_alloc();
 	uint8_t relay_secret[RELAY_SECRET_LEN];
 	struct nfp_endpoint local, ep;
@@ -422,6 +423,8 @@ uint32_t pd_peer_flow_open(struct pd_peer *p, uint16_t port,
 		ret = nfp_flow_set_u32(f, NFP_FLOW_APP_TAG, pd_cfg.tag);
 	if (!ret && pd_cfg.mark)
 		ret = nfp_flow_set_u32(f, NFP_FLOW_MARK, pd_cfg.mark);
+	if (!ret && candidate)
+		ret = nfp_flow_set_u32(f, NFP_FLOW_FLAGS, NFP_FLOW_F_CANDIDATE);
 	ttl = relay ? 0 : prime_ttl(p, local.family);
 	if (!ret && ttl)
 		ret = nfp_flow_set_u32(f, NFP_FLOW_PRIME_TTL, ttl) ?:
@@ -434,15 +437,33 @@ uint32_t pd_peer_flow_open(struct pd_peer *p, uint16_t port,
 		goto out;
 	}
 	ret = nfp_flow_add(pd_nfp, f, out);
-	/* A module from before priming knows no such attribute. */
-	if (ret == -EINVAL && ttl &&
-	    strstr(nfp_strerror(pd_nfp), "Unknown attribute type")) {
-		pd_log("module-without-priming",
-		       "error=\"%s\" fix=\"reload the nfpunch module, then restart punchd\"",
-		       nfp_strerror(pd_nfp));
-		prime_refused = true;
-		nfp_flow_unset(f, NFP_FLOW_PRIME_TTL);
-		nfp_flow_unset(f, NFP_FLOW_PRIME_MS);
+	/*
+	 * An older module refuses what it does not know, each with its own
+	 * reason: the candidate flag (before 0.4) and priming (before 0.3).
+	 * Its flows move on any request of the peer, as they always did: a
+	 * spray still works, with the race nominate() then shortens.
+	 */
+	while (ret == -EINVAL) {
+		const char *why = nfp_strerror(pd_nfp);
+
+		if (candidate && strstr(why, "reserved bit set")) {
+			pd_log("module-without-nomination",
+			       "error=\"%s\" fix=\"reload the nfpunch module, then restart punchd\"",
+			       why);
+			candidate_refused = true;
+			candidate = false;
+			nfp_flow_unset(f, NFP_FLOW_FLAGS);
+		} else if (ttl && strstr(why, "Unknown attribute type")) {
+			pd_log("module-without-priming",
+			       "error=\"%s\" fix=\"reload the nfpunch module, then restart punchd\"",
+			       why);
+			prime_refused = true;
+			ttl = 0;
+			nfp_flow_unset(f, NFP_FLOW_PRIME_TTL);
+			nfp_flow_unset(f, NFP_FLOW_PRIME_MS);
+		} else {
+			break;
+		}
 		ret = nfp_flow_add(pd_nfp, f, out);
 	}
 	if (ret < 0) {
@@ -472,7 +493,7 @@ static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
 	if (extra && timeout < SPRAY_PUNCH_MIN_MS)
 		timeout = SPRAY_PUNCH_MIN_MS;
 	p->flow_id = pd_peer_flow_open(p, pd_cfg.port, cands, n, extra, timeout,
-				       relay);
+				       relay ? PD_FLOW_RELAY : PD_FLOW_PUNCH);
 	if (!p->flow_id) {
 		pd_peer_fail(p, "module");
 		return;
@@ -519,7 +540,7 @@ static void spray_ports(struct pd_peer *p, const struct sig_ep *cands,
 					      PD_SPRAY_PORTS);
 	for (k = 0; k < PD_SPRAY_PORTS; k++) {
 		uint32_t id = pd_peer_flow_open(p, (uint16_t)(base + k), cands,
-						n, NULL, timeout, false);
+						n, NULL, timeout, PD_FLOW_SPRAY);
 
 		if (id)
 			p->spray_flows[p->n_spray++] = id;
@@ -1091,19 +1112,37 @@ void pd_peer_path_up(struct pd_peer *p, const struct nfp_flow *f)
 }
 
 /*
- * Another sprayed port may have been the last to meet the peer's flow,
- * which then moved its remote there, to a port just deleted: until a
- * request from the kept port arrives (a keepalive, 25 s by default) the
- * peer sends into nothing. The shortest keepalive for a few seconds makes
- * that request leave about a second after the path came up.
+ * The peer's single flow met our sprayed ports one by one and kept the
+ * first that answered, maybe one just deleted. Nominated, the port kept
+ * asks the peer with USE-CANDIDATE at once (and twice more), which moves
+ * the peer's flow there; a candidate's request never does. A module
+ * before 0.4 cannot nominate: the shortest keepalive for a few seconds
+ * then sends requests that move a peer of that age (a newer peer stays
+ * where it is until the path dies, and is punched again).
  */
 #define NUDGE_KEEPALIVE_MS	1000
 #define NUDGE_MS		2500
 
-static void nudge(struct pd_peer *p)
+static void nominate(struct pd_peer *p)
 {
-	if (set_keepalive(p->name, p->flow_id, NUDGE_KEEPALIVE_MS) >= 0)
+	struct nfp_flow *change = nfp_flow_alloc();
+	int ret = -ENOMEM;
+
+	if (change && !nfp_flow_set_u32(change, NFP_FLOW_ID, p->flow_id))
+		ret = candidate_refused ?
+		      nfp_flow_set_u32(change, NFP_FLOW_KEEPALIVE_MS, NUDGE_KEEPALIVE_MS) :
+		      nfp_flow_set_u32(change, NFP_FLOW_NOMINATE, 1);
+	if (!ret)
+		ret = nfp_flow_change(pd_nfp, change, NULL);
+	nfp_flow_free(change);
+	if (ret < 0) {
+		pd_log("nominate-failed", "peer=%s flow=%u error=\"%s\"", p->name,
+		       p->flow_id, ret == -ENOMEM ? strerror(ENOMEM) : nfp_strerror(pd_nfp));
+		return;
+	}
+	if (candidate_refused)
 		p->nudge_until = pd_now_ms() + NUDGE_MS;
+	pd_log("nominated", "peer=%s flow=%u", p->name, p->flow_id);
 }
 
 /* The punch (or, without relay first, the relay's flow) is up. */
@@ -1115,7 +1154,7 @@ static void went_up(struct pd_peer *p, const struct nfp_flow *f)
 	if (p->n_spray) {
 		p->flow_id = id;
 		drop_spray(p, id);
-		nudge(p);
+		nominate(p);
 	}
 	if (p->relay_first && !p->relayed)
 		pd_rf_went_direct(p);
@@ -1575,6 +1614,10 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	/* A nudge (a short keepalive) the last punchd did not undo. */
 	if (state == NFP_STATE_ESTABLISHED)
 		set_keepalive(name, flow_id, pd_keepalive_ms());
+	/* A spray's port kept, which the last punchd did not nominate. */
+	if (state == NFP_STATE_ESTABLISHED && p->flow_id == flow_id &&
+	    (nfp_flow_get_u32(f, NFP_FLOW_FLAGS) & NFP_FLOW_F_CANDIDATE))
+		nominate(p);
 	nfp_flow_free(f);
 	if (state == NFP_STATE_DEAD) {
 		drop_flow(p);

@@ -21,15 +21,20 @@ void pd_peer_set_state(struct pd_peer *p, enum pd_state state);
 unsigned int pd_peer_elapsed(const struct pd_peer *p);
 void pd_peer_fail(struct pd_peer *p, const char *why);
 void pd_peer_schedule_retry(struct pd_peer *p, unsigned int base_ms);
+enum pd_flow_kind {
+	PD_FLOW_PUNCH,		/* the punch, from punchd's port */
+	PD_FLOW_SPRAY,		/* one of a spray's ports: a candidate */
+	PD_FLOW_RELAY,		/* through the relay */
+};
+
 /*
  * One flow of the session from a local port to the candidates (and an
- * extra window of ports); relay: the relay's flow. Its id, or 0 after
- * logging why not.
+ * extra window of ports). Its id, or 0 after logging why not.
  */
 uint32_t pd_peer_flow_open(struct pd_peer *p, uint16_t port,
 			   const struct sig_ep *cands, unsigned int n,
 			   const struct nfp_endpoint *extra,
-			   uint32_t punch_timeout_ms, bool relay);
+			   uint32_t punch_timeout_ms, enum pd_flow_kind kind);
 /* Delete one flow of the session, keeping count of what it sent. */
 void pd_peer_flow_gone(struct pd_peer *p, uint32_t id);
 /* The direct punch's flows (and the path's, unless it is the relay's). */

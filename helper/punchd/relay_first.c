@@ -56,7 +56,7 @@ void pd_rf_open(struct pd_peer *p)
 	if (p->relay_flow)
 		return;		/* RELAYED again: the same relay */
 	p->relay_flow = pd_peer_flow_open(p, pd_cfg.port, &p->relay, 1, NULL,
-					  pd_cfg.punch_timeout_ms, true);
+					  pd_cfg.punch_timeout_ms, PD_FLOW_RELAY);
 	p->local = local;
 	p->prime_ttl = ttl;
 	pd_log("relaying", "peer=%s flow=%u beside=%u", p->name, p->relay_flow,
@@ -113,7 +113,7 @@ static void punch_for_direct(struct pd_peer *p)
 	}
 	p->upgrades++;
 	p->flow_id = pd_peer_flow_open(p, pd_cfg.port, p->cands, p->n_cands,
-				       NULL, pd_cfg.punch_timeout_ms, false);
+				       NULL, pd_cfg.punch_timeout_ms, PD_FLOW_PUNCH);
 	p->local = local;
 	pd_log("punching", "peer=%s flow=%u candidates=%u strategy=%s prime_ttl=%u upgrade=%u",
 	       p->name, p->flow_id, p->n_cands, pd_strategy_name(p->strategy),
