@@ -1125,24 +1125,24 @@ void pd_peer_path_up(struct pd_peer *p, const struct nfp_flow *f)
 
 static void nominate(struct pd_peer *p)
 {
-	struct nfp_flow *change = nfp_flow_alloc();
+	struct nfp_flow *change;
 	int ret = -ENOMEM;
 
-	if (change && !nfp_flow_set_u32(change, NFP_FLOW_ID, p->flow_id))
-		ret = candidate_refused ?
-		      nfp_flow_set_u32(change, NFP_FLOW_KEEPALIVE_MS, NUDGE_KEEPALIVE_MS) :
-		      nfp_flow_set_u32(change, NFP_FLOW_NOMINATE, 1);
-	if (!ret)
-		ret = nfp_flow_change(pd_nfp, change, NULL);
-	nfp_flow_free(change);
-	if (ret < 0) {
-		pd_log("nominate-failed", "peer=%s flow=%u error=\"%s\"", p->name,
-		       p->flow_id, ret == -ENOMEM ? strerror(ENOMEM) : nfp_strerror(pd_nfp));
+	if (candidate_refused) {
+		if (set_keepalive(p->name, p->flow_id, NUDGE_KEEPALIVE_MS) >= 0)
+			p->nudge_until = pd_now_ms() + NUDGE_MS;
 		return;
 	}
-	if (candidate_refused)
-		p->nudge_until = pd_now_ms() + NUDGE_MS;
-	pd_log("nominated", "peer=%s flow=%u", p->name, p->flow_id);
+	change = nfp_flow_alloc();
+	if (change && !nfp_flow_set_u32(change, NFP_FLOW_ID, p->flow_id) &&
+	    !nfp_flow_set_u32(change, NFP_FLOW_NOMINATE, 1))
+		ret = nfp_flow_change(pd_nfp, change, NULL);
+	nfp_flow_free(change);
+	if (ret < 0)
+		pd_log("nominate-failed", "peer=%s flow=%u error=\"%s\"", p->name,
+		       p->flow_id, ret == -ENOMEM ? strerror(ENOMEM) : nfp_strerror(pd_nfp));
+	else
+		pd_log("nominated", "peer=%s flow=%u", p->name, p->flow_id);
 }
 
 /* The punch (or, without relay first, the relay's flow) is up. */
