@@ -52,20 +52,28 @@ pub() {
 	ip netns exec "$PUB" nft -j list counter inet prime "$1" |
 		jq '.nftables[] | select(.counter) | .counter.packets'
 }
+# pub_sum NAME...: the sum of several counters, read in one nft call.
+pub_sum() {
+	ip netns exec "$PUB" nft -j list counters table inet prime |
+		jq --arg names "$*" '($names | split(" ")) as $n |
+			[.nftables[] | select(.counter) | .counter |
+			 select(.name as $x | $n | index($x)) | .packets] | add'
+}
 zero() { ip netns exec "$PUB" nft reset counters table inet prime >/dev/null; }
 state() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].state'; }
 remote() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].remote'; }
 
 # race LOCAL_A LOCAL_B PUBLIC_A PUBLIC_B [BOB'S PRIME...]: bob's flow
-# first; alice's once bob's first probes have reached the public router.
-# Sets IDA and IDB.
+# first, alice's a fixed second later, as punchd's answering side does.
+# Sets IDA and IDB, and B_EARLY: bob's probes that crossed the public
+# router before alice started.
 #
 # Bob primes for PRIME (the longest allowed), far longer than the race
 # needs: on the debug kernel each punchctl, nft and jq takes a second or
 # more, and a window that closes before alice starts would lose the race
-# for the wrong reason. The path comes up as soon as alice probes (bob's
-# answers and triggered checks leave at full TTL): the length costs no
-# time.
+# for the wrong reason. Hence also no polling between the two flows, and
+# one nft call. The path comes up as soon as alice probes (bob's answers
+# and triggered checks leave at full TTL): the length costs no time.
 PRIME="prime-time 10s punch-timeout 30s"
 race() {
 	local la=$1 lb=$2 pa=$3 pb=$4
@@ -73,11 +81,10 @@ race() {
 	# Unprimed, bob dies of his punch timeout soon after alice.
 	[ $# -gt 0 ] || set -- punch-timeout 8s
 	IDB=$(in_b "$PUNCHCTL" -j flow add local "$lb" peer "$pa" secret $SECRET \
-		role controlled keepalive 1s timeout 5s "$@" | jq .id)
-	wait_for 50 eval "[ \$(pub b_seen) -gt 0 ] || [ \$(pub b6_ttl1) -gt 0 ] ||
-			  [ \$(pub b6_fwd) -gt 0 ]"
-	sleep 0.5
-	B_EARLY=$(($(pub b_fwd) + $(pub b6_fwd)))
+		role controlled keepalive 1s timeout 5s "$@" |
+		jq .id)
+	sleep 1
+	B_EARLY=$(pub_sum b_fwd b6_fwd)
 	IDA=$(in_a "$PUNCHCTL" -j flow add local "$la" peer "$pb" secret $SECRET \
 		role controlling punch-timeout 7s keepalive 1s timeout 5s | jq .id)
 }
