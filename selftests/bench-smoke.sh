@@ -1,5 +1,6 @@
 #!/bin/bash
-# The benchmarks' smoke run (bench/run --quick, 20000 flows, short windows):
+# The benchmarks' smoke run (bench/run --quick, 20000 flows, short windows,
+# and bench/stun-bench --quick):
 # every section runs, its own checks hold, and the figures that would show
 # a gross regression stay in bounds. The numbers themselves are too small
 # a sample to quote (bench/README.md); the bounds are loose on purpose.
@@ -49,5 +50,13 @@ if within 0.8 1.25 "$ka"; then
 else
 	t_fail "one keepalive per flow and interval" "measured: '${ka}' (wanted 0.8 to 1.25)"
 fi
+
+# The STUN servers side by side (host, loopback): every row measured.
+stun=$("$T_REPO/bench/stun-bench" --quick 2>&1)
+rc=$?
+printf '%s\n' "$stun" | sed 's/^/# /'
+t_expect "bench/stun-bench --quick exits 0 (both servers answered in every row)" 0 "$rc"
+t_expect "it reports both rows, with a ratio each" 2 \
+	"$(printf '%s\n' "$stun" | grep -Ec '^(one core each|default threads).* [0-9]+\.[0-9]+$')"
 
 t_done

@@ -3,9 +3,11 @@
  * Structured logs: "level=info event=register id=alice addr=..." on
  * stderr, one line each, so journald or a pipe to a collector keeps them
  * and a grep finds them. Per-packet complaints go through a rate limit:
- * a flood of garbage must not turn into a flood of log lines.
+ * a flood of garbage must not turn into a flood of log lines. The STUN
+ * workers log too: a lock keeps lines whole and the limit shared.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -19,6 +21,7 @@ static const char *const level_names[] = { "err", "warn", "info", "debug" };
 static unsigned int log_rate = 20;
 static uint64_t log_window;
 static unsigned int log_used, log_suppressed;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 uint64_t rdv_now_ms(void)
 {
@@ -53,6 +56,19 @@ void rdv_log(int level, const char *event, const char *fmt, ...)
 	if (level > rdv_log_level)
 		return;
 	va_start(ap, fmt);
+	pthread_mutex_lock(&log_lock);
+	vlog(level, event, fmt, ap);
+	pthread_mutex_unlock(&log_lock);
+	va_end(ap);
+}
+
+/* vlog() of a whole line, with the lock already held. */
+__attribute__((format(printf, 3, 4)))
+static void log_locked(int level, const char *event, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
 	vlog(level, event, fmt, ap);
 	va_end(ap);
 }
@@ -69,16 +85,18 @@ void rdv_log_limited(const char *event, const char *fmt, ...)
 
 	if (RDV_LOG_WARN > rdv_log_level)
 		return;
+	pthread_mutex_lock(&log_lock);
 	if (now != log_window) {
 		if (log_suppressed)
-			rdv_log(RDV_LOG_WARN, "log-suppressed", "lines=%u",
-				log_suppressed);
+			log_locked(RDV_LOG_WARN, "log-suppressed", "lines=%u",
+				   log_suppressed);
 		log_window = now;
 		log_used = 0;
 		log_suppressed = 0;
 	}
 	if (log_used >= log_rate) {
 		log_suppressed++;
+		pthread_mutex_unlock(&log_lock);
 		rdv_count(RDV_C_LOG_SUPPRESSED, 1);
 		return;
 	}
@@ -86,6 +104,7 @@ void rdv_log_limited(const char *event, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(RDV_LOG_WARN, event, fmt, ap);
 	va_end(ap);
+	pthread_mutex_unlock(&log_lock);
 }
 
 const char *rdv_addr_str(const struct sockaddr_storage *ss, char *buf,

@@ -100,6 +100,7 @@ static const struct option longopts[] = {
 	{ "ip-connects", required_argument, NULL, 18 },
 	{ "client-sessions", required_argument, NULL, 19 },
 	{ "max-handshakes", required_argument, NULL, 20 },
+	{ "stun-workers", required_argument, NULL, 'W' },
 	{ "metrics", required_argument, NULL, 'M' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -125,6 +126,7 @@ static void usage(FILE *f)
 "  -C, --tls-cert FILE      signaling's certificate chain, PEM (required)\n"
 "  -K, --tls-key FILE       its private key, PEM (required)\n"
 "      --plaintext-testing-only  signaling without TLS: for tests only\n"
+"      --stun-workers N     threads answering STUN (0: one per CPU) [0]\n"
 "      --metrics ADDR:PORT  Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                           (counts only; keep it on a private address)\n"
 "Limits (defaults in brackets):\n"
@@ -239,6 +241,11 @@ static int apply(int opt, const char *arg)
 		cfg.relay_port_max = (uint16_t)v;
 		return 0;
 	}
+	case 'W':
+		if (parse_uint(arg, 0, RDV_STUN_WORKERS_MAX, &v))
+			return -1;
+		cfg.stun_workers = (unsigned int)v;
+		return 0;
 	case 'L':
 		for (i = 0; i < 4; i++)
 			if (!strcmp(arg, levels[i]))
@@ -360,9 +367,6 @@ static void run(int sigfd)
 				continue;
 			}
 			switch (io->kind) {
-			case RDV_STUN:
-				rdv_stun_input(io);
-				break;
 			case RDV_LISTENER:
 				rdv_listen_accept(io);
 				break;

@@ -17,6 +17,7 @@
 #define REASONS		32	/* distinct reasons per kind; more: "other" */
 #define PAGE_MAX	16384
 
+/* Added to by the STUN workers too: atomic, relaxed (counts only). */
 static uint64_t counters[RDV_C_COUNT];
 static struct {
 	const char *reason;
@@ -28,12 +29,12 @@ static struct rdv_io io = { .kind = RDV_METRICS, .fd = -1 };
 
 void rdv_count(enum rdv_counter c, uint64_t n)
 {
-	counters[c] += n;
+	__atomic_fetch_add(&counters[c], n, __ATOMIC_RELAXED);
 }
 
 uint64_t rdv_counter(enum rdv_counter c)
 {
-	return counters[c];
+	return __atomic_load_n(&counters[c], __ATOMIC_RELAXED);
 }
 
 void rdv_count_reason(enum rdv_reason_kind k, const char *reason)
@@ -82,7 +83,7 @@ static void counter(struct page *p, const char *name, enum rdv_counter c,
 		    const char *help)
 {
 	metric(p, name, "counter", help);
-	put(p, "rendezvousd_%s %llu\n", name, (unsigned long long)counters[c]);
+	put(p, "rendezvousd_%s %llu\n", name, (unsigned long long)rdv_counter(c));
 }
 
 static void by_reason(struct page *p, const char *name, enum rdv_reason_kind k,

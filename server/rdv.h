@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rendezvousd: the public server. One process, one epoll loop, no threads:
- * a STUN binding server (UDP), the signaling service (TCP) and the relay.
+ * rendezvousd: the public server. One process: a STUN binding server
+ * (UDP) in worker threads of its own (stun_server.c), and the signaling
+ * service (TCP) and the relay in one epoll loop.
  *
  * All state lives in this process's memory (clients by id, sessions by
  * id, relays). A cluster would have to share the client and session
@@ -21,6 +22,7 @@
 #include "sockaddr.h"
 
 #define RDV_MAX_LISTEN	4
+#define RDV_STUN_WORKERS_MAX	64
 
 /* Every limit, with its command-line/config name in rendezvousd(8). */
 struct rdv_limits {
@@ -58,11 +60,12 @@ struct rdv_config {
 	struct sockaddr_storage metrics;	/* --metrics; family 0: none */
 	bool plaintext;			/* --plaintext-testing-only */
 	int log_level;
+	unsigned int stun_workers;	/* --stun-workers; 0: one per CPU */
 	struct rdv_limits lim;
 };
 
 /* What an epoll event points at. */
-enum rdv_kind { RDV_STUN, RDV_LISTENER, RDV_CLIENT, RDV_RELAY, RDV_METRICS };
+enum rdv_kind { RDV_LISTENER, RDV_CLIENT, RDV_RELAY, RDV_METRICS };
 struct rdv_io {
 	enum rdv_kind kind;
 	int fd;
@@ -95,9 +98,8 @@ const uint8_t *rdv_users_secret(const char *id, size_t *len);
 bool rdv_users_may_call(const char *a, const char *b);
 void rdv_users_free(void);
 
-/* STUN binding server */
+/* STUN binding server: its workers start at open and stop at close. */
 int rdv_stun_open(void);
-void rdv_stun_input(struct rdv_io *io);
 void rdv_stun_close(void);
 
 /* TCP signaling */

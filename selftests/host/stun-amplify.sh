@@ -5,6 +5,9 @@
 # attacker floods Binding Requests "from" its victim; the test counts the
 # bytes the victim would receive against the bytes the attacker sent, and
 # checks that a real client from another address is answered meanwhile.
+# The server runs four STUN workers (on any number of CPUs): a flood
+# spread over many source ports of one address must still meet one limit,
+# not one per worker, and every worker answers.
 # Runs in a network namespace of its own (127.0.0.0/8 on its loopback).
 if [ -z "${NFP_AMP_NETNS:-}" ]; then
 	NFP_AMP_NETNS=1 exec unshare -n bash "$0" "$@"
@@ -19,8 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "alice $(printf '%064d' 0)" >"$dir/users"
-"$T_BIN/rendezvousd" -l 127.0.0.1 -o 127.0.0.2 -u "$dir/users" \
-	--stun-rate 100 --log-rate 5 --plaintext-testing-only >"$dir/log" 2>&1 &
+"$T_BIN/rendezvousd" -l 127.0.0.1 -o 127.0.0.2 -l ::1 -u "$dir/users" \
+	--stun-rate 100 --log-rate 5 --stun-workers 4 --plaintext-testing-only >"$dir/log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
 	ss -Hlun 'src 127.0.0.1:3478' | grep -q . && break
@@ -44,7 +47,8 @@ def request(fingerprint=False):
     return struct.pack("!HHI", 1, len(body), 0x2112A442) + tid + body
 
 def sock(src):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET,
+                      socket.SOCK_DGRAM)
     s.bind((src, 0))
     s.settimeout(0.5)
     return s
@@ -97,6 +101,52 @@ elif mode == "flood":
     except socket.timeout:
         pass
     print(n, sent, answers, got, "%.3f" % took, other)
+elif mode == "spread":
+    # One address, 64 source ports, for SECONDS: the kernel's own
+    # SO_REUSEPORT hash would spread them over every worker.
+    src = sys.argv[3]
+    if ":" in src:
+        server = ("::1", 3478)
+    socks = [sock(src) for _ in range(64)]
+    for s in socks:
+        s.setblocking(False)
+    secs, sent, answers = float(sys.argv[2]), 0, 0
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < secs:
+        for s in socks:
+            s.sendto(request(), server)
+            sent += 1
+        for s in socks:
+            try:
+                while True:
+                    s.recv(2048)
+                    answers += 1
+            except BlockingIOError:
+                pass
+    took = time.monotonic() - t0
+    time.sleep(0.5)
+    for s in socks:
+        try:
+            while True:
+                s.recv(2048)
+                answers += 1
+        except BlockingIOError:
+            pass
+    print(sent, answers, "%.3f" % took)
+elif mode == "many":
+    # 32 addresses, one request each (retried): all answered.
+    ok = 0
+    for i in range(32):
+        s = sock("127.0.1.%d" % (i + 10))
+        for _ in range(3):
+            s.sendto(request(), server)
+            try:
+                s.recv(2048)
+                ok += 1
+                break
+            except socket.timeout:
+                pass
+    print(ok)
 PY
 }
 
@@ -130,5 +180,20 @@ else
 	t_fail "the refusals are logged at a bounded rate" "$lines stun-limit lines" \
 		"$(tail -n 5 "$dir/log")"
 fi
+
+# --- four workers: one limit per source, every worker serving -------------
+for src in 127.0.0.5 ::1; do
+	read -r sent answers took <<<"$(measure spread 2 $src)"
+	cap=$(awk -v t="$took" 'BEGIN { printf "%d", 10 + 100 * (t + 0.5) + 1 }')
+	if [ "${answers:-0}" -ge 10 ] && [ "$answers" -le "$cap" ]; then
+		t_ok "a flood from $src over 64 ports for ${took}s: $answers of $sent answered (one limit for 4 workers, at most $cap)"
+	else
+		t_fail "a flood from $src over 64 ports meets one limit, not one per worker" \
+			"requests $sent in ${took}s, answers ${answers:-none}, expected 10..$cap"
+	fi
+done
+t_expect "four STUN worker threads" "rdv-stun0 rdv-stun1 rdv-stun2 rdv-stun3" \
+	"$(cat /proc/"$pid"/task/*/comm | grep '^rdv-stun' | sort | xargs)"
+t_expect "32 sources, one request each: all answered" 32 "$(measure many)"
 t_check "rendezvousd is still running" kill -0 "$pid"
 t_done
