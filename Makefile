@@ -171,6 +171,11 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libnfpunch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
+# The signaling load generator speaks punchd's side of the protocol.
+$(BUILD)/bench/rdv-load: bench/rdv-load.c $(SIG_OBJS) $(TLS_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TLS_LIBS)
+
 # Unit tests: KTAP on stdout, run by selftests/run.
 $(BUILD)/selftests/unit/%: selftests/unit/%.c $(STUN_OBJS)
 	@mkdir -p $(dir $@)

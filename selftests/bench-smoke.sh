@@ -1,6 +1,6 @@
 #!/bin/bash
 # The benchmarks' smoke run (bench/run --quick, 20000 flows, short windows,
-# and bench/stun-bench --quick):
+# bench/stun-bench --quick and bench/rdv-scale --quick):
 # every section runs, its own checks hold, and the figures that would show
 # a gross regression stay in bounds. The numbers themselves are too small
 # a sample to quote (bench/README.md); the bounds are loose on purpose.
@@ -58,5 +58,22 @@ printf '%s\n' "$stun" | sed 's/^/# /'
 t_expect "bench/stun-bench --quick exits 0 (both servers answered in every row)" 0 "$rc"
 t_expect "it reports both rows, with a ratio each" 2 \
 	"$(printf '%s\n' "$stun" | grep -Ec '^(one core each|default threads).* [0-9]+\.[0-9]+$')"
+
+# Many clients on one server (host, loopback, TLS): all registered, none
+# dropped, and sessions set up while they stay.
+scale=$("$T_REPO/bench/rdv-scale" --quick 2>&1)
+rc=$?
+printf '%s\n' "$scale" | sed 's/^/# /'
+t_expect "bench/rdv-scale --quick exits 0 (every client registered, none dropped)" 0 "$rc"
+t_expect "every client still registered after the churn" 2000 \
+	"$(printf '%s\n' "$scale" | sed -n 's/^churn_registered //p')"
+per=$(printf '%s\n' "$scale" | sed -n 's/^server_bytes_per_client //p')
+if within 1 65536 "$per"; then
+	t_ok "the server holds a registered TLS client in under 64 KiB ($per bytes)"
+else
+	t_fail "the server holds a registered TLS client in under 64 KiB" "measured: '${per}'"
+fi
+t_check "sessions were set up during the churn" \
+	test "$(printf '%s\n' "$scale" | sed -n 's/^sessions_per_second //p')" -gt 0
 
 t_done

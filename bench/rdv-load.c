@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdv-load - many punchd clients against one rendezvousd (issue 19).
+ *
+ *   rdv-load --server ADDR:PORT --clients N --secret HEX [--ca FILE]
+ *            [--pid PID] [--sources N] [--idle S] [--ping S]
+ *            [--churn S] [--window N]
+ *
+ * Registers N clients (ids c0..cN-1, one secret for all) over TLS (with
+ * --ca; plaintext without), each from a source address 127.X.Y.Z of its
+ * own group, so that the server's per-address limits see --sources
+ * addresses. Then keeps them all registered for --idle seconds, each
+ * pinging every --ping seconds, and then runs --churn seconds of session
+ * churn: --window CONNECT/OFFER/ANSWER/ACCEPTED exchanges at once between
+ * random pairs. With --pid, reads the server's memory (VmRSS) and CPU
+ * time from /proc around each phase. One line per figure, "key value".
+ * Runs on one thread; TLS handshakes are its bottleneck, not the server's
+ * memory or timers.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sig.h"
+#include "sig_auth.h"
+#include "sig_tls.h"
+
+enum state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_HELLO, C_REGISTERING, C_READY };
+
+struct client {
+	int fd;
+	enum state st;
+	struct sig_tls *tls;
+	uint8_t binding[SIG_BINDING_LEN];
+	char in[SIG_LINE_MAX];
+	size_t in_len;
+	char out[2 * SIG_LINE_MAX];
+	size_t out_len;
+	double next_ping;
+	bool calling;			/* a CONNECT of ours is unanswered */
+	double call_started;
+};
+
+static struct client *cl;
+static unsigned int n_clients, n_sources = 1000, window = 16;
+static double idle_s = 10, ping_s = 30, churn_s = 10;
+static struct sockaddr_in server;
+static uint8_t secret[SIG_CLIENT_SECRET_MAX];
+static int secret_len = -1;
+static struct ssl_ctx_st *tls_ctx;
+static int ep, server_pid;
+static unsigned int registered, in_flight, calls_done, call_errors, dropped;
+static double call_ms_total;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The server's resident memory (kB) and CPU time (s), from /proc. */
+static void server_usage(long *rss_kb, double *cpu_s)
+{
+	char path[64], line[256];
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	*rss_kb = 0;
+	*cpu_s = 0;
+	if (!server_pid)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/status", server_pid);
+	f = fopen(path, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "VmRSS: %ld", rss_kb) == 1)
+				break;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", server_pid);
+	f = fopen(path, "r");
+	if (f) {
+		/* Fields 14 and 15, after the command in parentheses. */
+		if (fgets(line, sizeof(line), f)) {
+			char *p = strrchr(line, ')');
+
+			if (p)
+				sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				       &ut, &st);
+		}
+		fclose(f);
+	}
+	*cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void watch(struct client *c)
+{
+	struct epoll_event ev = { .data.u32 = (uint32_t)(c - cl) };
+	bool wr = c->st == C_CONNECTING || c->out_len ||
+		  (c->tls && (c->st == C_HANDSHAKE ? sig_tls_want_write(c->tls) :
+			      sig_tls_read_wants_write(c->tls)));
+
+	ev.events = wr ? EPOLLIN | EPOLLOUT : EPOLLIN;
+	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void drop(struct client *c, const char *why)
+{
+	if (c->st == C_READY)
+		registered--;
+	if (c->calling)
+		in_flight--;
+	if (c->tls)
+		sig_tls_free(c->tls);
+	close(c->fd);
+	dropped++;
+	if (dropped <= 10)
+		fprintf(stderr, "rdv-load: client c%td dropped: %s\n", c - cl, why);
+	*c = (struct client){ .fd = -1, .st = C_IDLE };
+}
+
+static void flush(struct client *c)
+{
+	ssize_t n;
+
+	while (c->out_len) {
+		n = c->tls ? sig_tls_write(c->tls, c->out, c->out_len) :
+			     send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			drop(c, "write");
+			return;
+		}
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	watch(c);
+}
+
+static void send_msg(struct client *c, const struct sig_msg *m)
+{
+	int n = sig_format(m, c->out + c->out_len, sizeof(c->out) - c->out_len);
+
+	if (n < 0) {
+		drop(c, "output full");
+		return;
+	}
+	c->out_len += (size_t)n;
+	flush(c);
+}
+
+static void start_client(unsigned int i)
+{
+	struct client *c = &cl[i];
+	unsigned int src = i % n_sources;
+	struct sockaddr_in local = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(0x7f000000u | ((src + 2) << 8) | 1u),
+	};
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u32 = i };
+	int one = 1;
+
+	*c = (struct client){ .st = C_CONNECTING };
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		perror("rdv-load: socket");
+		exit(1);
+	}
+	/* 127.S.S.1 for source group S: IP_BIND_ADDRESS_NO_PORT keeps the
+	 * port choice to connect(), with the whole 4-tuple in view. */
+	setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (bind(c->fd, (struct sockaddr *)&local, sizeof(local)) ||
+	    (connect(c->fd, (struct sockaddr *)&server, sizeof(server)) &&
+	     errno != EINPROGRESS)) {
+		perror("rdv-load: connect");
+		exit(1);
+	}
+	epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+static void call(struct client *c, double now)
+{
+	struct sig_msg m;
+	struct sig_ep cand = { .family = AF_INET, .port = 4000 };
+	unsigned int peer;
+
+	do
+		peer = (unsigned int)random() % n_clients;
+	while (&cl[peer] == c || cl[peer].st != C_READY);
+	sig_init(&m, SIG_CONNECT);
+	snprintf(m.peer, sizeof(m.peer), "c%u", peer);
+	memcpy(cand.addr, (uint8_t[]){ 198, 51, 100, 1 }, 4);
+	sig_add_cand(&m, &cand);
+	m.has |= SIG_K_PEER;
+	c->calling = true;
+	c->call_started = now;
+	in_flight++;
+	send_msg(c, &m);
+}
+
+static void on_line(struct client *c, const char *line, size_t len, double now)
+{
+	struct sig_msg m, r;
+	struct sig_ep cand = { .family = AF_INET, .port = 5000 };
+
+	if (sig_parse(&m, line, len)) {
+		drop(c, "malformed line");
+		return;
+	}
+	switch (m.type) {
+	case SIG_HELLO:
+		sig_init(&r, SIG_REGISTER);
+		snprintf(r.id, sizeof(r.id), "c%td", c - cl);
+		sig_register_mac(secret, (size_t)secret_len, m.nonce, c->binding,
+				 r.id, r.mac);
+		r.has |= SIG_K_ID | SIG_K_MAC;
+		c->st = C_REGISTERING;
+		send_msg(c, &r);
+		break;
+	case SIG_REGISTERED:
+		c->st = C_READY;
+		registered++;
+		c->next_ping = now + ping_s * (double)random() / RAND_MAX;
+		break;
+	case SIG_PING:
+		sig_init(&r, SIG_PONG);
+		send_msg(c, &r);
+		break;
+	case SIG_OFFER:
+		sig_init(&r, SIG_ANSWER);
+		memcpy(r.sid, m.sid, SIG_SID_LEN);
+		memcpy(cand.addr, (uint8_t[]){ 203, 0, 113, 1 }, 4);
+		sig_add_cand(&r, &cand);
+		r.has |= SIG_K_SID;
+		send_msg(c, &r);
+		break;
+	case SIG_ACCEPTED:
+	case SIG_ERROR:
+		if (!c->calling)
+			break;
+		c->calling = false;
+		in_flight--;
+		if (m.type == SIG_ERROR) {
+			call_errors++;
+			if (call_errors <= 5)
+				fprintf(stderr, "rdv-load: call refused: %s\n", m.code);
+		} else {
+			calls_done++;
+			call_ms_total += (now - c->call_started) * 1000;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void input(struct client *c, double now)
+{
+	ssize_t n;
+	size_t i, start;
+
+	for (;;) {
+		n = c->tls ? sig_tls_read(c->tls, c->in + c->in_len,
+					  sizeof(c->in) - c->in_len) :
+			     recv(c->fd, c->in + c->in_len,
+				  sizeof(c->in) - c->in_len, 0);
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			drop(c, n ? "read" : "closed by the server");
+			return;
+		}
+		c->in_len += (size_t)n;
+		for (i = 0, start = 0; i < c->in_len; i++) {
+			if (c->in[i] != '\n')
+				continue;
+			on_line(c, c->in + start, i - start, now);
+			if (c->fd < 0)
+				return;
+			start = i + 1;
+		}
+		memmove(c->in, c->in + start, c->in_len - start);
+		c->in_len -= start;
+		if (c->in_len == sizeof(c->in)) {
+			drop(c, "line too long");
+			return;
+		}
+	}
+	watch(c);
+}
+
+static void event(struct client *c, double now)
+{
+	int err = 0, r;
+	socklen_t len = sizeof(err);
+
+	if (c->st == C_CONNECTING) {
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			drop(c, strerror(err));
+			return;
+		}
+		c->st = C_HELLO;
+		if (tls_ctx) {
+			c->tls = sig_tls_new(tls_ctx, c->fd, false, "127.0.0.1");
+			if (!c->tls) {
+				drop(c, "tls setup");
+				return;
+			}
+			c->st = C_HANDSHAKE;
+		}
+	}
+	if (c->st == C_HANDSHAKE) {
+		r = sig_tls_handshake(c->tls);
+		if (r < 0) {
+			drop(c, sig_tls_error(c->tls));
+			return;
+		}
+		if (!r) {
+			watch(c);
+			return;
+		}
+		sig_tls_exporter(c->tls, c->binding);
+		c->st = C_HELLO;
+	}
+	if (c->out_len)
+		flush(c);
+	if (c->fd >= 0)
+		input(c, now);
+}
+
+/* Run the loop until deadline; start clients while fewer than ramp are
+ * on their way; keep `window` calls going if calling. */
+static void loop(double deadline, unsigned int *next, unsigned int ramp,
+		 bool calling)
+{
+	struct epoll_event ev[256];
+	double now, last_ping_scan = 0;
+	unsigned int i;
+	int n;
+
+	for (;;) {
+		now = now_s();
+		if (now >= deadline)
+			return;
+		while (*next < n_clients && *next - registered - dropped < ramp)
+			start_client((*next)++);
+		if (!calling && *next == n_clients && registered + dropped == n_clients &&
+		    deadline > 1e17)
+			return;	/* the registration phase is over */
+		n = epoll_wait(ep, ev, 256, 10);
+		now = now_s();
+		for (i = 0; n > 0 && i < (unsigned int)n; i++) {
+			struct client *c = &cl[ev[i].data.u32];
+
+			if (c->fd >= 0)
+				event(c, now);
+		}
+		if (now - last_ping_scan >= 0.1) {
+			last_ping_scan = now;
+			for (i = 0; i < n_clients; i++) {
+				struct sig_msg m;
+
+				if (cl[i].st != C_READY || cl[i].next_ping > now)
+					continue;
+				cl[i].next_ping = now + ping_s;
+				sig_init(&m, SIG_PING);
+				send_msg(&cl[i], &m);
+			}
+		}
+		while (calling && in_flight < window && registered > 1) {
+			struct client *c = &cl[(unsigned int)random() % n_clients];
+
+			if (c->st == C_READY && !c->calling)
+				call(c, now);
+		}
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: rdv-load --server ADDR:PORT --clients N --secret HEX "
+		"[--ca FILE] [--pid PID] [--sources N] [--idle S] [--ping S] "
+		"[--churn S] [--window N]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "clients", required_argument, NULL, 'n' },
+		{ "secret", required_argument, NULL, 'k' },
+		{ "ca", required_argument, NULL, 'a' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "sources", required_argument, NULL, 'S' },
+		{ "idle", required_argument, NULL, 'i' },
+		{ "ping", required_argument, NULL, 'P' },
+		{ "churn", required_argument, NULL, 'c' },
+		{ "window", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *ca = NULL;
+	struct rlimit rl;
+	char err[256], *colon;
+	double t0, t_reg, cpu0, cpu1, cpu2, cpu3;
+	long rss0, rss1, rss2, rss3;
+	unsigned int next = 0, i;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			colon = strrchr(optarg, ':');
+			if (!colon)
+				usage();
+			*colon = '\0';
+			server.sin_family = AF_INET;
+			server.sin_port = htons((uint16_t)atoi(colon + 1));
+			if (inet_pton(AF_INET, optarg, &server.sin_addr) != 1)
+				usage();
+			break;
+		case 'n': n_clients = (unsigned int)atoi(optarg); break;
+		case 'k': secret_len = sig_secret_hex(optarg, secret); break;
+		case 'a': ca = optarg; break;
+		case 'p': server_pid = atoi(optarg); break;
+		case 'S': n_sources = (unsigned int)atoi(optarg); break;
+		case 'i': idle_s = atof(optarg); break;
+		case 'P': ping_s = atof(optarg); break;
+		case 'c': churn_s = atof(optarg); break;
+		case 'w': window = (unsigned int)atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (!server.sin_family || n_clients < 2 || secret_len < 0 || !n_sources ||
+	    n_sources > 60000 || ping_s <= 0 || !window)
+		usage();
+	rl.rlim_cur = rl.rlim_max = n_clients + 64;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		perror("rdv-load: RLIMIT_NOFILE");
+		return 1;
+	}
+	if (ca && !(tls_ctx = sig_tls_client_ctx(ca, NULL, err, sizeof(err)))) {
+		fprintf(stderr, "rdv-load: %s\n", err);
+		return 1;
+	}
+	cl = calloc(n_clients, sizeof(*cl));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!cl || ep < 0)
+		return 1;
+	for (i = 0; i < n_clients; i++)
+		cl[i].fd = -1;
+	srandom(1);
+
+	server_usage(&rss0, &cpu0);
+	t0 = now_s();
+	loop(1e18, &next, 256, false);
+	t_reg = now_s() - t0;
+	server_usage(&rss1, &cpu1);
+	printf("clients %u\nregistered %u\ndropped %u\n", n_clients, registered, dropped);
+	printf("register_seconds %.2f\nregistrations_per_second %.0f\n", t_reg,
+	       registered / t_reg);
+	if (server_pid && registered)
+		printf("server_rss_kb_before %ld\nserver_rss_kb_registered %ld\n"
+		       "server_bytes_per_client %.0f\n", rss0, rss1,
+		       (rss1 - rss0) * 1024.0 / registered);
+
+	loop(now_s() + idle_s, &next, 0, false);
+	server_usage(&rss2, &cpu2);
+	printf("idle_seconds %.0f\nidle_registered %u\n", idle_s, registered);
+	if (server_pid)
+		printf("server_cpu_idle_percent %.2f\n", (cpu2 - cpu1) / idle_s * 100);
+
+	calls_done = call_errors = 0;
+	loop(now_s() + churn_s, &next, 0, true);
+	server_usage(&rss3, &cpu3);
+	printf("churn_seconds %.0f\nsessions_per_second %.0f\nsession_errors %u\n"
+	       "session_ms_mean %.1f\nchurn_registered %u\n", churn_s,
+	       calls_done / churn_s, call_errors,
+	       calls_done ? call_ms_total / calls_done : 0.0, registered);
+	if (server_pid)
+		printf("server_cpu_churn_percent %.2f\nserver_rss_kb_after %ld\n",
+		       (cpu3 - cpu2) / churn_s * 100, rss3);
+	return registered == n_clients && !dropped ? 0 : 1;
+}
