@@ -145,7 +145,7 @@ $(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
 $(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
 
 $(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LIBS) $(MHD_LIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(TLS_LIBS) $(MHD_LIBS)
 
 $(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS) -lnatpmp -lminiupnpc -lpthread

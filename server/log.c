@@ -78,29 +78,55 @@ void rdv_log_set_rate(unsigned int per_sec)
 	log_rate = per_sec;
 }
 
-void rdv_log_limited(const char *event, const char *fmt, ...)
+/*
+ * Whether a per-packet line would be written now. Lock-free, so that the
+ * datagrams of a flood do not queue on the lock only to be counted: hot
+ * paths ask before they format anything. What it lets through may still
+ * be suppressed by rdv_log_limited().
+ */
+bool rdv_log_limited_room(void)
 {
 	uint64_t now = rdv_now_ms() / 1000;
+
+	if (RDV_LOG_WARN > rdv_log_level)
+		return false;
+	if (__atomic_load_n(&log_window, __ATOMIC_RELAXED) == now &&
+	    __atomic_load_n(&log_used, __ATOMIC_RELAXED) >= log_rate) {
+		__atomic_fetch_add(&log_suppressed, 1, __ATOMIC_RELAXED);
+		rdv_count(RDV_C_LOG_SUPPRESSED, 1);
+		return false;
+	}
+	return true;
+}
+
+void rdv_log_limited(const char *event, const char *fmt, ...)
+{
+	unsigned int suppressed;
+	uint64_t now;
 	va_list ap;
 
 	if (RDV_LOG_WARN > rdv_log_level)
 		return;
 	pthread_mutex_lock(&log_lock);
-	if (now != log_window) {
-		if (log_suppressed)
+	/* Read under the lock: a thread late with its clock must not open
+	 * the past second's window again, with a fresh budget. */
+	now = rdv_now_ms() / 1000;
+	if (now > log_window) {
+		suppressed = __atomic_exchange_n(&log_suppressed, 0,
+						 __ATOMIC_RELAXED);
+		if (suppressed)
 			log_locked(RDV_LOG_WARN, "log-suppressed", "lines=%u",
-				   log_suppressed);
-		log_window = now;
-		log_used = 0;
-		log_suppressed = 0;
+				   suppressed);
+		__atomic_store_n(&log_used, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&log_window, now, __ATOMIC_RELAXED);
 	}
 	if (log_used >= log_rate) {
-		log_suppressed++;
+		__atomic_fetch_add(&log_suppressed, 1, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&log_lock);
 		rdv_count(RDV_C_LOG_SUPPRESSED, 1);
 		return;
 	}
-	log_used++;
+	__atomic_store_n(&log_used, log_used + 1, __ATOMIC_RELAXED);
 	va_start(ap, fmt);
 	vlog(RDV_LOG_WARN, event, fmt, ap);
 	va_end(ap);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * rendezvousd - the public side of nfpunch: STUN binding server,
- * signaling and relay, in one event loop. See rendezvousd(8).
+ * rendezvousd - the public side of nfpunch: STUN binding server (its
+ * own threads), signaling and relay (one event loop). See rendezvousd(8).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -419,8 +419,11 @@ int main(int argc, char **argv)
 	if (epfd < 0 || sigfd < 0 || rdv_users_load(cfg.users_file, NULL) ||
 	    rdv_stun_open() || rdv_listen_open() ||
 	    (cfg.metrics.ss_family && rdv_metrics_open(&cfg.metrics))) {
+		int err = errno;
+
+		rdv_stun_close();	/* its threads may be answering */
 		rdv_log(RDV_LOG_ERR, "startup-failed", "error=\"%s\"",
-			strerror(errno));
+			strerror(err));
 		return 1;
 	}
 	rdv_log(RDV_LOG_INFO, "start", "version=%s", NFPUNCH_TOOLS_VERSION);

@@ -79,6 +79,9 @@ void rdv_log(int level, const char *event, const char *fmt, ...);
 /* The same, at most log_rate lines per second: for per-packet events. */
 __attribute__((format(printf, 2, 3)))
 void rdv_log_limited(const char *event, const char *fmt, ...);
+/* Would a rdv_log_limited() line be written now? Lock-free; when not,
+ * the line is counted as suppressed. For hot paths, before formatting. */
+bool rdv_log_limited_room(void);
 void rdv_log_set_rate(unsigned int per_sec);
 const char *rdv_addr_str(const struct sockaddr_storage *ss, char *buf,
 			 size_t len);

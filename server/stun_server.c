@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ struct stun_worker {
 static struct rdv_stun_view views[RDV_MAX_LISTEN];
 static struct stun_worker *workers;
 static unsigned int n_workers;
+static struct rdv_steer_key steer_key;
 
 static uint64_t now_ns(void)
 {
@@ -128,11 +130,18 @@ static void answer_one(struct stun_worker *w, const struct stun_sock *s,
 	char a[SIG_EP_STRLEN];
 	struct mmsghdr *o;
 
+	/* Larger than any Binding request we answer: not one. */
+	if (w->in[i].msg_hdr.msg_flags & MSG_TRUNC) {
+		w->ignored++;
+		return;
+	}
 	rdv_stun_answer(w->req[i], n, from, v, s->ip, s->port, w->ans[i],
 			STUN_OUT_MAX, &r);
 	if (!r.len)
 		w->ignored++;
-	if (r.drop)
+	/* The log's room first: a flood must not format, nor queue on
+	 * the log's lock, for lines that are suppressed anyway. */
+	if (r.drop && rdv_log_limited_room())
 		rdv_log_limited("stun-reject", "from=%s len=%zu reason=\"%s\"%s",
 				rdv_addr_str(from, a, sizeof(a)), n, r.drop,
 				r.len ? " answer=error" : "");
@@ -140,23 +149,29 @@ static void answer_one(struct stun_worker *w, const struct stun_sock *s,
 		return;
 	if (!source_rate_take(w->limit, from, now_ns())) {
 		w->limited++;
-		rdv_log_limited("stun-limit", "from=%s rate=%u",
-				rdv_addr_str(from, a, sizeof(a)),
-				rdv_cfg->lim.stun_rate);
+		if (rdv_log_limited_room())
+			rdv_log_limited("stun-limit", "from=%s rate=%u",
+					rdv_addr_str(from, a, sizeof(a)),
+					rdv_cfg->lim.stun_rate);
 		return;
 	}
 	if (r.to_port)
 		sa_set_port(from, r.to_port);
-	rdv_log(RDV_LOG_DEBUG, "stun-binding", "from=%s classic=%d ip=%d port=%d",
-		rdv_addr_str(from, a, sizeof(a)), r.classic, r.ip, r.port);
+	if (rdv_log_level >= RDV_LOG_DEBUG)
+		rdv_log(RDV_LOG_DEBUG, "stun-binding",
+			"from=%s classic=%d ip=%d port=%d worker=%u",
+			rdv_addr_str(from, a, sizeof(a)), r.classic, r.ip,
+			r.port, w->index);
 	if (r.ip != s->ip || r.port != s->port) {
 		if (sendto(w->socks[s->view][r.ip][r.port].fd, w->ans[i], r.len,
-			   0, (struct sockaddr *)from, flen) < 0)
-			rdv_log_limited("stun-send", "to=%s error=\"%s\"",
-					rdv_addr_str(from, a, sizeof(a)),
-					strerror(errno));
-		else
+			   0, (struct sockaddr *)from, flen) < 0) {
+			if (rdv_log_limited_room())
+				rdv_log_limited("stun-send", "to=%s error=\"%s\"",
+						rdv_addr_str(from, a, sizeof(a)),
+						strerror(errno));
+		} else {
 			w->answers++;
+		}
 		return;
 	}
 	o = &w->out[(*k)++];
@@ -167,12 +182,15 @@ static void answer_one(struct stun_worker *w, const struct stun_sock *s,
 	};
 }
 
-/* Send the batch; a datagram the kernel refuses is logged and skipped. */
+/*
+ * Send the batch. A datagram the kernel refuses is logged and skipped;
+ * a full socket (EAGAIN, ENOBUFS) drops the rest of the batch at once.
+ */
 static void send_batch(struct stun_worker *w, int fd, unsigned int k)
 {
 	char a[SIG_EP_STRLEN];
 	unsigned int done = 0;
-	int n;
+	int n, err;
 
 	while (done < k) {
 		n = sendmmsg(fd, w->out + done, k - done, 0);
@@ -181,10 +199,16 @@ static void send_batch(struct stun_worker *w, int fd, unsigned int k)
 			w->answers += (unsigned int)n;
 			continue;
 		}
-		rdv_log_limited("stun-send", "to=%s error=\"%s\"",
-				rdv_addr_str(w->out[done].msg_hdr.msg_name, a,
-					     sizeof(a)),
-				strerror(n < 0 ? errno : EIO));
+		err = n < 0 ? errno : EIO;
+		if (rdv_log_limited_room())
+			rdv_log_limited("stun-send", "to=%s error=\"%s\" dropped=%u",
+					rdv_addr_str(w->out[done].msg_hdr.msg_name,
+						     a, sizeof(a)),
+					strerror(err),
+					err == EAGAIN || err == ENOBUFS ?
+					k - done : 1);
+		if (err == EAGAIN || err == ENOBUFS)
+			return;
 		done++;
 	}
 }
@@ -246,13 +270,15 @@ static int watch(int epfd, int fd, void *ptr)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* 0: one per CPU this process may run on (its affinity, its cpuset). */
 static unsigned int workers_wanted(void)
 {
-	long cpus;
+	cpu_set_t set;
+	int cpus;
 
 	if (rdv_cfg->stun_workers)
 		return rdv_cfg->stun_workers;
-	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpus = sched_getaffinity(0, sizeof(set), &set) ? 1 : CPU_COUNT(&set);
 	return cpus < 1 ? 1 : cpus > RDV_STUN_WORKERS_MAX ?
 		RDV_STUN_WORKERS_MAX : (unsigned int)cpus;
 }
@@ -292,6 +318,18 @@ static int open_grid_sock(unsigned int view, int ip, int port)
 	char a[SIG_EP_STRLEN];
 	unsigned int i;
 
+	/*
+	 * Nobody may hold the port already, not even another socket that
+	 * shares it (another view of ours, another process of our user):
+	 * the group must be exactly our workers' sockets, in their order.
+	 */
+	if (n_workers > 1) {
+		int probe = open_udp(ss, false);
+
+		if (probe < 0)
+			return -1;
+		close(probe);
+	}
 	for (i = 0; i < n_workers; i++) {
 		struct stun_sock *s = &workers[i].socks[view][ip][port];
 
@@ -302,7 +340,7 @@ static int open_grid_sock(unsigned int view, int ip, int port)
 	}
 	if (n_workers > 1 &&
 	    rdv_stun_steer(workers[0].socks[view][ip][port].fd, ss->ss_family,
-			   n_workers))
+			   n_workers, &steer_key))
 		/* Still served, but each worker limits a source on its own. */
 		rdv_log(RDV_LOG_WARN, "stun-steer", "addr=%s error=\"%s\"",
 			rdv_addr_str(ss, a, sizeof(a)), strerror(errno));
@@ -324,6 +362,8 @@ int rdv_stun_open(void)
 		return -1;
 	for (i = 0; i < n_workers; i++)
 		worker_reset(&workers[i], i);
+	if (rdv_stun_steer_key(&steer_key))
+		return -1;
 	for (i = 0; i < n_workers; i++)
 		if (worker_init(&workers[i]))
 			return -1;

@@ -7,6 +7,8 @@
  * let N times the rate through. A classic BPF program on the group
  * chooses by the source address alone (IPv6: its /64, the unit of the
  * limit), so one source always meets the same worker and the same bucket.
+ * The hash is keyed per process: sources that all meet one worker (and
+ * crowd out a victim whose worker it is) cannot be computed offline.
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -14,17 +16,25 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "sig_auth.h"
 #include "stun_steer.h"
 
-/* A multiplicative hash, so that neighbouring addresses spread. */
-#define STEER_MUL	0x9e3779b1u
+int rdv_stun_steer_key(struct rdv_steer_key *k)
+{
+	if (sig_random(k, sizeof(*k)))
+		return -1;
+	k->mul |= 1;
+	return 0;
+}
 
-int rdv_stun_steer(int fd, int family, unsigned int workers)
+int rdv_stun_steer(int fd, int family, unsigned int workers,
+		   const struct rdv_steer_key *k)
 {
 	/* Offsets from the network header: the source address. */
 	struct sock_filter v4[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 12),
-		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, STEER_MUL),
+		BPF_STMT(BPF_ALU | BPF_XOR | BPF_K, k->salt),
+		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, k->mul),
 		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
 		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, workers),
 		BPF_STMT(BPF_RET | BPF_A, 0),
@@ -34,7 +44,8 @@ int rdv_stun_steer(int fd, int family, unsigned int workers)
 		BPF_STMT(BPF_MISC | BPF_TAX, 0),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 12),
 		BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
-		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, STEER_MUL),
+		BPF_STMT(BPF_ALU | BPF_XOR | BPF_K, k->salt),
+		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, k->mul),
 		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
 		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, workers),
 		BPF_STMT(BPF_RET | BPF_A, 0),

@@ -5,9 +5,11 @@
 # attacker floods Binding Requests "from" its victim; the test counts the
 # bytes the victim would receive against the bytes the attacker sent, and
 # checks that a real client from another address is answered meanwhile.
-# The server runs four STUN workers (on any number of CPUs): a flood
-# spread over many source ports of one address must still meet one limit,
-# not one per worker, and every worker answers.
+# The flood runs against one STUN worker, so that the honest client shares
+# the flooded socket. Then four workers (on any number of CPUs): a flood
+# spread over many source ports of one address, or over many addresses of
+# one IPv6 /64, must still meet one limit, not one per worker; every
+# worker answers; and a STUN port someone already holds is refused.
 # Runs in a network namespace of its own (127.0.0.0/8 on its loopback).
 if [ -z "${NFP_AMP_NETNS:-}" ]; then
 	NFP_AMP_NETNS=1 exec unshare -n bash "$0" "$@"
@@ -22,13 +24,23 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "alice $(printf '%064d' 0)" >"$dir/users"
-"$T_BIN/rendezvousd" -l 127.0.0.1 -o 127.0.0.2 -l ::1 -u "$dir/users" \
-	--stun-rate 100 --log-rate 5 --stun-workers 4 --plaintext-testing-only >"$dir/log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-	ss -Hlun 'src 127.0.0.1:3478' | grep -q . && break
-	sleep 0.05
-done
+# Sixteen addresses of one /64, for the IPv6 flood.
+for i in $(seq 16); do ip -6 addr add "fd00:1::$i/64" dev lo nodad; done
+# start WORKERS [OPTION...]: a fresh server (its log: $dir/log).
+start() {
+	local w=$1
+	shift
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	"$T_BIN/rendezvousd" -l 127.0.0.1 -o 127.0.0.2 -l ::1 -u "$dir/users" \
+		--stun-rate 100 --log-rate 5 --stun-workers "$w" \
+		--plaintext-testing-only "$@" >"$dir/log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		ss -Hlun 'src 127.0.0.1:3478' | grep -q . && break
+		sleep 0.05
+	done
+}
+start 1
 
 # client.py MODE: one line of results (see each mode).
 measure() {
@@ -104,10 +116,10 @@ elif mode == "flood":
 elif mode == "spread":
     # One address, 64 source ports, for SECONDS: the kernel's own
     # SO_REUSEPORT hash would spread them over every worker.
-    src = sys.argv[3]
-    if ":" in src:
+    srcs = sys.argv[3].split(",")
+    if ":" in srcs[0]:
         server = ("::1", 3478)
-    socks = [sock(src) for _ in range(64)]
+    socks = [sock(srcs[i % len(srcs)]) for i in range(64)]
     for s in socks:
         s.setblocking(False)
     secs, sent, answers = float(sys.argv[2]), 0, 0
@@ -134,9 +146,9 @@ elif mode == "spread":
             pass
     print(sent, answers, "%.3f" % took)
 elif mode == "many":
-    # 32 addresses, one request each (retried): all answered.
+    # 64 addresses, one request each (retried): all answered.
     ok = 0
-    for i in range(32):
+    for i in range(64):
         s = sock("127.0.1.%d" % (i + 10))
         for _ in range(3):
             s.sendto(request(), server)
@@ -182,18 +194,55 @@ else
 fi
 
 # --- four workers: one limit per source, every worker serving -------------
-for src in 127.0.0.5 ::1; do
-	read -r sent answers took <<<"$(measure spread 2 $src)"
+start 4 --log-level debug
+v6=$(seq -s, -f 'fd00:1::%g' 16)
+for src in 127.0.0.5 ::1 "$v6"; do
+	what=$src
+	[ "$src" = "$v6" ] && what="16 addresses of fd00:1::/64"
+	read -r sent answers took <<<"$(measure spread 2 "$src")"
 	cap=$(awk -v t="$took" 'BEGIN { printf "%d", 10 + 100 * (t + 0.5) + 1 }')
 	if [ "${answers:-0}" -ge 10 ] && [ "$answers" -le "$cap" ]; then
-		t_ok "a flood from $src over 64 ports for ${took}s: $answers of $sent answered (one limit for 4 workers, at most $cap)"
+		t_ok "a flood from $what over 64 ports for ${took}s: $answers of $sent answered (one limit for 4 workers, at most $cap)"
 	else
-		t_fail "a flood from $src over 64 ports meets one limit, not one per worker" \
+		t_fail "a flood from $what over 64 ports meets one limit, not one per worker" \
 			"requests $sent in ${took}s, answers ${answers:-none}, expected 10..$cap"
 	fi
 done
 t_expect "four STUN worker threads" "rdv-stun0 rdv-stun1 rdv-stun2 rdv-stun3" \
 	"$(cat /proc/"$pid"/task/*/comm | grep '^rdv-stun' | sort | xargs)"
-t_expect "32 sources, one request each: all answered" 32 "$(measure many)"
+t_expect "64 sources, one request each: all answered" 64 "$(measure many)"
+t_expect "and every worker answered some of them" "0 1 2 3" \
+	"$(grep 'event=stun-binding from=127\.0\.1\.' "$dir/log" |
+	   sed -n 's/.* worker=\([0-9]*\).*/\1/p' | sort -u | xargs)"
+t_check "the steering program was taken (no stun-steer warning)" \
+	sh -c "! grep -q 'event=stun-steer' '$dir/log'"
 t_check "rendezvousd is still running" kill -0 "$pid"
+
+# --- a STUN port already held: refused, even when the holder shares it -----
+kill "$pid" && wait "$pid" 2>/dev/null
+pid=
+for reuse in 0 1; do
+	python3 - "$reuse" <<-'PY' &
+	import socket, sys, time
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	if sys.argv[1] == "1":
+	    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+	s.bind(("127.0.0.1", 3478))
+	time.sleep(3)
+	PY
+	holder=$!
+	sleep 0.5
+	"$T_BIN/rendezvousd" -l 127.0.0.1 -u "$dir/users" --stun-workers 2 \
+		--plaintext-testing-only >"$dir/held.log" 2>&1 &
+	srv=$!
+	( sleep 5; kill "$srv" 2>/dev/null ) &
+	wait "$srv"
+	rc=$?
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	what=plainly
+	[ "$reuse" = 1 ] && what="with SO_REUSEPORT (to join the workers' group)"
+	t_check "a STUN port held $what: rendezvousd refuses to start (exit $rc)" \
+		eval "[ $rc -eq 1 ] && grep -q 'event=startup-failed' '$dir/held.log'"
+done
 t_done
