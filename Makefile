@@ -260,7 +260,7 @@ fuzz: $(FUZZERS)
 # Every target links all the parsers: the STUN codec, the signaling
 # codec and rendezvousd's binding answers.
 FUZZ_LIBSRCS := $(STUN_SRCS) helper/common/sig.c helper/common/hex.c \
-	server/stun_answer.c helper/punchd/pcp.c
+	server/stun_answer.c server/stun_tcp.c helper/punchd/pcp.c
 build/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIBSRCS) lib/stun.h helper/common/sig.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \

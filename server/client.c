@@ -5,6 +5,9 @@
  * why (when it can still be told) and dropped; nothing it sends can block
  * the loop or make us buffer more than the limits allow.
  *
+ * With TLS, a connection whose first byte starts a STUN message is a
+ * STUN over TCP one instead (stun_tcp.h): answered here, never signaling.
+ *
  * Clients are closed at the end of an event round, never inside a
  * handler, so a handler may kill any client (its peer included) safely.
  *
@@ -26,6 +29,7 @@
 #include "sig_tls.h"
 #include "source_count.h"
 #include "source_rate.h"
+#include "stun_tcp.h"
 
 struct rdv_listener {
 	struct rdv_io io;
@@ -159,21 +163,18 @@ static void client_flush(struct rdv_client *c)
 	client_wait(c);
 }
 
-int rdv_client_send(struct rdv_client *c, const struct sig_msg *m)
+/* Queue n bytes for c and write what the socket takes: 0, or -1 (killed). */
+static int client_queue(struct rdv_client *c, const void *buf, size_t n)
 {
-	char line[SIG_LINE_MAX + 1];
-	int n = sig_format(m, line, sizeof(line));
 	size_t cap;
 	char *p;
 
-	if (c->dead || n < 0)
-		return -1;
-	if (c->out_len + (size_t)n > rdv_cfg->lim.max_outbuf) {
+	if (c->out_len + n > rdv_cfg->lim.max_outbuf) {
 		rdv_client_kill(c, "slow-reader");
 		return -1;
 	}
-	if (c->out_len + (size_t)n > c->out_cap) {
-		cap = c->out_len + (size_t)n + SIG_LINE_MAX;
+	if (c->out_len + n > c->out_cap) {
+		cap = c->out_len + n + SIG_LINE_MAX;
 		p = realloc(c->out, cap);
 		if (!p) {
 			rdv_client_kill(c, "out-of-memory");
@@ -182,12 +183,22 @@ int rdv_client_send(struct rdv_client *c, const struct sig_msg *m)
 		c->out = p;
 		c->out_cap = cap;
 	}
-	memcpy(c->out + c->out_len, line, (size_t)n);
-	c->out_len += (size_t)n;
-	rdv_log(RDV_LOG_DEBUG, "send", "id=%s verb=%s", c->id[0] ? c->id : "-",
-		sig_verb_name(m->type));
+	memcpy(c->out + c->out_len, buf, n);
+	c->out_len += n;
 	client_flush(c);
 	return 0;
+}
+
+int rdv_client_send(struct rdv_client *c, const struct sig_msg *m)
+{
+	char line[SIG_LINE_MAX + 1];
+	int n = sig_format(m, line, sizeof(line));
+
+	if (c->dead || n < 0)
+		return -1;
+	rdv_log(RDV_LOG_DEBUG, "send", "id=%s verb=%s", c->id[0] ? c->id : "-",
+		sig_verb_name(m->type));
+	return client_queue(c, line, (size_t)n);
 }
 
 static void send_error(struct rdv_client *c, const char *code)
@@ -484,12 +495,8 @@ void rdv_listen_accept(struct rdv_io *io)
 		rdv_log(RDV_LOG_DEBUG, "connect", "addr=%s",
 			rdv_addr_str(&addr, a, sizeof(a)));
 		if (tls_ctx) {
-			c->tls = sig_tls_new(tls_ctx, fd, true, NULL);
-			if (!c->tls) {
-				rdv_client_kill(c, "out-of-memory");
-				continue;
-			}
-			c->handshaking = true;
+			/* TLS or STUN: the client's first byte tells. */
+			c->sniffing = true;
 			continue;	/* HELLO once the handshake is done */
 		}
 		send_hello(c);
@@ -637,6 +644,114 @@ static int client_handshake(struct rdv_client *c)
 }
 
 /*
+ * What the connection speaks, from its first byte (stun_tcp.h): 1 once
+ * known, 0 to wait, -1 when it is killed. Only peeked at: a TLS client's
+ * byte is the handshake's.
+ */
+static int client_sniff(struct rdv_client *c)
+{
+	char a[SIG_EP_STRLEN];
+	socklen_t len = sizeof(c->local);
+	uint8_t first;
+	ssize_t n = recv(c->io.fd, &first, 1, MSG_PEEK);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		rdv_client_kill(c, n == 0 ? "closed" : "read-error");
+		return -1;
+	}
+	if (n < 0) {
+		client_wait(c);
+		return 0;
+	}
+	c->sniffing = false;
+	switch (rdv_stun_tcp_sniff(first)) {
+	case RDV_FIRST_TLS:
+		c->tls = sig_tls_new(tls_ctx, c->io.fd, true, NULL);
+		if (!c->tls) {
+			rdv_client_kill(c, "out-of-memory");
+			return -1;
+		}
+		c->handshaking = true;
+		return 1;
+	case RDV_FIRST_STUN:
+		if (getsockname(c->io.fd, (struct sockaddr *)&c->local, &len)) {
+			rdv_client_kill(c, "read-error");
+			return -1;
+		}
+		c->stun = true;
+		return 1;
+	default:
+		rdv_log_limited("bad-first-byte", "addr=%s byte=0x%02x",
+				rdv_addr_str(&c->addr, a, sizeof(a)), first);
+		rdv_client_kill(c, "not-tls-or-stun");
+		return -1;
+	}
+}
+
+/*
+ * A STUN connection: Binding requests back to back, each answered on
+ * the connection (its source is what the client wants to learn). It is
+ * an unregistered connection: counted and limited as one, and closed at
+ * the register deadline.
+ */
+static void client_stun_read(struct rdv_client *c)
+{
+	uint8_t ans[512];
+	char a[SIG_EP_STRLEN];
+	const char *why;
+	ssize_t n, m;
+	size_t alen;
+
+	while (!c->dead) {
+		n = recv(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			rdv_client_kill(c, n == 0 ? "closed" : "read-error");
+			return;
+		}
+		if (n < 0) {
+			client_wait(c);
+			return;
+		}
+		c->last_rx = rdv_now_ms();
+		c->in_len += (size_t)n;
+		while (!c->dead &&
+		       (m = rdv_stun_tcp_frame((const uint8_t *)c->in, c->in_len,
+					       sizeof(c->in)))) {
+			if (m < 0) {
+				rdv_count(RDV_C_STUN_IGNORED, 1);
+				rdv_log_limited("stun-reject", "proto=tcp from=%s reason=\"not STUN or too long\"",
+						rdv_addr_str(&c->addr, a, sizeof(a)));
+				rdv_client_kill(c, "not-stun");
+				return;
+			}
+			if (!rate_ok(c, c->last_rx)) {
+				rdv_count(RDV_C_STUN_LIMITED, 1);
+				rdv_log_limited("flood", "id=- addr=%s proto=stun",
+						rdv_addr_str(&c->addr, a, sizeof(a)));
+				rdv_client_kill(c, "rate-limit");
+				return;
+			}
+			alen = rdv_stun_tcp_answer((const uint8_t *)c->in, (size_t)m,
+						   &c->addr, &c->local, ans,
+						   sizeof(ans), &why);
+			if (why)
+				rdv_log_limited("stun-reject", "proto=tcp from=%s reason=\"%s\"%s",
+						rdv_addr_str(&c->addr, a, sizeof(a)),
+						why, alen ? " answer=error" : "");
+			if (alen && !client_queue(c, ans, alen)) {
+				rdv_count(RDV_C_STUN_ANSWERS, 1);
+				rdv_log(RDV_LOG_DEBUG, "stun-binding", "proto=tcp from=%s",
+					rdv_addr_str(&c->addr, a, sizeof(a)));
+			} else if (!alen) {
+				rdv_count(RDV_C_STUN_IGNORED, 1);
+			}
+			memmove(c->in, c->in + m, c->in_len - (size_t)m);
+			c->in_len -= (size_t)m;
+		}
+	}
+}
+
+/*
  * Everything there is to read: TLS may hold records the socket no longer
  * shows, so read until it says to wait.
  */
@@ -645,6 +760,12 @@ static void client_read(struct rdv_client *c)
 	size_t start, i;
 	ssize_t n;
 
+	if (c->sniffing && client_sniff(c) <= 0)
+		return;
+	if (c->stun) {
+		client_stun_read(c);
+		return;
+	}
 	if (c->handshaking && client_handshake(c) <= 0)
 		return;
 	while (!c->dead) {

@@ -25,6 +25,9 @@ struct rdv_client {
 	struct source_count *src;	/* connections from its address */
 	struct source_count *site;	/* IPv6: from its /48, else NULL */
 	struct sig_tls *tls;		/* NULL on --plaintext-testing-only */
+	bool sniffing;			/* TLS: its first byte not seen yet */
+	bool stun;			/* it speaks STUN, not signaling */
+	struct sockaddr_storage local;	/* STUN: where it reached us */
 	bool handshaking;		/* TLS; HELLO comes after it */
 	uint8_t binding[SIG_BINDING_LEN];	/* exported from the TLS session */
 	struct rdv_client *next, *prev, *next_dead;
