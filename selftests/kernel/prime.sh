@@ -73,6 +73,20 @@ first_ttl1() {
 	done
 	echo "$got"
 }
+# path_up DESCRIPTION: both flows established, or a failure with what
+# both flows and the public router saw (for a run on a slow kernel).
+path_up() {
+	local why
+	if why=$(nat_wait_state "$A" "$IDA" established 10 &&
+		 nat_wait_state "$B" "$IDB" established 5); then
+		t_ok "$1"
+		return
+	fi
+	t_fail "$1" "$why" "alice: $(flow_json "$A" "$IDA")" "bob: $(flow_json "$B" "$IDB")" \
+		"router: $(ip netns exec "$PUB" nft -j list counters table inet prime |
+			   jq -c '[.nftables[] | select(.counter) | .counter |
+				   {(.name): .packets}] | add')"
+}
 zero() { ip netns exec "$PUB" nft reset counters table inet prime >/dev/null; }
 state() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].state'; }
 remote() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].remote'; }
@@ -123,8 +137,7 @@ race 10.0.1.2:4100 10.0.2.2:5100 198.51.100.1:4100 203.0.113.1:5100 \
 t_check "primed: bob's first probes die at the public router (TTL 1 there)" \
 	test "$(pub b_ttl1)" -gt 0
 t_expect "and none reached alice's NAT before she started" 0 "$B_EARLY"
-t_check "the path comes up on both sides" \
-	eval "nat_wait_state $A $IDA established 10 && nat_wait_state $B $IDB established 5"
+path_up "the path comes up on both sides"
 t_expect "on the ports both announced: alice reaches bob's" 203.0.113.1:5100 \
 	"$(remote "$A" "$IDA")"
 t_expect "and bob alice's (her NAT kept her port)" 198.51.100.1:4100 "$(remote "$B" "$IDB")"
@@ -181,8 +194,7 @@ race "[fd00:1::2]:4300" "[fd00:2::2]:5300" "[fd00:a::1]:4300" "[fd00:b::1]:5300"
 t_check "IPv6 primed: bob's first probes die at the public router (hop limit 1)" \
 	test "$(pub b6_ttl1)" -gt 0
 t_expect "and none reached alice's NAT before she started" 0 "$B_EARLY"
-t_check "the IPv6 path comes up on both sides" \
-	eval "nat_wait_state $A $IDA established 10 && nat_wait_state $B $IDB established 5"
+path_up "the IPv6 path comes up on both sides"
 t_expect "on the ports both announced" "[fd00:b::1]:5300 [fd00:a::1]:4300" \
 	"$(remote "$A" "$IDA") $(remote "$B" "$IDB")"
 t_done
