@@ -150,6 +150,13 @@ $(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
 $(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS) -lnatpmp -lminiupnpc -lpthread
 
+# TCP hole punching without the module (issue 18).
+TCP_PUNCH_OBJS := $(BUILD)/helper/common/tcp_punch.o
+$(BUILD)/selftests/tools/tcp-punch: selftests/tools/tcp-punch.c $(TCP_PUNCH_OBJS) \
+		$(SIG_OBJS) $(STUN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # Small programs the selftests use to poke at the module.
 $(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a
 	@mkdir -p $(dir $@)

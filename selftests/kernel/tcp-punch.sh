@@ -1,0 +1,121 @@
+#!/bin/bash
+# TCP hole punching between two hosts behind real Linux NATs (issue 18),
+# with no module involved: each side learns its port's TCP mapping from
+# rendezvousd (STUN over TCP on the signaling port), then both connect()
+# from that port to the other's at once and prove the session secret.
+#
+# The race that Linux NATs punish applies to TCP too. With a firewall on
+# the NAT (the topology's default) a SYN that arrives first is dropped
+# and leaves nothing behind: a simultaneous open works in both orders. On
+# a plain masquerade gateway the NAT's own stack answers it with a RST,
+# and conntrack keeps an entry for it, so the late side's SYN leaves from
+# another port and the punch fails. Priming: the side that starts first
+# sends its SYNs with a TTL that crosses its own NAT and dies at the
+# router beyond it (TTL 2 here) until the other side's SYN has come
+# through; the other side connects as usual, and its SYN finds the first
+# side's NAT open. That works in both orders on every NAT here.
+# vm-timeout: 300
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+rdv_up
+SECRET=000102030405060708090a0b0c0d0e0f
+TP=$T_BIN/selftests/tools/tcp-punch
+
+t_expect "alice learns her port's TCP mapping from rendezvousd (STUN over TCP)" \
+	"mapped 198.51.100.1:4000" "$(in_a "$TP" mapping 10.0.1.2:4000 192.0.2.1:3478)"
+t_expect "and bob his" "mapped 203.0.113.1:5000" \
+	"$(in_b "$TP" mapping 10.0.2.2:5000 192.0.2.1:3478)"
+
+# punch FIRST PORT_A PORT_B [ALICE'S OPTIONS -- BOB'S OPTIONS]: both sides
+# connect, FIRST (alice or bob) a second before the other, each to the
+# port the other's mapping announced (the NATs preserve ports). Sets RA
+# and RB to their outputs (one line each: result, then what they heard).
+punch() {
+	local first=$1 pa=$2 pb=$3 ao=() bo=() side=a
+	shift 3
+	for o in "$@"; do
+		if [ "$o" = -- ]; then side=b; continue; fi
+		if [ $side = a ]; then ao+=("$o"); else bo+=("$o"); fi
+	done
+	run_a() {
+		in_a "$TP" connect "10.0.1.2:$pa" "203.0.113.1:$pb" "${SEC_A:-$SECRET}" \
+			controlling timeout 6000 "${ao[@]}" >"$TMP/ra" 2>&1
+	}
+	run_b() {
+		in_b "$TP" connect "10.0.2.2:$pb" "198.51.100.1:$pa" "${SEC_B:-$SECRET}" \
+			controlled timeout 6000 "${bo[@]}" >"$TMP/rb" 2>&1
+	}
+	if [ "$first" = alice ]; then
+		run_a & p1=$!; sleep 1; run_b & p2=$!
+	else
+		run_b & p1=$!; sleep 1; run_a & p2=$!
+	fi
+	wait "$p1" "$p2"
+	RA=$(tr '\n' ' ' <"$TMP/ra") RB=$(tr '\n' ' ' <"$TMP/rb")
+}
+both_ok() {
+	[[ $RA == "ok "*" remote=203.0.113.1:$2 heard controlled " ]] &&
+		[[ $RB == "ok "*" remote=198.51.100.1:$1 heard controlling " ]]
+}
+# show: both sides' outputs, for a failure's report.
+show() { echo "alice: $RA"; echo "bob: $RB"; false; }
+# times: how long each side took to its proven connection.
+times() { echo "# alice: ${RA%% local=*}; bob: ${RB%% local=*}"; }
+
+# --- firewalled NATs: a simultaneous open, both orders --------------------
+punch alice 4100 5100
+t_check "firewalled NATs, both connect, alice's SYN first: one connection, each heard the other" \
+	eval "both_ok 4100 5100 || show"
+punch bob 4110 5110
+t_check "and bob's first" eval "both_ok 4110 5110 || show"
+times
+
+# --- a wrong secret: connected, not proven ---------------------------------
+SEC_B=ffffffffffffffffffffffffffffffff punch alice 4130 5130
+t_match "bob with another secret: alice refuses the connection" \
+	'^fail error="Permission denied"' "$RA"
+t_match "and bob too" '^fail error="Permission denied"' "$RB"
+
+# --- plain masquerade gateways: the race, and priming ----------------------
+ip netns exec "$NA" nft delete table inet filter
+ip netns exec "$NB" nft delete table inet filter
+punch alice 4200 5200
+t_check "plain NATs, both connect, alice's SYN first: the punch fails" \
+	eval "! both_ok 4200 5200 || show"
+t_match "her SYN met a RST from bob's NAT" 'refused=[1-9]' "$RA"
+punch bob 4250 5250 -- prime 2
+t_check "bob first and primed (TTL 2), the router's ICMP reaching him: the punch fails" \
+	eval "! both_ok 4250 5250 || show"
+t_match "the ICMP time exceeded aborted his primed connect()s" 'refused=[1-9]' "$RB"
+
+# The router beyond the NAT answers a primed SYN with ICMP time exceeded,
+# and Linux aborts a connect() on it (tcp_v4_err: fatal in SYN_SENT). The
+# hosts drop those errors here; the module is to do it for its primed
+# ports (next step), so that no host firewall rule is needed.
+for ns in "$A" "$B"; do
+	ip netns exec "$ns" nft -f - <<-'NFT'
+		table inet prime {
+			chain input {
+				type filter hook input priority filter; policy accept;
+				icmp type time-exceeded counter drop
+				icmpv6 type time-exceeded counter drop
+			}
+		}
+	NFT
+done
+
+punch bob 4300 5300 -- prime 2
+t_check "plain NATs, bob first and primed (TTL 2): connected" \
+	eval "both_ok 4300 5300 || show"
+times
+punch alice 4310 5310 prime 2
+t_check "and the other order: alice first and primed" \
+	eval "both_ok 4310 5310 || show"
+times
+punch bob 4320 5320 -- prime 3
+t_check "a TTL one hop too long (3) reaches alice's NAT: no priming, the punch fails" \
+	eval "! both_ok 4320 5320 || show"
+t_check "the hosts dropped the router's ICMP errors" eval \
+	"[ \$(ip netns exec $B nft -j list ruleset | jq '[.. | .packets? // empty] | add') -gt 0 ]"
+t_done
