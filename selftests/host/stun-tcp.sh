@@ -188,6 +188,22 @@ t_check "half a message, then silence: closed at the 2 s register deadline (afte
 t_expect "STUN connections count as unregistered ones (--ip-handshakes 4): the 5th is refused" \
 	closed "$(client hold)"
 
+# punchd's side (helper/common/tcp_punch.c) against this server and
+# against an independent one (coturn, TCP STUN on 127.0.0.2).
+t_expect "tcp_punch_mapping() against rendezvousd: the port as the server saw it" \
+	"mapped 127.0.0.3:4000" "$("$T_BIN/selftests/tools/tcp-punch" mapping 127.0.0.3:4000 127.0.0.1:3478)"
+turnserver -n --no-tls --no-dtls --no-cli -S -L 127.0.0.2 -p 3478 --no-stdout-log \
+	--log-file "$dir/turn.log" --pidfile "$dir/turn.pid" >/dev/null 2>&1 &
+turn=$!
+for _ in $(seq 100); do
+	ss -Hltn 'src 127.0.0.2:3478' | grep -q . && break
+	sleep 0.05
+done
+t_expect "and against coturn's STUN over TCP" "mapped 127.0.0.3:4001" \
+	"$("$T_BIN/selftests/tools/tcp-punch" mapping 127.0.0.3:4001 127.0.0.2:3478)"
+kill "$turn" 2>/dev/null
+wait "$turn" 2>/dev/null
+
 # The same port still speaks TLS signaling.
 hello=$(timeout 5 openssl s_client -connect 127.0.0.1:3478 -CAfile "$dir/ca.pem" \
 	-verify_return_error -quiet </dev/null 2>/dev/null | head -n 1)
