@@ -644,6 +644,34 @@ static int client_handshake(struct rdv_client *c)
 }
 
 /*
+ * Read what there is into c->in: >0 bytes taken, 0 when the socket must
+ * be waited for (epoll set up again), -1 when c was killed.
+ */
+static ssize_t client_fill(struct rdv_client *c)
+{
+	char a[SIG_EP_STRLEN];
+	ssize_t n = c->tls ? sig_tls_read(c->tls, c->in + c->in_len,
+					  sizeof(c->in) - c->in_len) :
+		    recv(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (n && c->tls)
+			rdv_log_limited("tls-failed", "addr=%s error=\"%s\"",
+					rdv_addr_str(&c->addr, a, sizeof(a)),
+					sig_tls_error(c->tls));
+		rdv_client_kill(c, n == 0 ? "closed" : "read-error");
+		return -1;
+	}
+	if (n < 0) {
+		client_wait(c);
+		return 0;
+	}
+	c->last_rx = rdv_now_ms();
+	c->in_len += (size_t)n;
+	return n;
+}
+
+/*
  * What the connection speaks, from its first byte (stun_tcp.h): 1 once
  * known, 0 to wait, -1 when it is killed. Only peeked at: a TLS client's
  * byte is the handshake's.
@@ -699,21 +727,12 @@ static void client_stun_read(struct rdv_client *c)
 	uint8_t ans[512];
 	char a[SIG_EP_STRLEN];
 	const char *why;
-	ssize_t n, m;
 	size_t alen;
+	ssize_t m;
 
 	while (!c->dead) {
-		n = recv(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			rdv_client_kill(c, n == 0 ? "closed" : "read-error");
+		if (client_fill(c) <= 0)
 			return;
-		}
-		if (n < 0) {
-			client_wait(c);
-			return;
-		}
-		c->last_rx = rdv_now_ms();
-		c->in_len += (size_t)n;
 		while (!c->dead &&
 		       (m = rdv_stun_tcp_frame((const uint8_t *)c->in, c->in_len,
 					       sizeof(c->in)))) {
@@ -758,7 +777,6 @@ static void client_stun_read(struct rdv_client *c)
 static void client_read(struct rdv_client *c)
 {
 	size_t start, i;
-	ssize_t n;
 
 	if (c->sniffing && client_sniff(c) <= 0)
 		return;
@@ -769,26 +787,8 @@ static void client_read(struct rdv_client *c)
 	if (c->handshaking && client_handshake(c) <= 0)
 		return;
 	while (!c->dead) {
-		n = c->tls ? sig_tls_read(c->tls, c->in + c->in_len,
-					  sizeof(c->in) - c->in_len) :
-		    recv(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			if (n && c->tls) {
-				char a[SIG_EP_STRLEN];
-
-				rdv_log_limited("tls-failed", "addr=%s error=\"%s\"",
-						rdv_addr_str(&c->addr, a, sizeof(a)),
-						sig_tls_error(c->tls));
-			}
-			rdv_client_kill(c, n == 0 ? "closed" : "read-error");
+		if (client_fill(c) <= 0)
 			return;
-		}
-		if (n < 0) {
-			client_wait(c);
-			return;
-		}
-		c->last_rx = rdv_now_ms();
-		c->in_len += (size_t)n;
 		start = 0;
 		for (i = 0; i < c->in_len && !c->dead; i++) {
 			if (c->in[i] != '\n')

@@ -122,28 +122,26 @@ elif mode == "spread":
     socks = [sock(srcs[i % len(srcs)]) for i in range(64)]
     for s in socks:
         s.setblocking(False)
+    def drain():
+        got = 0
+        for s in socks:
+            try:
+                while True:
+                    s.recv(2048)
+                    got += 1
+            except BlockingIOError:
+                pass
+        return got
     secs, sent, answers = float(sys.argv[2]), 0, 0
     t0 = time.monotonic()
     while time.monotonic() - t0 < secs:
         for s in socks:
             s.sendto(request(), server)
             sent += 1
-        for s in socks:
-            try:
-                while True:
-                    s.recv(2048)
-                    answers += 1
-            except BlockingIOError:
-                pass
+        answers += drain()
     took = time.monotonic() - t0
     time.sleep(0.5)
-    for s in socks:
-        try:
-            while True:
-                s.recv(2048)
-                answers += 1
-        except BlockingIOError:
-            pass
+    answers += drain()
     print(sent, answers, "%.3f" % took)
 elif mode == "many":
     # 64 addresses, one request each (retried): all answered.
