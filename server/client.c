@@ -169,6 +169,8 @@ static int client_queue(struct rdv_client *c, const void *buf, size_t n)
 	size_t cap;
 	char *p;
 
+	if (c->dead)
+		return -1;
 	if (c->out_len + n > rdv_cfg->lim.max_outbuf) {
 		rdv_client_kill(c, "slow-reader");
 		return -1;
@@ -659,7 +661,10 @@ static ssize_t client_fill(struct rdv_client *c)
 			rdv_log_limited("tls-failed", "addr=%s error=\"%s\"",
 					rdv_addr_str(&c->addr, a, sizeof(a)),
 					sig_tls_error(c->tls));
-		rdv_client_kill(c, n == 0 ? "closed" : "read-error");
+		/* A STUN client may close with a RST (SO_LINGER 0: no
+		 * TIME_WAIT on its punch port): that is a close too. */
+		rdv_client_kill(c, n == 0 || (c->stun && errno == ECONNRESET) ?
+				"closed" : "read-error");
 		return -1;
 	}
 	if (n < 0) {
@@ -738,7 +743,7 @@ static void client_stun_read(struct rdv_client *c)
 					       sizeof(c->in)))) {
 			if (m < 0) {
 				rdv_count(RDV_C_STUN_IGNORED, 1);
-				rdv_log_limited("stun-reject", "proto=tcp from=%s reason=\"not STUN or too long\"",
+				rdv_log_limited("stun-reject", "proto=tcp addr=%s reason=\"not STUN or too long\"",
 						rdv_addr_str(&c->addr, a, sizeof(a)));
 				rdv_client_kill(c, "not-stun");
 				return;
@@ -754,12 +759,12 @@ static void client_stun_read(struct rdv_client *c)
 						   &c->addr, &c->local, ans,
 						   sizeof(ans), &why);
 			if (why)
-				rdv_log_limited("stun-reject", "proto=tcp from=%s reason=\"%s\"%s",
+				rdv_log_limited("stun-reject", "proto=tcp addr=%s reason=\"%s\"%s",
 						rdv_addr_str(&c->addr, a, sizeof(a)),
 						why, alen ? " answer=error" : "");
 			if (alen && !client_queue(c, ans, alen)) {
 				rdv_count(RDV_C_STUN_ANSWERS, 1);
-				rdv_log(RDV_LOG_DEBUG, "stun-binding", "proto=tcp from=%s",
+				rdv_log(RDV_LOG_DEBUG, "stun-binding", "proto=tcp addr=%s",
 					rdv_addr_str(&c->addr, a, sizeof(a)));
 			} else if (!alen) {
 				rdv_count(RDV_C_STUN_IGNORED, 1);

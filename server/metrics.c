@@ -104,11 +104,11 @@ static const struct {
 	const char *help;
 } counters_shown[] = {
 	{ "stun_answers_total", RDV_C_STUN_ANSWERS,
-	  "STUN responses sent (errors included)." },
+	  "STUN responses sent, over UDP and TCP (errors included)." },
 	{ "stun_limited_total", RDV_C_STUN_LIMITED,
-	  "STUN requests not answered: their source was over --stun-rate." },
+	  "STUN requests not answered: their source was over --stun-rate (UDP) or its connection over --msg-rate (TCP)." },
 	{ "stun_ignored_total", RDV_C_STUN_IGNORED,
-	  "Datagrams on the STUN ports left unanswered: no Binding request, or one refused." },
+	  "STUN datagrams or TCP messages left unanswered: no Binding request, or one refused." },
 	{ "registrations_total", RDV_C_REGISTERED, "Successful registrations." },
 	{ "auth_failures_total", RDV_C_AUTH_FAILURES,
 	  "Registrations refused for a wrong proof or an unknown id." },

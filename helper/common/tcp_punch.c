@@ -24,6 +24,8 @@
 /* After a RST or an ICMP error, the next connect() waits this long. */
 #define RETRY_MS	200
 #define PROOF_LEN	32	/* HMAC-SHA256 */
+/* The proof's own time, when the connection came late. */
+#define PROVE_MS	3000
 
 static int64_t now_ms(void)
 {
@@ -189,33 +191,55 @@ int tcp_punch_mapping(const struct sockaddr_storage *local,
 	to_sockaddr(&m.xor_mapped, mapped);
 	err = 0;
 out:
+	/* Close with a RST: no TIME_WAIT holds (port, server), so the next
+	 * query from this port can come at once. */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
+		   sizeof(struct linger));
 	close(fd);
 	errno = err;
 	return err ? -1 : 0;
 }
 
-/* What one direction sends to prove the session secret. */
+#define NONCE_LEN	16
+
+/*
+ * What one direction sends to prove the session secret: an HMAC of its
+ * label and both sides' fresh nonces (controlling's first), so that a
+ * proof seen in one attempt is worth nothing in the next.
+ */
 static int proof(const struct tcp_punch *p, bool controlling,
-		 uint8_t out[PROOF_LEN])
+		 const uint8_t nonces[2][NONCE_LEN], uint8_t out[PROOF_LEN])
 {
 	const char *label = controlling ? "nfpunch-tcp controlling" :
 					  "nfpunch-tcp controlled";
+	uint8_t msg[32 + 2 * NONCE_LEN];
 	unsigned int len = PROOF_LEN;
+	size_t n = strlen(label);
 
-	return HMAC(EVP_sha256(), p->secret, (int)p->secret_len,
-		    (const uint8_t *)label, strlen(label), out, &len) &&
-	       len == PROOF_LEN ? 0 : -1;
+	memcpy(msg, label, n);
+	memcpy(msg + n, nonces, 2 * NONCE_LEN);
+	return HMAC(EVP_sha256(), p->secret, (int)p->secret_len, msg,
+		    n + 2 * NONCE_LEN, out, &len) && len == PROOF_LEN ? 0 : -1;
 }
 
 /*
- * Each side sends its direction's proof and checks the other's: our own
- * coming back (a reflector, a connection to ourselves) is no proof.
+ * Each side sends a nonce, then its direction's proof over both nonces,
+ * and checks the other's: our own proof coming back (a reflector, a
+ * connection to ourselves) is no proof, nor is one from another attempt.
  */
 static int prove(int fd, const struct tcp_punch *p, int64_t deadline)
 {
-	uint8_t ours[PROOF_LEN], theirs[PROOF_LEN], got[PROOF_LEN];
+	uint8_t nonces[2][NONCE_LEN], ours[PROOF_LEN], theirs[PROOF_LEN],
+		got[PROOF_LEN];
+	int me = p->controlling ? 0 : 1;
 
-	if (proof(p, p->controlling, ours) || proof(p, !p->controlling, theirs)) {
+	if (sig_random(nonces[me], NONCE_LEN))
+		return -1;
+	if (io_all(fd, nonces[me], NONCE_LEN, true, deadline) ||
+	    io_all(fd, nonces[!me], NONCE_LEN, false, deadline))
+		return -1;
+	if (proof(p, p->controlling, nonces, ours) ||
+	    proof(p, !p->controlling, nonces, theirs)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -256,7 +280,7 @@ static bool peer_syn_seen(int fd)
 	socklen_t len = sizeof(ti);
 
 	return !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) &&
-	       ti.tcpi_state != TCP_SYN_SENT;
+	       (ti.tcpi_state == TCP_SYN_RECV || ti.tcpi_state == TCP_ESTABLISHED);
 }
 
 /*
@@ -275,6 +299,11 @@ int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 	socklen_t len;
 
 	*res = (struct tcp_punch_result){ .ms = -1 };
+	if (p->secret_len < 16 || p->secret_len > 64 || p->prime_ttl < 0 ||
+	    p->prime_ttl > 255 || p->timeout_ms <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	while (fd < 0) {
 		struct pollfd pf = { .fd = -1, .events = POLLOUT };
 		int64_t now = now_ms(), until = deadline;
@@ -282,12 +311,11 @@ int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 		if (now >= deadline)
 			break;
 		if (cfd < 0 && now >= next) {
+			/* Fails only here (bind, TTL, route): nothing to retry. */
 			cfd = start_connect(p, res);
+			if (cfd < 0)
+				goto fail;
 			primed = p->prime_ttl > 0;
-			if (cfd < 0) {
-				res->refused++;
-				next = now + RETRY_MS;
-			}
 		}
 		if (cfd < 0 && next < until)
 			until = next;
@@ -322,6 +350,9 @@ int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 		errno = ETIMEDOUT;
 		return -1;
 	}
+	/* A connection made at the last moment still gets time to prove. */
+	if (deadline < now_ms() + PROVE_MS)
+		deadline = now_ms() + PROVE_MS;
 	if ((p->prime_ttl && set_ttl(fd, p->local.ss_family, -1)) ||
 	    prove(fd, p, deadline) || set_nonblock(fd, false)) {
 		err = errno;

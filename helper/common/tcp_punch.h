@@ -61,9 +61,12 @@ struct tcp_punch_result {
 };
 
 /*
- * Punch and prove: the connected, blocking socket, or -1 with errno
- * (ETIMEDOUT: no connection in time; EACCES: the other end did not
- * prove the secret, or proved ours).
+ * Punch and prove: the connected socket, or -1 with errno (ETIMEDOUT: no
+ * connection in time; EACCES: the other end did not prove the secret, or
+ * sent our own proof; EINVAL: bad parameters; a local error as is).
+ * The socket is blocking, without timeouts. Only the connection's start
+ * is proven: what follows has no integrity of its own, so an application
+ * protects its data with keys from the secret (TLS with a PSK, say).
  */
 int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res);
 

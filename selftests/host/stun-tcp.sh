@@ -13,9 +13,10 @@ fi
 . "$(dirname "$0")/../lib/test.sh"
 ip link set lo up
 dir=$(mktemp -d)
-pid=
+pid= turn=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$turn" ] && kill "$turn" 2>/dev/null && wait "$turn" 2>/dev/null
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -150,6 +151,12 @@ elif case == "flood":
     while read_msg(s) is not None:
         n += 1
     print(n)
+elif case == "silent":
+    # Connected, nothing sent: closed at the register deadline (2 s).
+    s = conn()
+    t0 = time.monotonic()
+    c = closed(s, 6)
+    print("closed" if c else "open", "%.0f" % (time.monotonic() - t0))
 elif case == "slow":
     # Half a header, then nothing: closed at the register deadline (2 s).
     s = conn()
@@ -182,6 +189,9 @@ t_expect "neither TLS nor STUN: closed" closed "$(client other)"
 n=$(client flood)
 t_check "40 requests at once over --msg-rate 5 (burst 10): answered up to the burst, then closed ($n answers)" \
 	test "${n:-99}" -ge 1 -a "${n:-99}" -le 11
+read -r state secs <<<"$(client silent)"
+t_check "connected and silent: closed at the 2 s register deadline (after ${secs:-?} s)" \
+	test "$state" = closed -a "${secs:-0}" -ge 1 -a "${secs:-9}" -le 4
 read -r state secs <<<"$(client slow)"
 t_check "half a message, then silence: closed at the 2 s register deadline (after ${secs:-?} s)" \
 	test "$state" = closed -a "${secs:-0}" -ge 1 -a "${secs:-9}" -le 4
@@ -192,17 +202,22 @@ t_expect "STUN connections count as unregistered ones (--ip-handshakes 4): the 5
 # against an independent one (coturn, TCP STUN on 127.0.0.2).
 t_expect "tcp_punch_mapping() against rendezvousd: the port as the server saw it" \
 	"mapped 127.0.0.3:4000" "$("$T_BIN/selftests/tools/tcp-punch" mapping 127.0.0.3:4000 127.0.0.1:3478)"
-turnserver -n --no-tls --no-dtls --no-cli -S -L 127.0.0.2 -p 3478 --no-stdout-log \
-	--log-file "$dir/turn.log" --pidfile "$dir/turn.pid" >/dev/null 2>&1 &
-turn=$!
-for _ in $(seq 100); do
-	ss -Hltn 'src 127.0.0.2:3478' | grep -q . && break
-	sleep 0.05
-done
-t_expect "and against coturn's STUN over TCP" "mapped 127.0.0.3:4001" \
-	"$("$T_BIN/selftests/tools/tcp-punch" mapping 127.0.0.3:4001 127.0.0.2:3478)"
-kill "$turn" 2>/dev/null
-wait "$turn" 2>/dev/null
+if command -v turnserver >/dev/null; then
+	turnserver -n --no-tls --no-dtls --no-cli -S -L 127.0.0.2 -p 3478 --no-stdout-log \
+		--log-file "$dir/turn.log" --pidfile "$dir/turn.pid" >/dev/null 2>&1 &
+	turn=$!
+	for _ in $(seq 100); do
+		ss -Hltn 'src 127.0.0.2:3478' | grep -q . && break
+		sleep 0.05
+	done
+	t_expect "and against coturn's STUN over TCP" "mapped 127.0.0.3:4001" \
+		"$("$T_BIN/selftests/tools/tcp-punch" mapping 127.0.0.3:4001 127.0.0.2:3478)"
+	kill "$turn" 2>/dev/null
+	wait "$turn" 2>/dev/null
+	turn=
+else
+	t_skip "and against coturn's STUN over TCP" "coturn (turnserver) is not installed"
+fi
 
 # The same port still speaks TLS signaling.
 hello=$(timeout 5 openssl s_client -connect 127.0.0.1:3478 -CAfile "$dir/ca.pem" \
@@ -212,6 +227,12 @@ t_match "TLS on the same port: the handshake verifies and the server greets" "^H
 metrics=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9478/metrics').read().decode())")
 answers=$(awk '$1 == "rendezvousd_stun_answers_total" { print $2 }' <<<"$metrics")
 t_check "the metrics count the TCP answers (${answers:-none})" test "${answers:-0}" -ge 6
+# The refusals were the server's reading of STUN, not a failed TLS.
+reason() { awk -v r="rendezvousd_disconnects_total{reason=\"$1\"}" '$1 == r { print $2 }' <<<"$metrics"; }
+t_check "a bad cookie and an oversized length: closed as not-stun ($(reason not-stun))" \
+	test "$(reason not-stun)" -ge 2
+t_check "the HTTP request: closed as not-tls-or-stun ($(reason not-tls-or-stun))" \
+	test "$(reason not-tls-or-stun)" -ge 1
 t_check "rendezvousd is still running" kill -0 "$pid"
 t_check "no sanitizer report" sh -c "! grep -q 'Sanitizer\|runtime error' '$dir/log'"
 t_done

@@ -28,7 +28,7 @@ t_expect "and bob his" "mapped 203.0.113.1:5000" \
 	"$(in_b "$TP" mapping 10.0.2.2:5000 192.0.2.1:3478)"
 
 # punch FIRST PORT_A PORT_B [ALICE'S OPTIONS -- BOB'S OPTIONS]: both sides
-# connect, FIRST (alice or bob) a second before the other, each to the
+# connect, FIRST (alice or bob) GAP seconds (1) before the other, each to the
 # port the other's mapping announced (the NATs preserve ports). Sets RA
 # and RB to their outputs (one line each: result, then what they heard).
 punch() {
@@ -47,9 +47,9 @@ punch() {
 			controlled timeout 6000 "${bo[@]}" >"$TMP/rb" 2>&1
 	}
 	if [ "$first" = alice ]; then
-		run_a & p1=$!; sleep 1; run_b & p2=$!
+		run_a & p1=$!; sleep "${GAP:-1}"; run_b & p2=$!
 	else
-		run_b & p1=$!; sleep 1; run_a & p2=$!
+		run_b & p1=$!; sleep "${GAP:-1}"; run_a & p2=$!
 	fi
 	wait "$p1" "$p2"
 	RA=$(tr '\n' ' ' <"$TMP/ra") RB=$(tr '\n' ' ' <"$TMP/rb")
@@ -80,19 +80,28 @@ t_match "and bob too" '^fail error="Permission denied"' "$RB"
 # --- plain masquerade gateways: the race, and priming ----------------------
 ip netns exec "$NA" nft delete table inet filter
 ip netns exec "$NB" nft delete table inet filter
+# Unprimed, the early side's SYNs meet RSTs from the other NAT, each of
+# which leaves a stale entry there. Its retries recreate that entry over
+# and over, so the late side's SYN sometimes slips through a gap and
+# sometimes leaves from another port: a matter of luck (see bench/).
 punch alice 4200 5200
-t_check "plain NATs, both connect, alice's SYN first: the punch fails" \
-	eval "! both_ok 4200 5200 || show"
-t_match "her SYN met a RST from bob's NAT" 'refused=[1-9]' "$RA"
+t_match "plain NATs, both connect, alice's SYN first: it meets RSTs from bob's NAT" \
+	'refused=[1-9]' "$RA"
+echo "# (and the punch: alice ${RA%% local=*}; bob ${RB%% local=*})"
 punch bob 4250 5250 -- prime 2
-t_check "bob first and primed (TTL 2), the router's ICMP reaching him: the punch fails" \
-	eval "! both_ok 4250 5250 || show"
-t_match "the ICMP time exceeded aborted his primed connect()s" 'refused=[1-9]' "$RB"
+t_match "bob first and primed (TTL 2), the router's ICMP reaching him: it aborts his connect()s" \
+	'refused=[1-9]' "$RB"
 
-# The router beyond the NAT answers a primed SYN with ICMP time exceeded,
-# and Linux aborts a connect() on it (tcp_v4_err: fatal in SYN_SENT). The
-# hosts drop those errors here; the module is to do it for its primed
-# ports (next step), so that no host firewall rule is needed.
+# Two things stand in the way of priming from userspace, and each host's
+# "prime" table does them here; they are the module's part (next step),
+# so that no host firewall rule is needed:
+# - the router beyond the NAT answers a primed SYN with ICMP time
+#   exceeded, and Linux aborts a connect() on it (tcp_v4_err: fatal in
+#   SYN_SENT and SYN_RECV): drop those errors;
+# - IP_TTL also shortens the SYN-ACK the kernel sends the moment the
+#   peer's SYN comes (in softirq, before userspace can restore the TTL):
+#   it dies, but moves the NAT's entry on to SYN_RECV, where the peer's
+#   next SYN is invalid and meets a RST. Only pure SYNs may be short.
 for ns in "$A" "$B"; do
 	ip netns exec "$ns" nft -f - <<-'NFT'
 		table inet prime {
@@ -100,6 +109,11 @@ for ns in "$A" "$B"; do
 				type filter hook input priority filter; policy accept;
 				icmp type time-exceeded counter drop
 				icmpv6 type time-exceeded counter drop
+			}
+			chain output {
+				type filter hook output priority -300; policy accept;
+				tcp flags & (syn | ack) == syn | ack ip ttl set 64
+				tcp flags & (syn | ack) == syn | ack ip6 hoplimit set 64
 			}
 		}
 	NFT
@@ -113,9 +127,13 @@ punch alice 4310 5310 prime 2
 t_check "and the other order: alice first and primed" \
 	eval "both_ok 4310 5310 || show"
 times
+# 3.5 s: past the primed side's SYN resends at 1 and 3 s (6.1 backs off).
+GAP=3.5 punch bob 4330 5330 -- prime 2
+t_check "bob primed, alice 3.5 s later: connected" eval "both_ok 4330 5330 || show"
+times
 punch bob 4320 5320 -- prime 3
-t_check "a TTL one hop too long (3) reaches alice's NAT: no priming, the punch fails" \
-	eval "! both_ok 4320 5320 || show"
+t_match "a TTL one hop too long (3) reaches alice's NAT: no priming, bob meets her NAT's RSTs" \
+	'refused=[1-9]' "$RB"
 t_check "the hosts dropped the router's ICMP errors" eval \
 	"[ \$(ip netns exec $B nft -j list ruleset | jq '[.. | .packets? // empty] | add') -gt 0 ]"
 t_done

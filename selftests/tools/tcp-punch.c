@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sig.h"
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 	       ep_str(&a, e2, sizeof(e2)));
 	fflush(stdout);
 	snprintf(line, sizeof(line), "%s\n", say ? say : argv[5]);
-	if (write(fd, line, strlen(line)) < 0)
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0)
 		return 1;
 	n = read(fd, line, sizeof(line) - 1);
 	line[n > 0 ? n : 0] = '\0';
