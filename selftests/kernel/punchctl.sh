@@ -85,7 +85,9 @@ t_expect "an untagged flow reports tag 0 (JSON)" "0" \
 	"$(ca -j flow show local 10.7.0.1:4703 | jq '.[0].tag')"
 t_expect "flow set takes no tag (fixed at creation)" "2" \
 	"$(ca flow set id "$(ca -j flow show tag 8 | jq '.[0].id')" tag 9 >/dev/null 2>&1; echo $?)"
-timeout 20 ip netns exec "$A" "$PUNCHCTL" -j monitor tag 7 count 2 >"$TMP/tagmon" &
+# A bound, not a wait: each punchctl call below takes seconds on the debug
+# kernel, and the monitor must still be there for the last event.
+timeout 120 ip netns exec "$A" "$PUNCHCTL" -j monitor tag 7 count 2 >"$TMP/tagmon" &
 tm=$!
 wait_event_listeners "$A" 1
 t_check "flow del tag 8" ca flow del tag 8
