@@ -195,7 +195,7 @@ $(BUILD)/selftests/unit/sig_test: selftests/unit/sig_test.c $(SIG_OBJS)
 
 # rendezvousd's binding answers and its per-source limit.
 $(BUILD)/selftests/unit/stun_answer_test: selftests/unit/stun_answer_test.c \
-		$(BUILD)/server/stun_answer.o $(STUN_OBJS)
+		$(BUILD)/server/stun_answer.o $(BUILD)/helper/common/sockaddr.o $(STUN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(BUILD)/selftests/unit/source_rate_test: selftests/unit/source_rate_test.c \
@@ -267,7 +267,8 @@ fuzz: $(FUZZERS)
 # Every target links all the parsers: the STUN codec, the signaling
 # codec and rendezvousd's binding answers.
 FUZZ_LIBSRCS := $(STUN_SRCS) helper/common/sig.c helper/common/hex.c \
-	server/stun_answer.c server/stun_tcp.c helper/punchd/pcp.c
+	server/stun_answer.c server/stun_tcp.c helper/punchd/pcp.c \
+	helper/common/sockaddr.c
 build/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIBSRCS) lib/stun.h helper/common/sig.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \

@@ -115,12 +115,12 @@ static void flush_counts(struct stun_worker *w)
 }
 
 /*
- * Answer datagram i of the batch that came in on s. An answer from s
- * itself joins the outgoing batch (*k); one from another address or
- * port of the grid (CHANGE-REQUEST) leaves at once.
+ * Answer datagram i of the batch that came in on s at now (ns). An
+ * answer from s itself joins the outgoing batch (*k); one from another
+ * address or port of the grid (CHANGE-REQUEST) leaves at once.
  */
 static void answer_one(struct stun_worker *w, const struct stun_sock *s,
-		       unsigned int i, unsigned int *k)
+		       unsigned int i, uint64_t now, unsigned int *k)
 {
 	const struct rdv_stun_view *v = &views[s->view];
 	struct sockaddr_storage *from = &w->from[i];
@@ -128,7 +128,7 @@ static void answer_one(struct stun_worker *w, const struct stun_sock *s,
 	size_t n = w->in[i].msg_len;
 	struct rdv_stun_reply r;
 	char a[SIG_EP_STRLEN];
-	struct mmsghdr *o;
+	unsigned int j;
 
 	/* Larger than any Binding request we answer: not one. */
 	if (w->in[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -147,7 +147,7 @@ static void answer_one(struct stun_worker *w, const struct stun_sock *s,
 				r.len ? " answer=error" : "");
 	if (!r.len)
 		return;
-	if (!source_rate_take(w->limit, from, now_ns())) {
+	if (!source_rate_take(w->limit, from, now)) {
 		w->limited++;
 		if (rdv_log_limited_room())
 			rdv_log_limited("stun-limit", "from=%s rate=%u",
@@ -174,11 +174,11 @@ static void answer_one(struct stun_worker *w, const struct stun_sock *s,
 		}
 		return;
 	}
-	o = &w->out[(*k)++];
-	w->out_iov[o - w->out] = (struct iovec){ w->ans[i], r.len };
-	o->msg_hdr = (struct msghdr){
+	j = (*k)++;
+	w->out_iov[j] = (struct iovec){ w->ans[i], r.len };
+	w->out[j].msg_hdr = (struct msghdr){
 		.msg_name = from, .msg_namelen = flen,
-		.msg_iov = &w->out_iov[o - w->out], .msg_iovlen = 1,
+		.msg_iov = &w->out_iov[j], .msg_iovlen = 1,
 	};
 }
 
@@ -216,6 +216,7 @@ static void send_batch(struct stun_worker *w, int fd, unsigned int k)
 static void sock_input(struct stun_worker *w, const struct stun_sock *s)
 {
 	unsigned int i, k, round;
+	uint64_t now;
 	int n;
 
 	/* Bounded: one busy socket must not starve the others. */
@@ -231,8 +232,10 @@ static void sock_input(struct stun_worker *w, const struct stun_sock *s)
 		n = recvmmsg(s->fd, w->in, STUN_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		/* One clock read for the batch: it came in at once. */
+		now = now_ns();
 		for (i = 0, k = 0; i < (unsigned int)n; i++)
-			answer_one(w, s, i, &k);
+			answer_one(w, s, i, now, &k);
 		send_batch(w, s->fd, k);
 		if (n < STUN_BATCH)
 			return;

@@ -286,10 +286,14 @@ static bool peer_syn_seen(int fd)
 /*
  * Priming keeps the short TTL on every SYN (they open our NAT and die
  * before the peer's), until the peer's SYN has come through: then our
- * answers must reach it. The SYN-ACK sent the moment it came still died;
- * the kernel resends it (about a second later) at full TTL. The same
- * socket must carry the whole exchange: conntrack checks that the SYN-ACK
- * continues the sequence of the SYN that opened the NAT.
+ * answers must reach it. The same socket must carry the whole exchange:
+ * conntrack checks that the SYN-ACK continues the sequence of the SYN
+ * that opened the NAT. Two things userspace cannot do are left to the
+ * host (the module, later; the test's hosts use nft meanwhile): drop
+ * the router's ICMP time exceeded, which aborts a SYN_SENT socket, and
+ * keep the SYN-ACK sent the moment the peer's SYN comes (in softirq, at
+ * the short TTL) from dying: dead, it still moves the NAT's entry on to
+ * SYN_RECV, where the peer's next SYN meets a RST.
  */
 int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 {

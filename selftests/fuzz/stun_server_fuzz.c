@@ -13,20 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockaddr.h"
 #include "stun.h"
 #include "stun_answer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void addr4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s4->sin_addr);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,22 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&v, 0, sizeof(v));
 	v.rfc5780 = data[0] & 1;
-	addr4(&v.local[0][0], "192.0.2.1", 3478);
-	addr4(&v.local[0][1], "192.0.2.1", 3479);
-	addr4(&v.local[1][0], "192.0.2.2", 3478);
-	addr4(&v.local[1][1], "192.0.2.2", 3479);
+	sa_parse(&v.local[0][0], "192.0.2.1", 3478);
+	sa_parse(&v.local[0][1], "192.0.2.1", 3479);
+	sa_parse(&v.local[1][0], "192.0.2.2", 3478);
+	sa_parse(&v.local[1][1], "192.0.2.2", 3479);
 	at_ip = v.rfc5780 && (data[0] & 2);
 	at_port = v.rfc5780 && (data[0] & 4);
-	if (data[0] & 8) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&from;
-
-		memset(&from, 0, sizeof(from));
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(40000);
-		inet_pton(AF_INET6, "fd00:1::2", &s6->sin6_addr);
-	} else {
-		addr4(&from, "198.51.100.1", 40000);
-	}
+	sa_parse(&from, data[0] & 8 ? "fd00:1::2" : "198.51.100.1", 40000);
 	rdv_stun_answer(data + 1, size - 1, &from, &v, at_ip, at_port, out,
 			sizeof(out), &r);
 	if (r.len > sizeof(out) || r.ip < 0 || r.ip > 1 || r.port < 0 ||

@@ -12,22 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockaddr.h"
 #include "stun.h"
 #include "stun_tcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CAP	1024
-
-static void addr4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s4->sin_addr);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -40,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	piece = (size_t)(data[0] % 64) + 1;
-	addr4(&from, "198.51.100.1", 40000);
-	addr4(&local, "192.0.2.1", 3478);
+	sa_parse(&from, "198.51.100.1", 40000);
+	sa_parse(&local, "192.0.2.1", 3478);
 	rdv_stun_tcp_sniff(data[0]);
 	while (off < size) {
 		size_t n = size - off < piece ? size - off : piece;

@@ -9,30 +9,11 @@
 #include <string.h>
 
 #include "ktap.h"
+#include "sockaddr.h"
 #include "stun.h"
 #include "stun_answer.h"
 
 static const uint8_t tid[STUN_TID_LEN] = "0123456789ab";
-
-static void ss4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
-{
-	struct sockaddr_in *s = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	s->sin_family = AF_INET;
-	s->sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s->sin_addr);
-}
-
-static void ss6(struct sockaddr_storage *ss, const char *ip, uint16_t port)
-{
-	struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	s->sin6_family = AF_INET6;
-	s->sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &s->sin6_addr);
-}
 
 /* A view for one family: with or without an other address. */
 static void view(struct rdv_stun_view *v, int six, bool other)
@@ -43,10 +24,10 @@ static void view(struct rdv_stun_view *v, int six, bool other)
 	for (ip = 0; ip < 2; ip++)
 		for (port = 0; port < 2; port++) {
 			if (six)
-				ss6(&v->local[ip][port], ip ? "2001:db8::2" : "2001:db8::1",
+				sa_parse(&v->local[ip][port], ip ? "2001:db8::2" : "2001:db8::1",
 				    (uint16_t)(3478 + port));
 			else
-				ss4(&v->local[ip][port], ip ? "192.0.2.2" : "192.0.2.1",
+				sa_parse(&v->local[ip][port], ip ? "192.0.2.2" : "192.0.2.1",
 				    (uint16_t)(3478 + port));
 		}
 	v->rfc5780 = other;
@@ -80,9 +61,9 @@ static void ask(struct answer *a, const uint8_t *req, size_t len, int six,
 
 	view(&v, six, other);
 	if (six)
-		ss6(&from, "2001:db8:99::7", 40000);
+		sa_parse(&from, "2001:db8:99::7", 40000);
 	else
-		ss4(&from, "198.51.100.7", 40000);
+		sa_parse(&from, "198.51.100.7", 40000);
 	a->req = len;
 	rdv_stun_answer(req, len, &from, &v, 0, 0, a->out, sizeof(a->out), &a->r);
 	a->len = a->r.len;
