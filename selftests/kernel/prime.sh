@@ -33,6 +33,8 @@ ip netns exec "$PUB" nft -f - <<-'NFT'
 		counter a_moved { }
 		counter b6_ttl1 { }
 		counter b6_fwd { }
+		counter a6_kept { }
+		counter a6_moved { }
 		chain pre_count {
 			type filter hook prerouting priority raw; policy accept;
 			ip saddr 203.0.113.1 ip daddr 198.51.100.1 udp dport 4000-4999 counter name b_seen
@@ -45,6 +47,8 @@ ip netns exec "$PUB" nft -f - <<-'NFT'
 			ip6 saddr fd00:b::1 ip6 daddr fd00:a::1 udp dport 4000-4999 counter name b6_fwd
 			ip saddr 198.51.100.1 ip daddr 203.0.113.1 udp sport { 4000, 4100 } counter name a_kept
 			ip saddr 198.51.100.1 ip daddr 203.0.113.1 udp sport != { 4000, 4100 } counter name a_moved
+			ip6 saddr fd00:a::1 ip6 daddr fd00:b::1 udp sport 4300 counter name a6_kept
+			ip6 saddr fd00:a::1 ip6 daddr fd00:b::1 udp sport != 4300 counter name a6_moved
 		}
 	}
 NFT
@@ -85,7 +89,13 @@ path_up() {
 	t_fail "$1" "$why" "alice: $(flow_json "$A" "$IDA")" "bob: $(flow_json "$B" "$IDB")" \
 		"router: $(ip netns exec "$PUB" nft -j list counters table inet prime |
 			   jq -c '[.nftables[] | select(.counter) | .counter |
-				   {(.name): .packets}] | add')"
+				   {(.name): .packets}] | add')" \
+		"alice's NAT: $(ct_udp "$NA")" "bob's NAT: $(ct_udp "$NB")"
+}
+# ct_udp NS: the UDP entries of a NAT's conntrack table, on one line.
+ct_udp() {
+	{ ip netns exec "$1" conntrack -L -p udp
+	  ip netns exec "$1" conntrack -L -f ipv6 -p udp; } 2>/dev/null | tr '\n' ';'
 }
 zero() { ip netns exec "$PUB" nft reset counters table inet prime >/dev/null; }
 state() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].state'; }
