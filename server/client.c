@@ -536,6 +536,7 @@ static void do_register(struct rdv_client *c, const struct sig_msg *m)
 	/* The nonce is spent: a second REGISTER cannot reuse it. */
 	memset(c->nonce, 0, sizeof(c->nonce));
 	snprintf(c->id, sizeof(c->id), "%s", m->id);
+	c->version = (m->has & SIG_K_V) ? m->version : 0;
 	count_handshake(c, -1);
 	slot = tsearch(c, &by_id, id_cmp);
 	if (!slot) {

@@ -10,6 +10,7 @@ struct rdv_client {
 	struct rdv_io io;		/* first: epoll hands us this */
 	struct sockaddr_storage addr;	/* as the server sees it */
 	char id[SIG_ID_MAX + 1];	/* "" until registered */
+	uint32_t version;		/* its REGISTER's v; 0: it gave none */
 	uint8_t nonce[SIG_NONCE_LEN];
 	bool dead;			/* closed at the end of this round */
 	char in[SIG_LINE_MAX];

@@ -2,7 +2,7 @@
 /*
  * Sessions: one CONNECT from a caller to a callee. The server mints the
  * session id and the secret the two modules will authenticate their
- * probes with, hands each side the other's candidates and the address it
+ * probes with (or, proto=tcp, the two sides their TCP connection), hands each side the other's candidates and the address it
  * saw the other connect from, and later serves RELAY requests for it.
  *
  *   CONNECT --> OFFER to callee --> ANSWER --> ACCEPTED to caller
@@ -39,6 +39,7 @@ struct rdv_session {
 	bool accepted;
 	/* relayfirst=1 in CONNECT (caller_rf), then in ANSWER too */
 	bool caller_rf, relay_first;
+	uint32_t proto;			/* the CONNECT's, enum sig_proto */
 	uint64_t deadline;
 	struct rdv_timer timer;		/* at deadline, or at once (see below) */
 	struct rdv_relay *relay;
@@ -202,8 +203,9 @@ void rdv_session_relay_gone(struct rdv_session *s)
 	rdv_timer_arm(&s->timer, rdv_now_ms());
 }
 
+/* proto: of the call it answers, so that a client tells its calls apart. */
 static void send_error(struct rdv_client *c, const char *code,
-		       const char *peer, const uint8_t *sid)
+		       const char *peer, const uint8_t *sid, uint32_t proto)
 {
 	struct sig_msg m;
 
@@ -219,6 +221,10 @@ static void send_error(struct rdv_client *c, const char *code,
 	if (sid) {
 		memcpy(m.sid, sid, SIG_SID_LEN);
 		m.has |= SIG_K_SID;
+	}
+	if (proto != SIG_PROTO_UDP) {
+		m.proto = proto;
+		m.has |= SIG_K_PROTO;
 	}
 	rdv_client_send(c, &m);
 }
@@ -245,6 +251,11 @@ static void send_offer(struct rdv_client *to, int type,
 	m.spray = cands->spray;
 	m.relay_first = cands->relay_first;
 	m.has |= cands->has & (SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST);
+	/* Only tcp is ever said: a client older than v=3 knows no proto. */
+	if (s->proto == SIG_PROTO_TCP) {
+		m.proto = SIG_PROTO_TCP;
+		m.has |= SIG_K_PROTO;
+	}
 	rdv_client_send(to, &m);
 }
 
@@ -268,8 +279,8 @@ static void session_deadline(struct rdv_timer *t, uint64_t now)
 		return;
 	}
 	if (!s->accepted) {
-		send_error(s->c[0], "timeout", s->callee, s->sid);
-		send_error(s->c[1], "timeout", s->caller, s->sid);
+		send_error(s->c[0], "timeout", s->callee, s->sid, s->proto);
+		send_error(s->c[1], "timeout", s->caller, s->sid, s->proto);
 		session_free(s, "answer-timeout");
 	} else {
 		session_free(s, "lifetime");
@@ -283,7 +294,7 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 	struct rdv_session *s;
 
 	if (callee == c) {
-		send_error(c, "self", m->peer, NULL);
+		send_error(c, "self", m->peer, NULL, m->proto);
 		return;
 	}
 	/* Not allowed looks the same as offline, to the caller. */
@@ -292,12 +303,17 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 			c->id, callee->id);
 		callee = NULL;
 	}
+	/* A TCP call only to a client that knows them (v=3 REGISTER). */
+	if (callee && m->proto == SIG_PROTO_TCP && callee->version < 3) {
+		send_error(c, "peer-without-tcp", m->peer, NULL, m->proto);
+		return;
+	}
 	if (c->pending >= rdv_cfg->lim.max_pending) {
-		send_error(c, "busy", m->peer, NULL);
+		send_error(c, "busy", m->peer, NULL, m->proto);
 		return;
 	}
 	if (c->calls >= rdv_cfg->lim.client_sessions) {
-		send_error(c, "too-many-sessions", m->peer, NULL);
+		send_error(c, "too-many-sessions", m->peer, NULL, m->proto);
 		return;
 	}
 	s = calloc(1, sizeof(*s));
@@ -309,7 +325,7 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 	    rdv_timer_arm(&s->timer, rdv_now_ms() +
 			  rdv_cfg->lim.answer_timeout * 1000ull)) {
 		free(s);
-		send_error(c, "server-error", m->peer, NULL);
+		send_error(c, "server-error", m->peer, NULL, m->proto);
 		return;
 	}
 	sid_insert(s);
@@ -318,6 +334,7 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 	link_side(s, 0, c);
 	s->obs[0] = c->addr;
 	s->caller_rf = (m->has & SIG_K_RELAY_FIRST) && m->relay_first;
+	s->proto = m->proto;
 	s->deadline = s->timer.at;
 	s->next = sessions;
 	if (sessions)
@@ -326,8 +343,9 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 	n_sessions++;
 	rdv_count(RDV_C_SESSIONS, 1);
 	sid_hex(s->sid, h);
-	rdv_log(RDV_LOG_INFO, "offer", "sid=%s caller=%s callee=%s cands=%u online=%d",
-		h, s->caller, s->callee, m->n_cand, callee != NULL);
+	rdv_log(RDV_LOG_INFO, "offer", "sid=%s caller=%s callee=%s cands=%u online=%d proto=%s",
+		h, s->caller, s->callee, m->n_cand, callee != NULL,
+		s->proto == SIG_PROTO_TCP ? "tcp" : "udp");
 	if (!callee)
 		return;		/* it times out like an offer nobody answers */
 	link_side(s, 1, callee);
@@ -346,7 +364,7 @@ static struct rdv_session *my_session(struct rdv_client *c,
 
 	if (s && (s->c[1] == c || (!callee_only && s->c[0] == c)))
 		return s;
-	send_error(c, "unknown-session", NULL, m->sid);
+	send_error(c, "unknown-session", NULL, m->sid, m->proto);
 	return NULL;
 }
 
@@ -358,7 +376,17 @@ static void do_answer(struct rdv_client *c, const struct sig_msg *m)
 	if (!s)
 		return;
 	if (s->accepted) {
-		send_error(c, "already-answered", NULL, m->sid);
+		send_error(c, "already-answered", NULL, m->sid, s->proto);
+		return;
+	}
+	/*
+	 * A TCP call is answered with TCP endpoints, and a UDP one with UDP:
+	 * anything else ends the call, as a rejection would.
+	 */
+	if (m->proto != s->proto) {
+		send_error(c, "wrong-proto", NULL, m->sid, s->proto);
+		send_error(s->c[0], "rejected", s->callee, s->sid, s->proto);
+		session_free(s, "wrong-proto");
 		return;
 	}
 	s->accepted = true;
@@ -373,6 +401,9 @@ static void do_answer(struct rdv_client *c, const struct sig_msg *m)
 	rdv_log(RDV_LOG_INFO, "accept", "sid=%s caller=%s callee=%s cands=%u",
 		h, s->caller, s->callee, m->n_cand);
 	send_offer(s->c[0], SIG_ACCEPTED, s, c->id, &c->addr, m);
+	/* A TCP session has nothing more for the server (no relay). */
+	if (s->proto == SIG_PROTO_TCP)
+		session_free(s, "tcp-accepted");
 }
 
 static void do_reject(struct rdv_client *c, const struct sig_msg *m)
@@ -382,12 +413,12 @@ static void do_reject(struct rdv_client *c, const struct sig_msg *m)
 	if (!s)
 		return;
 	if (s->accepted) {
-		send_error(c, "already-answered", NULL, m->sid);
+		send_error(c, "already-answered", NULL, m->sid, s->proto);
 		return;
 	}
 	/* Glare (both called) is the one reason the caller acts on. */
 	send_error(s->c[0], (m->has & SIG_K_CODE) && !strcmp(m->code, "glare") ?
-		   "glare" : "rejected", s->callee, s->sid);
+		   "glare" : "rejected", s->callee, s->sid, s->proto);
 	session_free(s, m->code);
 }
 
@@ -416,13 +447,18 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 
 	if (!s)
 		return;
+	/* The relay carries datagrams; a TCP session has nothing for it. */
+	if (s->proto != SIG_PROTO_UDP) {
+		send_error(c, "no-relay", NULL, m->sid, s->proto);
+		return;
+	}
 	if (!s->accepted) {
-		send_error(c, "not-accepted", NULL, m->sid);
+		send_error(c, "not-accepted", NULL, m->sid, s->proto);
 		return;
 	}
 	/* A relay kept for traffic is used, not made again, once a side left. */
 	if (!s->relay && (!s->c[0] || !s->c[1])) {
-		send_error(c, "peer-gone", NULL, m->sid);
+		send_error(c, "peer-gone", NULL, m->sid, s->proto);
 		return;
 	}
 	if (s->relay) {
@@ -436,7 +472,7 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	obs[1] = &s->obs[1];
 	if (rdv_relay_alloc(s, ids, c->id, obs, s->secret, sizeof(s->secret),
 			    s->relay_first, &s->relay, &code)) {
-		send_error(c, code, NULL, m->sid);
+		send_error(c, code, NULL, m->sid, s->proto);
 		return;
 	}
 	send_relayed(s, 0);
@@ -460,7 +496,7 @@ void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m)
 		break;
 	default:
 		/* Server-to-client verbs are not for clients to send. */
-		send_error(c, "unexpected", NULL, NULL);
+		send_error(c, "unexpected", NULL, NULL, SIG_PROTO_UDP);
 		rdv_client_kill(c, "unexpected-verb");
 	}
 }
@@ -478,7 +514,7 @@ static void end_sessions(struct rdv_client *c, bool keep_relayed)
 		side = side_of(s, c);
 		if (!s->accepted)
 			send_error(s->c[!side], "peer-gone",
-				   side ? s->callee : s->caller, s->sid);
+				   side ? s->callee : s->caller, s->sid, s->proto);
 		if (keep_relayed && s->accepted && s->relay) {
 			/* Its relay still carries the flows' traffic. */
 			unlink_side(s, side);

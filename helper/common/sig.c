@@ -13,7 +13,7 @@
 #include "hex.h"
 #include "sig.h"
 
-enum sig_kind { K_WORD, K_HEX, K_EP, K_CANDS, K_UINT };
+enum sig_kind { K_WORD, K_HEX, K_EP, K_CANDS, K_UINT, K_PROTO };
 
 struct sig_key {
 	const char *name;
@@ -40,7 +40,14 @@ static const struct sig_key sig_keys[] = {
 	KEY("nat", SIG_K_NAT, K_WORD, nat),
 	KEY("spray", SIG_K_SPRAY, K_UINT, spray),
 	KEY("relayfirst", SIG_K_RELAY_FIRST, K_UINT, relay_first),
+	KEY("proto", SIG_K_PROTO, K_PROTO, proto),
 };
+
+static const char *const sig_protos[] = {
+	[SIG_PROTO_UDP] = "udp",
+	[SIG_PROTO_TCP] = "tcp",
+};
+#define N_PROTOS (sizeof(sig_protos) / sizeof(sig_protos[0]))
 #define N_KEYS (sizeof(sig_keys) / sizeof(sig_keys[0]))
 
 struct sig_verb {
@@ -50,10 +57,10 @@ struct sig_verb {
 
 #define OFFER_KEYS (SIG_K_SID | SIG_K_PEER | SIG_K_SECRET | SIG_K_OBSERVED | \
 		    SIG_K_CAND)
-#define NAT_KEYS (SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST)
+#define NAT_KEYS (SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST | SIG_K_PROTO)
 static const struct sig_verb sig_verbs[__SIG_MAX] = {
 	[SIG_HELLO] = { "HELLO", SIG_K_V | SIG_K_NONCE, 0 },
-	[SIG_REGISTER] = { "REGISTER", SIG_K_ID | SIG_K_MAC, 0 },
+	[SIG_REGISTER] = { "REGISTER", SIG_K_ID | SIG_K_MAC, SIG_K_V },
 	[SIG_REGISTERED] = { "REGISTERED", SIG_K_ID | SIG_K_OBSERVED, 0 },
 	[SIG_PING] = { "PING", 0, 0 },
 	[SIG_PONG] = { "PONG", 0, 0 },
@@ -64,7 +71,7 @@ static const struct sig_verb sig_verbs[__SIG_MAX] = {
 	[SIG_REJECT] = { "REJECT", SIG_K_SID | SIG_K_CODE, 0 },
 	[SIG_RELAY] = { "RELAY", SIG_K_SID, 0 },
 	[SIG_RELAYED] = { "RELAYED", SIG_K_SID | SIG_K_PEER | SIG_K_RELAY, 0 },
-	[SIG_ERROR] = { "ERROR", SIG_K_CODE, SIG_K_PEER | SIG_K_SID },
+	[SIG_ERROR] = { "ERROR", SIG_K_CODE, SIG_K_PEER | SIG_K_SID | SIG_K_PROTO },
 };
 
 static const char *const sig_errs[__SIG_E_MAX] = {
@@ -250,6 +257,13 @@ static int parse_value(struct sig_msg *m, const struct sig_key *k,
 		}
 		*(uint32_t *)field = (uint32_t)n;
 		return SIG_OK;
+	case K_PROTO:
+		for (i = 0; i < N_PROTOS; i++)
+			if (strlen(sig_protos[i]) == len && !memcmp(sig_protos[i], v, len)) {
+				*(uint32_t *)field = (uint32_t)i;
+				return SIG_OK;
+			}
+		return SIG_E_VALUE;
 	}
 	return SIG_E_VALUE;
 }
@@ -385,6 +399,14 @@ static void format_value(struct sig_out *o, const struct sig_msg *m,
 	case K_UINT:
 		snprintf(v, sizeof(v), "%u", *(const uint32_t *)field);
 		break;
+	case K_PROTO:
+		i = *(const uint32_t *)field;
+		if (i >= N_PROTOS) {
+			o->err = 1;
+			return;
+		}
+		out_add(o, k->name, sig_protos[i]);
+		return;
 	}
 	out_add(o, k->name, v);
 }

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIG_VERSION	2
+#define SIG_VERSION	3
 #define SIG_LINE_MAX	1024	/* bytes, the newline included */
 #define SIG_ID_MAX	32	/* client ids, peer names, error codes */
 #define SIG_MAX_CANDS	8
@@ -28,13 +28,15 @@
 
 enum sig_type {
 	SIG_HELLO = 1,	/* server: nonce v */
-	SIG_REGISTER,	/* client: id mac */
+	SIG_REGISTER,	/* client: id mac [v] (v: v=3 servers only) */
 	SIG_REGISTERED,	/* server: id observed */
 	SIG_PING,	/* either side; answered with PONG */
 	SIG_PONG,
 	/*
 	 * The exchange; nat, spray and relayfirst are optional and passed
 	 * on by the server as they came (relayfirst: v=2 servers only).
+	 * proto=tcp (v=3 servers only) makes it a TCP session: the
+	 * candidates are TCP endpoints, and the server relays nothing.
 	 */
 	SIG_CONNECT,	/* client: peer cand... [nat] [spray] [relayfirst] */
 	SIG_OFFER,	/* server to the called: sid peer secret observed cand... */
@@ -63,6 +65,13 @@ enum {
 	SIG_K_NAT	= 1u << 11,
 	SIG_K_SPRAY	= 1u << 12,
 	SIG_K_RELAY_FIRST = 1u << 13,
+	SIG_K_PROTO	= 1u << 14,
+};
+
+/* What a session connects; absent means UDP. */
+enum sig_proto {
+	SIG_PROTO_UDP,
+	SIG_PROTO_TCP,
 };
 
 struct sig_ep {
@@ -86,6 +95,7 @@ struct sig_msg {
 	char nat[SIG_ID_MAX + 1];	/* the sender's NAT, see nat.h */
 	uint32_t spray;			/* 1: the sender agrees to spraying */
 	uint32_t relay_first;		/* 1: it runs the relay beside the punch */
+	uint32_t proto;			/* enum sig_proto */
 	struct sig_ep observed, relay;
 	struct sig_ep cand[SIG_MAX_CANDS];
 	unsigned int n_cand;

@@ -200,11 +200,11 @@ class Conn:
         except OSError:
             pass
 
-    def register(self, name, key=None):
+    def register(self, name, key=None, extra=""):
         key = key or KEYS[name]
         # Plaintext (these cases are about limits): no TLS session to bind.
         mac = sigtls.register_mac(key, self.nonce, bytes(32), name)
-        self.send("REGISTER id=%s mac=%s" % (name, mac))
+        self.send("REGISTER id=%s mac=%s%s" % (name, mac, extra))
         return self.line()
 
     def close(self):
@@ -638,6 +638,69 @@ got = hear(b1)
 b1.sendto(b"rf-back", rb)
 result(got == b"rf-data" and hear(a1) == b"rf-back",
        "probes under the session's relay secret lock the ports; data flows both ways")
+srv.stop()
+
+# 6c. TCP sessions (proto=tcp, signaling v=3): the server passes the
+# protocol on, only to a client that registered with v=3 (an older one
+# closes its link on a key it does not know, so a UDP call never carries
+# proto at all), takes an answer only in kind, keeps nothing once a TCP
+# call is accepted (no relay for it), and its errors for a TCP call say
+# so: a client tells its calls apart.
+write_users(KEYS)
+srv = Server("tcp-session", "--answer-timeout", "1")
+c = Conn("127.0.0.5")
+greeting = c.line()
+result(greeting is not None and kv(greeting).get("v") == "3",
+       "the server greets with signaling v=3", greeting)
+c.close()
+alice, _ = client("127.0.0.5", "alice")
+bob, _ = client("127.0.0.6", "bob")		# an older client: no v
+alice.send("CONNECT peer=bob cand=192.0.2.10:40000 proto=tcp")
+old = alice.line()
+result(kv(old).get("code") == "peer-without-tcp" and kv(old).get("proto") == "tcp" and
+       bob.line(timeout=0.3) is None,
+       "a TCP call to a client that registered without v=3: refused, it hears nothing", old)
+alice.send("CONNECT peer=bob cand=192.0.2.10:4000 proto=udp")
+offer = bob.line()
+result(offer is not None and offer.startswith("OFFER") and "proto=" not in offer,
+       "a UDP call reaches it without proto, even when the caller said proto=udp", offer)
+bob.send("REJECT sid=%s code=busy" % kv(offer).get("sid"))
+alice.line()
+bob = Conn("127.0.0.6")
+bob.hello()
+reg = bob.register("bob", extra=" v=3")
+result(reg is not None and reg.startswith("REGISTERED"),
+       "bob registers again, with v=3", reg)
+alice.send("CONNECT peer=bob cand=192.0.2.10:40000 proto=tcp")
+offer = bob.line()
+result(kv(offer).get("proto") == "tcp" and kv(offer).get("cand") == "192.0.2.10:40000",
+       "now a TCP call reaches him as one: OFFER proto=tcp with alice's TCP endpoint", offer)
+sid = kv(offer).get("sid")
+bob.send("RELAY sid=%s" % sid)
+nr = bob.line()
+result(kv(nr).get("code") == "no-relay" and kv(nr).get("proto") == "tcp",
+       "a TCP session has no relay (ERROR code=no-relay proto=tcp)", nr)
+bob.send("ANSWER sid=%s cand=192.0.2.20:40000" % sid)
+wrong, told = bob.line(), alice.line()
+result(kv(wrong).get("code") == "wrong-proto" and kv(wrong).get("proto") == "tcp" and
+       kv(told).get("code") == "rejected" and kv(told).get("proto") == "tcp",
+       "bob answers it as a UDP call: refused, and alice's call ends as rejected",
+       wrong, told)
+alice.send("CONNECT peer=bob cand=192.0.2.10:40001 proto=tcp")
+sid = kv(bob.line()).get("sid")
+bob.send("ANSWER sid=%s cand=192.0.2.20:40001 proto=tcp" % sid)
+acc = alice.line()
+result(acc is not None and acc.startswith("ACCEPTED") and kv(acc).get("proto") == "tcp" and
+       kv(acc).get("cand") == "192.0.2.20:40001",
+       "answered in kind: alice gets ACCEPTED proto=tcp with bob's endpoint", acc)
+st = srv.stats()
+result(st.get("sessions") == "0",
+       "and the server keeps nothing of it (sessions %s): TCP calls cost no session quota"
+       % st.get("sessions"))
+alice.send("CONNECT peer=carol cand=192.0.2.10:40002 proto=tcp")
+to = alice.line(timeout=3)
+result(kv(to).get("code") == "timeout" and kv(to).get("proto") == "tcp",
+       "an unanswered TCP call times out with proto=tcp in the error", to)
 srv.stop()
 
 # 7. A caller that stops reading while its calls are rejected: the

@@ -62,6 +62,15 @@ static const struct {
 	{ "RELAY sid=0011223344556677 relayfirst=1", SIG_E_KEY },
 	{ "RELAYED sid=0011223344556677 peer=bob relay=192.0.2.1:4000-4001", SIG_E_VALUE },
 	{ "RELAY sid=0011223344556677 nat=eim.eif.preserve", SIG_E_KEY },
+	/* TCP sessions (v=3). */
+	{ "CONNECT peer=bob cand=192.0.2.1:4000 proto=tcp", SIG_OK },
+	{ "ANSWER sid=0011223344556677 cand=192.0.2.1:4000 proto=udp", SIG_OK },
+	{ "ERROR code=timeout peer=bob proto=tcp", SIG_OK },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000 proto=TCP", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000 proto=tcpx", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000 proto=1", SIG_E_VALUE },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000 proto=tcp proto=tcp", SIG_E_DUP },
+	{ "RELAY sid=0011223344556677 proto=tcp", SIG_E_KEY },
 };
 
 int main(void)
@@ -96,6 +105,11 @@ int main(void)
 	memset(m.sid, 0x12, sizeof(m.sid));
 	sig_ep_parse("[fd00:1::2]:4000", 16, &m.observed);
 	m.has |= SIG_K_SID | SIG_K_PEER | SIG_K_SECRET | SIG_K_OBSERVED;
+	strcpy(m.nat, "apdm.apdf.seq1");
+	m.spray = 1;
+	m.relay_first = 1;
+	m.proto = SIG_PROTO_TCP;
+	m.has |= SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST | SIG_K_PROTO;
 	for (i = 0; i < SIG_MAX_CANDS; i++) {
 		sig_ep_parse("[fd00:aaaa:bbbb:cccc:dddd:eeee:ffff:1]:65535", 44, &ep);
 		CHECK(sig_add_cand(&m, &ep) == 0, "candidate %u added", i + 1);
@@ -105,6 +119,10 @@ int main(void)
 	CHECK(n > 0 && n <= SIG_LINE_MAX, "eight IPv6 candidates fit a line (%d bytes)", n);
 	CHECK(n > 0 && sig_parse(&again, line, (size_t)n - 1) == SIG_OK &&
 	      !memcmp(&m, &again, sizeof(m)), "and parse back to the same message");
+	m.proto = 2;
+	CHECK(sig_format(&m, line, sizeof(line)) == -1,
+	      "formatting refuses a protocol it has no name for");
+	m.proto = SIG_PROTO_TCP;
 	m.has &= ~SIG_K_SECRET;
 	CHECK(sig_format(&m, line, sizeof(line)) == -1,
 	      "formatting refuses a message without a required key");
