@@ -23,7 +23,7 @@ VERSION := $(shell sed -n 's/^\#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/versi
 # the unversioned library of caller-allocated structs), a minor per
 # release that adds symbols (a new node in libnfpunch.map) or attributes,
 # a micro per fix.
-LIB_VERSION := 1.3.0
+LIB_VERSION := 1.4.0
 LIB_SONAME := libnfpunch.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -112,7 +112,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Small helpers the library and the command-line programs share.
-COMMON_OBJS := $(BUILD)/helper/common/hex.o
+COMMON_OBJS := $(BUILD)/helper/common/hex.o $(BUILD)/helper/common/fdpass.o
 
 # In-tree programs link everything; the installed archive is one object
 # whose hidden symbols are made local, so a static user sees the same
@@ -147,11 +147,15 @@ $(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
 $(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(TLS_LIBS) $(MHD_LIBS)
 
-$(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS) -lnatpmp -lminiupnpc -lpthread
-
-# TCP hole punching without the module (issue 18).
+# TCP hole punching without the module (issue 18), and handing the
+# connection to a local program.
 TCP_PUNCH_OBJS := $(BUILD)/helper/common/tcp_punch.o
+FDPASS_OBJS := $(BUILD)/helper/common/fdpass.o
+
+$(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS) $(TCP_PUNCH_OBJS) \
+		$(FDPASS_OBJS) $(BUILD)/libnfpunch.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(NL_LIBS) $(TLS_LIBS) -lnatpmp -lminiupnpc
+
 $(BUILD)/selftests/tools/tcp-punch: selftests/tools/tcp-punch.c $(TCP_PUNCH_OBJS) \
 		$(SIG_OBJS) $(STUN_OBJS)
 	@mkdir -p $(dir $@)
@@ -210,6 +214,12 @@ $(BUILD)/selftests/unit/timer_test: selftests/unit/timer_test.c $(BUILD)/server/
 
 # libnfpunch's objects and accessors, without a kernel.
 $(BUILD)/selftests/unit/lib_objects_test: selftests/unit/lib_objects_test.c \
+		$(BUILD)/libnfpunch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+
+# libnfpunch's TCP calls, against a stand-in for punchd.
+$(BUILD)/selftests/unit/lib_tcp_test: selftests/unit/lib_tcp_test.c \
 		$(BUILD)/libnfpunch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iselftests/unit $(LDFLAGS) -o $@ $^ $(NL_LIBS)

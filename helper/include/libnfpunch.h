@@ -36,7 +36,7 @@ const char *nfp_strerror(const struct nfp_handle *h);
 
 /*
  * ABI rules (soname libnfpunch.so.1; symbols versioned LIBNFPUNCH_1.0,
- * and LIBNFPUNCH_1.1 for those 1.1 added;
+ * and LIBNFPUNCH_1.1 and _1.4 for those 1.1 and 1.4 added;
  * libnfpunch.so.0 was the unversioned library of caller-allocated structs):
  * - Flows, configs, statistics, mapping results and events are opaque
  *   objects the library allocates; fields are read and written through
@@ -390,6 +390,43 @@ int nfp_events_resync(struct nfp_events *ev, struct nfp_handle *h,
  * dropped here. match is copied; NULL: every event again. Since 1.1.
  */
 int nfp_events_set_filter(struct nfp_events *ev, const struct nfp_flow *match);
+
+/*
+ * TCP through punchd (since 1.4). The local punchd (its control socket:
+ * socket_path, or NULL for /run/punchd/punchd.sock) punches a TCP
+ * connection through both NATs and proves the session secret on it in
+ * both directions; the program gets the connected socket (blocking,
+ * close-on-exec). Only the start is proven: protect the data itself
+ * (TLS, say). No module handle is involved.
+ *
+ * nfp_tcp_request() asks for a connection to peer (NFP_TCP_CONNECT), or
+ * for the next one a peer asks us for (NFP_TCP_ACCEPT; from peer only,
+ * or from anyone when peer is NULL), and returns a descriptor that
+ * becomes readable when punchd answers (for an event loop);
+ * nfp_tcp_finish() then reads the answer, closes that descriptor, and
+ * returns the connected socket. info (if not NULL) gets punchd's result
+ * line: "ok peer=P mode=tcp endpoint=E ms=N local=L attempts=N
+ * refused=N", or "error peer=P reason=R". Errors: -ECONNABORTED when
+ * punchd reports a failure (the reason is in info), -EPROTO for an
+ * answer without a socket, -EINVAL for a peer that is not an id (1 to 32
+ * of [A-Za-z0-9._-]), -ENAMETOOLONG for a socket path too long, or the
+ * control socket's own errno (-ENOENT, -ECONNREFUSED: punchd is not
+ * running; -EACCES: not allowed to use it). nfp_tcp_connect() and
+ * nfp_tcp_accept() do both steps, blocking for as long as punchd takes
+ * (its signaling and punch timeouts bound a connect; an accept waits
+ * for a peer indefinitely). A call that fails before the hand-over does
+ * not use up an accept: it keeps waiting.
+ */
+enum nfp_tcp_how {
+	NFP_TCP_CONNECT,
+	NFP_TCP_ACCEPT,
+};
+int nfp_tcp_request(const char *socket_path, int how, const char *peer);
+int nfp_tcp_finish(int request, char *info, size_t info_len);
+int nfp_tcp_connect(const char *socket_path, const char *peer, char *info,
+		    size_t info_len);
+int nfp_tcp_accept(const char *socket_path, const char *peer, char *info,
+		   size_t info_len);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,9 @@
  *
  *   connect PEER     -> "ok peer=P mode=direct|relay endpoint=E ms=N"
  *                       or "error peer=P reason=R"
+ *   connect PEER tcp -> "ok peer=P mode=tcp endpoint=E ..." with the
+ *                       connected socket attached (SCM_RIGHTS), or an error
+ *   accept tcp [PEER] -> the same, for the next TCP call a peer (PEER) makes
  *   disconnect PEER  -> "ok"; the flow is removed
  *   status           -> "server ..." and one "peer ..." line per peer
  *   status json      -> the same as one JSON document (punchd(8))
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include "punchd.h"
+#include "tcp.h"
 
 #define PD_MAX_CONTROL	16
 #define CMD_MAX		128
@@ -156,13 +160,34 @@ void pd_control_accept(void)
 
 static void command(struct pd_ctl *c, char *line)
 {
-	char *verb, *arg, *extra, *save;
+	char *verb, *arg, *extra, *more, *save;
 	struct pd_peer *p;
 
 	verb = strtok_r(line, " ", &save);
 	arg = strtok_r(NULL, " ", &save);
 	extra = strtok_r(NULL, " ", &save);
-	if (verb && !strcmp(verb, "status") && !arg) {
+	more = extra ? strtok_r(NULL, " ", &save) : NULL;
+	if (more) {
+		pd_reply(c->fd, "error reason=bad-command\n");
+	} else if (verb && arg && extra && !strcmp(verb, "connect") &&
+		   !strcmp(extra, "tcp") && sig_word_ok(arg)) {
+		if (!strcmp(arg, pd_cfg.id)) {
+			pd_reply(c->fd, "error peer=%s reason=self\n", arg);
+		} else if (!pd_policy_allowed(arg)) {
+			pd_reply(c->fd, "error peer=%s reason=not-allowed\n", arg);
+		} else {
+			c->waiting = true;
+			pd_log("control", "command=connect peer=%s proto=tcp", arg);
+			pd_tcp_connect(arg, c->fd);
+			return;
+		}
+	} else if (verb && arg && !strcmp(verb, "accept") && !strcmp(arg, "tcp") &&
+		   (!extra || sig_word_ok(extra))) {
+		c->waiting = true;
+		pd_log("control", "command=accept proto=tcp");
+		pd_tcp_accept(c->fd, extra);
+		return;
+	} else if (verb && !strcmp(verb, "status") && !arg) {
 		pd_status_text(c->fd);
 	} else if (verb && !strcmp(verb, "status") && arg && !strcmp(arg, "json") &&
 		   !extra) {

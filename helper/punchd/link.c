@@ -19,6 +19,7 @@
 #include "punchd.h"
 #include "sig_tls.h"
 #include "sockaddr.h"
+#include "tcp.h"
 
 #define PING_MS		20000
 #define DEAD_MS		60000
@@ -88,6 +89,11 @@ bool pd_link_relay_first(void)
 	return registered && server_version >= 2;
 }
 
+bool pd_link_tcp(void)
+{
+	return registered && server_version >= 3;
+}
+
 int pd_server_sockaddr(struct sockaddr_storage *ss, uint16_t port)
 {
 	return sa_parse(ss, pd_cfg.server, port);
@@ -139,6 +145,7 @@ static void link_close(const char *why)
 	in_len = 0;
 	if (registered)
 		pd_peers_link_lost();
+	pd_tcp_link_lost();
 	registered = connecting = false;
 	/* Backoff with +-25% jitter. */
 	if (sig_random(&jitter, sizeof(jitter)))
@@ -217,6 +224,11 @@ static void on_line(const char *line, size_t len)
 			return;
 		}
 		reg.has |= SIG_K_ID | SIG_K_MAC;
+		/* Older servers take no v here; newer ones route TCP calls by it. */
+		if (m.version >= 3) {
+			reg.version = SIG_VERSION;
+			reg.has |= SIG_K_V;
+		}
 		pd_link_send(&reg);
 		break;
 	case SIG_REGISTERED: {

@@ -4,6 +4,8 @@
  *
  *   punchd [OPTIONS]                 run the daemon (in the foreground)
  *   punchd [--socket P] connect PEER ask the daemon, wait for the result
+ *   punchd [--socket P] connect PEER --tcp | accept --tcp [PEER] [-- CMD...]
+ *                                    a TCP connection, for CMD or stdio
  *   punchd [--socket P] status | disconnect PEER
  */
 #include <arpa/inet.h>
@@ -24,6 +26,8 @@
 
 #include "conf.h"
 #include "punchd.h"
+#include "tcp.h"
+#include "tcp_client.h"
 
 #ifndef NFPUNCH_TOOLS_VERSION
 #define NFPUNCH_TOOLS_VERSION "unknown"
@@ -127,6 +131,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: punchd [OPTIONS]                  run the daemon\n"
 "       punchd [--socket PATH] connect PEER\n"
+"       punchd [--socket PATH] connect PEER --tcp [-- CMD [ARG...]]\n"
+"       punchd [--socket PATH] accept --tcp [PEER] [-- CMD [ARG...]]\n"
 "       punchd [--socket PATH] disconnect PEER\n"
 "       punchd [--socket PATH] status [-j]\n"
 "NAT hole punching daemon: registers with rendezvousd and opens direct\n"
@@ -394,26 +400,62 @@ static int parse_args(int argc, char **argv)
 			   apply, help, version);
 }
 
+/*
+ * "connect PEER --tcp [-- CMD...]" or "accept --tcp [PEER] [-- CMD...]":
+ * the control line for it into line, and *cmd; false if it is not one.
+ */
+static bool tcp_command(int argc, char **argv, char *line, size_t cap,
+			char ***cmd)
+{
+	const char *peer = NULL;
+	bool tcp = false;
+	int i;
+
+	*cmd = NULL;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			*cmd = argv + i + 1;
+			break;
+		}
+		if (!strcmp(argv[i], "--tcp") && !tcp)
+			tcp = true;
+		else if (!peer && sig_word_ok(argv[i]))
+			peer = argv[i];
+		else
+			return false;
+	}
+	if (!tcp || (*cmd && !**cmd))
+		return false;
+	if (!strcmp(argv[0], "connect") && peer)
+		snprintf(line, cap, "connect %s tcp\n", peer);
+	else if (!strcmp(argv[0], "accept"))
+		snprintf(line, cap, "accept tcp%s%s\n", peer ? " " : "", peer ? peer : "");
+	else
+		return false;
+	return true;
+}
+
 /* The client side of the control socket: one command, print the answer. */
 static int client(int argc, char **argv)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	bool json = argc == 2 && !strcmp(argv[0], "status") &&
 		    (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"));
-	char buf[4096], line[128], head[6] = "";
+	char buf[4096], line[128], head[6] = "", **cmd;
 	size_t used = 0, head_len = 0;
+	bool tcp = tcp_command(argc, argv, line, sizeof(line), &cmd);
 	int fd, ok = 1;
 	ssize_t n, i;
 
-	if (!strcmp(argv[0], "status") ? argc != 1 && !json :
-	    (strcmp(argv[0], "connect") && strcmp(argv[0], "disconnect")) ||
-	    argc != 2 || !sig_word_ok(argv[1])) {
+	if (!tcp && (!strcmp(argv[0], "status") ? argc != 1 && !json :
+		     (strcmp(argv[0], "connect") && strcmp(argv[0], "disconnect")) ||
+		     argc != 2 || !sig_word_ok(argv[1]))) {
 		fprintf(stderr, "punchd: bad command; see punchd --help\n");
 		return 2;
 	}
 	if (json)
 		snprintf(line, sizeof(line), "status json\n");
-	else
+	else if (!tcp)
 		snprintf(line, sizeof(line), "%s%s%s\n", argv[0], argc > 1 ? " " : "",
 			 argc > 1 ? argv[1] : "");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -423,6 +465,8 @@ static int client(int argc, char **argv)
 			pd_cfg.socket_path, strerror(errno));
 		return 1;
 	}
+	if (tcp)
+		return pd_tcp_client(fd, line, cmd);
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
 		fprintf(stderr, "punchd: %s\n", strerror(errno));
 		return 1;
@@ -538,7 +582,7 @@ static void read_events(struct nfp_events *ev)
 enum { FD_SIG, FD_EVENTS, FD_CTL, FD_LINK, FD_FIRST_CLIENT };
 #define MAX_CLIENTS	16
 #define MAX_NAT_FDS	20
-#define MAX_PM_FDS	4	/* and the network watch */
+#define MAX_PM_FDS	5	/* and the TCP calls' and the network watch */
 
 static void run(int sigfd, struct nfp_events *ev)
 {
@@ -558,6 +602,7 @@ static void run(int sigfd, struct nfp_events *ev)
 		pd_wgctl_tick(now, &next);
 		pd_portmap_tick(now, &next);
 		pd_netwatch_tick(now, &next);
+		pd_tcp_tick(now, &next);
 		if (need_resync && next > now + 1000)
 			next = now + 1000;	/* a failed resync: again soon */
 		pfd[FD_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
@@ -577,7 +622,9 @@ static void run(int sigfd, struct nfp_events *ev)
 			pfd[nat_at + i] = (struct pollfd){
 				.fd = nat_fds[i], .events = POLLIN };
 		pm_at = nat_at + n_nat;
-		n_pm = pd_portmap_fds(pm_fds, MAX_PM_FDS - 1);
+		n_pm = pd_portmap_fds(pm_fds, MAX_PM_FDS - 2);
+		if (pd_tcp_fd() >= 0)
+			pm_fds[n_pm++] = pd_tcp_fd();
 		if (pd_netwatch_fd() >= 0)	/* last of all */
 			pm_fds[n_pm++] = pd_netwatch_fd();
 		for (i = 0; i < n_pm; i++)
@@ -614,6 +661,8 @@ static void run(int sigfd, struct nfp_events *ev)
 				continue;
 			if (pm_fds[i] == pd_netwatch_fd())
 				pd_netwatch_input();
+			else if (pm_fds[i] == pd_tcp_fd())
+				pd_tcp_input();
 			else
 				pd_portmap_input(pm_fds[i]);
 		}
@@ -681,6 +730,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "punchd: events: %s\n", strerror(-ret));
 		return 1;
 	}
+	pd_tcp_init();
 	if (pd_control_open()) {
 		fprintf(stderr, "punchd: %s: %s\n", pd_cfg.socket_path,
 			strerror(errno));

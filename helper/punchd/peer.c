@@ -32,6 +32,7 @@
 #include "punchd.h"
 #include "relay_secret.h"
 #include "retry.h"
+#include "tcp.h"
 
 #define MAPPING_TIMEOUT_MS	2000
 #define SERVER_WAIT_MS		15000	/* for ACCEPTED or RELAYED */
@@ -842,7 +843,7 @@ void pd_peers_keepalive_changed(void)
 	}
 }
 
-static void reject(const struct sig_msg *m, const char *code)
+void pd_reject(const struct sig_msg *m, const char *code)
 {
 	struct sig_msg r;
 
@@ -856,7 +857,7 @@ static void reject(const struct sig_msg *m, const char *code)
 /* OFFERs accepted this minute from anyone. */
 static struct pd_window all_offers;
 
-static void on_offer(const struct sig_msg *m)
+struct pd_peer *pd_offer_admit(const struct sig_msg *m)
 {
 	uint64_t now = pd_now_ms();
 	struct pd_peer *p;
@@ -868,34 +869,43 @@ static void on_offer(const struct sig_msg *m)
 	 */
 	if (!pd_policy_allowed(m->peer)) {
 		pd_policy_refused(m->peer);
-		return;
+		return NULL;
 	}
 	p = pd_peer_get(m->peer, true);
 	if (!p) {
-		reject(m, "too-many-peers");
-		return;
+		pd_reject(m, "too-many-peers");
+		return NULL;
 	}
 	/* The peer's own budget first: what it is refused costs no one else. */
 	if (pd_peer_spent(p)) {
 		pd_log("offer-refused", "peer=%s reason=peer-probes limit=%u/min",
 		       m->peer, pd_cfg.peer_probes);
-		reject(m, "busy");
-		return;
+		pd_reject(m, "busy");
+		return NULL;
 	}
 	if (!pd_window_take(&p->offers, pd_cfg.peer_offer_rate, now, &first)) {
 		if (first)
 			pd_log("offer-refused", "peer=%s reason=peer-offer-rate limit=%u/min",
 			       m->peer, pd_cfg.peer_offer_rate);
-		reject(m, "busy");
-		return;
+		pd_reject(m, "busy");
+		return NULL;
 	}
 	if (!pd_window_take(&all_offers, pd_cfg.offer_rate, now, &first)) {
 		if (first)
 			pd_log("offer-refused", "peer=%s reason=offer-rate limit=%u/min",
 			       m->peer, pd_cfg.offer_rate);
-		reject(m, "busy");
-		return;
+		pd_reject(m, "busy");
+		return NULL;
 	}
+	return p;
+}
+
+static void on_offer(const struct sig_msg *m)
+{
+	struct pd_peer *p = pd_offer_admit(m);
+
+	if (!p)
+		return;
 	/*
 	 * Glare: we are calling it too, and neither call is answered yet.
 	 * Both sides settle it the same way: the smaller id's call stands.
@@ -904,7 +914,7 @@ static void on_offer(const struct sig_msg *m)
 			  p->state == PD_SAMPLING || p->state == PD_OFFERED)) {
 		if (pd_glare_we_call(pd_cfg.id, m->peer)) {
 			pd_log("glare", "peer=%s call=ours", m->peer);
-			reject(m, "glare");
+			pd_reject(m, "glare");
 			return;
 		}
 		pd_log("glare", "peer=%s call=theirs", m->peer);
@@ -1008,6 +1018,8 @@ static void on_error(const struct sig_msg *m)
 
 void pd_peers_signal(const struct sig_msg *m)
 {
+	if (pd_tcp_signal(m))
+		return;
 	switch (m->type) {
 	case SIG_OFFER:
 		on_offer(m);

@@ -161,6 +161,8 @@ short pd_link_events(void);
 bool pd_link_up(void);
 /* The server passes relayfirst on (its signaling is v=2 or later). */
 bool pd_link_relay_first(void);
+/* It makes TCP sessions and answers STUN over TCP (v=3 or later). */
+bool pd_link_tcp(void);
 int pd_link_send(const struct sig_msg *m);
 void pd_link_input(void);
 void pd_link_tick(uint64_t now, uint64_t *next);
@@ -183,6 +185,12 @@ void pd_peer_resume_drop(const char *name, uint32_t id);
 /* Its punches have used this minute's probe budget (--peer-probes). */
 bool pd_peer_spent(struct pd_peer *p);
 void pd_peer_connect(struct pd_peer *p, int waiter);
+/*
+ * An OFFER passes the policy, the peer's and everyone's offer rates: its
+ * peer, or NULL after refusing it (REJECT busy, or silence).
+ */
+struct pd_peer *pd_offer_admit(const struct sig_msg *m);
+void pd_reject(const struct sig_msg *m, const char *code);
 void pd_peers_signal(const struct sig_msg *m);
 void pd_peers_event(const struct nfp_event *e);
 /* Around nfp_events_resync(): what it does not report is gone. */

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TCP calls (tcp.h), one each way:
+ *
+ *   caller: MAPPING -> OFFERED (CONNECT proto=tcp sent) -> PUNCHING -> hand-over
+ *           OFFERED -> GLARED (the peer's call stands) -> its OFFER takes our waiter
+ *   callee: OFFER proto=tcp -> MAPPING -> ANSWER sent, PUNCHING -> hand-over
+ *
+ * The callee starts its open first, about one trip through the server
+ * before the caller, so its SYN may reach the caller's NAT early: a NAT
+ * with a firewall drops it and forgets it, a plain masquerade gateway
+ * answers with a RST and the punch is a matter of luck (tcp_punch.h).
+ * No priming yet: without the module's help the router's ICMP error
+ * aborts a primed connect().
+ *
+ * Each call binds a fresh port and keeps it bound (hold) from the
+ * mapping query to the hand-over, so two calls, or a call and a
+ * connection made before, never share a four-tuple. One call to a peer
+ * and one from it are under way at a time: the server's answers name
+ * the peer, not our call, until the session id is known.
+ *
+ * The worker thread reads only what was set before it started (local,
+ * server, remote, secret, caller, timeout_ms) and writes only its
+ * results (err, mapped, conn, res); the loop reads those after joining
+ * it. A call that fails meanwhile is marked dropped and freed then.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cand_filter.h"
+#include "fdpass.h"
+#include "punchd.h"
+#include "retry.h"
+#include "sockaddr.h"
+#include "tcp.h"
+#include "tcp_punch.h"
+
+#define TCP_MAPPING_MS		3000	/* the STUN query over TCP */
+#define TCP_SERVER_WAIT_MS	15000	/* for ACCEPTED, or the glare's OFFER */
+#define LISTENER_CHECK_MS	5000	/* a listener that hung up goes */
+
+enum tcp_state {
+	T_FREE,
+	T_MAPPING,	/* the worker asks the server for our port's mapping */
+	T_OFFERED,	/* CONNECT sent, waiting for ACCEPTED */
+	T_GLARED,	/* the peer's call stands: waiting for its OFFER */
+	T_PUNCHING,	/* the worker opens the connection */
+};
+
+static const char *const state_names[] = {
+	[T_FREE] = "free",
+	[T_MAPPING] = "mapping",
+	[T_OFFERED] = "offered",
+	[T_GLARED] = "glared",
+	[T_PUNCHING] = "punching",
+};
+
+struct tcp_call {
+	enum tcp_state state;
+	bool caller;
+	bool dropped;			/* failed while its worker ran */
+	char peer[SIG_ID_MAX + 1];
+	uint8_t sid[SIG_SID_LEN];
+	bool have_sid;
+	uint8_t secret[SIG_SECRET_LEN];
+	int waiter;			/* the control client, or -1 */
+	bool listener;			/* waiter came from "accept tcp" */
+	char filter[SIG_ID_MAX + 1];	/* and took calls from this peer only */
+	int hold;			/* keeps our port ours */
+	struct sockaddr_storage local, server, remote;
+	uint64_t started, deadline;
+	/* The worker's (see above). */
+	pthread_t thread;
+	bool running;
+	atomic_bool done;
+	int timeout_ms;			/* of the punch */
+	int err;			/* 0, or an errno */
+	int conn;			/* the connection, or -1 */
+	struct sockaddr_storage mapped;
+	struct tcp_punch_result res;
+};
+
+static struct tcp_call calls[PD_TCP_CALLS];
+static int done_fd = -1;
+static uint64_t listeners_checked;
+
+static void tcp_call_clear(struct tcp_call *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hold = c->waiter = c->conn = -1;
+}
+
+void pd_tcp_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < PD_TCP_CALLS; i++)
+		tcp_call_clear(&calls[i]);
+}
+
+static const char *ss_str(const struct sockaddr_storage *ss, char *buf, size_t cap)
+{
+	struct sig_ep ep = { .family = ss->ss_family };
+
+	ep.port = sa_get(ss, ep.addr);
+	return sig_ep_format(&ep, buf, cap);
+}
+
+static unsigned int elapsed(const struct tcp_call *c)
+{
+	return (unsigned int)(pd_now_ms() - c->started);
+}
+
+/* Its worker is done (or never ran): the slot is free again. */
+static void tcp_call_release(struct tcp_call *c)
+{
+	if (c->hold >= 0)
+		close(c->hold);
+	if (c->conn >= 0)
+		close(c->conn);
+	tcp_call_clear(c);
+}
+
+/*
+ * End a call before its hand-over: a program that waits in "accept tcp"
+ * goes back to the head of the queue to wait on; one that asked for this
+ * call is told why. Nothing for a slot already free (a link loss inside
+ * a send ended it).
+ */
+static void tcp_call_fail(struct tcp_call *c, const char *reason)
+{
+	if (c->state == T_FREE || c->dropped)
+		return;
+	pd_log("tcp-failed", "peer=%s state=%s reason=%s ms=%u", c->peer,
+	       state_names[c->state], reason, elapsed(c));
+	if (c->waiter >= 0 && c->listener &&
+	    !pd_tcp_listen_add(c->waiter, c->filter[0] ? c->filter : NULL, true))
+		c->waiter = -1;
+	if (c->waiter >= 0) {
+		pd_reply(c->waiter, "error peer=%s reason=%s\n", c->peer, reason);
+		pd_reply_done(c->waiter);
+		c->waiter = -1;
+	}
+	if (c->running)
+		c->dropped = true;
+	else
+		tcp_call_release(c);
+}
+
+static void *work_done(struct tcp_call *c)
+{
+	static const uint64_t one = 1;
+
+	atomic_store(&c->done, true);
+	(void)!write(done_fd, &one, sizeof(one));
+	return NULL;
+}
+
+static void *map_worker(void *arg)
+{
+	struct tcp_call *c = arg;
+
+	c->err = tcp_punch_mapping(&c->local, &c->server, TCP_MAPPING_MS,
+				   &c->mapped) ? errno : 0;
+	return work_done(c);
+}
+
+static void *punch_worker(void *arg)
+{
+	struct tcp_call *c = arg;
+	struct tcp_punch p = {
+		.local = c->local,
+		.peer = c->remote,
+		.secret = c->secret,
+		.secret_len = sizeof(c->secret),
+		.controlling = c->caller,
+		.timeout_ms = c->timeout_ms,
+	};
+
+	c->conn = tcp_punch_connect(&p, &c->res);
+	c->err = c->conn < 0 ? errno : 0;
+	return work_done(c);
+}
+
+/* T_MAPPING runs map_worker, T_PUNCHING punch_worker. */
+static void tcp_call_run(struct tcp_call *c, enum tcp_state state)
+{
+	if (done_fd < 0)
+		done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	c->state = state;
+	atomic_store(&c->done, false);
+	if (done_fd < 0 || pthread_create(&c->thread, NULL, state == T_MAPPING ?
+					  map_worker : punch_worker, c)) {
+		tcp_call_fail(c, "no-thread");
+		return;
+	}
+	c->running = true;
+}
+
+/* A caller's call to peer that has no session id yet. */
+static struct tcp_call *tcp_call_unanswered(const char *peer)
+{
+	unsigned int i;
+
+	for (i = 0; i < PD_TCP_CALLS; i++) {
+		struct tcp_call *c = &calls[i];
+
+		if (c->state != T_FREE && !c->dropped && c->caller && !c->have_sid &&
+		    !strcmp(c->peer, peer))
+			return c;
+	}
+	return NULL;
+}
+
+/* A callee's call from peer not yet handed over. */
+static struct tcp_call *tcp_call_incoming(const char *peer)
+{
+	unsigned int i;
+
+	for (i = 0; i < PD_TCP_CALLS; i++) {
+		struct tcp_call *c = &calls[i];
+
+		if (c->state != T_FREE && !c->dropped && !c->caller &&
+		    !strcmp(c->peer, peer))
+			return c;
+	}
+	return NULL;
+}
+
+static struct tcp_call *tcp_call_by_sid(const uint8_t *sid)
+{
+	unsigned int i;
+
+	for (i = 0; i < PD_TCP_CALLS; i++) {
+		struct tcp_call *c = &calls[i];
+
+		if (c->state != T_FREE && !c->dropped && c->have_sid &&
+		    !memcmp(c->sid, sid, SIG_SID_LEN))
+			return c;
+	}
+	return NULL;
+}
+
+/* A free slot, with a fresh port on the address the server link uses. */
+static struct tcp_call *tcp_call_new(const char *peer, bool caller, int waiter)
+{
+	socklen_t len = sizeof(struct sockaddr_storage);
+	struct tcp_call *c = NULL;
+	struct nfp_endpoint ep;
+	unsigned int i;
+
+	for (i = 0; i < PD_TCP_CALLS && !c; i++)
+		if (calls[i].state == T_FREE && !calls[i].running)
+			c = &calls[i];
+	if (!c)
+		return NULL;
+	tcp_call_clear(c);
+	c->state = T_MAPPING;	/* what comes next; taken from here on */
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->caller = caller;
+	c->waiter = waiter;
+	c->started = pd_now_ms();
+	c->timeout_ms = (int)pd_cfg.punch_timeout_ms;
+	if (pd_link_local(&ep) ||
+	    pd_server_sockaddr(&c->server, pd_cfg.signal_port) < 0)
+		return c;
+	sa_set(&c->local, ep.family, ep.addr, 0);
+	c->hold = tcp_punch_socket(&c->local);
+	if (c->hold >= 0 && getsockname(c->hold, (struct sockaddr *)&c->local, &len)) {
+		close(c->hold);
+		c->hold = -1;
+	}
+	return c;
+}
+
+static void refuse(int waiter, const char *peer, const char *reason)
+{
+	pd_reply(waiter, "error peer=%s reason=%s\n", peer, reason);
+	pd_reply_done(waiter);
+}
+
+void pd_tcp_connect(const char *peer, int waiter)
+{
+	struct tcp_call *c;
+
+	if (!pd_link_up()) {
+		refuse(waiter, peer, "server-unreachable");
+		return;
+	}
+	if (!pd_link_tcp()) {
+		refuse(waiter, peer, "server-without-tcp");
+		return;
+	}
+	if (tcp_call_unanswered(peer)) {
+		refuse(waiter, peer, "busy");
+		return;
+	}
+	c = tcp_call_new(peer, true, waiter);
+	if (!c) {
+		refuse(waiter, peer, "too-many-tcp-calls");
+		return;
+	}
+	pd_log("tcp-connect", "peer=%s", peer);
+	if (c->hold < 0) {
+		tcp_call_fail(c, "no-port");
+		return;
+	}
+	tcp_call_run(c, T_MAPPING);
+}
+
+void pd_tcp_accept(int waiter, const char *peer)
+{
+	if (pd_tcp_listen_add(waiter, peer, false)) {
+		pd_reply(waiter, "error reason=too-many-listeners\n");
+		pd_reply_done(waiter);
+		return;
+	}
+	pd_log("tcp-listen", "listeners=%u peer=%s", pd_tcp_listeners(),
+	       peer ? peer : "any");
+}
+
+static void add_mapping(struct tcp_call *c, struct sig_msg *m)
+{
+	struct sig_ep ep = { .family = c->mapped.ss_family };
+
+	ep.port = sa_get(&c->mapped, ep.addr);
+	sig_add_cand(m, &ep);
+	m->proto = SIG_PROTO_TCP;
+	m->has |= SIG_K_PROTO;
+}
+
+static void cand_refused(const char *why, const struct sig_ep *ep, void *ctx)
+{
+	const struct tcp_call *c = ctx;
+	char a[SIG_EP_STRLEN];
+
+	pd_log("candidate-refused", "peer=%s cand=%s reason=%s proto=tcp", c->peer,
+	       sig_ep_format(ep, a, sizeof(a)), why);
+}
+
+/*
+ * The peer's mapping, where its SYNs come from: its first candidate that
+ * passes the filter UDP candidates pass, one port, and on the address the
+ * server saw the peer at. A hostile peer aims our SYNs at itself only.
+ */
+static int take_remote(struct tcp_call *c, const struct sig_msg *m)
+{
+	struct pd_cand_view view = {
+		.observed = m->observed,
+		.family = c->local.ss_family,
+	};
+	struct sig_ep ok[SIG_MAX_CANDS];
+	unsigned int n, i;
+
+	n = pd_cand_filter(m->cand, m->n_cand, &view, ok, cand_refused, c);
+	for (i = 0; i < n; i++) {
+		if (ok[i].port_last || ok[i].family != m->observed.family ||
+		    memcmp(ok[i].addr, m->observed.addr, sizeof(ok[i].addr))) {
+			cand_refused("not-observed", &ok[i], c);
+			continue;
+		}
+		sa_set(&c->remote, ok[i].family, ok[i].addr, ok[i].port);
+		return 0;
+	}
+	return -1;
+}
+
+/* The callee gives up on the session: the caller hears at once. */
+static void reject_call(const struct tcp_call *c, const char *code)
+{
+	struct sig_msg m;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(m.sid, c->sid, SIG_SID_LEN);
+	pd_reject(&m, code);
+}
+
+/* The mapping worker is done: offer (caller) or answer and open (callee). */
+static void tcp_mapped(struct tcp_call *c)
+{
+	char a[SIG_EP_STRLEN], b[SIG_EP_STRLEN];
+	struct sig_msg m;
+
+	if (c->err) {
+		pd_log("tcp-mapping-failed", "peer=%s error=\"%s\"", c->peer,
+		       strerror(c->err));
+		if (!c->caller)
+			reject_call(c, "mapping-failed");
+		tcp_call_fail(c, "mapping-failed");
+		return;
+	}
+	pd_log("tcp-mapping", "peer=%s local=%s mapped=%s", c->peer,
+	       ss_str(&c->local, a, sizeof(a)), ss_str(&c->mapped, b, sizeof(b)));
+	sig_init(&m, c->caller ? SIG_CONNECT : SIG_ANSWER);
+	if (c->caller) {
+		snprintf(m.peer, sizeof(m.peer), "%s", c->peer);
+		m.has |= SIG_K_PEER;
+	} else {
+		memcpy(m.sid, c->sid, SIG_SID_LEN);
+		m.has |= SIG_K_SID;
+	}
+	add_mapping(c, &m);
+	/* A failed send drops the link, and the link's loss this call. */
+	if (pd_link_send(&m)) {
+		tcp_call_fail(c, "server-unreachable");
+		return;
+	}
+	if (c->caller) {
+		c->state = T_OFFERED;
+		c->deadline = pd_now_ms() + TCP_SERVER_WAIT_MS;
+	} else {
+		tcp_call_run(c, T_PUNCHING);
+	}
+}
+
+/* The punch worker is done: hand the connection over, or fail. */
+static void tcp_punched(struct tcp_call *c)
+{
+	char line[320], r[SIG_EP_STRLEN], l[SIG_EP_STRLEN];
+	int n;
+
+	if (c->err) {
+		tcp_call_fail(c, c->err == ETIMEDOUT ? "punch-timeout" :
+			      c->err == EACCES ? "not-proven" : "punch-failed");
+		return;
+	}
+	ss_str(&c->remote, r, sizeof(r));
+	ss_str(&c->local, l, sizeof(l));
+	n = snprintf(line, sizeof(line),
+		     "ok peer=%s mode=tcp endpoint=%s ms=%u local=%s attempts=%u refused=%u\n",
+		     c->peer, r, elapsed(c), l, c->res.attempts, c->res.refused);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = 0;	/* cannot be: ids and addresses are short */
+	pd_log("tcp-up", "peer=%s endpoint=%s ms=%u local=%s attempts=%u refused=%u caller=%d",
+	       c->peer, r, elapsed(c), l, c->res.attempts, c->res.refused, c->caller);
+	if (c->waiter < 0 || !n || fdpass_send(c->waiter, line, (size_t)n, c->conn))
+		pd_log("tcp-handover-failed", "peer=%s error=\"%s\"", c->peer,
+		       c->waiter < 0 ? "nobody waits" : strerror(errno));
+	if (c->waiter >= 0)
+		pd_reply_done(c->waiter);
+	c->waiter = -1;
+	tcp_call_release(c);
+}
+
+int pd_tcp_fd(void)
+{
+	return done_fd;
+}
+
+void pd_tcp_input(void)
+{
+	unsigned int i;
+	uint64_t n;
+
+	(void)!read(done_fd, &n, sizeof(n));
+	for (i = 0; i < PD_TCP_CALLS; i++) {
+		struct tcp_call *c = &calls[i];
+
+		if (!c->running || !atomic_load(&c->done))
+			continue;
+		pthread_join(c->thread, NULL);
+		c->running = false;
+		if (c->dropped)
+			tcp_call_release(c);
+		else if (c->state == T_MAPPING)
+			tcp_mapped(c);
+		else
+			tcp_punched(c);
+	}
+}
+
+static void on_offer(const struct sig_msg *m)
+{
+	char filter[SIG_ID_MAX + 1] = "";
+	struct tcp_call *mine, *c;
+	bool listener = false;
+	int waiter;
+
+	if (!pd_offer_admit(m))
+		return;
+	if (tcp_call_incoming(m->peer)) {
+		pd_log("tcp-refused", "peer=%s reason=one-at-a-time", m->peer);
+		pd_reject(m, "busy");
+		return;
+	}
+	/*
+	 * Glare: we call it too. The smaller id's call stands; the other
+	 * side answers it, with the program that called waiting on it.
+	 */
+	mine = tcp_call_unanswered(m->peer);
+	if (mine && mine->state != T_GLARED && pd_glare_we_call(pd_cfg.id, m->peer)) {
+		pd_log("glare", "peer=%s call=ours proto=tcp", m->peer);
+		pd_reject(m, "glare");
+		return;
+	}
+	if (mine) {
+		pd_log("glare", "peer=%s call=theirs proto=tcp", m->peer);
+		waiter = mine->waiter;
+		mine->waiter = -1;
+		tcp_call_fail(mine, "glare");
+	} else {
+		waiter = pd_tcp_listen_take(m->peer, filter, sizeof(filter));
+		listener = waiter >= 0;
+	}
+	if (waiter < 0) {
+		pd_log("tcp-refused", "peer=%s reason=no-listener", m->peer);
+		pd_reject(m, "no-listener");
+		return;
+	}
+	c = tcp_call_new(m->peer, false, waiter);
+	if (!c) {
+		pd_reject(m, "busy");
+		if (listener && !pd_tcp_listen_add(waiter, filter[0] ? filter : NULL, true))
+			return;
+		refuse(waiter, m->peer, "too-many-tcp-calls");
+		return;
+	}
+	c->listener = listener;
+	snprintf(c->filter, sizeof(c->filter), "%s", filter);
+	memcpy(c->sid, m->sid, SIG_SID_LEN);
+	c->have_sid = true;
+	memcpy(c->secret, m->secret, SIG_SECRET_LEN);
+	pd_log("tcp-offer", "peer=%s candidates=%u", m->peer, m->n_cand);
+	if (c->hold < 0 || take_remote(c, m)) {
+		reject_call(c, c->hold < 0 ? "no-port" : "no-candidate");
+		tcp_call_fail(c, c->hold < 0 ? "no-port" : "no-candidate");
+		return;
+	}
+	tcp_call_run(c, T_MAPPING);
+}
+
+static void on_accepted(const struct sig_msg *m)
+{
+	struct tcp_call *c = tcp_call_unanswered(m->peer);
+
+	if (!c || c->state != T_OFFERED) {
+		pd_log("unexpected", "verb=ACCEPTED peer=%s proto=tcp", m->peer);
+		return;
+	}
+	memcpy(c->sid, m->sid, SIG_SID_LEN);
+	c->have_sid = true;
+	memcpy(c->secret, m->secret, SIG_SECRET_LEN);
+	if (take_remote(c, m)) {
+		tcp_call_fail(c, "no-candidate");
+		return;
+	}
+	tcp_call_run(c, T_PUNCHING);
+}
+
+static void on_error(const struct sig_msg *m)
+{
+	struct tcp_call *c = NULL;
+
+	if (m->has & SIG_K_SID)
+		c = tcp_call_by_sid(m->sid);
+	/* By name only our call still unanswered: we learn its id later. */
+	if (!c && (m->has & SIG_K_PEER)) {
+		c = tcp_call_unanswered(m->peer);
+		if (c && c->state != T_OFFERED)
+			c = NULL;
+	}
+	pd_log("server-error", "code=%s peer=%s proto=tcp", m->code, c ? c->peer : "-");
+	if (!c || c->state == T_PUNCHING)
+		return;
+	if (!strcmp(m->code, "glare") && c->caller) {
+		/* The peer's call stands: its OFFER takes our waiter. */
+		c->state = T_GLARED;
+		c->deadline = pd_now_ms() + TCP_SERVER_WAIT_MS;
+		return;
+	}
+	tcp_call_fail(c, m->code);
+}
+
+bool pd_tcp_signal(const struct sig_msg *m)
+{
+	bool tcp = (m->has & SIG_K_PROTO) && m->proto == SIG_PROTO_TCP;
+
+	switch (m->type) {
+	case SIG_OFFER:
+		if (tcp)
+			on_offer(m);
+		return tcp;
+	case SIG_ACCEPTED:
+		if (tcp)
+			on_accepted(m);
+		return tcp;
+	case SIG_ERROR:
+		if (!tcp && !((m->has & SIG_K_SID) && tcp_call_by_sid(m->sid)))
+			return false;
+		on_error(m);
+		return true;
+	default:
+		return false;
+	}
+}
+
+void pd_tcp_tick(uint64_t now, uint64_t *next)
+{
+	unsigned int i;
+
+	for (i = 0; i < PD_TCP_CALLS; i++) {
+		struct tcp_call *c = &calls[i];
+
+		if (c->dropped || (c->state != T_OFFERED && c->state != T_GLARED))
+			continue;
+		if (now >= c->deadline)
+			tcp_call_fail(c, c->state == T_GLARED ? "glare-timeout" :
+				      "server-timeout");
+		else if (c->deadline < *next)
+			*next = c->deadline;
+	}
+	if (pd_tcp_listeners() && now >= listeners_checked + LISTENER_CHECK_MS) {
+		listeners_checked = now;
+		pd_tcp_listen_sweep();
+	}
+	if (pd_tcp_listeners() && listeners_checked + LISTENER_CHECK_MS < *next)
+		*next = listeners_checked + LISTENER_CHECK_MS;
+}
+
+void pd_tcp_link_lost(void)
+{
+	unsigned int i;
+
+	/* A punch under way needs the server no more. */
+	for (i = 0; i < PD_TCP_CALLS; i++)
+		if (calls[i].state != T_PUNCHING)
+			tcp_call_fail(&calls[i], "server-unreachable");
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The command side of punchd's TCP calls (tcp_client.c). */
+#ifndef PD_TCP_CLIENT_H
+#define PD_TCP_CLIENT_H
+
+/*
+ * Send command on the control connection ctl, take the socket, and run
+ * cmd (NULL-terminated) on it, or copy stdin and stdout over it: an exit
+ * status (cmd's own, when it runs, for exec replaces us).
+ */
+int pd_tcp_client(int ctl, const char *command, char *const *cmd);
+
+#endif

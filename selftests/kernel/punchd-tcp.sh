@@ -1,0 +1,167 @@
+#!/bin/bash
+# TCP through punchd (issue 18): alice's and bob's punchd behind the two
+# Linux NATs of punchd.sh. Each NAT has a firewall, so a SYN that comes
+# early is dropped and forgotten: the simultaneous open works whichever
+# SYN leaves first (tcp-punch.sh shows the plain gateways' race).
+# - "punchd connect bob --tcp" and "punchd accept --tcp" give two
+#   programs one TCP connection, NAT to NAT, and data crosses both ways;
+# - libnfpunch does the same (examples/tcp-hello, built with pkg-config);
+# - with nobody accepting (or only a program waiting for another peer),
+#   the call is refused at once, and a program that gave up waiting does
+#   not take the next connection; one whose call fails keeps waiting;
+# - calls in a row all connect, each from a fresh port;
+# - both call each other at once: both programs get a connection.
+# vm-timeout: 400
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+HELLO=$T_REPO/build/examples/tcp-hello
+rdv_up
+pd_start "$A" alice 4000
+pd_start "$B" bob 5000
+t_check "alice's and bob's punchd register" eval "pd_registered alice && pd_registered bob"
+
+# TCP from nat-a's public address to nat-b's, as the public router forwards it.
+ip netns exec "$PUB" nft -f - <<-'NFT'
+	table inet tcpcount {
+		counter a2b { }
+		chain fwd {
+			type filter hook forward priority filter; policy accept;
+			ip saddr 198.51.100.1 ip daddr 203.0.113.1 tcp flags & (syn | ack) == ack counter name a2b
+		}
+	}
+NFT
+a2b() {
+	ip netns exec "$PUB" nft -j list counter inet tcpcount a2b |
+		jq '.nftables[] | select(.counter) | .counter.packets'
+}
+listens() { grep -c 'event=tcp-listen' "$TMP/bob.log"; }
+
+# accept_bob [CMD...]: bob's program waits for a call, its result line in
+# b.res, what it printed in b.out; returns once punchd holds it.
+accept_bob() {
+	local n
+	n=$(listens)
+	timeout 30 ip netns exec "$B" "$PUNCHD" -u "$TMP/bob.sock" accept --tcp "$@" \
+		>"$TMP/b.out" 2>"$TMP/b.res" </dev/null &
+	BPID=$!
+	wait_for 50 eval "[ \$(listens) -gt $n ]"
+}
+
+# --- the command line -------------------------------------------------------
+accept_bob -- sh -c 'read -r l; echo "bob got $l"; echo "$l from $NFPUNCH_PEER" >&2'
+before=$(a2b)
+got=$(echo hi-from-alice | timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" \
+	connect bob --tcp 2>"$TMP/a.res")
+rc=$?
+wait "$BPID"
+t_expect "punchd connect bob --tcp: exit 0, bob's program answered through it" \
+	"0 bob got hi-from-alice" "$rc $got"
+t_match "alice's result: a TCP connection to nat-b's public address" \
+	"^ok peer=bob mode=tcp endpoint=203\.0\.113\.1:[0-9]+ ms=[0-9]+ local=10\.0\.1\.2:[0-9]+ attempts=[0-9]+ refused=[0-9]+$" \
+	"$(head -1 "$TMP/a.res")"
+t_match "bob's (punchd accept --tcp): from nat-a's public address" \
+	"^ok peer=alice mode=tcp endpoint=198\.51\.100\.1:[0-9]+ " "$(head -1 "$TMP/b.res")"
+t_expect "and his program read alice's line from the socket, told who called" \
+	"hi-from-alice from alice" "$(sed -n 2p "$TMP/b.res")"
+t_check "the connection went through the public router, NAT to NAT ($(($(a2b) - before)) packets)" \
+	test "$(($(a2b) - before))" -ge 2
+echo "# alice: $(head -1 "$TMP/a.res")"
+
+# --- the library ---------------------------------------------------------------
+accept_bob_lib() {
+	local n
+	n=$(listens)
+	timeout 30 ip netns exec "$B" "$HELLO" -u "$TMP/bob.sock" accept \
+		>"$TMP/b.out" 2>"$TMP/b.res" &
+	BPID=$!
+	wait_for 50 eval "[ \$(listens) -gt $n ]"
+}
+accept_bob_lib
+got=$(timeout 30 ip netns exec "$A" "$HELLO" -u "$TMP/alice.sock" connect bob 20 2>"$TMP/a.res")
+wait "$BPID"
+t_match "examples/tcp-hello (libnfpunch, event-loop form): bob's program answers" \
+	"^hello back to 'hello from .+'$" "$got"
+t_match "and bob's (nfp_tcp_accept) heard alice's hello" "^hello from " "$(cat "$TMP/b.out")"
+t_match "both got punchd's result line" "^ok peer=bob mode=tcp .* \| ok peer=alice mode=tcp " \
+	"$(head -1 "$TMP/a.res") | $(head -1 "$TMP/b.res")"
+
+# --- refused ----------------------------------------------------------------------
+start=$(date +%s%N)
+timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" connect bob --tcp \
+	</dev/null >/dev/null 2>"$TMP/a.res"
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+t_expect "nobody accepts at bob: refused (exit 1), not timed out ($ms ms)" \
+	"1 error peer=bob reason=rejected" "$rc $(cat "$TMP/a.res")"
+t_match "bob's punchd says why" "event=tcp-refused peer=alice reason=no-listener" \
+	"$(grep -o 'event=tcp-refused.*' "$TMP/bob.log" | tail -1)"
+# A program that waited and gave up: its place is not taken by a call.
+accept_bob
+kill "$BPID"
+wait "$BPID" 2>/dev/null
+timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" connect bob --tcp \
+	</dev/null >/dev/null 2>"$TMP/a.res"
+t_expect "bob's program left before the call: refused too" "error peer=bob reason=rejected" \
+	"$(cat "$TMP/a.res")"
+
+# Bob's program takes calls from carol only.
+accept_bob carol -- cat
+timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" connect bob --tcp \
+	</dev/null >/dev/null 2>"$TMP/a.res"
+t_expect "bob waits for carol's call only: alice's is refused" "error peer=bob reason=rejected" \
+	"$(cat "$TMP/a.res")"
+kill "$BPID"
+wait "$BPID" 2>/dev/null
+
+# A call that fails before the hand-over: the program keeps waiting.
+ip netns exec "$PUB" nft -f - <<-'NFT'
+	table inet cuttcp {
+		chain fwd {
+			type filter hook forward priority -10; policy accept;
+			ip saddr 198.51.100.1 ip daddr 203.0.113.1 meta l4proto tcp drop
+			ip saddr 203.0.113.1 ip daddr 198.51.100.1 meta l4proto tcp drop
+		}
+	}
+NFT
+accept_bob -- sh -c 'read -r l; echo "$l"'
+timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" connect bob --tcp \
+	</dev/null >/dev/null 2>"$TMP/a.res"
+t_expect "TCP between the NATs cut: the call fails on its punch timeout" \
+	"error peer=bob reason=punch-timeout" "$(cat "$TMP/a.res")"
+ip netns exec "$PUB" nft delete table inet cuttcp
+wait_for 100 grep -q 'event=tcp-failed peer=alice' "$TMP/bob.log"
+got=$(echo again | timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" \
+	connect bob --tcp 2>"$TMP/a.res")
+wait "$BPID"
+t_expect "and bob's program, still waiting, takes the next call" again "$got"
+
+# --- calls in a row -----------------------------------------------------------------
+ok=0 ports=""
+for i in 1 2 3 4 5; do
+	accept_bob -- sh -c 'read -r l; echo "$l"'
+	got=$(echo "call-$i" | timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" \
+		connect bob --tcp 2>"$TMP/a.res")
+	wait "$BPID"
+	[ "$got" = "call-$i" ] && ok=$((ok + 1))
+	ports+=" $(pd_field "$(head -1 "$TMP/a.res")" local | sed 's/.*://')"
+	echo "# call $i: $(head -1 "$TMP/a.res" | cut -d' ' -f4-)"
+done
+t_expect "five calls in a row: all connect" "5/5" "$ok/5"
+t_expect "each from a port of its own" 5 "$(echo $ports | tr ' ' '\n' | sort -u | wc -l)"
+
+# --- both call at once ------------------------------------------------------------------
+ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" connect bob --tcp -- sh -c \
+	'echo from-alice; read -r l; echo "$l" >&2' </dev/null >/dev/null 2>"$TMP/a.res" &
+pa=$!
+ip netns exec "$B" "$PUNCHD" -u "$TMP/bob.sock" connect alice --tcp -- sh -c \
+	'echo from-bob; read -r l; echo "$l" >&2' </dev/null >/dev/null 2>"$TMP/b.res" &
+pb=$!
+wait "$pa" "$pb"
+t_expect "both call each other at once: each program gets the connection and the other's line" \
+	"from-bob from-alice" "$(sed -n 2p "$TMP/a.res") $(sed -n 2p "$TMP/b.res")"
+grep -h 'event=glare.*proto=tcp' "$TMP/alice.log" "$TMP/bob.log" | sed 's/^/# /'
+
+t_check "no punchd or server complained about memory (sanitizers)" \
+	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/*.log"
+t_done
