@@ -1,0 +1,160 @@
+#!/bin/bash
+# TCP hole punching across NAT behaviours, orders, delays and priming
+# (issue 18), attempt after attempt, as success rates: the matrix that
+# bench/tcp-matrix prints in full; this quick form runs in CI.
+#
+# Per cell: the NATs (fw: a firewall drops what comes unasked; plain: a
+# masquerade gateway whose own stack answers an early SYN with a RST and
+# keeps an entry), which side's SYNs leave first (alice, bob), the delay
+# of each public link (netem, both ways: the peers are two links apart),
+# and priming (the first side's SYNs with TTL 2 until the other's come,
+# with each host's stand-in for the module's part: see tcp-punch.sh).
+# The second side starts one trip through the server after the first,
+# as punchd's caller does after its callee (2 links, plus 100 ms).
+#
+# Each attempt: fresh ports, both sides connect() with a 6 s deadline,
+# "# tcp-result NAT FIRST PRIME DELAY ok|fail MS_FIRST MS_SECOND REFUSED"
+# for the bench. Checked: every attempt ends by its deadline, the
+# firewalled cells and the primed cells all connect; the plain unprimed
+# cells are luck (reported, not asserted).
+#
+#   TCPM_ATTEMPTS (2), TCPM_DELAYS ("0 50"), TCPM_NATS ("fw plain"),
+#   TCPM_JITTER (0 ms), TCPM_LOSS (0 %)
+# vm-timeout: 900
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+TP=$T_BIN/selftests/tools/tcp-punch
+SECRET=000102030405060708090a0b0c0d0e0f
+ATTEMPTS=${TCPM_ATTEMPTS:-2}
+DELAYS=${TCPM_DELAYS:-0 50}
+NATS=${TCPM_NATS:-fw plain}
+nat_scratch
+trap 'nat_down; rm -rf "$TMP"' EXIT
+nat_up || { t_fail "the NAT topology comes up"; t_done; }
+
+# shape MS: every public link delays MS each way (and jitter, loss).
+shape() {
+	local ns dev ns_dev args=(delay "${1}ms")
+	[ "${TCPM_JITTER:-0}" != 0 ] && args+=("${TCPM_JITTER}ms" distribution normal)
+	[ "${TCPM_LOSS:-0}" != 0 ] && args+=(loss "${TCPM_LOSS}%")
+	for ns_dev in "$NA wan" "$NB wan" "$PUB to-a" "$PUB to-b"; do
+		read -r ns dev <<<"$ns_dev"
+		ip netns exec "$ns" tc qdisc del dev "$dev" root 2>/dev/null
+		if [ "$1" != 0 ] || [ "${TCPM_JITTER:-0}" != 0 ] || [ "${TCPM_LOSS:-0}" != 0 ]; then
+			ip netns exec "$ns" tc qdisc add dev "$dev" root netem "${args[@]}" || return 1
+		fi
+	done
+}
+
+# firewall fw|plain: the NATs' filter as nat.sh makes it (what comes
+# unasked from the wan is dropped, so the router's own stack never
+# answers it), or none.
+firewall() {
+	local ns
+	for ns in "$NA" "$NB"; do
+		ip netns exec "$ns" nft delete table inet filter 2>/dev/null
+		[ "$1" = fw ] || continue
+		ip netns exec "$ns" nft -f - <<-'NFT'
+			table inet filter {
+				chain input {
+					type filter hook input priority filter; policy accept;
+					iifname "wan" ct state new counter drop
+				}
+			}
+		NFT
+	done
+}
+
+# stand_in yes|no: each host's stand-in for the module's part of priming
+# (tcp-punch.sh): the router's ICMP errors dropped, SYN-ACKs at full TTL.
+stand_in() {
+	local ns
+	for ns in "$A" "$B"; do
+		ip netns exec "$ns" nft delete table inet prime 2>/dev/null
+		[ "$1" = yes ] || continue
+		ip netns exec "$ns" nft -f - <<-'NFT'
+			table inet prime {
+				chain input {
+					type filter hook input priority filter; policy accept;
+					icmp type time-exceeded drop
+				}
+				chain output {
+					type filter hook output priority -300; policy accept;
+					tcp flags & (syn | ack) == syn | ack ip ttl set 64
+				}
+			}
+		NFT
+	done
+}
+
+port=20000
+late=0 cells=""
+# attempt NAT FIRST PRIME DELAY: one punch; prints its result line.
+attempt() {
+	local nat=$1 first=$2 prime=$3 delay=$4 pa pb gap oa=() ob=() ra rb res ms1 ms2
+	port=$((port + 1))
+	pa=$port pb=$((port + 5000))
+	# One trip through the server (two public links) and 100 ms.
+	gap=$(awk -v d="$delay" 'BEGIN { printf "%.3f", (2 * d + 100) / 1000 }')
+	if [ "$prime" = yes ]; then
+		if [ "$first" = alice ]; then oa=(prime 2); else ob=(prime 2); fi
+	fi
+	run_a() {
+		timeout 10 ip netns exec "$A" "$TP" connect "10.0.1.2:$pa" "203.0.113.1:$pb" \
+			$SECRET controlling timeout 6000 "${oa[@]}" >"$TMP/ra" 2>&1
+	}
+	run_b() {
+		timeout 10 ip netns exec "$B" "$TP" connect "10.0.2.2:$pb" "198.51.100.1:$pa" \
+			$SECRET controlled timeout 6000 "${ob[@]}" >"$TMP/rb" 2>&1
+	}
+	local t0=$SECONDS
+	if [ "$first" = alice ]; then
+		run_a & p1=$!; sleep "$gap"; run_b & p2=$!
+	else
+		run_b & p1=$!; sleep "$gap"; run_a & p2=$!
+	fi
+	wait "$p1" "$p2"
+	[ $((SECONDS - t0)) -le 9 ] || late=$((late + 1))
+	ra=$(head -1 "$TMP/ra") rb=$(head -1 "$TMP/rb")
+	res=fail
+	grep -q '^heard controlled$' "$TMP/ra" && grep -q '^heard controlling$' "$TMP/rb" && res=ok
+	if [ "$first" = alice ]; then
+		ms1=$(pd_ms "$ra") ms2=$(pd_ms "$rb")
+	else
+		ms1=$(pd_ms "$rb") ms2=$(pd_ms "$ra")
+	fi
+	echo "$nat $first $prime $delay $res $ms1 $ms2 $(( $(refused "$ra") + $(refused "$rb") ))"
+}
+pd_ms() { sed -n 's/^ok ms=\([0-9]*\).*/\1/p' <<<"$1" | grep . || echo -; }
+refused() { sed -n 's/.* refused=\([0-9]*\).*/\1/p' <<<"$1" | grep . || echo 0; }
+
+for nat in $NATS; do
+	firewall "$nat"
+	for delay in $DELAYS; do
+		if ! shape "$delay"; then
+			t_fail "netem shapes the public links (${delay} ms)"
+			continue
+		fi
+		for prime in no yes; do
+			stand_in "$prime"
+			for first in alice bob; do
+				ok=0
+				for ((i = 0; i < ATTEMPTS; i++)); do
+					line=$(attempt "$nat" "$first" "$prime" "$delay")
+					echo "# tcp-result $line"
+					[ "$(echo "$line" | cut -d' ' -f5)" = ok ] && ok=$((ok + 1))
+				done
+				cells+="$nat/$first/prime=$prime/${delay}ms:$ok/$ATTEMPTS "
+				if [ "$nat" = fw ] || [ "$prime" = yes ]; then
+					t_expect "$nat NATs, $first first, priming $prime, ${delay} ms links: all connect" \
+						"$ATTEMPTS/$ATTEMPTS" "$ok/$ATTEMPTS"
+				fi
+			done
+		done
+	done
+done
+stand_in no
+shape 0
+echo "# cells: $cells"
+t_expect "every attempt ended by its deadline" 0 "$late"
+t_done
