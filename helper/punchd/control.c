@@ -158,6 +158,36 @@ void pd_control_accept(void)
 	close(fd);
 }
 
+/*
+ * "connect PEER [tcp]": true when the call is under way and c waits for
+ * its answer; false after an error line.
+ */
+static bool connect_peer(struct pd_ctl *c, const char *peer, bool tcp)
+{
+	struct pd_peer *p = NULL;
+	const char *why = NULL;
+
+	if (!strcmp(peer, pd_cfg.id))
+		why = "self";
+	else if (!pd_policy_allowed(peer))
+		why = "not-allowed";
+	else if (!tcp && !(p = pd_peer_get(peer, true)))
+		why = "too-many-peers";
+	else if (!tcp && pd_peer_spent(p))
+		why = "peer-probes";
+	if (why) {
+		pd_reply(c->fd, "error peer=%s reason=%s\n", peer, why);
+		return false;
+	}
+	c->waiting = true;
+	pd_log("control", "command=connect peer=%s%s", peer, tcp ? " proto=tcp" : "");
+	if (tcp)
+		pd_tcp_connect(peer, c->fd);
+	else
+		pd_peer_connect(p, c->fd);
+	return true;
+}
+
 static void command(struct pd_ctl *c, char *line)
 {
 	char *verb, *arg, *extra, *more, *save;
@@ -169,18 +199,10 @@ static void command(struct pd_ctl *c, char *line)
 	more = extra ? strtok_r(NULL, " ", &save) : NULL;
 	if (more) {
 		pd_reply(c->fd, "error reason=bad-command\n");
-	} else if (verb && arg && extra && !strcmp(verb, "connect") &&
-		   !strcmp(extra, "tcp") && sig_word_ok(arg)) {
-		if (!strcmp(arg, pd_cfg.id)) {
-			pd_reply(c->fd, "error peer=%s reason=self\n", arg);
-		} else if (!pd_policy_allowed(arg)) {
-			pd_reply(c->fd, "error peer=%s reason=not-allowed\n", arg);
-		} else {
-			c->waiting = true;
-			pd_log("control", "command=connect peer=%s proto=tcp", arg);
-			pd_tcp_connect(arg, c->fd);
+	} else if (verb && arg && !strcmp(verb, "connect") && sig_word_ok(arg) &&
+		   (!extra || !strcmp(extra, "tcp"))) {
+		if (connect_peer(c, arg, extra != NULL))
 			return;
-		}
 	} else if (verb && arg && !strcmp(verb, "accept") && !strcmp(arg, "tcp") &&
 		   (!extra || sig_word_ok(extra))) {
 		c->waiting = true;
@@ -192,22 +214,6 @@ static void command(struct pd_ctl *c, char *line)
 	} else if (verb && !strcmp(verb, "status") && arg && !strcmp(arg, "json") &&
 		   !extra) {
 		pd_status_json(c->fd);
-	} else if (verb && arg && !extra && !strcmp(verb, "connect") &&
-		   sig_word_ok(arg)) {
-		if (!strcmp(arg, pd_cfg.id)) {
-			pd_reply(c->fd, "error peer=%s reason=self\n", arg);
-		} else if (!pd_policy_allowed(arg)) {
-			pd_reply(c->fd, "error peer=%s reason=not-allowed\n", arg);
-		} else if (!(p = pd_peer_get(arg, true))) {
-			pd_reply(c->fd, "error peer=%s reason=too-many-peers\n", arg);
-		} else if (pd_peer_spent(p)) {
-			pd_reply(c->fd, "error peer=%s reason=peer-probes\n", arg);
-		} else {
-			c->waiting = true;
-			pd_log("control", "command=connect peer=%s", arg);
-			pd_peer_connect(p, c->fd);
-			return;
-		}
 	} else if (verb && arg && !extra && !strcmp(verb, "disconnect") &&
 		   sig_word_ok(arg)) {
 		p = pd_peer_get(arg, false);

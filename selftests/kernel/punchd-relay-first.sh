@@ -16,13 +16,12 @@
 . "$T_REPO/selftests/lib/rdv.sh"
 rdv_up
 
-uncut() { ip netns exec "$PUB" nft delete table inet cut; }
 # hooked NAME PEER: the modes of NAME's "up" hook lines for PEER, in order.
 hooked() { awk -v p="$2" '$1 == "up" && $2 == p { print $4 }' "$TMP/$1.hook" | xargs; }
 RF=(--relay-first yes --punch-timeout 10 --timeout 5)
 
 # --- UDP between the NATs cut at first: relay at once, then direct ---------
-nat_cut_udp
+nat_cut
 pd_start "$A" alice 4000 "${RF[@]}"
 pd_start "$B" bob 5000 "${RF[@]}"
 t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
@@ -45,7 +44,7 @@ t_check "bob's hook: up alice through the relay" \
 	wait_for 50 grep -q '^up alice 192\.0\.2\.1:[0-9]* relay' "$TMP/bob.hook"
 t_expect "bob is still punching for direct, on the same port" 2 \
 	"$(ip netns exec "$B" "$PUNCHCTL" -j flow show local 10.0.2.2:5000 | jq length)"
-uncut
+nat_uncut
 t_check "once UDP passes, alice's path moves to direct" \
 	wait_for 150 grep -q '^up bob 203\.0\.113\.1:[0-9]* direct' "$TMP/alice.hook"
 t_check "and bob's" \
@@ -88,7 +87,7 @@ t_check "connecting again, UDP passing: direct on both sides" \
 	wait_for 150 eval "direct_now alice bob && direct_now bob alice"
 : >"$TMP/alice.hook"
 : >"$TMP/bob.hook"
-nat_cut_udp
+nat_cut
 t_check "cut before the relay's hold ends: alice falls back to the relay" \
 	wait_for 150 grep -q '^up bob 192\.0\.2\.1:[0-9]* relay' "$TMP/alice.hook"
 t_check "bob too" wait_for 100 grep -q '^up alice 192\.0\.2\.1:[0-9]* relay' "$TMP/bob.hook"
@@ -100,7 +99,7 @@ t_expect "her status -j: relay first, relayed, the next punch for direct due" \
 	"true relay true" \
 	"$(pd "$A" alice status -j | jq -r '.peers[] | select(.name == "bob") |
 		"\(.relay_first) \(.mode) \(.upgrade_in_ms > 0)"')"
-uncut
+nat_uncut
 t_check "she does, and the path is direct again" \
 	wait_for 500 eval "grep -q 'event=punching peer=bob .*upgrade=1' $TMP/alice.log &&
 			   [ \"\$(hooked alice bob)\" = 'relay direct' ]"

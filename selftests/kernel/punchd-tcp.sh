@@ -115,21 +115,13 @@ kill "$BPID"
 wait "$BPID" 2>/dev/null
 
 # A call that fails before the hand-over: the program keeps waiting.
-ip netns exec "$PUB" nft -f - <<-'NFT'
-	table inet cuttcp {
-		chain fwd {
-			type filter hook forward priority -10; policy accept;
-			ip saddr 198.51.100.1 ip daddr 203.0.113.1 meta l4proto tcp drop
-			ip saddr 203.0.113.1 ip daddr 198.51.100.1 meta l4proto tcp drop
-		}
-	}
-NFT
+nat_cut tcp
 accept_bob -- sh -c 'read -r l; echo "$l"'
 timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" connect bob --tcp \
 	</dev/null >/dev/null 2>"$TMP/a.res"
 t_expect "TCP between the NATs cut: the call fails on its punch timeout" \
 	"error peer=bob reason=punch-timeout" "$(cat "$TMP/a.res")"
-ip netns exec "$PUB" nft delete table inet cuttcp
+nat_uncut
 wait_for 100 grep -q 'event=tcp-failed peer=alice' "$TMP/bob.log"
 got=$(echo again | timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" \
 	connect bob --tcp 2>"$TMP/a.res")

@@ -145,7 +145,7 @@ t_expect "carol's live flow was told the new keepalive" "$ka" \
 	"$(ip netns exec "$C" "$PUNCHCTL" -j flow show id "$fc" | jq -r '.[0].keepalive_ms')"
 
 # --- UDP between the NATs blocked: the relay ---------------------------------
-nat_cut_udp
+nat_cut
 pd "$A" alice disconnect bob >/dev/null
 pd "$B" bob disconnect alice >/dev/null
 res=$(pd "$A" alice connect bob)

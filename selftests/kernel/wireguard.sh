@@ -84,7 +84,7 @@ pd_stop alice
 pd_stop bob
 for ns in "$A" "$B"; do ip netns exec "$ns" "$PUNCHCTL" flow del tag 1 2>/dev/null; done
 rm -rf "$TMP/alice.state" "$TMP/bob.state"
-nat_cut_udp
+nat_cut
 RF=(--relay-first yes --punch-timeout 10)
 pd_start "$A" alice 4100 --wireguard wg0 --wg-peer "bob=$kb" "${RF[@]}"
 pd_start "$B" bob 5000 --wireguard wg0 --wg-peer "alice=$ka" "${RF[@]}"
@@ -103,7 +103,7 @@ t_check "a ping crosses the tunnel through the relay" \
 ip netns exec "$A" ping -c 50 -i 0.2 -W 2 10.77.0.2 >"$TMP/ping" 2>&1 &
 png=$!
 sleep 1
-ip netns exec "$PUB" nft delete table inet cut
+nat_uncut
 t_check "once UDP passes, alice's wg0 peer moves to bob's NAT" \
 	wait_for 150 eval "ip netns exec '$A' wg show wg0 endpoints | grep -q '203\.0\.113\.1:'"
 t_check "and bob's to alice's" \

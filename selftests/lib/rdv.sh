@@ -114,19 +114,21 @@ nat_carol() {
 	ip -n "$C" route add default via 10.0.3.1
 }
 
-# nat_cut_udp: the public router drops UDP between the two NATs, so only
-# paths through the server (the relay) remain.
-nat_cut_udp() {
+# nat_cut [PROTO]: the public router drops PROTO (udp, the default, or
+# tcp) between the two NATs, so only paths through the server remain;
+# nat_uncut ends it.
+nat_cut() {
 	ip netns exec "$PUB" nft -f - <<-NFT
 		table inet cut {
 			chain cut_forward {
 				type filter hook forward priority -10; policy accept;
-				ip saddr 198.51.100.1 ip daddr 203.0.113.1 meta l4proto udp drop
-				ip saddr 203.0.113.1 ip daddr 198.51.100.1 meta l4proto udp drop
+				ip saddr 198.51.100.1 ip daddr 203.0.113.1 meta l4proto ${1:-udp} drop
+				ip saddr 203.0.113.1 ip daddr 198.51.100.1 meta l4proto ${1:-udp} drop
 			}
 		}
 	NFT
 }
+nat_uncut() { ip netns exec "$PUB" nft delete table inet cut; }
 
 # rdv_up [RENDEZVOUSD OPTION...]: how a punchd test begins: a scratch
 # directory, the NAT topology, users alice and bob, and rendezvousd, all
