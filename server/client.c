@@ -39,7 +39,7 @@ struct rdv_listener {
 static struct rdv_listener listeners[RDV_MAX_LISTEN];
 static struct rdv_client *clients, *dead_clients;
 static void *by_id;
-static unsigned int n_clients, n_handshakes;
+static unsigned int n_clients, n_handshakes, n_stun;
 static struct source_rate *connects;
 static struct ssl_ctx_st *tls_ctx;	/* NULL: --plaintext-testing-only */
 /*
@@ -65,6 +65,11 @@ unsigned int rdv_clients_count(void)
 unsigned int rdv_clients_handshaking(void)
 {
 	return n_handshakes;
+}
+
+unsigned int rdv_clients_stun(void)
+{
+	return n_stun;
 }
 
 const char *rdv_client_id(const struct rdv_client *c)
@@ -311,6 +316,8 @@ static void client_free(struct rdv_client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	n_clients--;
+	if (c->stun)
+		n_stun--;
 	c->src->conns--;
 	if (c->site)
 		c->site->conns--;
@@ -713,6 +720,7 @@ static int client_sniff(struct rdv_client *c)
 			return -1;
 		}
 		c->stun = true;
+		n_stun++;
 		return 1;
 	default:
 		rdv_log_limited("bad-first-byte", "addr=%s byte=0x%02x",

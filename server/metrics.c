@@ -125,12 +125,14 @@ static const struct {
 
 static void render(struct page *p)
 {
-	unsigned int hs = rdv_clients_handshaking(), i;
+	unsigned int hs = rdv_clients_handshaking(), stun = rdv_clients_stun(), i;
 
-	metric(p, "clients", "gauge", "Signaling connections, by state.");
+	metric(p, "clients", "gauge",
+	       "Connections to the signaling port, by state (stun: STUN over TCP).");
 	put(p, "rendezvousd_clients{state=\"registered\"} %u\n",
 	    rdv_clients_count() - hs);
-	put(p, "rendezvousd_clients{state=\"handshake\"} %u\n", hs);
+	put(p, "rendezvousd_clients{state=\"handshake\"} %u\n", hs - stun);
+	put(p, "rendezvousd_clients{state=\"stun\"} %u\n", stun);
 	metric(p, "sessions_open", "gauge", "Sessions open.");
 	put(p, "rendezvousd_sessions_open %u\n", rdv_sessions_count());
 	metric(p, "relays_active", "gauge", "Relays allocated now.");

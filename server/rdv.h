@@ -118,8 +118,10 @@ int rdv_client_send(struct rdv_client *c, const struct sig_msg *m);
 const char *rdv_client_id(const struct rdv_client *c);
 const struct sockaddr_storage *rdv_client_addr(const struct rdv_client *c);
 unsigned int rdv_clients_count(void);
-/* Of them, connections that have not registered yet. */
+/* Of them, connections that have not registered yet (STUN ones too). */
 unsigned int rdv_clients_handshaking(void);
+/* Of those, connections that speak STUN over TCP (they never register). */
+unsigned int rdv_clients_stun(void);
 
 /* sessions, created by CONNECT */
 void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m);

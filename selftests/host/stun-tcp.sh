@@ -164,6 +164,18 @@ elif case == "slow":
     t0 = time.monotonic()
     c = closed(s, 6)
     print("closed" if c else "open", "%.0f" % (time.monotonic() - t0))
+elif case == "gauge":
+    # Two STUN connections open, answered: the metrics call them stun.
+    import urllib.request
+    held = [conn() for _ in range(2)]
+    for s in held:
+        s.sendall(request())
+        read_msg(s)
+    page = urllib.request.urlopen("http://127.0.0.1:9478/metrics").read().decode()
+    gauge = dict(l.split() for l in page.splitlines()
+                 if l.startswith("rendezvousd_clients{"))
+    print(gauge.get('rendezvousd_clients{state="stun"}'),
+          gauge.get('rendezvousd_clients{state="handshake"}'))
 elif case == "hold":
     # More unfinished connections from one address than --ip-handshakes.
     held = []
@@ -197,6 +209,8 @@ t_check "half a message, then silence: closed at the 2 s register deadline (afte
 	test "$state" = closed -a "${secs:-0}" -ge 1 -a "${secs:-9}" -le 4
 t_expect "STUN connections count as unregistered ones (--ip-handshakes 4): the 5th is refused" \
 	closed "$(client hold)"
+t_expect "the metrics gauge open STUN connections apart: clients{state=stun} 2, handshake 0" \
+	"2 0" "$(client gauge)"
 
 # punchd's side (helper/common/tcp_punch.c) against this server and
 # against an independent one (coturn, TCP STUN on 127.0.0.2).
