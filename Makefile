@@ -37,6 +37,7 @@ NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 json-c 2>/dev/null)
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 TLS_LIBS := $(shell $(PKG_CONFIG) --libs libssl libcrypto 2>/dev/null)
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
+HIREDIS_LIBS := $(shell $(PKG_CONFIG) --libs hiredis 2>/dev/null)
 FUZZ_CC ?= clang
 
 # WERROR= for distribution builds: a newer compiler's new warning must
@@ -145,7 +146,7 @@ $(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
 $(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
 
 $(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(TLS_LIBS) $(MHD_LIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(TLS_LIBS) $(MHD_LIBS) $(HIREDIS_LIBS)
 
 # TCP hole punching without the module (issue 18), and handing the
 # connection to a local program.

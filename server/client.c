@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "cluster.h"
 #include "metrics.h"
 #include "sig_tls.h"
 #include "source_count.h"
@@ -80,6 +81,15 @@ const char *rdv_client_id(const struct rdv_client *c)
 const struct sockaddr_storage *rdv_client_addr(const struct rdv_client *c)
 {
 	return &c->addr;
+}
+
+void rdv_clients_each(void (*fn)(struct rdv_client *c, void *arg), void *arg)
+{
+	struct rdv_client *c;
+
+	for (c = clients; c; c = c->next)
+		if (c->id[0] && !c->dead)
+			fn(c, arg);
 }
 
 struct rdv_client *rdv_client_by_id(const char *id)
@@ -205,6 +215,8 @@ int rdv_client_send(struct rdv_client *c, const struct sig_msg *m)
 		return -1;
 	rdv_log(RDV_LOG_DEBUG, "send", "id=%s verb=%s", c->id[0] ? c->id : "-",
 		sig_verb_name(m->type));
+	if (c->remote[0])
+		return rdv_cluster_deliver(c, line, (size_t)n);
 	return client_queue(c, line, (size_t)n);
 }
 
@@ -224,6 +236,14 @@ void rdv_client_kill(struct rdv_client *c, const char *reason)
 
 	if (c->dead)
 		return;
+	if (c->remote[0]) {
+		/* A stub (cluster.h): no connection; it goes with the round. */
+		rdv_cluster_stub_unlist(c);
+		c->dead = true;
+		c->next_dead = dead_clients;
+		dead_clients = c;
+		return;
+	}
 	rdv_count_reason(RDV_R_DISCONNECTS, reason);
 	if (c->id[0])
 		rdv_log(RDV_LOG_INFO, "disconnect", "id=%s addr=%s reason=%s",
@@ -344,12 +364,17 @@ static void reap(void)
 		dead_clients = c->next_dead;
 		if (c->id[0])
 			rdv_sig_client_gone(c);
+		if (c->id[0] && !c->remote[0])
+			rdv_cluster_gone(c);
 		c->next_dead = gone;
 		gone = c;
 	}
 	while ((c = gone)) {
 		gone = c->next_dead;
-		client_free(c);
+		if (c->remote[0])
+			free(c);	/* a stub: nothing else is its */
+		else
+			client_free(c);
 	}
 }
 
@@ -566,6 +591,7 @@ static void do_register(struct rdv_client *c, const struct sig_msg *m)
 	}
 	rdv_log(RDV_LOG_INFO, "register", "id=%s addr=%s", c->id,
 		rdv_addr_str(&c->addr, a, sizeof(a)));
+	rdv_cluster_registered(c);
 	sig_init(&ok, SIG_REGISTERED);
 	snprintf(ok.id, sizeof(ok.id), "%s", c->id);
 	rdv_ep_from_ss(&ok.observed, &c->addr);

@@ -11,6 +11,10 @@ struct rdv_client {
 	struct sockaddr_storage addr;	/* as the server sees it */
 	char id[SIG_ID_MAX + 1];	/* "" until registered */
 	uint32_t version;		/* its REGISTER's v; 0: it gave none */
+	/* --redis (cluster.c): */
+	uint64_t gen;			/* this registration's, in its presence */
+	char remote[SIG_ID_MAX + 1];	/* a stub: the instance it is on */
+	struct rdv_foreign *foreign;	/* sessions elsewhere it was offered */
 	uint8_t nonce[SIG_NONCE_LEN];
 	bool dead;			/* closed at the end of this round */
 	char in[SIG_LINE_MAX];

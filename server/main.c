@@ -3,6 +3,7 @@
  * rendezvousd - the public side of nfpunch: STUN binding server (its
  * own threads), signaling and relay (one event loop). See rendezvousd(8).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "cluster.h"
 #include "metrics.h"
 #include "rdv.h"
 #include "timer.h"
@@ -66,6 +68,11 @@ int rdv_epoll_mod(struct rdv_io *io, uint32_t events)
 	return epoll_ctl(epfd, EPOLL_CTL_MOD, io->fd, &ev);
 }
 
+int rdv_epoll_del(struct rdv_io *io)
+{
+	return epoll_ctl(epfd, EPOLL_CTL_DEL, io->fd, NULL);
+}
+
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "listen", required_argument, NULL, 'l' },
@@ -102,6 +109,9 @@ static const struct option longopts[] = {
 	{ "max-handshakes", required_argument, NULL, 20 },
 	{ "stun-workers", required_argument, NULL, 'W' },
 	{ "metrics", required_argument, NULL, 'M' },
+	{ "redis", required_argument, NULL, 21 },
+	{ "instance", required_argument, NULL, 22 },
+	{ "redis-password-file", required_argument, NULL, 23 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -129,6 +139,10 @@ static void usage(FILE *f)
 "      --stun-workers N     threads answering STUN (0: one per CPU) [0]\n"
 "      --metrics ADDR:PORT  Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                           (counts only; keep it on a private address)\n"
+"      --redis ADDR:PORT    share clients and signaling with the other\n"
+"                           instances on this Redis (a private network)\n"
+"      --instance NAME      this instance's name there (the host name)\n"
+"      --redis-password-file FILE  Redis's password, first line\n"
 "Limits (defaults in brackets):\n"
 "  --max-clients N [10000]       --max-handshakes N [1000]\n"
 "  --register-timeout S [10]\n"
@@ -181,6 +195,25 @@ static unsigned int *limit_slot(int opt)
 	};
 
 	return opt >= 1 && opt <= 20 ? slots[opt] : NULL;
+}
+
+/* The first line of path, for Redis's AUTH. */
+static int read_password(const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!ok || !line[0])
+		return -1;
+	free(cfg.redis_password);
+	cfg.redis_password = strdup(line);
+	return cfg.redis_password ? 0 : -1;
 }
 
 static int apply(int opt, const char *arg)
@@ -241,6 +274,22 @@ static int apply(int opt, const char *arg)
 		cfg.relay_port_max = (uint16_t)v;
 		return 0;
 	}
+	case 21: {
+		struct sig_ep ep;
+
+		if (sig_ep_parse(arg, strlen(arg), &ep) ||
+		    !inet_ntop(ep.family, ep.addr, cfg.redis_host, sizeof(cfg.redis_host)))
+			return -1;
+		cfg.redis_port = ep.port;
+		return 0;
+	}
+	case 22:
+		if (!sig_word_ok(arg))
+			return -1;
+		snprintf(cfg.instance, sizeof(cfg.instance), "%s", arg);
+		return 0;
+	case 23:
+		return read_password(arg);
 	case 'W':
 		if (parse_uint(arg, 0, RDV_STUN_WORKERS_MAX, &v))
 			return -1;
@@ -295,6 +344,13 @@ static int parse_args(int argc, char **argv)
 	}
 	if (!cfg.alt_port)
 		cfg.alt_port = cfg.stun_port == 65535 ? 65534 : cfg.stun_port + 1;
+	if (cfg.redis_host[0] && !cfg.instance[0] &&
+	    (gethostname(cfg.instance, sizeof(cfg.instance) - 1) ||
+	     !sig_word_ok(cfg.instance))) {
+		fprintf(stderr, "rendezvousd: --redis needs --instance NAME "
+			"(the host name is not one)\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -379,6 +435,9 @@ static void run(int sigfd)
 			case RDV_METRICS:
 				rdv_metrics_run();
 				break;
+			case RDV_REDIS:
+				rdv_cluster_event(io, ev[i].events);
+				break;
 			}
 		}
 		/* Nothing is freed inside the round: epoll may still name it. */
@@ -418,7 +477,9 @@ int main(int argc, char **argv)
 	sigfd = signals_open();
 	if (epfd < 0 || sigfd < 0 || rdv_users_load(cfg.users_file, NULL) ||
 	    rdv_stun_open() || rdv_listen_open() ||
-	    (cfg.metrics.ss_family && rdv_metrics_open(&cfg.metrics))) {
+	    (cfg.metrics.ss_family && rdv_metrics_open(&cfg.metrics)) ||
+	    rdv_cluster_open(cfg.redis_host[0] ? cfg.redis_host : NULL, cfg.redis_port,
+			     cfg.instance, cfg.redis_password)) {
 		int err = errno;
 
 		rdv_stun_close();	/* its threads may be answering */
@@ -430,6 +491,7 @@ int main(int argc, char **argv)
 	run(sigfd);
 	rdv_metrics_close();
 	rdv_clients_shutdown();
+	rdv_cluster_close();
 	rdv_sessions_shutdown();
 	rdv_relays_shutdown();
 	rdv_timers_free();
@@ -440,5 +502,6 @@ int main(int argc, char **argv)
 	free((char *)cfg.users_file);
 	free((char *)cfg.tls_cert);
 	free((char *)cfg.tls_key);
+	free(cfg.redis_password);
 	return 0;
 }

@@ -61,11 +61,16 @@ struct rdv_config {
 	bool plaintext;			/* --plaintext-testing-only */
 	int log_level;
 	unsigned int stun_workers;	/* --stun-workers; 0: one per CPU */
+	/* --redis: instances sharing presence and signaling (cluster.h) */
+	char redis_host[INET6_ADDRSTRLEN];	/* "": a single server */
+	uint16_t redis_port;
+	char instance[SIG_ID_MAX + 1];
+	char *redis_password;		/* from --redis-password-file, or NULL */
 	struct rdv_limits lim;
 };
 
 /* What an epoll event points at. */
-enum rdv_kind { RDV_LISTENER, RDV_CLIENT, RDV_RELAY, RDV_METRICS };
+enum rdv_kind { RDV_LISTENER, RDV_CLIENT, RDV_RELAY, RDV_METRICS, RDV_REDIS };
 struct rdv_io {
 	enum rdv_kind kind;
 	int fd;
@@ -90,6 +95,7 @@ uint64_t rdv_now_ms(void);
 /* the event loop */
 int rdv_epoll_add(struct rdv_io *io, uint32_t events);
 int rdv_epoll_mod(struct rdv_io *io, uint32_t events);
+int rdv_epoll_del(struct rdv_io *io);
 extern const struct rdv_config *rdv_cfg;
 
 /* users: id -> client secret, from the users file; on a reload, revoked
@@ -118,6 +124,8 @@ int rdv_client_send(struct rdv_client *c, const struct sig_msg *m);
 const char *rdv_client_id(const struct rdv_client *c);
 const struct sockaddr_storage *rdv_client_addr(const struct rdv_client *c);
 unsigned int rdv_clients_count(void);
+/* fn for each registered client of this instance. */
+void rdv_clients_each(void (*fn)(struct rdv_client *c, void *arg), void *arg);
 /* Of them, connections that have not registered yet (STUN ones too). */
 unsigned int rdv_clients_handshaking(void);
 /* Of those, connections that speak STUN over TCP (they never register). */

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "cluster.h"
 #include "timer.h"
 #include "metrics.h"
 
@@ -170,6 +171,9 @@ static void unlink_side(struct rdv_session *s, int side)
 			c->pending--;
 	}
 	s->c[side] = NULL;
+	/* A stub lives as long as its sessions here. */
+	if (c->remote[0] && !c->sessions)
+		rdv_client_kill(c, "no-sessions");
 }
 
 static void session_free(struct rdv_session *s, const char *why)
@@ -287,11 +291,42 @@ static void session_deadline(struct rdv_timer *t, uint64_t now)
 	}
 }
 
+/* A call to a client of another instance (cluster.h), while Redis answers. */
+struct remote_call {
+	uint8_t sid[SIG_SID_LEN];
+	struct sig_msg connect;		/* its candidates, for the OFFER */
+};
+
+static void remote_found(void *arg, const char *instance, unsigned int version)
+{
+	struct remote_call *rc = arg;
+	struct rdv_session *s = session_find(rc->sid);
+	struct rdv_client *stub;
+
+	/* Nowhere, or here after all (a stale key): it times out as offline. */
+	if (!s || s->accepted || s->c[1] || !s->c[0] || !instance ||
+	    !strcmp(instance, rdv_cfg->instance)) {
+		free(rc);
+		return;
+	}
+	if (s->proto == SIG_PROTO_TCP && version < 3) {
+		send_error(s->c[0], "peer-without-tcp", s->callee, NULL, s->proto);
+		session_free(s, "peer-without-tcp");
+	} else if ((stub = rdv_cluster_stub(s->callee, instance))) {
+		stub->version = version;
+		link_side(s, 1, stub);
+		send_offer(stub, SIG_OFFER, s, s->caller, &s->obs[0], &rc->connect);
+	}
+	free(rc);
+}
+
 static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 {
 	struct rdv_client *callee = rdv_client_by_id(m->peer);
 	char h[2 * SIG_SID_LEN + 1];
+	struct remote_call *rc;
 	struct rdv_session *s;
+	bool remote;
 
 	if (callee == c) {
 		send_error(c, "self", m->peer, NULL, m->proto);
@@ -303,6 +338,9 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 			c->id, callee->id);
 		callee = NULL;
 	}
+	/* Not here: perhaps on another instance, which Redis knows. */
+	remote = !callee && rdv_cluster_on() && strcmp(m->peer, c->id) &&
+		 rdv_users_may_call(c->id, m->peer);
 	/* A TCP call only to a client that knows them (v=3 REGISTER). */
 	if (callee && m->proto == SIG_PROTO_TCP && callee->version < 3) {
 		send_error(c, "peer-without-tcp", m->peer, NULL, m->proto);
@@ -343,9 +381,16 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 	n_sessions++;
 	rdv_count(RDV_C_SESSIONS, 1);
 	sid_hex(s->sid, h);
-	rdv_log(RDV_LOG_INFO, "offer", "sid=%s caller=%s callee=%s cands=%u online=%d proto=%s",
-		h, s->caller, s->callee, m->n_cand, callee != NULL,
+	rdv_log(RDV_LOG_INFO, "offer", "sid=%s caller=%s callee=%s cands=%u online=%s proto=%s",
+		h, s->caller, s->callee, m->n_cand,
+		callee ? "1" : remote ? "elsewhere?" : "0",
 		s->proto == SIG_PROTO_TCP ? "tcp" : "udp");
+	if (remote && (rc = malloc(sizeof(*rc)))) {
+		memcpy(rc->sid, s->sid, SIG_SID_LEN);
+		rc->connect = *m;
+		if (rdv_cluster_lookup(m->peer, remote_found, rc))
+			free(rc);
+	}
 	if (!callee)
 		return;		/* it times out like an offer nobody answers */
 	link_side(s, 1, callee);
@@ -364,6 +409,9 @@ static struct rdv_session *my_session(struct rdv_client *c,
 
 	if (s && (s->c[1] == c || (!callee_only && s->c[0] == c)))
 		return s;
+	/* A session of another instance's that c was offered: sent there. */
+	if (!s && rdv_cluster_forward(c, m))
+		return NULL;
 	send_error(c, "unknown-session", NULL, m->sid, m->proto);
 	return NULL;
 }

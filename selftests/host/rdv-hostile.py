@@ -34,47 +34,16 @@ import sys
 import tempfile
 import time
 
-if os.environ.get("NFP_HOSTILE_NETNS") != "1":
-    os.environ["NFP_HOSTILE_NETNS"] = "1"
-    os.execvp("unshare", ["unshare", "-n", sys.executable] + sys.argv)
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "selftests/lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "lib"))
+import rdvtest  # noqa: E402
 import sigtls  # noqa: E402
-BIN = os.environ.get("NFP_BIN") or (
-    os.path.join(REPO, "build/san") if os.access(os.path.join(REPO, "build/san/punchctl"), os.X_OK)
-    else os.path.join(REPO, "build"))
-RDV = os.path.join(BIN, "rendezvousd")
+from rdvtest import kv, result  # noqa: E402
+
+rdvtest.enter_netns("NFP_HOSTILE_NETNS")
 SERVER = "127.0.0.1"
 PORT = 3478
-
-n = failed = 0
-
-
-def result(ok, desc, *diag):
-    global n, failed
-    n += 1
-    if not ok:
-        failed += 1
-    print("%s %d %s" % ("ok" if ok else "not ok", n, desc))
-    for d in diag:
-        for line in str(d).splitlines():
-            print("# " + line)
-    sys.stdout.flush()
-
-
-def crashed(kind, value, tb):
-    """A case the server broke (e.g. no answer where one was due) ends the
-    script: say so as a failing case, with where."""
-    import traceback
-    result(False, "the test runs to its end", *traceback.format_exception(kind, value, tb))
-    print("1..%d" % n)
-    sys.exit(1)
-
-
-sys.excepthook = crashed
-print("KTAP version 1")
-subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+rdvtest.ktap_start()
 tmp = tempfile.mkdtemp(prefix="rdv-hostile.")
 KEYS = {name: os.urandom(32) for name in ("alice", "bob", "carol", "dave")}
 # A test CA and the server's certificate for 127.0.0.1 (section 8).
@@ -94,121 +63,24 @@ subprocess.run(["openssl", "x509", "-req", "-in", CERT + ".csr", "-CA", CA, "-CA
 
 
 def write_users(keys, groups=None):
-    with open(os.path.join(tmp, "users.new"), "w") as f:
-        for name, key in keys.items():
-            g = (groups or {}).get(name)
-            f.write("%s %s%s\n" % (name, key.hex(), " " + g if g else ""))
-    os.rename(os.path.join(tmp, "users.new"), os.path.join(tmp, "users"))
+    rdvtest.write_users(os.path.join(tmp, "users"), keys, groups)
 
 
-class Server:
+class Server(rdvtest.Server):
     def __init__(self, name, *opts, prefix=(), tls=False):
-        self.log = os.path.join(tmp, name + ".log")
-        self.proc = subprocess.Popen(
-            list(prefix) + [RDV, "-l", SERVER, "-u", os.path.join(tmp, "users"),
-                            "--log-rate", "5"] + list(opts) +
-            (["--tls-cert", CERT, "--tls-key", KEY] if tls else
-             ["--plaintext-testing-only"]),
-            stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
-        for _ in range(200):
-            try:
-                socket.create_connection((SERVER, PORT), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.02)
-        # That probe connection counts as one from 127.0.0.1: forget it.
-        time.sleep(0.2)
-
-    def lines(self, needle=""):
-        with open(self.log) as f:
-            return [line for line in f if needle in line]
-
-    def stats(self):
-        before = len(self.lines("event=stats"))
-        self.proc.send_signal(signal.SIGUSR1)
-        for _ in range(100):
-            got = self.lines("event=stats")
-            if len(got) > before:
-                return dict(kv.split("=", 1) for kv in got[-1].split() if "=" in kv)
-            time.sleep(0.02)
-        return {}
-
-    def cpu(self):
-        with open("/proc/%d/stat" % self.proc.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        """Stop it; it must exit 0 with no sanitizer report."""
-        self.proc.terminate()
-        try:
-            rc = self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        reports = [line for line in self.lines()
-                   if "Sanitizer" in line or "runtime error" in line]
-        result(rc == 0 and not reports,
-               "rendezvousd (%s) exits 0 on SIGTERM with no sanitizer report" %
-               os.path.basename(self.log), "exit %s" % rc, *reports[:5])
+        super().__init__(os.path.join(tmp, name + ".log"), os.path.join(tmp, "users"),
+                         *opts, host=SERVER, port=PORT, prefix=prefix,
+                         tls=(CERT, KEY) if tls else None)
 
 
-class Conn:
+class Conn(rdvtest.Conn):
     """One signaling connection from address src."""
 
     def __init__(self, src, timeout=2.0, rcvbuf=0):
-        six = ":" in src
-        self.s = socket.socket(socket.AF_INET6 if six else socket.AF_INET,
-                               socket.SOCK_STREAM)
-        if rcvbuf:	# before connect, or the window is already open
-            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.s.bind((src, 0))
-        self.s.settimeout(timeout)
-        self.s.connect(("::1" if six else SERVER, PORT))
-        self.buf = b""
-        self.nonce = None
-
-    def line(self, timeout=2.0):
-        """The next line, "" at EOF, None on timeout."""
-        self.s.settimeout(timeout)
-        while b"\n" not in self.buf:
-            try:
-                chunk = self.s.recv(4096)
-            except socket.timeout:
-                return None
-            except OSError:
-                return ""
-            if not chunk:
-                return ""
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode()
-
-    def hello(self, timeout=2.0):
-        line = self.line(timeout)
-        if line and line.startswith("HELLO "):
-            self.nonce = bytes.fromhex(dict(w.split("=") for w in line.split()[1:])["nonce"])
-            return True
-        return False
-
-    def send(self, line):
-        try:
-            self.s.sendall((line + "\n").encode())
-        except OSError:
-            pass
+        super().__init__(src, SERVER, PORT, timeout, rcvbuf)
 
     def register(self, name, key=None, extra=""):
-        key = key or KEYS[name]
-        # Plaintext (these cases are about limits): no TLS session to bind.
-        mac = sigtls.register_mac(key, self.nonce, bytes(32), name)
-        self.send("REGISTER id=%s mac=%s%s" % (name, mac, extra))
-        return self.line()
-
-    def close(self):
-        self.s.close()
+        return super().register(name, key or KEYS[name], extra)
 
 
 def client(src, name):
@@ -229,10 +101,6 @@ def ping(c):
         if line in ("PONG", "", None):
             return line
     return None
-
-
-def kv(line):
-    return dict(w.split("=", 1) for w in (line or "").split()[1:] if "=" in w)
 
 
 write_users(KEYS)
@@ -1025,6 +893,5 @@ result(st.get("relays") == "0" and st.get("sessions") == "0" and
        st, *end)
 srv.stop()
 
-print("1..%d" % n)
 subprocess.run(["rm", "-rf", tmp])
-sys.exit(1 if failed else 0)
+rdvtest.ktap_done()

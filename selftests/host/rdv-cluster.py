@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""Three rendezvousd on one Redis (--redis, issue 19 section 3).
+
+Alice is connected to instance a, bob to instance c:
+- a call from alice reaches bob through Redis and is answered; each side
+  sees the other's address as its own instance saw it;
+- the session lives on a (the caller's): the relay it allocates is on a's
+  address, and both sides get it;
+- a rejection, an unknown callee and a callee who leaves travel back;
+- bob registering again on b closes his connection on c (the newest
+  wins across instances), and calls then reach him on b;
+- Redis restarts empty: the instances write their clients' presence
+  again at once, and calls go through;
+- an instance that cannot authenticate to Redis says so, and serves its
+  own clients alone.
+
+Redis and the instances run in a network namespace of the test's own.
+Prints KTAP."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "lib"))
+import rdvtest  # noqa: E402
+from rdvtest import Conn, Server, kv, result  # noqa: E402
+
+rdvtest.enter_netns("NFP_CLUSTER_NETNS")
+rdvtest.ktap_start()
+if not shutil.which("redis-server"):
+    print("ok 1 rdv-cluster # SKIP redis-server is not installed")
+    print("1..1")
+    sys.exit(0)
+tmp = tempfile.mkdtemp(prefix="rdv-cluster.")
+REDIS_PORT = 6390
+PASSWORD = os.urandom(12).hex()
+KEYS = {name: os.urandom(32) for name in ("alice", "bob", "carol")}
+USERS = os.path.join(tmp, "users")
+rdvtest.write_users(USERS, KEYS)
+with open(os.path.join(tmp, "redis.pw"), "w") as f:
+    f.write(PASSWORD + "\n")
+HOST = {"a": "127.0.0.11", "b": "127.0.0.12", "c": "127.0.0.13"}
+
+
+def redis_start():
+    p = subprocess.Popen(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
+                          "--save", "", "--appendonly", "no", "--requirepass", PASSWORD],
+                         stdout=open(os.path.join(tmp, "redis.log"), "a"),
+                         stderr=subprocess.STDOUT)
+    for _ in range(100):
+        if redis("PING") == "PONG":
+            break
+        time.sleep(0.05)
+    return p
+
+
+def redis(*args):
+    r = subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "--no-auth-warning",
+                        "-a", PASSWORD] + list(args), capture_output=True, text=True)
+    return r.stdout.strip()
+
+
+def instance(name, password=True):
+    opts = ["--redis", "127.0.0.1:%d" % REDIS_PORT, "--instance", name,
+            "--answer-timeout", "2", "-r", HOST[name]]
+    if password:
+        opts += ["--redis-password-file", os.path.join(tmp, "redis.pw")]
+    return Server(os.path.join(tmp, name + ".log"), USERS, *opts, host=HOST[name])
+
+
+def wait_for(fn, seconds=5.0):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if fn():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def join(host, name, src):
+    """name's connection from src to the instance on host, registered (v=3)."""
+    c = Conn(src, host=host)
+    c.hello()
+    return c, c.register(name, KEYS[name], " v=3")
+
+
+def ups(srv):
+    return len(srv.lines("event=redis-up"))
+
+
+def call(caller, callee, cand="192.0.2.10:4000"):
+    caller.send("CONNECT peer=%s cand=%s" % (callee, cand))
+
+
+redis_proc = redis_start()
+srv = {name: instance(name) for name in ("a", "b", "c")}
+result(all(wait_for(lambda s=s: ups(s) >= 2) for s in srv.values()),
+       "three instances connect to Redis (commands and subscriber)",
+       *[line for s in srv.values() for line in s.lines("redis-")][:6])
+
+alice, ra = join(HOST["a"], "alice", "127.0.0.5")
+bob, rb = join(HOST["c"], "bob", "127.0.0.6")
+result((ra or "").startswith("REGISTERED") and (rb or "").startswith("REGISTERED"),
+       "alice registers with instance a, bob with instance c", ra, rb)
+result(wait_for(lambda: redis("GET", "nfpunch:presence:bob").startswith("c ")),
+       "Redis says where bob is: on c", redis("GET", "nfpunch:presence:bob"))
+
+# --- a call across instances ----------------------------------------------------
+call(alice, "bob")
+offer = bob.line(timeout=3)
+result(offer is not None and offer.startswith("OFFER") and kv(offer).get("peer") == "alice" and
+       kv(offer).get("observed", "").startswith("127.0.0.5:") and
+       kv(offer).get("cand") == "192.0.2.10:4000",
+       "alice (on a) calls bob (on c): bob's OFFER, with her address as a saw it", offer)
+sid = kv(offer).get("sid")
+bob.send("ANSWER sid=%s cand=192.0.2.20:5000" % sid)
+acc = alice.line(timeout=3)
+result(acc is not None and acc.startswith("ACCEPTED") and kv(acc).get("sid") == sid and
+       kv(acc).get("observed", "").startswith("127.0.0.6:") and
+       kv(acc).get("cand") == "192.0.2.20:5000",
+       "bob answers: alice's ACCEPTED, with his address as c saw it", acc)
+bob.send("RELAY sid=%s" % sid)
+rb, ra = bob.line(timeout=3), alice.line(timeout=3)
+result(kv(ra).get("relay", "").startswith(HOST["a"] + ":") and
+       kv(rb).get("relay", "").startswith(HOST["a"] + ":"),
+       "bob asks for the relay: both get ports on a, the session's home", ra, rb)
+
+call(alice, "bob")
+offer = bob.line(timeout=3)
+bob.send("REJECT sid=%s code=busy" % kv(offer).get("sid"))
+err = alice.line(timeout=3)
+result(kv(err).get("code") == "rejected" and kv(err).get("peer") == "bob",
+       "bob rejects a call: alice hears it through a", err)
+
+call(alice, "carol")
+to = alice.line(timeout=4)
+result(kv(to).get("code") == "timeout", "a call to carol, online nowhere, times out", to)
+
+# --- newest registration wins, across instances ----------------------------------
+bob2, r2 = join(HOST["b"], "bob", "127.0.0.7")
+result((r2 or "").startswith("REGISTERED") and
+       wait_for(lambda: bob.line(timeout=0.2) == ""),
+       "bob registers again on b: his connection to c is closed", r2)
+call(alice, "bob")
+offer = bob2.line(timeout=3)
+result(offer is not None and offer.startswith("OFFER") and
+       kv(offer).get("observed", "").startswith("127.0.0.5:"),
+       "alice's next call reaches him on b", offer)
+bob2.close()
+err = alice.line(timeout=3)
+result(kv(err).get("code") == "peer-gone",
+       "bob leaves before answering: alice is told at once (peer-gone)", err)
+
+# --- Redis restarts empty ----------------------------------------------------------
+bob, _ = join(HOST["c"], "bob", "127.0.0.8")
+before = {name: ups(s) for name, s in srv.items()}
+redis_proc.terminate()
+redis_proc.wait()
+redis_proc = redis_start()
+result(all(wait_for(lambda n=n, s=s: ups(s) >= before[n] + 2, 10) for n, s in srv.items()),
+       "Redis restarts: the instances connect again",
+       *[line for s in srv.values() for line in s.lines("redis-down")][-3:])
+result(wait_for(lambda: redis("GET", "nfpunch:presence:bob").startswith("c ") and
+                redis("GET", "nfpunch:presence:alice").startswith("a "), 5),
+       "and write their clients' presence again at once", redis("KEYS", "*"))
+call(alice, "bob")
+offer = bob.line(timeout=3)
+result(offer is not None and offer.startswith("OFFER"),
+       "calls go through again", offer)
+
+# --- a wrong password ----------------------------------------------------------------
+with open(os.path.join(tmp, "wrong.pw"), "w") as f:
+    f.write("not-the-password\n")
+bad = Server(os.path.join(tmp, "d.log"), USERS, "--redis", "127.0.0.1:%d" % REDIS_PORT,
+             "--instance", "d", "--redis-password-file", os.path.join(tmp, "wrong.pw"),
+             host="127.0.0.14")
+result(wait_for(lambda: bad.lines("redis-auth-failed")),
+       "an instance with the wrong Redis password says so", *bad.lines("redis-")[:3])
+carol, rc = join("127.0.0.14", "carol", "127.0.0.9")
+result((rc or "").startswith("REGISTERED"), "and still serves its own clients", rc)
+bad.stop()
+
+for s in srv.values():
+    s.stop()
+redis_proc.terminate()
+redis_proc.wait()
+shutil.rmtree(tmp, ignore_errors=True)
+rdvtest.ktap_done()

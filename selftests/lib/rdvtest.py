@@ -1,0 +1,183 @@
+"""What the Python tests of rendezvousd share: KTAP results, a users
+file, a server process, and a plaintext signaling client.
+
+Each test runs in a network namespace of its own (enter_netns()), where
+127.0.0.0/8 gives as many source addresses as it needs."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import sigtls
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("NFP_BIN") or (
+    os.path.join(REPO, "build/san") if os.access(os.path.join(REPO, "build/san/punchctl"), os.X_OK)
+    else os.path.join(REPO, "build"))
+RDV = os.path.join(BIN, "rendezvousd")
+
+n = failed = 0
+
+
+def enter_netns(flag):
+    """Re-run this script in a network namespace of its own, once."""
+    if os.environ.get(flag) != "1":
+        os.environ[flag] = "1"
+        os.execvp("unshare", ["unshare", "-n", sys.executable] + sys.argv)
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+
+
+def result(ok, desc, *diag):
+    global n, failed
+    n += 1
+    if not ok:
+        failed += 1
+    print("%s %d %s" % ("ok" if ok else "not ok", n, desc))
+    for d in diag:
+        for line in str(d).splitlines():
+            print("# " + line)
+    sys.stdout.flush()
+
+
+def crashed(kind, value, tb):
+    """A case the server broke (e.g. no answer where one was due) ends the
+    script: say so as a failing case, with where."""
+    import traceback
+    result(False, "the test runs to its end", *traceback.format_exception(kind, value, tb))
+    print("1..%d" % n)
+    sys.exit(1)
+
+
+def ktap_start():
+    sys.excepthook = crashed
+    print("KTAP version 1")
+
+
+def ktap_done():
+    print("1..%d" % n)
+    sys.exit(1 if failed else 0)
+
+
+def write_users(path, keys, groups=None):
+    with open(path + ".new", "w") as f:
+        for name, key in keys.items():
+            g = (groups or {}).get(name)
+            f.write("%s %s%s\n" % (name, key.hex(), " " + g if g else ""))
+    os.rename(path + ".new", path)
+
+
+def kv(line):
+    return dict(w.split("=", 1) for w in (line or "").split()[1:] if "=" in w)
+
+
+class Server:
+    """rendezvousd on host:port, its log in log; plaintext unless tls=(cert, key)."""
+
+    def __init__(self, log, users, *opts, host="127.0.0.1", port=3478, prefix=(), tls=None):
+        self.log = log
+        self.host, self.port = host, port
+        self.proc = subprocess.Popen(
+            list(prefix) + [RDV, "-l", host, "-u", users, "--log-rate", "5"] + list(opts) +
+            (["--tls-cert", tls[0], "--tls-key", tls[1]] if tls else
+             ["--plaintext-testing-only"]),
+            stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        for _ in range(200):
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        # That probe connection counts as one from this address: forget it.
+        time.sleep(0.2)
+
+    def lines(self, needle=""):
+        with open(self.log) as f:
+            return [line for line in f if needle in line]
+
+    def stats(self):
+        before = len(self.lines("event=stats"))
+        self.proc.send_signal(signal.SIGUSR1)
+        for _ in range(100):
+            got = self.lines("event=stats")
+            if len(got) > before:
+                return dict(kv.split("=", 1) for kv in got[-1].split() if "=" in kv)
+            time.sleep(0.02)
+        return {}
+
+    def cpu(self):
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        """Stop it; it must exit 0 with no sanitizer report."""
+        self.proc.terminate()
+        try:
+            rc = self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        reports = [line for line in self.lines()
+                   if "Sanitizer" in line or "runtime error" in line]
+        result(rc == 0 and not reports,
+               "rendezvousd (%s) exits 0 on SIGTERM with no sanitizer report" %
+               os.path.basename(self.log), "exit %s" % rc, *reports[:5])
+
+
+class Conn:
+    """One plaintext signaling connection from address src to host:port."""
+
+    def __init__(self, src, host="127.0.0.1", port=3478, timeout=2.0, rcvbuf=0):
+        six = ":" in src
+        self.s = socket.socket(socket.AF_INET6 if six else socket.AF_INET,
+                               socket.SOCK_STREAM)
+        if rcvbuf:	# before connect, or the window is already open
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.s.bind((src, 0))
+        self.s.settimeout(timeout)
+        self.s.connect(("::1" if six else host, port))
+        self.buf = b""
+        self.nonce = None
+
+    def line(self, timeout=2.0):
+        """The next line, "" at EOF, None on timeout."""
+        self.s.settimeout(timeout)
+        while b"\n" not in self.buf:
+            try:
+                chunk = self.s.recv(4096)
+            except socket.timeout:
+                return None
+            except OSError:
+                return ""
+            if not chunk:
+                return ""
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def hello(self, timeout=2.0):
+        line = self.line(timeout)
+        if line and line.startswith("HELLO "):
+            self.nonce = bytes.fromhex(dict(w.split("=") for w in line.split()[1:])["nonce"])
+            return True
+        return False
+
+    def send(self, line):
+        try:
+            self.s.sendall((line + "\n").encode())
+        except OSError:
+            pass
+
+    def register(self, name, key, extra=""):
+        # Plaintext: no TLS session to bind.
+        mac = sigtls.register_mac(key, self.nonce, bytes(32), name)
+        self.send("REGISTER id=%s mac=%s%s" % (name, mac, extra))
+        return self.line()
+
+    def close(self):
+        self.s.close()
