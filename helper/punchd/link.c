@@ -33,6 +33,8 @@ static char in[SIG_LINE_MAX];
 static size_t in_len;
 static uint64_t next_try, last_rx, last_ping;
 static unsigned int backoff_ms = BACKOFF_MIN_MS;
+static unsigned int server_idx;		/* of pd_cfg.servers */
+static unsigned int tried;		/* servers failed since we registered */
 static struct sockaddr_storage server;
 static struct ssl_ctx_st *tls_ctx;	/* NULL: --plaintext-testing-only */
 static struct sig_tls *tls;
@@ -130,7 +132,7 @@ int pd_link_local(struct nfp_endpoint *ep)
 
 static void link_close(const char *why)
 {
-	unsigned int jitter;
+	unsigned int jitter, delay;
 
 	if (fd < 0)
 		return;
@@ -147,14 +149,22 @@ static void link_close(const char *why)
 		pd_peers_link_lost();
 	pd_tcp_link_lost();
 	registered = connecting = false;
+	/*
+	 * Another instance of the cluster next, at once; the backoff grows
+	 * once every one of them has failed since we were last registered.
+	 */
+	server_idx = (server_idx + 1) % pd_cfg.n_servers;
+	strcpy(pd_cfg.server, pd_cfg.servers[server_idx]);
+	delay = ++tried < pd_cfg.n_servers ? BACKOFF_MIN_MS : backoff_ms;
 	/* Backoff with +-25% jitter. */
 	if (sig_random(&jitter, sizeof(jitter)))
 		jitter = 0;
-	next_try = pd_now_ms() + backoff_ms * 3 / 4 + jitter % (backoff_ms / 2 + 1);
-	pd_log("server-lost", "reason=%s retry_ms=%llu", why,
+	next_try = pd_now_ms() + delay * 3 / 4 + jitter % (delay / 2 + 1);
+	pd_log("server-lost", "reason=%s next=%s retry_ms=%llu", why, pd_cfg.server,
 	       (unsigned long long)(next_try - pd_now_ms()));
-	backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-		     backoff_ms * 2;
+	if (tried >= pd_cfg.n_servers)
+		backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+			     backoff_ms * 2;
 }
 
 void pd_link_restart(const char *why)
@@ -236,6 +246,7 @@ static void on_line(const char *line, size_t len)
 
 		registered = true;
 		backoff_ms = BACKOFF_MIN_MS;
+		tried = 0;
 		pd_log("registered", "id=%s server=%s observed=%s", m.id,
 		       pd_cfg.server, sig_ep_format(&m.observed, obs, sizeof(obs)));
 		break;

@@ -139,7 +139,9 @@ static void usage(FILE *f)
 "paths to peers through the nfpunch kernel module (relay if none works).\n"
 "\n"
 "  -c, --config FILE       read options from FILE (\"name value\" lines)\n"
-"  -s, --server ADDR       rendezvousd's address (required)\n"
+"  -s, --server ADDR       rendezvousd's address (required); repeat for\n"
+"                          instances of one cluster (up to 4): the link\n"
+"                          fails over to the next when one goes\n"
 "  -P, --signal-port PORT  its signaling port, TCP (3478)\n"
 "      --tls-ca FILE       trust the server's certificate from this CA, or\n"
 "      --tls-pin HEX       its key by SHA-256 (openssl pkey -pubout -outform\n"
@@ -288,10 +290,13 @@ static int apply(int opt, const char *arg)
 	switch (opt) {
 	case 's':
 		if (strlen(arg) >= sizeof(pd_cfg.server) ||
+		    pd_cfg.n_servers == PD_MAX_SERVERS ||
 		    (inet_pton(AF_INET, arg, &a4) != 1 &&
 		     inet_pton(AF_INET6, arg, &a6) != 1))
 			return -1;
-		strcpy(pd_cfg.server, arg);
+		strcpy(pd_cfg.servers[pd_cfg.n_servers++], arg);
+		if (pd_cfg.n_servers == 1)
+			strcpy(pd_cfg.server, arg);
 		return 0;
 	case 'P':
 		return port_arg(arg, &pd_cfg.signal_port);

@@ -20,13 +20,17 @@
 #include "sig_auth.h"
 
 #define PD_MAX_PEERS	256
+#define PD_MAX_SERVERS	4
 #define PD_MAX_WAITERS	8
 
 struct pd_config {
 	char id[SIG_ID_MAX + 1];
 	uint8_t secret[SIG_CLIENT_SECRET_MAX];
 	int secret_len;
-	char server[INET6_ADDRSTRLEN];
+	char server[INET6_ADDRSTRLEN];	/* the one the link uses now */
+	/* --server, in order: the link fails over to the next (link.c) */
+	char servers[PD_MAX_SERVERS][INET6_ADDRSTRLEN];
+	unsigned int n_servers;
 	uint16_t signal_port, stun_port;
 	uint16_t port;			/* local UDP port to punch from */
 	const char *hook;

@@ -18,7 +18,7 @@ rdv_tls() {
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$TMP/server.key" -out "$TMP/server.csr" \
 		-subj "/CN=rendezvous" 2>/dev/null &&
-	printf 'subjectAltName=IP:192.0.2.1,IP:fd00:99::1\n' >"$TMP/server.ext" &&
+	printf 'subjectAltName=IP:192.0.2.1,IP:192.0.2.3,IP:fd00:99::1\n' >"$TMP/server.ext" &&
 	openssl x509 -req -in "$TMP/server.csr" -CA "$TMP/ca.pem" \
 		-CAkey "$TMP/ca.key" -CAcreateserial -days 2 \
 		-extfile "$TMP/server.ext" -out "$TMP/server.pem" 2>/dev/null
@@ -54,7 +54,8 @@ rdv_stop() {
 }
 
 # pd_start NS ID PORT [OPTION...]: a punchd for ID in NS, punching from
-# PORT, trusting the test CA (a later --tls-ca, or --tls-pin, overrides),
+# PORT, with the server 192.0.2.1 first (PD_SERVER: another one first),
+# trusting the test CA (a later --tls-ca, or --tls-pin, overrides),
 # keepalive 2 s (PD_KEEPALIVE=auto: measured), relay after 4 s. Its hook appends
 # "EVENT PEER ENDPOINT MODE MS" lines to $TMP/ID.hook.
 pd_start() {
@@ -69,7 +70,7 @@ pd_start() {
 	# The test CA, unless the caller pins the server's key instead.
 	local trust=(--tls-ca "$TMP/ca.pem")
 	case " $* " in *" --tls-pin "*) trust=() ;; esac
-	ip netns exec "$ns" "$PUNCHD" -s 192.0.2.1 -i "$id" -k "$TMP/$id.key" \
+	ip netns exec "$ns" "$PUNCHD" -s "${PD_SERVER:-192.0.2.1}" -i "$id" -k "$TMP/$id.key" \
 		"${trust[@]}" \
 		-p "$port" -u "$TMP/$id.sock" -d "$TMP/$id.state" \
 		-H "$TMP/$id.hook.sh" "${ka[@]}" --punch-timeout 4 "$@" \
