@@ -70,7 +70,13 @@ t_expect "the cap is raised to 1000 pps" 1000 "$(in_x -j config set pps 1000 | j
 sleep 0.2
 read -r n ms <<<"$(window 2)"
 t_check "at 1000 pps: $n probes in $ms ms, within the cap" within "$n" "$ms" 1000
-t_check "at 1000 pps: more than the old cap allowed" test "$n" -gt $((200 * ms / 1000 + 22))
+# A rate, which KASAN under emulation cannot reach: the normal lane checks it.
+if [ "${NFP_DEBUG_KERNEL:-0}" = 1 ]; then
+	t_skip "at 1000 pps: more than the old cap allowed" \
+		"a throughput, not reached on the debug kernel ($n probes in $ms ms)"
+else
+	t_check "at 1000 pps: more than the old cap allowed" test "$n" -gt $((200 * ms / 1000 + 22))
+fi
 
 t_check "both flows are deleted" eval "in_x flow del local 10.0.9.1:4000 &&
 	in_x flow del local 10.0.9.1:4001"

@@ -39,8 +39,12 @@ for fam in 4 6; do
 	# timeout even on a slow guest.
 	t_check "ipv$fam: the reflected probes came back and were taken as nobody's" wait_for 40 \
 		eval 'test "$(in_a "$PUNCHCTL" -j stats | jq .unknown_flow)" -gt "$unknown0"'
-	t_expect "ipv$fam: a flow whose only candidate echoes stays punching" punching \
-		"$(field "$id" state)"
+	# Not established by its reflections: still punching, or (on the debug
+	# kernel, where the reflections took longer than the punch) dead of
+	# its punch timeout, which the checks below make sure of.
+	st=$(field "$id" state)
+	t_check "ipv$fam: a flow whose only candidate echoes stays punching ($st)" \
+		eval "[ '$st' = punching ] || [ '$st' = dead ]"
 	t_expect "ipv$fam: none of its own probes came back as an answer" 0 \
 		"$(field "$id" counters.probes_answered)"
 	t_check "ipv$fam: and it dies when the punch times out" wait_for 80 is_state "$id" dead
