@@ -215,7 +215,7 @@ int rdv_client_send(struct rdv_client *c, const struct sig_msg *m)
 		return -1;
 	rdv_log(RDV_LOG_DEBUG, "send", "id=%s verb=%s", c->id[0] ? c->id : "-",
 		sig_verb_name(m->type));
-	if (c->remote[0])
+	if (rdv_client_is_stub(c))
 		return rdv_cluster_deliver(c, line, (size_t)n);
 	return client_queue(c, line, (size_t)n);
 }
@@ -236,8 +236,8 @@ void rdv_client_kill(struct rdv_client *c, const char *reason)
 
 	if (c->dead)
 		return;
-	if (c->remote[0]) {
-		/* A stub (cluster.h): no connection; it goes with the round. */
+	if (rdv_client_is_stub(c)) {
+		/* No connection: it goes with the round. */
 		rdv_cluster_stub_unlist(c);
 		c->dead = true;
 		c->next_dead = dead_clients;
@@ -362,17 +362,22 @@ static void reap(void)
 
 	while ((c = dead_clients)) {
 		dead_clients = c->next_dead;
-		if (c->id[0])
+		if (c->id[0] && rdv_client_is_stub(c) && c->revoked) {
+			/* Revoked on its instance: nothing of it stays here either. */
+			rdv_sig_client_revoked(c);
+			rdv_relays_revoke(c->id);
+		} else if (c->id[0]) {
 			rdv_sig_client_gone(c);
-		if (c->id[0] && !c->remote[0])
+		}
+		if (c->id[0] && !rdv_client_is_stub(c))
 			rdv_cluster_gone(c);
 		c->next_dead = gone;
 		gone = c;
 	}
 	while ((c = gone)) {
 		gone = c->next_dead;
-		if (c->remote[0])
-			free(c);	/* a stub: nothing else is its */
+		if (rdv_client_is_stub(c))
+			free(c);	/* nothing else is its */
 		else
 			client_free(c);
 	}
@@ -870,8 +875,12 @@ void rdv_client_revoke(const char *id)
 {
 	struct rdv_client *c = rdv_client_by_id(id);
 
+	/* Relays outlive their sessions' connections: by id, all of them. */
+	rdv_relays_revoke(id);
+	rdv_cluster_revoke(id);
 	if (!c)
 		return;
+	c->revoked = true;
 	rdv_sig_client_revoked(c);
 	send_error(c, "revoked");
 	rdv_client_kill(c, "revoked");

@@ -15,6 +15,7 @@ struct rdv_client {
 	uint64_t gen;			/* this registration's, in its presence */
 	char remote[SIG_ID_MAX + 1];	/* a stub: the instance it is on */
 	struct rdv_foreign *foreign;	/* sessions elsewhere it was offered */
+	bool revoked;			/* its user was removed (or rekeyed) */
 	uint8_t nonce[SIG_NONCE_LEN];
 	bool dead;			/* closed at the end of this round */
 	char in[SIG_LINE_MAX];

@@ -4,19 +4,20 @@
  *
  * Redis holds, per registered client, nfpunch:presence:ID = "INSTANCE GEN
  * VERSION" with a TTL: GEN is random per registration, so an instance
- * tells its own registration from a newer one elsewhere. Each instance
+ * tells its own registration from a later one elsewhere. Each instance
  * subscribes to nfpunch:instance:NAME and takes, one message each:
  *
- *   kick ID GEN          ID registered elsewhere since: close it here
- *   deliver HOME ID\nL   send line L to local client ID (an OFFER's
- *                        session is remembered as HOME's)
- *   from INST ID OBS\nL  ID, on INST and seen at OBS, says L about a
- *                        session that lives here
- *   gone INST ID         ID left INST: its sessions here end
+ *   kick ID GEN            ID registered elsewhere since: close it here
+ *   deliver HOME ID\nL     send line L to local client ID (an OFFER's
+ *                          session is remembered as HOME's)
+ *   from INST ID OBS\nL    ID, on INST and seen at OBS, says L about a
+ *                          session that lives here
+ *   gone INST ID [revoked] ID left INST (revoked: and may keep nothing):
+ *                          its sessions here end
  *
- * Without Redis (down, or not yet up) an instance serves its own clients
- * as a single server does; calls to others time out as if they were
- * offline, and presence is written again once Redis is back.
+ * Without Redis (down, slow, or not yet up) an instance serves its own
+ * clients as a single server does; calls to others time out as if they
+ * were offline, and presence is written again once Redis is back.
  */
 #include <errno.h>
 #include <search.h>
@@ -33,7 +34,9 @@
 #define REFRESH_MS	20000
 #define MSG_MAX		(SIG_LINE_MAX + 3 * SIG_ID_MAX + SIG_EP_STRLEN + 16)
 /* Sessions of other instances a local client was offered, remembered. */
-#define FOREIGN_MAX	16
+#define FOREIGN_MAX	64
+/* Lookups waiting for Redis at most: past that, callees look offline. */
+#define LOOKUPS_MAX	4096
 
 struct rdv_foreign {
 	uint8_t sid[SIG_SID_LEN];
@@ -46,12 +49,15 @@ static char me[SIG_ID_MAX + 1];
 static bool on;
 static struct rdv_timer refresh;
 static void *stubs;			/* tsearch tree, by instance then id */
+static unsigned int lookups;		/* waiting for Redis */
+static unsigned int refreshing;		/* refreshes of the last round unanswered */
+static bool ping_waiting;		/* the health PING of the last round */
 
 /* Delete the presence key only if it is still this registration's. */
 static const char del_script[] =
 	"if redis.call('get', KEYS[1]) == ARGV[1] then "
 	"return redis.call('del', KEYS[1]) end return 0";
-/* Refresh it, or make it again after a Redis restart; 0 if a newer one holds it. */
+/* Refresh it, or make it again after a Redis restart; 0 if a later one holds it. */
 static const char refresh_script[] =
 	"local v = redis.call('get', KEYS[1]) "
 	"if v == false or v == ARGV[1] then "
@@ -62,38 +68,85 @@ bool rdv_cluster_on(void)
 	return on;
 }
 
+/* Presence is written only while we can also hear what is sent to us. */
+static bool ready(void)
+{
+	return cmd.up && sub.up;
+}
+
+static bool failed(const redisReply *r, const char *what)
+{
+	if (r && r->type == REDIS_REPLY_ERROR) {
+		rdv_log_limited("redis-error", "command=%s error=\"%s\"", what, r->str);
+		return true;
+	}
+	return !r;
+}
+
+/*
+ * The next word of *p into out (at most cap - 1 bytes, a valid id or
+ * instance name unless any): false if there is none or it does not fit.
+ */
+static bool word(const char **p, char *out, size_t cap, bool any)
+{
+	size_t n = strcspn(*p, " \n");
+
+	if (!n || n >= cap)
+		return false;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n + ((*p)[n] == ' ');
+	return any || sig_word_ok(out);
+}
+
 static void presence_value(const struct rdv_client *c, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "%s %016llx %u", me, (unsigned long long)c->gen, c->version);
 }
 
-static void publish(const char *instance, const char *msg, size_t len)
+static void publish(const char *instance, const char *msg, size_t len,
+		    redisCallbackFn *fn, void *priv)
 {
-	if (!cmd.up)
-		return;
-	redisAsyncCommand(cmd.ac, NULL, NULL, "PUBLISH " CHANNEL "%s %b", instance, msg,
-			  len);
+	if (!cmd.up || redisAsyncCommand(cmd.ac, fn, priv, "PUBLISH " CHANNEL "%s %b",
+					 instance, msg, len) != REDIS_OK)
+		free(priv);
 }
 
 /* --- presence ----------------------------------------------------------- */
 
 struct reg_req {
 	char id[SIG_ID_MAX + 1];
+	uint64_t gen;
 };
+
+static struct reg_req *reg_req(const struct rdv_client *c)
+{
+	struct reg_req *q = calloc(1, sizeof(*q));
+
+	if (q) {
+		snprintf(q->id, sizeof(q->id), "%s", c->id);
+		q->gen = c->gen;
+	}
+	return q;
+}
 
 /* SET ... GET answered: the registration it replaced, if another instance's. */
 static void registered_reply(redisAsyncContext *ac, void *reply, void *priv)
 {
+	char inst[SIG_ID_MAX + 1], gen[17], msg[2 * SIG_ID_MAX + 32];
 	struct reg_req *q = priv;
 	redisReply *r = reply;
-	char inst[SIG_ID_MAX + 1], gen[17], msg[2 * SIG_ID_MAX + 32];
+	const char *p;
 	int n;
 
 	(void)ac;
-	if (r && r->type == REDIS_REPLY_STRING &&
-	    sscanf(r->str, "%32s %16s", inst, gen) == 2 && strcmp(inst, me)) {
-		n = snprintf(msg, sizeof(msg), "kick %s %s", q->id, gen);
-		publish(inst, msg, (size_t)n);
+	if (!failed(r, "set") && r->type == REDIS_REPLY_STRING) {
+		p = r->str;
+		if (word(&p, inst, sizeof(inst), false) && word(&p, gen, sizeof(gen), true) &&
+		    strcmp(inst, me)) {
+			n = snprintf(msg, sizeof(msg), "kick %s %s", q->id, gen);
+			publish(inst, msg, (size_t)n, NULL, NULL);
+		}
 	}
 	free(q);
 }
@@ -107,12 +160,8 @@ void rdv_cluster_registered(struct rdv_client *c)
 		return;
 	if (sig_random(&c->gen, sizeof(c->gen)))
 		c->gen = (uint64_t)rdv_now_ms();
-	if (!cmd.up)
-		return;		/* the refresh writes it once Redis is up */
-	q = calloc(1, sizeof(*q));
-	if (!q)
-		return;
-	snprintf(q->id, sizeof(q->id), "%s", c->id);
+	if (!ready() || !(q = reg_req(c)))
+		return;		/* the refresh writes it once Redis is back */
 	snprintf(key, sizeof(key), PRESENCE "%s", c->id);
 	presence_value(c, value, sizeof(value));
 	if (redisAsyncCommand(cmd.ac, registered_reply, q, "SET %s %s EX %d GET", key,
@@ -123,7 +172,7 @@ void rdv_cluster_registered(struct rdv_client *c)
 /* Tell each home of c's offered sessions that c is gone (once each). */
 static void foreign_gone(struct rdv_client *c)
 {
-	char msg[2 * SIG_ID_MAX + 16];
+	char msg[2 * SIG_ID_MAX + 24];
 	unsigned int i, j;
 	int n;
 
@@ -139,8 +188,9 @@ static void foreign_gone(struct rdv_client *c)
 				break;
 		if (j < i)
 			continue;
-		n = snprintf(msg, sizeof(msg), "gone %s %s", me, c->id);
-		publish(home, msg, (size_t)n);
+		n = snprintf(msg, sizeof(msg), "gone %s %s%s", me, c->id,
+			     c->revoked ? " revoked" : "");
+		publish(home, msg, (size_t)n, NULL, NULL);
 	}
 	free(c->foreign);
 	c->foreign = NULL;
@@ -167,9 +217,10 @@ static void refresh_reply(redisAsyncContext *ac, void *reply, void *priv)
 	struct rdv_client *c;
 
 	(void)ac;
-	/* A newer registration holds the key (its kick went missing). */
-	if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 0 &&
-	    (c = rdv_client_by_id(q->id)))
+	refreshing--;
+	/* A later registration holds the key (its kick went missing). */
+	if (!failed(r, "refresh") && r->type == REDIS_REPLY_INTEGER && r->integer == 0 &&
+	    (c = rdv_client_by_id(q->id)) && c->gen == q->gen)
 		rdv_client_kill(c, "replaced");
 	free(q);
 }
@@ -177,23 +228,53 @@ static void refresh_reply(redisAsyncContext *ac, void *reply, void *priv)
 static void refresh_one(struct rdv_client *c, void *arg)
 {
 	char key[sizeof(PRESENCE) + SIG_ID_MAX], value[64];
-	struct reg_req *q = calloc(1, sizeof(*q));
+	struct reg_req *q = reg_req(c);
 
 	(void)arg;
 	if (!q)
 		return;
-	snprintf(q->id, sizeof(q->id), "%s", c->id);
 	snprintf(key, sizeof(key), PRESENCE "%s", c->id);
 	presence_value(c, value, sizeof(value));
 	if (redisAsyncCommand(cmd.ac, refresh_reply, q, "EVAL %s 1 %s %s %d", refresh_script,
 			      key, value, PRESENCE_TTL_S) != REDIS_OK)
 		free(q);
+	else
+		refreshing++;
 }
 
-static void refresh_all(struct rdv_timer *t, uint64_t now)
+static void refresh_now(void)
 {
-	if (cmd.up)
+	if (ready())
 		rdv_clients_each(refresh_one, NULL);
+}
+
+static void ping_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	(void)ac;
+	(void)priv;
+	if (!failed(reply, "ping"))
+		ping_waiting = false;
+}
+
+/*
+ * Every round: Redis must have answered the last round's PING (a host
+ * that died silently leaves a connection that looks up), and presence
+ * is refreshed unless the last round's refreshes are still unanswered.
+ */
+static void refresh_round(struct rdv_timer *t, uint64_t now)
+{
+	if (cmd.up && ping_waiting) {
+		rdv_log(RDV_LOG_WARN, "redis-stalled", "conn=commands waited_ms=%d", REFRESH_MS);
+		redisAsyncDisconnect(cmd.ac);
+		if (sub.up)
+			redisAsyncDisconnect(sub.ac);
+	} else if (cmd.up) {
+		ping_waiting = redisAsyncCommand(cmd.ac, ping_reply, NULL, "PING") == REDIS_OK;
+		if (refreshing)
+			rdv_log_limited("redis-slow", "refreshes_waiting=%u", refreshing);
+		else
+			refresh_now();
+	}
 	rdv_timer_arm(t, now + REFRESH_MS);
 }
 
@@ -206,15 +287,17 @@ struct lookup_req {
 
 static void lookup_reply(redisAsyncContext *ac, void *reply, void *priv)
 {
+	char inst[SIG_ID_MAX + 1], gen[17], version[11];
 	struct lookup_req *q = priv;
 	redisReply *r = reply;
-	char inst[SIG_ID_MAX + 1], gen[17];
-	unsigned int version;
+	const char *p;
 
 	(void)ac;
-	if (r && r->type == REDIS_REPLY_STRING &&
-	    sscanf(r->str, "%32s %16s %u", inst, gen, &version) == 3 && sig_word_ok(inst))
-		q->cb(q->arg, inst, version);
+	lookups--;
+	if (!failed(r, "get") && r->type == REDIS_REPLY_STRING && (p = r->str) &&
+	    word(&p, inst, sizeof(inst), false) && word(&p, gen, sizeof(gen), true) &&
+	    word(&p, version, sizeof(version), true))
+		q->cb(q->arg, inst, (unsigned int)strtoul(version, NULL, 10));
 	else
 		q->cb(q->arg, NULL, 0);
 	free(q);
@@ -226,7 +309,7 @@ int rdv_cluster_lookup(const char *id,
 {
 	struct lookup_req *q;
 
-	if (!on || !cmd.up)
+	if (!on || !ready() || lookups >= LOOKUPS_MAX)
 		return -1;
 	q = calloc(1, sizeof(*q));
 	if (!q)
@@ -237,6 +320,7 @@ int rdv_cluster_lookup(const char *id,
 		free(q);
 		return -1;
 	}
+	lookups++;
 	return 0;
 }
 
@@ -250,30 +334,6 @@ static int stub_cmp(const void *a, const void *b)
 	return r ? r : strcmp(x->id, y->id);
 }
 
-struct rdv_client *rdv_cluster_stub(const char *id, const char *instance)
-{
-	struct rdv_client key = { 0 }, *c, **slot;
-
-	snprintf(key.id, sizeof(key.id), "%s", id);
-	snprintf(key.remote, sizeof(key.remote), "%s", instance);
-	slot = tfind(&key, &stubs, stub_cmp);
-	if (slot)
-		return *slot;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->io.kind = RDV_CLIENT;
-	c->io.fd = -1;
-	memcpy(c->id, key.id, sizeof(c->id));
-	memcpy(c->remote, key.remote, sizeof(c->remote));
-	slot = tsearch(c, &stubs, stub_cmp);
-	if (!slot) {
-		free(c);
-		return NULL;
-	}
-	return c;
-}
-
 static struct rdv_client *stub_find(const char *id, const char *instance)
 {
 	struct rdv_client key = { 0 }, **slot;
@@ -284,6 +344,26 @@ static struct rdv_client *stub_find(const char *id, const char *instance)
 	return slot ? *slot : NULL;
 }
 
+struct rdv_client *rdv_cluster_stub(const char *id, const char *instance)
+{
+	struct rdv_client *c = stub_find(id, instance);
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->io.kind = RDV_CLIENT;
+	c->io.fd = -1;
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	snprintf(c->remote, sizeof(c->remote), "%s", instance);
+	if (!tsearch(c, &stubs, stub_cmp)) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 void rdv_cluster_stub_unlist(struct rdv_client *stub)
 {
 	struct rdv_client **slot = tfind(stub, &stubs, stub_cmp);
@@ -292,8 +372,32 @@ void rdv_cluster_stub_unlist(struct rdv_client *stub)
 		tdelete(stub, &stubs, stub_cmp);
 }
 
+/* A stub's id and instance, for a reply that comes after it may be gone. */
+struct stub_ref {
+	char id[SIG_ID_MAX + 1];
+	char instance[SIG_ID_MAX + 1];
+};
+
+/* Nobody listens on the instance's channel: it is gone, and its clients. */
+static void delivered(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct stub_ref *ref = priv;
+	redisReply *r = reply;
+	struct rdv_client *stub;
+
+	(void)ac;
+	if (!failed(r, "publish") && r->type == REDIS_REPLY_INTEGER && r->integer == 0 &&
+	    (stub = stub_find(ref->id, ref->instance))) {
+		rdv_log(RDV_LOG_INFO, "cluster-instance-gone", "instance=%s id=%s",
+			ref->instance, ref->id);
+		rdv_client_kill(stub, "instance-gone");
+	}
+	free(ref);
+}
+
 int rdv_cluster_deliver(struct rdv_client *stub, const char *line, size_t len)
 {
+	struct stub_ref *ref;
 	char msg[MSG_MAX];
 	int n;
 
@@ -302,8 +406,43 @@ int rdv_cluster_deliver(struct rdv_client *stub, const char *line, size_t len)
 	n = snprintf(msg, sizeof(msg), "deliver %s %s\n%.*s", me, stub->id, (int)len, line);
 	if (n < 0 || (size_t)n >= sizeof(msg) || !cmd.up)
 		return -1;
-	publish(stub->remote, msg, (size_t)n);
+	ref = calloc(1, sizeof(*ref));
+	if (ref) {
+		snprintf(ref->id, sizeof(ref->id), "%s", stub->id);
+		snprintf(ref->instance, sizeof(ref->instance), "%s", stub->remote);
+	}
+	publish(stub->remote, msg, (size_t)n, ref ? delivered : NULL, ref);
 	return 0;
+}
+
+/* The stubs of id: revoked here too (every instance reloads the same users). */
+static const char *revoke_id;
+static struct rdv_client *revoke_found[64];
+static unsigned int n_revoke;
+
+static void revoke_visit(const void *node, VISIT v, int depth)
+{
+	struct rdv_client *c = *(struct rdv_client *const *)node;
+
+	(void)depth;
+	if ((v == postorder || v == leaf) && !strcmp(c->id, revoke_id) &&
+	    n_revoke < sizeof(revoke_found) / sizeof(revoke_found[0]))
+		revoke_found[n_revoke++] = c;
+}
+
+void rdv_cluster_revoke(const char *id)
+{
+	unsigned int i;
+
+	if (!on)
+		return;
+	revoke_id = id;
+	n_revoke = 0;
+	twalk(stubs, revoke_visit);
+	for (i = 0; i < n_revoke; i++) {
+		rdv_sig_client_revoked(revoke_found[i]);
+		rdv_client_kill(revoke_found[i], "revoked");
+	}
 }
 
 /* --- sessions of other instances that local clients were offered ------------ */
@@ -329,12 +468,14 @@ static void foreign_add(struct rdv_client *c, const uint8_t *sid, const char *ho
 	}
 	memcpy(c->foreign[pick].sid, sid, SIG_SID_LEN);
 	snprintf(c->foreign[pick].home, sizeof(c->foreign[pick].home), "%s", home);
-	c->foreign[pick].until = now + rdv_cfg->lim.session_lifetime * 1000ull;
+	/* Unanswered, it is worth keeping only as long as the home waits. */
+	c->foreign[pick].until = now + rdv_cfg->lim.answer_timeout * 1000ull;
 }
 
 bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m)
 {
 	char line[SIG_LINE_MAX + 1], msg[MSG_MAX], obs[SIG_EP_STRLEN];
+	struct rdv_foreign *f;
 	struct sig_ep ep;
 	unsigned int i;
 	int len, n;
@@ -342,8 +483,9 @@ bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m)
 	if (!on || !c->foreign || !(m->has & SIG_K_SID))
 		return false;
 	for (i = 0; i < FOREIGN_MAX; i++) {
-		if (!c->foreign[i].home[0] || c->foreign[i].until <= rdv_now_ms() ||
-		    memcmp(c->foreign[i].sid, m->sid, SIG_SID_LEN))
+		f = &c->foreign[i];
+		if (!f->home[0] || f->until <= rdv_now_ms() ||
+		    memcmp(f->sid, m->sid, SIG_SID_LEN))
 			continue;
 		len = sig_format(m, line, sizeof(line));
 		if (len <= 0)
@@ -353,7 +495,10 @@ bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m)
 			     sig_ep_format(&ep, obs, sizeof(obs)), len - 1, line);
 		if (n < 0 || (size_t)n >= sizeof(msg))
 			return false;
-		publish(c->foreign[i].home, msg, (size_t)n);
+		publish(f->home, msg, (size_t)n, NULL, NULL);
+		/* Answered: the session lives on at its home (a relay later). */
+		if (m->type == SIG_ANSWER)
+			f->until = rdv_now_ms() + rdv_cfg->lim.session_lifetime * 1000ull;
 		return true;
 	}
 	return false;
@@ -361,49 +506,55 @@ bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m)
 
 /* --- what other instances send us --------------------------------------------- */
 
-static void on_kick(const char *args)
+static void on_kick(const char *p)
 {
 	char id[SIG_ID_MAX + 1], gen[17], mine[17];
 	struct rdv_client *c;
 
-	if (sscanf(args, "%32s %16s", id, gen) != 2 || !(c = rdv_client_by_id(id)))
+	if (!word(&p, id, sizeof(id), false) || !word(&p, gen, sizeof(gen), true) ||
+	    !(c = rdv_client_by_id(id)))
 		return;
 	snprintf(mine, sizeof(mine), "%016llx", (unsigned long long)c->gen);
 	if (!strcmp(mine, gen))
 		rdv_client_kill(c, "replaced");
 }
 
-static void on_deliver(const char *args, const char *line, size_t len)
+static void on_deliver(const char *p, const char *line, size_t len)
 {
 	char home[SIG_ID_MAX + 1], id[SIG_ID_MAX + 1], msg[2 * SIG_ID_MAX + 16];
 	struct rdv_client *c;
 	struct sig_msg m;
 	int n;
 
-	if (sscanf(args, "%32s %32s", home, id) != 2 || !sig_word_ok(home) ||
+	if (!word(&p, home, sizeof(home), false) || !word(&p, id, sizeof(id), false) ||
 	    sig_parse(&m, line, len) != SIG_OK)
 		return;
 	c = rdv_client_by_id(id);
 	if (!c) {
 		/* Gone from here: the home ends its sessions with it now. */
 		n = snprintf(msg, sizeof(msg), "gone %s %s", me, id);
-		publish(home, msg, (size_t)n);
+		publish(home, msg, (size_t)n, NULL, NULL);
 		return;
 	}
-	if (m.type == SIG_OFFER)
+	if (m.type == SIG_OFFER) {
+		/* Our users file decides too: one reloaded late cannot let it in. */
+		if (!rdv_users_may_call(m.peer, id))
+			return;
 		foreign_add(c, m.sid, home);
+	}
 	rdv_client_send(c, &m);
 }
 
-static void on_from(const char *args, const char *line, size_t len)
+static void on_from(const char *p, const char *line, size_t len)
 {
 	char inst[SIG_ID_MAX + 1], id[SIG_ID_MAX + 1], obs[SIG_EP_STRLEN];
 	struct rdv_client *stub;
 	struct sig_ep ep;
 	struct sig_msg m;
 
-	if (sscanf(args, "%32s %32s %55s", inst, id, obs) != 3 ||
-	    sig_ep_parse(obs, strlen(obs), &ep) || sig_parse(&m, line, len) != SIG_OK ||
+	if (!word(&p, inst, sizeof(inst), false) || !word(&p, id, sizeof(id), false) ||
+	    !word(&p, obs, sizeof(obs), true) || sig_ep_parse(obs, strlen(obs), &ep) ||
+	    sig_parse(&m, line, len) != SIG_OK ||
 	    (m.type != SIG_ANSWER && m.type != SIG_REJECT && m.type != SIG_RELAY))
 		return;
 	stub = stub_find(id, inst);
@@ -413,13 +564,17 @@ static void on_from(const char *args, const char *line, size_t len)
 	rdv_sig_input(stub, &m);
 }
 
-static void on_gone(const char *args)
+static void on_gone(const char *p)
 {
-	char inst[SIG_ID_MAX + 1], id[SIG_ID_MAX + 1];
+	char inst[SIG_ID_MAX + 1], id[SIG_ID_MAX + 1], why[8] = "";
 	struct rdv_client *stub;
 
-	if (sscanf(args, "%32s %32s", inst, id) == 2 && (stub = stub_find(id, inst)))
-		rdv_client_kill(stub, "gone");
+	if (!word(&p, inst, sizeof(inst), false) || !word(&p, id, sizeof(id), false) ||
+	    !(stub = stub_find(id, inst)))
+		return;
+	/* Its relays end when it is reaped: not inside the event round. */
+	stub->revoked = word(&p, why, sizeof(why), true) && !strcmp(why, "revoked");
+	rdv_client_kill(stub, "gone");
 }
 
 static void on_message(redisAsyncContext *ac, void *reply, void *priv)
@@ -438,6 +593,8 @@ static void on_message(redisAsyncContext *ac, void *reply, void *priv)
 	p = r->element[2]->str;
 	len = r->element[2]->len;
 	nl = memchr(p, '\n', len);
+	if (!nl && strlen(p) != len)
+		return;		/* a NUL in it */
 	if (!strncmp(p, "kick ", 5))
 		on_kick(p + 5);
 	else if (!strncmp(p, "gone ", 5))
@@ -455,13 +612,16 @@ static void on_message(redisAsyncContext *ac, void *reply, void *priv)
 static void cmd_up(struct rdv_redis *r)
 {
 	(void)r;
+	ping_waiting = false;
+	refreshing = 0;
 	/* Presence again at once: Redis may have restarted empty. */
-	rdv_clients_each(refresh_one, NULL);
+	refresh_now();
 }
 
 static void sub_up(struct rdv_redis *r)
 {
 	redisAsyncCommand(r->ac, on_message, NULL, "SUBSCRIBE " CHANNEL "%s", me);
+	refresh_now();
 }
 
 void rdv_cluster_event(struct rdv_io *io, uint32_t events)
@@ -479,7 +639,7 @@ int rdv_cluster_open(const char *redis_host, int redis_port, const char *instanc
 	cmd.on_up = cmd_up;
 	sub.on_up = sub_up;
 	cmd.password = sub.password = password;
-	refresh.fire = refresh_all;
+	refresh.fire = refresh_round;
 	if (rdv_redis_start(&cmd, redis_host, redis_port) ||
 	    rdv_redis_start(&sub, redis_host, redis_port) ||
 	    rdv_timer_arm(&refresh, rdv_now_ms() + REFRESH_MS))
@@ -489,11 +649,6 @@ int rdv_cluster_open(const char *redis_host, int redis_port, const char *instanc
 	return 0;
 }
 
-static void stub_drop(void *p)
-{
-	(void)p;	/* stubs are freed with their sessions */
-}
-
 void rdv_cluster_close(void)
 {
 	if (!on)
@@ -501,7 +656,8 @@ void rdv_cluster_close(void)
 	rdv_timer_cancel(&refresh);
 	rdv_redis_stop(&cmd);
 	rdv_redis_stop(&sub);
-	tdestroy(stubs, stub_drop);
+	/* Every stub went with its sessions (rdv_sessions_shutdown, reaped). */
+	tdestroy(stubs, free);
 	stubs = NULL;
 	on = false;
 }

@@ -50,5 +50,12 @@ int rdv_cluster_deliver(struct rdv_client *stub, const char *line, size_t len);
 bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m);
 /* A stub is dying: it leaves the table (freed by the client reaper). */
 void rdv_cluster_stub_unlist(struct rdv_client *stub);
+/* id was revoked: its stubs here end, and their relays with them. */
+void rdv_cluster_revoke(const char *id);
+/* Is c a stub (a client of another instance)? */
+static inline bool rdv_client_is_stub(const struct rdv_client *c)
+{
+	return c->remote[0] != '\0';
+}
 
 #endif /* RDV_CLUSTER_H */

@@ -491,8 +491,9 @@ int main(int argc, char **argv)
 	run(sigfd);
 	rdv_metrics_close();
 	rdv_clients_shutdown();
-	rdv_cluster_close();
 	rdv_sessions_shutdown();
+	rdv_clients_reap();	/* the stubs the sessions held */
+	rdv_cluster_close();
 	rdv_relays_shutdown();
 	rdv_timers_free();
 	rdv_stun_close();

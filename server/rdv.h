@@ -152,6 +152,11 @@ void rdv_relay_input(struct rdv_io *io);
 void rdv_relay_free(struct rdv_relay *r);
 unsigned int rdv_relays_count(void);
 void rdv_relays_shutdown(void);
+/*
+ * End every relay id is a side of, its connection here or not (at the
+ * end of an event round: their sockets leave the loop).
+ */
+void rdv_relays_revoke(const char *id);
 void rdv_session_relay_gone(struct rdv_session *s);
 void rdv_clients_reap(void);
 void rdv_sessions_shutdown(void);

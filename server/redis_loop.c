@@ -2,8 +2,10 @@
 /*
  * hiredis on rendezvousd's epoll loop (redis_loop.h). hiredis calls the
  * ev hooks when it wants to read or write; the loop calls it back when
- * the socket is ready. It frees a context itself after its disconnect
- * callback, so ac is forgotten there and never touched again.
+ * the socket is ready. It frees a context itself when the connection
+ * ends (after onConnect reports a failure; before onDisconnect, which
+ * still gets it): its cleanup hook is where ac is forgotten, never to be
+ * touched again.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -16,8 +18,6 @@
 #define BACKOFF_MIN_MS	250
 #define BACKOFF_MAX_MS	8000
 
-static const char *host_of;
-static int port_of;
 
 static void watch(struct rdv_redis *r, uint32_t events)
 {
@@ -79,10 +79,9 @@ static void lost(struct rdv_redis *r, const char *why)
 	bool was_up = r->up;
 
 	r->up = false;
-	rdv_log(was_up ? RDV_LOG_WARN : RDV_LOG_INFO, "redis-down",
-		"conn=%s reason=\"%s\" retry_ms=%u", r->name, why,
-		r->backoff_ms ? 2 * r->backoff_ms : BACKOFF_MIN_MS);
 	retry_later(r);
+	rdv_log(was_up ? RDV_LOG_WARN : RDV_LOG_INFO, "redis-down",
+		"conn=%s reason=\"%s\" retry_ms=%u", r->name, why, r->backoff_ms);
 	if (was_up && r->on_down)
 		r->on_down(r);
 }
@@ -90,6 +89,7 @@ static void lost(struct rdv_redis *r, const char *why)
 /* Connected, and authenticated if it must be: commands may go. */
 static void ready(struct rdv_redis *r)
 {
+	rdv_timer_cancel(&r->timer);
 	r->up = true;
 	r->backoff_ms = 0;
 	rdv_log(RDV_LOG_INFO, "redis-up", "conn=%s", r->name);
@@ -123,7 +123,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 		lost(r, ac->errstr);
 		return;
 	}
-	rdv_timer_cancel(&r->timer);
+	/* The connect deadline holds until AUTH is answered too. */
 	if (r->password)
 		redisAsyncCommand(r->ac, auth_reply, r, "AUTH %s", r->password);
 	else
@@ -139,7 +139,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static void connect_now(struct rdv_redis *r)
 {
-	redisAsyncContext *ac = redisAsyncConnect(host_of, port_of);
+	redisAsyncContext *ac = redisAsyncConnect(r->host, r->port);
+	int err;
 
 	if (!ac || ac->err) {
 		lost(r, ac ? ac->errstr : "out of memory");
@@ -159,10 +160,13 @@ static void connect_now(struct rdv_redis *r)
 	if (rdv_epoll_add(&r->io, 0) ||
 	    redisAsyncSetConnectCallback(ac, on_connect) != REDIS_OK ||
 	    redisAsyncSetDisconnectCallback(ac, on_disconnect) != REDIS_OK) {
+		err = errno;
 		redisAsyncFree(ac);	/* calls cleanup() */
-		lost(r, strerror(errno));
+		lost(r, strerror(err));
 		return;
 	}
+	/* A Redis host that dies silently is noticed (cluster.c pings too). */
+	redisEnableKeepAlive(&ac->c);
 	/* hiredis waits for writability to see the connect done. */
 	add_write(r);
 	rdv_timer_arm(&r->timer, rdv_now_ms() + CONNECT_MS);
@@ -171,8 +175,7 @@ static void connect_now(struct rdv_redis *r)
 /* The connect deadline, or the time to try again. */
 static void timer_fired(struct rdv_timer *t, uint64_t now)
 {
-	struct rdv_redis *r = (struct rdv_redis *)((char *)t -
-						   offsetof(struct rdv_redis, timer));
+	struct rdv_redis *r = rdv_container_of(t, struct rdv_redis, timer);
 
 	(void)now;
 	if (r->ac && !r->up) {
@@ -190,8 +193,8 @@ static void timer_fired(struct rdv_timer *t, uint64_t now)
 
 int rdv_redis_start(struct rdv_redis *r, const char *host, int port)
 {
-	host_of = host;
-	port_of = port;
+	r->host = host;
+	r->port = port;
 	r->io.kind = RDV_REDIS;
 	r->io.fd = -1;
 	r->timer.fire = timer_fired;

@@ -16,6 +16,8 @@ struct rdv_redis {
 	struct rdv_io io;		/* first: epoll hands us this */
 	const char *name;		/* for the log: "commands", "subscriber" */
 	const char *password;		/* sent with AUTH first; NULL: none */
+	const char *host;
+	int port;
 	redisAsyncContext *ac;		/* NULL while there is none */
 	bool up;			/* connected */
 	uint32_t events;		/* what epoll watches now */
@@ -26,7 +28,7 @@ struct rdv_redis {
 	void (*on_down)(struct rdv_redis *r);
 };
 
-/* Start connecting to host:port (and again whenever lost); 0 or -1. */
+/* Start connecting to host:port, and again whenever it is lost. */
 int rdv_redis_start(struct rdv_redis *r, const char *host, int port);
 void rdv_redis_event(struct rdv_io *io, uint32_t events);
 /* Disconnect for good (at exit). */

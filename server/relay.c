@@ -474,6 +474,17 @@ void rdv_relay_input(struct rdv_io *io)
 	}
 }
 
+void rdv_relays_revoke(const char *id)
+{
+	struct rdv_relay *r, *next;
+
+	for (r = relays; r; r = next) {
+		next = r->next;
+		if (!strcmp(r->ids[0], id) || !strcmp(r->ids[1], id))
+			rdv_relay_free(r);
+	}
+}
+
 void rdv_relays_shutdown(void)
 {
 	while (relays)

@@ -172,7 +172,7 @@ static void unlink_side(struct rdv_session *s, int side)
 	}
 	s->c[side] = NULL;
 	/* A stub lives as long as its sessions here. */
-	if (c->remote[0] && !c->sessions)
+	if (rdv_client_is_stub(c) && !c->sessions)
 		rdv_client_kill(c, "no-sessions");
 }
 

@@ -35,6 +35,7 @@ static uint64_t next_try, last_rx, last_ping;
 static unsigned int backoff_ms = BACKOFF_MIN_MS;
 static unsigned int server_idx;		/* of pd_cfg.servers */
 static unsigned int tried;		/* servers failed since we registered */
+static char last_server[INET6_ADDRSTRLEN];	/* we were registered with */
 static struct sockaddr_storage server;
 static struct ssl_ctx_st *tls_ctx;	/* NULL: --plaintext-testing-only */
 static struct sig_tls *tls;
@@ -130,12 +131,9 @@ int pd_link_local(struct nfp_endpoint *ep)
 	return 0;
 }
 
-static void link_close(const char *why)
+/* Close the link; the caller decides when to try again, and where. */
+static void link_drop(void)
 {
-	unsigned int jitter, delay;
-
-	if (fd < 0)
-		return;
 	if (tls) {
 		sig_tls_close(tls);
 		sig_tls_free(tls);
@@ -149,6 +147,15 @@ static void link_close(const char *why)
 		pd_peers_link_lost();
 	pd_tcp_link_lost();
 	registered = connecting = false;
+}
+
+static void link_close(const char *why)
+{
+	unsigned int jitter, delay;
+
+	if (fd < 0)
+		return;
+	link_drop();
 	/*
 	 * Another instance of the cluster next, at once; the backoff grows
 	 * once every one of them has failed since we were last registered.
@@ -169,7 +176,10 @@ static void link_close(const char *why)
 
 void pd_link_restart(const char *why)
 {
-	link_close(why);
+	if (fd >= 0) {
+		link_drop();
+		pd_log("server-lost", "reason=%s next=%s retry_ms=0", why, pd_cfg.server);
+	}
 	/* A new network: no reason to wait before trying it. */
 	backoff_ms = BACKOFF_MIN_MS;
 	next_try = pd_now_ms();
@@ -247,6 +257,10 @@ static void on_line(const char *line, size_t len)
 		registered = true;
 		backoff_ms = BACKOFF_MIN_MS;
 		tried = 0;
+		/* Another instance than last time: discover the NAT with it. */
+		if (last_server[0] && strcmp(last_server, pd_cfg.server))
+			pd_nat_network_changed();
+		strcpy(last_server, pd_cfg.server);
 		pd_log("registered", "id=%s server=%s observed=%s", m.id,
 		       pd_cfg.server, sig_ep_format(&m.observed, obs, sizeof(obs)));
 		break;

@@ -168,12 +168,20 @@ static int q_start(enum q_kind kind, int fd, const struct sockaddr_storage *to,
 	return i;
 }
 
+/*
+ * The server this discovery asks, taken when it starts: after a failover
+ * to another instance, a check towards the new one would test a mapping
+ * opened towards the old one (link.c discovers again instead).
+ */
+static struct sockaddr_storage disc_server;
+
 static bool server(struct sockaddr_storage *ss, bool alt_ip, bool alt_port)
 {
 	struct stun_addr a;
 
-	if (pd_server_sockaddr(ss, pd_cfg.stun_port) < 0)
+	if (!disc_server.ss_family)
 		return false;
+	*ss = disc_server;
 	if (!alt_ip && !alt_port)
 		return true;
 	if (!have_other)
@@ -453,7 +461,8 @@ void pd_nat_start(void)
 	struct sockaddr_storage to;
 	unsigned int i;
 
-	if (running || !server(&to, false, false))
+	if (running || pd_server_sockaddr(&disc_server, pd_cfg.stun_port) < 0 ||
+	    !server(&to, false, false))
 		return;
 	for (i = 0; i < MAX_Q; i++)
 		if (qs[i].used && qs[i].kind != Q_LIFE && qs[i].kind != Q_CHECK &&

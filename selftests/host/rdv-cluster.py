@@ -11,6 +11,11 @@ Alice is connected to instance a, bob to instance c:
   wins across instances), and calls then reach him on b;
 - Redis restarts empty: the instances write their clients' presence
   again at once, and calls go through;
+- a callee's user revoked (removed, every instance reloading) loses the
+  relay its session has on the caller's instance;
+- a call to a client whose instance died (its presence not yet expired)
+  fails at once: nobody listens on that instance's channel;
+- instances stop cleanly with cross-instance sessions and relays alive;
 - an instance that cannot authenticate to Redis says so, and serves its
   own clients alone.
 
@@ -18,6 +23,7 @@ Redis and the instances run in a network namespace of the test's own.
 Prints KTAP."""
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -170,6 +176,56 @@ call(alice, "bob")
 offer = bob.line(timeout=3)
 result(offer is not None and offer.startswith("OFFER"),
        "calls go through again", offer)
+bob.send("REJECT sid=%s code=busy" % kv(offer).get("sid"))
+alice.line(timeout=3)
+
+# --- revocation reaches the relay on the caller's instance --------------------------
+def relayed(caller, callee):
+    call(caller, "bob")
+    offer = callee.line(timeout=3)
+    sid = kv(offer).get("sid")
+    callee.send("ANSWER sid=%s cand=192.0.2.20:5000" % sid)
+    caller.line(timeout=3)
+    caller.send("RELAY sid=%s" % sid)
+    return caller.line(timeout=3), callee.line(timeout=3)
+
+
+ra, rb = relayed(alice, bob)
+result("relay=" in (ra or "") and "relay=" in (rb or ""),
+       "a relayed session between alice (on a) and bob (on c)", ra, rb)
+relays_before = srv["a"].stats().get("relays")
+rdvtest.write_users(USERS, {k: v for k, v in KEYS.items() if k != "bob"})
+for s in srv.values():
+    s.proc.send_signal(signal.SIGHUP)
+result(wait_for(lambda: srv["a"].stats().get("relays") == "0"),
+       "bob's user is removed and every instance reloads: his relays on a end, that of a "
+       "session he already left too (relays %s -> %s)"
+       % (relays_before, srv["a"].stats().get("relays")))
+rdvtest.write_users(USERS, KEYS)
+for s in srv.values():
+    s.proc.send_signal(signal.SIGHUP)
+time.sleep(0.3)
+
+# --- an instance that died --------------------------------------------------------------
+bob, _ = join(HOST["c"], "bob", "127.0.0.10")
+wait_for(lambda: redis("GET", "nfpunch:presence:bob").startswith("c "))
+srv["c"].proc.kill()
+srv["c"].proc.wait()
+t0 = time.monotonic()
+call(alice, "bob")
+err = alice.line(timeout=4)
+took = time.monotonic() - t0
+result(kv(err).get("code") == "peer-gone" and took < 1.5,
+       "instance c dies, bob's presence still names it: alice's call fails at once "
+       "(%.2f s), not at the answer timeout" % took, err)
+del srv["c"]
+
+# --- sessions alive at the stop ---------------------------------------------------------
+bob, _ = join(HOST["b"], "bob", "127.0.0.21")
+wait_for(lambda: redis("GET", "nfpunch:presence:bob").startswith("b "))
+ra, rb = relayed(alice, bob)
+result("relay=" in (ra or "") and "relay=" in (rb or ""),
+       "a relayed session across a and b, left alive for the stop", ra, rb)
 
 # --- a wrong password ----------------------------------------------------------------
 with open(os.path.join(tmp, "wrong.pw"), "w") as f:
