@@ -9,6 +9,8 @@
 # - with nobody accepting (or only a program waiting for another peer),
 #   the call is refused at once, and a program that gave up waiting does
 #   not take the next connection; one whose call fails keeps waiting;
+# - a hostile caller cannot aim bob's SYNs at a third party or his LAN,
+#   nor use up the program waiting;
 # - calls in a row all connect, each from a fresh port;
 # - both call each other at once: both programs get a connection.
 # vm-timeout: 400
@@ -127,6 +129,50 @@ got=$(echo again | timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" 
 	connect bob --tcp 2>"$TMP/a.res")
 wait "$BPID"
 t_expect "and bob's program, still waiting, takes the next call" again "$got"
+
+# --- a hostile caller ---------------------------------------------------------------
+# Mallory, a registered user calling from alice's host, offers bob TCP
+# candidates that are not hers: a third party's port and one on bob's LAN.
+key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+echo "mallory $key" >>"$TMP/users"
+kill -HUP "$RDV_PID"
+wait_for 50 grep -q 'event=reload' "$TMP/rdv.log"
+ip netns exec "$PUB" nft -f - <<-'NFT'
+	table inet third {
+		counter syns { }
+		chain fwd {
+			type filter hook forward priority filter; policy accept;
+			ip daddr { 198.51.100.99, 10.0.2.2 } tcp flags syn counter name syns
+		}
+	}
+NFT
+accept_bob -- sh -c 'read -r l; echo "$l"'
+out=$(ip netns exec "$A" python3 - "$T_REPO/selftests/lib" "$TMP/ca.pem" "$key" <<-'PY'
+	import sys
+	sys.path.insert(0, sys.argv[1])
+	from sigtls import SigTLS
+	c = SigTLS("192.0.2.1", 3478, sys.argv[2])
+	print(c.register("mallory", bytes.fromhex(sys.argv[3]), extra=" v=3"))
+	c.send("CONNECT peer=bob cand=198.51.100.99:80 cand=10.0.2.2:22 proto=tcp")
+	for _ in range(3):
+	    line = c.line(8)
+	    print(line)
+	    if not line or line.startswith("ERROR"):
+	        break
+	c.close()
+PY
+)
+t_match "mallory calls bob over TCP with others' endpoints: refused" \
+	"ERROR .*code=rejected.* proto=tcp" "$(echo $out)"
+t_check "bob's punchd took neither candidate (a third party's, his own LAN's)" eval \
+	"grep -q 'candidate-refused peer=mallory cand=198.51.100.99:80 reason=not-observed' '$TMP/bob.log' &&
+	 grep -q 'candidate-refused peer=mallory cand=10.0.2.2:22 ' '$TMP/bob.log'"
+t_expect "no SYN went to them" 0 \
+	"$(ip netns exec "$PUB" nft -j list counter inet third syns | jq '.nftables[] | select(.counter) | .counter.packets')"
+got=$(echo after-mallory | timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" \
+	connect bob --tcp 2>"$TMP/a.res")
+wait "$BPID"
+t_expect "bob's program still waited, and takes alice's call" after-mallory "$got"
 
 # --- calls in a row -----------------------------------------------------------------
 ok=0 ports=""

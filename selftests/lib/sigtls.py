@@ -71,12 +71,14 @@ class SigTLS:
         except OSError:
             pass
 
-    def register(self, ident, key, binding=None):
-        """REGISTER with the session's binding (or another, to forge)."""
+    def register(self, ident, key, binding=None, extra=""):
+        """REGISTER with the session's binding (or another, to forge);
+        extra: more words, e.g. " v=3"."""
         if self.nonce is None or self.binding is None:
             return None
         b = self.binding if binding is None else binding
-        self.send("REGISTER id=%s mac=%s" % (ident, register_mac(key, self.nonce, b, ident)))
+        self.send("REGISTER id=%s mac=%s%s" % (ident, register_mac(key, self.nonce, b, ident),
+                                               extra))
         return self.line()
 
     def close(self):
