@@ -254,7 +254,8 @@ static void send_offer(struct rdv_client *to, int type,
 	memcpy(m.nat, cands->nat, sizeof(m.nat));
 	m.spray = cands->spray;
 	m.relay_first = cands->relay_first;
-	m.has |= cands->has & (SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST);
+	m.rtt = cands->rtt;
+	m.has |= cands->has & (SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST | SIG_K_RTT);
 	/* Only tcp is ever said: a client older than v=3 knows no proto. */
 	if (s->proto == SIG_PROTO_TCP) {
 		m.proto = SIG_PROTO_TCP;

@@ -41,6 +41,7 @@ static const struct sig_key sig_keys[] = {
 	KEY("spray", SIG_K_SPRAY, K_UINT, spray),
 	KEY("relayfirst", SIG_K_RELAY_FIRST, K_UINT, relay_first),
 	KEY("proto", SIG_K_PROTO, K_PROTO, proto),
+	KEY("rtt", SIG_K_RTT, K_UINT, rtt),
 };
 
 static const char *const sig_protos[] = {
@@ -57,7 +58,7 @@ struct sig_verb {
 
 #define OFFER_KEYS (SIG_K_SID | SIG_K_PEER | SIG_K_SECRET | SIG_K_OBSERVED | \
 		    SIG_K_CAND)
-#define NAT_KEYS (SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST | SIG_K_PROTO)
+#define NAT_KEYS (SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST | SIG_K_PROTO | SIG_K_RTT)
 static const struct sig_verb sig_verbs[__SIG_MAX] = {
 	[SIG_HELLO] = { "HELLO", SIG_K_V | SIG_K_NONCE, 0 },
 	[SIG_REGISTER] = { "REGISTER", SIG_K_ID | SIG_K_MAC, SIG_K_V },

@@ -36,7 +36,8 @@ enum sig_type {
 	 * The exchange; nat, spray and relayfirst are optional and passed
 	 * on by the server as they came (relayfirst: v=2 servers only).
 	 * proto=tcp (v=3 servers only) makes it a TCP session: the
-	 * candidates are TCP endpoints, and the server relays nothing.
+	 * candidates are TCP endpoints, and the server relays nothing; rtt
+	 * (v=3) lets the callee time its start with the caller's.
 	 */
 	SIG_CONNECT,	/* client: peer cand... [nat] [spray] [relayfirst] */
 	SIG_OFFER,	/* server to the called: sid peer secret observed cand... */
@@ -66,6 +67,7 @@ enum {
 	SIG_K_SPRAY	= 1u << 12,
 	SIG_K_RELAY_FIRST = 1u << 13,
 	SIG_K_PROTO	= 1u << 14,
+	SIG_K_RTT	= 1u << 15,
 };
 
 /* What a session connects; absent means UDP. */
@@ -96,6 +98,7 @@ struct sig_msg {
 	uint32_t spray;			/* 1: the sender agrees to spraying */
 	uint32_t relay_first;		/* 1: it runs the relay beside the punch */
 	uint32_t proto;			/* enum sig_proto */
+	uint32_t rtt;			/* ms, the sender's round trip to the server */
 	struct sig_ep observed, relay;
 	struct sig_ep cand[SIG_MAX_CANDS];
 	unsigned int n_cand;

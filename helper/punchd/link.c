@@ -9,6 +9,8 @@
  * file or a pinned key, and the registration is bound to the session.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +97,16 @@ bool pd_link_relay_first(void)
 bool pd_link_tcp(void)
 {
 	return registered && server_version >= 3;
+}
+
+unsigned int pd_link_rtt_ms(void)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (!registered || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return 0;
+	return (ti.tcpi_rtt + 999) / 1000;
 }
 
 int pd_server_sockaddr(struct sockaddr_storage *ss, uint16_t port)

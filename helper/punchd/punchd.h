@@ -167,6 +167,8 @@ bool pd_link_up(void);
 bool pd_link_relay_first(void);
 /* It makes TCP sessions and answers STUN over TCP (v=3 or later). */
 bool pd_link_tcp(void);
+/* The link's smoothed round trip (TCP_INFO), ms; 0 when unknown. */
+unsigned int pd_link_rtt_ms(void);
 int pd_link_send(const struct sig_msg *m);
 void pd_link_input(void);
 void pd_link_tick(uint64_t now, uint64_t *next);

@@ -6,12 +6,17 @@
  *           OFFERED -> GLARED (the peer's call stands) -> its OFFER takes our waiter
  *   callee: OFFER proto=tcp -> MAPPING -> ANSWER sent, PUNCHING -> hand-over
  *
- * The callee starts its open first, about one trip through the server
- * before the caller, so its SYN may reach the caller's NAT early: a NAT
- * with a firewall drops it and forgets it, a plain masquerade gateway
- * answers with a RST and the punch is a matter of luck (tcp_punch.h).
- * No priming yet: without the module's help the router's ICMP error
- * aborts a primed connect().
+ * The callee would start its open one trip through the server before the
+ * caller (its ANSWER goes there, and on as ACCEPTED), so its SYN could
+ * reach the caller's NAT early: a NAT with a firewall drops it and
+ * forgets it, but a plain masquerade gateway answers with a RST and
+ * keeps an entry that moves the caller's own SYN to another port
+ * (tcp_punch.h). So the callee waits that trip out, from both sides'
+ * round trips to the server (the caller's comes in the OFFER), and the
+ * two SYNs leave together: each crosses its own NAT before the other's
+ * can arrive, as long as the skew is under the one-way delay between the
+ * peers. No priming yet: without the module's help the router's ICMP
+ * error aborts a primed connect().
  *
  * Each call binds a fresh port and keeps it bound (hold) from the
  * mapping query to the hand-over, so two calls, or a call and a
@@ -31,6 +36,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cand_filter.h"
@@ -44,6 +50,7 @@
 #define TCP_MAPPING_MS		3000	/* the STUN query over TCP */
 #define TCP_SERVER_WAIT_MS	15000	/* for ACCEPTED, or the glare's OFFER */
 #define LISTENER_CHECK_MS	5000	/* a listener that hung up goes */
+#define START_DELAY_MAX_MS	2000	/* a longer trip is not believed */
 
 enum tcp_state {
 	T_FREE,
@@ -80,6 +87,7 @@ struct tcp_call {
 	bool running;
 	atomic_bool done;
 	int timeout_ms;			/* of the punch */
+	unsigned int start_delay_ms;	/* before the first connect() */
 	int err;			/* 0, or an errno */
 	int conn;			/* the connection, or -1 */
 	struct sockaddr_storage mapped;
@@ -174,6 +182,10 @@ static void *map_worker(void *arg)
 static void *punch_worker(void *arg)
 {
 	struct tcp_call *c = arg;
+	struct timespec ts = {
+		.tv_sec = c->start_delay_ms / 1000,
+		.tv_nsec = (long)(c->start_delay_ms % 1000) * 1000000,
+	};
 	struct tcp_punch p = {
 		.local = c->local,
 		.peer = c->remote,
@@ -183,6 +195,8 @@ static void *punch_worker(void *arg)
 		.timeout_ms = c->timeout_ms,
 	};
 
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
 	c->conn = tcp_punch_connect(&p, &c->res);
 	c->err = c->conn < 0 ? errno : 0;
 	return work_done(c);
@@ -406,6 +420,8 @@ static void tcp_mapped(struct tcp_call *c)
 		m.has |= SIG_K_SID;
 	}
 	add_mapping(c, &m);
+	if (c->caller && (m.rtt = pd_link_rtt_ms()))
+		m.has |= SIG_K_RTT;
 	/* A failed send drops the link, and the link's loss this call. */
 	if (pd_link_send(&m)) {
 		tcp_call_fail(c, "server-unreachable");
@@ -526,7 +542,13 @@ static void on_offer(const struct sig_msg *m)
 	memcpy(c->sid, m->sid, SIG_SID_LEN);
 	c->have_sid = true;
 	memcpy(c->secret, m->secret, SIG_SECRET_LEN);
-	pd_log("tcp-offer", "peer=%s candidates=%u", m->peer, m->n_cand);
+	/* Our ANSWER's way to the caller: half of each round trip. */
+	if (m->has & SIG_K_RTT)
+		c->start_delay_ms = (pd_link_rtt_ms() + m->rtt) / 2;
+	if (c->start_delay_ms > START_DELAY_MAX_MS)
+		c->start_delay_ms = START_DELAY_MAX_MS;
+	pd_log("tcp-offer", "peer=%s candidates=%u start_delay_ms=%u", m->peer, m->n_cand,
+	       c->start_delay_ms);
 	if (c->hold < 0 || take_remote(c, m)) {
 		reject_call(c, c->hold < 0 ? "no-port" : "no-candidate");
 		tcp_call_fail(c, c->hold < 0 ? "no-port" : "no-candidate");

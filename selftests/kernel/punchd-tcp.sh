@@ -69,6 +69,8 @@ t_expect "and his program read alice's line from the socket, told who called" \
 t_check "the connection went through the public router, NAT to NAT ($(($(a2b) - before)) packets)" \
 	test "$(($(a2b) - before))" -ge 2
 echo "# alice: $(head -1 "$TMP/a.res")"
+t_match "bob, called, timed his start from both round trips to the server" \
+	"start_delay_ms=[1-9][0-9]*" "$(grep -o 'event=tcp-offer peer=alice.*' "$TMP/bob.log" | head -1)"
 
 # --- the library ---------------------------------------------------------------
 accept_bob_lib() {

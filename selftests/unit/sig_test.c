@@ -71,6 +71,9 @@ static const struct {
 	{ "CONNECT peer=bob cand=192.0.2.1:4000 proto=1", SIG_E_VALUE },
 	{ "CONNECT peer=bob cand=192.0.2.1:4000 proto=tcp proto=tcp", SIG_E_DUP },
 	{ "RELAY sid=0011223344556677 proto=tcp", SIG_E_KEY },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000 proto=tcp rtt=42", SIG_OK },
+	{ "CONNECT peer=bob cand=192.0.2.1:4000 rtt=-1", SIG_E_VALUE },
+	{ "PING rtt=1", SIG_E_KEY },
 };
 
 int main(void)
@@ -109,7 +112,8 @@ int main(void)
 	m.spray = 1;
 	m.relay_first = 1;
 	m.proto = SIG_PROTO_TCP;
-	m.has |= SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST | SIG_K_PROTO;
+	m.rtt = 999999999;
+	m.has |= SIG_K_NAT | SIG_K_SPRAY | SIG_K_RELAY_FIRST | SIG_K_PROTO | SIG_K_RTT;
 	for (i = 0; i < SIG_MAX_CANDS; i++) {
 		sig_ep_parse("[fd00:aaaa:bbbb:cccc:dddd:eeee:ffff:1]:65535", 44, &ep);
 		CHECK(sig_add_cand(&m, &ep) == 0, "candidate %u added", i + 1);
