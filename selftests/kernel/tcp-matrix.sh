@@ -49,45 +49,40 @@ shape() {
 	done
 }
 
+# table_on "NS..." TABLE [BODY]: inet TABLE replaced by BODY in each
+# namespace, or (no BODY) gone.
+table_on() {
+	local ns
+	for ns in $1; do
+		ip netns exec "$ns" nft delete table inet "$2" 2>/dev/null
+		[ -z "${3:-}" ] ||
+			printf 'table inet %s {%s\n}\n' "$2" "$3" | ip netns exec "$ns" nft -f -
+	done
+}
+
 # firewall fw|plain: the NATs' filter as nat.sh makes it (what comes
 # unasked from the wan is dropped, so the router's own stack never
 # answers it), or none.
 firewall() {
-	local ns
-	for ns in "$NA" "$NB"; do
-		ip netns exec "$ns" nft delete table inet filter 2>/dev/null
-		[ "$1" = fw ] || continue
-		ip netns exec "$ns" nft -f - <<-'NFT'
-			table inet filter {
-				chain input {
-					type filter hook input priority filter; policy accept;
-					iifname "wan" ct state new counter drop
-				}
-			}
-		NFT
-	done
+	table_on "$NA $NB" filter "$([ "$1" = fw ] && echo '
+		chain input {
+			type filter hook input priority filter; policy accept;
+			iifname "wan" ct state new counter drop
+		}')"
 }
 
 # stand_in yes|no: each host's stand-in for the module's part of priming
 # (tcp-punch.sh): the router's ICMP errors dropped, SYN-ACKs at full TTL.
 stand_in() {
-	local ns
-	for ns in "$A" "$B"; do
-		ip netns exec "$ns" nft delete table inet prime 2>/dev/null
-		[ "$1" = yes ] || continue
-		ip netns exec "$ns" nft -f - <<-'NFT'
-			table inet prime {
-				chain input {
-					type filter hook input priority filter; policy accept;
-					icmp type time-exceeded drop
-				}
-				chain output {
-					type filter hook output priority -300; policy accept;
-					tcp flags & (syn | ack) == syn | ack ip ttl set 64
-				}
-			}
-		NFT
-	done
+	table_on "$A $B" prime "$([ "$1" = yes ] && echo '
+		chain input {
+			type filter hook input priority filter; policy accept;
+			icmp type time-exceeded drop
+		}
+		chain output {
+			type filter hook output priority -300; policy accept;
+			tcp flags & (syn | ack) == syn | ack ip ttl set 64
+		}')"
 }
 
 port=20000
