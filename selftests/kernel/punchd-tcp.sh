@@ -27,7 +27,7 @@ t_check "alice's and bob's punchd register" eval "pd_registered alice && pd_regi
 ip netns exec "$PUB" nft -f - <<-'NFT'
 	table inet tcpcount {
 		counter a2b { }
-		chain fwd {
+		chain forward_count {
 			type filter hook forward priority filter; policy accept;
 			ip saddr 198.51.100.1 ip daddr 203.0.113.1 tcp flags & (syn | ack) == ack counter name a2b
 		}
@@ -142,7 +142,7 @@ wait_for 50 grep -q 'event=reload' "$TMP/rdv.log"
 ip netns exec "$PUB" nft -f - <<-'NFT'
 	table inet third {
 		counter syns { }
-		chain fwd {
+		chain forward_count {
 			type filter hook forward priority filter; policy accept;
 			ip daddr { 198.51.100.99, 10.0.2.2 } tcp flags syn counter name syns
 		}
@@ -191,16 +191,40 @@ t_expect "five calls in a row: all connect" "5/5" "$ok/5"
 t_expect "each from a port of its own" 5 "$(echo $ports | tr ' ' '\n' | sort -u | wc -l)"
 
 # --- both call at once ------------------------------------------------------------------
+# The calls must cross: the server takes no signaling (TLS records of
+# 100 bytes or more; the STUN query over TCP and handshakes pass) until
+# both CONNECTs are sent, then TCP delivers them together.
+ip netns exec "$PUB" nft -f - <<-'NFT'
+	table inet hold {
+		chain in {
+			type filter hook input priority filter; policy accept;
+			ip saddr { 198.51.100.1, 203.0.113.1 } tcp dport 3478 meta length >= 100 drop
+		}
+	}
+NFT
+maps() { grep -c "event=tcp-mapping peer=$2" "$TMP/$1.log"; }
+ma=$(maps alice bob) mb=$(maps bob alice)
 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" connect bob --tcp -- sh -c \
 	'echo from-alice; read -r l; echo "$l" >&2' </dev/null >/dev/null 2>"$TMP/a.res" &
 pa=$!
 ip netns exec "$B" "$PUNCHD" -u "$TMP/bob.sock" connect alice --tcp -- sh -c \
 	'echo from-bob; read -r l; echo "$l" >&2' </dev/null >/dev/null 2>"$TMP/b.res" &
 pb=$!
+wait_for 100 eval "[ \$(maps alice bob) -gt $ma ] && [ \$(maps bob alice) -gt $mb ]"
+ip netns exec "$PUB" nft delete table inet hold
 wait "$pa" "$pb"
+got="$(sed -n 2p "$TMP/a.res") $(sed -n 2p "$TMP/b.res")"
 t_expect "both call each other at once: each program gets the connection and the other's line" \
-	"from-bob from-alice" "$(sed -n 2p "$TMP/a.res") $(sed -n 2p "$TMP/b.res")"
-grep -h 'event=glare.*proto=tcp' "$TMP/alice.log" "$TMP/bob.log" | sed 's/^/# /'
+	"from-bob from-alice" "$got"
+[ "$got" = "from-bob from-alice" ] || {
+	echo "# alice: $(cat "$TMP/a.res")"
+	echo "# bob: $(cat "$TMP/b.res")"
+	grep -h 'event=\(tcp\|glare\|server-error\|candidate\)' "$TMP/alice.log" "$TMP/bob.log" |
+		tail -30 | sed 's/^/# /'
+}
+t_check "the glare was seen and settled by id (alice, the smaller, calls)" \
+	eval "grep -q 'event=glare peer=bob call=ours proto=tcp' '$TMP/alice.log' ||
+	      grep -q 'event=glare peer=alice call=theirs proto=tcp' '$TMP/bob.log'"
 
 t_check "no punchd or server complained about memory (sanitizers)" \
 	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/*.log"
