@@ -763,6 +763,8 @@ static void send_candidates(struct pd_peer *p)
 		pd_peer_fail(p, "server-unreachable");
 		return;
 	}
+	if (p->caller)
+		pd_log("offered", "peer=%s candidates=%u", p->name, m.n_cand);
 	if (!p->caller) {
 		decide(p, &p->offer);
 		start_punch(p, &p->offer);

@@ -428,6 +428,7 @@ static void tcp_mapped(struct tcp_call *c)
 		return;
 	}
 	if (c->caller) {
+		pd_log("tcp-offered", "peer=%s", c->peer);
 		c->state = T_OFFERED;
 		c->deadline = pd_now_ms() + TCP_SERVER_WAIT_MS;
 	} else {

@@ -202,7 +202,7 @@ ip netns exec "$PUB" nft -f - <<-'NFT'
 		}
 	}
 NFT
-maps() { grep -c "event=tcp-mapping peer=$2" "$TMP/$1.log"; }
+maps() { grep -c "event=tcp-offered peer=$2" "$TMP/$1.log"; }
 ma=$(maps alice bob) mb=$(maps bob alice)
 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" connect bob --tcp -- sh -c \
 	'echo from-alice; read -r l; echo "$l" >&2' </dev/null >/dev/null 2>"$TMP/a.res" &
