@@ -99,9 +99,17 @@ static bool word(const char **p, char *out, size_t cap, bool any)
 	return any || sig_word_ok(out);
 }
 
-static void presence_value(const struct rdv_client *c, char *buf, size_t cap)
+/* c's presence key and the value this registration gives it. */
+struct presence {
+	char key[sizeof(PRESENCE) + SIG_ID_MAX];
+	char value[SIG_ID_MAX + 32];
+};
+
+static void presence(const struct rdv_client *c, struct presence *p)
 {
-	snprintf(buf, cap, "%s %016llx %u", me, (unsigned long long)c->gen, c->version);
+	snprintf(p->key, sizeof(p->key), PRESENCE "%s", c->id);
+	snprintf(p->value, sizeof(p->value), "%s %016llx %u", me,
+		 (unsigned long long)c->gen, c->version);
 }
 
 static void publish(const char *instance, const char *msg, size_t len,
@@ -153,7 +161,7 @@ static void registered_reply(redisAsyncContext *ac, void *reply, void *priv)
 
 void rdv_cluster_registered(struct rdv_client *c)
 {
-	char key[sizeof(PRESENCE) + SIG_ID_MAX], value[64];
+	struct presence p;
 	struct reg_req *q;
 
 	if (!on)
@@ -162,10 +170,9 @@ void rdv_cluster_registered(struct rdv_client *c)
 		c->gen = (uint64_t)rdv_now_ms();
 	if (!ready() || !(q = reg_req(c)))
 		return;		/* the refresh writes it once Redis is back */
-	snprintf(key, sizeof(key), PRESENCE "%s", c->id);
-	presence_value(c, value, sizeof(value));
-	if (redisAsyncCommand(cmd.ac, registered_reply, q, "SET %s %s EX %d GET", key,
-			      value, PRESENCE_TTL_S) != REDIS_OK)
+	presence(c, &p);
+	if (redisAsyncCommand(cmd.ac, registered_reply, q, "SET %s %s EX %d GET", p.key,
+			      p.value, PRESENCE_TTL_S) != REDIS_OK)
 		free(q);
 }
 
@@ -198,16 +205,15 @@ static void foreign_gone(struct rdv_client *c)
 
 void rdv_cluster_gone(struct rdv_client *c)
 {
-	char key[sizeof(PRESENCE) + SIG_ID_MAX], value[64];
+	struct presence p;
 
 	if (!on)
 		return;
 	foreign_gone(c);
 	if (!cmd.up)
 		return;
-	snprintf(key, sizeof(key), PRESENCE "%s", c->id);
-	presence_value(c, value, sizeof(value));
-	redisAsyncCommand(cmd.ac, NULL, NULL, "EVAL %s 1 %s %s", del_script, key, value);
+	presence(c, &p);
+	redisAsyncCommand(cmd.ac, NULL, NULL, "EVAL %s 1 %s %s", del_script, p.key, p.value);
 }
 
 static void refresh_reply(redisAsyncContext *ac, void *reply, void *priv)
@@ -227,16 +233,15 @@ static void refresh_reply(redisAsyncContext *ac, void *reply, void *priv)
 
 static void refresh_one(struct rdv_client *c, void *arg)
 {
-	char key[sizeof(PRESENCE) + SIG_ID_MAX], value[64];
+	struct presence p;
 	struct reg_req *q = reg_req(c);
 
 	(void)arg;
 	if (!q)
 		return;
-	snprintf(key, sizeof(key), PRESENCE "%s", c->id);
-	presence_value(c, value, sizeof(value));
+	presence(c, &p);
 	if (redisAsyncCommand(cmd.ac, refresh_reply, q, "EVAL %s 1 %s %s %d", refresh_script,
-			      key, value, PRESENCE_TTL_S) != REDIS_OK)
+			      p.key, p.value, PRESENCE_TTL_S) != REDIS_OK)
 		free(q);
 	else
 		refreshing++;

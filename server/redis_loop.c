@@ -8,7 +8,6 @@
  * touched again.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +16,6 @@
 #define CONNECT_MS	3000
 #define BACKOFF_MIN_MS	250
 #define BACKOFF_MAX_MS	8000
-
 
 static void watch(struct rdv_redis *r, uint32_t events)
 {
@@ -82,8 +80,6 @@ static void lost(struct rdv_redis *r, const char *why)
 	retry_later(r);
 	rdv_log(was_up ? RDV_LOG_WARN : RDV_LOG_INFO, "redis-down",
 		"conn=%s reason=\"%s\" retry_ms=%u", r->name, why, r->backoff_ms);
-	if (was_up && r->on_down)
-		r->on_down(r);
 }
 
 /* Connected, and authenticated if it must be: commands may go. */
@@ -215,7 +211,6 @@ void rdv_redis_event(struct rdv_io *io, uint32_t events)
 void rdv_redis_stop(struct rdv_redis *r)
 {
 	rdv_timer_cancel(&r->timer);
-	r->on_down = NULL;
 	if (r->ac) {
 		r->ac->onDisconnect = NULL;
 		redisAsyncFree(r->ac);

@@ -23,9 +23,8 @@ struct rdv_redis {
 	uint32_t events;		/* what epoll watches now */
 	unsigned int backoff_ms;
 	struct rdv_timer timer;		/* connect deadline, or the next try */
-	/* Called on the loop once connected, and once lost (after up). */
+	/* Called on the loop once connected (and authenticated). */
 	void (*on_up)(struct rdv_redis *r);
-	void (*on_down)(struct rdv_redis *r);
 };
 
 /* Start connecting to host:port, and again whenever it is lost. */

@@ -407,15 +407,14 @@ static int parse_args(int argc, char **argv)
 
 /*
  * "connect PEER --tcp [-- CMD...]" or "accept --tcp [PEER] [-- CMD...]":
- * the control line for it into line, and *cmd; false if it is not one.
+ * what it asks (enum nfp_tcp_how), *peer and *cmd; -1 if it is not one.
  */
-static bool tcp_command(int argc, char **argv, char *line, size_t cap,
-			char ***cmd)
+static int tcp_command(int argc, char **argv, const char **peer, char ***cmd)
 {
-	const char *peer = NULL;
 	bool tcp = false;
 	int i;
 
+	*peer = NULL;
 	*cmd = NULL;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -424,20 +423,18 @@ static bool tcp_command(int argc, char **argv, char *line, size_t cap,
 		}
 		if (!strcmp(argv[i], "--tcp") && !tcp)
 			tcp = true;
-		else if (!peer && sig_word_ok(argv[i]))
-			peer = argv[i];
+		else if (!*peer && sig_word_ok(argv[i]))
+			*peer = argv[i];
 		else
-			return false;
+			return -1;
 	}
 	if (!tcp || (*cmd && !**cmd))
-		return false;
-	if (!strcmp(argv[0], "connect") && peer)
-		snprintf(line, cap, "connect %s tcp\n", peer);
-	else if (!strcmp(argv[0], "accept"))
-		snprintf(line, cap, "accept tcp%s%s\n", peer ? " " : "", peer ? peer : "");
-	else
-		return false;
-	return true;
+		return -1;
+	if (!strcmp(argv[0], "connect") && *peer)
+		return NFP_TCP_CONNECT;
+	if (!strcmp(argv[0], "accept"))
+		return NFP_TCP_ACCEPT;
+	return -1;
 }
 
 /* The client side of the control socket: one command, print the answer. */
@@ -448,19 +445,22 @@ static int client(int argc, char **argv)
 		    (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"));
 	char buf[4096], line[128], head[6] = "", **cmd;
 	size_t used = 0, head_len = 0;
-	bool tcp = tcp_command(argc, argv, line, sizeof(line), &cmd);
+	const char *peer;
+	int how = tcp_command(argc, argv, &peer, &cmd);
 	int fd, ok = 1;
 	ssize_t n, i;
 
-	if (!tcp && (!strcmp(argv[0], "status") ? argc != 1 && !json :
-		     (strcmp(argv[0], "connect") && strcmp(argv[0], "disconnect")) ||
-		     argc != 2 || !sig_word_ok(argv[1]))) {
+	if (how >= 0)
+		return pd_tcp_client(pd_cfg.socket_path, how, peer, cmd);
+	if (!strcmp(argv[0], "status") ? argc != 1 && !json :
+	    (strcmp(argv[0], "connect") && strcmp(argv[0], "disconnect")) ||
+	    argc != 2 || !sig_word_ok(argv[1])) {
 		fprintf(stderr, "punchd: bad command; see punchd --help\n");
 		return 2;
 	}
 	if (json)
 		snprintf(line, sizeof(line), "status json\n");
-	else if (!tcp)
+	else
 		snprintf(line, sizeof(line), "%s%s%s\n", argv[0], argc > 1 ? " " : "",
 			 argc > 1 ? argv[1] : "");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -470,8 +470,6 @@ static int client(int argc, char **argv)
 			pd_cfg.socket_path, strerror(errno));
 		return 1;
 	}
-	if (tcp)
-		return pd_tcp_client(fd, line, cmd);
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
 		fprintf(stderr, "punchd: %s\n", strerror(errno));
 		return 1;

@@ -135,6 +135,12 @@ static void tcp_call_release(struct tcp_call *c)
 	tcp_call_clear(c);
 }
 
+static void refuse(int waiter, const char *peer, const char *reason)
+{
+	pd_reply(waiter, "error peer=%s reason=%s\n", peer, reason);
+	pd_reply_done(waiter);
+}
+
 /*
  * End a call before its hand-over: a program that waits in "accept tcp"
  * goes back to the head of the queue to wait on; one that asked for this
@@ -150,11 +156,9 @@ static void tcp_call_fail(struct tcp_call *c, const char *reason)
 	if (c->waiter >= 0 && c->listener &&
 	    !pd_tcp_listen_add(c->waiter, c->filter[0] ? c->filter : NULL, true))
 		c->waiter = -1;
-	if (c->waiter >= 0) {
-		pd_reply(c->waiter, "error peer=%s reason=%s\n", c->peer, reason);
-		pd_reply_done(c->waiter);
-		c->waiter = -1;
-	}
+	if (c->waiter >= 0)
+		refuse(c->waiter, c->peer, reason);
+	c->waiter = -1;
 	if (c->running)
 		c->dropped = true;
 	else
@@ -217,31 +221,19 @@ static void tcp_call_run(struct tcp_call *c, enum tcp_state state)
 	c->running = true;
 }
 
-/* A caller's call to peer that has no session id yet. */
-static struct tcp_call *tcp_call_unanswered(const char *peer)
+/*
+ * The call under way to peer (caller: ours, until its session id comes
+ * with ACCEPTED) or from it (callee: until the hand-over); one each way.
+ */
+static struct tcp_call *tcp_call_pending(const char *peer, bool caller)
 {
 	unsigned int i;
 
 	for (i = 0; i < PD_TCP_CALLS; i++) {
 		struct tcp_call *c = &calls[i];
 
-		if (c->state != T_FREE && !c->dropped && c->caller && !c->have_sid &&
-		    !strcmp(c->peer, peer))
-			return c;
-	}
-	return NULL;
-}
-
-/* A callee's call from peer not yet handed over. */
-static struct tcp_call *tcp_call_incoming(const char *peer)
-{
-	unsigned int i;
-
-	for (i = 0; i < PD_TCP_CALLS; i++) {
-		struct tcp_call *c = &calls[i];
-
-		if (c->state != T_FREE && !c->dropped && !c->caller &&
-		    !strcmp(c->peer, peer))
+		if (c->state != T_FREE && !c->dropped && c->caller == caller &&
+		    !(caller && c->have_sid) && !strcmp(c->peer, peer))
 			return c;
 	}
 	return NULL;
@@ -293,12 +285,6 @@ static struct tcp_call *tcp_call_new(const char *peer, bool caller, int waiter)
 	return c;
 }
 
-static void refuse(int waiter, const char *peer, const char *reason)
-{
-	pd_reply(waiter, "error peer=%s reason=%s\n", peer, reason);
-	pd_reply_done(waiter);
-}
-
 void pd_tcp_connect(const char *peer, int waiter)
 {
 	struct tcp_call *c;
@@ -311,7 +297,7 @@ void pd_tcp_connect(const char *peer, int waiter)
 		refuse(waiter, peer, "server-without-tcp");
 		return;
 	}
-	if (tcp_call_unanswered(peer)) {
+	if (tcp_call_pending(peer, true)) {
 		refuse(waiter, peer, "busy");
 		return;
 	}
@@ -501,7 +487,7 @@ static void on_offer(const struct sig_msg *m)
 
 	if (!pd_offer_admit(m))
 		return;
-	if (tcp_call_incoming(m->peer)) {
+	if (tcp_call_pending(m->peer, false)) {
 		pd_log("tcp-refused", "peer=%s reason=one-at-a-time", m->peer);
 		pd_reject(m, "busy");
 		return;
@@ -510,7 +496,7 @@ static void on_offer(const struct sig_msg *m)
 	 * Glare: we call it too. The smaller id's call stands; the other
 	 * side answers it, with the program that called waiting on it.
 	 */
-	mine = tcp_call_unanswered(m->peer);
+	mine = tcp_call_pending(m->peer, true);
 	if (mine && mine->state != T_GLARED && pd_glare_we_call(pd_cfg.id, m->peer)) {
 		pd_log("glare", "peer=%s call=ours proto=tcp", m->peer);
 		pd_reject(m, "glare");
@@ -560,7 +546,7 @@ static void on_offer(const struct sig_msg *m)
 
 static void on_accepted(const struct sig_msg *m)
 {
-	struct tcp_call *c = tcp_call_unanswered(m->peer);
+	struct tcp_call *c = tcp_call_pending(m->peer, true);
 
 	if (!c || c->state != T_OFFERED) {
 		pd_log("unexpected", "verb=ACCEPTED peer=%s proto=tcp", m->peer);
@@ -584,7 +570,7 @@ static void on_error(const struct sig_msg *m)
 		c = tcp_call_by_sid(m->sid);
 	/* By name only our call still unanswered: we learn its id later. */
 	if (!c && (m->has & SIG_K_PEER)) {
-		c = tcp_call_unanswered(m->peer);
+		c = tcp_call_pending(m->peer, true);
 		if (c && c->state != T_OFFERED)
 			c = NULL;
 	}

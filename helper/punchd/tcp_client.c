@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The command side of "punchd connect PEER --tcp" and "punchd accept
- * --tcp": the daemon answers with a result line and the connected
- * socket. With a program after "--", it runs on the socket (its stdin
+ * --tcp": asked as any program asks (libnfpunch's nfp_tcp_request()), the
+ * daemon answers with a result line and the connected socket. With a program after "--", it runs on the socket (its stdin
  * and stdout, as under inetd), told who called in NFPUNCH_PEER,
  * NFPUNCH_ENDPOINT and NFPUNCH_LOCAL; without, the socket is copied to
  * and from our own stdin and stdout, as nc does. The result line goes
@@ -18,34 +18,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fdpass.h"
+#include "libnfpunch.h"
 #include "tcp_client.h"
 
 #define REPLY_MAX	512
 #define CHUNK		65536
-
-/* The daemon's one reply line, and the socket that came with it. */
-static int read_reply(int ctl, char *line, size_t cap, int *sock)
-{
-	size_t len = 0;
-	ssize_t n;
-	char *nl;
-
-	while (len < cap - 1) {
-		n = fdpass_recv(ctl, line + len, cap - 1 - len, sock);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		line[len] = '\0';
-		nl = strchr(line, '\n');
-		if (nl) {
-			*nl = '\0';
-			return 0;
-		}
-	}
-	line[len] = '\0';
-	return -1;
-}
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -148,23 +125,21 @@ static int pump(int sock)
 	return 0;
 }
 
-int pd_tcp_client(int ctl, const char *command, char *const *cmd)
+int pd_tcp_client(const char *socket_path, int how, const char *peer, char *const *cmd)
 {
-	char line[REPLY_MAX];
-	int sock = -1;
+	char line[REPLY_MAX] = "";
+	int req = nfp_tcp_request(socket_path, how, peer), sock;
 
-	if (write_all(ctl, command, strlen(command))) {
-		fprintf(stderr, "punchd: %s\n", strerror(errno));
+	if (req < 0) {
+		fprintf(stderr, "punchd: %s: %s (is punchd running?)\n", socket_path,
+			strerror(-req));
 		return 1;
 	}
-	if (read_reply(ctl, line, sizeof(line), &sock) || strncmp(line, "ok ", 3) ||
-	    sock < 0) {
+	sock = nfp_tcp_finish(req, line, sizeof(line));
+	if (sock < 0) {
 		fprintf(stderr, "%s\n", line[0] ? line : "error reason=no-answer");
-		if (sock >= 0)
-			close(sock);
 		return 1;
 	}
-	close(ctl);
 	fprintf(stderr, "%s\n", line);
 	if (cmd && cmd[0]) {
 		export_field(line, "peer", "NFPUNCH_PEER");

@@ -28,14 +28,7 @@ ups() { grep -c '^up ' "$TMP/$1.hook" 2>/dev/null || echo 0; }
 # call begins with is STUN, which must be answered (stopping the whole
 # server made both mappings time out on the debug kernel, and the calls
 # went out without a public candidate).
-ip netns exec "$PUB" nft -f - <<-'NFT'
-	table inet hold {
-		chain in {
-			type filter hook input priority filter; policy accept;
-			ip saddr { 198.51.100.1, 203.0.113.1 } tcp dport 3478 drop
-		}
-	}
-NFT
+rdv_hold
 pd "$A" alice connect bob >"$TMP/a.res" &
 ca=$!
 pd "$B" bob connect alice >"$TMP/b.res" &
@@ -45,7 +38,7 @@ cb=$!
 # too slow for that on the debug kernel).
 wait_for 300 eval "grep -q 'event=offered peer=bob' '$TMP/alice.log' &&
 		   grep -q 'event=offered peer=alice' '$TMP/bob.log'"
-ip netns exec "$PUB" nft delete table inet hold
+rdv_release
 wait "$ca" "$cb"
 t_match "both connect at once: alice's result" "^ok peer=bob mode=direct " "$(cat "$TMP/a.res")"
 t_match "and bob's" "^ok peer=alice mode=direct " "$(cat "$TMP/b.res")"

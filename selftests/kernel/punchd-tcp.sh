@@ -194,14 +194,7 @@ t_expect "each from a port of its own" 5 "$(echo $ports | tr ' ' '\n' | sort -u 
 # The calls must cross: the server takes no signaling (TLS records of
 # 100 bytes or more; the STUN query over TCP and handshakes pass) until
 # both CONNECTs are sent, then TCP delivers them together.
-ip netns exec "$PUB" nft -f - <<-'NFT'
-	table inet hold {
-		chain in {
-			type filter hook input priority filter; policy accept;
-			ip saddr { 198.51.100.1, 203.0.113.1 } tcp dport 3478 meta length >= 100 drop
-		}
-	}
-NFT
+rdv_hold "meta length >= 100"
 maps() { grep -c "event=tcp-offered peer=$2" "$TMP/$1.log"; }
 ma=$(maps alice bob) mb=$(maps bob alice)
 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" connect bob --tcp -- sh -c \
@@ -211,7 +204,7 @@ ip netns exec "$B" "$PUNCHD" -u "$TMP/bob.sock" connect alice --tcp -- sh -c \
 	'echo from-bob; read -r l; echo "$l" >&2' </dev/null >/dev/null 2>"$TMP/b.res" &
 pb=$!
 wait_for 100 eval "[ \$(maps alice bob) -gt $ma ] && [ \$(maps bob alice) -gt $mb ]"
-ip netns exec "$PUB" nft delete table inet hold
+rdv_release
 wait "$pa" "$pb"
 got="$(sed -n 2p "$TMP/a.res") $(sed -n 2p "$TMP/b.res")"
 t_expect "both call each other at once: each program gets the connection and the other's line" \

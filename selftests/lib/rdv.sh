@@ -131,6 +131,21 @@ nat_cut() {
 }
 nat_uncut() { ip netns exec "$PUB" nft delete table inet cut; }
 
+# rdv_hold [MATCH]: the server takes no signaling from the two NATs (only
+# the packets that also match MATCH, when given) until rdv_release; TCP
+# resends what was held then. So that two calls cross (glare).
+rdv_hold() {
+	ip netns exec "$PUB" nft -f - <<-NFT
+		table inet hold {
+			chain in {
+				type filter hook input priority filter; policy accept;
+				ip saddr { 198.51.100.1, 203.0.113.1 } tcp dport 3478 ${1:-} drop
+			}
+		}
+	NFT
+}
+rdv_release() { ip netns exec "$PUB" nft delete table inet hold; }
+
 # rdv_up [RENDEZVOUSD OPTION...]: how a punchd test begins: a scratch
 # directory, the NAT topology, users alice and bob, and rendezvousd, all
 # gone when the script exits; the test ends there if one does not come up.
