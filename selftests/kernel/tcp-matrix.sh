@@ -14,6 +14,7 @@
 # each host's stand-in for the module's part: see tcp-punch.sh).
 #
 # Each attempt: fresh ports, both sides connect() with a 6 s deadline,
+# their first SYNs held to a shared wall-clock start (tcp-punch "at"),
 # "# tcp-result NAT FIRST PRIME DELAY ok|fail MS_FIRST MS_SECOND REFUSED"
 # for the bench. Checked: every attempt ends by its deadline, the
 # firewalled cells and the primed cells all connect, and so do the
@@ -89,31 +90,33 @@ port=20000
 late=0 cells=""
 # attempt NAT FIRST PRIME DELAY: one punch; prints its result line.
 attempt() {
-	local nat=$1 first=$2 prime=$3 delay=$4 pa pb gap oa=() ob=() ra rb res ms1 ms2
+	local nat=$1 first=$2 prime=$3 delay=$4 pa pb gap start oa=() ob=() ra rb res ms1 ms2
 	port=$((port + 1))
 	pa=$port pb=$((port + 5000))
 	# One trip through the server (two public links) and 100 ms.
-	gap=$(awk -v d="$delay" 'BEGIN { printf "%.3f", (2 * d + 100) / 1000 }')
+	gap=$((2 * delay + 100))
 	[ "$first" = together ] && gap=0
 	if [ "$prime" = yes ]; then
 		if [ "$first" = alice ]; then oa=(prime 2); else ob=(prime 2); fi
 	fi
-	run_a() {
-		timeout 10 ip netns exec "$A" "$TP" connect "10.0.1.2:$pa" "203.0.113.1:$pb" \
-			$SECRET controlling timeout 6000 "${oa[@]}" >"$TMP/ra" 2>&1
-	}
-	run_b() {
-		timeout 10 ip netns exec "$B" "$TP" connect "10.0.2.2:$pb" "198.51.100.1:$pa" \
-			$SECRET controlled timeout 6000 "${ob[@]}" >"$TMP/rb" 2>&1
-	}
-	local t0=$SECONDS
-	if [ "$first" != bob ]; then
-		run_a & p1=$!; sleep "$gap"; run_b & p2=$!
+	# Both processes wait for a wall-clock start 1 s ahead: the gap is
+	# then the gap asked for, however long each took to start (under TCG,
+	# easily more than the 100 ms that "together" over 50 ms links allows).
+	start=$(($(date +%s%3N) + 1000))
+	if [ "$first" = bob ]; then
+		ob+=(at "$start") oa+=(at $((start + gap)))
 	else
-		run_b & p1=$!; sleep "$gap"; run_a & p2=$!
+		oa+=(at "$start") ob+=(at $((start + gap)))
 	fi
+	local t0=$SECONDS
+	timeout 11 ip netns exec "$A" "$TP" connect "10.0.1.2:$pa" "203.0.113.1:$pb" \
+		$SECRET controlling timeout 6000 "${oa[@]}" >"$TMP/ra" 2>&1 &
+	p1=$!
+	timeout 11 ip netns exec "$B" "$TP" connect "10.0.2.2:$pb" "198.51.100.1:$pa" \
+		$SECRET controlled timeout 6000 "${ob[@]}" >"$TMP/rb" 2>&1 &
+	p2=$!
 	wait "$p1" "$p2"
-	[ $((SECONDS - t0)) -le 9 ] || late=$((late + 1))
+	[ $((SECONDS - t0)) -le 10 ] || late=$((late + 1))
 	ra=$(head -1 "$TMP/ra") rb=$(head -1 "$TMP/rb")
 	res=fail
 	grep -q '^heard controlled$' "$TMP/ra" && grep -q '^heard controlling$' "$TMP/rb" && res=ok

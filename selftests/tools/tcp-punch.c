@@ -5,18 +5,22 @@
  *
  *   tcp-punch mapping LOCAL SERVER [TIMEOUT_MS]
  *   tcp-punch connect LOCAL PEER SECRET-HEX controlling|controlled
- *             [prime TTL] [timeout MS] [say TEXT]
+ *             [prime TTL] [timeout MS] [say TEXT] [at EPOCH_MS]
  *
  * mapping prints "mapped ADDR:PORT". connect punches, proves the secret,
  * prints "ok ms=N attempts=N refused=N local=EP remote=EP", then sends
  * TEXT (default: the role) as one line and prints "heard LINE" for the
- * peer's. A failure prints "fail error=..." and exits 1.
+ * peer's. A failure prints "fail error=..." and exits 1. "at" holds the
+ * first SYN until that wall-clock time (ms since the epoch), so that a
+ * test can start two sides together, or a set time apart, whatever
+ * their processes took to start.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sig.h"
@@ -44,11 +48,20 @@ static const char *ep_str(const struct sockaddr_storage *ss, char *buf, size_t l
 	return sig_ep_format(&ep, buf, len);
 }
 
+/* Sleeps until the wall clock reads @ms since the epoch (at once if past). */
+static void start_at(long long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
+
+	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: tcp-punch mapping LOCAL SERVER [TIMEOUT_MS]\n"
 		"       tcp-punch connect LOCAL PEER SECRET-HEX controlling|controlled "
-		"[prime TTL] [timeout MS] [say TEXT]\n");
+		"[prime TTL] [timeout MS] [say TEXT] [at EPOCH_MS]\n");
 	exit(2);
 }
 
@@ -60,6 +73,7 @@ int main(int argc, char **argv)
 	struct tcp_punch_result res;
 	char e1[SIG_EP_STRLEN], e2[SIG_EP_STRLEN], line[256];
 	const char *say = NULL;
+	long long at = 0;
 	socklen_t alen = sizeof(a);
 	int fd, len, i;
 	ssize_t n;
@@ -96,9 +110,13 @@ int main(int argc, char **argv)
 			p.timeout_ms = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "say"))
 			say = argv[i + 1];
+		else if (!strcmp(argv[i], "at"))
+			at = atoll(argv[i + 1]);
 		else
 			usage();
 	}
+	if (at > 0)
+		start_at(at);
 	fd = tcp_punch_connect(&p, &res);
 	if (fd < 0) {
 		printf("fail error=\"%s\" attempts=%u refused=%u\n", strerror(errno),
