@@ -47,6 +47,10 @@ WARN := -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-unused-parameter
 OBJCOPY ?= objcopy
 CFLAGS ?= -O2 -g
+ifeq ($(SAN),thread)
+CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=thread
+LDFLAGS += -fsanitize=thread
+endif
 ifeq ($(SAN),1)
 CFLAGS += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -183,6 +187,11 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libnfpunch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
+# The relay load generator takes relay ports as punchd's module would.
+$(BUILD)/bench/relay-load: bench/relay-load.c $(STUN_OBJS) $(SIG_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # The signaling load generator speaks punchd's side of the protocol.
 $(BUILD)/bench/rdv-load: bench/rdv-load.c $(SIG_OBJS) $(TLS_OBJS)
 	@mkdir -p $(dir $@)
@@ -286,9 +295,11 @@ build/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIBSRCS) lib/stun.h helper/common/sig.h
 		-fno-sanitize-recover=all $(INCLUDES) -o $@ $< $(FUZZ_LIBSRCS) \
 		$(CRYPTO_LIBS)
 
-# Tests use tools built with ASan and UBSan, kept apart from the normal build.
+# Tests use tools built with ASan and UBSan, kept apart from the normal
+# build; rendezvousd's threads are also tried under ThreadSanitizer.
 check: all fuzz
 	$(MAKE) BUILD=build/san SAN=1 tools
+	$(MAKE) BUILD=build/tsan SAN=thread build/tsan/rendezvousd
 	selftests/run
 
 # The unit tests alone: no VM, no module (a package build runs them).

@@ -18,6 +18,7 @@
 #include "cluster.h"
 #include "metrics.h"
 #include "rdv.h"
+#include "relay_workers.h"
 #include "timer.h"
 
 #ifndef NFPUNCH_TOOLS_VERSION
@@ -112,6 +113,7 @@ static const struct option longopts[] = {
 	{ "redis", required_argument, NULL, 21 },
 	{ "instance", required_argument, NULL, 22 },
 	{ "redis-password-file", required_argument, NULL, 23 },
+	{ "relay-workers", required_argument, NULL, 24 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -137,6 +139,8 @@ static void usage(FILE *f)
 "  -K, --tls-key FILE       its private key, PEM (required)\n"
 "      --plaintext-testing-only  signaling without TLS: for tests only\n"
 "      --stun-workers N     threads answering STUN (0: one per CPU) [0]\n"
+"      --relay-workers N    threads forwarding relayed datagrams (0: one\n"
+"                           per CPU) [0]\n"
 "      --metrics ADDR:PORT  Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                           (counts only; keep it on a private address)\n"
 "      --redis ADDR:PORT    share clients and signaling with the other\n"
@@ -295,6 +299,11 @@ static int apply(int opt, const char *arg)
 			return -1;
 		cfg.stun_workers = (unsigned int)v;
 		return 0;
+	case 24:
+		if (parse_uint(arg, 0, RDV_RELAY_WORKERS_MAX, &v))
+			return -1;
+		cfg.relay_workers = (unsigned int)v;
+		return 0;
 	case 'L':
 		for (i = 0; i < 4; i++)
 			if (!strcmp(arg, levels[i]))
@@ -379,7 +388,7 @@ static void log_stats(void)
 
 /* 1 to stop. */
 /*
- * A reload revokes users, which frees their relays: that waits for the
+ * A reload revokes users, which frees their clients: that waits for the
  * end of the event round, when no event of this round names them.
  */
 static bool reload_pending;
@@ -429,8 +438,7 @@ static void run(int sigfd)
 			case RDV_CLIENT:
 				rdv_client_event(io, ev[i].events);
 				break;
-			case RDV_RELAY:
-				rdv_relay_input(io);
+			case RDV_RELAY:	/* never: relay_workers.c reads them */
 				break;
 			case RDV_METRICS:
 				rdv_metrics_run();
@@ -476,13 +484,14 @@ int main(int argc, char **argv)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	sigfd = signals_open();
 	if (epfd < 0 || sigfd < 0 || rdv_users_load(cfg.users_file, NULL) ||
-	    rdv_stun_open() || rdv_listen_open() ||
+	    rdv_stun_open() || rdv_relay_workers_start() || rdv_listen_open() ||
 	    (cfg.metrics.ss_family && rdv_metrics_open(&cfg.metrics)) ||
 	    rdv_cluster_open(cfg.redis_host[0] ? cfg.redis_host : NULL, cfg.redis_port,
 			     cfg.instance, cfg.redis_password)) {
 		int err = errno;
 
 		rdv_stun_close();	/* its threads may be answering */
+		rdv_relay_workers_stop();
 		rdv_log(RDV_LOG_ERR, "startup-failed", "error=\"%s\"",
 			strerror(err));
 		return 1;
@@ -495,6 +504,7 @@ int main(int argc, char **argv)
 	rdv_clients_reap();	/* the stubs the sessions held */
 	rdv_cluster_close();
 	rdv_relays_shutdown();
+	rdv_relay_workers_stop();	/* they free the relays */
 	rdv_timers_free();
 	rdv_stun_close();
 	rdv_users_free();

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rendezvousd: the public server. One process: a STUN binding server
- * (UDP) in worker threads of its own (stun_server.c), and the signaling
- * service (TCP) and the relay in one epoll loop.
+ * (UDP) in worker threads of its own (stun_server.c), the signaling
+ * service (TCP) and the relays' lives in one epoll loop, and the relays'
+ * datagrams in worker threads of their own (relay_workers.c).
  *
  * All state lives in this process's memory (clients by id, sessions by
- * id, relays). A cluster would have to share the client and session
- * tables; relays are tied to the box whose ports they use.
+ * id, relays). Instances on one Redis share presence and signaling
+ * (cluster.c); relays are tied to the box whose ports they use.
  */
 #ifndef RDV_H
 #define RDV_H
@@ -61,6 +62,7 @@ struct rdv_config {
 	bool plaintext;			/* --plaintext-testing-only */
 	int log_level;
 	unsigned int stun_workers;	/* --stun-workers; 0: one per CPU */
+	unsigned int relay_workers;	/* --relay-workers; 0: one per CPU */
 	/* --redis: instances sharing presence and signaling (cluster.h) */
 	char redis_host[INET6_ADDRSTRLEN];	/* "": a single server */
 	uint16_t redis_port;
@@ -91,6 +93,8 @@ void rdv_log_set_rate(unsigned int per_sec);
 const char *rdv_addr_str(const struct sockaddr_storage *ss, char *buf,
 			 size_t len);
 uint64_t rdv_now_ms(void);
+/* CPUs this process may run on (its affinity), 1 to max. */
+unsigned int rdv_cpus_usable(unsigned int max);
 
 /* the event loop */
 int rdv_epoll_add(struct rdv_io *io, uint32_t events);
@@ -148,7 +152,6 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		    const uint8_t *secret, size_t secret_len, bool relay_first,
 		    struct rdv_relay **out, const char **code);
 void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2]);
-void rdv_relay_input(struct rdv_io *io);
 void rdv_relay_free(struct rdv_relay *r);
 unsigned int rdv_relays_count(void);
 void rdv_relays_shutdown(void);

@@ -24,11 +24,16 @@
  * owner that is talking. Until both sides are known nothing is forwarded.
  * Limits: relays in all and per requesting client, bytes per second per
  * relay, idle time, and optionally a total lifetime.
+ *
+ * The main loop allocates, times and ends relays; a relay worker
+ * (relay_workers.c) reads its ports and forwards, in batches.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hex.h"
@@ -36,6 +41,7 @@
 #include "punch_keys.h"
 #include "rdv.h"
 #include "relay_secret.h"
+#include "relay_workers.h"
 #include "timer.h"
 #include "stun.h"
 #include "stun_hmac.h"
@@ -56,6 +62,7 @@ struct rdv_relay_side {
 	struct rdv_relay *r;
 	int idx;
 	struct sockaddr_storage local;
+	bool watched;			/* its worker reads it */
 	struct sockaddr_storage peer;	/* locked sender */
 	bool locked;
 	uint64_t heard;			/* last datagram from it, ms */
@@ -64,8 +71,19 @@ struct rdv_relay_side {
 	uint64_t packets, bytes;
 };
 
+/*
+ * A relay's ports are read by one worker thread (relay_workers.c), the
+ * rest is the main loop's. lock covers what both touch: what the worker
+ * writes as datagrams pass (each side's sender, seen ids and figures;
+ * last, tokens, tokens_at, dropped), which the main loop reads for the
+ * deadline and the end, and ended, which the main loop sets at the end
+ * so that nothing is forwarded after it.
+ */
 struct rdv_relay {
 	struct rdv_relay_side side[2];
+	pthread_mutex_t lock;
+	struct rdv_relay_worker *worker;
+	struct rdv_retired retired;	/* how its worker frees it */
 	struct rdv_session *s;
 	char ids[2][SIG_ID_MAX + 1];
 	char requester[SIG_ID_MAX + 1];	/* whose quota it counts against */
@@ -80,6 +98,7 @@ struct rdv_relay {
 	uint64_t created, last, tokens_at;
 	double tokens;
 	uint64_t dropped;
+	bool ended;
 	struct rdv_timer timer;		/* idle or lifetime, whichever first */
 	struct rdv_relay *next, *prev;
 };
@@ -141,11 +160,6 @@ static int open_side(struct rdv_relay_side *side, int family)
 	}
 	side->io.kind = RDV_RELAY;
 	side->io.fd = fd;
-	if (rdv_epoll_add(&side->io, EPOLLIN)) {
-		close(fd);
-		side->io.fd = -1;
-		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -165,10 +179,14 @@ static unsigned int relays_of(const char *id)
  * deadline from the last datagram, capped by --relay-lifetime. A
  * datagram does not move the timer; the deadline is checked when due.
  */
-static uint64_t relay_due(const struct rdv_relay *r)
+static uint64_t relay_due(struct rdv_relay *r)
 {
 	const struct rdv_limits *lim = &rdv_cfg->lim;
-	uint64_t due = r->last + lim->relay_idle * 1000ull + 1;
+	uint64_t due;
+
+	pthread_mutex_lock(&r->lock);
+	due = r->last + lim->relay_idle * 1000ull + 1;
+	pthread_mutex_unlock(&r->lock);
 
 	if (lim->relay_lifetime && r->created + lim->relay_lifetime * 1000ull + 1 < due)
 		due = r->created + lim->relay_lifetime * 1000ull + 1;
@@ -179,8 +197,10 @@ static void relay_deadline(struct rdv_timer *t, uint64_t now)
 {
 	struct rdv_relay *r = rdv_container_of(t, struct rdv_relay, timer);
 
-	if (now < relay_due(r))
-		rdv_timer_arm(t, relay_due(r));	/* cannot fail: just taken out */
+	uint64_t due = relay_due(r);
+
+	if (now < due)
+		rdv_timer_arm(t, due);	/* cannot fail: just taken out */
 	else
 		rdv_relay_free(r);
 }
@@ -206,6 +226,53 @@ static int derive_dirs(struct rdv_relay *r, const uint8_t *secret,
 	return ret ? -1 : 0;
 }
 
+/*
+ * The ports and the memory: in its worker once no event can name it, or
+ * in the main loop for a relay no worker has seen.
+ */
+static void relay_destroy(struct rdv_retired *node)
+{
+	struct rdv_relay *r = rdv_container_of(node, struct rdv_relay, retired);
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (r->side[i].io.fd >= 0)
+			close(r->side[i].io.fd);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+/* Out of its worker's epoll, then freed by the worker. */
+static void relay_release(struct rdv_relay *r)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (r->side[i].watched)
+			rdv_relay_worker_unwatch(r->worker, &r->side[i].io);
+	rdv_relay_worker_retire(r->worker, &r->retired);
+}
+
+/* A relay whose ports opened and a worker took: its deadline, then listed. */
+static int relay_start(struct rdv_relay *r)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (rdv_relay_worker_watch(r->worker, &r->side[i].io))
+			return -errno;
+		r->side[i].watched = true;
+	}
+	if (rdv_timer_arm(&r->timer, relay_due(r)))
+		return -ENOMEM;
+	r->next = relays;
+	if (relays)
+		relays->prev = r;
+	relays = r;
+	n_relays++;
+	return 0;
+}
+
 int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		    const char *requester,
 		    const struct sockaddr_storage *obs[2],
@@ -224,17 +291,22 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		*code = "relay-quota";
 		return -EDQUOT;
 	}
+	*code = "server-error";
 	/* Each port is of its owner's family: an IPv4 peer meets an IPv6 one. */
 	r = calloc(1, sizeof(*r));
-	if (!r) {
-		*code = "server-error";
+	if (!r)
 		return -ENOMEM;
-	}
 	r->s = s;
 	r->n_dirs = relay_first ? 1 : 2;
-	if (derive_dirs(r, secret, secret_len)) {
+	r->side[0].io.fd = r->side[1].io.fd = -1;
+	r->retired.destroy = relay_destroy;
+	err = pthread_mutex_init(&r->lock, NULL);
+	if (err) {
 		free(r);
-		*code = "server-error";
+		return -err;
+	}
+	if (derive_dirs(r, secret, secret_len)) {
+		relay_destroy(&r->retired);
 		return -EINVAL;
 	}
 	r->created = r->last = r->tokens_at = rdv_now_ms();
@@ -245,38 +317,34 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		snprintf(r->ids[i], sizeof(r->ids[i]), "%s", ids[i]);
 		r->side[i].r = r;
 		r->side[i].idx = i;
-		r->side[i].io.fd = -1;
 	}
 	for (i = 0; i < 2; i++) {
 		err = open_side(&r->side[i], obs[i]->ss_family);
 		if (err) {
-			if (i)
-				close(r->side[0].io.fd);
-			free(r);
-			*code = "server-error";
+			relay_destroy(&r->retired);
 			rdv_log(RDV_LOG_ERR, "relay-alloc", "error=\"%s\"",
 				strerror(-err));
 			return err;
 		}
 	}
-	if (rdv_timer_arm(&r->timer, relay_due(r))) {
-		close(r->side[0].io.fd);
-		close(r->side[1].io.fd);
-		free(r);
-		*code = "server-error";
+	r->worker = rdv_relay_worker_pick();
+	if (!r->worker) {
+		relay_destroy(&r->retired);
 		return -ENOMEM;
 	}
-	r->next = relays;
-	if (relays)
-		relays->prev = r;
-	relays = r;
-	n_relays++;
+	err = relay_start(r);
+	if (err) {
+		/* Its worker may have seen a datagram already: it frees it. */
+		relay_release(r);
+		return err;
+	}
 	rdv_count(RDV_C_RELAYS, 1);
 	*out = r;
-	rdv_log(RDV_LOG_INFO, "relay-alloc", "a=%s b=%s a_port=%s b_port=%s",
+	rdv_log(RDV_LOG_INFO, "relay-alloc", "a=%s b=%s a_port=%s b_port=%s worker=%u",
 		ids[0], ids[1],
 		rdv_addr_str(&r->side[0].local, a[0], sizeof(a[0])),
-		rdv_addr_str(&r->side[1].local, a[1], sizeof(a[1])));
+		rdv_addr_str(&r->side[1].local, a[1], sizeof(a[1])),
+		rdv_relay_worker_index(r->worker));
 	return 0;
 }
 
@@ -288,21 +356,29 @@ void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2])
 
 void rdv_relay_free(struct rdv_relay *r)
 {
+	uint64_t packets[2], bytes[2], dropped;
+	char a[SIG_EP_STRLEN];
 	int i;
 
+	/* Ended: the worker forwards nothing more, so the figures are final. */
+	pthread_mutex_lock(&r->lock);
+	r->ended = true;
+	for (i = 0; i < 2; i++) {
+		packets[i] = r->side[i].packets;
+		bytes[i] = r->side[i].bytes;
+	}
+	dropped = r->dropped;
+	pthread_mutex_unlock(&r->lock);
 	rdv_log(RDV_LOG_INFO, "relay-end",
-		"a=%s b=%s a_to_b_packets=%llu a_to_b_bytes=%llu b_to_a_packets=%llu b_to_a_bytes=%llu dropped=%llu",
-		r->ids[0], r->ids[1],
-		(unsigned long long)r->side[0].packets,
-		(unsigned long long)r->side[0].bytes,
-		(unsigned long long)r->side[1].packets,
-		(unsigned long long)r->side[1].bytes,
-		(unsigned long long)r->dropped);
+		"a=%s b=%s a_port=%s a_to_b_packets=%llu a_to_b_bytes=%llu "
+		"b_to_a_packets=%llu b_to_a_bytes=%llu dropped=%llu",
+		r->ids[0], r->ids[1], rdv_addr_str(&r->side[0].local, a, sizeof(a)),
+		(unsigned long long)packets[0], (unsigned long long)bytes[0],
+		(unsigned long long)packets[1], (unsigned long long)bytes[1],
+		(unsigned long long)dropped);
 	/* Its slot first: the session re-arms in the room this leaves. */
 	rdv_timer_cancel(&r->timer);
 	rdv_session_relay_gone(r->s);
-	for (i = 0; i < 2; i++)
-		close(r->side[i].io.fd);
 	if (r->prev)
 		r->prev->next = r->next;
 	else
@@ -310,7 +386,7 @@ void rdv_relay_free(struct rdv_relay *r)
 	if (r->next)
 		r->next->prev = r->prev;
 	n_relays--;
-	free(r);
+	relay_release(r);
 }
 
 static bool same_ep(const struct sockaddr_storage *a,
@@ -413,65 +489,159 @@ static bool rate_ok(struct rdv_relay *r, size_t bytes, uint64_t now)
 	return true;
 }
 
-void rdv_relay_input(struct rdv_io *io)
+/*
+ * A datagram from side's port: from its sender, or one that may take the
+ * port. False if it goes no further.
+ */
+static bool relay_accept(struct rdv_relay_side *side, const uint8_t *buf, size_t n,
+			 const struct sockaddr_storage *from, uint64_t now)
 {
-	struct rdv_relay_side *side = (struct rdv_relay_side *)io;
 	struct rdv_relay *r = side->r;
-	struct rdv_relay_side *other = &r->side[!side->idx];
-	static uint8_t buf[RELAY_MAX_DGRAM + 1];
-	struct sockaddr_storage from;
 	char a[2][SIG_EP_STRLEN];
 	const char *why;
 	struct stun_msg m;
-	socklen_t flen;
-	uint64_t now;
-	ssize_t n;
-	int budget;
 
-	for (budget = 0; budget < 64; budget++) {
-		flen = sizeof(from);
-		n = recvfrom(io->fd, buf, sizeof(buf), 0,
-			     (struct sockaddr *)&from, &flen);
-		if (n < 0)
-			return;
-		now = rdv_now_ms();
-		if (!side->locked || !same_ep(&from, &side->peer)) {
-			why = may_lock(side, buf, (size_t)n, now);
-			if (why) {
-				relay_drop(r);
+	if (!side->locked || !same_ep(from, &side->peer)) {
+		why = may_lock(side, buf, n, now);
+		if (why) {
+			/* A flood must not queue on the log's lock for nothing. */
+			if (rdv_log_limited_room())
 				rdv_log_limited("relay-drop", "owner=%s from=%s reason=%s",
 						r->ids[side->idx],
-						rdv_addr_str(&from, a[0], sizeof(a[0])),
-						why);
-				continue;
-			}
-			rdv_log(RDV_LOG_INFO, "relay-peer", "owner=%s from=%s port=%s",
-				r->ids[side->idx],
-				rdv_addr_str(&from, a[0], sizeof(a[0])),
-				rdv_addr_str(&side->local, a[1], sizeof(a[1])));
-			side->peer = from;
-			side->locked = true;
-		} else if (owners_request(side, buf, (size_t)n, &m)) {
-			/* Authentic ids only: forgeries must not push them out. */
-			remember(side, m.tid);
+						rdv_addr_str(from, a[0], sizeof(a[0])), why);
+			return false;
 		}
-		side->heard = now;
-		if (!other->locked || !rate_ok(r, (size_t)n, now)) {
-			relay_drop(r);
-			continue;
-		}
-		if (sendto(other->io.fd, buf, (size_t)n, 0,
-			   (struct sockaddr *)&other->peer,
-			   sa_len(&other->peer)) < 0) {
-			relay_drop(r);
-			continue;
-		}
-		r->last = now;
-		side->packets++;
-		side->bytes += (uint64_t)n;
-		rdv_count(RDV_C_RELAY_PACKETS, 1);
-		rdv_count(RDV_C_RELAY_BYTES, (uint64_t)n);
+		rdv_log(RDV_LOG_INFO, "relay-peer", "owner=%s from=%s port=%s",
+			r->ids[side->idx], rdv_addr_str(from, a[0], sizeof(a[0])),
+			rdv_addr_str(&side->local, a[1], sizeof(a[1])));
+		side->peer = *from;
+		side->locked = true;
+	} else if (owners_request(side, buf, n, &m)) {
+		/* Authentic ids only: forgeries must not push them out. */
+		remember(side, m.tid);
 	}
+	side->heard = now;
+	return true;
+}
+
+/*
+ * Datagrams in batches (recvmmsg, sendmmsg): one system call each way
+ * for up to RELAY_BATCH of them, checked one by one as they came.
+ * RELAY_ROUNDS batches per wakeup, so that one busy relay cannot starve
+ * the others of its worker.
+ */
+#define RELAY_BATCH	32
+#define RELAY_ROUNDS	2
+
+/* A worker's buffers: 2 MiB of address space, touched as datagrams fill it. */
+struct rdv_relay_batch {
+	uint8_t buf[RELAY_BATCH][RELAY_MAX_DGRAM + 1];
+	struct sockaddr_storage from[RELAY_BATCH];
+	struct mmsghdr in[RELAY_BATCH], out[RELAY_BATCH];
+	struct iovec iov[RELAY_BATCH], oiov[RELAY_BATCH];
+};
+
+/* One allocation: free() frees it. */
+struct rdv_relay_batch *rdv_relay_batch_new(void)
+{
+	return malloc(sizeof(struct rdv_relay_batch));
+}
+
+/*
+ * A batch from side's port, those to forward queued in b->out for the
+ * other side's peer: how many came (0: none), *n_out how many go.
+ */
+static unsigned int relay_take(struct rdv_relay_side *side, struct rdv_relay_batch *b,
+			       uint64_t now, unsigned int *n_out)
+{
+	struct rdv_relay *r = side->r;
+	struct rdv_relay_side *other = &r->side[!side->idx];
+	unsigned int i;
+	int got;
+
+	for (i = 0; i < RELAY_BATCH; i++) {
+		b->iov[i] = (struct iovec){ .iov_base = b->buf[i], .iov_len = sizeof(b->buf[i]) };
+		b->in[i].msg_hdr = (struct msghdr){
+			.msg_name = &b->from[i], .msg_namelen = sizeof(b->from[i]),
+			.msg_iov = &b->iov[i], .msg_iovlen = 1,
+		};
+	}
+	got = recvmmsg(side->io.fd, b->in, RELAY_BATCH, MSG_DONTWAIT, NULL);
+	*n_out = 0;
+	if (got <= 0)
+		return 0;
+	for (i = 0; i < (unsigned int)got; i++) {
+		size_t len = b->in[i].msg_len;
+
+		/* Too long for any UDP we send (an IPv6 one): not cut short. */
+		if ((b->in[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+		    !relay_accept(side, b->buf[i], len, &b->from[i], now) ||
+		    !other->locked || !rate_ok(r, len, now)) {
+			relay_drop(r);
+			continue;
+		}
+		b->oiov[*n_out] = (struct iovec){ .iov_base = b->buf[i], .iov_len = len };
+		b->out[*n_out].msg_hdr = (struct msghdr){
+			.msg_name = &other->peer, .msg_namelen = sa_len(&other->peer),
+			.msg_iov = &b->oiov[*n_out], .msg_iovlen = 1,
+		};
+		(*n_out)++;
+	}
+	return (unsigned int)got;
+}
+
+/* Send what relay_take() queued, and count it. */
+static void relay_give(struct rdv_relay_side *side, struct rdv_relay_batch *b,
+		       unsigned int n_out, uint64_t now)
+{
+	struct rdv_relay *r = side->r;
+	unsigned int i, done = 0;
+	uint64_t bytes;
+	int sent;
+
+	while (done < n_out) {
+		sent = sendmmsg(r->side[!side->idx].io.fd, b->out + done, n_out - done,
+				MSG_DONTWAIT);
+		if (sent <= 0) {
+			/* A full buffer drops the rest, as a full link would. */
+			if (sent < 0 && (errno == EAGAIN || errno == ENOBUFS))
+				break;
+			/* This one cannot go (too big for the family, ...): the next may. */
+			relay_drop(r);
+			done++;
+			continue;
+		}
+		bytes = 0;
+		for (i = done; i < done + (unsigned int)sent; i++)
+			bytes += b->out[i].msg_len;
+		side->packets += (unsigned int)sent;
+		side->bytes += bytes;
+		rdv_count(RDV_C_RELAY_PACKETS, (uint64_t)sent);
+		rdv_count(RDV_C_RELAY_BYTES, bytes);
+		r->last = now;
+		done += (unsigned int)sent;
+	}
+	for (; done < n_out; done++)
+		relay_drop(r);
+}
+
+void rdv_relay_input(struct rdv_io *io, struct rdv_relay_batch *b)
+{
+	struct rdv_relay_side *side = (struct rdv_relay_side *)io;
+	struct rdv_relay *r = side->r;
+	unsigned int got, n_out;
+	int round;
+
+	pthread_mutex_lock(&r->lock);
+	for (round = 0; round < RELAY_ROUNDS && !r->ended; round++) {
+		uint64_t now = rdv_now_ms();
+
+		got = relay_take(side, b, now, &n_out);
+		relay_give(side, b, n_out, now);
+		if (got < RELAY_BATCH)
+			break;
+	}
+	pthread_mutex_unlock(&r->lock);
 }
 
 void rdv_relays_revoke(const char *id)

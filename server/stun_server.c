@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,17 +272,11 @@ static int watch(int epfd, int fd, void *ptr)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* 0: one per CPU this process may run on (its affinity, its cpuset). */
+/* 0: one per CPU this process may run on. */
 static unsigned int workers_wanted(void)
 {
-	cpu_set_t set;
-	int cpus;
-
-	if (rdv_cfg->stun_workers)
-		return rdv_cfg->stun_workers;
-	cpus = sched_getaffinity(0, sizeof(set), &set) ? 1 : CPU_COUNT(&set);
-	return cpus < 1 ? 1 : cpus > RDV_STUN_WORKERS_MAX ?
-		RDV_STUN_WORKERS_MAX : (unsigned int)cpus;
+	return rdv_cfg->stun_workers ? rdv_cfg->stun_workers :
+	       rdv_cpus_usable(RDV_STUN_WORKERS_MAX);
 }
 
 /* Nothing open yet: what rdv_stun_close() may meet after a failure. */

@@ -181,3 +181,21 @@ class Conn:
 
     def close(self):
         self.s.close()
+
+
+def relayed_pair(caller, callee, name_callee, relay_asker=None, rf=""):
+    """CONNECT, ANSWER, RELAY: (secret, sid, caller's port, callee's port)
+    as (host, port) pairs, or the two RELAYED lines as dicts if refused.
+    rf=" relayfirst=1": both sides run the relay beside the punch."""
+    caller.send("CONNECT peer=%s cand=192.0.2.10:4000%s" % (name_callee, rf))
+    offer = callee.line()
+    sid = kv(offer)["sid"]
+    callee.send("ANSWER sid=%s cand=192.0.2.20:4000%s" % (sid, rf))
+    acc = caller.line()
+    secret = bytes.fromhex(kv(acc)["secret"])
+    (relay_asker or caller).send("RELAY sid=%s" % sid)
+    a, b = kv(caller.line()), kv(callee.line())
+    if "relay" not in a or "relay" not in b:
+        return secret, sid, a, b
+    ep = lambda v: (v.rsplit(":", 1)[0].strip("[]"), int(v.rsplit(":", 1)[1]))
+    return secret, sid, ep(a["relay"]), ep(b["relay"])
