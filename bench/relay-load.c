@@ -26,7 +26,6 @@
  * bound if this side is the slower).
  */
 #define _GNU_SOURCE	/* recvmmsg, sendmmsg */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -98,13 +97,7 @@ static void endpoint(const char *s, struct sockaddr_storage *ss)
 /* addr, any port. */
 static void address(const char *s, struct sockaddr_storage *ss)
 {
-	uint8_t ip[16];
-
-	if (inet_pton(AF_INET, s, ip) == 1)
-		sa_set(ss, AF_INET, ip, 0);
-	else if (inet_pton(AF_INET6, s, ip) == 1)
-		sa_set(ss, AF_INET6, ip, 0);
-	else {
+	if (sa_parse(ss, s, 0) < 0) {
 		fprintf(stderr, "relay-load: bad address '%s'\n", s);
 		exit(2);
 	}

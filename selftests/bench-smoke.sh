@@ -1,6 +1,7 @@
 #!/bin/bash
 # The benchmarks' smoke run (bench/run --quick, 20000 flows, short windows,
-# bench/stun-bench --quick and bench/rdv-scale --quick):
+# bench/stun-bench --quick, bench/relay-bench --quick and bench/rdv-scale
+# --quick):
 # every section runs, its own checks hold, and the figures that would show
 # a gross regression stay in bounds. The numbers themselves are too small
 # a sample to quote (bench/README.md); the bounds are loose on purpose.
@@ -51,20 +52,33 @@ else
 	t_fail "one keepalive per flow and interval" "measured: '${ka}' (wanted 0.8 to 1.25)"
 fi
 
+# host_bench NAME WHAT: bench/NAME --quick on the host, its report in
+# $out (printed), checked to exit 0 ("... exits 0 (WHAT)").
+host_bench() {
+	local rc
+	out=$("$T_REPO/bench/$1" --quick 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/# /'
+	t_expect "bench/$1 --quick exits 0 ($2)" 0 "$rc"
+}
+
 # The STUN servers side by side (host, loopback): every row measured.
-stun=$("$T_REPO/bench/stun-bench" --quick 2>&1)
-rc=$?
-printf '%s\n' "$stun" | sed 's/^/# /'
-t_expect "bench/stun-bench --quick exits 0 (both servers answered in every row)" 0 "$rc"
+host_bench stun-bench "both servers answered in every row"
+stun=$out
 t_expect "it reports both rows, with a ratio each" 2 \
 	"$(printf '%s\n' "$stun" | grep -Ec '^(one core each|default threads).* [0-9]+\.[0-9]+$')"
 
+# The relays side by side (host, loopback): every row measured, and
+# rendezvousd's relay a real session's (its ports taken by probes).
+host_bench relay-bench "both relays forwarded in every row"
+relay=$out
+t_expect "it reports the three rows, with a ratio each" 3 \
+	"$(printf '%s\n' "$relay" | grep -Ec '^[0-9]+ B, .* [0-9]+\.[0-9]+$')"
+
 # Many clients on one server (host, loopback, TLS): all registered, none
 # dropped, and sessions set up while they stay.
-scale=$("$T_REPO/bench/rdv-scale" --quick 2>&1)
-rc=$?
-printf '%s\n' "$scale" | sed 's/^/# /'
-t_expect "bench/rdv-scale --quick exits 0 (every client registered, none dropped)" 0 "$rc"
+host_bench rdv-scale "every client registered, none dropped"
+scale=$out
 t_expect "every client still registered after the churn" 2000 \
 	"$(printf '%s\n' "$scale" | sed -n 's/^churn_registered //p')"
 per=$(printf '%s\n' "$scale" | sed -n 's/^server_bytes_per_client //p')
