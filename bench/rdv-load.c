@@ -2,8 +2,8 @@
 /*
  * rdv-load - many punchd clients against one rendezvousd (issue 19).
  *
- *   rdv-load --server ADDR:PORT --clients N --secret HEX [--ca FILE]
- *            [--pid PID] [--sources N] [--idle S] [--ping S]
+ *   rdv-load --server ADDR:PORT... --clients N --secret HEX [--ca FILE]
+ *            [--pid PID...] [--sources N] [--idle S] [--ping S]
  *            [--churn S] [--window N]
  *
  * Registers N clients (ids c0..cN-1, one secret for all) over TLS (with
@@ -12,8 +12,11 @@
  * addresses. Then keeps them all registered for --idle seconds, each
  * pinging every --ping seconds, and then runs --churn seconds of session
  * churn: --window CONNECT/OFFER/ANSWER/ACCEPTED exchanges at once between
- * random pairs. With --pid, reads the server's memory (VmRSS) and CPU
- * time from /proc around each phase. One line per figure, "key value".
+ * random pairs. With several --server (instances of a cluster, up to 4),
+ * client i registers with server i mod their number, so most calls
+ * cross instances. With --pid (up to 8: the servers, and what serves
+ * them, such as Redis), reads their memory (VmRSS) and CPU time, summed,
+ * from /proc around each phase. One line per figure, "key value".
  * Runs on one thread; TLS handshakes are its bottleneck, not the server's
  * memory or timers.
  */
@@ -50,19 +53,25 @@ struct client {
 	size_t out_len;
 	double next_ping;
 	bool calling;			/* a CONNECT of ours is unanswered */
+	bool crossing;			/* to a client of another server */
 	double call_started;
 };
 
 static struct client *cl;
 static unsigned int n_clients, n_sources = 1000, window = 16;
 static double idle_s = 10, ping_s = 30, churn_s = 10;
-static struct sockaddr_in server;
+#define SERVERS_MAX	4
+#define PIDS_MAX	8
+static struct sockaddr_in servers[SERVERS_MAX];
+static unsigned int n_servers, n_pids;
+static int server_pids[PIDS_MAX];
 static uint8_t secret[SIG_CLIENT_SECRET_MAX];
 static int secret_len = -1;
 static struct ssl_ctx_st *tls_ctx;
-static int ep, server_pid;
+static int ep;
 static unsigned int registered, in_flight, calls_done, call_errors, dropped;
-static double call_ms_total;
+static unsigned int cross_done;
+static double call_ms_total, cross_ms_total;
 
 static double now_s(void)
 {
@@ -72,8 +81,8 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The server's resident memory (kB) and CPU time (s), from /proc. */
-static void server_usage(long *rss_kb, double *cpu_s)
+/* A server's resident memory (kB) and CPU time (s), from /proc. */
+static void pid_usage(int server_pid, long *rss_kb, double *cpu_s)
 {
 	char path[64], line[256];
 	unsigned long ut = 0, st = 0;
@@ -81,8 +90,6 @@ static void server_usage(long *rss_kb, double *cpu_s)
 
 	*rss_kb = 0;
 	*cpu_s = 0;
-	if (!server_pid)
-		return;
 	snprintf(path, sizeof(path), "/proc/%d/status", server_pid);
 	f = fopen(path, "r");
 	if (f) {
@@ -105,6 +112,22 @@ static void server_usage(long *rss_kb, double *cpu_s)
 		fclose(f);
 	}
 	*cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The servers', summed. */
+static void server_usage(long *rss_kb, double *cpu_s)
+{
+	unsigned int i;
+	double c;
+	long r;
+
+	*rss_kb = 0;
+	*cpu_s = 0;
+	for (i = 0; i < n_pids; i++) {
+		pid_usage(server_pids[i], &r, &c);
+		*rss_kb += r;
+		*cpu_s += c;
+	}
 }
 
 static void watch(struct client *c)
@@ -186,7 +209,8 @@ static void start_client(unsigned int i)
 	setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (bind(c->fd, (struct sockaddr *)&local, sizeof(local)) ||
-	    (connect(c->fd, (struct sockaddr *)&server, sizeof(server)) &&
+	    (connect(c->fd, (struct sockaddr *)&servers[i % n_servers],
+		     sizeof(servers[0])) &&
 	     errno != EINPROGRESS)) {
 		perror("rdv-load: connect");
 		exit(1);
@@ -209,6 +233,7 @@ static void call(struct client *c, double now)
 	sig_add_cand(&m, &cand);
 	m.has |= SIG_K_PEER;
 	c->calling = true;
+	c->crossing = (unsigned int)(c - cl) % n_servers != peer % n_servers;
 	c->call_started = now;
 	in_flight++;
 	send_msg(c, &m);
@@ -263,6 +288,10 @@ static void on_line(struct client *c, const char *line, size_t len, double now)
 		} else {
 			calls_done++;
 			call_ms_total += (now - c->call_started) * 1000;
+			if (c->crossing) {
+				cross_done++;
+				cross_ms_total += (now - c->call_started) * 1000;
+			}
 		}
 		break;
 	default:
@@ -395,8 +424,8 @@ static void loop(double deadline, unsigned int *next, unsigned int ramp,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rdv-load --server ADDR:PORT --clients N --secret HEX "
-		"[--ca FILE] [--pid PID] [--sources N] [--idle S] [--ping S] "
+	fprintf(stderr, "usage: rdv-load --server ADDR:PORT... --clients N --secret HEX "
+		"[--ca FILE] [--pid PID...] [--sources N] [--idle S] [--ping S] "
 		"[--churn S] [--window N]\n");
 	exit(2);
 }
@@ -428,18 +457,22 @@ int main(int argc, char **argv)
 		switch (o) {
 		case 's':
 			colon = strrchr(optarg, ':');
-			if (!colon)
+			if (!colon || n_servers == SERVERS_MAX)
 				usage();
 			*colon = '\0';
-			server.sin_family = AF_INET;
-			server.sin_port = htons((uint16_t)atoi(colon + 1));
-			if (inet_pton(AF_INET, optarg, &server.sin_addr) != 1)
+			servers[n_servers].sin_family = AF_INET;
+			servers[n_servers].sin_port = htons((uint16_t)atoi(colon + 1));
+			if (inet_pton(AF_INET, optarg, &servers[n_servers++].sin_addr) != 1)
 				usage();
 			break;
 		case 'n': n_clients = (unsigned int)atoi(optarg); break;
 		case 'k': secret_len = sig_secret_hex(optarg, secret); break;
 		case 'a': ca = optarg; break;
-		case 'p': server_pid = atoi(optarg); break;
+		case 'p':
+			if (n_pids == PIDS_MAX)
+				usage();
+			server_pids[n_pids++] = atoi(optarg);
+			break;
 		case 'S': n_sources = (unsigned int)atoi(optarg); break;
 		case 'i': idle_s = atof(optarg); break;
 		case 'P': ping_s = atof(optarg); break;
@@ -448,7 +481,7 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (!server.sin_family || n_clients < 2 || secret_len < 0 || !n_sources ||
+	if (!n_servers || n_clients < 2 || secret_len < 0 || !n_sources ||
 	    n_sources > 60000 || ping_s <= 0 || !window)
 		usage();
 	rl.rlim_cur = rl.rlim_max = n_clients + 64;
@@ -476,7 +509,7 @@ int main(int argc, char **argv)
 	printf("clients %u\nregistered %u\ndropped %u\n", n_clients, registered, dropped);
 	printf("register_seconds %.2f\nregistrations_per_second %.0f\n", t_reg,
 	       registered / t_reg);
-	if (server_pid && registered)
+	if (n_pids && registered)
 		printf("server_rss_kb_before %ld\nserver_rss_kb_registered %ld\n"
 		       "server_bytes_per_client %.0f\n", rss0, rss1,
 		       (rss1 - rss0) * 1024.0 / registered);
@@ -484,17 +517,20 @@ int main(int argc, char **argv)
 	loop(now_s() + idle_s, &next, 0, false);
 	server_usage(&rss2, &cpu2);
 	printf("idle_seconds %.0f\nidle_registered %u\n", idle_s, registered);
-	if (server_pid)
+	if (n_pids)
 		printf("server_cpu_idle_percent %.2f\n", (cpu2 - cpu1) / idle_s * 100);
 
-	calls_done = call_errors = 0;
+	calls_done = call_errors = cross_done = 0;
 	loop(now_s() + churn_s, &next, 0, true);
 	server_usage(&rss3, &cpu3);
 	printf("churn_seconds %.0f\nsessions_per_second %.0f\nsession_errors %u\n"
 	       "session_ms_mean %.1f\nchurn_registered %u\n", churn_s,
 	       calls_done / churn_s, call_errors,
 	       calls_done ? call_ms_total / calls_done : 0.0, registered);
-	if (server_pid)
+	if (n_servers > 1)
+		printf("sessions_crossing %u\nsession_ms_mean_crossing %.1f\n", cross_done,
+		       cross_done ? cross_ms_total / cross_done : 0.0);
+	if (n_pids)
 		printf("server_cpu_churn_percent %.2f\nserver_rss_kb_after %ld\n",
 		       (cpu3 - cpu2) / churn_s * 100, rss3);
 	return registered == n_clients && !dropped ? 0 : 1;

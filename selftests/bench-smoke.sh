@@ -1,8 +1,7 @@
 #!/bin/bash
 # The benchmarks' smoke run (bench/run --quick, 20000 flows, short windows,
 # bench/stun-bench --quick, bench/relay-bench --quick and bench/rdv-scale
-# --quick):
-# every section runs, its own checks hold, and the figures that would show
+# --quick, alone and as a cluster of two): every section runs, its own checks hold, and the figures that would show
 # a gross regression stay in bounds. The numbers themselves are too small
 # a sample to quote (bench/README.md); the bounds are loose on purpose.
 . "$(dirname "$0")/lib/test.sh"
@@ -52,14 +51,15 @@ else
 	t_fail "one keepalive per flow and interval" "measured: '${ka}' (wanted 0.8 to 1.25)"
 fi
 
-# host_bench NAME WHAT: bench/NAME --quick on the host, its report in
-# $out (printed), checked to exit 0 ("... exits 0 (WHAT)").
+# host_bench NAME WHAT [ARG...]: bench/NAME --quick ARG... on the host,
+# its report in $out (printed), checked to exit 0 ("... exits 0 (WHAT)").
 host_bench() {
-	local rc
-	out=$("$T_REPO/bench/$1" --quick 2>&1)
+	local name=$1 what=$2 rc
+	shift 2
+	out=$("$T_REPO/bench/$name" --quick "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | sed 's/^/# /'
-	t_expect "bench/$1 --quick exits 0 ($2)" 0 "$rc"
+	t_expect "bench/$name --quick${*:+ $*} exits 0 ($what)" 0 "$rc"
 }
 
 # The STUN servers side by side (host, loopback): every row measured.
@@ -89,5 +89,12 @@ else
 fi
 t_check "sessions were set up during the churn" \
 	test "$(printf '%s\n' "$scale" | sed -n 's/^sessions_per_second //p')" -gt 0
+
+# Two instances on one Redis: the same clients, most sessions crossing.
+host_bench rdv-scale "every client registered, none dropped" --cluster 2
+t_expect "every client still registered after the churn, across two instances" 2000 \
+	"$(printf '%s\n' "$out" | sed -n 's/^churn_registered //p')"
+t_check "sessions crossed instances through Redis" \
+	test "$(printf '%s\n' "$out" | sed -n 's/^sessions_crossing //p')" -gt 0
 
 t_done
