@@ -37,6 +37,8 @@
 #define MAPPING_TIMEOUT_MS	2000
 #define SERVER_WAIT_MS		15000	/* for ACCEPTED or RELAYED */
 #define SAMPLE_WAIT_MS		2000
+/* How often a punch's probes are counted against its budget. */
+#define BUDGET_CHECK_MS		250
 /* A spray's first round is ~2 s at the default 1000 pps: allow three. */
 #define SPRAY_PUNCH_MIN_MS	8000
 #define SPRAY_PORT_BASE		49152
@@ -1451,6 +1453,27 @@ void pd_peers_event(const struct nfp_event *e)
 	}
 }
 
+/* Every state but these ends by its deadline. */
+static bool has_deadline(enum pd_state st)
+{
+	return st != PD_IDLE && st != PD_FAILED && st != PD_UP;
+}
+
+/*
+ * The loop must wake for p's deadline, not only on the next event or its
+ * 5 s tick, and, while p punches, often enough to stop it soon after its
+ * probe budget is spent (on a slow kernel the probes may not be done
+ * before the punch's own deadline).
+ */
+static void peer_wake(const struct pd_peer *p, uint64_t now, uint64_t *next)
+{
+	if (has_deadline(p->state) && p->deadline < *next)
+		*next = p->deadline > now ? p->deadline : now + 10;
+	if ((p->state == PD_PUNCHING || p->state == PD_RELAYING) &&
+	    now + BUDGET_CHECK_MS < *next)
+		*next = now + BUDGET_CHECK_MS;
+}
+
 void pd_peers_tick(uint64_t now, uint64_t *next)
 {
 	unsigned int i;
@@ -1468,6 +1491,15 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 			else
 				p->retry_at = now + REPUNCH_MS;
 		}
+		/*
+		 * However the peer's candidates are made, one punch sends at
+		 * most its budget (a spray's is larger: it is many flows).
+		 */
+		if ((p->state == PD_PUNCHING || p->state == PD_RELAYING) &&
+		    session_probes(p) > (uint64_t)pd_cfg.session_probes *
+		    (p->strategy == PD_STRAT_SPRAY_PORTS ||
+		     p->strategy == PD_STRAT_SPRAY_TARGETS ? 12 : 1))
+			pd_peer_fail(p, "probe-budget");
 		if ((p->state == PD_MAPPING || p->state == PD_OFFERED ||
 		     p->state == PD_NAT_WAIT || p->state == PD_RELAY_WAIT) &&
 		    now >= p->deadline)
@@ -1486,15 +1518,7 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		/* No sample: offer what we have, unpredicted. */
 		if (p->state == PD_SAMPLING && now >= p->deadline)
 			send_candidates(p);
-		/*
-		 * However the peer's candidates are made, one punch sends at
-		 * most its budget (a spray's is larger: it is many flows).
-		 */
-		if ((p->state == PD_PUNCHING || p->state == PD_RELAYING) &&
-		    session_probes(p) > (uint64_t)pd_cfg.session_probes *
-		    (p->strategy == PD_STRAT_SPRAY_PORTS ||
-		     p->strategy == PD_STRAT_SPRAY_TARGETS ? 12 : 1))
-			pd_peer_fail(p, "probe-budget");
+		peer_wake(p, now, next);
 		if (p->nudge_until && now >= p->nudge_until) {
 			p->nudge_until = 0;
 			if (p->flow_id)
