@@ -35,6 +35,8 @@
 #define MSG_MAX		(SIG_LINE_MAX + 3 * SIG_ID_MAX + SIG_EP_STRLEN + 16)
 /* Sessions of other instances a local client was offered, remembered. */
 #define FOREIGN_MAX	64
+/* At exit, Redis gets this long to take what the clients' ends queued. */
+#define DRAIN_MS	1000
 /* Lookups waiting for Redis at most: past that, callees look offline. */
 #define LOOKUPS_MAX	4096
 
@@ -659,6 +661,9 @@ void rdv_cluster_close(void)
 	if (!on)
 		return;
 	rdv_timer_cancel(&refresh);
+	/* What the clients' ends queued (presence deleted, "gone" to their
+	 * sessions' homes) goes out now, not 60 s later by expiry. */
+	rdv_redis_drain(&cmd, DRAIN_MS);
 	rdv_redis_stop(&cmd);
 	rdv_redis_stop(&sub);
 	/* Every stub went with its sessions (rdv_sessions_shutdown, reaped). */

@@ -8,8 +8,11 @@
  * touched again.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <hiredis/sds.h>
 
 #include "redis_loop.h"
 
@@ -206,6 +209,28 @@ void rdv_redis_event(struct rdv_io *io, uint32_t events)
 		redisAsyncHandleRead(r->ac);
 	if (r->ac && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 		redisAsyncHandleWrite(r->ac);
+}
+
+void rdv_redis_drain(struct rdv_redis *r, unsigned int ms)
+{
+	uint64_t until = rdv_now_ms() + ms, now;
+	struct pollfd p;
+
+	while (r->ac && r->up && (r->ac->replies.head || sdslen(r->ac->c.obuf))) {
+		now = rdv_now_ms();
+		if (now >= until) {
+			rdv_log(RDV_LOG_WARN, "redis-drain", "conn=%s waited_ms=%u", r->name, ms);
+			return;
+		}
+		p = (struct pollfd){ .fd = r->ac->c.fd,
+				     .events = POLLIN | (sdslen(r->ac->c.obuf) ? POLLOUT : 0) };
+		if (poll(&p, 1, (int)(until - now)) <= 0)
+			continue;
+		if (p.revents & (POLLIN | POLLERR | POLLHUP))
+			redisAsyncHandleRead(r->ac);
+		if (r->ac && (p.revents & (POLLOUT | POLLERR | POLLHUP)))
+			redisAsyncHandleWrite(r->ac);
+	}
 }
 
 void rdv_redis_stop(struct rdv_redis *r)

@@ -30,6 +30,11 @@ struct rdv_redis {
 /* Start connecting to host:port, and again whenever it is lost. */
 int rdv_redis_start(struct rdv_redis *r, const char *host, int port);
 void rdv_redis_event(struct rdv_io *io, uint32_t events);
+/*
+ * Send what is queued and wait for its answers, ms at most, outside the
+ * loop (at exit, before rdv_redis_stop()).
+ */
+void rdv_redis_drain(struct rdv_redis *r, unsigned int ms);
 /* Disconnect for good (at exit). */
 void rdv_redis_stop(struct rdv_redis *r);
 

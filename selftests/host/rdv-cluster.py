@@ -15,7 +15,8 @@ Alice is connected to instance a, bob to instance c:
   relay its session has on the caller's instance;
 - a call to a client whose instance died (its presence not yet expired)
   fails at once: nobody listens on that instance's channel;
-- instances stop cleanly with cross-instance sessions and relays alive;
+- instances stop cleanly with cross-instance sessions and relays alive,
+  and take their clients' presence with them;
 - an instance that cannot authenticate to Redis says so, and serves its
   own clients alone.
 
@@ -239,8 +240,14 @@ carol, rc = join("127.0.0.14", "carol", "127.0.0.9")
 result((rc or "").startswith("REGISTERED"), "and still serves its own clients", rc)
 bad.stop()
 
-for s in srv.values():
-    s.stop()
+# Stopped, an instance takes its clients' presence with it at once (not
+# 60 s later): the keys are deleted before it exits.
+srv["b"].stop()
+result(redis("GET", "nfpunch:presence:bob") == "",
+       "instance b stops: bob's presence is gone at once", redis("KEYS", "*"))
+srv["a"].stop()
+result(redis("GET", "nfpunch:presence:alice") == "",
+       "and a: alice's", redis("KEYS", "*"))
 redis_proc.terminate()
 redis_proc.wait()
 shutil.rmtree(tmp, ignore_errors=True)
