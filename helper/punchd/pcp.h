@@ -6,12 +6,15 @@
  * The Port Control Protocol's MAP request and answer (RFC 6887): what
  * punchd asks a home gateway for, a public port that forwards to its
  * punch port. A codec only, no I/O: it builds a request into a buffer
- * and checks an answer against the request it was for.
+ * and checks an answer against the request it was for, and it reads a
+ * gateway's announcement that it restarted.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #define PCP_PORT		5351
+/* Where a gateway that restarted says so to all (224.0.0.1). */
+#define PCP_ANNOUNCE_PORT	5350
 #define PCP_VERSION		2
 #define PCP_MAP_LEN		60	/* header 24 + MAP 36, no option */
 #define PCP_MAX_LEN		1100	/* RFC 6887 7: no message is longer */
@@ -68,6 +71,13 @@ size_t pcp_map_build(const struct pcp_map *req, uint8_t *buf);
  */
 int pcp_map_parse(const struct pcp_map *req, const uint8_t *buf, size_t len,
 		  struct pcp_answer *ans);
+
+/*
+ * A gateway's word to all hosts that it (re)started: a PCP ANNOUNCE
+ * (RFC 6887 14.1.3) or a NAT-PMP public address announcement (RFC 6886
+ * 3.2.1). 0 with its epoch, or -1 when buf is neither.
+ */
+int pcp_announce_parse(const uint8_t *buf, size_t len, uint32_t *epoch);
 
 const char *pcp_result_name(unsigned int result);
 

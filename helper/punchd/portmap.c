@@ -12,6 +12,10 @@
  * the server sees us at (see pd_portmap_candidate()). Renewed at half its
  * lifetime, deleted at exit; when nothing answers, asked again every ten
  * minutes; IPv4 only (what the three protocols map for a home NAT).
+ * A gateway that restarts says so to all hosts (PCP ANNOUNCE, NAT-PMP's
+ * address announcement, to 224.0.0.1:5350): a mapping it lost is asked
+ * for again within a few seconds, not at the next renewal, and a gateway
+ * that had nothing to offer is asked again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +39,9 @@
 #define PM_FIRST_WAIT_MS	250	/* then doubling: 250, 500, 1000 */
 #define PM_RENEW_RETRY_MS	5000
 #define PM_AGAIN_MS		(10 * 60 * 1000)
+/* After an announcement, within this much (RFC 6887 14.1.3: a random
+ * wait, so that a LAN's hosts do not all ask at once). */
+#define PM_ANNOUNCE_SPREAD_MS	3000
 
 enum pm_state { PM_IDLE, PM_PCP, PM_NATPMP, PM_UPNP, PM_MAPPED, PM_NONE };
 
@@ -44,6 +51,7 @@ static struct {
 	uint64_t due;			/* next send, or the step's end */
 	unsigned int tries;
 	in_addr_t gateway;
+	int announce_fd;		/* 224.0.0.1:5350, from the gateway */
 	/* PCP */
 	int pcp_fd;
 	struct pcp_map req;
@@ -59,7 +67,40 @@ static struct {
 	struct sig_ep external;
 	uint32_t lifetime;
 	uint64_t expires;
-} pm = { .pcp_fd = -1, .np = { .s = -1 } };
+} pm = { .pcp_fd = -1, .announce_fd = -1, .np = { .s = -1 } };
+
+static void announce_close(void)
+{
+	if (pm.announce_fd >= 0)
+		close(pm.announce_fd);
+	pm.announce_fd = -1;
+}
+
+/*
+ * Any host's port 5350 takes what the gateway sends to all: shared with
+ * other clients (SO_REUSEADDR), and only the gateway's own are read.
+ */
+static void announce_open(void)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(PCP_ANNOUNCE_PORT) };
+	struct ip_mreqn mr = { .imr_multiaddr.s_addr = htonl(INADDR_ALLHOSTS_GROUP) };
+	int fd, one = 1;
+
+	if (pm.announce_fd >= 0)
+		return;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&any, sizeof(any))) {
+		pd_log("portmap", "announce=off error=\"%s\"", strerror(errno));
+		close(fd);
+		return;
+	}
+	/* Every host is in 224.0.0.1 already; this is its socket's share. */
+	(void)setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
+	pm.announce_fd = fd;
+}
 
 static void pcp_close(void)
 {
@@ -168,6 +209,7 @@ void pd_portmap_start(void)
 		give_up("no-gateway", now);
 		return;
 	}
+	announce_open();
 	if (getrandom(pm.req.nonce, sizeof(pm.req.nonce), 0) != sizeof(pm.req.nonce)) {
 		give_up("no-random", now);
 		return;
@@ -191,6 +233,8 @@ int pd_portmap_fds(int *fds, int max)
 
 	if (pm.pcp_fd >= 0 && n < max)
 		fds[n++] = pm.pcp_fd;
+	if (pm.announce_fd >= 0 && n < max)
+		fds[n++] = pm.announce_fd;
 	if (pm.np_open && n < max)
 		fds[n++] = pm.np.s;
 	if (pd_upnp_fd() >= 0 && n < max)
@@ -356,9 +400,51 @@ static void upnp_input(void)
 		give_up("no-answer", pd_now_ms());
 }
 
+/*
+ * The gateway says it (re)started. Its epoch tells a restart (its state
+ * lost) from a repeat; a mapping it lost is asked for again, a gateway
+ * that had none to give is asked from the start. Anyone on the LAN can
+ * send this from the gateway's address: the worst it does is a renewal.
+ */
+static void announce_input(void)
+{
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	uint8_t buf[PCP_MAX_LEN + 4];
+	uint32_t epoch, spread;
+	uint64_t now;
+	ssize_t n;
+
+	while ((n = recvfrom(pm.announce_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+			     &flen)) >= 0) {
+		flen = sizeof(from);
+		if (from.sin_family != AF_INET || from.sin_addr.s_addr != pm.gateway ||
+		    from.sin_port != htons(PCP_PORT) ||
+		    pcp_announce_parse(buf, (size_t)n, &epoch))
+			continue;
+		now = pd_now_ms();
+		if (getrandom(&spread, sizeof(spread), 0) != sizeof(spread))
+			spread = 0;
+		spread %= PM_ANNOUNCE_SPREAD_MS;
+		if (pm.state == PM_MAPPED) {
+			/* The epoch is the next answer's to judge when UPnP mapped. */
+			if (strcmp(pm.method, "upnp") && !gateway_restarted(epoch, now))
+				continue;
+			pd_log("portmap", "method=%s event=gateway-restarted source=announce",
+			       pm.method);
+			pm.due = now + spread;
+		} else if (pm.state == PM_NONE) {
+			pd_log("portmap", "event=gateway-announce result=none");
+			pm.due = now + spread;	/* the tick starts over */
+		}
+	}
+}
+
 void pd_portmap_input(int fd)
 {
-	if (fd == pm.pcp_fd)
+	if (fd == pm.announce_fd)
+		announce_input();
+	else if (fd == pm.pcp_fd)
 		pcp_input();
 	else if (pm.np_open && fd == pm.np.s)
 		np_input();
@@ -467,6 +553,7 @@ void pd_portmap_stop(void)
 	pd_upnp_delete();
 	pcp_close();
 	np_close();
+	announce_close();
 	pm.state = PM_IDLE;
 }
 

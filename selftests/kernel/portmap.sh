@@ -3,8 +3,9 @@
 # random (symmetric), a pair that can only be relayed, but alice's
 # gateway runs miniupnpd (PCP, NAT-PMP). punchd maps alice's port there,
 # offers that endpoint first and says its NAT is open, and the pair goes
-# direct. With --port-mapping no, the same pair is relayed. The mapping
-# is deleted when punchd stops.
+# direct. A gateway that restarts and announces it has the mapping asked
+# for again at once. With --port-mapping no, the same pair is relayed.
+# The mapping is deleted when punchd stops.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
@@ -90,6 +91,22 @@ t_match "two random NATs, one mapped: bob connects to alice directly" \
 pa=$(pd_field "$res" endpoint)
 got=$(nat_app "$B" 10.0.2.2:5000 "$A" 10.0.1.2:4000 "$pa" mapped 3)
 t_expect "bob's application reaches alice's through the mapping" "mapped mapped mapped" "$(echo $got)"
+
+# The gateway restarts (its mappings gone with it) and says so to all
+# hosts (a PCP ANNOUNCE to 224.0.0.1:5350): alice's punchd asks again at
+# once, not at its renewal an hour later.
+kill "$UPNPD" 2>/dev/null
+wait "$UPNPD" 2>/dev/null
+# A reboot: whatever miniupnpd left in the table goes too.
+for c in upnp_pre upnp_fwd upnp_post; do ip netns exec "$NA" nft flush chain inet upnp $c; done
+t_check "the gateway goes down: its mapping of alice's port is gone" unmapped
+upnpd_start "$TMP/miniupnpd.conf"
+t_check "it comes back and announces it: alice's punchd hears the restart" \
+	wait_for 100 grep -q 'event=portmap method=pcp event=gateway-restarted source=announce' \
+	"$TMP/alice.log"
+t_check "and maps her port again within seconds" \
+	wait_for 100 eval "ip netns exec '$NA' nft list chain inet upnp upnp_pre |
+			   grep -q 'dnat ip to 10.0.1.2:4000'"
 
 # Without the mapping the same pair can only relay.
 pd_stop alice
