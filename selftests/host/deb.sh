@@ -1,8 +1,10 @@
 #!/bin/bash
 # The Debian packages (make deb): they build from the tracked files,
 # lintian finds no error or warning, each holds what it should where
-# Debian wants it, the programs run from the unpacked packages, and the
-# example builds against the unpacked libnfpunch-dev alone (pkg-config).
+# Debian wants it, DKMS builds the module from nfpunch-dkms's source for
+# the installed kernel, the programs run from the unpacked packages, and
+# the example builds against the unpacked libnfpunch-dev alone
+# (pkg-config).
 . "$(dirname "$0")/../lib/test.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -65,6 +67,22 @@ for d in "$DEB"/*.deb; do
 done
 t_expect "dkms.conf names this version" "PACKAGE_VERSION=\"$VERSION\"" \
 	"$(grep '^PACKAGE_VERSION=' "$root/usr/src/nfpunch-$VERSION/dkms.conf")"
+# What DKMS does at every kernel upgrade, from the unpacked source: build
+# for the installed kernel. In a mount namespace with a tmpfs over DKMS's
+# own directory, where it would leave a signing key behind.
+KREL=$(scripts/kernel-release)
+tree=$TMP/dkms
+mkdir -p "$tree"
+unshare -m sh -c 'mount -t tmpfs dkms /var/lib/dkms &&
+	exec dkms build -m nfpunch -v "$1" -k "$2" --sourcetree "$3" --dkmstree "$4"' \
+	dkms "$VERSION" "$KREL" "$root/usr/src" "$tree" >"$TMP/dkms.log" 2>&1
+rc=$?
+ko=$(find "$tree/nfpunch/$VERSION/$KREL" -name nfpunch.ko 2>/dev/null | head -1)
+t_check "dkms builds the packaged source for the installed kernel ($KREL) (exit $rc)" \
+	test "$rc" = 0 -a -n "$ko"
+t_expect "the module it built is this version, for that kernel" "$VERSION $KREL" \
+	"$(modinfo -F version "$ko" 2>/dev/null) $(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)"
+[ "$rc" = 0 ] || sed 's/^/# /' "$TMP/dkms.log" | tail -20
 t_expect "the units start the packaged programs" \
 	"ExecStart=/usr/sbin/punchd ExecStart=/usr/sbin/rendezvousd" \
 	"$(cat "$root"/lib/systemd/system/{punchd,rendezvousd}.service | grep -o '^ExecStart=[^ ]*' | xargs)"
