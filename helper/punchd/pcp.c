@@ -109,19 +109,22 @@ int pcp_map_parse(const struct pcp_map *req, const uint8_t *buf, size_t len,
 	return 0;
 }
 
-int pcp_announce_parse(const uint8_t *buf, size_t len, uint32_t *epoch)
+int pcp_announce_parse(const uint8_t *buf, size_t len, struct pcp_announce *a)
 {
+	memset(a, 0, sizeof(*a));
 	/* PCP: an ANNOUNCE answer with no request behind it (RFC 6887 14.1.3). */
 	if (len >= PCP_HDR_LEN && len <= PCP_MAX_LEN && !(len % 4) &&
 	    buf[0] == PCP_VERSION && buf[1] == (PCP_R_BIT | PCP_OP_ANNOUNCE) &&
 	    buf[3] == PCP_SUCCESS && options_ok(buf + PCP_HDR_LEN, len - PCP_HDR_LEN)) {
-		*epoch = get32(buf + 8);
+		a->epoch = get32(buf + 8);
 		return 0;
 	}
 	/* NAT-PMP: the public address, sent to all (RFC 6886 3.2.1). */
 	if (len == NATPMP_ADDRESS_LEN && buf[0] == 0 && buf[1] == NATPMP_OP_ADDRESS &&
 	    !get16(buf + 2)) {
-		*epoch = get32(buf + 4);
+		a->epoch = get32(buf + 4);
+		a->has_address = true;
+		memcpy(a->address, buf + 8, 4);
 		return 0;
 	}
 	return -1;

@@ -9,6 +9,7 @@
  * and checks an answer against the request it was for, and it reads a
  * gateway's announcement that it restarted.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,12 +73,20 @@ size_t pcp_map_build(const struct pcp_map *req, uint8_t *buf);
 int pcp_map_parse(const struct pcp_map *req, const uint8_t *buf, size_t len,
 		  struct pcp_answer *ans);
 
+/* What a gateway says to all hosts. */
+struct pcp_announce {
+	uint32_t epoch;			/* its clock: back to 0 when it restarted */
+	bool has_address;		/* NAT-PMP: its public address (too) changed */
+	uint8_t address[4];
+};
+
 /*
  * A gateway's word to all hosts that it (re)started: a PCP ANNOUNCE
  * (RFC 6887 14.1.3) or a NAT-PMP public address announcement (RFC 6886
- * 3.2.1). 0 with its epoch, or -1 when buf is neither.
+ * 3.2.1), which is also sent when that address changes. 0 with *a
+ * filled, or -1 when buf is neither.
  */
-int pcp_announce_parse(const uint8_t *buf, size_t len, uint32_t *epoch);
+int pcp_announce_parse(const uint8_t *buf, size_t len, struct pcp_announce *a);
 
 const char *pcp_result_name(unsigned int result);
 

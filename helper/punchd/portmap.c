@@ -13,9 +13,12 @@
  * lifetime, deleted at exit; when nothing answers, asked again every ten
  * minutes; IPv4 only (what the three protocols map for a home NAT).
  * A gateway that restarts says so to all hosts (PCP ANNOUNCE, NAT-PMP's
- * address announcement, to 224.0.0.1:5350): a mapping it lost is asked
- * for again within a few seconds, not at the next renewal, and a gateway
- * that had nothing to offer is asked again.
+ * address announcement, to 224.0.0.1:5350): a mapping it lost is no
+ * longer offered and is asked for again within a few seconds, not at the
+ * next renewal, and a gateway that had nothing to offer is asked again.
+ * Anyone on the LAN can send these from the gateway's address: at most
+ * one is acted on every ANNOUNCE_GAP_MS, and the worst it does is a
+ * renewal.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,6 +45,11 @@
 /* After an announcement, within this much (RFC 6887 14.1.3: a random
  * wait, so that a LAN's hosts do not all ask at once). */
 #define PM_ANNOUNCE_SPREAD_MS	3000
+/* At most one announcement acted on in this long (a NAT-PMP gateway
+ * repeats its own ten times; a forger, as often as it likes). */
+#define PM_ANNOUNCE_GAP_MS	5000
+/* Datagrams read per wakeup: a flood must not hold the loop. */
+#define PM_ANNOUNCE_BATCH	8
 
 enum pm_state { PM_IDLE, PM_PCP, PM_NATPMP, PM_UPNP, PM_MAPPED, PM_NONE };
 
@@ -52,6 +60,8 @@ static struct {
 	unsigned int tries;
 	in_addr_t gateway;
 	int announce_fd;		/* 224.0.0.1:5350, from the gateway */
+	uint64_t announce_at;		/* the last one acted on */
+	bool withdrawn;			/* the gateway restarted: not offered */
 	/* PCP */
 	int pcp_fd;
 	struct pcp_map req;
@@ -77,13 +87,17 @@ static void announce_close(void)
 }
 
 /*
- * Any host's port 5350 takes what the gateway sends to all: shared with
- * other clients (SO_REUSEADDR), and only the gateway's own are read.
+ * 224.0.0.1:5350, where a gateway speaks to all hosts: bound to the group
+ * (so nothing sent to our own addresses lands here), shared with the
+ * host's other clients, of any user (SO_REUSEADDR) or ours (SO_REUSEPORT).
+ * Every host is in the group already.
  */
 static void announce_open(void)
 {
-	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(PCP_ANNOUNCE_PORT) };
-	struct ip_mreqn mr = { .imr_multiaddr.s_addr = htonl(INADDR_ALLHOSTS_GROUP) };
+	struct sockaddr_in group = {
+		.sin_family = AF_INET, .sin_port = htons(PCP_ANNOUNCE_PORT),
+		.sin_addr.s_addr = htonl(INADDR_ALLHOSTS_GROUP),
+	};
 	int fd, one = 1;
 
 	if (pm.announce_fd >= 0)
@@ -92,13 +106,12 @@ static void announce_open(void)
 	if (fd < 0)
 		return;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&any, sizeof(any))) {
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&group, sizeof(group))) {
 		pd_log("portmap", "announce=off error=\"%s\"", strerror(errno));
 		close(fd);
 		return;
 	}
-	/* Every host is in 224.0.0.1 already; this is its socket's share. */
-	(void)setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
 	pm.announce_fd = fd;
 }
 
@@ -202,6 +215,7 @@ void pd_portmap_start(void)
 	pm.method = NULL;
 	pm.np_port = 0;
 	pm.has_epoch = false;
+	pm.withdrawn = false;
 	if (!pd_cfg.port_mapping)
 		return;
 	pm.gateway = pd_default_gateway4();
@@ -263,6 +277,7 @@ static void mapped(const char *method, const uint8_t *addr4, uint16_t port,
 	memcpy(pm.external.addr, addr4, 4);
 	pm.external.port = port;
 	pm.method = method;
+	pm.withdrawn = false;
 	pm.lifetime = lifetime;
 	pm.expires = now + lifetime * 1000ull;
 	pm.state = PM_MAPPED;
@@ -401,42 +416,64 @@ static void upnp_input(void)
 }
 
 /*
- * The gateway says it (re)started. Its epoch tells a restart (its state
- * lost) from a repeat; a mapping it lost is asked for again, a gateway
- * that had none to give is asked from the start. Anyone on the LAN can
- * send this from the gateway's address: the worst it does is a renewal.
+ * What an announcement from the gateway changes, if anything: true when
+ * it was acted on. A restart (by the epoch, RFC 6887 8.5) or a new public
+ * address withdraws the mapping until a renewal confirms it; a gateway
+ * that had none to give is asked from the start; a UPnP mapping (no epoch
+ * to judge by) is renewed.
  */
+static bool announced(const struct pcp_announce *a, uint64_t now, uint64_t when)
+{
+	if (pm.state == PM_NONE) {
+		pd_log("portmap", "event=gateway-announce result=none");
+		pm.due = when;	/* the tick starts over */
+		return true;
+	}
+	if (pm.state != PM_MAPPED)
+		return false;	/* asking already */
+	if (!strcmp(pm.method, "upnp")) {
+		pd_log("portmap", "method=upnp event=gateway-announce");
+	} else if (gateway_restarted(a->epoch, now)) {
+		pd_log("portmap", "method=%s event=gateway-restarted source=announce", pm.method);
+		pm.withdrawn = true;
+	} else if (a->has_address && memcmp(a->address, pm.external.addr, 4)) {
+		pd_log("portmap", "method=%s event=gateway-address-changed source=announce",
+		       pm.method);
+		pm.withdrawn = true;
+	} else {
+		return false;	/* a repeat */
+	}
+	pm.due = when;
+	return true;
+}
+
 static void announce_input(void)
 {
 	struct sockaddr_in from;
 	socklen_t flen = sizeof(from);
 	uint8_t buf[PCP_MAX_LEN + 4];
-	uint32_t epoch, spread;
+	struct pcp_announce a;
+	uint32_t spread;
 	uint64_t now;
 	ssize_t n;
+	int i;
 
-	while ((n = recvfrom(pm.announce_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-			     &flen)) >= 0) {
+	for (i = 0; i < PM_ANNOUNCE_BATCH; i++) {
+		n = recvfrom(pm.announce_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			return;
 		flen = sizeof(from);
-		if (from.sin_family != AF_INET || from.sin_addr.s_addr != pm.gateway ||
-		    from.sin_port != htons(PCP_PORT) ||
-		    pcp_announce_parse(buf, (size_t)n, &epoch))
-			continue;
 		now = pd_now_ms();
+		if (!pm.gateway || from.sin_family != AF_INET ||
+		    from.sin_addr.s_addr != pm.gateway || from.sin_port != htons(PCP_PORT) ||
+		    pcp_announce_parse(buf, (size_t)n, &a) ||
+		    (pm.announce_at && now < pm.announce_at + PM_ANNOUNCE_GAP_MS))
+			continue;
+		/* Not all of a LAN's hosts at once (RFC 6887 14.1.3). */
 		if (getrandom(&spread, sizeof(spread), 0) != sizeof(spread))
 			spread = 0;
-		spread %= PM_ANNOUNCE_SPREAD_MS;
-		if (pm.state == PM_MAPPED) {
-			/* The epoch is the next answer's to judge when UPnP mapped. */
-			if (strcmp(pm.method, "upnp") && !gateway_restarted(epoch, now))
-				continue;
-			pd_log("portmap", "method=%s event=gateway-restarted source=announce",
-			       pm.method);
-			pm.due = now + spread;
-		} else if (pm.state == PM_NONE) {
-			pd_log("portmap", "event=gateway-announce result=none");
-			pm.due = now + spread;	/* the tick starts over */
-		}
+		if (announced(&a, now, now + spread % PM_ANNOUNCE_SPREAD_MS))
+			pm.announce_at = now;
 	}
 }
 
@@ -577,7 +614,7 @@ bool pd_portmap_candidate(const struct sig_ep *seen, struct sig_ep *ep)
 	 * sees us (not a double NAT's inner address, nor a LAN forger's),
 	 * and a public one.
 	 */
-	if (pm.state != PM_MAPPED || !seen || seen->family != AF_INET ||
+	if (pm.state != PM_MAPPED || pm.withdrawn || !seen || seen->family != AF_INET ||
 	    memcmp(seen->addr, pm.external.addr, 4) ||
 	    pd_cand_scope(&pm.external, &private) || private)
 		return false;
@@ -587,10 +624,12 @@ bool pd_portmap_candidate(const struct sig_ep *seen, struct sig_ep *ep)
 
 void pd_portmap_info(struct pd_portmap_info *info)
 {
+	bool mapped = pm.state == PM_MAPPED && !pm.withdrawn;
+
 	memset(info, 0, sizeof(*info));
-	info->state = !pd_cfg.port_mapping ? "off" : pm.state == PM_MAPPED ? "mapped" :
+	info->state = !pd_cfg.port_mapping ? "off" : mapped ? "mapped" :
 		      pm.state == PM_NONE || pm.state == PM_IDLE ? "none" : "probing";
-	if (pm.state != PM_MAPPED)
+	if (!mapped)
 		return;
 	info->method = pm.method;
 	info->external = pm.external;

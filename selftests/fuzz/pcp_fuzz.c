@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pcp_map req = { .protocol = 17, .internal_port = 51820, .lifetime = 7200 };
 	uint8_t *copy = malloc(size ? size : 1);
 	struct pcp_answer a;
-	uint32_t epoch;
+	struct pcp_announce an;
 
 	if (!copy)
 		return 0;
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (size < PCP_MAP_LEN || memcmp(copy + 24, req.nonce, PCP_NONCE_LEN) ||
 	     copy[36] != 17 || !a.external_port))
 		abort();
-	if (pcp_announce_parse(copy, size, &epoch) == 0 &&
+	if (pcp_announce_parse(copy, size, &an) == 0 &&
 	    !(size >= 24 && copy[0] == 2 && copy[1] == 0x80) &&
 	    !(size == 12 && copy[0] == 0 && copy[1] == 128))
 		abort();

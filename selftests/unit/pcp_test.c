@@ -99,35 +99,36 @@ int main(void)
 	CHECK(!strcmp(pcp_result_name(200), "unknown"), "an unknown result has a name");
 
 	{
-		uint32_t epoch = 0;
+		struct pcp_announce an;
 
 		memset(buf, 0, 24);
 		memcpy(buf, "\x02\x80\x00\x00" "\x00\x00\x00\x00" "\x00\x00\x00\x07", 12);
-		CHECK(pcp_announce_parse(buf, 24, &epoch) == 0 && epoch == 7,
+		CHECK(pcp_announce_parse(buf, 24, &an) == 0 && an.epoch == 7 && !an.has_address,
 		      "a PCP ANNOUNCE answer gives the gateway's epoch");
 		buf[3] = PCP_NO_RESOURCES;
-		CHECK(pcp_announce_parse(buf, 24, &epoch) == -1, "an ANNOUNCE with an error is not one");
+		CHECK(pcp_announce_parse(buf, 24, &an) == -1, "an ANNOUNCE with an error is not one");
 		buf[3] = 0;
 		buf[1] = 0x81;
-		CHECK(pcp_announce_parse(buf, 24, &epoch) == -1, "a MAP answer is not an announcement");
+		CHECK(pcp_announce_parse(buf, 24, &an) == -1, "a MAP answer is not an announcement");
 		buf[1] = 0x00;
-		CHECK(pcp_announce_parse(buf, 24, &epoch) == -1,
+		CHECK(pcp_announce_parse(buf, 24, &an) == -1,
 		      "an ANNOUNCE request (no R bit) is not one");
 		buf[1] = 0x80;
-		CHECK(pcp_announce_parse(buf, 20, &epoch) == -1 &&
-		      pcp_announce_parse(buf, 25, &epoch) == -1,
+		CHECK(pcp_announce_parse(buf, 20, &an) == -1 &&
+		      pcp_announce_parse(buf, 25, &an) == -1,
 		      "an ANNOUNCE shorter than its header or not a multiple of 4 is refused");
 		memcpy(buf + 24, "\x80\x00\x00\x09" "abcd", 8);
-		CHECK(pcp_announce_parse(buf, 32, &epoch) == -1,
+		CHECK(pcp_announce_parse(buf, 32, &an) == -1,
 		      "an ANNOUNCE whose option runs past the end is refused");
 		memcpy(buf, "\x00\x80\x00\x00" "\x00\x00\x01\x00" "\xc6\x33\x64\x01", 12);
-		CHECK(pcp_announce_parse(buf, 12, &epoch) == 0 && epoch == 256,
-		      "a NAT-PMP public address announcement gives the epoch too");
-		CHECK(pcp_announce_parse(buf, 11, &epoch) == -1 &&
-		      pcp_announce_parse(buf, 16, &epoch) == -1,
+		CHECK(pcp_announce_parse(buf, 12, &an) == 0 && an.epoch == 256 && an.has_address &&
+		      !memcmp(an.address, "\xc6\x33\x64\x01", 4),
+		      "a NAT-PMP public address announcement gives the epoch and the address");
+		CHECK(pcp_announce_parse(buf, 11, &an) == -1 &&
+		      pcp_announce_parse(buf, 16, &an) == -1,
 		      "a NAT-PMP announcement is exactly 12 bytes");
 		buf[3] = 3;
-		CHECK(pcp_announce_parse(buf, 12, &epoch) == -1,
+		CHECK(pcp_announce_parse(buf, 12, &an) == -1,
 		      "a NAT-PMP announcement with an error is not one");
 	}
 	return ktap_finish();
