@@ -93,10 +93,12 @@ pair() {
 		# Bob's flow may have met a spray's losing port first: punchd
 		# nominates the port it kept, and bob's path follows it within
 		# a round trip (nominate.sh); a retry names a lost nomination.
+		# (3 s a try; the debug kernel's python needs longer to start.)
 		for try in 1 2 3; do
 			st=$(pd "$hb" bob status | grep '^peer alice ')
 			rb=$(pd_field "$st" endpoint)
-			got=$(NAT_APP_WAIT=3 nat_app "$hb" "$lb" "$ha" "$la" "$rb" b2a "$sends" | sort -u)
+			got=$(NAT_APP_WAIT=$([ -n "${NFP_DEBUG_KERNEL:-}" ] && echo 10 || echo 3) \
+				nat_app "$hb" "$lb" "$ha" "$la" "$rb" b2a "$sends" | sort -u)
 			[ "$got" = b2a ] && break
 		done
 		t_expect "$ka/$kb: and alice's hears bob's (try $try of 3)" b2a "$got"
