@@ -82,7 +82,8 @@ pd_registered bob 4 || t_fail "bob's punchd registers again (with probe budgets)
 out=$(mallory 3 "CONNECT peer=bob cand=198.51.100.1:4999")
 wait_for 100 grep -q 'event=failed peer=mallory reason=probe-budget' "$TMP/bob.log"
 t_check "a punch past --session-probes 3 is stopped (failed, reason=probe-budget)" \
-	grep -q 'event=failed peer=mallory reason=probe-budget' "$TMP/bob.log"
+	grep -q 'event=failed peer=mallory reason=probe-budget' "$TMP/bob.log" ||
+	grep 'peer=mallory' "$TMP/bob.log" | tail -15 | sed 's/^/# /'
 # (Flows of earlier sessions outlive punchd's restarts, as they should.)
 t_expect "and its flow is gone" 0 \
 	"$(in_b "$PUNCHCTL" -j flow show | jq '[.[].peers[] | select(. == "198.51.100.1:4999")] | length')"
