@@ -104,7 +104,7 @@ remote() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].rem
 # race LOCAL_A LOCAL_B PUBLIC_A PUBLIC_B [BOB'S PRIME...]: bob's flow
 # first, alice's a fixed second later, as punchd's answering side does.
 # Sets IDA and IDB, and B_EARLY: bob's probes that crossed the public
-# router before alice started.
+# router before alice started (read as her command starts).
 #
 # Bob primes for PRIME (the longest allowed), far longer than the race
 # needs: on the debug kernel each punchctl, nft and jq takes a second or
@@ -122,9 +122,14 @@ race() {
 		role controlled keepalive 1s timeout 5s "$@" |
 		jq .id)
 	sleep 1
+	# Alice's command starts now; the router is read while it does, so
+	# that the nft call does not delay her (on the debug kernel bob's
+	# 10 s of priming were over before her flow came, 13 s after his).
+	in_a "$PUNCHCTL" -j flow add local "$la" peer "$pb" secret $SECRET \
+		role controlling punch-timeout 7s keepalive 1s timeout 5s >"$TMP/ida" &
 	B_EARLY=$(pub_sum b_fwd b6_fwd)
-	IDA=$(in_a "$PUNCHCTL" -j flow add local "$la" peer "$pb" secret $SECRET \
-		role controlling punch-timeout 7s keepalive 1s timeout 5s | jq .id)
+	wait $!
+	IDA=$(jq .id "$TMP/ida")
 }
 
 # --- the race, unprimed: it fails ------------------------------------------
