@@ -29,7 +29,10 @@ ns_pair "$A" "$B" 10.9.0.1/24 10.9.0.2/24 fd00:9::1/64 fd00:9::2/64 ||
 for fam in 4 6; do
 	if [ $fam = 4 ]; then la=10.9.0.1 lb=10.9.0.2 pa=10.9.0.1 pb=10.9.0.2
 	else la="[fd00:9::1]" lb="[fd00:9::2]" pa=fd00:9::1 pb=fd00:9::2; fi
-	in_b "$EVIL" echo "$pb" 7777 8 >"$TMP/echo$fam" &
+	# It echoes for 8 s from its start; on the debug kernel the commands
+	# before the flow's first probe can take longer than that.
+	in_b "$EVIL" echo "$pb" 7777 "$([ "${NFP_DEBUG_KERNEL:-0}" = 1 ] && echo 30 || echo 8)" \
+		>"$TMP/echo$fam" &
 	echo_pid=$!
 	wait_udp_bound "$B" 7777
 	unknown0=$(in_a "$PUNCHCTL" -j stats | jq .unknown_flow)
