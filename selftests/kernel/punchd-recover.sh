@@ -20,26 +20,23 @@ t_check "alice's and bob's punchd register" eval "pd_registered alice && pd_regi
 ups() { grep -c '^up ' "$TMP/$1.hook" 2>/dev/null || echo 0; }
 
 # --- glare -----------------------------------------------------------------
-# The calls must cross, whatever the machine's speed (on the debug kernel
-# a 1.5 s netem delay was not enough: one call finished before the other
-# began). The server takes no signaling while both calls begin, so neither
-# offer can reach the other side before its own call has been sent; TCP
-# delivers both CONNECTs once it does. Only signaling: the mapping each
-# call begins with is STUN, which must be answered (stopping the whole
-# server made both mappings time out on the debug kernel, and the calls
-# went out without a public candidate).
-rdv_hold
-pd "$A" alice connect bob >"$TMP/a.res" &
-ca=$!
-pd "$B" bob connect alice >"$TMP/b.res" &
-cb=$!
-# Each CONNECT sent, and held: lifted at once, before TCP's resends back
-# off beyond the calls' deadlines (asking punchd's status in a loop was
-# too slow for that on the debug kernel).
-wait_for 300 eval "grep -q 'event=offered peer=bob' '$TMP/alice.log' &&
-		   grep -q 'event=offered peer=alice' '$TMP/bob.log'"
-rdv_release
-wait "$ca" "$cb"
+# The calls must cross, whatever the machine's speed. One process gives
+# both daemons their command at the same moment (two "punchd connect"
+# processes were seconds apart on the debug kernel), and the server's
+# signaling reaches the NATs 1 s late meanwhile, so neither offer can
+# arrive before the other side's own call has been sent. Nothing is
+# dropped: holding the CONNECTs back made TCP's backed-off resends miss
+# the calls' deadlines there. STUN is not delayed (the mapping each call
+# begins with must be answered within its 2 s).
+for dev in to-a to-b; do
+	ip netns exec "$PUB" tc qdisc add dev $dev root handle 1: prio
+	ip netns exec "$PUB" tc qdisc add dev $dev parent 1:3 handle 30: netem delay 1s
+	ip netns exec "$PUB" tc filter add dev $dev parent 1: protocol ip u32 \
+		match ip protocol 6 0xff match ip sport 3478 0xffff flowid 1:3
+done
+python3 "$T_REPO/selftests/tools/ctl-together.py" "$TMP/alice.sock" "connect bob" "$TMP/a.res" \
+	"$TMP/bob.sock" "connect alice" "$TMP/b.res" --timeout 120
+for dev in to-a to-b; do ip netns exec "$PUB" tc qdisc del dev $dev root; done
 t_match "both connect at once: alice's result" "^ok peer=bob mode=direct " "$(cat "$TMP/a.res")"
 t_match "and bob's" "^ok peer=alice mode=direct " "$(cat "$TMP/b.res")"
 t_check "the glare was seen and settled by id (alice, the smaller, calls)" \
