@@ -562,7 +562,8 @@ static void on_from(const char *p, const char *line, size_t len)
 	if (!word(&p, inst, sizeof(inst), false) || !word(&p, id, sizeof(id), false) ||
 	    !word(&p, obs, sizeof(obs), true) || sig_ep_parse(obs, strlen(obs), &ep) ||
 	    sig_parse(&m, line, len) != SIG_OK ||
-	    (m.type != SIG_ANSWER && m.type != SIG_REJECT && m.type != SIG_RELAY))
+	    (m.type != SIG_ANSWER && m.type != SIG_REJECT && m.type != SIG_RELAY &&
+	     m.type != SIG_CANDIDATE))
 		return;
 	stub = stub_find(id, inst);
 	if (!stub || stub->dead)

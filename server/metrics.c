@@ -115,6 +115,8 @@ static const struct {
 	{ "sessions_total", RDV_C_SESSIONS,
 	  "Sessions started (CONNECTs taken, the callee online or not)." },
 	{ "relays_total", RDV_C_RELAYS, "Relays allocated." },
+	{ "trickles_total", RDV_C_TRICKLES,
+	  "CANDIDATEs (trickled candidates) passed on to the other side." },
 	{ "relay_packets_total", RDV_C_RELAY_PACKETS, "Datagrams relayed." },
 	{ "relay_bytes_total", RDV_C_RELAY_BYTES, "Payload bytes relayed." },
 	{ "relay_dropped_total", RDV_C_RELAY_DROPPED,

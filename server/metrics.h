@@ -17,6 +17,7 @@ enum rdv_counter {
 	RDV_C_AUTH_FAILURES,	/* REGISTERs with a wrong proof */
 	RDV_C_SESSIONS,		/* sessions started (CONNECTs taken) */
 	RDV_C_RELAYS,		/* relays allocated */
+	RDV_C_TRICKLES,		/* CANDIDATEs passed on */
 	RDV_C_RELAY_PACKETS,	/* datagrams relayed */
 	RDV_C_RELAY_BYTES,	/* their payload bytes */
 	RDV_C_RELAY_DROPPED,	/* datagrams a relay did not forward */

@@ -7,6 +7,7 @@
  *
  *   CONNECT --> OFFER to callee --> ANSWER --> ACCEPTED to caller
  *                                \-> REJECT --> ERROR to caller
+ *   then, while they punch: CANDIDATE from either side --> to the other
  *
  * A session is tied to the two connections that made it and is listed
  * in both, so a disconnect touches only its own sessions. A pending one
@@ -29,6 +30,9 @@
 #include "timer.h"
 #include "metrics.h"
 
+/* CANDIDATEs one side of a session may send: each costs the other probes. */
+#define RDV_TRICKLE_MAX	4
+
 struct rdv_session {
 	uint8_t sid[SIG_SID_LEN];
 	char caller[SIG_ID_MAX + 1], callee[SIG_ID_MAX + 1];
@@ -38,6 +42,7 @@ struct rdv_session {
 	struct sockaddr_storage obs[2];		/* caller's, callee's */
 	uint8_t secret[SIG_SECRET_LEN];
 	bool accepted;
+	uint8_t trickled[2];		/* CANDIDATEs passed on, by side */
 	/* relayfirst=1 in CONNECT (caller_rf), then in ANSWER too */
 	bool caller_rf, relay_first;
 	uint32_t proto;			/* the CONNECT's, enum sig_proto */
@@ -528,6 +533,61 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	send_relayed(s, 1);
 }
 
+/*
+ * A candidate one side learned while punching (its mapping moved), for
+ * the other: passed on with who sent it and where this server sees it,
+ * as an OFFER is, so the peer checks it the same way. A few per side and
+ * session: each makes the other side punch one more endpoint. Refusals
+ * have codes of their own (trickle-...): a client must not take one for
+ * the end of the punch it is running.
+ */
+static void do_candidate(struct rdv_client *c, const struct sig_msg *m)
+{
+	struct rdv_session *s = session_find(m->sid);
+	char h[2 * SIG_SID_LEN + 1];
+	const char *code = NULL;
+	struct rdv_client *to;
+	struct sig_msg fwd;
+	int side;
+
+	if (!s || (s->c[0] != c && s->c[1] != c)) {
+		/* A session of another instance's that c was offered. */
+		if (!s && rdv_cluster_forward(c, m))
+			return;
+		send_error(c, "trickle-unknown-session", NULL, m->sid, SIG_PROTO_UDP);
+		return;
+	}
+	side = side_of(s, c);
+	to = s->c[!side];
+	/* The server says who and where, never the sender; one at a time. */
+	if ((m->has & (SIG_K_PEER | SIG_K_OBSERVED)) || m->n_cand != 1)
+		code = "trickle-bad";
+	else if (s->proto != SIG_PROTO_UDP || !s->accepted)
+		code = "trickle-not-accepted";
+	else if (!to)
+		code = "trickle-peer-gone";
+	/* Older clients close the link on a verb they do not know. */
+	else if (to->version < 4)
+		code = "trickle-old-peer";
+	else if (s->trickled[side] >= RDV_TRICKLE_MAX)
+		code = "trickle-too-many";
+	if (code) {
+		send_error(c, code, NULL, m->sid, SIG_PROTO_UDP);
+		return;
+	}
+	s->trickled[side]++;
+	sig_init(&fwd, SIG_CANDIDATE);
+	memcpy(fwd.sid, s->sid, SIG_SID_LEN);
+	snprintf(fwd.peer, sizeof(fwd.peer), "%s", side ? s->callee : s->caller);
+	rdv_ep_from_ss(&fwd.observed, &c->addr);
+	fwd.has |= SIG_K_SID | SIG_K_PEER | SIG_K_OBSERVED;
+	sig_add_cand(&fwd, &m->cand[0]);
+	sid_hex(s->sid, h);
+	rdv_log(RDV_LOG_INFO, "trickle", "sid=%s from=%s", h, fwd.peer);
+	rdv_count(RDV_C_TRICKLES, 1);
+	rdv_client_send(to, &fwd);
+}
+
 void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m)
 {
 	switch (m->type) {
@@ -542,6 +602,9 @@ void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m)
 		break;
 	case SIG_RELAY:
 		do_relay(c, m);
+		break;
+	case SIG_CANDIDATE:
+		do_candidate(c, m);
 		break;
 	default:
 		/* Server-to-client verbs are not for clients to send. */

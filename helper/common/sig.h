@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIG_VERSION	3
+#define SIG_VERSION	4
 #define SIG_LINE_MAX	1024	/* bytes, the newline included */
 #define SIG_ID_MAX	32	/* client ids, peer names, error codes */
 #define SIG_MAX_CANDS	8
@@ -47,6 +47,12 @@ enum sig_type {
 	SIG_RELAY,	/* client: sid */
 	SIG_RELAYED,	/* server to both: sid peer relay */
 	SIG_ERROR,	/* server: code [peer] [sid] */
+	/*
+	 * Trickle (v=4 servers, to v=4 clients only): a candidate learned
+	 * while punching, e.g. our mapping moved. The server adds who sent
+	 * it and the address it sees that side at, as in OFFER.
+	 */
+	SIG_CANDIDATE,	/* client: sid cand...; server: sid peer observed cand... */
 	__SIG_MAX,
 };
 

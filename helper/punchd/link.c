@@ -99,6 +99,11 @@ bool pd_link_tcp(void)
 	return registered && server_version >= 3;
 }
 
+bool pd_link_trickle(void)
+{
+	return registered && server_version >= 4;
+}
+
 unsigned int pd_link_rtt_ms(void)
 {
 	struct tcp_info ti;

@@ -50,6 +50,7 @@ struct pd_config pd_cfg = {
 	.tag = PD_DEFAULT_TAG,
 	.port_mapping = true,
 	.prime = true,
+	.trickle = true,
 };
 struct nfp_handle *pd_nfp;
 
@@ -121,6 +122,7 @@ static const struct option longopts[] = {
 	{ "connect", required_argument, NULL, 24 },
 	{ "prime", required_argument, NULL, 25 },
 	{ "relay-first", required_argument, NULL, 26 },
+	{ "trickle", required_argument, NULL, 27 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -189,6 +191,8 @@ static void usage(FILE *f)
 "                          whose TTL dies beyond them (yes)\n"
 "      --relay-first yes|no  run the relay beside the punch from the start,\n"
 "                          move to direct when it is up (no)\n"
+"      --trickle yes|no    while punching, ask our mapping again and send\n"
+"                          the peer a new one; punch what the peer sends (yes)\n"
 "  -h, --help    -V, --version\n"
 "See punchd(8).\n");
 }
@@ -385,6 +389,8 @@ static int apply(int opt, const char *arg)
 		return yes_no(arg, &pd_cfg.prime);
 	case 26:
 		return yes_no(arg, &pd_cfg.relay_first);
+	case 27:
+		return yes_no(arg, &pd_cfg.trickle);
 	}
 	return -1;
 }

@@ -17,6 +17,8 @@
  *           it is up, -> UP (direct) when the punch is, the relay kept
  *           RELAY_HOLD_MS more; a relayed peer punches again now and then,
  *           and falls back to the relay while it is held (relay_first.c).
+ *   trickle: a plain punch that lasts asks for our mapping again; a moved
+ *           one goes to the peer, who punches it too (trickle.c).
  *
  * The module does the sending, pacing and timing; this file only decides.
  */
@@ -34,7 +36,6 @@
 #include "retry.h"
 #include "tcp.h"
 
-#define MAPPING_TIMEOUT_MS	2000
 #define SERVER_WAIT_MS		15000	/* for ACCEPTED or RELAYED */
 #define SAMPLE_WAIT_MS		2000
 /* How often a punch's probes are counted against its budget. */
@@ -93,7 +94,7 @@ struct pd_peer *pd_peer_get(const char *name, bool create)
 	return free_slot;
 }
 
-static struct pd_peer *peer_by_sid(const uint8_t *sid)
+struct pd_peer *pd_peer_by_sid(const uint8_t *sid)
 {
 	unsigned int i;
 
@@ -162,17 +163,22 @@ static uint64_t flow_probes(uint32_t id)
 }
 
 /* Delete one flow of the session, keeping count of what it sent. */
-void pd_peer_flow_gone(struct pd_peer *p, uint32_t id)
+int pd_peer_flow_gone(struct pd_peer *p, uint32_t id)
 {
+	uint64_t sent;
 	int ret;
 
 	if (!id)
-		return;
-	p->probes_done += flow_probes(id);
+		return 0;
+	sent = flow_probes(id);
 	ret = nfp_flow_del(pd_nfp, id);
-	if (ret < 0 && ret != -ENOENT)
+	if (ret < 0 && ret != -ENOENT) {
 		pd_log("flow-del-failed", "peer=%s flow=%u error=\"%s\"",
 		       p->name, id, nfp_strerror(pd_nfp));
+		return ret;
+	}
+	p->probes_done += sent;
+	return 0;
 }
 
 /* The sprayed ports' flows, all but keep. */
@@ -218,6 +224,9 @@ static void session_reset(struct pd_peer *p)
 	p->retry_at = 0;	/* this session's outcome decides the next */
 	p->upgrades = 0;
 	p->n_cands = 0;
+	p->rediscover_at = 0;
+	p->rediscover_wait = false;
+	p->trickled_in = 0;
 	p->probes = p->probes_done = 0;
 	p->window = 0;
 	p->strategy = PD_STRAT_PLAIN;
@@ -311,12 +320,12 @@ static void start_mapping(struct pd_peer *p)
 	uint32_t id;
 
 	pd_peer_set_state(p, PD_MAPPING);
-	p->deadline = pd_now_ms() + MAPPING_TIMEOUT_MS + 1000;
+	p->deadline = pd_now_ms() + PD_MAPPING_TIMEOUT_MS + 1000;
 	if (pd_link_local(&local) || pd_server_stun(&server)) {
 		pd_peer_fail(p, "no-server-link");
 		return;
 	}
-	if (nfp_mapping_start(pd_nfp, &local, &server, MAPPING_TIMEOUT_MS, &id) < 0) {
+	if (nfp_mapping_start(pd_nfp, &local, &server, PD_MAPPING_TIMEOUT_MS, &id) < 0) {
 		pd_log("mapping-failed", "peer=%s error=\"%s\"", p->name,
 		       nfp_strerror(pd_nfp));
 		pd_peer_fail(p, "module");
@@ -372,7 +381,9 @@ static unsigned int prime_ttl(const struct pd_peer *p, int family)
 	bool open = p->their_nat.map == PD_MAP_OPEN ||
 		    p->their_nat.filter == PD_FILTER_EIF;
 
-	if ((p->caller && p->strategy != PD_STRAT_SPRAY_PORTS) ||
+	/* A trickled endpoint: the peer's NAT is open towards us already. */
+	if (p->trickled_in ||
+	    (p->caller && p->strategy != PD_STRAT_SPRAY_PORTS) ||
 	    (!p->caller && open) || p->same_site ||
 	    p->strategy == PD_STRAT_RELAY || prime_refused || !pd_cfg.prime)
 		return 0;
@@ -503,6 +514,8 @@ static void add_flow(struct pd_peer *p, const struct sig_ep *cands,
 	}
 	pd_peer_set_state(p, relay ? PD_RELAYING : PD_PUNCHING);
 	p->deadline = pd_now_ms() + timeout + PUNCH_SLACK_MS;
+	if (!relay)
+		pd_trickle_punch_started(p);
 	pd_log(relay ? "relaying" : "punching",
 	       "peer=%s flow=%u candidates=%u strategy=%s prime_ttl=%u", p->name,
 	       p->flow_id, n + !!extra, pd_strategy_name(p->strategy),
@@ -622,7 +635,7 @@ static void decide(struct pd_peer *p, const struct sig_msg *m)
 
 static void ask_relay(struct pd_peer *p);
 
-static void cand_refused(const char *why, const struct sig_ep *ep, void *ctx)
+void pd_cand_refused(const char *why, const struct sig_ep *ep, void *ctx)
 {
 	const struct pd_peer *p = ctx;
 	char a[SIG_EP_STRLEN];
@@ -649,7 +662,7 @@ static void start_punch(struct pd_peer *p, const struct sig_msg *m)
 	if (!pd_link_local(&local))
 		view.family = local.family;
 
-	n = pd_cand_filter(m->cand, m->n_cand, &view, cands, cand_refused, p);
+	n = pd_cand_filter(m->cand, m->n_cand, &view, cands, pd_cand_refused, p);
 	if (!n && p->strategy != PD_STRAT_SPRAY_TARGETS) {
 		/* Nothing we may probe: only the relay is left. */
 		p->strategy = PD_STRAT_RELAY;
@@ -956,7 +969,7 @@ static void on_accepted(const struct sig_msg *m)
 
 static void on_relayed(const struct sig_msg *m)
 {
-	struct pd_peer *p = peer_by_sid(m->sid);
+	struct pd_peer *p = pd_peer_by_sid(m->sid);
 	char ep[SIG_EP_STRLEN];
 
 	/* The punch was quicker: the relay is still held, for a fall-back. */
@@ -992,7 +1005,7 @@ static void on_error(const struct sig_msg *m)
 	struct pd_peer *p = NULL;
 
 	if (m->has & SIG_K_SID)
-		p = peer_by_sid(m->sid);
+		p = pd_peer_by_sid(m->sid);
 	/*
 	 * By name only for our own call still unanswered (we learn its id
 	 * with ACCEPTED): an error of a session we left is not this one's.
@@ -1004,6 +1017,9 @@ static void on_error(const struct sig_msg *m)
 	}
 	pd_log("server-error", "code=%s peer=%s", m->code,
 	       p ? p->name : "-");
+	/* One of our CANDIDATEs refused: the punch goes on as it was. */
+	if (pd_trickle_refused(m))
+		return;
 	if (!p || p->state == PD_UP || p->state == PD_IDLE)
 		return;
 	/* The relay beside a punch refused (quota, full): the punch goes on. */
@@ -1037,6 +1053,9 @@ void pd_peers_signal(const struct sig_msg *m)
 	case SIG_ERROR:
 		on_error(m);
 		break;
+	case SIG_CANDIDATE:
+		pd_trickle_input(m);
+		break;
 	default:
 		pd_log("unexpected", "verb=%s", sig_verb_name(m->type));
 	}
@@ -1069,6 +1088,12 @@ static void on_mapping(const struct nfp_mapping *mp)
 	unsigned int i;
 	uint32_t error;
 
+	if (pd_trickle_answer(mp)) {
+		for (i = 0; i < PD_MAX_PEERS; i++)
+			if (peers[i].used)
+				pd_trickle_mapping(&peers[i], mp);
+		return;
+	}
 	for (i = 0; i < PD_MAX_PEERS; i++) {
 		struct pd_peer *p = &peers[i];
 
@@ -1527,6 +1552,7 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		if (p->nudge_until && p->nudge_until < *next)
 			*next = p->nudge_until;
 		pd_rf_tick(p, now, next);
+		pd_trickle_tick(p, now, next);
 		if (p->retry_at && p->retry_at < *next)
 			*next = p->retry_at;
 	}

@@ -15,6 +15,9 @@
  * be lost, this much later the session moves on by itself. */
 #define PUNCH_SLACK_MS		5000
 
+/* The module's STUN query of our mapping: its answer or a timeout. */
+#define PD_MAPPING_TIMEOUT_MS	2000
+
 /* Every change of state goes through here: status shows how long ago. */
 void pd_peer_set_state(struct pd_peer *p, enum pd_state state);
 /* ms since the session began */
@@ -35,12 +38,31 @@ uint32_t pd_peer_flow_open(struct pd_peer *p, uint16_t port,
 			   const struct sig_ep *cands, unsigned int n,
 			   const struct nfp_endpoint *extra,
 			   uint32_t punch_timeout_ms, enum pd_flow_kind kind);
-/* Delete one flow of the session, keeping count of what it sent. */
-void pd_peer_flow_gone(struct pd_peer *p, uint32_t id);
+/* Delete one flow of the session, keeping count of what it sent: 0, or
+ * -errno (logged) when the module still has it. */
+int pd_peer_flow_gone(struct pd_peer *p, uint32_t id);
+/* pd_cand_filter()'s refused(): logs candidate-refused for peer ctx. */
+void pd_cand_refused(const char *why, const struct sig_ep *ep, void *ctx);
 /* The direct punch's flows (and the path's, unless it is the relay's). */
 void pd_peer_drop_direct(struct pd_peer *p);
 /* f is the peer's path now (p->relayed says which kind): tell everyone. */
 void pd_peer_path_up(struct pd_peer *p, const struct nfp_flow *f);
+
+/* The peer of a session, by its id; NULL if none. */
+struct pd_peer *pd_peer_by_sid(const uint8_t *sid);
+
+/* trickle.c: our mapping asked again while punching, and the peer's */
+/* A punch from our port starts: when to ask. */
+void pd_trickle_punch_started(struct pd_peer *p);
+void pd_trickle_tick(struct pd_peer *p, uint64_t now, uint64_t *next);
+/* A mapping answer: true if it is the re-discovery's (then each peer's
+ * pd_trickle_mapping() takes it, if it waited for it). */
+bool pd_trickle_answer(const struct nfp_mapping *mp);
+void pd_trickle_mapping(struct pd_peer *p, const struct nfp_mapping *mp);
+/* An ERROR that refused one of our CANDIDATEs (logged): true. */
+bool pd_trickle_refused(const struct sig_msg *m);
+/* CANDIDATE from the peer, through the server. */
+void pd_trickle_input(const struct sig_msg *m);
 
 /* relay_first.c: the relay beside the punch (--relay-first) */
 /* We run it, and the server passes relayfirst on. */

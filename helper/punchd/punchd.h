@@ -60,6 +60,7 @@ struct pd_config {
 	uint32_t mark;			/* fwmark of our flows (WireGuard's) */
 	bool port_mapping;		/* ask the gateway (PCP, NAT-PMP) */
 	bool prime;			/* when called, prime our NATs first */
+	bool trickle;			/* re-discover while punching, trickle */
 	bool relay_first;		/* the relay beside the punch, at once */
 	const char *connect[PD_MAX_PEERS + 1];	/* --connect, NULL-terminated */
 };
@@ -139,6 +140,11 @@ struct pd_peer {
 	unsigned int upgrades;		/* punches for direct while relayed */
 	struct sig_ep cands[SIG_MAX_CANDS];	/* the peer's, to punch again */
 	unsigned int n_cands;
+	/* Trickle (trickle.c): our mapping asked again while punching. */
+	uint64_t rediscover_at;		/* 0: no more */
+	bool rediscover_wait;		/* for the query out */
+	unsigned int rediscovers;
+	unsigned int trickled_in;	/* the peer's candidates taken */
 	uint64_t started, deadline;	/* ms */
 	uint64_t since;			/* ms: when it entered its state */
 	unsigned int up_ms;		/* how long the last success took */
@@ -167,6 +173,8 @@ bool pd_link_up(void);
 bool pd_link_relay_first(void);
 /* It makes TCP sessions and answers STUN over TCP (v=3 or later). */
 bool pd_link_tcp(void);
+/* It passes CANDIDATE on to peers that know it (v=4 or later). */
+bool pd_link_trickle(void);
 /* The link's smoothed round trip (TCP_INFO), ms; 0 when unknown. */
 unsigned int pd_link_rtt_ms(void);
 int pd_link_send(const struct sig_msg *m);

@@ -74,6 +74,16 @@ static const struct {
 	{ "CONNECT peer=bob cand=192.0.2.1:4000 proto=tcp rtt=42", SIG_OK },
 	{ "CONNECT peer=bob cand=192.0.2.1:4000 rtt=-1", SIG_E_VALUE },
 	{ "PING rtt=1", SIG_E_KEY },
+	/* Trickle (v=4). */
+	{ "CANDIDATE sid=0011223344556677 cand=198.51.100.1:40000", SIG_OK },
+	{ "CANDIDATE sid=0011223344556677 peer=bob observed=198.51.100.1:4000 "
+	  "cand=198.51.100.1:40000", SIG_OK },
+	{ "CANDIDATE sid=0011223344556677", SIG_E_MISSING },
+	{ "CANDIDATE cand=198.51.100.1:40000", SIG_E_MISSING },
+	{ "CANDIDATE sid=0011223344556677 cand=198.51.100.1:40000 nat=eim.eif.preserve",
+	  SIG_E_KEY },
+	{ "CANDIDATE sid=0011223344556677 cand=198.51.100.1:40000 secret=00112233445566778899aabbccddeeff",
+	  SIG_E_KEY },
 };
 
 int main(void)

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Trickle: a candidate learned while punching.
+ *
+ * A punch that has not met the peer after a while asks the server again
+ * which public endpoint our port maps to (the module's STUN from the
+ * port, as at the start), at 1, 3 and 7 s. If the NAT moved it (the
+ * mapping was flushed or expired, the NAT restarted, or gave the port to
+ * another host in the meantime), the peer is probing an endpoint that
+ * leads nowhere now: the new one goes to the peer through the server
+ * (CANDIDATE, signaling v=4), and the peer punches it too, on a new flow
+ * with the candidates it had plus the new one.
+ *
+ * What arrives is another user's word, so it is held to more than an
+ * offer's candidates: one endpoint at the address the server sees the
+ * peer at now (never a window, never elsewhere), a few per session, and
+ * only while the punch it belongs to runs.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cand_filter.h"
+#include "nat.h"
+#include "peer_flows.h"
+#include "punchd.h"
+
+#define REDISCOVER_FIRST_MS	1000	/* then 2, 4 and 8 s later */
+#define REDISCOVER_MAX		4	/* queries in one punch */
+#define TRICKLE_IN_MAX		4	/* candidates taken in one session */
+
+/*
+ * The mapping is the port's, not a peer's: one query out at a time, and
+ * every punch that is due takes its answer.
+ */
+static uint32_t query_id;
+
+void pd_trickle_punch_started(struct pd_peer *p)
+{
+	unsigned int first = REDISCOVER_FIRST_MS;
+
+	/* A path with a long round trip has not had its chance by then. */
+	if (p->mapping.rtt_us / 1000 * 4 > first)
+		first = p->mapping.rtt_us / 1000 * 4;
+	p->rediscover_at = pd_now_ms() + first;
+	p->rediscovers = 0;
+	p->rediscover_wait = false;
+}
+
+/* A plain or predicted punch from our port runs: one flow, ours. */
+static bool punching_plain(const struct pd_peer *p)
+{
+	return p->state == PD_PUNCHING && p->flow_id && !p->n_spray &&
+	       !p->relayed && (p->strategy == PD_STRAT_PLAIN ||
+			       p->strategy == PD_STRAT_PREDICT);
+}
+
+/*
+ * Whether asking again can tell the peer anything: only the mapping of an
+ * endpoint-independent NAT is the one the peer sees (behind any other,
+ * the server's view says nothing about the peer's), and only a v=4
+ * server passes a new one on.
+ */
+static bool worth_asking(void)
+{
+	struct pd_nat mine;
+
+	return pd_cfg.trickle && pd_link_trickle() && pd_nat_mine(&mine) &&
+	       mine.map == PD_MAP_EIM;
+}
+
+static void rediscover(struct pd_peer *p, uint64_t now)
+{
+	struct nfp_endpoint local, server;
+
+	p->rediscovers++;
+	p->rediscover_at = p->rediscovers < REDISCOVER_MAX ?
+			   now + ((uint64_t)REDISCOVER_FIRST_MS << p->rediscovers) : 0;
+	p->rediscover_wait = true;
+	if (query_id)
+		return;		/* one is out: its answer is ours too */
+	/* No link: the punch goes on as it is, and the next one may ask. */
+	if (pd_link_local(&local) || pd_server_stun(&server))
+		return;
+	if (nfp_mapping_start(pd_nfp, &local, &server, PD_MAPPING_TIMEOUT_MS,
+			      &query_id) < 0) {
+		query_id = 0;
+		pd_log("rediscover-failed", "peer=%s error=\"%s\"", p->name,
+		       nfp_strerror(pd_nfp));
+	}
+}
+
+void pd_trickle_tick(struct pd_peer *p, uint64_t now, uint64_t *next)
+{
+	if (!p->rediscover_at || !punching_plain(p))
+		return;
+	if (now >= p->rediscover_at) {
+		if (!worth_asking()) {
+			p->rediscover_at = 0;
+			return;
+		}
+		rediscover(p, now);
+	}
+	if (p->rediscover_at && p->rediscover_at < *next)
+		*next = p->rediscover_at;
+}
+
+static void send_candidate(struct pd_peer *p, const struct nfp_endpoint *mapped)
+{
+	struct sig_msg m;
+	struct sig_ep ep;
+
+	sig_init(&m, SIG_CANDIDATE);
+	memcpy(m.sid, p->sid, SIG_SID_LEN);
+	m.has |= SIG_K_SID;
+	pd_ep_to_sig(&ep, mapped);
+	sig_add_cand(&m, &ep);
+	if (pd_link_send(&m))
+		pd_log("trickle-unsent", "peer=%s reason=server-unreachable", p->name);
+}
+
+bool pd_trickle_answer(const struct nfp_mapping *mp)
+{
+	if (!query_id || query_id != nfp_mapping_get_u32(mp, NFP_MAPPING_ID))
+		return false;
+	query_id = 0;
+	return true;
+}
+
+static bool same_endpoint(const struct nfp_endpoint *a, const struct nfp_endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET6 ? 16 : 4);
+}
+
+void pd_trickle_mapping(struct pd_peer *p, const struct nfp_mapping *mp)
+{
+	char was[NFP_ENDPOINT_STRLEN], now[NFP_ENDPOINT_STRLEN];
+	const struct nfp_endpoint *mapped;
+	uint32_t error;
+
+	if (!p->rediscover_wait)
+		return;
+	p->rediscover_wait = false;
+	error = nfp_mapping_get_u32(mp, NFP_MAPPING_ERROR);
+	mapped = nfp_mapping_get_endpoint(mp, NFP_MAPPING_MAPPED);
+	if (error || !mapped) {
+		pd_log("rediscover-failed", "peer=%s error=\"%s\"", p->name,
+		       strerror(error ? (int)error : EPROTO));
+		return;
+	}
+	nfp_endpoint_format(mapped, now, sizeof(now));
+	if (same_endpoint(&p->mapping.mapped, mapped)) {
+		pd_log("rediscovered", "peer=%s mapped=%s moved=no", p->name, now);
+		return;
+	}
+	nfp_endpoint_format(&p->mapping.mapped, was, sizeof(was));
+	pd_log("rediscovered", "peer=%s mapped=%s moved=yes was=%s", p->name, now, was);
+	p->mapping.mapped = *mapped;
+	if (punching_plain(p))
+		send_candidate(p, mapped);
+}
+
+/* The server refused one of ours (logged as server-error already). */
+bool pd_trickle_refused(const struct sig_msg *m)
+{
+	return !strncmp(m->code, "trickle-", 8);
+}
+
+static void ignored(const char *peer, const char *why)
+{
+	pd_log("trickle-ignored", "peer=%s reason=%s", peer, why);
+}
+
+static bool known(const struct pd_peer *p, const struct sig_ep *ep)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n_cands; i++)
+		if (sig_ep_equal(&p->cands[i], ep))
+			return true;
+	return false;
+}
+
+/* The punch's flow, unless it met the peer meanwhile (its event is due). */
+static bool flow_still_punching(uint32_t id)
+{
+	struct nfp_flow *f = nfp_flow_alloc();
+	bool punching = false;
+
+	if (f && !nfp_flow_lookup(pd_nfp, id, f))
+		punching = nfp_flow_get_u32(f, NFP_FLOW_STATE) == NFP_STATE_PUNCHING;
+	nfp_flow_free(f);
+	return punching;
+}
+
+/*
+ * One endpoint the peer's NAT moved it to, at the address the server
+ * sees it at now: anything else is not what trickle is for.
+ */
+static bool take(struct pd_peer *p, const struct sig_msg *m, const struct sig_ep *ep)
+{
+	char a[SIG_EP_STRLEN];
+
+	sig_ep_format(ep, a, sizeof(a));
+	if (ep->port_last || ep->family != m->observed.family ||
+	    memcmp(ep->addr, m->observed.addr, sizeof(ep->addr))) {
+		pd_cand_refused("not-observed", ep, p);
+		return false;
+	}
+	if (known(p, ep) || p->n_cands >= SIG_MAX_CANDS || p->n_cands >= PD_FLOW_PEERS)
+		return false;
+	p->cands[p->n_cands++] = *ep;
+	p->trickled_in++;
+	pd_log("trickle", "peer=%s cand=%s", p->name, a);
+	return true;
+}
+
+void pd_trickle_input(const struct sig_msg *m)
+{
+	struct pd_peer *p = pd_peer_by_sid(m->sid);
+	struct sig_ep ok[SIG_MAX_CANDS];
+	struct pd_cand_view view;
+	struct nfp_endpoint local;
+	unsigned int i, n, added = 0;
+	uint32_t id;
+
+	if (!p) {
+		ignored(m->peer, "unknown-session");
+		return;
+	}
+	if (!pd_cfg.trickle) {
+		ignored(p->name, "off");
+		return;
+	}
+	/* A punch resumed after a restart has lost the candidates it had. */
+	if (!punching_plain(p) || !p->n_cands) {
+		ignored(p->name, "not-punching");
+		return;
+	}
+	if (p->trickled_in >= TRICKLE_IN_MAX) {
+		ignored(p->name, "too-many");
+		return;
+	}
+	memset(&view, 0, sizeof(view));
+	view.observed = m->observed;
+	view.same_site = p->same_site;
+	if (!pd_link_local(&local))
+		view.family = local.family;
+	n = pd_cand_filter(m->cand, m->n_cand, &view, ok, pd_cand_refused, p);
+	for (i = 0; i < n; i++)
+		if (take(p, m, &ok[i]))
+			added++;
+	if (!added) {
+		ignored(p->name, "nothing-new");
+		return;
+	}
+	if (!flow_still_punching(p->flow_id)) {
+		ignored(p->name, "met-already");
+		return;
+	}
+	/*
+	 * The punch goes on from the same port, to the new one as well: a
+	 * new flow (the module takes no candidate into a running one), with
+	 * the old one's probes counted. Should the old one stay, so does the
+	 * punch as it was: the new one could not share its port and secret.
+	 */
+	if (pd_peer_flow_gone(p, p->flow_id))
+		return;
+	id = pd_peer_flow_open(p, pd_cfg.port, p->cands, p->n_cands, NULL,
+			       pd_cfg.punch_timeout_ms, PD_FLOW_PUNCH);
+	p->flow_id = id;
+	if (!id) {
+		pd_peer_fail(p, "module");
+		return;
+	}
+	p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
+	pd_log("punching", "peer=%s flow=%u candidates=%u strategy=%s prime_ttl=%u trickled=%u",
+	       p->name, id, p->n_cands, pd_strategy_name(p->strategy),
+	       p->prime_ttl, p->trickled_in);
+	pd_state_save();
+}

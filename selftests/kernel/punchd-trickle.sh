@@ -1,0 +1,111 @@
+#!/bin/bash
+# Trickle (issue 16): a NAT moves alice's mapping while she punches (her
+# NAT's entries for the port are flushed, and it now gives the port
+# another public one, as a NAT that restarted or gave her port to another
+# host would). Bob probes an endpoint that leads nowhere, and her probes
+# come from one his NAT does not know: that punch cannot succeed.
+# - With trickle, alice asks the server again, sees the move, and sends
+#   the new endpoint to bob through the server; bob punches it too and the
+#   path comes up direct, to the new endpoint.
+# - The same when bob's (the callee's) mapping moves.
+# - The same move with --trickle no ends on the relay (the check that
+#   the scenario needs trickle at all).
+# UDP between the NATs is cut until the move is made, so the first punch
+# cannot win before it. The move comes after the first re-query at 1 s or
+# before it, and whichever of those at 1, 3, 7 and 15 s follows it sees
+# it: the punch timeout (20 s) leaves room for a slow machine.
+# vm-timeout: 600
+. "$(dirname "$0")/../lib/test.sh"
+. "$T_REPO/selftests/lib/nat.sh"
+. "$T_REPO/selftests/lib/rdv.sh"
+rdv_up
+
+# move NS HOST WAN PORT NEWPORT: the NAT NS maps HOST's PORT to NEWPORT
+# of its WAN address from now on, and forgets what it had for it.
+move() {
+	ip netns exec "$1" nft insert rule inet nat post ip saddr "$2" \
+		udp sport "$4" oifname wan snat ip to "$3:$5"
+	ip netns exec "$1" conntrack -D -p udp -s "$2" --sport "$4" >/dev/null 2>&1
+}
+
+round=0
+# scenario WHO PORT_A PORT_B NEWPORT [PUNCHD OPTION...]: alice calls bob,
+# WHO's (alice's or bob's) mapping moves while both punch; the connect's
+# result is in a.res. Each round on ports of its own, from a clean slate.
+scenario() {
+	local who=$1 pa=$2 pb=$3 np=$4 n
+	shift 4
+	round=$((round + 1))
+	pd_start "$A" alice "$pa" --punch-timeout 20 "$@"
+	pd_start "$B" bob "$pb" --punch-timeout 20 "$@"
+	t_check "alice's and bob's punchd register (round $round)" \
+		eval "pd_registered alice $round && pd_registered bob $round"
+	nat_cut
+	n=$(grep -c 'event=punching peer=' "$TMP/$who.log")
+	pd "$A" alice connect bob >"$TMP/a.res" &
+	ca=$!
+	t_check "$who punches (round $round)" \
+		wait_for 100 eval "[ \$(grep -c 'event=punching peer=' '$TMP/$who.log') -gt $n ]"
+	if [ "$who" = alice ]; then
+		move "$NA" 10.0.1.2 198.51.100.1 "$pa" "$np"
+	else
+		move "$NB" 10.0.2.2 203.0.113.1 "$pb" "$np"
+	fi
+	nat_uncut
+	wait "$ca"
+}
+
+# clean PORT_A PORT_B: stop both, no flow and no saved session left.
+clean() {
+	pd_stop alice
+	pd_stop bob
+	in_a "$PUNCHCTL" flow del local "10.0.1.2:$1"
+	in_b "$PUNCHCTL" flow del local "10.0.2.2:$2"
+	rm -rf "$TMP/alice.state" "$TMP/bob.state"
+}
+
+diag() {
+	grep -q 'mode=direct' "$TMP/a.res" ||
+		grep -h 'event=\(punching\|rediscover\|trickle\|candidate\|up\|relay\)' \
+			"$TMP/alice.log" "$TMP/bob.log" | tail -30 | sed 's/^/# /'
+}
+
+# --- the caller's mapping moves ---------------------------------------------
+scenario alice 4000 5000 40000
+t_match "alice's connect: direct, although her mapping moved" "^ok peer=bob mode=direct " \
+	"$(cat "$TMP/a.res")"
+t_check "alice asked the server again and saw the move" \
+	grep -q 'event=rediscovered peer=bob mapped=198\.51\.100\.1:40000 moved=yes was=198\.51\.100\.1:4000' \
+	"$TMP/alice.log"
+t_check "the server passed her new endpoint to bob" grep -q 'event=trickle .*from=alice' "$TMP/rdv.log"
+t_check "bob took it and punched it" \
+	grep -q 'event=trickle peer=alice cand=198\.51\.100\.1:40000' "$TMP/bob.log"
+t_check "bob's path goes to her new endpoint" \
+	wait_for 50 grep -q '^up alice 198\.51\.100\.1:40000 direct' "$TMP/bob.hook"
+diag
+clean 4000 5000
+
+# --- the callee's ------------------------------------------------------------
+scenario bob 4100 5100 50000
+t_match "when bob's (the callee's) mapping moves: direct too" "^ok peer=bob mode=direct " \
+	"$(cat "$TMP/a.res")"
+t_check "bob saw the move" \
+	grep -q 'event=rediscovered peer=alice mapped=203\.0\.113\.1:50000 moved=yes' "$TMP/bob.log"
+t_check "alice took his new endpoint, and her path goes there" \
+	eval "grep -q 'event=trickle peer=bob cand=203\.0\.113\.1:50000' '$TMP/alice.log' &&
+	      wait_for 50 grep -q '^up bob 203\.0\.113\.1:50000 direct' '$TMP/alice.hook'"
+diag
+clean 4100 5100
+
+# --- without trickle: the same move ends on the relay --------------------------
+la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
+scenario alice 4200 5200 40001 --trickle no --punch-timeout 8
+t_match "with --trickle no, the same move ends on the relay" "^ok peer=bob mode=relay " \
+	"$(cat "$TMP/a.res")"
+since() { tail -n +"$(($2 + 1))" "$TMP/$1.log"; }
+t_check "and nobody asked again or trickled" \
+	eval "! { since alice $la; since bob $lb; } | grep -q 'event=\(rediscovered\|trickle\) '"
+
+t_check "no punchd or server complained about memory (sanitizers)" \
+	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/*.log"
+t_done
