@@ -116,6 +116,8 @@ unsigned int pd_cand_filter(const struct sig_ep *in, unsigned int n,
 		seen_there = same_addr(ep, &v->observed);
 		if (!why && private && !v->same_site && !seen_there)
 			why = "private-off-site";
+		if (!why && v->trickled && (!seen_there || ep->port_last > ep->port))
+			why = "not-observed";
 		if (!why && ep->port_last > ep->port && !seen_there)
 			why = "window-elsewhere";
 		if (!why && ep->port_last > ep->port && !v->sequential)

@@ -20,6 +20,11 @@ struct pd_cand_view {
 	bool same_site;		/* the peer's public address is ours */
 	bool sequential;	/* the peer says its NAT allocates in sequence */
 	int family;		/* of our end: the flow takes no other; 0: any */
+	/*
+	 * Trickled (CANDIDATE, trickle.c): the peer's NAT moved its mapping,
+	 * so only a single endpoint at the observed address will do.
+	 */
+	bool trickled;
 };
 
 /*

@@ -193,25 +193,15 @@ static bool flow_still_punching(uint32_t id)
 	return punching;
 }
 
-/*
- * One endpoint the peer's NAT moved it to, at the address the server
- * sees it at now: anything else is not what trickle is for.
- */
-static bool take(struct pd_peer *p, const struct sig_msg *m, const struct sig_ep *ep)
+static bool take(struct pd_peer *p, const struct sig_ep *ep)
 {
 	char a[SIG_EP_STRLEN];
 
-	sig_ep_format(ep, a, sizeof(a));
-	if (ep->port_last || ep->family != m->observed.family ||
-	    memcmp(ep->addr, m->observed.addr, sizeof(ep->addr))) {
-		pd_cand_refused("not-observed", ep, p);
-		return false;
-	}
 	if (known(p, ep) || p->n_cands >= SIG_MAX_CANDS || p->n_cands >= PD_FLOW_PEERS)
 		return false;
 	p->cands[p->n_cands++] = *ep;
 	p->trickled_in++;
-	pd_log("trickle", "peer=%s cand=%s", p->name, a);
+	pd_log("trickle", "peer=%s cand=%s", p->name, sig_ep_format(ep, a, sizeof(a)));
 	return true;
 }
 
@@ -244,11 +234,12 @@ void pd_trickle_input(const struct sig_msg *m)
 	memset(&view, 0, sizeof(view));
 	view.observed = m->observed;
 	view.same_site = p->same_site;
+	view.trickled = true;
 	if (!pd_link_local(&local))
 		view.family = local.family;
 	n = pd_cand_filter(m->cand, m->n_cand, &view, ok, pd_cand_refused, p);
 	for (i = 0; i < n; i++)
-		if (take(p, m, &ok[i]))
+		if (take(p, &ok[i]))
 			added++;
 	if (!added) {
 		ignored(p->name, "nothing-new");

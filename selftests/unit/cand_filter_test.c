@@ -31,13 +31,14 @@ static void refused(const char *reason, const struct sig_ep *e, void *ctx)
 }
 
 /* One candidate through the filter: "ok" or the reason it was refused. */
-static const char *judge(const char *cand, const char *observed,
-			 bool same_site, bool sequential)
+static const char *judge_as(const char *cand, const char *observed,
+			    bool same_site, bool sequential, bool trickled)
 {
 	struct pd_cand_view v = {
 		.observed = ep(observed),
 		.same_site = same_site,
 		.sequential = sequential,
+		.trickled = trickled,
 	};
 	struct sig_ep in = ep(cand), out[1];
 
@@ -46,6 +47,12 @@ static const char *judge(const char *cand, const char *observed,
 		return "unparsable";
 	return pd_cand_filter(&in, 1, &v, out, refused, NULL) == 1 &&
 	       sig_ep_equal(&out[0], &in) ? "ok" : why;
+}
+
+static const char *judge(const char *cand, const char *observed,
+			 bool same_site, bool sequential)
+{
+	return judge_as(cand, observed, same_site, sequential, false);
 }
 
 #define IS(want, ...) do {						\
@@ -134,5 +141,17 @@ int main(void)
 	CHECK(pd_cand_filter(in, 2, &v, out, refused, NULL) == 1 &&
 	      out[0].family == AF_INET && !strcmp(why, "other-family"),
 	      "a candidate of another family than our end's is refused (other-family)");
+
+	/* Trickled: one endpoint at the address the server sees, nothing else. */
+	CHECK(!strcmp(judge_as("203.0.113.7:41000", obs, false, false, true), "ok"),
+	      "trickled: a new port at the observed address is taken");
+	CHECK(!strcmp(judge_as("198.51.100.9:4500", obs, false, false, true), "not-observed"),
+	      "trickled: another public address is refused (not-observed)");
+	CHECK(!strcmp(judge_as("203.0.113.7:41000-41015", obs, false, true, true), "not-observed"),
+	      "trickled: a window, even at the observed address of a sequential NAT (not-observed)");
+	CHECK(!strcmp(judge_as("10.0.0.5:4500", obs, true, false, true), "not-observed"),
+	      "trickled: a LAN address, even on our site (not-observed)");
+	CHECK(!strcmp(judge_as("127.0.0.1:4500", "127.0.0.1:4500", false, false, true), "loopback"),
+	      "trickled: loopback stays refused, observed or not");
 	return ktap_finish();
 }
