@@ -130,18 +130,16 @@ result(acc is not None and acc.startswith("ACCEPTED") and kv(acc).get("sid") == 
        kv(acc).get("cand") == "192.0.2.20:5000",
        "bob answers: alice's ACCEPTED, with his address as c saw it", acc)
 # Trickle, both ways: the session lives on a, bob's link on c.
-alice.send("CANDIDATE sid=%s cand=127.0.0.5:40000" % sid)
-got = bob.line(timeout=3)
-result(got is not None and got.startswith("CANDIDATE ") and kv(got).get("peer") == "alice" and
-       kv(got).get("observed", "").startswith("127.0.0.5:") and
-       kv(got).get("cand") == "127.0.0.5:40000",
-       "alice's CANDIDATE reaches bob on c, with her address as a saw it", got)
-bob.send("CANDIDATE sid=%s cand=127.0.0.6:50000" % sid)
-got = alice.line(timeout=3)
-result(got is not None and got.startswith("CANDIDATE ") and kv(got).get("peer") == "bob" and
-       kv(got).get("observed", "").startswith("127.0.0.6:") and
-       kv(got).get("cand") == "127.0.0.6:50000",
-       "and bob's reaches alice, through c to a", got)
+for frm, to, name, addr, cand, desc in (
+        (alice, bob, "alice", "127.0.0.5", "127.0.0.5:40000",
+         "alice's CANDIDATE reaches bob on c, with her address as a saw it"),
+        (bob, alice, "bob", "127.0.0.6", "127.0.0.6:50000",
+         "and bob's reaches alice, through c to a")):
+    frm.send("CANDIDATE sid=%s cand=%s" % (sid, cand))
+    got = to.line(timeout=3)
+    result(got is not None and got.startswith("CANDIDATE ") and kv(got).get("peer") == name and
+           kv(got).get("observed", "").startswith(addr + ":") and kv(got).get("cand") == cand,
+           desc, got)
 bob.send("RELAY sid=%s" % sid)
 rb, ra = bob.line(timeout=3), alice.line(timeout=3)
 result(kv(ra).get("relay", "").startswith(HOST["a"] + ":") and
