@@ -33,6 +33,7 @@
  * every punch that is due takes its answer.
  */
 static uint32_t query_id;
+static uint64_t query_at;
 
 void pd_trickle_punch_started(struct pd_peer *p)
 {
@@ -58,29 +59,41 @@ static bool punching_plain(const struct pd_peer *p)
  * Whether asking again can tell the peer anything: only the mapping of an
  * endpoint-independent NAT is the one the peer sees (behind any other,
  * the server's view says nothing about the peer's), and only a v=4
- * server passes a new one on.
+ * server passes a new one on. 1: ask; 0: never in this punch; -1: not
+ * yet (NAT discovery has not said).
  */
-static bool worth_asking(void)
+static int worth_asking(void)
 {
 	struct pd_nat mine;
 
-	return pd_cfg.trickle && pd_link_trickle() && pd_nat_mine(&mine) &&
-	       mine.map == PD_MAP_EIM;
+	if (!pd_cfg.trickle || !pd_link_trickle())
+		return 0;
+	if (!pd_nat_mine(&mine))
+		return -1;
+	return mine.map == PD_MAP_EIM;
+}
+
+/* This turn is taken: the next one twice as far, or none after the last. */
+static void next_turn(struct pd_peer *p, uint64_t now)
+{
+	p->rediscovers++;
+	p->rediscover_at = p->rediscovers < REDISCOVER_MAX ?
+			   now + ((uint64_t)REDISCOVER_FIRST_MS << p->rediscovers) : 0;
 }
 
 static void rediscover(struct pd_peer *p, uint64_t now)
 {
 	struct nfp_endpoint local, server;
 
-	p->rediscovers++;
-	p->rediscover_at = p->rediscovers < REDISCOVER_MAX ?
-			   now + ((uint64_t)REDISCOVER_FIRST_MS << p->rediscovers) : 0;
+	next_turn(p, now);
 	p->rediscover_wait = true;
-	if (query_id)
-		return;		/* one is out: its answer is ours too */
+	/* One is out: its answer is ours too (unless its event was lost). */
+	if (query_id && now < query_at + PD_MAPPING_TIMEOUT_MS + 1000)
+		return;
 	/* No link: the punch goes on as it is, and the next one may ask. */
 	if (pd_link_local(&local) || pd_server_stun(&server))
 		return;
+	query_at = now;
 	if (nfp_mapping_start(pd_nfp, &local, &server, PD_MAPPING_TIMEOUT_MS,
 			      &query_id) < 0) {
 		query_id = 0;
@@ -94,11 +107,16 @@ void pd_trickle_tick(struct pd_peer *p, uint64_t now, uint64_t *next)
 	if (!p->rediscover_at || !punching_plain(p))
 		return;
 	if (now >= p->rediscover_at) {
-		if (!worth_asking()) {
+		switch (worth_asking()) {
+		case 0:
 			p->rediscover_at = 0;
 			return;
+		case 1:
+			rediscover(p, now);
+			break;
+		default:	/* the next turn, if discovery has said by then */
+			next_turn(p, now);
 		}
-		rediscover(p, now);
 	}
 	if (p->rediscover_at && p->rediscover_at < *next)
 		*next = p->rediscover_at;
