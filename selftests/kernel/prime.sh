@@ -35,6 +35,10 @@ ip netns exec "$PUB" nft -f - <<-'NFT'
 		counter b6_fwd { }
 		counter a6_kept { }
 		counter a6_moved { }
+		counter b_early { }
+		counter b6_early { }
+		set a_started { type ipv4_addr; flags dynamic; }
+		set a6_started { type ipv6_addr; flags dynamic; }
 		chain pre_count {
 			type filter hook prerouting priority raw; policy accept;
 			ip saddr 203.0.113.1 ip daddr 198.51.100.1 udp dport 4000-4999 counter name b_seen
@@ -49,6 +53,10 @@ ip netns exec "$PUB" nft -f - <<-'NFT'
 			ip saddr 198.51.100.1 ip daddr 203.0.113.1 udp sport != { 4000, 4100 } counter name a_moved
 			ip6 saddr fd00:a::1 ip6 daddr fd00:b::1 udp sport 4300 counter name a6_kept
 			ip6 saddr fd00:a::1 ip6 daddr fd00:b::1 udp sport != 4300 counter name a6_moved
+			ip saddr 198.51.100.1 ip daddr 203.0.113.1 udp dport 5000-5999 add @a_started { ip daddr }
+			ip6 saddr fd00:a::1 ip6 daddr fd00:b::1 udp dport 5000-5999 add @a6_started { ip6 daddr }
+			ip saddr 203.0.113.1 ip daddr 198.51.100.1 udp dport 4000-4999 ip saddr != @a_started counter name b_early
+			ip6 saddr fd00:b::1 ip6 daddr fd00:a::1 udp dport 4000-4999 ip6 saddr != @a6_started counter name b6_early
 		}
 	}
 NFT
@@ -97,20 +105,28 @@ ct_udp() {
 	{ ip netns exec "$1" conntrack -L -p udp
 	  ip netns exec "$1" conntrack -L -f ipv6 -p udp; } 2>/dev/null | tr '\n' ';'
 }
-zero() { ip netns exec "$PUB" nft reset counters table inet prime >/dev/null; }
+zero() {
+	ip netns exec "$PUB" nft -f - >/dev/null <<-NFT
+		reset counters table inet prime
+		flush set inet prime a_started
+		flush set inet prime a6_started
+	NFT
+}
 state() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].state'; }
 remote() { ip netns exec "$1" "$PUNCHCTL" -j flow show id "$2" | jq -r '.[0].remote'; }
 
 # race LOCAL_A LOCAL_B PUBLIC_A PUBLIC_B [BOB'S PRIME...]: bob's flow
 # first, alice's a fixed second later, as punchd's answering side does.
 # Sets IDA and IDB, and B_EARLY: bob's probes that crossed the public
-# router before alice started (read as her command starts).
+# router before the first of alice's did (the router counts them as they
+# pass, so reading the count later is no race: on the debug kernel, read
+# while her command ran, it caught bob's answers to her).
 #
 # Bob primes for PRIME (the longest allowed), far longer than the race
 # needs: on the debug kernel each punchctl, nft and jq takes a second or
 # more, and a window that closes before alice starts would lose the race
-# for the wrong reason. Hence also no polling between the two flows, and
-# one nft call. The path comes up as soon as alice probes (bob's answers
+# for the wrong reason. Hence also no polling or router reading between
+# the two flows. The path comes up as soon as alice probes (bob's answers
 # and triggered checks leave at full TTL): the length costs no time.
 PRIME="prime-time 10s punch-timeout 30s"
 race() {
@@ -121,15 +137,12 @@ race() {
 	IDB=$(in_b "$PUNCHCTL" -j flow add local "$lb" peer "$pa" secret $SECRET \
 		role controlled keepalive 1s timeout 5s "$@" |
 		jq .id)
+	# Nothing else between the two flows: on the debug kernel an nft
+	# call here once delayed alice's until bob's 10 s of priming were over.
 	sleep 1
-	# Alice's command starts now; the router is read while it does, so
-	# that the nft call does not delay her (on the debug kernel bob's
-	# 10 s of priming were over before her flow came, 13 s after his).
-	in_a "$PUNCHCTL" -j flow add local "$la" peer "$pb" secret $SECRET \
-		role controlling punch-timeout 7s keepalive 1s timeout 5s >"$TMP/ida" &
-	B_EARLY=$(pub_sum b_fwd b6_fwd)
-	wait $!
-	IDA=$(jq .id "$TMP/ida")
+	IDA=$(in_a "$PUNCHCTL" -j flow add local "$la" peer "$pb" secret $SECRET \
+		role controlling punch-timeout 7s keepalive 1s timeout 5s | jq .id)
+	B_EARLY=$(pub_sum b_early b6_early)
 }
 
 # --- the race, unprimed: it fails ------------------------------------------
