@@ -19,8 +19,9 @@
 # for the bench. Checked: every attempt ends by its deadline, the
 # firewalled cells and the primed cells all connect, and so do the
 # plain ones that start together over delayed links (each SYN crosses
-# its own NAT before the other's arrives); the plain ones one trip apart,
-# or together over links without delay, are luck (reported only).
+# its own NAT before the other's arrives; 20 ms or more, 200 on the debug
+# kernel); the plain ones one trip apart, or together over links without
+# delay, are luck (reported only).
 #
 #   TCPM_ATTEMPTS (2), TCPM_DELAYS ("0 50"), TCPM_NATS ("fw plain"),
 #   TCPM_JITTER (0 ms), TCPM_LOSS (0 %)
@@ -30,6 +31,12 @@
 TP=$T_BIN/selftests/tools/tcp-punch
 SECRET=000102030405060708090a0b0c0d0e0f
 ATTEMPTS=${TCPM_ATTEMPTS:-2}
+# "Together" is as together as the two hosts' clocks and schedulers make
+# it: within a few ms here, but on the debug kernel (KASAN, TCG) the two
+# first SYNs left up to a link trip apart (stop 31: 1 of 2 at 50 ms).
+# There the cell is judged only over links slower than that.
+together_min=20
+[ "${NFP_DEBUG_KERNEL:-0}" = 1 ] && together_min=200
 DELAYS=${TCPM_DELAYS:-0 50}
 NATS=${TCPM_NATS:-fw plain}
 nat_scratch
@@ -150,7 +157,7 @@ for nat in $NATS; do
 				done
 				cells+="$nat/$first/prime=$prime/${delay}ms:$ok/$ATTEMPTS "
 				if [ "$nat" = fw ] || [ "$prime" = yes ] ||
-				   { [ "$first" = together ] && [ "$delay" -ge 20 ]; }; then
+				   { [ "$first" = together ] && [ "$delay" -ge "$together_min" ]; }; then
 					t_expect "$nat NATs, $first first, priming $prime, ${delay} ms links: all connect" \
 						"$ATTEMPTS/$ATTEMPTS" "$ok/$ATTEMPTS"
 				fi
