@@ -221,7 +221,16 @@ void pd_wgctl_tick(uint64_t now, uint64_t *next)
 		       dev.listen_port : pd_cfg.port, pd_cfg.mark, dev.fwmark);
 		if (dev.listen_port)
 			pd_cfg.port = dev.listen_port;
-		pd_cfg.mark = dev.fwmark;
+		/*
+		 * A new fwmark (wg-quick's full tunnel sets one and sends all
+		 * else into wg0): the server link must keep to the underlay
+		 * as WireGuard's own socket does. Marking it again resets its
+		 * cached route; the flows are made again with the mark.
+		 */
+		if (dev.fwmark != pd_cfg.mark) {
+			pd_cfg.mark = dev.fwmark;
+			pd_mark_socket(pd_link_fd());
+		}
 		pd_peers_repunch_all("wireguard-changed");
 		pd_portmap_start();	/* the gateway's mapping was of the old port */
 	}

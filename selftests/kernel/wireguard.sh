@@ -10,6 +10,7 @@
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
+. "$T_REPO/selftests/lib/wg.sh"
 nat_scratch
 trap 'rdv_down; rm -rf "$TMP"' EXIT
 
@@ -19,18 +20,6 @@ nat_up || { t_fail "the NAT topology comes up"; t_done; }
 rdv_users alice bob
 rdv_start || { t_fail "rendezvousd starts"; t_done; }
 
-# wg_up NS PORT ADDR: a wg0 in NS listening on PORT with tunnel address ADDR;
-# its public key on stdout.
-wg_up() {
-	local key
-	key=$(wg genkey)
-	# A file: the VM's /dev has no /dev/stdin.
-	(umask 077 && echo "$key" >"$TMP/$1.wgkey") || return 1
-	ip -n "$1" link add wg0 type wireguard || return 1
-	ip netns exec "$1" wg set wg0 private-key "$TMP/$1.wgkey" listen-port "$2" || return 1
-	ip -n "$1" addr add "$3" dev wg0 && ip -n "$1" link set wg0 up || return 1
-	echo "$key" | wg pubkey
-}
 ka=$(wg_up "$A" 4000 10.77.0.1/24) && kb=$(wg_up "$B" 5000 10.77.0.2/24) ||
 	{ t_fail "wg0 comes up in alice's and bob's hosts"; t_done; }
 # Each knows the other's key and tunnel address, not where it is.

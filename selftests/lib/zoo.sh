@@ -1,10 +1,12 @@
-# The NAT zoo: one host on each side (alice on side a, bob on side b)
-# behind a NAT of a chosen kind, the public router with rendezvousd in
-# the middle (nat.sh's PUB namespace, rdv.sh's server).
+# The NAT zoo: one host on each side (alice on side a, bob on side b,
+# carol on side c when a test wants three) behind a NAT of a chosen kind,
+# the public router with rendezvousd in the middle (nat.sh's PUB
+# namespace, rdv.sh's server).
 #
 #   alice 10.0.1.2 -- [kind a] -- 198.51.100.1 --+
 #                                                pub (192.0.2.1, .2: rendezvousd)
 #   bob   10.0.2.2 -- [kind b] -- 203.0.113.1 ---+
+#   carol 10.0.3.2 -- [kind c] -- 192.0.2.129 ---+  (192.0.2.128/25)
 #
 # Kinds, real Linux NAT unless marked as a fixture:
 #   public   no NAT: the host holds the public address itself
@@ -46,8 +48,9 @@ zoo_pub_up() {
 
 _zoo_side_vars() {
 	case $1 in
-	a) Z_I=1 Z_WAN=198.51.100.1 Z_GW=198.51.100.254 ;;
-	b) Z_I=2 Z_WAN=203.0.113.1 Z_GW=203.0.113.254 ;;
+	a) Z_I=1 Z_WAN=198.51.100.1 Z_GW=198.51.100.254 Z_LEN=24 ;;
+	b) Z_I=2 Z_WAN=203.0.113.1 Z_GW=203.0.113.254 Z_LEN=24 ;;
+	c) Z_I=3 Z_WAN=192.0.2.129 Z_GW=192.0.2.254 Z_LEN=25 ;;
 	esac
 }
 
@@ -107,7 +110,7 @@ _zoo_netem() {
 	ip netns exec "$1" tc qdisc add dev "$2" root netem "${args[@]}"
 }
 
-# zoo_side SIDE KIND: build side a or b; its host namespace is $(zoo_ns SIDE h).
+# zoo_side SIDE KIND: build side a, b or c; its host namespace is $(zoo_ns SIDE h).
 zoo_side() {
 	local side=$1 kind=$2 h n c
 	_zoo_side_vars "$side"
@@ -117,7 +120,7 @@ zoo_side() {
 	case $kind in
 	public)
 		nat_link "$h" eth0 "$PUB" "to-$side"
-		ip -n "$h" addr add "$Z_WAN/24" dev eth0
+		ip -n "$h" addr add "$Z_WAN/$Z_LEN" dev eth0
 		ip -n "$h" route add default via "$Z_GW"
 		;;
 	dbl)
@@ -127,7 +130,7 @@ zoo_side() {
 		nat_link "$c" wan "$PUB" "to-$side"
 		nat_link "$n" wan "$c" lan
 		nat_link "$h" eth0 "$n" lan
-		_zoo_router "$c" "$Z_WAN/24" "$Z_GW" "172.16.$Z_I.1/24" pp 172.16.$Z_I.2
+		_zoo_router "$c" "$Z_WAN/$Z_LEN" "$Z_GW" "172.16.$Z_I.1/24" pp 172.16.$Z_I.2
 		_zoo_router "$n" "172.16.$Z_I.2/24" "172.16.$Z_I.1" "10.0.$Z_I.1/24" pp 10.0.$Z_I.2
 		ip -n "$h" addr add "10.0.$Z_I.2/24" dev eth0
 		ip -n "$h" route add default via "10.0.$Z_I.1"
@@ -137,12 +140,12 @@ zoo_side() {
 		ip -n "$n" link set lo up
 		nat_link "$n" wan "$PUB" "to-$side"
 		nat_link "$h" eth0 "$n" lan
-		_zoo_router "$n" "$Z_WAN/24" "$Z_GW" "10.0.$Z_I.1/24" "$kind" 10.0.$Z_I.2
+		_zoo_router "$n" "$Z_WAN/$Z_LEN" "$Z_GW" "10.0.$Z_I.1/24" "$kind" 10.0.$Z_I.2
 		ip -n "$h" addr add "10.0.$Z_I.2/24" dev eth0
 		ip -n "$h" route add default via "10.0.$Z_I.1"
 		;;
 	esac
-	ip -n "$PUB" addr add "$Z_GW/24" dev "to-$side"
+	ip -n "$PUB" addr add "$Z_GW/$Z_LEN" dev "to-$side"
 	case $kind in
 	public) _zoo_netem "$h" eth0 ;;
 	dbl) _zoo_netem "$c" wan ;;
@@ -165,6 +168,7 @@ zoo_side_down() {
 zoo_down() {
 	zoo_side_down a
 	zoo_side_down b
+	zoo_side_down c
 	ip netns pids "$PUB" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$PUB" 2>/dev/null
 	return 0
