@@ -406,10 +406,12 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 
 /*
  * The session id names a session of this connection: as its callee, or
- * (callee_only false) as either side.
+ * (callee_only false) as either side. Otherwise c is told so, with the
+ * code unknown.
  */
 static struct rdv_session *my_session(struct rdv_client *c,
-				      const struct sig_msg *m, bool callee_only)
+				      const struct sig_msg *m, bool callee_only,
+				      const char *unknown)
 {
 	struct rdv_session *s = session_find(m->sid);
 
@@ -418,13 +420,13 @@ static struct rdv_session *my_session(struct rdv_client *c,
 	/* A session of another instance's that c was offered: sent there. */
 	if (!s && rdv_cluster_forward(c, m))
 		return NULL;
-	send_error(c, "unknown-session", NULL, m->sid, m->proto);
+	send_error(c, unknown, NULL, m->sid, m->proto);
 	return NULL;
 }
 
 static void do_answer(struct rdv_client *c, const struct sig_msg *m)
 {
-	struct rdv_session *s = my_session(c, m, true);
+	struct rdv_session *s = my_session(c, m, true, "unknown-session");
 	char h[2 * SIG_SID_LEN + 1];
 
 	if (!s)
@@ -462,7 +464,7 @@ static void do_answer(struct rdv_client *c, const struct sig_msg *m)
 
 static void do_reject(struct rdv_client *c, const struct sig_msg *m)
 {
-	struct rdv_session *s = my_session(c, m, true);
+	struct rdv_session *s = my_session(c, m, true, "unknown-session");
 
 	if (!s)
 		return;
@@ -495,7 +497,7 @@ static void send_relayed(struct rdv_session *s, int side)
 
 static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 {
-	struct rdv_session *s = my_session(c, m, false);
+	struct rdv_session *s = my_session(c, m, false, "unknown-session");
 	const struct sockaddr_storage *obs[2];
 	const char *ids[2], *code = NULL;
 
@@ -543,20 +545,15 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
  */
 static void do_candidate(struct rdv_client *c, const struct sig_msg *m)
 {
-	struct rdv_session *s = session_find(m->sid);
+	struct rdv_session *s = my_session(c, m, false, "trickle-unknown-session");
 	char h[2 * SIG_SID_LEN + 1];
 	const char *code = NULL;
 	struct rdv_client *to;
 	struct sig_msg fwd;
 	int side;
 
-	if (!s || (s->c[0] != c && s->c[1] != c)) {
-		/* A session of another instance's that c was offered. */
-		if (!s && rdv_cluster_forward(c, m))
-			return;
-		send_error(c, "trickle-unknown-session", NULL, m->sid, SIG_PROTO_UDP);
+	if (!s)
 		return;
-	}
 	side = side_of(s, c);
 	to = s->c[!side];
 	/* The server says who and where, never the sender; one at a time. */

@@ -4,7 +4,7 @@
  *
  * A punch that has not met the peer after a while asks the server again
  * which public endpoint our port maps to (the module's STUN from the
- * port, as at the start), at 1, 3 and 7 s. If the NAT moved it (the
+ * port, as at the start), at 1, 3, 7 and 15 s. If the NAT moved it (the
  * mapping was flushed or expired, the NAT restarted, or gave the port to
  * another host in the meantime), the peer is probing an endpoint that
  * leads nowhere now: the new one goes to the peer through the server
@@ -144,16 +144,11 @@ bool pd_trickle_answer(const struct nfp_mapping *mp)
 	return true;
 }
 
-static bool same_endpoint(const struct nfp_endpoint *a, const struct nfp_endpoint *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       !memcmp(a->addr, b->addr, a->family == AF_INET6 ? 16 : 4);
-}
-
 void pd_trickle_mapping(struct pd_peer *p, const struct nfp_mapping *mp)
 {
 	char was[NFP_ENDPOINT_STRLEN], now[NFP_ENDPOINT_STRLEN];
 	const struct nfp_endpoint *mapped;
+	struct sig_ep before, after;
 	uint32_t error;
 
 	if (!p->rediscover_wait)
@@ -167,7 +162,9 @@ void pd_trickle_mapping(struct pd_peer *p, const struct nfp_mapping *mp)
 		return;
 	}
 	nfp_endpoint_format(mapped, now, sizeof(now));
-	if (same_endpoint(&p->mapping.mapped, mapped)) {
+	pd_ep_to_sig(&before, &p->mapping.mapped);
+	pd_ep_to_sig(&after, mapped);
+	if (sig_ep_equal(&before, &after)) {
 		pd_log("rediscovered", "peer=%s mapped=%s moved=no", p->name, now);
 		return;
 	}
@@ -249,6 +246,10 @@ void pd_trickle_input(const struct sig_msg *m)
 		ignored(p->name, "too-many");
 		return;
 	}
+	if (!flow_still_punching(p->flow_id)) {
+		ignored(p->name, "met-already");
+		return;
+	}
 	memset(&view, 0, sizeof(view));
 	view.observed = m->observed;
 	view.same_site = p->same_site;
@@ -261,10 +262,6 @@ void pd_trickle_input(const struct sig_msg *m)
 			added++;
 	if (!added) {
 		ignored(p->name, "nothing-new");
-		return;
-	}
-	if (!flow_still_punching(p->flow_id)) {
-		ignored(p->name, "met-already");
 		return;
 	}
 	/*

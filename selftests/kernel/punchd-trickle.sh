@@ -55,15 +55,6 @@ scenario() {
 	wait "$ca"
 }
 
-# clean PORT_A PORT_B: stop both, no flow and no saved session left.
-clean() {
-	pd_stop alice
-	pd_stop bob
-	in_a "$PUNCHCTL" flow del local "10.0.1.2:$1"
-	in_b "$PUNCHCTL" flow del local "10.0.2.2:$2"
-	rm -rf "$TMP/alice.state" "$TMP/bob.state"
-}
-
 diag() {
 	grep -q 'mode=direct' "$TMP/a.res" ||
 		grep -h 'event=\(punching\|rediscover\|trickle\|candidate\|up\|relay\)' \
@@ -83,7 +74,8 @@ t_check "bob took it and punched it" \
 t_check "bob's path goes to her new endpoint" \
 	wait_for 50 grep -q '^up alice 198\.51\.100\.1:40000 direct' "$TMP/bob.hook"
 diag
-clean 4000 5000
+pd_fresh "$A" alice
+pd_fresh "$B" bob
 
 # --- the callee's ------------------------------------------------------------
 scenario bob 4100 5100 50000
@@ -95,7 +87,8 @@ t_check "alice took his new endpoint, and her path goes there" \
 	eval "grep -q 'event=trickle peer=bob cand=203\.0\.113\.1:50000' '$TMP/alice.log' &&
 	      wait_for 50 grep -q '^up bob 203\.0\.113\.1:50000 direct' '$TMP/alice.hook'"
 diag
-clean 4100 5100
+pd_fresh "$A" alice
+pd_fresh "$B" bob
 
 # --- without trickle: the same move ends on the relay --------------------------
 la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")

@@ -79,9 +79,10 @@ pings() { ip netns exec "${NS[$1]}" ping -c "${3:-2}" -W 2 -i 0.3 "10.77.0.${IP[
 # pings_soon FROM TO: within 10 s (the first ones may meet WireGuard's
 # handshake under way, as the path was just set).
 pings_soon() { wait_for 10 pings "$1" "$2"; }
+# path ID PEER KEY: KEY of ID's punchd's status line for PEER.
+path() { pd_field "$(pd "${NS[$1]}" "$1" status | grep "^peer $2 ")" "$3"; }
 # mode ID PEER: ID's punchd's word on the path to PEER.
-mode() { pd "${NS[$1]}" "$1" status | awk -v p="peer $2 " 'index($0, p) == 1' |
-	 tr ' ' '\n' | sed -n 's/^mode=//p'; }
+mode() { path "$1" "$2" mode; }
 # pair_up A B MODE: both punchd say their path to each other is MODE.
 pair_up() { [ "$(mode "$1" "$2")" = "$3" ] && [ "$(mode "$2" "$1")" = "$3" ]; }
 
@@ -102,8 +103,7 @@ agree=0
 for id in alice bob carol; do
 	for o in alice bob carol; do
 		[ "$o" = "$id" ] && continue
-		ep=$(pd "${NS[$id]}" "$id" status | awk -v p="peer $o " 'index($0, p) == 1' |
-		     tr ' ' '\n' | sed -n 's/^endpoint=//p')
+		ep=$(path "$id" "$o" endpoint)
 		[ -n "$ep" ] && [ "$(wg_endpoint "${NS[$id]}" "${KEY[$o]}")" = "$ep" ] &&
 			agree=$((agree + 1))
 	done
@@ -152,8 +152,7 @@ t_check "bob's random NAT flushed: his tunnels to alice and carol work again ($(
 	heals bob alice carol
 echo "# bob's paths after the flush: $(grep -c 'event=up ' "$TMP/bob.log") 'up' events (before: $ups_b)"
 for o in alice carol; do
-	ep=$(pd "$HB" bob status | awk -v p="peer $o " 'index($0, p) == 1' | tr ' ' '\n' |
-	     sed -n 's/^endpoint=//p')
+	ep=$(path bob "$o" endpoint)
 	t_expect "bob's wg peer $o follows the new path" "$ep" "$(wg_endpoint "$HB" "${KEY[$o]}")"
 done
 

@@ -69,10 +69,8 @@ t_check "a ping crosses the tunnel from the new port" \
 # --- relay first: the tunnel runs through the relay at once, then direct ---
 # Fresh punchds (no session to resume, no flows left) with --relay-first,
 # while UDP between the two NATs is cut: only the relay works.
-pd_stop alice
-pd_stop bob
-for ns in "$A" "$B"; do ip netns exec "$ns" "$PUNCHCTL" flow del tag 1 2>/dev/null; done
-rm -rf "$TMP/alice.state" "$TMP/bob.state"
+pd_fresh "$A" alice
+pd_fresh "$B" bob
 nat_cut
 RF=(--relay-first yes --punch-timeout 10)
 pd_start "$A" alice 4100 --wireguard wg0 --wg-peer "bob=$kb" "${RF[@]}"

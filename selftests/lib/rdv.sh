@@ -85,6 +85,14 @@ pd_stop() {
 	wait "$pid" 2>/dev/null
 }
 
+# pd_fresh NS ID: stop ID's punchd and leave nothing for the next one to
+# resume: its flows (punchd's default tag, 1) and its saved sessions.
+pd_fresh() {
+	pd_stop "$2"
+	ip netns exec "$1" "$PUNCHCTL" flow del tag 1 2>/dev/null
+	rm -rf "$TMP/$2.state"
+}
+
 _registered() { [ "$(grep -c 'event=registered' "$TMP/$1.log" 2>/dev/null)" -ge "$2" ]; }
 
 # pd_registered ID [N]: up to 20 s until ID has registered N times (1).
