@@ -40,7 +40,7 @@ static void nfp_mapping_send(struct nfp_mapping *m)
 		return;
 	WRITE_ONCE(m->sent_us, nfp_now_us());
 	WRITE_ONCE(m->sends, m->sends < U8_MAX ? m->sends + 1 : U8_MAX);
-	nfp_send_udp(m->pn, m->family, 0, 0, &m->laddr, m->lport, &m->saddr,
+	nfp_send_udp(m->pn, m->family, m->mark, 0, &m->laddr, m->lport, &m->saddr,
 		     m->sport, buf, len);
 }
 
@@ -94,7 +94,8 @@ static void nfp_mapping_timer(struct timer_list *t)
 int nfp_mapping_start(struct nfp_net *pn, u8 family,
 		      const union nf_inet_addr *laddr, __be16 lport,
 		      const union nf_inet_addr *saddr, __be16 sport,
-		      u32 timeout_ms, struct netlink_ext_ack *extack)
+		      u32 timeout_ms, u32 mark,
+		      struct netlink_ext_ack *extack)
 {
 	struct nfp_mapping *m;
 	int ret;
@@ -108,6 +109,7 @@ int nfp_mapping_start(struct nfp_net *pn, u8 family,
 	m->lport = lport;
 	m->saddr = *saddr;
 	m->sport = sport;
+	m->mark = mark;
 	m->rto_ms = NFP_MAPPING_RTO_MS;
 	m->deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	get_random_bytes(m->tid, sizeof(m->tid));

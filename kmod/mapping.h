@@ -33,6 +33,7 @@ struct nfp_mapping {
 	struct nfp_net *pn;
 	u32 id;
 	u8 family;
+	u32 mark;			/* fwmark of the requests */
 	bool answered;			/* result is set; under pn->lock */
 	bool unlinked;			/* off the list; under pn->lock */
 	union nf_inet_addr laddr;
@@ -51,7 +52,8 @@ struct nfp_mapping {
 int nfp_mapping_start(struct nfp_net *pn, u8 family,
 		      const union nf_inet_addr *laddr, __be16 lport,
 		      const union nf_inet_addr *saddr, __be16 sport,
-		      u32 timeout_ms, struct netlink_ext_ack *extack);
+		      u32 timeout_ms, u32 mark,
+		      struct netlink_ext_ack *extack);
 
 /*
  * A STUN answer from saddr:sport to daddr:dport: record it if it answers

@@ -98,6 +98,7 @@ static const struct nla_policy nfp_mapping_policy[NFPUNCH_MAP_A_MAX + 1] = {
 	[NFPUNCH_MAP_A_ERROR] = NFP_REPORTED("the error"),
 	[NFPUNCH_MAP_A_STUN_ERROR] = NFP_REPORTED("the STUN error"),
 	[NFPUNCH_MAP_A_RTT] = NFP_REPORTED("the round trip time"),
+	[NFPUNCH_MAP_A_MARK] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy nfp_config_policy[NFPUNCH_CFG_A_MAX + 1] = {
@@ -391,7 +392,7 @@ static int nfp_nl_mapping_get(struct sk_buff *skb, struct genl_info *info)
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *tb[NFPUNCH_MAP_A_MAX + 1], *nest;
 	struct nfp_nl_endpoint local, server;
-	u32 timeout_ms = 3000;
+	u32 timeout_ms = 3000, mark = 0;
 	struct sk_buff *msg;
 	void *hdr;
 	int ret, id;
@@ -426,13 +427,15 @@ static int nfp_nl_mapping_get(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (tb[NFPUNCH_MAP_A_TIMEOUT])
 		timeout_ms = nla_get_u32(tb[NFPUNCH_MAP_A_TIMEOUT]);
+	if (tb[NFPUNCH_MAP_A_MARK])
+		mark = nla_get_u32(tb[NFPUNCH_MAP_A_MARK]);
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	id = nfp_mapping_start(pn, local.family, &local.addr, htons(local.port),
 			       &server.addr, htons(server.port), timeout_ms,
-			       extack);
+			       mark, extack);
 	if (id < 0) {
 		nlmsg_free(msg);
 		return id;
@@ -599,7 +602,8 @@ void nfp_event_mapping(struct nfp_mapping *m)
 	    nfp_nl_put_endpoint(msg, NFPUNCH_MAP_A_LOCAL, m->family, &m->laddr,
 				m->lport) ||
 	    nfp_nl_put_endpoint(msg, NFPUNCH_MAP_A_SERVER, m->family,
-				&m->saddr, m->sport))
+				&m->saddr, m->sport) ||
+	    (m->mark && nla_put_u32(msg, NFPUNCH_MAP_A_MARK, m->mark)))
 		goto err;
 	if (res->error) {
 		if (nla_put_u32(msg, NFPUNCH_MAP_A_ERROR, res->error) ||

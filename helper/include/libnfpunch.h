@@ -299,6 +299,8 @@ enum nfp_mapping_attr {
 	NFP_MAPPING_ERROR = 2,		/* 0 or a positive errno */
 	NFP_MAPPING_STUN_ERROR = 3,	/* the server's STUN error code */
 	NFP_MAPPING_RTT_US = 4,		/* 0: unknown (the request was resent) */
+	NFP_MAPPING_MARK = 5,		/* fwmark of the request (since 1.5) */
+	NFP_MAPPING_TIMEOUT_MS = 6,	/* of a query to make; 0: default */
 	/* struct nfp_endpoint */
 	NFP_MAPPING_LOCAL = 32,
 	NFP_MAPPING_SERVER = 33,
@@ -326,6 +328,21 @@ int nfp_mapping_start(struct nfp_handle *h, const struct nfp_endpoint *local,
 int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint *local,
 		      const struct nfp_endpoint *server, uint32_t timeout_ms,
 		      struct nfp_mapping *result);
+
+/*
+ * Since 1.5: a query as an object, for what the forms above cannot say.
+ * Set LOCAL and SERVER (required), MARK (the fwmark the request leaves
+ * with, as a flow's MARK; needs a module of nfpunch 0.4 or later) and
+ * TIMEOUT_MS on an nfp_mapping_alloc()ed m. nfp_mapping_request() starts
+ * it and sets m's NFP_MAPPING_ID; nfp_mapping_resolve() waits for the
+ * result and replaces m's contents with it, as nfp_mapping_query() does.
+ * The setters return 0, or -EINVAL for an attribute they do not set.
+ */
+int nfp_mapping_set_u32(struct nfp_mapping *m, int attr, uint32_t value);
+int nfp_mapping_set_endpoint(struct nfp_mapping *m, int attr,
+			     const struct nfp_endpoint *ep);
+int nfp_mapping_request(struct nfp_handle *h, struct nfp_mapping *m);
+int nfp_mapping_resolve(struct nfp_handle *h, struct nfp_mapping *m);
 
 /* --- Events. */
 /* The kernel's events below 100; the library's own from 100 on. */

@@ -51,8 +51,9 @@ int nfp_flow_bad_filter(const struct nfp_flow *f, const int *attrs,
 /* Does f have what match sets of LOCAL, STATE and APP_TAG? */
 int nfp_flow_matches(const struct nfp_flow *match, const struct nfp_flow *f);
 
+/* A query to make (local, server, mark, timeout_ms) or its result. */
 struct nfp_mapping {
-	uint32_t id, error, stun_error, rtt_us;
+	uint32_t id, error, stun_error, rtt_us, mark, timeout_ms;
 	struct nfp_endpoint local, server, mapped;
 };
 

@@ -22,6 +22,7 @@ static struct nla_policy map_policy[NFPUNCH_MAP_A_MAX + 1] = {
 	[NFPUNCH_MAP_A_ERROR] = { .type = NLA_U32 },
 	[NFPUNCH_MAP_A_STUN_ERROR] = { .type = NLA_U16 },
 	[NFPUNCH_MAP_A_RTT] = { .type = NLA_U32 },
+	[NFPUNCH_MAP_A_MARK] = { .type = NLA_U32 },
 };
 
 NFP_EXPORT struct nfp_mapping *nfp_mapping_alloc(void)
@@ -50,8 +51,38 @@ NFP_EXPORT uint32_t nfp_mapping_get_u32(const struct nfp_mapping *m, int attr)
 	case NFP_MAPPING_ERROR: return m->error;
 	case NFP_MAPPING_STUN_ERROR: return m->stun_error;
 	case NFP_MAPPING_RTT_US: return m->rtt_us;
+	case NFP_MAPPING_MARK: return m->mark;
+	case NFP_MAPPING_TIMEOUT_MS: return m->timeout_ms;
 	}
 	return 0;
+}
+
+NFP_EXPORT int nfp_mapping_set_u32(struct nfp_mapping *m, int attr,
+				   uint32_t value)
+{
+	switch (attr) {
+	case NFP_MAPPING_MARK:
+		m->mark = value;
+		return 0;
+	case NFP_MAPPING_TIMEOUT_MS:
+		m->timeout_ms = value;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+NFP_EXPORT int nfp_mapping_set_endpoint(struct nfp_mapping *m, int attr,
+					const struct nfp_endpoint *ep)
+{
+	switch (attr) {
+	case NFP_MAPPING_LOCAL:
+		m->local = *ep;
+		return 0;
+	case NFP_MAPPING_SERVER:
+		m->server = *ep;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 NFP_EXPORT const struct nfp_endpoint *
@@ -89,30 +120,29 @@ int nfp_parse_mapping(struct nlattr *nest, struct nfp_mapping *m)
 		m->stun_error = nla_get_u16(tb[NFPUNCH_MAP_A_STUN_ERROR]);
 	if (tb[NFPUNCH_MAP_A_RTT])
 		m->rtt_us = nla_get_u32(tb[NFPUNCH_MAP_A_RTT]);
+	if (tb[NFPUNCH_MAP_A_MARK])
+		m->mark = nla_get_u32(tb[NFPUNCH_MAP_A_MARK]);
 	if (!m->error && !m->mapped.family)
 		return -EPROTO;
 	return 0;
 }
 
-struct map_req {
-	const struct nfp_endpoint *local, *server;
-	uint32_t timeout_ms;
-	uint32_t id;
-};
-
 static int build_mapping(struct nl_msg *msg, void *arg)
 {
-	struct map_req *r = arg;
+	struct nfp_mapping *r = arg;
 	struct nlattr *nest = nla_nest_start(msg, NFPUNCH_A_MAPPING);
 	int ret;
 
 	if (!nest)
 		return -EMSGSIZE;
-	ret = nfp_put_endpoint(msg, NFPUNCH_MAP_A_LOCAL, r->local) ?:
-	      nfp_put_endpoint(msg, NFPUNCH_MAP_A_SERVER, r->server);
+	ret = nfp_put_endpoint(msg, NFPUNCH_MAP_A_LOCAL, &r->local) ?:
+	      nfp_put_endpoint(msg, NFPUNCH_MAP_A_SERVER, &r->server);
 	if (ret)
 		return ret;
-	if (r->timeout_ms && nla_put_u32(msg, NFPUNCH_MAP_A_TIMEOUT, r->timeout_ms) < 0)
+	/* A mark only when set: modules before it refuse the attribute. */
+	if ((r->timeout_ms &&
+	     nla_put_u32(msg, NFPUNCH_MAP_A_TIMEOUT, r->timeout_ms) < 0) ||
+	    (r->mark && nla_put_u32(msg, NFPUNCH_MAP_A_MARK, r->mark) < 0))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -121,7 +151,7 @@ static int build_mapping(struct nl_msg *msg, void *arg)
 static int parse_mapping_id(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct nlattr *t[NFPUNCH_MAP_A_MAX + 1];
-	struct map_req *r = arg;
+	struct nfp_mapping *r = arg;
 
 	(void)nlh;
 	/* The reply names only the query's id. */
@@ -133,17 +163,24 @@ static int parse_mapping_id(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	return 0;
 }
 
+NFP_EXPORT int nfp_mapping_request(struct nfp_handle *h, struct nfp_mapping *m)
+{
+	if (!m->local.family || !m->server.family)
+		return nfp_fail(h, -EINVAL, "a mapping query needs a local and a server endpoint");
+	return nfp_request(h, NFPUNCH_CMD_MAPPING_GET, 0, build_mapping,
+			   parse_mapping_id, m);
+}
+
 NFP_EXPORT int nfp_mapping_start(struct nfp_handle *h,
 				 const struct nfp_endpoint *local,
 				 const struct nfp_endpoint *server,
 				 uint32_t timeout_ms, uint32_t *id)
 {
-	struct map_req r = { .local = local, .server = server,
-			     .timeout_ms = timeout_ms };
+	struct nfp_mapping r = { .local = *local, .server = *server,
+				 .timeout_ms = timeout_ms };
 	int ret;
 
-	ret = nfp_request(h, NFPUNCH_CMD_MAPPING_GET, 0, build_mapping,
-			  parse_mapping_id, &r);
+	ret = nfp_mapping_request(h, &r);
 	if (ret < 0)
 		return ret;
 	*id = r.id;
@@ -175,26 +212,25 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-NFP_EXPORT int nfp_mapping_query(struct nfp_handle *h,
-				 const struct nfp_endpoint *local,
-				 const struct nfp_endpoint *server,
-				 uint32_t timeout_ms, struct nfp_mapping *result)
+NFP_EXPORT int nfp_mapping_resolve(struct nfp_handle *h, struct nfp_mapping *m)
 {
-	struct map_wait w = { .result = result };
+	struct nfp_mapping req = *m;
+	struct map_wait w = { .result = m };
 	struct nfp_events *ev;
 	long long deadline;
 	int ret;
 
-	if (!timeout_ms)
-		timeout_ms = MAPPING_DEFAULT_TIMEOUT_MS;
+	if (!req.timeout_ms)
+		req.timeout_ms = MAPPING_DEFAULT_TIMEOUT_MS;
 	/* Listen first, so the answer cannot come before we do. */
 	ret = nfp_events_open(&ev);
 	if (ret < 0)
 		return nfp_fail(h, ret, NULL);
-	ret = nfp_mapping_start(h, local, server, timeout_ms, &w.id);
+	ret = nfp_mapping_request(h, &req);
 	if (ret < 0)
 		goto out;
-	deadline = now_ms() + timeout_ms + MAPPING_SLACK_MS;
+	w.id = req.id;
+	deadline = now_ms() + req.timeout_ms + MAPPING_SLACK_MS;
 	for (;;) {
 		struct pollfd pfd = { .fd = nfp_events_fd(ev), .events = POLLIN };
 		long long left = deadline - now_ms();
@@ -224,4 +260,16 @@ NFP_EXPORT int nfp_mapping_query(struct nfp_handle *h,
 out:
 	nfp_events_close(ev);
 	return ret;
+}
+
+NFP_EXPORT int nfp_mapping_query(struct nfp_handle *h,
+				 const struct nfp_endpoint *local,
+				 const struct nfp_endpoint *server,
+				 uint32_t timeout_ms, struct nfp_mapping *result)
+{
+	memset(result, 0, sizeof(*result));
+	result->local = *local;
+	result->server = *server;
+	result->timeout_ms = timeout_ms;
+	return nfp_mapping_resolve(h, result);
 }

@@ -176,6 +176,7 @@ struct json_object *mapping_json(const struct nfp_mapping *m)
 		add_u64(o, "stun_error", stun_error);
 	if ((!error || stun_error) && rtt)
 		add_u64(o, "rtt_us", rtt);
+	add_u64(o, "mark", nfp_mapping_get_u32(m, NFP_MAPPING_MARK));
 	return o;
 }
 
@@ -203,5 +204,7 @@ void mapping_print(const struct nfp_mapping *m)
 		printf(" stun-error %u", stun_error);
 	if ((!error || stun_error) && rtt)
 		printf(" rtt %u.%03ums", rtt / 1000, rtt % 1000);
+	if (nfp_mapping_get_u32(m, NFP_MAPPING_MARK))
+		printf(" mark 0x%x", nfp_mapping_get_u32(m, NFP_MAPPING_MARK));
 	printf("\n");
 }

@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		"  flow show [id N] [local ADDR:PORT] [state STATE] [tag N]\n"
 		"  flow del (id N | [local ADDR:PORT] [tag N])\n"
 		"  flow set id N [keepalive DUR] [timeout DUR] [repunch] [nominate]\n"
-		"  mapping local ADDR:PORT server ADDR:PORT [timeout DUR]\n"
+		"  mapping local ADDR:PORT server ADDR:PORT [timeout DUR] [mark N]\n"
 		"  monitor [count N] [tag N]\n"
 		"                        print events (JSON: one object per line)\n"
 		"  config [show]\n"

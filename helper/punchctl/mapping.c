@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* punchctl mapping local ADDR:PORT server ADDR:PORT [timeout DUR] */
+/* punchctl mapping local ADDR:PORT server ADDR:PORT [timeout DUR] [mark N] */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +9,7 @@ int do_mapping(struct punchctl *ctl, int argc, char **argv)
 {
 	struct nfp_endpoint local, server;
 	struct nfp_mapping *m;
-	uint32_t timeout = 0;
+	uint32_t timeout = 0, mark = 0;
 	int ret;
 
 	memset(&local, 0, sizeof(local));
@@ -26,6 +26,9 @@ int do_mapping(struct punchctl *ctl, int argc, char **argv)
 		} else if (matches(argv[0], "timeout")) {
 			if (parse_duration(argv[1], &timeout))
 				return ctl_usage_error("invalid timeout '%s'", argv[1]);
+		} else if (matches(argv[0], "mark")) {
+			if (parse_mark(argv[1], &mark))
+				return ctl_usage_error("invalid mark '%s'", argv[1]);
 		} else {
 			return ctl_usage_error("unknown keyword '%s'", argv[0]);
 		}
@@ -39,7 +42,11 @@ int do_mapping(struct punchctl *ctl, int argc, char **argv)
 	m = nfp_mapping_alloc();
 	if (!m)
 		return ctl_out_of_memory();
-	if (nfp_mapping_query(ctl->h, &local, &server, timeout, m) < 0) {
+	nfp_mapping_set_endpoint(m, NFP_MAPPING_LOCAL, &local);
+	nfp_mapping_set_endpoint(m, NFP_MAPPING_SERVER, &server);
+	nfp_mapping_set_u32(m, NFP_MAPPING_TIMEOUT_MS, timeout);
+	nfp_mapping_set_u32(m, NFP_MAPPING_MARK, mark);
+	if (nfp_mapping_resolve(ctl->h, m) < 0) {
 		nfp_mapping_free(m);
 		return ctl_request_failed(ctl, "mapping query failed");
 	}

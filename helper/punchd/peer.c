@@ -313,19 +313,47 @@ void pd_peer_forget(struct pd_peer *p)
 	pd_state_save();
 }
 
+int pd_mapping_ask(uint32_t *id)
+{
+	struct nfp_endpoint local, server;
+	struct nfp_mapping *m;
+	int ret;
+
+	if (pd_link_local(&local) || pd_server_stun(&server))
+		return -ENOTCONN;
+	m = nfp_mapping_alloc();
+	if (!m)
+		return -ENOMEM;
+	/*
+	 * With our flows' mark (WireGuard's): under a full-tunnel rule an
+	 * unmarked query would go into the tunnel and ask for the wrong
+	 * mapping, or none.
+	 */
+	nfp_mapping_set_endpoint(m, NFP_MAPPING_LOCAL, &local);
+	nfp_mapping_set_endpoint(m, NFP_MAPPING_SERVER, &server);
+	nfp_mapping_set_u32(m, NFP_MAPPING_TIMEOUT_MS, PD_MAPPING_TIMEOUT_MS);
+	nfp_mapping_set_u32(m, NFP_MAPPING_MARK, pd_cfg.mark);
+	ret = nfp_mapping_request(pd_nfp, m);
+	if (!ret)
+		*id = nfp_mapping_get_u32(m, NFP_MAPPING_ID);
+	nfp_mapping_free(m);
+	return ret;
+}
+
 /* Ask the module for our public endpoint (STUN from our own port). */
 static void start_mapping(struct pd_peer *p)
 {
-	struct nfp_endpoint local, server;
 	uint32_t id;
+	int ret;
 
 	pd_peer_set_state(p, PD_MAPPING);
 	p->deadline = pd_now_ms() + PD_MAPPING_TIMEOUT_MS + 1000;
-	if (pd_link_local(&local) || pd_server_stun(&server)) {
+	ret = pd_mapping_ask(&id);
+	if (ret == -ENOTCONN) {
 		pd_peer_fail(p, "no-server-link");
 		return;
 	}
-	if (nfp_mapping_start(pd_nfp, &local, &server, PD_MAPPING_TIMEOUT_MS, &id) < 0) {
+	if (ret < 0) {
 		pd_log("mapping-failed", "peer=%s error=\"%s\"", p->name,
 		       nfp_strerror(pd_nfp));
 		pd_peer_fail(p, "module");

@@ -15,6 +15,12 @@
  * be lost, this much later the session moves on by itself. */
 #define PUNCH_SLACK_MS		5000
 
+/*
+ * Start the module's STUN query of our mapping, from our port with our
+ * flows' mark; its id into *id. 0, -ENOTCONN without a server link, or
+ * the module's error (nfp_strerror() says it).
+ */
+int pd_mapping_ask(uint32_t *id);
 /* The module's STUN query of our mapping: its answer or a timeout. */
 #define PD_MAPPING_TIMEOUT_MS	2000
 

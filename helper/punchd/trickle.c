@@ -83,19 +83,19 @@ static void next_turn(struct pd_peer *p, uint64_t now)
 
 static void rediscover(struct pd_peer *p, uint64_t now)
 {
-	struct nfp_endpoint local, server;
+	int ret;
 
 	next_turn(p, now);
 	p->rediscover_wait = true;
 	/* One is out: its answer is ours too (unless its event was lost). */
 	if (query_id && now < query_at + PD_MAPPING_TIMEOUT_MS + 1000)
 		return;
+	ret = pd_mapping_ask(&query_id);
 	/* No link: the punch goes on as it is, and the next one may ask. */
-	if (pd_link_local(&local) || pd_server_stun(&server))
+	if (ret == -ENOTCONN)
 		return;
 	query_at = now;
-	if (nfp_mapping_start(pd_nfp, &local, &server, PD_MAPPING_TIMEOUT_MS,
-			      &query_id) < 0) {
+	if (ret < 0) {
 		query_id = 0;
 		pd_log("rediscover-failed", "peer=%s error=\"%s\"", p->name,
 		       nfp_strerror(pd_nfp));

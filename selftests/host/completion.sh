@@ -31,7 +31,7 @@ t_expect "config set keys" "max-flows" "$(comp config set m)"
 t_expect "an option's value is not the object" "add show list del set" \
 	"$(comp -n blue flow '')"
 t_expect "batch and netns options" "--batch" "$(comp --b)"
-t_expect "mapping keywords" "local server timeout" "$(comp mapping '')"
+t_expect "mapping keywords" "local server timeout mark" "$(comp mapping '')"
 TMP=$(mktemp -d)
 touch "$TMP/bob.key"
 t_expect "secret-file completes files" "$TMP/bob.key" "$(comp flow add secret-file "$TMP/bo")"

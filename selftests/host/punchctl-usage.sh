@@ -79,6 +79,7 @@ row 2 "config set needs KEY VALUE" config set
 row 2 "unknown config command 'reset'" config reset
 row 2 "mapping needs 'local ADDR:PORT' and 'server ADDR:PORT'" mapping $L
 row 2 "invalid timeout 'forever'" mapping $L server 192.0.2.2:3478 timeout forever
+row 2 "invalid mark 'x'" mapping $L server 192.0.2.2:3478 mark x
 row 2 "invalid count 'x'" monitor count x
 row 2 "stats takes no arguments, got 'now'" stats now
 row 2 "object 'm' is ambiguous: mapping, monitor" m

@@ -151,6 +151,22 @@ out=$(ca -j mapping local 10.7.0.1:4200 server 10.7.0.2:9 timeout 500ms)
 rc=$?
 t_expect "mapping (JSON) of an unanswered query reports the error, exit 1" \
 	"Connection timed out 1" "$(echo "$out" | jq -r .error) $rc"
+# wg-quick's full tunnel: everything without the mark routes elsewhere
+# (here nowhere), so only a query carrying the mark reaches the server.
+ip -n "$A" rule add not fwmark 0x5182 table 77 prio 100
+ip -n "$A" route add unreachable 10.7.0.2/32 table 77
+out=$(ca -j mapping local 10.7.0.1:4200 server 10.7.0.2:3478 timeout 500ms)
+t_expect "under a mark rule, a query without the mark gets no answer" \
+	"Connection timed out 0" "$(echo "$out" | jq -r '"\(.error) \(.mark)"')"
+t_expect "mapping ... mark N: the query carries the mark and is answered" \
+	'{"mapped":"10.7.0.1:4200","mark":20866,"error":null}' \
+	"$(ca -j mapping local 10.7.0.1:4200 server 10.7.0.2:3478 mark 0x5182 | jq -c '{mapped, mark, error}')"
+t_match "mapping ... mark N (human) shows the mark" ' mark 0x5182$' \
+	"$(ca mapping local 10.7.0.1:4200 server 10.7.0.2:3478 mark 0x5182)"
+ip -n "$A" rule del prio 100
+ip -n "$A" route flush table 77
+t_match "mapping ... mark with a bad value is refused" "invalid mark" \
+	"$(ca mapping local 10.7.0.1:4200 server 10.7.0.2:3478 mark x 2>&1)"
 { echo "$out"; ca -j mapping local 10.7.0.1:4200 server 10.7.0.2:3478; } |
 	jq -s . >"$TMP/mapping.json"
 schema "$MAN" "Mapping" "$TMP/mapping.json"

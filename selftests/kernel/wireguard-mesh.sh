@@ -21,8 +21,9 @@
 #   (every mapping moves: the paths die, are punched again, and WireGuard
 #   follows);
 # - restarting a punchd does not break its running tunnels;
-# - with WG_FULL_TUNNEL=1 (not yet in CI: see that section), a host that
-#   goes full tunnel (wg-quick's fwmark policy routing) still punches.
+# - a host that goes full tunnel (wg-quick's fwmark policy routing) still
+#   punches: its server link, mapping queries, probes and keepalives carry
+#   wg0's fwmark and keep to the underlay.
 # vm-timeout: 900
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
@@ -169,32 +170,26 @@ t_check "pings over wg0 while alice's punchd restarts: ${lost:-?}% lost (at most
 t_check "alice and carol still direct after the restart" wait_for 100 pair_up alice carol direct
 
 # --- a full-tunnel host still punches -----------------------------------------
-# Not yet in CI (WG_FULL_TUNNEL=1: selftests/wip/wireguard-full-tunnel.sh):
-# the module's mapping queries do not carry the flow's mark, so behind
-# wg-quick's full tunnel they go into wg0, the punch has no public
-# candidate of ours, and it ends on the relay (issue 17).
-if [ "${WG_FULL_TUNNEL:-0}" = 1 ]; then
-	# wg-quick's full tunnel on alice: wg0 gets a fwmark, and everything not
-	# marked with it goes into wg0 (here nowhere: no peer takes 0.0.0.0/0).
-	# punchd's server link, probes and keepalives must keep to the underlay:
-	# it sees the new mark and punches its peers again with it.
-	ups_c=$(grep -c 'event=up peer=carol .*mode=direct' "$TMP/alice.log")
-	ip netns exec "$HA" wg set wg0 fwmark 0xca6c
-	ip -n "$HA" route add default dev wg0 table 51820
-	ip -n "$HA" rule add not fwmark 0xca6c table 51820
-	ip -n "$HA" rule add table main suppress_prefixlength 0
-	t_check "full tunnel on alice: unmarked traffic no longer reaches the server" \
-		eval "! ip netns exec '$HA' ping -c 1 -W 1 192.0.2.1 >/dev/null"
-	t_check "alice's punchd follows wg0's new fwmark" \
-		wait_for 100 grep -q 'event=wg-changed iface=wg0 .*fwmark=0x0->0xca6c' "$TMP/alice.log"
-	t_check "and punches carol again, direct, with it" \
-		wait_for 300 eval "[ \$(grep -c 'event=up peer=carol .*mode=direct' '$TMP/alice.log') -gt $ups_c ]"
-	t_check "alice pings bob and carol over wg0" eval "pings alice bob && pings alice carol"
-	t_check "her server link is still up" \
-		eval "pd '$HA' alice status | grep -q '^server .* registered'"
-	grep -h 'event=\(wg-changed\|up\|punching\|failed\|relay\|registered\|link\)' "$TMP/alice.log" |
-		tail -12 | sed 's/^/# /'
-fi
+# wg-quick's full tunnel on alice: wg0 gets a fwmark, and everything not
+# marked with it goes into wg0 (here nowhere: no peer takes 0.0.0.0/0).
+# punchd's server link, probes and keepalives must keep to the underlay:
+# it sees the new mark and punches its peers again with it.
+ups_c=$(grep -c 'event=up peer=carol .*mode=direct' "$TMP/alice.log")
+ip netns exec "$HA" wg set wg0 fwmark 0xca6c
+ip -n "$HA" route add default dev wg0 table 51820
+ip -n "$HA" rule add not fwmark 0xca6c table 51820
+ip -n "$HA" rule add table main suppress_prefixlength 0
+t_check "full tunnel on alice: unmarked traffic no longer reaches the server" \
+	eval "! ip netns exec '$HA' ping -c 1 -W 1 192.0.2.1 >/dev/null"
+t_check "alice's punchd follows wg0's new fwmark" \
+	wait_for 100 grep -q 'event=wg-changed iface=wg0 .*fwmark=0x0->0xca6c' "$TMP/alice.log"
+t_check "and punches carol again, direct, with it" \
+	wait_for 300 eval "[ \$(grep -c 'event=up peer=carol .*mode=direct' '$TMP/alice.log') -gt $ups_c ]"
+t_check "alice pings bob and carol over wg0" eval "pings alice bob && pings alice carol"
+t_check "her server link is still up" \
+	eval "pd '$HA' alice status | grep -q '^server .* registered'"
+grep -h 'event=\(wg-changed\|up\|punching\|failed\|relay\|registered\|link\)' "$TMP/alice.log" |
+	tail -12 | sed 's/^/# /'
 
 for id in alice bob carol; do pd_stop "$id"; done
 rdv_stop

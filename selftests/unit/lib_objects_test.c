@@ -124,6 +124,29 @@ static void others(void)
 	      nfp_mapping_get_u32(m, NFP_MAPPING_ERROR) == 0 &&
 	      nfp_mapping_get_u32(m, 99) == 0,
 	      "an empty mapping result has no endpoints");
+	{
+		struct nfp_endpoint ep = { 0 };
+		struct nfp_mapping *c;
+
+		CHECK(nfp_endpoint_parse("192.0.2.1:3478", &ep, 0) == 0 &&
+		      nfp_mapping_set_endpoint(m, NFP_MAPPING_SERVER, &ep) == 0 &&
+		      nfp_mapping_set_endpoint(m, NFP_MAPPING_MAPPED, &ep) == -EINVAL &&
+		      nfp_mapping_set_u32(m, NFP_MAPPING_MARK, 0xca6c) == 0 &&
+		      nfp_mapping_set_u32(m, NFP_MAPPING_TIMEOUT_MS, 500) == 0 &&
+		      nfp_mapping_set_u32(m, NFP_MAPPING_ERROR, 1) == -EINVAL &&
+		      nfp_mapping_set_u32(m, 99, 1) == -EINVAL,
+		      "a mapping query: its endpoints, mark and timeout are set, results are not");
+		c = nfp_mapping_clone(m);
+		CHECK(c && nfp_mapping_get_u32(c, NFP_MAPPING_MARK) == 0xca6c &&
+		      nfp_mapping_get_u32(c, NFP_MAPPING_TIMEOUT_MS) == 500 &&
+		      nfp_mapping_get_u32(c, NFP_MAPPING_ERROR) == 0 &&
+		      nfp_mapping_get_endpoint(c, NFP_MAPPING_SERVER) &&
+		      nfp_mapping_get_endpoint(c, NFP_MAPPING_SERVER)->port == 3478 &&
+		      !nfp_mapping_get_endpoint(c, NFP_MAPPING_LOCAL) &&
+		      !nfp_mapping_get_endpoint(c, NFP_MAPPING_MAPPED),
+		      "a clone of the query reads back what was set, and only that");
+		nfp_mapping_free(c);
+	}
 	CHECK(strcmp(nfp_stats_get_version(st), "") == 0 &&
 	      nfp_stats_get_u64(st, NFP_STATS_FLOWS) == 0 &&
 	      nfp_stats_get_u64(st, 99) == 0,

@@ -264,6 +264,7 @@ enum nfpunch_mapping_attr {
 	NFPUNCH_MAP_A_STUN_ERROR,	/* u16, the server's STUN error code */
 	NFPUNCH_MAP_A_RTT,		/* u32 us, request to answer; absent
 					 * when the request was resent */
+	NFPUNCH_MAP_A_MARK,		/* u32, fwmark of the request */
 
 	__NFPUNCH_MAP_A_MAX,
 };
