@@ -192,6 +192,11 @@ $(BUILD)/bench/relay-load: bench/relay-load.c $(STUN_OBJS) $(SIG_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# The baseline of bench/wg-time: STUN from WireGuard's port on raw sockets.
+$(BUILD)/bench/raw-stun: bench/raw-stun.c $(STUN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # The signaling load generator speaks punchd's side of the protocol.
 $(BUILD)/bench/rdv-load: bench/rdv-load.c $(SIG_OBJS) $(TLS_OBJS)
 	@mkdir -p $(dir $@)

@@ -36,11 +36,11 @@ const char *nfp_strerror(const struct nfp_handle *h);
 
 /*
  * ABI rules (soname libnfpunch.so.1; symbols versioned LIBNFPUNCH_1.0,
- * and LIBNFPUNCH_1.1 and _1.4 for those 1.1 and 1.4 added;
+ * and LIBNFPUNCH_1.1, _1.4 and _1.5 for those 1.1, 1.4 and 1.5 added;
  * libnfpunch.so.0 was the unversioned library of caller-allocated structs):
- * - Flows, configs, statistics, mapping results and events are opaque
- *   objects the library allocates; fields are read and written through
- *   accessors keyed by an attribute number. A new field is a new
+ * - Flows, configs, statistics, mapping queries (and results) and events
+ *   are opaque objects the library allocates; fields are read and written
+ *   through accessors keyed by an attribute number. A new field is a new
  *   attribute, never a change of layout.
  * - Attribute and enum values are never renumbered or reused; a getter
  *   given an attribute it does not know (or of another type) returns 0
@@ -300,7 +300,7 @@ enum nfp_mapping_attr {
 	NFP_MAPPING_STUN_ERROR = 3,	/* the server's STUN error code */
 	NFP_MAPPING_RTT_US = 4,		/* 0: unknown (the request was resent) */
 	NFP_MAPPING_MARK = 5,		/* fwmark of the request (since 1.5) */
-	NFP_MAPPING_TIMEOUT_MS = 6,	/* of a query to make; 0: default */
+	NFP_MAPPING_TIMEOUT_MS = 6,	/* of a query to make; 0: default (1.5) */
 	/* struct nfp_endpoint */
 	NFP_MAPPING_LOCAL = 32,
 	NFP_MAPPING_SERVER = 33,
@@ -334,8 +334,10 @@ int nfp_mapping_query(struct nfp_handle *h, const struct nfp_endpoint *local,
  * Set LOCAL and SERVER (required), MARK (the fwmark the request leaves
  * with, as a flow's MARK; needs a module of nfpunch 0.4 or later) and
  * TIMEOUT_MS on an nfp_mapping_alloc()ed m. nfp_mapping_request() starts
- * it and sets m's NFP_MAPPING_ID; nfp_mapping_resolve() waits for the
- * result and replaces m's contents with it, as nfp_mapping_query() does.
+ * it and sets m's NFP_MAPPING_ID (clearing an earlier result's fields);
+ * nfp_mapping_resolve() waits for the result and replaces m's contents
+ * with it, as nfp_mapping_query() does. On failure m holds the query,
+ * with its ID if the module started it (its event may still come).
  * The setters return 0, or -EINVAL for an attribute they do not set.
  */
 int nfp_mapping_set_u32(struct nfp_mapping *m, int attr, uint32_t value);

@@ -167,6 +167,9 @@ NFP_EXPORT int nfp_mapping_request(struct nfp_handle *h, struct nfp_mapping *m)
 {
 	if (!m->local.family || !m->server.family)
 		return nfp_fail(h, -EINVAL, "a mapping query needs a local and a server endpoint");
+	/* A reused object keeps nothing of an earlier result. */
+	m->id = m->error = m->stun_error = m->rtt_us = 0;
+	memset(&m->mapped, 0, sizeof(m->mapped));
 	return nfp_request(h, NFPUNCH_CMD_MAPPING_GET, 0, build_mapping,
 			   parse_mapping_id, m);
 }
@@ -214,23 +217,21 @@ static long long now_ms(void)
 
 NFP_EXPORT int nfp_mapping_resolve(struct nfp_handle *h, struct nfp_mapping *m)
 {
-	struct nfp_mapping req = *m;
+	uint32_t timeout_ms = m->timeout_ms ?: MAPPING_DEFAULT_TIMEOUT_MS;
 	struct map_wait w = { .result = m };
 	struct nfp_events *ev;
 	long long deadline;
 	int ret;
 
-	if (!req.timeout_ms)
-		req.timeout_ms = MAPPING_DEFAULT_TIMEOUT_MS;
 	/* Listen first, so the answer cannot come before we do. */
 	ret = nfp_events_open(&ev);
 	if (ret < 0)
 		return nfp_fail(h, ret, NULL);
-	ret = nfp_mapping_request(h, &req);
+	ret = nfp_mapping_request(h, m);
 	if (ret < 0)
 		goto out;
-	w.id = req.id;
-	deadline = now_ms() + req.timeout_ms + MAPPING_SLACK_MS;
+	w.id = m->id;
+	deadline = now_ms() + timeout_ms + MAPPING_SLACK_MS;
 	for (;;) {
 		struct pollfd pfd = { .fd = nfp_events_fd(ev), .events = POLLIN };
 		long long left = deadline - now_ms();
@@ -267,9 +268,12 @@ NFP_EXPORT int nfp_mapping_query(struct nfp_handle *h,
 				 const struct nfp_endpoint *server,
 				 uint32_t timeout_ms, struct nfp_mapping *result)
 {
-	memset(result, 0, sizeof(*result));
-	result->local = *local;
-	result->server = *server;
-	result->timeout_ms = timeout_ms;
-	return nfp_mapping_resolve(h, result);
+	/* local or server may point into result: read them first. */
+	struct nfp_mapping q = { .local = *local, .server = *server,
+				 .timeout_ms = timeout_ms };
+	int ret = nfp_mapping_resolve(h, &q);
+
+	if (!ret)
+		*result = q;
+	return ret;
 }

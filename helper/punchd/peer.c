@@ -313,6 +313,9 @@ void pd_peer_forget(struct pd_peer *p)
 	pd_state_save();
 }
 
+/* The module predates marked mapping queries (nfpunch 0.4). */
+static bool mapping_mark_refused;
+
 int pd_mapping_ask(uint32_t *id)
 {
 	struct nfp_endpoint local, server;
@@ -332,12 +335,28 @@ int pd_mapping_ask(uint32_t *id)
 	nfp_mapping_set_endpoint(m, NFP_MAPPING_LOCAL, &local);
 	nfp_mapping_set_endpoint(m, NFP_MAPPING_SERVER, &server);
 	nfp_mapping_set_u32(m, NFP_MAPPING_TIMEOUT_MS, PD_MAPPING_TIMEOUT_MS);
-	nfp_mapping_set_u32(m, NFP_MAPPING_MARK, pd_cfg.mark);
+	nfp_mapping_set_u32(m, NFP_MAPPING_MARK,
+			    mapping_mark_refused ? 0 : pd_cfg.mark);
 	ret = nfp_mapping_request(pd_nfp, m);
+	/* An older module refuses the mark: ask unmarked, as before it. */
+	if (ret == -EINVAL && pd_cfg.mark && !mapping_mark_refused &&
+	    strstr(nfp_strerror(pd_nfp), "Unknown attribute type")) {
+		pd_log("module-without-mapping-mark",
+		       "error=\"%s\" fix=\"reload the nfpunch module, then restart punchd\"",
+		       nfp_strerror(pd_nfp));
+		mapping_mark_refused = true;
+		nfp_mapping_set_u32(m, NFP_MAPPING_MARK, 0);
+		ret = nfp_mapping_request(pd_nfp, m);
+	}
 	if (!ret)
 		*id = nfp_mapping_get_u32(m, NFP_MAPPING_ID);
 	nfp_mapping_free(m);
 	return ret;
+}
+
+const char *pd_mapping_strerror(int err)
+{
+	return err == -ENOMEM ? strerror(ENOMEM) : nfp_strerror(pd_nfp);
 }
 
 /* Ask the module for our public endpoint (STUN from our own port). */
@@ -355,7 +374,7 @@ static void start_mapping(struct pd_peer *p)
 	}
 	if (ret < 0) {
 		pd_log("mapping-failed", "peer=%s error=\"%s\"", p->name,
-		       nfp_strerror(pd_nfp));
+		       pd_mapping_strerror(ret));
 		pd_peer_fail(p, "module");
 		return;
 	}

@@ -17,10 +17,12 @@
 
 /*
  * Start the module's STUN query of our mapping, from our port with our
- * flows' mark; its id into *id. 0, -ENOTCONN without a server link, or
- * the module's error (nfp_strerror() says it).
+ * flows' mark (without it on a module before 0.4, logged once); its id
+ * into *id. 0, -ENOTCONN without a server link, or another negative
+ * errno that pd_mapping_strerror() describes.
  */
 int pd_mapping_ask(uint32_t *id);
+const char *pd_mapping_strerror(int err);
 /* The module's STUN query of our mapping: its answer or a timeout. */
 #define PD_MAPPING_TIMEOUT_MS	2000
 

@@ -98,7 +98,7 @@ static void rediscover(struct pd_peer *p, uint64_t now)
 	if (ret < 0) {
 		query_id = 0;
 		pd_log("rediscover-failed", "peer=%s error=\"%s\"", p->name,
-		       nfp_strerror(pd_nfp));
+		       pd_mapping_strerror(ret));
 	}
 }
 

@@ -4,7 +4,7 @@
 # refuses an event loses nothing, edge-triggered epoll wakes once per
 # burst, and after the kernel drops events (-ENOBUFS) a resync reports
 # every flow there is; an application tag filters events, resyncs, dumps
-# and deletes.
+# and deletes; the blocking mapping calls report a timeout as a result.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/netns.sh"
 A=nfp-ev-a-$$ B=nfp-ev-b-$$

@@ -98,6 +98,35 @@ t_match "mallory's next call within the minute is rejected (--peer-probes 3 spen
 	"^ERROR peer=bob .*code=rejected" "$out"
 t_check "and logged" grep -q 'event=offer-refused peer=mallory reason=peer-probes' "$TMP/bob.log"
 
+# --- trickled candidates aimed elsewhere ----------------------------------------
+# While bob punches, mallory sends new candidates (CANDIDATE, trickle). The
+# server passes four a side and session on and refuses more; bob takes only
+# one at the address the server sees mallory at, so a third party never
+# becomes a probe target, and each taken one is a candidate of this punch.
+# (Without the flows of the sections above: the probe targets are counted.)
+pd_fresh "$B" bob
+nats=$(grep -c 'event=nat result=' "$TMP/bob.log")
+pd_start "$B" bob 5000 --punch-timeout 10
+pd_registered bob 5 || t_fail "bob's punchd registers again (trickle)"
+wait_for 100 eval "[ \$(grep -c 'event=nat result=' '$TMP/bob.log') -gt $nats ]"
+# (Its CANDIDATEs half a second after the answer: bob's punch has begun.)
+out=$(mallory 6 "CONNECT peer=bob nat=eim.apdf.seq1 cand=198.51.100.1:4100" \
+	await-accepted "sleep 0.5" "CANDIDATE sid={sid} cand=203.0.113.77:9" "CANDIDATE sid={sid} cand=198.51.100.1:4101" \
+	"CANDIDATE sid={sid} cand=198.51.100.1:4102" "CANDIDATE sid={sid} cand=198.51.100.1:4103" \
+	"CANDIDATE sid={sid} cand=198.51.100.1:4104" "CANDIDATE sid={sid} cand=198.51.100.1:4105")
+t_expect "the server passes mallory's first four CANDIDATEs and refuses two (trickle-too-many)" 2 \
+	"$(grep -c '^ERROR .*code=trickle-too-many' <<<"$out")"
+t_check "bob refuses the one at a third party (not where the server sees mallory)" \
+	grep -q "event=candidate-refused peer=mallory cand=203.0.113.77:9 reason=not-observed" "$TMP/bob.log"
+t_expect "and takes the three at mallory's address" "4101 4102 4103" \
+	"$(sed -n 's/.*event=trickle peer=mallory cand=198\.51\.100\.1:\([0-9]*\).*/\1/p' "$TMP/bob.log" | xargs)"
+peers=$(in_b "$PUNCHCTL" -j flow show | jq -c '[.[].peers[]] | unique')
+t_match "the kernel's probe targets: mallory's address only (never 203.0.113.77)" \
+	'^\["198\.51\.100\.1:4100","198\.51\.100\.1:4101","198\.51\.100\.1:4102","198\.51\.100\.1:4103"\]$' \
+	"$peers"
+grep -q 'event=trickle peer=mallory' "$TMP/bob.log" ||
+	grep 'peer=mallory' "$TMP/bob.log" | tail -10 | sed 's/^/# /'
+
 # --- the server must be the one punchd trusts ---------------------------------
 registered() { grep -c 'event=registered' "$TMP/bob.log"; }
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

@@ -23,7 +23,9 @@ replays datagrams, and knows no secret.
       TLS on TCP 3478, its CA in CAFILE) as ID with the hex secret in
       KEYFILE, send each LINE (e.g. CONNECT with candidates aimed
       elsewhere), print every line the server sends until SECONDS have
-      passed
+      passed; "{sid}" in a LINE is the id of the session the server last
+      ACCEPTED (waited for first); a LINE "await-accepted" only waits for
+      that, one "sleep S" waits S seconds; neither is sent
 
 Every loop is bounded by its count or its seconds."""
 import select
@@ -201,10 +203,30 @@ def signal(server, ident, keyfile, cafile, seconds, *lines):
     key = bytes.fromhex(open(keyfile).read().split()[0])
     c = sigtls.SigTLS(server, 3478, cafile)
     print(c.register(ident, key))
+    end = time.monotonic() + float(seconds)
+    sid = None
     for line in lines:
+        if line.startswith("sleep "):
+            time.sleep(float(line[6:]))
+            continue
+        # "{sid}": the session the server last accepted for us.
+        while ("{sid}" in line or line == "await-accepted") and sid is None \
+                and time.monotonic() < end:
+            got = c.line(end - time.monotonic())
+            if not got:
+                break
+            print(got)
+            if got.startswith("ACCEPTED "):
+                sid = next((w[4:] for w in got.split() if w.startswith("sid=")), None)
+        if line == "await-accepted":
+            continue
+        if "{sid}" in line:
+            if sid is None:
+                print("attacker: no session accepted to use", file=sys.stderr)
+                break
+            line = line.replace("{sid}", sid)
         c.send(line)
         time.sleep(0.05)
-    end = time.monotonic() + float(seconds)
     while time.monotonic() < end:
         line = c.line(end - time.monotonic())
         if not line:

@@ -327,6 +327,52 @@ static void check_app_tag(void)
 	nfp_flow_free(ranged);
 }
 
+/*
+ * Mapping queries through the blocking calls, to a server that never
+ * answers (TEST-NET-1): a timeout is a result (0, error ETIMEDOUT).
+ */
+static void check_mapping(void)
+{
+	struct nfp_mapping *m = nfp_mapping_alloc(), *q = nfp_mapping_alloc();
+	struct nfp_endpoint local, server;
+	char at[64];
+	int ret;
+
+	snprintf(at, sizeof(at), "%s:%u", laddr, port + 900);
+	if (!m || !q || nfp_endpoint_parse(at, &local, 0) ||
+	    nfp_endpoint_parse("192.0.2.9:3478", &server, 0)) {
+		result(0, "mapping: objects and endpoints", NULL);
+		goto out;
+	}
+	ret = nfp_mapping_request(h, q);
+	result(ret == -EINVAL && strstr(nfp_strerror(h), "local and a server"),
+	       "mapping: a query without endpoints is refused, with a reason", nfp_strerror(h));
+
+	nfp_mapping_set_endpoint(m, NFP_MAPPING_LOCAL, &local);
+	nfp_mapping_set_endpoint(m, NFP_MAPPING_SERVER, &server);
+	nfp_mapping_set_u32(m, NFP_MAPPING_TIMEOUT_MS, 200);
+	nfp_mapping_set_u32(m, NFP_MAPPING_MARK, 0x77);
+	ret = nfp_mapping_resolve(h, m);
+	result(ret == 0 && nfp_mapping_get_u32(m, NFP_MAPPING_ERROR) == ETIMEDOUT &&
+	       nfp_mapping_get_u32(m, NFP_MAPPING_ID) &&
+	       nfp_mapping_get_u32(m, NFP_MAPPING_MARK) == 0x77 &&
+	       !nfp_mapping_get_endpoint(m, NFP_MAPPING_MAPPED),
+	       "mapping: resolve reports the timeout, the query's id and its mark",
+	       nfp_strerror(h));
+	/* The result's own endpoints as the next query's: read before written. */
+	ret = nfp_mapping_query(h, nfp_mapping_get_endpoint(m, NFP_MAPPING_LOCAL),
+				nfp_mapping_get_endpoint(m, NFP_MAPPING_SERVER), 200, m);
+	result(ret == 0 && nfp_mapping_get_u32(m, NFP_MAPPING_ERROR) == ETIMEDOUT &&
+	       nfp_mapping_get_u32(m, NFP_MAPPING_MARK) == 0 &&
+	       nfp_mapping_get_endpoint(m, NFP_MAPPING_LOCAL) &&
+	       nfp_mapping_get_endpoint(m, NFP_MAPPING_LOCAL)->port == port + 900,
+	       "mapping: query again from a result's own endpoints, into that result",
+	       nfp_strerror(h));
+out:
+	nfp_mapping_free(m);
+	nfp_mapping_free(q);
+}
+
 int main(int argc, char **argv)
 {
 	struct nfp_events *ev;
@@ -350,6 +396,7 @@ int main(int argc, char **argv)
 	check_epoll_et(ev);
 	check_overflow(ev);
 	check_app_tag();
+	check_mapping();
 	nfp_events_close(ev);
 	nfp_close(h);
 	return failed;

@@ -64,7 +64,8 @@ enum nfpunch_cmd {
 
 	/*
 	 * Ask a STUN server which public endpoint a local port maps to.
-	 * Request: NFPUNCH_A_MAPPING with LOCAL, SERVER, optional TIMEOUT.
+	 * Request: NFPUNCH_A_MAPPING with LOCAL, SERVER, optional TIMEOUT
+	 * and MARK (since 0.4).
 	 * Reply: NFPUNCH_A_MAPPING with the query's ID; the answer comes
 	 * later as an NFPUNCH_CMD_MAPPING_NTF on the events group.
 	 */
