@@ -274,7 +274,7 @@ int pd_wg_get(struct pd_wg *wg, const char *ifname, struct pd_wg_device *dev)
 
 int pd_wg_set_endpoint(struct pd_wg *wg, const char *ifname,
 		       const uint8_t key[PD_WG_KEY_LEN],
-		       const struct sockaddr *ep, uint16_t keepalive_s)
+		       const struct sockaddr *ep, bool kick, uint16_t keepalive_s)
 {
 	/*
 	 * Off, then on (the kick), then what it is to stay at: the same
@@ -283,7 +283,7 @@ int pd_wg_set_endpoint(struct pd_wg *wg, const char *ifname,
 	 * or left behind.
 	 */
 	uint16_t steps[3] = { 0, keepalive_s ? keepalive_s : 1, keepalive_s };
-	unsigned int i, n = keepalive_s ? 2 : 3;
+	unsigned int i, n = !kick ? 1 : keepalive_s ? 2 : 3;
 	struct nlattr *peers, *peer;
 	struct nl_msg *msg;
 
@@ -306,8 +306,8 @@ int pd_wg_set_endpoint(struct pd_wg *wg, const char *ifname,
 				       ep->sa_family == AF_INET ?
 				       sizeof(struct sockaddr_in) :
 				       sizeof(struct sockaddr_in6), ep) < 0) ||
-		    nla_put_u16(msg, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
-				steps[i]) < 0)
+		    (kick && nla_put_u16(msg, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
+					 steps[i]) < 0))
 			goto err;
 		nla_nest_end(msg, peer);
 	}

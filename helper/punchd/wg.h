@@ -44,14 +44,15 @@ const struct pd_wg_peer *pd_wg_find_peer(const struct pd_wg_device *dev,
 					 const uint8_t key[PD_WG_KEY_LEN]);
 
 /*
- * Point an existing peer at ep and make WireGuard handshake now rather
- * than on its next packet: it sends a keepalive when persistent
+ * Point an existing peer at ep. With kick, also make WireGuard send now
+ * rather than on its next packet: it sends a keepalive when persistent
  * keepalive goes from off to on, which starts a handshake when there is
- * no session. keepalive_s is what the peer's setting is left at.
+ * no session; keepalive_s is what the peer's setting is left at (without
+ * kick the setting is not touched).
  */
 int pd_wg_set_endpoint(struct pd_wg *wg, const char *ifname,
 		       const uint8_t key[PD_WG_KEY_LEN],
-		       const struct sockaddr *ep, uint16_t keepalive_s);
+		       const struct sockaddr *ep, bool kick, uint16_t keepalive_s);
 
 /* "base64" (44 characters) to 32 bytes: 0, or -1. */
 int pd_wg_key_parse(const char *b64, uint8_t key[PD_WG_KEY_LEN]);

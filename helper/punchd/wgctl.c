@@ -19,6 +19,8 @@ struct wg_peer_key {
 	char id[SIG_ID_MAX + 1];
 	uint8_t key[PD_WG_KEY_LEN];
 	uint64_t seen_rx;		/* its rx bytes at the last check */
+	uint64_t kick_at;		/* the callee's handshake, unless the peer's came */
+	uint64_t kick_rx;		/* its rx bytes when the endpoint was set */
 };
 
 static struct pd_wg *wg;
@@ -42,7 +44,7 @@ int pd_wgctl_add_peer(const char *arg)
 	return 0;
 }
 
-static const struct wg_peer_key *key_of(const char *id)
+static struct wg_peer_key *key_of(const char *id)
 {
 	unsigned int i;
 
@@ -131,19 +133,73 @@ static void to_sockaddr(const struct sig_ep *ep, struct sockaddr_storage *ss)
 }
 
 /*
- * A result for peer p: on up (direct or relayed) and changed, its
- * WireGuard peer goes to the new endpoint. Down and failed leave the
- * endpoint: WireGuard keeps trying the last one, and punchd re-punches.
+ * Who sends the first handshake: when both sides kick at the moment the
+ * path comes up, their initiations cross, each answers the other's, and
+ * each answer is refused (a peer that answered an initiation no longer
+ * waits for the answer to its own); both then wait WireGuard's 5 s
+ * retransmission, and cross again while the retries stay closer than a
+ * trip apart. So the caller kicks at once and the callee only sets its
+ * endpoint, then kicks a moment later unless something came from the
+ * peer meanwhile (its initiation, which WireGuard answers by itself):
+ * its own initiation is then the one that goes, when the caller's cannot
+ * (WireGuard sends at most one per 5 s, and an application's packets
+ * before the path may have used that up).
  */
-void pd_wgctl_follow(const char *event, const struct pd_peer *p)
+#define KICK_LATER_MIN_MS	200
+#define KICK_LATER_MAX_MS	1000
+
+static uint64_t kick_later_ms(void)
 {
-	const struct wg_peer_key *k;
+	uint64_t ms = 2ull * pd_link_rtt_ms() + 100;
+
+	return ms < KICK_LATER_MIN_MS ? KICK_LATER_MIN_MS :
+	       ms > KICK_LATER_MAX_MS ? KICK_LATER_MAX_MS : ms;
+}
+
+/* Set k's endpoint to p's path; 0 or a negative errno (logged). */
+static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p, bool kick,
+			const char *when)
+{
 	const struct pd_wg_peer *wp;
 	struct sockaddr_storage ss;
 	struct pd_wg_device dev;
 	char ep[SIG_EP_STRLEN];
 	uint16_t keepalive = 0;
 	int ret;
+
+	/* Its keepalive setting is the admin's: leave it as it is. */
+	ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
+	if (!ret) {
+		wp = pd_wg_find_peer(&dev, k->key);
+		if (wp) {
+			keepalive = wp->keepalive_s;
+			k->kick_rx = wp->rx_bytes;
+		} else {
+			ret = -ENOENT;
+		}
+		pd_wg_device_clear(&dev);
+	}
+	to_sockaddr(&p->remote, &ss);
+	if (!ret)
+		ret = pd_wg_set_endpoint(wg, pd_cfg.wg_ifname, k->key,
+					 (struct sockaddr *)&ss, kick, keepalive);
+	pd_log(ret ? "wg-endpoint-failed" : "wg-endpoint",
+	       "iface=%s peer=%s endpoint=%s mode=%s handshake=%s%s%s",
+	       pd_cfg.wg_ifname, p->name,
+	       sig_ep_format(&p->remote, ep, sizeof(ep)),
+	       p->relayed ? "relay" : "direct", when, ret ? " error=" : "",
+	       ret ? (ret == -ENOENT ? "no-such-peer" : strerror(-ret)) : "");
+	return ret;
+}
+
+/*
+ * A result for peer p: on up (direct or relayed) and changed, its
+ * WireGuard peer goes to the new endpoint. Down and failed leave the
+ * endpoint: WireGuard keeps trying the last one, and punchd re-punches.
+ */
+void pd_wgctl_follow(const char *event, const struct pd_peer *p)
+{
+	struct wg_peer_key *k;
 
 	if (!wg || (strcmp(event, "up") && strcmp(event, "changed")) ||
 	    !p->remote.family || !(k = key_of(p->name)))
@@ -154,25 +210,51 @@ void pd_wgctl_follow(const char *event, const struct pd_peer *p)
 		       pd_cfg.wg_ifname, p->name, p->local.port);
 		return;
 	}
-	/* Its keepalive setting is the admin's: leave it as it is. */
-	ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
-	if (!ret) {
-		wp = pd_wg_find_peer(&dev, k->key);
-		if (wp)
-			keepalive = wp->keepalive_s;
-		else
-			ret = -ENOENT;
-		pd_wg_device_clear(&dev);
+	k->kick_at = 0;
+	if (p->caller) {
+		set_endpoint(k, p, true, "now");
+		return;
 	}
-	to_sockaddr(&p->remote, &ss);
-	if (!ret)
-		ret = pd_wg_set_endpoint(wg, pd_cfg.wg_ifname, k->key,
-					 (struct sockaddr *)&ss, keepalive);
-	pd_log(ret ? "wg-endpoint-failed" : "wg-endpoint",
-	       "iface=%s peer=%s endpoint=%s mode=%s%s%s", pd_cfg.wg_ifname, p->name,
-	       sig_ep_format(&p->remote, ep, sizeof(ep)),
-	       p->relayed ? "relay" : "direct", ret ? " error=" : "",
-	       ret ? (ret == -ENOENT ? "no-such-peer" : strerror(-ret)) : "");
+	if (!set_endpoint(k, p, false, "later"))
+		k->kick_at = pd_now_ms() + kick_later_ms();
+}
+
+/* The callee's kicks that are due: unless the peer's handshake came first. */
+static void kick_due(uint64_t now, uint64_t *next)
+{
+	const struct pd_wg_peer *wp;
+	struct pd_wg_device dev;
+	const struct pd_peer *p;
+	struct wg_peer_key *k;
+	bool read = false;
+	unsigned int i;
+
+	for (i = 0; i < n_keys; i++) {
+		k = &keys[i];
+		if (!k->kick_at)
+			continue;
+		if (now < k->kick_at) {
+			if (k->kick_at < *next)
+				*next = k->kick_at;
+			continue;
+		}
+		k->kick_at = 0;
+		p = pd_peer_get(k->id, false);
+		if (!p || p->state != PD_UP || !p->remote.family)
+			continue;
+		if (!read && pd_wg_get(wg, pd_cfg.wg_ifname, &dev))
+			return;
+		read = true;
+		wp = pd_wg_find_peer(&dev, k->key);
+		if (wp && wp->rx_bytes != k->kick_rx) {
+			pd_log("wg-handshake", "iface=%s peer=%s by=peer",
+			       pd_cfg.wg_ifname, p->name);
+			continue;
+		}
+		set_endpoint(k, p, true, "now");
+	}
+	if (read)
+		pd_wg_device_clear(&dev);
 }
 
 /*
@@ -199,6 +281,7 @@ void pd_wgctl_tick(uint64_t now, uint64_t *next)
 
 	if (!wg)
 		return;
+	kick_due(now, next);
 	if (now < due) {
 		if (due < *next)
 			*next = due;

@@ -69,13 +69,15 @@ t_check "flow del by local endpoint" ca flow del local "[fd00:7::1]:4600"
 t_expect "no flows left" "0" "$(ca -j stats | jq .flows)"
 
 # --- tags: two programs' flows in one namespace ---
+# (A long punch timeout: no flow dies before the section deletes it, so the
+# monitor below sees deletions only.)
 ports() { jq -r '[.[].local | split(":")[1]] | sort | join(" ")'; }
+TAGGED="secret $S role controlling passive punch-timeout 10m"
 t_expect "flow add tag: the flow carries it" "7" \
-	"$(ca -j flow add local 10.7.0.1:4700 peer 10.7.0.2:5700 secret $S role controlling \
-		passive tag 7 | jq .tag)"
-ca flow add local 10.7.0.1:4701 peer 10.7.0.2:5701 secret $S role controlling passive tag 0x8 >/dev/null
-ca flow add local 10.7.0.1:4702 peer 10.7.0.2:5702 secret $S role controlling passive tag 7 >/dev/null
-ca flow add local 10.7.0.1:4703 peer 10.7.0.2:5703 secret $S role controlling passive >/dev/null
+	"$(ca -j flow add local 10.7.0.1:4700 peer 10.7.0.2:5700 $TAGGED tag 7 | jq .tag)"
+ca flow add local 10.7.0.1:4701 peer 10.7.0.2:5701 $TAGGED tag 0x8 >/dev/null
+ca flow add local 10.7.0.1:4702 peer 10.7.0.2:5702 $TAGGED tag 7 >/dev/null
+ca flow add local 10.7.0.1:4703 peer 10.7.0.2:5703 $TAGGED >/dev/null
 t_expect "flow show tag 7: that program's flows only" "4700 4702" "$(ca -j flow show tag 7 | ports)"
 t_expect "flow show tag 0: the untagged" "4703" "$(ca -j flow show tag 0 | ports)"
 t_expect "flow show tag and local together" "4702" \
