@@ -156,10 +156,17 @@ static uint64_t kick_later_ms(void)
 	       ms > KICK_LATER_MAX_MS ? KICK_LATER_MAX_MS : ms;
 }
 
+enum kick {
+	KICK_NOW,
+	KICK_LATER,	/* the endpoint only: kick_due() kicks */
+	KICK_DUE,	/* the callee's kick, unless the peer's came meanwhile */
+};
+
 /* Set k's endpoint to p's path; 0 or a negative errno (logged). */
-static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p, bool kick,
-			const char *when)
+static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p,
+			enum kick when)
 {
+	bool kick = when != KICK_LATER;
 	const struct pd_wg_peer *wp;
 	struct sockaddr_storage ss;
 	struct pd_wg_device dev;
@@ -171,6 +178,12 @@ static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p, bool kic
 	ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
 	if (!ret) {
 		wp = pd_wg_find_peer(&dev, k->key);
+		if (wp && when == KICK_DUE && wp->rx_bytes != k->kick_rx) {
+			pd_log("wg-handshake", "iface=%s peer=%s by=peer",
+			       pd_cfg.wg_ifname, p->name);
+			pd_wg_device_clear(&dev);
+			return 0;
+		}
 		if (wp) {
 			keepalive = wp->keepalive_s;
 			k->kick_rx = wp->rx_bytes;
@@ -187,7 +200,8 @@ static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p, bool kic
 	       "iface=%s peer=%s endpoint=%s mode=%s handshake=%s%s%s",
 	       pd_cfg.wg_ifname, p->name,
 	       sig_ep_format(&p->remote, ep, sizeof(ep)),
-	       p->relayed ? "relay" : "direct", when, ret ? " error=" : "",
+	       p->relayed ? "relay" : "direct", kick ? "now" : "later",
+	       ret ? " error=" : "",
 	       ret ? (ret == -ENOENT ? "no-such-peer" : strerror(-ret)) : "");
 	return ret;
 }
@@ -212,21 +226,18 @@ void pd_wgctl_follow(const char *event, const struct pd_peer *p)
 	}
 	k->kick_at = 0;
 	if (p->caller) {
-		set_endpoint(k, p, true, "now");
+		set_endpoint(k, p, KICK_NOW);
 		return;
 	}
-	if (!set_endpoint(k, p, false, "later"))
+	if (!set_endpoint(k, p, KICK_LATER))
 		k->kick_at = pd_now_ms() + kick_later_ms();
 }
 
 /* The callee's kicks that are due: unless the peer's handshake came first. */
 static void kick_due(uint64_t now, uint64_t *next)
 {
-	const struct pd_wg_peer *wp;
-	struct pd_wg_device dev;
 	const struct pd_peer *p;
 	struct wg_peer_key *k;
-	bool read = false;
 	unsigned int i;
 
 	for (i = 0; i < n_keys; i++) {
@@ -240,21 +251,9 @@ static void kick_due(uint64_t now, uint64_t *next)
 		}
 		k->kick_at = 0;
 		p = pd_peer_get(k->id, false);
-		if (!p || p->state != PD_UP || !p->remote.family)
-			continue;
-		if (!read && pd_wg_get(wg, pd_cfg.wg_ifname, &dev))
-			return;
-		read = true;
-		wp = pd_wg_find_peer(&dev, k->key);
-		if (wp && wp->rx_bytes != k->kick_rx) {
-			pd_log("wg-handshake", "iface=%s peer=%s by=peer",
-			       pd_cfg.wg_ifname, p->name);
-			continue;
-		}
-		set_endpoint(k, p, true, "now");
+		if (p && p->state == PD_UP && p->remote.family)
+			set_endpoint(k, p, KICK_DUE);
 	}
-	if (read)
-		pd_wg_device_clear(&dev);
 }
 
 /*

@@ -23,8 +23,8 @@ replays datagrams, and knows no secret.
       TLS on TCP 3478, its CA in CAFILE) as ID with the hex secret in
       KEYFILE, send each LINE (e.g. CONNECT with candidates aimed
       elsewhere), print every line the server sends until SECONDS have
-      passed; "{sid}" in a LINE is the id of the session the server last
-      ACCEPTED (waited for first); a LINE "await-accepted" only waits for
+      passed; "{sid}" in a LINE is the id of the first session the
+      server ACCEPTED (waited for, SECONDS at most); a LINE "await-accepted" only waits for
       that, one "sleep S" waits S seconds; neither is sent
 
 Every loop is bounded by its count or its seconds."""
@@ -203,7 +203,7 @@ def signal(server, ident, keyfile, cafile, seconds, *lines):
     key = bytes.fromhex(open(keyfile).read().split()[0])
     c = sigtls.SigTLS(server, 3478, cafile)
     print(c.register(ident, key))
-    end = time.monotonic() + float(seconds)
+    sid_by = time.monotonic() + float(seconds)
     sid = None
     for line in lines:
         if line.startswith("sleep "):
@@ -211,8 +211,8 @@ def signal(server, ident, keyfile, cafile, seconds, *lines):
             continue
         # "{sid}": the session the server last accepted for us.
         while ("{sid}" in line or line == "await-accepted") and sid is None \
-                and time.monotonic() < end:
-            got = c.line(end - time.monotonic())
+                and time.monotonic() < sid_by:
+            got = c.line(sid_by - time.monotonic())
             if not got:
                 break
             print(got)
@@ -227,6 +227,7 @@ def signal(server, ident, keyfile, cafile, seconds, *lines):
             line = line.replace("{sid}", sid)
         c.send(line)
         time.sleep(0.05)
+    end = time.monotonic() + float(seconds)
     while time.monotonic() < end:
         line = c.line(end - time.monotonic())
         if not line:
