@@ -27,6 +27,7 @@
 
 #include "client.h"
 #include "cluster.h"
+#include "hex.h"
 #include "timer.h"
 #include "metrics.h"
 
@@ -131,10 +132,7 @@ static void sid_remove(struct rdv_session *s)
 
 static void sid_hex(const uint8_t *sid, char out[2 * SIG_SID_LEN + 1])
 {
-	int i;
-
-	for (i = 0; i < SIG_SID_LEN; i++)
-		snprintf(out + 2 * i, 3, "%02x", sid[i]);
+	hex_encode(out, sid, SIG_SID_LEN);
 }
 
 /* Which side of s connection c is (c is one of them). */

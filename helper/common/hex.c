@@ -31,3 +31,15 @@ int hex_decode(const char *s, uint8_t *out, size_t max)
 	}
 	return (int)(n / 2);
 }
+
+void hex_encode(char *out, const uint8_t *in, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}

@@ -12,4 +12,7 @@
  */
 int hex_decode(const char *s, uint8_t *out, size_t max);
 
+/* Encode len bytes as 2 * len lowercase digits and a NUL into out. */
+void hex_encode(char *out, const uint8_t *in, size_t len);
+
 #endif /* NFPUNCH_HEX_H */

@@ -44,6 +44,8 @@ struct pd_config pd_cfg = {
 	.keepalive_min_ms = 5000,
 	.keepalive_max_ms = 120000,
 	.offer_rate = 60,
+	.max_peers = PD_MAX_PEERS_DEFAULT,
+	.connect_rate = 10,
 	.peer_offer_rate = 20,
 	.session_probes = 1000,
 	.peer_probes = 20000,
@@ -123,6 +125,8 @@ static const struct option longopts[] = {
 	{ "prime", required_argument, NULL, 25 },
 	{ "relay-first", required_argument, NULL, 26 },
 	{ "trickle", required_argument, NULL, 27 },
+	{ "max-peers", required_argument, NULL, 28 },
+	{ "connect-rate", required_argument, NULL, 29 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -170,6 +174,9 @@ static void usage(FILE *f)
 "                          probed ports, paced by the module (no)\n"
 "      --peer ID           only ID may call us, and we only call it;\n"
 "                          repeat for more (default: any user)\n"
+"      --max-peers N       peers at once, callers and called (1024)\n"
+"      --connect-rate N    our calls (--connect, retries) started per\n"
+"                          second, 8 at most before the server's answer (10)\n"
 "      --connect ID        keep a path to ID from the start, through\n"
 "                          deaths, server loss and restarts (repeat)\n"
 "      --offer-rate N      OFFERs accepted per minute (60)\n"
@@ -276,13 +283,19 @@ static int glob_arg(const char **globs, const char *glob)
 static int connect_arg(const char *id)
 {
 	unsigned int n = 0;
+	const char **more;
 
-	while (pd_cfg.connect[n])
+	while (pd_cfg.connect && pd_cfg.connect[n])
 		n++;
-	if (n == PD_MAX_PEERS || !sig_word_ok(id))
+	if (n == PD_MAX_PEERS_LIMIT || !sig_word_ok(id))
 		return -1;
-	pd_cfg.connect[n] = strdup(id);
-	return pd_cfg.connect[n] ? 0 : -1;
+	more = realloc(pd_cfg.connect, (n + 2) * sizeof(*more));
+	if (!more)
+		return -1;
+	pd_cfg.connect = more;
+	more[n] = strdup(id);
+	more[n + 1] = NULL;
+	return more[n] ? 0 : -1;
 }
 
 static int apply(int opt, const char *arg)
@@ -391,6 +404,12 @@ static int apply(int opt, const char *arg)
 		return yes_no(arg, &pd_cfg.relay_first);
 	case 27:
 		return yes_no(arg, &pd_cfg.trickle);
+	case 28:
+		return count_arg(arg, &pd_cfg.max_peers) ||
+		       pd_cfg.max_peers > PD_MAX_PEERS_LIMIT ? -1 : 0;
+	case 29:
+		return count_arg(arg, &pd_cfg.connect_rate) ||
+		       pd_cfg.connect_rate > 1000 ? -1 : 0;
 	}
 	return -1;
 }
@@ -541,8 +560,11 @@ static int signals_open(void)
 	sigset_t set;
 
 	sigemptyset(&set);
+	/* Every way to ask us to stop ends the loop: the state is written. */
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGPIPE);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
@@ -612,6 +634,7 @@ static void run(int sigfd, struct nfp_events *ev)
 		pd_portmap_tick(now, &next);
 		pd_netwatch_tick(now, &next);
 		pd_tcp_tick(now, &next);
+		pd_state_tick(now, &next);
 		if (need_resync && next > now + 1000)
 			next = now + 1000;	/* a failed resync: again soon */
 		pfd[FD_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
@@ -683,7 +706,7 @@ static int check_connect(void)
 {
 	unsigned int i;
 
-	for (i = 0; pd_cfg.connect[i]; i++) {
+	for (i = 0; pd_cfg.connect && pd_cfg.connect[i]; i++) {
 		if (!strcmp(pd_cfg.connect[i], pd_cfg.id) ||
 		    !pd_policy_allowed(pd_cfg.connect[i])) {
 			fprintf(stderr, "punchd: --connect %s: %s\n", pd_cfg.connect[i],
@@ -721,6 +744,11 @@ int main(int argc, char **argv)
 	}
 	if (pd_link_setup())
 		return 1;
+	if (pd_peers_init(pd_cfg.max_peers)) {
+		fprintf(stderr, "punchd: --max-peers %u: %s\n", pd_cfg.max_peers,
+			strerror(ENOMEM));
+		return 1;
+	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	sigfd = signals_open();
 	ret = nfp_events_open(&ev);
@@ -748,7 +776,8 @@ int main(int argc, char **argv)
 	pd_log("start", "version=%s server=%s port=%u", NFPUNCH_TOOLS_VERSION,
 	       pd_cfg.server, pd_cfg.port);
 	pd_state_load();
-	for (i = 0; pd_cfg.connect[i]; i++)
+	pd_state_sweep();
+	for (i = 0; pd_cfg.connect && pd_cfg.connect[i]; i++)
 		if (pd_peer_want(pd_cfg.connect[i]))
 			pd_log("connect-failed", "peer=%s reason=too-many-peers",
 			       pd_cfg.connect[i]);
@@ -756,6 +785,7 @@ int main(int argc, char **argv)
 	if (pd_netwatch_open())
 		pd_log("netwatch-failed", "error=\"%s\"", strerror(errno));
 	run(sigfd, ev);
+	pd_state_flush();
 	pd_netwatch_close();
 	pd_wgctl_close();
 	pd_portmap_stop();

@@ -23,6 +23,7 @@
  * The module does the sending, pacing and timing; this file only decides.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "relay_secret.h"
 #include "retry.h"
 #include "tcp.h"
+#include "token_bucket.h"
 
 #define SERVER_WAIT_MS		15000	/* for ACCEPTED or RELAYED */
 #define SAMPLE_WAIT_MS		2000
@@ -43,8 +45,32 @@
 /* A spray's first round is ~2 s at the default 1000 pps: allow three. */
 #define SPRAY_PUNCH_MIN_MS	8000
 #define SPRAY_PORT_BASE		49152
+/* Calls of ours before the server's answer, at most (may_start()). */
+#define PD_CALLS_STARTING_MAX	8
+#define CALL_GATE_POLL_MS	100
 
-static struct pd_peer peers[PD_MAX_PEERS];
+/*
+ * Slots allocated once (--max-peers): a peer's address is stable while
+ * it is used. Scans stop at peers_end, one past the last slot ever used.
+ */
+static struct pd_peer *peers;
+static unsigned int peers_max, peers_end;
+/*
+ * Slots by name: signaling messages, control requests and WireGuard's
+ * checks find their peer by name, so for a hub's thousand peers that is
+ * a hash away, not a scan. Chains of slot numbers; -1 ends one.
+ */
+static int *name_head, *name_next;
+static unsigned int name_mask;
+
+static unsigned int name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*name)
+		h = (h ^ (uint8_t)*name++) * 16777619u;
+	return h & name_mask;
+}
 static bool resyncing;			/* nfp_events_resync() is delivering */
 static void resync_saw(uint32_t id);
 
@@ -74,31 +100,71 @@ void pd_peer_set_state(struct pd_peer *p, enum pd_state state)
 	p->state = state;
 }
 
+int pd_peers_init(unsigned int max)
+{
+	unsigned int buckets = 16, i;
+
+	while (buckets < max)
+		buckets *= 2;
+	peers = calloc(max, sizeof(*peers));
+	name_head = malloc(buckets * sizeof(*name_head));
+	name_next = malloc(max * sizeof(*name_next));
+	if (!peers || !name_head || !name_next)
+		return -ENOMEM;
+	for (i = 0; i < buckets; i++)
+		name_head[i] = -1;
+	name_mask = buckets - 1;
+	peers_max = max;
+	return 0;
+}
+
+static void name_unlink(const struct pd_peer *p)
+{
+	int *at = &name_head[name_hash(p->name)];
+	int slot = (int)(p - peers);
+
+	while (*at >= 0 && *at != slot)
+		at = &name_next[*at];
+	if (*at == slot)
+		*at = name_next[slot];
+}
+
 struct pd_peer *pd_peer_get(const char *name, bool create)
 {
-	struct pd_peer *free_slot = NULL;
-	unsigned int i;
+	unsigned int b = name_hash(name), i;
+	struct pd_peer *p = NULL;
+	int slot;
 
-	for (i = 0; i < PD_MAX_PEERS; i++) {
-		if (peers[i].used && !strcmp(peers[i].name, name))
-			return &peers[i];
-		if (!peers[i].used && !free_slot)
-			free_slot = &peers[i];
-	}
-	if (!create || !free_slot)
+	for (slot = name_head[b]; slot >= 0; slot = name_next[slot])
+		if (!strcmp(peers[slot].name, name))
+			return &peers[slot];
+	if (!create)
 		return NULL;
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->since = pd_now_ms();
-	snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
-	return free_slot;
+	/* Slots are few to scan only when one is taken: a peer is new. */
+	for (i = 0; i < peers_end && !p; i++)
+		if (!peers[i].used)
+			p = &peers[i];
+	if (!p && peers_end < peers_max)
+		p = &peers[peers_end++];
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->used = true;
+	p->since = pd_now_ms();
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	/* Chained under the name kept, which name_unlink() hashes. */
+	b = name_hash(p->name);
+	slot = (int)(p - peers);
+	name_next[slot] = name_head[b];
+	name_head[b] = slot;
+	return p;
 }
 
 struct pd_peer *pd_peer_by_sid(const uint8_t *sid)
 {
 	unsigned int i;
 
-	for (i = 0; i < PD_MAX_PEERS; i++)
+	for (i = 0; i < peers_end; i++)
 		if (peers[i].used && !memcmp(peers[i].sid, sid, SIG_SID_LEN))
 			return &peers[i];
 	return NULL;
@@ -108,7 +174,7 @@ static struct pd_peer *peer_by_flow(uint32_t id)
 {
 	unsigned int i, k;
 
-	for (i = 0; i < PD_MAX_PEERS; i++) {
+	for (i = 0; i < peers_end; i++) {
 		if (!peers[i].used || peers[i].state < PD_PUNCHING)
 			continue;
 		if (peers[i].flow_id == id || peers[i].relay_flow == id)
@@ -118,6 +184,23 @@ static struct pd_peer *peer_by_flow(uint32_t id)
 				return &peers[i];
 	}
 	return NULL;
+}
+
+/* Whether any peer, in any state, holds flow id. */
+bool pd_peers_own_flow(uint32_t id)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < peers_end; i++) {
+		if (!peers[i].used)
+			continue;
+		if (peers[i].flow_id == id || peers[i].relay_flow == id)
+			return true;
+		for (k = 0; k < peers[i].n_spray; k++)
+			if (peers[i].spray_flows[k] == id)
+				return true;
+	}
+	return false;
 }
 
 unsigned int pd_peer_elapsed(const struct pd_peer *p)
@@ -309,6 +392,7 @@ void pd_peer_forget(struct pd_peer *p)
 {
 	answer_waiters(p, "cancelled");
 	drop_flow(p);
+	name_unlink(p);
 	p->used = false;
 	pd_state_save();
 }
@@ -856,14 +940,14 @@ void pd_peers_nat_ready(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < PD_MAX_PEERS; i++)
+	for (i = 0; i < peers_end; i++)
 		if (peers[i].used && peers[i].state == PD_NAT_WAIT)
 			proceed(&peers[i]);
 }
 
 void pd_peers_sampled(unsigned int tag, uint16_t port)
 {
-	struct pd_peer *p = tag < PD_MAX_PEERS ? &peers[tag] : NULL;
+	struct pd_peer *p = tag < peers_end ? &peers[tag] : NULL;
 	struct pd_nat mine;
 
 	if (!p || !p->used || p->state != PD_SAMPLING)
@@ -899,7 +983,7 @@ void pd_peers_keepalive_changed(void)
 	uint32_t ms = pd_keepalive_ms();
 	unsigned int i;
 
-	for (i = 0; i < PD_MAX_PEERS; i++) {
+	for (i = 0; i < peers_end; i++) {
 		if (peers[i].used && peers[i].flow_id)
 			set_keepalive(peers[i].name, peers[i].flow_id, ms);
 		if (peers[i].used && peers[i].relay_flow)
@@ -1136,12 +1220,12 @@ static void on_mapping(const struct nfp_mapping *mp)
 	uint32_t error;
 
 	if (pd_trickle_answer(mp)) {
-		for (i = 0; i < PD_MAX_PEERS; i++)
+		for (i = 0; i < peers_end; i++)
 			if (peers[i].used)
 				pd_trickle_mapping(&peers[i], mp);
 		return;
 	}
-	for (i = 0; i < PD_MAX_PEERS; i++) {
+	for (i = 0; i < peers_end; i++) {
 		struct pd_peer *p = &peers[i];
 
 		if (!p->used || p->state != PD_MAPPING ||
@@ -1462,7 +1546,7 @@ void pd_peers_resync_end(bool ok)
 	unsigned int i, k;
 
 	resyncing = false;
-	for (i = 0; ok && i < PD_MAX_PEERS; i++) {
+	for (i = 0; ok && i < peers_end; i++) {
 		struct pd_peer *p = &peers[i];
 
 		if (!p->used)
@@ -1546,22 +1630,60 @@ static void peer_wake(const struct pd_peer *p, uint64_t now, uint64_t *next)
 		*next = now + BUDGET_CHECK_MS;
 }
 
+/* Our own calls between CONNECT and the server's answer. */
+static bool starting(const struct pd_peer *p)
+{
+	return p->used && p->caller &&
+	       (p->state == PD_MAPPING || p->state == PD_NAT_WAIT ||
+		p->state == PD_SAMPLING || p->state == PD_OFFERED);
+}
+
+/*
+ * A retry or a --connect that is due, unless too many calls are on their
+ * way or they start too fast: a host that keeps a thousand peers (a
+ * WireGuard hub) must not send a thousand CONNECTs at once, which the
+ * server refuses (rendezvousd --max-pending, --msg-rate) or drops the
+ * link for. A user's "punchd connect" is not held back.
+ */
+static bool may_start(unsigned int *n_starting, uint64_t now, uint64_t *next)
+{
+	static struct token_bucket calls;
+
+	if (*n_starting < PD_CALLS_STARTING_MAX &&
+	    token_bucket_take(&calls, pd_cfg.connect_rate, now * 1000000ull)) {
+		(*n_starting)++;
+		return true;
+	}
+	if (now + CALL_GATE_POLL_MS < *next)
+		*next = now + CALL_GATE_POLL_MS;
+	return false;
+}
+
 void pd_peers_tick(uint64_t now, uint64_t *next)
 {
-	unsigned int i;
+	/* The first one held back last time goes first: none waits long. */
+	static unsigned int from;
+	unsigned int i, j, n_starting = 0, held = UINT_MAX;
 
-	for (i = 0; i < PD_MAX_PEERS; i++) {
-		struct pd_peer *p = &peers[i];
+	for (i = 0; i < peers_end; i++)
+		n_starting += starting(&peers[i]);
+	for (j = 0; j < peers_end; j++) {
+		struct pd_peer *p;
 
+		i = (from + j) % peers_end;
+		p = &peers[i];
 		if (!p->used)
 			continue;
 		if ((p->state == PD_IDLE || p->state == PD_FAILED) &&
 		    p->retry_at && now >= p->retry_at) {
-			p->retry_at = 0;
-			if (pd_link_up())
-				pd_peer_connect(p, -1);
-			else
+			if (!pd_link_up()) {
 				p->retry_at = now + REPUNCH_MS;
+			} else if (may_start(&n_starting, now, next)) {
+				p->retry_at = 0;
+				pd_peer_connect(p, -1);
+			} else if (held == UINT_MAX) {
+				held = i;
+			}
 		}
 		/*
 		 * However the peer's candidates are made, one punch sends at
@@ -1600,9 +1722,12 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 			*next = p->nudge_until;
 		pd_rf_tick(p, now, next);
 		pd_trickle_tick(p, now, next);
-		if (p->retry_at && p->retry_at < *next)
+		/* Still due: held back by may_start(), which polls. */
+		if (p->retry_at > now && p->retry_at < *next)
 			*next = p->retry_at;
 	}
+	if (held != UINT_MAX)
+		from = held;
 }
 
 /* Exchanges that wait for the server cannot finish without it. */
@@ -1610,7 +1735,7 @@ void pd_peers_link_lost(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < PD_MAX_PEERS; i++) {
+	for (i = 0; i < peers_end; i++) {
 		struct pd_peer *p = &peers[i];
 
 		if (p->used && (p->state == PD_MAPPING ||
@@ -1630,7 +1755,7 @@ void pd_peers_repunch_all(const char *why)
 {
 	unsigned int i;
 
-	for (i = 0; i < PD_MAX_PEERS; i++) {
+	for (i = 0; i < peers_end; i++) {
 		struct pd_peer *p = &peers[i];
 
 		if (!p->used)
@@ -1760,7 +1885,7 @@ unsigned int pd_peers_each(void (*fn)(const struct pd_peer *p, void *arg),
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < PD_MAX_PEERS; i++) {
+	for (i = 0; i < peers_end; i++) {
 		if (!peers[i].used)
 			continue;
 		fn(&peers[i], arg);

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy.h"
 #include "punchd.h"
 
-#define MAX_ALLOW	256
 #define MAX_LOGGED	64
 
-static char allow[MAX_ALLOW][SIG_ID_MAX + 1];
+/* --peer: as many as a host may keep (a hub's whole mesh). */
+static char (*allow)[SIG_ID_MAX + 1];
 static unsigned int n_allow;
 /* Refused callers already logged: a ring, so its memory is bounded. */
 static char logged[MAX_LOGGED][SIG_ID_MAX + 1];
@@ -27,12 +28,18 @@ static bool listed(char (*list)[SIG_ID_MAX + 1], unsigned int n,
 
 int pd_policy_add_peer(const char *id)
 {
+	char (*more)[SIG_ID_MAX + 1];
+
 	if (!sig_word_ok(id))
 		return -1;
 	if (listed(allow, n_allow, id))
 		return 0;
-	if (n_allow == MAX_ALLOW)
+	if (n_allow == PD_MAX_PEERS_LIMIT)
 		return -1;
+	more = realloc(allow, (n_allow + 1) * sizeof(*allow));
+	if (!more)
+		return -1;
+	allow = more;
 	snprintf(allow[n_allow++], sizeof(allow[0]), "%s", id);
 	return 0;
 }

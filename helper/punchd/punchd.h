@@ -19,7 +19,9 @@
 #include "sig.h"
 #include "sig_auth.h"
 
-#define PD_MAX_PEERS	256
+/* Peers at once (--max-peers): the default, and the most it takes. */
+#define PD_MAX_PEERS_DEFAULT	1024
+#define PD_MAX_PEERS_LIMIT	65536
 #define PD_MAX_SERVERS	4
 #define PD_MAX_WAITERS	8
 
@@ -62,7 +64,9 @@ struct pd_config {
 	bool prime;			/* when called, prime our NATs first */
 	bool trickle;			/* re-discover while punching, trickle */
 	bool relay_first;		/* the relay beside the punch, at once */
-	const char *connect[PD_MAX_PEERS + 1];	/* --connect, NULL-terminated */
+	const char **connect;		/* --connect, NULL-terminated */
+	unsigned int max_peers;		/* slots for peers (--max-peers) */
+	unsigned int connect_rate;	/* our calls started per second */
 };
 
 /* Tags 1 to 255 are nfpunch's own programs'; punchd's is 1. */
@@ -187,6 +191,8 @@ int pd_link_local(struct nfp_endpoint *ep);
 int pd_server_stun(struct nfp_endpoint *ep);
 
 /* peers */
+int pd_peers_init(unsigned int max);
+bool pd_peers_own_flow(uint32_t id);
 struct pd_peer *pd_peer_get(const char *name, bool create);
 /* --connect: keep a path to it, from now on (0, or -1: no room). */
 int pd_peer_want(const char *name);
@@ -328,6 +334,9 @@ void pd_hook_reap(void);
 
 /* state across restarts */
 void pd_state_save(void);
+void pd_state_tick(uint64_t now, uint64_t *next);
+void pd_state_flush(void);
+void pd_state_sweep(void);
 void pd_state_load(void);
 
 #endif

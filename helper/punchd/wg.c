@@ -4,6 +4,7 @@
  * <linux/wireguard.h>): read an interface, set a peer's endpoint.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/time_types.h>
@@ -79,15 +80,20 @@ void pd_wg_device_clear(struct pd_wg_device *dev)
 	memset(dev, 0, sizeof(*dev));
 }
 
+_Static_assert(offsetof(struct pd_wg_peer, key) == 0, "by_key() compares the start");
+
+static int by_key(const void *a, const void *b)
+{
+	return memcmp(a, b, PD_WG_KEY_LEN);	/* the key leads the struct */
+}
+
+/* A hub reads a thousand peers and looks each one up: a search, not a scan. */
 const struct pd_wg_peer *pd_wg_find_peer(const struct pd_wg_device *dev,
 					 const uint8_t key[PD_WG_KEY_LEN])
 {
-	unsigned int i;
-
-	for (i = 0; i < dev->n_peers; i++)
-		if (!memcmp(dev->peers[i].key, key, PD_WG_KEY_LEN))
-			return &dev->peers[i];
-	return NULL;
+	if (!dev->n_peers)
+		return NULL;
+	return bsearch(key, dev->peers, dev->n_peers, sizeof(*dev->peers), by_key);
 }
 
 static struct nla_policy peer_policy[WGPEER_A_MAX + 1] = {
@@ -125,10 +131,14 @@ static int add_peer(struct pd_wg_device *dev, struct nlattr *nest)
 	    !memcmp(dev->peers[dev->n_peers - 1].key,
 		    nla_data(tb[WGPEER_A_PUBLIC_KEY]), PD_WG_KEY_LEN))
 		return 0;
-	grown = reallocarray(dev->peers, dev->n_peers + 1, sizeof(*p));
-	if (!grown)
-		return -ENOMEM;
-	dev->peers = grown;
+	if (dev->n_peers == dev->cap) {
+		grown = reallocarray(dev->peers, dev->cap ? 2 * dev->cap : 16,
+				     sizeof(*p));
+		if (!grown)
+			return -ENOMEM;
+		dev->peers = grown;
+		dev->cap = dev->cap ? 2 * dev->cap : 16;
+	}
 	p = &dev->peers[dev->n_peers++];
 	memset(p, 0, sizeof(*p));
 	memcpy(p->key, nla_data(tb[WGPEER_A_PUBLIC_KEY]), PD_WG_KEY_LEN);
@@ -262,8 +272,12 @@ int pd_wg_get(struct pd_wg *wg, const char *ifname, struct pd_wg_device *dev)
 			return -EMSGSIZE;
 		}
 		ret = exchange(wg, msg, on_device, &c);
-		if (!ret && !c.err)
+		if (!ret && !c.err) {
+			if (dev->n_peers)
+				qsort(dev->peers, dev->n_peers, sizeof(*dev->peers),
+				      by_key);
 			return 0;
+		}
 		pd_wg_device_clear(dev);
 		/* A dump the interface changed under: once more. */
 		if (ret != -EINTR)

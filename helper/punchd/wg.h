@@ -27,8 +27,8 @@ struct pd_wg_device {
 	uint32_t ifindex;
 	uint16_t listen_port;		/* 0 if none was ever set */
 	uint32_t fwmark;
-	struct pd_wg_peer *peers;
-	unsigned int n_peers;
+	struct pd_wg_peer *peers;	/* sorted by key (pd_wg_find_peer()) */
+	unsigned int n_peers, cap;
 };
 
 struct pd_wg;

@@ -24,18 +24,24 @@ struct wg_peer_key {
 };
 
 static struct pd_wg *wg;
-static struct wg_peer_key keys[PD_MAX_PEERS];
+static struct wg_peer_key *keys;
 static unsigned int n_keys;
 
 /* "alice=BASE64KEY": an option's value. */
 int pd_wgctl_add_peer(const char *arg)
 {
 	const char *eq = strchr(arg, '=');
-	struct wg_peer_key *k = &keys[n_keys];
 	size_t len = eq ? (size_t)(eq - arg) : 0;
+	struct wg_peer_key *k;
 
-	if (!eq || !len || len > SIG_ID_MAX || n_keys == PD_MAX_PEERS)
+	if (!eq || !len || len > SIG_ID_MAX || n_keys == PD_MAX_PEERS_LIMIT)
 		return -1;
+	k = realloc(keys, (n_keys + 1) * sizeof(*keys));
+	if (!k)
+		return -1;
+	keys = k;
+	k = &keys[n_keys];
+	memset(k, 0, sizeof(*k));
 	memcpy(k->id, arg, len);
 	k->id[len] = '\0';
 	if (!sig_word_ok(k->id) || pd_wg_key_parse(eq + 1, k->key))
@@ -162,9 +168,14 @@ enum kick {
 	KICK_DUE,	/* the callee's kick, unless the peer's came meanwhile */
 };
 
-/* Set k's endpoint to p's path; 0 or a negative errno (logged). */
+/*
+ * Set k's endpoint to p's path; 0 or a negative errno (logged). read is
+ * the interface as the caller just read it, or NULL: then it is read
+ * here (a thousand peers moved in one check need not be a thousand
+ * reads of all of them).
+ */
 static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p,
-			enum kick when)
+			enum kick when, const struct pd_wg_device *read)
 {
 	bool kick = when != KICK_LATER;
 	const struct pd_wg_peer *wp;
@@ -172,16 +183,18 @@ static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p,
 	struct pd_wg_device dev;
 	char ep[SIG_EP_STRLEN];
 	uint16_t keepalive = 0;
-	int ret;
+	int ret = 0;
 
 	/* Its keepalive setting is the admin's: leave it as it is. */
-	ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
+	if (!read)
+		ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
 	if (!ret) {
-		wp = pd_wg_find_peer(&dev, k->key);
+		wp = pd_wg_find_peer(read ? read : &dev, k->key);
 		if (wp && when == KICK_DUE && wp->rx_bytes != k->kick_rx) {
 			pd_log("wg-handshake", "iface=%s peer=%s by=peer",
 			       pd_cfg.wg_ifname, p->name);
-			pd_wg_device_clear(&dev);
+			if (!read)
+				pd_wg_device_clear(&dev);
 			return 0;
 		}
 		if (wp) {
@@ -190,7 +203,8 @@ static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p,
 		} else {
 			ret = -ENOENT;
 		}
-		pd_wg_device_clear(&dev);
+		if (!read)
+			pd_wg_device_clear(&dev);
 	}
 	to_sockaddr(&p->remote, &ss);
 	if (!ret)
@@ -206,6 +220,25 @@ static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p,
 	return ret;
 }
 
+/* Point k at p's path (read: the interface as just read, or NULL). */
+static void follow(struct wg_peer_key *k, const struct pd_peer *p,
+		   const struct pd_wg_device *read)
+{
+	/* A path from another port than WireGuard's is of no use to it. */
+	if (p->local.port != pd_cfg.port) {
+		pd_log("wg-endpoint-skipped", "iface=%s peer=%s local_port=%u",
+		       pd_cfg.wg_ifname, p->name, p->local.port);
+		return;
+	}
+	k->kick_at = 0;
+	if (p->caller) {
+		set_endpoint(k, p, KICK_NOW, read);
+		return;
+	}
+	if (!set_endpoint(k, p, KICK_LATER, read))
+		k->kick_at = pd_now_ms() + kick_later_ms();
+}
+
 /*
  * A result for peer p: on up (direct or relayed) and changed, its
  * WireGuard peer goes to the new endpoint. Down and failed leave the
@@ -218,20 +251,9 @@ void pd_wgctl_follow(const char *event, const struct pd_peer *p)
 	if (!wg || (strcmp(event, "up") && strcmp(event, "changed")) ||
 	    !p->remote.family || !(k = key_of(p->name)))
 		return;
-	/* A path from another port than WireGuard's is of no use to it. */
-	if (p->local.port != pd_cfg.port) {
-		pd_log("wg-endpoint-skipped", "iface=%s peer=%s local_port=%u",
-		       pd_cfg.wg_ifname, p->name, p->local.port);
-		return;
-	}
-	k->kick_at = 0;
-	if (p->caller) {
-		set_endpoint(k, p, KICK_NOW);
-		return;
-	}
-	if (!set_endpoint(k, p, KICK_LATER))
-		k->kick_at = pd_now_ms() + kick_later_ms();
+	follow(k, p, NULL);
 }
+
 
 /* The callee's kicks that are due: unless the peer's handshake came first. */
 static void kick_due(uint64_t now, uint64_t *next)
@@ -252,7 +274,7 @@ static void kick_due(uint64_t now, uint64_t *next)
 		k->kick_at = 0;
 		p = pd_peer_get(k->id, false);
 		if (p && p->state == PD_UP && p->remote.family)
-			set_endpoint(k, p, KICK_DUE);
+			set_endpoint(k, p, KICK_DUE, NULL);
 	}
 }
 
@@ -332,7 +354,7 @@ void pd_wgctl_tick(uint64_t now, uint64_t *next)
 		    !memcmp(&wp->endpoint, &ss, ss.ss_family == AF_INET ?
 			    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)))
 			continue;
-		pd_wgctl_follow("changed", p);
+		follow(k, p, &dev);
 	}
 	pd_wg_device_clear(&dev);
 }
