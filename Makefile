@@ -84,6 +84,8 @@ SIG_SRCS := helper/common/sig.c helper/common/sig_auth.c \
 SIG_OBJS := $(SIG_SRCS:%.c=$(BUILD)/%.o)
 # Signaling over TLS: the daemons only.
 TLS_OBJS := $(BUILD)/helper/common/sig_tls.o
+# Many signaling clients in one loop: the load generators'.
+BENCH_SIG_OBJS := $(BUILD)/bench/lib/sig_clients.o
 SRV_SRCS := $(wildcard server/*.c)
 SRV_OBJS := $(SRV_SRCS:%.c=$(BUILD)/%.o)
 PD_SRCS := $(wildcard helper/punchd/*.c)
@@ -147,7 +149,7 @@ $(BUILD)/punchctl: $(CTL_OBJS) $(BUILD)/libnfpunch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 # The daemons use GNU extensions (accept4, tdestroy, signalfd).
-$(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
+$(SRV_OBJS) $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(BENCH_SIG_OBJS): ALL_CFLAGS += -D_GNU_SOURCE
 
 $(BUILD)/rendezvousd: $(SRV_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(TLS_LIBS) $(MHD_LIBS) $(HIREDIS_LIBS)
@@ -198,9 +200,14 @@ $(BUILD)/bench/raw-stun: bench/raw-stun.c $(STUN_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # The signaling load generator speaks punchd's side of the protocol.
-$(BUILD)/bench/rdv-load: bench/rdv-load.c $(SIG_OBJS) $(TLS_OBJS)
+$(BUILD)/bench/rdv-load: bench/rdv-load.c $(BENCH_SIG_OBJS) $(SIG_OBJS) $(TLS_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TLS_LIBS)
+	$(CC) $(ALL_CFLAGS) -Ibench/lib $(LDFLAGS) -o $@ $^ $(TLS_LIBS)
+
+# The WireGuard hub's far side: many peers' signaling and STUN.
+$(BUILD)/bench/wg-peers: bench/wg-peers.c $(BENCH_SIG_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ibench/lib $(LDFLAGS) -o $@ $^ $(TLS_LIBS) $(CRYPTO_LIBS)
 
 # Unit tests: KTAP on stdout, run by selftests/run.
 $(BUILD)/selftests/unit/%: selftests/unit/%.c $(STUN_OBJS)

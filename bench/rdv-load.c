@@ -40,21 +40,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sig.h"
-#include "sig_auth.h"
+#include "sig_clients.h"
 #include "sig_tls.h"
 
-enum state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_HELLO, C_REGISTERING, C_READY };
-
 struct client {
-	int fd;
-	enum state st;
-	struct sig_tls *tls;
-	uint8_t binding[SIG_BINDING_LEN];
-	char in[SIG_LINE_MAX];
-	size_t in_len;
-	char out[2 * SIG_LINE_MAX];
-	size_t out_len;
+	struct sc_client sc;		/* first: a pointer to it is one to us */
 	double next_ping;
 	bool calling;			/* a CONNECT of ours is unanswered */
 	bool crossing;			/* to a client of another server */
@@ -82,14 +72,6 @@ static int ep;
 static unsigned int registered, in_flight, calls_done, call_errors, dropped;
 static unsigned int cross_done;
 static double call_ms_total, cross_ms_total;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A server's resident memory (kB) and CPU time (s), from /proc. */
 static void pid_usage(int server_pid, long *rss_kb, double *cpu_s)
@@ -140,92 +122,36 @@ static void server_usage(long *rss_kb, double *cpu_s)
 	}
 }
 
-static void watch(struct client *c)
+static void on_dropped(struct sc_client *sc, const char *why)
 {
-	struct epoll_event ev = { .data.u32 = (uint32_t)(c - cl) };
-	bool wr = c->st == C_CONNECTING || c->out_len ||
-		  (c->tls && (c->st == C_HANDSHAKE ? sig_tls_want_write(c->tls) :
-			      sig_tls_read_wants_write(c->tls)));
+	struct client *c = (struct client *)sc;
 
-	ev.events = wr ? EPOLLIN | EPOLLOUT : EPOLLIN;
-	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-static void drop(struct client *c, const char *why)
-{
-	if (c->st == C_READY)
+	if (sc->st == SC_READY)
 		registered--;
 	if (c->calling)
 		in_flight--;
-	if (c->tls)
-		sig_tls_free(c->tls);
-	close(c->fd);
+	c->calling = false;
 	dropped++;
 	if (dropped <= 10)
-		fprintf(stderr, "rdv-load: client c%td dropped: %s\n", c - cl, why);
-	*c = (struct client){ .fd = -1, .st = C_IDLE };
-}
-
-static void flush(struct client *c)
-{
-	ssize_t n;
-
-	while (c->out_len) {
-		n = c->tls ? sig_tls_write(c->tls, c->out, c->out_len) :
-			     send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n <= 0) {
-			drop(c, "write");
-			return;
-		}
-		memmove(c->out, c->out + n, c->out_len - (size_t)n);
-		c->out_len -= (size_t)n;
-	}
-	watch(c);
-}
-
-static void send_msg(struct client *c, const struct sig_msg *m)
-{
-	int n = sig_format(m, c->out + c->out_len, sizeof(c->out) - c->out_len);
-
-	if (n < 0) {
-		drop(c, "output full");
-		return;
-	}
-	c->out_len += (size_t)n;
-	flush(c);
+		fprintf(stderr, "rdv-load: client %s dropped: %s\n", sc->id, why);
 }
 
 static void start_client(unsigned int i)
 {
-	struct client *c = &cl[i];
 	unsigned int g = first + i, src = g % n_sources;
 	struct sockaddr_in local = {
 		.sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(0x7f000000u | ((src + 2) << 8) | 1u),
 	};
-	struct epoll_event ev = { .events = EPOLLOUT, .data.u32 = i };
-	int one = 1;
+	char id[SIG_ID_MAX + 1];
 
-	*c = (struct client){ .st = C_CONNECTING };
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		perror("rdv-load: socket");
-		exit(1);
-	}
-	/* 127.S.S.1 for source group S: IP_BIND_ADDRESS_NO_PORT keeps the
-	 * port choice to connect(), with the whole 4-tuple in view. */
-	setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (bind(c->fd, (struct sockaddr *)&local, sizeof(local)) ||
-	    (connect(c->fd, (struct sockaddr *)&servers[g % n_servers],
-		     sizeof(servers[0])) &&
-	     errno != EINPROGRESS)) {
+	/* 127.S.S.1 for source group S. */
+	snprintf(id, sizeof(id), "c%u", g);
+	cl[i] = (struct client){ 0 };
+	if (sc_start(&cl[i].sc, id, i, &local, &servers[g % n_servers])) {
 		perror("rdv-load: connect");
 		exit(1);
 	}
-	epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
 static void call(struct client *c, double now)
@@ -236,7 +162,7 @@ static void call(struct client *c, double now)
 
 	do
 		peer = (unsigned int)random() % n_clients;
-	while (&cl[peer] == c || cl[peer].st != C_READY);
+	while (&cl[peer] == c || cl[peer].sc.st != SC_READY);
 	sig_init(&m, SIG_CONNECT);
 	snprintf(m.peer, sizeof(m.peer), "c%u", first + peer);
 	memcpy(cand.addr, (uint8_t[]){ 198, 51, 100, 1 }, 4);
@@ -247,44 +173,29 @@ static void call(struct client *c, double now)
 		      (first + peer) % n_servers;
 	c->call_started = now;
 	in_flight++;
-	send_msg(c, &m);
+	sc_send(&c->sc, &m);
 }
 
-static void on_line(struct client *c, const char *line, size_t len, double now)
+static void on_registered(struct sc_client *sc, double now)
 {
-	struct sig_msg m, r;
-	struct sig_ep cand = { .family = AF_INET, .port = 5000 };
+	registered++;
+	((struct client *)sc)->next_ping = now + ping_s * (double)random() / RAND_MAX;
+}
 
-	if (sig_parse(&m, line, len)) {
-		drop(c, "malformed line");
-		return;
-	}
-	switch (m.type) {
-	case SIG_HELLO:
-		sig_init(&r, SIG_REGISTER);
-		snprintf(r.id, sizeof(r.id), "c%u", first + (unsigned int)(c - cl));
-		sig_register_mac(secret, (size_t)secret_len, m.nonce, c->binding,
-				 r.id, r.mac);
-		r.has |= SIG_K_ID | SIG_K_MAC;
-		c->st = C_REGISTERING;
-		send_msg(c, &r);
-		break;
-	case SIG_REGISTERED:
-		c->st = C_READY;
-		registered++;
-		c->next_ping = now + ping_s * (double)random() / RAND_MAX;
-		break;
-	case SIG_PING:
-		sig_init(&r, SIG_PONG);
-		send_msg(c, &r);
-		break;
+static void on_message(struct sc_client *sc, const struct sig_msg *m, double now)
+{
+	struct client *c = (struct client *)sc;
+	struct sig_ep cand = { .family = AF_INET, .port = 5000 };
+	struct sig_msg r;
+
+	switch (m->type) {
 	case SIG_OFFER:
 		sig_init(&r, SIG_ANSWER);
-		memcpy(r.sid, m.sid, SIG_SID_LEN);
+		memcpy(r.sid, m->sid, SIG_SID_LEN);
 		memcpy(cand.addr, (uint8_t[]){ 203, 0, 113, 1 }, 4);
 		sig_add_cand(&r, &cand);
 		r.has |= SIG_K_SID;
-		send_msg(c, &r);
+		sc_send(sc, &r);
 		break;
 	case SIG_ACCEPTED:
 	case SIG_ERROR:
@@ -292,10 +203,10 @@ static void on_line(struct client *c, const char *line, size_t len, double now)
 			break;
 		c->calling = false;
 		in_flight--;
-		if (m.type == SIG_ERROR) {
+		if (m->type == SIG_ERROR) {
 			call_errors++;
 			if (call_errors <= 5)
-				fprintf(stderr, "rdv-load: call refused: %s\n", m.code);
+				fprintf(stderr, "rdv-load: call refused: %s\n", m->code);
 		} else {
 			calls_done++;
 			call_ms_total += (now - c->call_started) * 1000;
@@ -310,80 +221,11 @@ static void on_line(struct client *c, const char *line, size_t len, double now)
 	}
 }
 
-static void input(struct client *c, double now)
-{
-	ssize_t n;
-	size_t i, start;
-
-	for (;;) {
-		n = c->tls ? sig_tls_read(c->tls, c->in + c->in_len,
-					  sizeof(c->in) - c->in_len) :
-			     recv(c->fd, c->in + c->in_len,
-				  sizeof(c->in) - c->in_len, 0);
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n <= 0) {
-			drop(c, n ? "read" : "closed by the server");
-			return;
-		}
-		c->in_len += (size_t)n;
-		for (i = 0, start = 0; i < c->in_len; i++) {
-			if (c->in[i] != '\n')
-				continue;
-			on_line(c, c->in + start, i - start, now);
-			if (c->fd < 0)
-				return;
-			start = i + 1;
-		}
-		memmove(c->in, c->in + start, c->in_len - start);
-		c->in_len -= start;
-		if (c->in_len == sizeof(c->in)) {
-			drop(c, "line too long");
-			return;
-		}
-	}
-	watch(c);
-}
-
-static void event(struct client *c, double now)
-{
-	int err = 0, r;
-	socklen_t len = sizeof(err);
-
-	if (c->st == C_CONNECTING) {
-		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		if (err) {
-			drop(c, strerror(err));
-			return;
-		}
-		c->st = C_HELLO;
-		if (tls_ctx) {
-			c->tls = sig_tls_new(tls_ctx, c->fd, false, "127.0.0.1");
-			if (!c->tls) {
-				drop(c, "tls setup");
-				return;
-			}
-			c->st = C_HANDSHAKE;
-		}
-	}
-	if (c->st == C_HANDSHAKE) {
-		r = sig_tls_handshake(c->tls);
-		if (r < 0) {
-			drop(c, sig_tls_error(c->tls));
-			return;
-		}
-		if (!r) {
-			watch(c);
-			return;
-		}
-		sig_tls_exporter(c->tls, c->binding);
-		c->st = C_HELLO;
-	}
-	if (c->out_len)
-		flush(c);
-	if (c->fd >= 0)
-		input(c, now);
-}
+static const struct sc_ops client_ops = {
+	.registered = on_registered,
+	.message = on_message,
+	.dropped = on_dropped,
+};
 
 /* Run the loop until deadline; start clients while fewer than ramp are
  * on their way; keep `window` calls going if calling. */
@@ -396,7 +238,7 @@ static void loop(double deadline, unsigned int *next, unsigned int ramp,
 	int n;
 
 	for (;;) {
-		now = now_s();
+		now = sc_now();
 		if (now >= deadline)
 			return;
 		while (*next < n_clients && *next - registered - dropped < ramp)
@@ -407,7 +249,7 @@ static void loop(double deadline, unsigned int *next, unsigned int ramp,
 		if (until_go && go_seen)
 			return;
 		n = epoll_wait(ep, ev, 256, 10);
-		now = now_s();
+		now = sc_now();
 		for (i = 0; n > 0 && i < (unsigned int)n; i++) {
 			struct client *c;
 			char b;
@@ -419,25 +261,25 @@ static void loop(double deadline, unsigned int *next, unsigned int ramp,
 				continue;
 			}
 			c = &cl[ev[i].data.u32];
-			if (c->fd >= 0)
-				event(c, now);
+			if (c->sc.fd >= 0)
+				sc_event(&c->sc, now);
 		}
 		if (now - last_ping_scan >= 0.1) {
 			last_ping_scan = now;
 			for (i = 0; i < n_clients; i++) {
 				struct sig_msg m;
 
-				if (cl[i].st != C_READY || cl[i].next_ping > now)
+				if (cl[i].sc.st != SC_READY || cl[i].next_ping > now)
 					continue;
 				cl[i].next_ping = now + ping_s;
 				sig_init(&m, SIG_PING);
-				send_msg(&cl[i], &m);
+				sc_send(&cl[i].sc, &m);
 			}
 		}
 		while (calling && in_flight < window && registered > 1) {
 			struct client *c = &cl[(unsigned int)random() % n_clients];
 
-			if (c->st == C_READY && !c->calling)
+			if (c->sc.st == SC_READY && !c->calling)
 				call(c, now);
 		}
 	}
@@ -480,18 +322,18 @@ static void phase_done(int up, long *rss, double *cpu, unsigned int *next)
 static double run_phases(struct result *r, int up, long *rss, double *cpu)
 {
 	unsigned int next = 0;
-	double t0 = now_s(), t_reg;
+	double t0 = sc_now(), t_reg;
 
 	loop(1e18, &next, 256, false, false);
-	t_reg = now_s() - t0;
+	t_reg = sc_now() - t0;
 	r->registered = registered;
 	phase_done(up, &rss[P_REGISTERED], &cpu[P_REGISTERED], &next);
-	loop(now_s() + idle_s, &next, 0, false, false);
+	loop(sc_now() + idle_s, &next, 0, false, false);
 	r->idle_registered = registered;
 	phase_done(up, &rss[P_IDLED], &cpu[P_IDLED], &next);
 	calls_done = call_errors = cross_done = 0;
 	call_ms_total = cross_ms_total = 0;
-	loop(now_s() + churn_s, &next, 0, true, false);
+	loop(sc_now() + churn_s, &next, 0, true, false);
 	r->churn_registered = registered;
 	r->dropped = dropped;
 	r->calls_done = calls_done;
@@ -558,8 +400,9 @@ static int clients_init(void)
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!cl || ep < 0 || (go_fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, go_fd, &ev)))
 		return -1;
+	sc_setup(ep, tls_ctx, "127.0.0.1", secret, (size_t)secret_len, &client_ops);
 	for (i = 0; i < n_clients; i++)
-		cl[i].fd = -1;
+		cl[i].sc.fd = -1;
 	srandom(1 + first);
 	return 0;
 }
@@ -679,11 +522,11 @@ int main(int argc, char **argv)
 		t_reg = run_phases(&sum, -1, rss, cpu);
 		server_usage(&rss[P_CHURNED], &cpu[P_CHURNED]);
 	} else {
-		double t0 = now_s();
+		double t0 = sc_now();
 
 		fork_slices(sl, procs);
 		hear_all(sl, procs, NULL);
-		t_reg = now_s() - t0;
+		t_reg = sc_now() - t0;
 		server_usage(&rss[P_REGISTERED], &cpu[P_REGISTERED]);
 		go_all(sl, procs);
 		hear_all(sl, procs, NULL);
