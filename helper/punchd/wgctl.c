@@ -24,6 +24,10 @@ struct wg_peer_key {
 };
 
 static struct pd_wg *wg;
+/* The interface as last read for the caller's kicks (recent_read()). */
+static struct pd_wg_device kick_read;
+static uint64_t kick_read_at;
+static bool kick_read_ok;
 static struct wg_peer_key *keys;
 static unsigned int n_keys;
 
@@ -109,6 +113,8 @@ int pd_wgctl_setup(void)
 
 void pd_wgctl_close(void)
 {
+	pd_wg_device_clear(&kick_read);
+	kick_read_ok = false;
 	pd_wg_close(wg);
 	wg = NULL;
 }
@@ -169,10 +175,31 @@ enum kick {
 };
 
 /*
+ * The caller's kicks need of the interface only each peer's keepalive
+ * setting, which is the admin's and rarely moves: one read serves the
+ * kicks of a second. A hub whose thousand paths come up ten a second
+ * then reads its thousand peers once a second, not once a path.
+ */
+#define KICK_READ_MAX_AGE_MS	1000
+
+static const struct pd_wg_device *recent_read(void)
+{
+	uint64_t now = pd_now_ms();
+
+	if (kick_read_ok && now - kick_read_at < KICK_READ_MAX_AGE_MS)
+		return &kick_read;
+	pd_wg_device_clear(&kick_read);
+	kick_read_ok = !pd_wg_get(wg, pd_cfg.wg_ifname, &kick_read);
+	kick_read_at = now;
+	return kick_read_ok ? &kick_read : NULL;
+}
+
+/*
  * Set k's endpoint to p's path; 0 or a negative errno (logged). read is
  * the interface as the caller just read it, or NULL: then it is read
  * here (a thousand peers moved in one check need not be a thousand
- * reads of all of them).
+ * reads of all of them). The callee's kicks read afresh: they compare
+ * the peer's received bytes before and after.
  */
 static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p,
 			enum kick when, const struct pd_wg_device *read)
@@ -185,6 +212,13 @@ static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p,
 	uint16_t keepalive = 0;
 	int ret = 0;
 
+	if (!read && when == KICK_NOW)
+		read = recent_read();
+	/* A peer the last second's read lacks (just added): read afresh. */
+	if (read == &kick_read && !pd_wg_find_peer(read, k->key)) {
+		kick_read_ok = false;
+		read = NULL;
+	}
 	/* Its keepalive setting is the admin's: leave it as it is. */
 	if (!read)
 		ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
