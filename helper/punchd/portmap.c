@@ -522,6 +522,15 @@ void pd_portmap_tick(uint64_t now, uint64_t *next)
 		goto out;
 	switch (pm.state) {
 	case PM_PCP:
+		/*
+		 * Answers that came while the loop was busy (a slow start
+		 * under emulation) count before the wait is declared over:
+		 * the tick runs before the sockets are read.
+		 */
+		if (pm.tries == PM_TRIES && pm.pcp_fd >= 0)
+			pcp_input();
+		if (pm.state != PM_PCP)
+			break;
 		if (pm.tries == PM_TRIES) {
 			pcp_close();
 			step(PM_NATPMP, now);
