@@ -471,7 +471,7 @@ int main(int argc, char **argv)
 	struct slice sl[PROCS_MAX];
 	struct result sum = { 0 };
 	const char *ca = NULL;
-	char err[256], *colon;
+	char err[256];
 	double t_reg, cpu[P_N] = { 0 };
 	long rss[P_N] = { 0 };
 	unsigned int procs = 1, i;
@@ -480,13 +480,8 @@ int main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
-			colon = strrchr(optarg, ':');
-			if (!colon || n_servers == SERVERS_MAX)
-				usage();
-			*colon = '\0';
-			servers[n_servers].sin_family = AF_INET;
-			servers[n_servers].sin_port = htons((uint16_t)atoi(colon + 1));
-			if (inet_pton(AF_INET, optarg, &servers[n_servers++].sin_addr) != 1)
+			if (n_servers == SERVERS_MAX ||
+			    sc_server_parse(optarg, &servers[n_servers++]))
 				usage();
 			break;
 		case 'n': n_clients = (unsigned int)atoi(optarg); break;

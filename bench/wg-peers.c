@@ -247,21 +247,6 @@ static unsigned int number(const char *s, unsigned long max)
 	return (unsigned int)v;
 }
 
-static void parse_ep(const char *arg, struct sockaddr_in *sa)
-{
-	char buf[64], *colon;
-
-	snprintf(buf, sizeof(buf), "%s", arg);
-	colon = strrchr(buf, ':');
-	if (!colon)
-		usage();
-	*colon = '\0';
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)number(colon + 1, 65535));
-	if (inet_pton(AF_INET, buf, &sa->sin_addr) != 1)
-		usage();
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -289,7 +274,10 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 's': parse_ep(optarg, &server); break;
+		case 's':
+			if (sc_server_parse(optarg, &server))
+				usage();
+			break;
 		case 'k': secret_len = sig_secret_hex(optarg, secret); break;
 		case 'n': n_peers = number(optarg, 60000); break;
 		case 'b':

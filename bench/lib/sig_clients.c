@@ -30,6 +30,19 @@ void sc_setup(int epfd, struct ssl_ctx_st *tls, const char *name,
 	ops = o;
 }
 
+int sc_server_parse(const char *s, struct sockaddr_in *sa)
+{
+	struct sig_ep e;
+
+	if (sig_ep_parse(s, strlen(s), &e) || e.family != AF_INET)
+		return -1;
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons(e.port);
+	memcpy(&sa->sin_addr, e.addr, 4);
+	return 0;
+}
+
 double sc_now(void)
 {
 	struct timespec ts;

@@ -56,6 +56,9 @@ void sc_event(struct sc_client *c, double now);
 void sc_send(struct sc_client *c, const struct sig_msg *m);
 void sc_drop(struct sc_client *c, const char *why);
 
+/* A server given as "ADDR:PORT", IPv4 as the clients are: 0, or -1. */
+int sc_server_parse(const char *s, struct sockaddr_in *sa);
+
 /* Seconds on the monotonic clock. */
 double sc_now(void);
 

@@ -170,36 +170,38 @@ struct pd_peer *pd_peer_by_sid(const uint8_t *sid)
 	return NULL;
 }
 
+/* Whether flow id is one of p's: its path, its relay, a sprayed port. */
+static bool holds_flow(const struct pd_peer *p, uint32_t id)
+{
+	unsigned int k;
+
+	if (p->flow_id == id || p->relay_flow == id)
+		return true;
+	for (k = 0; k < p->n_spray; k++)
+		if (p->spray_flows[k] == id)
+			return true;
+	return false;
+}
+
 static struct pd_peer *peer_by_flow(uint32_t id)
 {
-	unsigned int i, k;
+	unsigned int i;
 
-	for (i = 0; i < peers_end; i++) {
-		if (!peers[i].used || peers[i].state < PD_PUNCHING)
-			continue;
-		if (peers[i].flow_id == id || peers[i].relay_flow == id)
+	for (i = 0; i < peers_end; i++)
+		if (peers[i].used && peers[i].state >= PD_PUNCHING &&
+		    holds_flow(&peers[i], id))
 			return &peers[i];
-		for (k = 0; k < peers[i].n_spray; k++)
-			if (peers[i].spray_flows[k] == id)
-				return &peers[i];
-	}
 	return NULL;
 }
 
 /* Whether any peer, in any state, holds flow id. */
 bool pd_peers_own_flow(uint32_t id)
 {
-	unsigned int i, k;
+	unsigned int i;
 
-	for (i = 0; i < peers_end; i++) {
-		if (!peers[i].used)
-			continue;
-		if (peers[i].flow_id == id || peers[i].relay_flow == id)
+	for (i = 0; i < peers_end; i++)
+		if (peers[i].used && holds_flow(&peers[i], id))
 			return true;
-		for (k = 0; k < peers[i].n_spray; k++)
-			if (peers[i].spray_flows[k] == id)
-				return true;
-	}
 	return false;
 }
 

@@ -219,27 +219,27 @@ static int set_endpoint(struct wg_peer_key *k, const struct pd_peer *p,
 		kick_read_ok = false;
 		read = NULL;
 	}
-	/* Its keepalive setting is the admin's: leave it as it is. */
-	if (!read)
+	if (!read) {
 		ret = pd_wg_get(wg, pd_cfg.wg_ifname, &dev);
-	if (!ret) {
-		wp = pd_wg_find_peer(read ? read : &dev, k->key);
-		if (wp && when == KICK_DUE && wp->rx_bytes != k->kick_rx) {
-			pd_log("wg-handshake", "iface=%s peer=%s by=peer",
-			       pd_cfg.wg_ifname, p->name);
-			if (!read)
-				pd_wg_device_clear(&dev);
-			return 0;
-		}
-		if (wp) {
-			keepalive = wp->keepalive_s;
-			k->kick_rx = wp->rx_bytes;
-		} else {
-			ret = -ENOENT;
-		}
-		if (!read)
-			pd_wg_device_clear(&dev);
+		read = ret ? NULL : &dev;	/* ours to clear */
 	}
+	wp = read ? pd_wg_find_peer(read, k->key) : NULL;
+	if (wp && when == KICK_DUE && wp->rx_bytes != k->kick_rx) {
+		pd_log("wg-handshake", "iface=%s peer=%s by=peer",
+		       pd_cfg.wg_ifname, p->name);
+		if (read == &dev)
+			pd_wg_device_clear(&dev);
+		return 0;
+	}
+	/* Its keepalive setting is the admin's: leave it as it is. */
+	if (wp) {
+		keepalive = wp->keepalive_s;
+		k->kick_rx = wp->rx_bytes;
+	} else if (!ret) {
+		ret = -ENOENT;
+	}
+	if (read == &dev)
+		pd_wg_device_clear(&dev);
 	to_sockaddr(&p->remote, &ss);
 	if (!ret)
 		ret = pd_wg_set_endpoint(wg, pd_cfg.wg_ifname, k->key,
@@ -287,7 +287,6 @@ void pd_wgctl_follow(const char *event, const struct pd_peer *p)
 		return;
 	follow(k, p, NULL);
 }
-
 
 /* The callee's kicks that are due: unless the peer's handshake came first. */
 static void kick_due(uint64_t now, uint64_t *next)
