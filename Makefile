@@ -23,7 +23,7 @@ VERSION := $(shell sed -n 's/^\#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/versi
 # the unversioned library of caller-allocated structs), a minor per
 # release that adds symbols (a new node in libnfpunch.map) or attributes,
 # a micro per fix.
-LIB_VERSION := 1.5.0
+LIB_VERSION := 1.6.0
 LIB_SONAME := libnfpunch.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include

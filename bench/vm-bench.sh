@@ -8,7 +8,9 @@
 #
 # Environment: NFP_BENCH_FLOWS (default 1000000), NFP_BENCH_MID (10000),
 # NFP_BENCH_PACKETS per trial (50000), NFP_BENCH_TRIALS (9),
-# NFP_BENCH_WINDOW seconds of CPU accounting (30); the keepalive run:
+# NFP_BENCH_WINDOW seconds of CPU accounting (30), NFP_BENCH_CP_FLOWS
+# installed per trial of the one-by-one against batch comparison (20000);
+# the keepalive run:
 # NFP_BENCH_KA_FLOWS per side (50000) and NFP_BENCH_KEEPALIVE ms (10000).
 # The keepalive run is sized for what the emulated VM sustains; the cost
 # of 1M flows follows from its measured CPU time per keepalive.
@@ -24,6 +26,7 @@ trials=${NFP_BENCH_TRIALS:-9}
 window=${NFP_BENCH_WINDOW:-30}
 keepalive=${NFP_BENCH_KEEPALIVE:-10000}
 ka_flows=${NFP_BENCH_KA_FLOWS:-50000}
+cp_flows=${NFP_BENCH_CP_FLOWS:-20000}
 # shellcheck source=../selftests/vm/module-lib.sh
 . "$repo/selftests/vm/module-lib.sh"
 
@@ -137,7 +140,8 @@ say "not loaded           $base"
 say "loaded, 0 flows      $r0   ratio $load_ratio"
 
 nfp_module_load "$ko"
-ip netns exec $ns "$bin/punchctl" config set max-flows "$flows" >/dev/null
+# Room for the 100 flows of the delete rows on top.
+ip netns exec $ns "$bin/punchctl" config set max-flows $((flows + 100)) >/dev/null
 
 # Rows against the flowless namespace, then times the load ratio.
 flow_rows() {
@@ -158,22 +162,58 @@ say
 say "### 1b. flows installed (in the namespace of the traffic) against none"
 flow_rows 0
 mem0=$(meminfo)
-t_add1=$(ip netns exec $ns "$bin/bench/flowbench" add "$mid" 10.99.0.1 10.99.0.2 |
-	field seconds)
+t_add1=$(ip netns exec $ns "$bin/bench/flowbench" add "$mid" 10.99.0.1 10.99.0.2 \
+	--batch 256 | field seconds)
 flow_rows "$mid"
 t_add2=$(ip netns exec $ns "$bin/bench/flowbench" add $((flows - mid)) \
-	10.99.0.1 10.99.0.2 --start "$mid" | field seconds)
+	10.99.0.1 10.99.0.2 --start "$mid" --batch 256 | field seconds)
 mem1=$(meminfo)
 n=$(count $ns)
 [ "$n" -eq "$flows" ] || { say "expected $flows flows, the module holds $n"; exit 1; }
 flow_rows "$flows"
 
 say
-say "## 2. Control plane with $flows flows"
+say "## 2. Control plane"
+say "### 2a. $flows flows"
 t_add=$(awk -v a="$t_add1" -v b="$t_add2" 'BEGIN { printf "%.1f", a + b }')
-say "install (one netlink request each) ${t_add} s  ($(awk -v n="$flows" -v t="$t_add" 'BEGIN { printf "%.0f", n / t }') flows/s)"
+say "install (batches of 256)           ${t_add} s  ($(awk -v n="$flows" -v t="$t_add" 'BEGIN { printf "%.0f", n / t }') flows/s)"
 dump=$(ip netns exec $ns "$bin/bench/flowbench" count)
 say "dump                                $(echo "$dump" | field seconds) s  ($(echo "$dump" | field per_second) flows/s)"
+# Deleting 100 flows of one endpoint among all the others: by app tag
+# (every flow is looked at) against by local endpoint (its index).
+ms_of() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+ip netns exec $ns "$bin/bench/flowbench" add 100 10.99.0.1 10.99.0.2 \
+	--first-port 9000 --ports 1 --start "$flows" --tag 77 --batch 100 >/dev/null
+del_walk=$(ms_of ip netns exec $ns "$bin/punchctl" flow del tag 77)
+ip netns exec $ns "$bin/bench/flowbench" add 100 10.99.0.1 10.99.0.2 \
+	--first-port 9000 --ports 1 --start "$flows" --tag 77 --batch 100 >/dev/null
+del_index=$(ms_of ip netns exec $ns "$bin/punchctl" flow del local 10.99.0.1:9000)
+say "delete 100 flows among $flows: by tag (a walk) ${del_walk} ms, by local endpoint (its index) ${del_index} ms (punchctl runs, start included)"
+say
+say "### 2b. Installing flows: one request each against batches"
+say "# $cp_flows flows into an empty namespace, $trials trials alternating,"
+say "# flows/s (medians); one process, as a daemon restoring its flows would"
+out=$(mktemp)
+for ((i = 0; i < trials; i++)); do
+	for b in 1 256; do
+		make_ns nfpb-cp
+		ip netns exec nfpb-cp "$bin/punchctl" config set max-flows "$cp_flows" >/dev/null
+		echo "$b $(ip netns exec nfpb-cp "$bin/bench/flowbench" add "$cp_flows" \
+			10.99.0.1 10.99.0.2 --batch $b | field per_second)"
+		ip netns del nfpb-cp
+	done
+done >"$out"
+one=$(awk '$1 == 1 { print $2 }' "$out" | median)
+many=$(awk '$1 == 256 { print $2 }' "$out" | median)
+say "one FLOW_NEW request each          $one flows/s  (trials: $(awk '$1 == 1 { printf "%s ", $2 }' "$out"))"
+say "FLOW_NEW_BATCH, 256 flows each     $many flows/s  (trials: $(awk '$1 == 256 { printf "%s ", $2 }' "$out"))   ratio $(ratio "$many" "$one")"
+rm -f "$out"
 
 say
 say "## 3. Memory per flow"

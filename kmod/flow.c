@@ -16,13 +16,14 @@
 static struct kmem_cache *nfp_flow_cache;
 
 /*
- * Four cache lines: the per-flow memory budget the benchmarks check.
- * Lock debugging grows the timer and the seqcount; the budget is for the
+ * Four cache lines for the flow and a quarter of one for the index of its
+ * local endpoint: the per-flow memory budget the benchmarks check. Lock
+ * debugging grows the timer and the seqcount; the budget is for the
  * kernels people run.
  */
 static_assert(IS_ENABLED(CONFIG_LOCKDEP) || IS_ENABLED(CONFIG_DEBUG_SPINLOCK) ||
 	      IS_ENABLED(CONFIG_DEBUG_OBJECTS_TIMERS) ||
-	      sizeof(struct nfp_flow) <= 256);
+	      sizeof(struct nfp_flow) <= 256 + sizeof(struct hlist_node));
 /* And a peer with one candidate in kmalloc-96, the rest of that budget. */
 static_assert(sizeof(struct nfp_peer) + sizeof(struct nfp_cand) <= 96);
 
@@ -173,11 +174,25 @@ static bool nfp_tag_taken(struct nfp_net *pn, const struct nfp_tag_key *key,
 	return rhashtable_lookup_fast(&pn->by_tag, &other, nfp_tag_params);
 }
 
+/* Under pn->lock: findable by id (netlink, our answers), and punching. */
+static void nfp_flow_go_live(struct nfp_flow *flow)
+{
+	struct nfp_net *pn = flow->pn;
+
+	lockdep_assert_held(&pn->lock);
+	/* The slot is reserved, so replacing NULL never allocates. */
+	xa_store(&pn->flows, flow->id, flow, GFP_ATOMIC);
+	pn->generation++;
+	/* First round of probes right away, from the timer (softirq). */
+	mod_timer(&flow->timer, jiffies);
+}
+
 struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 				 struct nfp_flow_params *p,
 				 struct netlink_ext_ack *extack)
 {
 	struct nfp_tag_key tkey;
+	struct nfp_port *port;
 	struct nfp_flow *flow;
 	bool published = false;
 	u32 id;
@@ -204,7 +219,7 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 	flow->peer->app_tag = p->app_tag;
 	flow->peer->prime_ttl = p->prime_ttl;
 	flow->peer->prime_ms = p->prime_ms;
-	flow->state = NFPUNCH_STATE_PUNCHING;
+	flow->state = p->held ? NFP_STATE_HELD : NFPUNCH_STATE_PUNCHING;
 	flow->created = nfp_stamp();
 	flow->punch_started = flow->created;
 	flow->last_rx = flow->created;		/* ages count from creation */
@@ -253,24 +268,23 @@ struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 		goto err_uncharge;
 	}
 	published = true;
-	ret = nfp_port_hold(pn, flow->lport);
-	if (ret) {
-		rhashtable_remove_fast(&pn->by_tag, &flow->tag_node,
-				       nfp_tag_params);
-		goto err_uncharge;
+	port = nfp_port_hold(pn, flow->lport);
+	if (IS_ERR(port)) {
+		ret = PTR_ERR(port);
+		goto err_unhash_tag;
 	}
-	/* The slot exists, so replacing NULL never allocates. */
-	xa_store(&pn->flows, id, flow, GFP_ATOMIC);
+	hlist_add_head(&flow->port_node, &port->flows);
 	if (flow->owner)
 		atomic_inc(&pn->owned);
-	pn->generation++;
 	/* One reference for the tables, one for the caller. */
 	kref_get(&flow->ref);
-	/* First round of probes right away, from the timer (softirq). */
-	mod_timer(&flow->timer, jiffies);
+	if (!p->held)
+		nfp_flow_go_live(flow);
 	spin_unlock_bh(&pn->lock);
 	return flow;
 
+err_unhash_tag:
+	rhashtable_remove_fast(&pn->by_tag, &flow->tag_node, nfp_tag_params);
 err_uncharge:
 	nfp_flow_count_uncharge(pn);
 err_unlock:
@@ -283,6 +297,25 @@ err_free:
 	else
 		nfp_flow_free_rcu(&flow->rcu);
 	return ERR_PTR(ret);
+}
+
+void nfp_flow_start(struct nfp_flow *flow)
+{
+	struct nfp_net *pn = flow->pn;
+	u32 now = nfp_stamp();
+
+	spin_lock_bh(&pn->lock);
+	if (!flow->removed && flow->state == NFP_STATE_HELD) {
+		/* Its punch and its ages count from now, not from the batch. */
+		flow->created = now;
+		flow->punch_started = now;
+		flow->last_rx = now;
+		flow->last_tx = now;
+		flow->last_ok = now;
+		WRITE_ONCE(flow->state, NFPUNCH_STATE_PUNCHING);
+		nfp_flow_go_live(flow);
+	}
+	spin_unlock_bh(&pn->lock);
 }
 
 static void nfp_flow_unhash_remote(struct nfp_flow *flow)
@@ -309,6 +342,7 @@ void nfp_flow_remove(struct nfp_flow *flow, bool notify)
 	rhashtable_remove_fast(&pn->by_tag, &flow->tag_node, nfp_tag_params);
 	nfp_flow_unhash_remote(flow);
 	xa_erase(&pn->flows, flow->id);
+	hlist_del(&flow->port_node);
 	nfp_port_release(pn, flow->lport);
 	nfp_flow_count_uncharge(pn);
 	WRITE_ONCE(flow->epoch, flow->epoch + 1);
@@ -357,6 +391,59 @@ int nfp_flow_remove_if(struct nfp_net *pn,
 		id++;
 		cond_resched();
 	}
+	return n;
+}
+
+static bool nfp_flow_local_is(const struct nfp_flow *flow,
+			      const struct nfp_local_key *key)
+{
+	return flow->family == key->family && flow->lport == key->lport &&
+	       nf_inet_addr_cmp(&flow->laddr, &key->laddr);
+}
+
+/* Flows nfp_flow_remove_local() takes from its port's list at a time. */
+#define NFP_REMOVE_ROUND	32
+
+int nfp_flow_remove_local(struct nfp_net *pn, const struct nfp_local_key *key,
+			  bool (*match)(const struct nfp_flow *flow, const void *arg),
+			  const void *arg, bool notify)
+{
+	struct nfp_flow *flow, *round[NFP_REMOVE_ROUND];
+	struct nfp_port *port;
+	int n = 0, k, i;
+
+	/*
+	 * Removing sleeps (the timer's shutdown), so each round takes
+	 * references under the lock first. A removed flow leaves the list,
+	 * so every full round makes progress and a short one was the last.
+	 */
+	do {
+		k = 0;
+		spin_lock_bh(&pn->lock);
+		port = nfp_port_find(pn, key->lport);
+		if (!port) {
+			spin_unlock_bh(&pn->lock);
+			break;
+		}
+		hlist_for_each_entry(flow, &port->flows, port_node) {
+			if (flow->state == NFP_STATE_HELD ||
+			    !nfp_flow_local_is(flow, key) ||
+			    (match && !match(flow, arg)))
+				continue;
+			/* In the list, so the tables' reference is held. */
+			nfp_flow_get(flow);
+			round[k++] = flow;
+			if (k == NFP_REMOVE_ROUND)
+				break;
+		}
+		spin_unlock_bh(&pn->lock);
+		for (i = 0; i < k; i++) {
+			nfp_flow_remove(round[i], notify);
+			nfp_flow_put(round[i]);
+		}
+		n += k;
+		cond_resched();
+	} while (k == NFP_REMOVE_ROUND);
 	return n;
 }
 

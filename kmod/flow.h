@@ -75,6 +75,14 @@ struct nfp_tag_key {
 	u8 tag[NFP_TAG_LEN];
 };
 
+/* Every flow of one local endpoint (nfp_flow_remove_local). */
+struct nfp_local_key {
+	union nf_inet_addr laddr;
+	__be16 lport;
+	u8 family;
+	u8 zero;
+};
+
 /* Lookup key for application traffic of an established flow. */
 struct nfp_remote_key {
 	union nf_inet_addr laddr;
@@ -92,13 +100,14 @@ struct nfp_remote_key {
 struct nfp_flow {
 	struct rhash_head tag_node;
 	struct rhash_head remote_node;
+	struct hlist_node port_node;	/* in its local port's list */
 	/* Both tables hash these fields; the keys above mirror them. */
 	union nf_inet_addr laddr;
 	union nf_inet_addr raddr;	/* valid once has_remote */
 	__be16 lport;
 	__be16 rport;
 	u8 family;
-	u8 state;			/* enum nfpunch_state, under pn->lock */
+	u8 state;			/* enum nfpunch_state or NFP_STATE_HELD, under pn->lock */
 	u8 dead_reason;
 	u8 flags;			/* CANDIDATE cleared under pn->lock */
 	u8 tag[NFP_TAG_LEN];		/* USERNAME of the peer's requests */
@@ -168,7 +177,20 @@ struct nfp_flow_params {
 	u32 timeout_ms;
 	u32 punch_timeout_ms;
 	u32 probe_interval_ms;
+	bool held;			/* hidden and silent until nfp_flow_start() */
 };
+
+/*
+ * The state of a flow created held (a batch in the making): it has its
+ * id and is in the tables that catch duplicates, but no id lookup,
+ * dump, delete or packet finds it, and it sends nothing.
+ */
+#define NFP_STATE_HELD		0
+
+static inline bool nfp_flow_held(const struct nfp_flow *flow)
+{
+	return READ_ONCE(flow->state) == NFP_STATE_HELD;
+}
 
 int nfp_flow_cache_init(void);
 void nfp_flow_cache_uninit(void);
@@ -180,6 +202,8 @@ void nfp_flow_tables_uninit(struct nfp_net *pn);
 struct nfp_flow *nfp_flow_create(struct nfp_net *pn,
 				 struct nfp_flow_params *p,
 				 struct netlink_ext_ack *extack);
+/* Start a flow created held: it punches from now on, as if just made. */
+void nfp_flow_start(struct nfp_flow *flow);
 /* Unlink, notify (when notify), stop timers and drop the table's ref. */
 void nfp_flow_remove(struct nfp_flow *flow, bool notify);
 /*
@@ -189,6 +213,13 @@ void nfp_flow_remove(struct nfp_flow *flow, bool notify);
 int nfp_flow_remove_if(struct nfp_net *pn,
 		       bool (*match)(const struct nfp_flow *flow, const void *arg),
 		       const void *arg, bool notify);
+/*
+ * The same among the flows of one local endpoint only, found through
+ * their port's list rather than by walking every flow. Process context.
+ */
+int nfp_flow_remove_local(struct nfp_net *pn, const struct nfp_local_key *key,
+			  bool (*match)(const struct nfp_flow *flow, const void *arg),
+			  const void *arg, bool notify);
 
 static inline void nfp_flow_get(struct nfp_flow *flow)
 {

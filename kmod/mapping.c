@@ -121,7 +121,7 @@ int nfp_mapping_start(struct nfp_net *pn, u8 family,
 		ret = -EBUSY;
 		goto err;
 	}
-	ret = nfp_port_hold(pn, lport);
+	ret = PTR_ERR_OR_ZERO(nfp_port_hold(pn, lport));
 	if (ret)
 		goto err;
 	/* Ids name queries in events only; positive, so they fit an int. */

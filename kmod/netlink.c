@@ -469,6 +469,13 @@ static const struct genl_ops nfp_genl_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
+		.cmd = NFPUNCH_CMD_FLOW_NEW_BATCH,
+		.doit = nfp_nl_flow_new_batch,
+		.policy = nfp_flow_cmd_policy,
+		.maxattr = NFPUNCH_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
 		.cmd = NFPUNCH_CMD_FLOW_DEL,
 		.doit = nfp_nl_flow_del,
 		.policy = nfp_flow_cmd_policy,

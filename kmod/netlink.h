@@ -27,7 +27,17 @@ int nfp_nl_put_endpoint(struct sk_buff *msg, int type, u8 family,
 bool nfp_nl_local_address(struct net *net, const struct nfp_nl_endpoint *ep);
 
 /* Flow commands (netlink_flow.c). */
+struct nfp_flow_params;
+/*
+ * The parameters of one new flow from its NFPUNCH_A_FLOW nest, checked,
+ * with the keys derived into p->peer, which the caller hands to
+ * nfp_flow_create() or frees (kfree_sensitive).
+ */
+int nfp_nl_flow_params(struct genl_info *info, const struct nlattr *nest,
+		       struct nfp_flow_params *p);
 int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info);
+/* Several flows, all or none (netlink_batch.c). */
+int nfp_nl_flow_new_batch(struct sk_buff *skb, struct genl_info *info);
 int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info);
 int nfp_nl_flow_get(struct sk_buff *skb, struct genl_info *info);
 int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info);

@@ -181,21 +181,19 @@ static int nfp_parse_prime(struct nlattr **tb, struct nfp_flow_params *p,
 	return 0;
 }
 
-int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
+int nfp_nl_flow_params(struct genl_info *info, const struct nlattr *nest,
+		       struct nfp_flow_params *p)
 {
 	struct nfp_net *pn = nfp_pernet(genl_info_net(info));
 	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1], *nest;
-	struct nfp_flow_params p = {};
+	struct nlattr *tb[NFPUNCH_FLOW_A_MAX + 1];
 	struct nfp_nl_endpoint local;
-	struct nfp_flow *flow;
-	struct sk_buff *msg;
 	int ret;
 
-	ret = nfp_parse_flow(info, tb);
+	ret = nla_parse_nested(tb, NFPUNCH_FLOW_A_MAX, nest, nfp_flow_policy,
+			       extack);
 	if (ret)
 		return ret;
-	nest = info->attrs[NFPUNCH_A_FLOW];
 	if (tb[NFPUNCH_FLOW_A_ID]) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_FLOW_A_ID],
 				    "the kernel chooses flow ids");
@@ -229,29 +227,30 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 
-	p.local.family = local.family;
-	p.local.laddr = local.addr;
-	p.local.lport = htons(local.port);
-	p.role = nla_get_u8(tb[NFPUNCH_FLOW_A_ROLE]);
-	p.mark = nfp_opt_u32(tb, NFPUNCH_FLOW_A_MARK, 0);
-	p.app_tag = nfp_opt_u32(tb, NFPUNCH_FLOW_A_APP_TAG, 0);
-	p.flags = nfp_opt_u32(tb, NFPUNCH_FLOW_A_FLAGS, 0);
-	if (p.flags & NFPUNCH_FLOW_F_OWNED)
-		p.owner = info->snd_portid;
-	p.keepalive_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_KEEPALIVE,
-				     READ_ONCE(pn->cfg.keepalive_ms));
-	p.timeout_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_TIMEOUT,
-				   READ_ONCE(pn->cfg.timeout_ms));
-	p.punch_timeout_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
-					 READ_ONCE(pn->cfg.punch_timeout_ms));
-	p.probe_interval_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_PROBE_INTERVAL,
-					  READ_ONCE(pn->cfg.probe_interval_ms));
-	if (p.keepalive_ms >= p.timeout_ms) {
+	memset(p, 0, sizeof(*p));
+	p->local.family = local.family;
+	p->local.laddr = local.addr;
+	p->local.lport = htons(local.port);
+	p->role = nla_get_u8(tb[NFPUNCH_FLOW_A_ROLE]);
+	p->mark = nfp_opt_u32(tb, NFPUNCH_FLOW_A_MARK, 0);
+	p->app_tag = nfp_opt_u32(tb, NFPUNCH_FLOW_A_APP_TAG, 0);
+	p->flags = nfp_opt_u32(tb, NFPUNCH_FLOW_A_FLAGS, 0);
+	if (p->flags & NFPUNCH_FLOW_F_OWNED)
+		p->owner = info->snd_portid;
+	p->keepalive_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_KEEPALIVE,
+				      READ_ONCE(pn->cfg.keepalive_ms));
+	p->timeout_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_TIMEOUT,
+				    READ_ONCE(pn->cfg.timeout_ms));
+	p->punch_timeout_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_PUNCH_TIMEOUT,
+					  READ_ONCE(pn->cfg.punch_timeout_ms));
+	p->probe_interval_ms = nfp_opt_u32(tb, NFPUNCH_FLOW_A_PROBE_INTERVAL,
+					   READ_ONCE(pn->cfg.probe_interval_ms));
+	if (p->keepalive_ms >= p->timeout_ms) {
 		NL_SET_ERR_MSG_ATTR(extack, nest,
 				    "keepalive must be shorter than the timeout");
 		return -EINVAL;
 	}
-	ret = nfp_parse_prime(tb, &p, extack);
+	ret = nfp_parse_prime(tb, p, extack);
 	if (ret)
 		return ret;
 	if (!nfp_nl_local_address(genl_info_net(info), &local)) {
@@ -259,16 +258,32 @@ int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
 				    "local address is not an address of this host");
 		return -EADDRNOTAVAIL;
 	}
+	p->peer = nfp_parse_peer(nest, tb[NFPUNCH_FLOW_A_SECRET], p->role,
+				 local.family, p->local.tag, extack);
+	return PTR_ERR_OR_ZERO(p->peer);
+}
 
+int nfp_nl_flow_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfp_net *pn = nfp_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct nfp_flow_params p;
+	struct nfp_flow *flow;
+	struct sk_buff *msg;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, NFPUNCH_A_FLOW)) {
+		NL_SET_ERR_MSG(extack, "the request needs a flow attribute");
+		return -EINVAL;
+	}
 	/* Allocated first: once the flow exists, the reply cannot fail. */
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	p.peer = nfp_parse_peer(nest, tb[NFPUNCH_FLOW_A_SECRET], p.role,
-				local.family, p.local.tag, extack);
-	if (IS_ERR(p.peer)) {
+	ret = nfp_nl_flow_params(info, info->attrs[NFPUNCH_A_FLOW], &p);
+	if (ret) {
 		nlmsg_free(msg);
-		return PTR_ERR(p.peer);
+		return ret;
 	}
 
 	flow = nfp_flow_create(pn, &p, extack);
@@ -397,7 +412,19 @@ int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
 	ret = nfp_filter_parse(tb, &filter, info->extack);
 	if (ret)
 		return ret;
-	if (nfp_flow_remove_if(pn, nfp_filter_match, &filter, true))
+	if (filter.has_local) {
+		struct nfp_local_key key = {
+			.laddr = filter.local.addr,
+			.lport = htons(filter.local.port),
+			.family = filter.local.family,
+		};
+
+		ret = nfp_flow_remove_local(pn, &key, nfp_filter_match,
+					    &filter, true);
+	} else {
+		ret = nfp_flow_remove_if(pn, nfp_filter_match, &filter, true);
+	}
+	if (ret)
 		return 0;
 	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFPUNCH_A_FLOW],
 			    "no flow matches");

@@ -60,40 +60,53 @@ void nfp_flow_count_uncharge(struct nfp_net *pn)
 	atomic_dec(&nfp_flows_total);
 }
 
-int nfp_port_hold(struct nfp_net *pn, __be16 port)
+struct nfp_port *nfp_port_hold(struct nfp_net *pn, __be16 port)
 {
 	unsigned int idx = ntohs(port);
-	void *entry;
+	struct nfp_port *p;
 	int ret;
 
 	lockdep_assert_held(&pn->lock);
-	entry = xa_load(&pn->port_users, idx);
-	ret = xa_err(xa_store(&pn->port_users, idx,
-			      xa_mk_value(entry ? xa_to_value(entry) + 1 : 1),
-			      GFP_ATOMIC));
-	if (!ret)
-		set_bit(idx, pn->ports);
-	return ret;
+	p = xa_load(&pn->port_users, idx);
+	if (p) {
+		p->users++;
+		return p;
+	}
+	/* Under the lock of the packet path: cannot sleep. */
+	p = kzalloc(sizeof(*p), GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	ret = xa_err(xa_store(&pn->port_users, idx, p, GFP_ATOMIC));
+	if (ret) {
+		kfree(p);
+		return ERR_PTR(ret);
+	}
+	p->users = 1;
+	set_bit(idx, pn->ports);
+	return p;
 }
 
 void nfp_port_release(struct nfp_net *pn, __be16 port)
 {
 	unsigned int idx = ntohs(port);
-	unsigned long users;
-	void *entry;
+	struct nfp_port *p;
 
 	lockdep_assert_held(&pn->lock);
-	entry = xa_load(&pn->port_users, idx);
-	if (WARN_ON_ONCE(!entry))
+	p = xa_load(&pn->port_users, idx);
+	if (WARN_ON_ONCE(!p))
 		return;
-	users = xa_to_value(entry) - 1;
-	if (users) {
-		/* Replacing a present entry never allocates. */
-		xa_store(&pn->port_users, idx, xa_mk_value(users), GFP_ATOMIC);
+	if (--p->users)
 		return;
-	}
+	WARN_ON_ONCE(!hlist_empty(&p->flows));
 	xa_erase(&pn->port_users, idx);
 	clear_bit(idx, pn->ports);
+	kfree(p);
+}
+
+struct nfp_port *nfp_port_find(struct nfp_net *pn, __be16 port)
+{
+	lockdep_assert_held(&pn->lock);
+	return xa_load(&pn->port_users, ntohs(port));
 }
 
 /*

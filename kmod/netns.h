@@ -45,7 +45,7 @@ struct nfp_net {
 	struct rhashtable by_tag;	/* local endpoint + tag -> flow */
 	struct rhashtable by_remote;	/* 5-tuple of established flows */
 	unsigned long *ports;		/* local ports with a flow or query */
-	struct xarray port_users;	/* port -> count, under lock */
+	struct xarray port_users;	/* port -> struct nfp_port, under lock */
 	u32 generation;			/* bumped by each add/del, for dumps */
 	atomic_t flows_alive;		/* live flows: stats and leak audit */
 	atomic_t owned;			/* flows owned by a netlink socket */
@@ -90,8 +90,17 @@ static inline bool nfp_port_watched(const struct nfp_net *pn, __be16 port)
 int nfp_flow_count_charge(struct nfp_net *pn, struct netlink_ext_ack *extack);
 void nfp_flow_count_uncharge(struct nfp_net *pn);
 
-int nfp_port_hold(struct nfp_net *pn, __be16 port);
+/* A local port in use, under pn->lock. */
+struct nfp_port {
+	struct hlist_head flows;	/* the flows on it, any local address */
+	unsigned int users;		/* its flows and mapping queries */
+};
+
+/* Hold port (under pn->lock): its entry, or an ERR_PTR. */
+struct nfp_port *nfp_port_hold(struct nfp_net *pn, __be16 port);
 void nfp_port_release(struct nfp_net *pn, __be16 port);
+/* The port's entry under pn->lock, or NULL when nothing holds it. */
+struct nfp_port *nfp_port_find(struct nfp_net *pn, __be16 port);
 
 /* May the module send one more packet now? Counts refusals. */
 bool nfp_pps_allow(struct nfp_net *pn);

@@ -140,7 +140,7 @@ static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 	if (hex2bin(key.tag, (const char *)m->username + plen, NFP_TAG_LEN))
 		goto unknown;
 	flow = nfp_flow_by_tag(pn, &key);
-	if (!flow)
+	if (!flow || nfp_flow_held(flow))
 		goto unknown;
 	if (!nfp_authentic(flow, m, data, flow->peer->in_key))
 		return nfp_consume(skb);

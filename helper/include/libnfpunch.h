@@ -36,7 +36,7 @@ const char *nfp_strerror(const struct nfp_handle *h);
 
 /*
  * ABI rules (soname libnfpunch.so.1; symbols versioned LIBNFPUNCH_1.0,
- * and LIBNFPUNCH_1.1, _1.4 and _1.5 for those 1.1, 1.4 and 1.5 added;
+ * and LIBNFPUNCH_1.1, _1.4, _1.5 and _1.6 for what those releases added;
  * libnfpunch.so.0 was the unversioned library of caller-allocated structs):
  * - Flows, configs, statistics, mapping queries (and results) and events
  *   are opaque objects the library allocates; fields are read and written
@@ -238,6 +238,22 @@ const char *nfp_dead_reason_name(int reason);
  */
 int nfp_flow_add(struct nfp_handle *h, const struct nfp_flow *flow,
 		 struct nfp_flow *out);
+/*
+ * Since 1.6: add flows[0] to flows[n - 1] as nfp_flow_add() would, all
+ * or none, in one request for up to NFP_FLOW_BATCH_MAX of them (one
+ * request, one reply and one ack: how a program installs thousands of
+ * flows quickly). ids (room for n) receives their ids in order. On an
+ * error no flow of the call is left; nfp_strerror() says why and, when
+ * one flow was at fault, which ("flow 17: ..."), and *failed (unless
+ * NULL) is its index, or -1. When the flows take several requests and a
+ * later one is refused, the library deletes the earlier ones' flows
+ * again: they existed for that moment. (Should such a delete fail too,
+ * nfp_strerror() says so, and ids keeps the ids of the flows left, the
+ * rest 0.) -EOPNOTSUPP: the module predates batches (nfpunch 0.5).
+ */
+#define NFP_FLOW_BATCH_MAX	256
+int nfp_flow_add_batch(struct nfp_handle *h, struct nfp_flow *const *flows,
+		       size_t n, uint32_t *ids, long *failed);
 int nfp_flow_del(struct nfp_handle *h, uint32_t id);
 /* Delete every flow of a local endpoint. */
 int nfp_flow_del_local(struct nfp_handle *h, const struct nfp_endpoint *local);

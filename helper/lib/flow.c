@@ -207,7 +207,7 @@ struct flow_req {
 	int count;
 };
 
-static int build_flow_new(struct nl_msg *msg, void *arg)
+int nfp_put_flow_new(struct nl_msg *msg, const struct nfp_flow *f)
 {
 	static const int attrs[] = {
 		NFP_FLOW_KEEPALIVE_MS, NFP_FLOW_TIMEOUT_MS,
@@ -215,8 +215,6 @@ static int build_flow_new(struct nl_msg *msg, void *arg)
 		NFP_FLOW_FLAGS, NFP_FLOW_MARK, NFP_FLOW_APP_TAG,
 		NFP_FLOW_PRIME_MS,
 	};
-	const struct flow_req *r = arg;
-	const struct nfp_flow *f = r->in;
 	struct nlattr *nest;
 	unsigned int i;
 	int ret;
@@ -243,6 +241,13 @@ static int build_flow_new(struct nl_msg *msg, void *arg)
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
+}
+
+static int build_flow_new(struct nl_msg *msg, void *arg)
+{
+	const struct flow_req *r = arg;
+
+	return nfp_put_flow_new(msg, r->in);
 }
 
 static int build_flow_key(struct nl_msg *msg, void *arg)
@@ -280,16 +285,24 @@ static int parse_flow_req(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	return parse_flow_reply(nlh, tb, r->out);
 }
 
+int nfp_flow_check_new(struct nfp_handle *h, const struct nfp_flow *f)
+{
+	if (nfp_flow_isset(f, NFP_FLOW_ID) || nfp_flow_isset(f, NFP_FLOW_STATE))
+		return nfp_fail(h, -EINVAL, "a new flow takes no id and no state");
+	if (nfp_flow_isset(f, NFP_FLOW_NOMINATE))
+		return nfp_fail(h, -EINVAL,
+				"a new flow is nominated unless it has NFP_FLOW_F_CANDIDATE");
+	return 0;
+}
+
 NFP_EXPORT int nfp_flow_add(struct nfp_handle *h, const struct nfp_flow *flow,
 			    struct nfp_flow *out)
 {
 	struct flow_req r = { .in = flow, .out = out };
+	int ret = nfp_flow_check_new(h, flow);
 
-	if (nfp_flow_isset(flow, NFP_FLOW_ID) || nfp_flow_isset(flow, NFP_FLOW_STATE))
-		return nfp_fail(h, -EINVAL, "a new flow takes no id and no state");
-	if (nfp_flow_isset(flow, NFP_FLOW_NOMINATE))
-		return nfp_fail(h, -EINVAL,
-				"a new flow is nominated unless it has NFP_FLOW_F_CANDIDATE");
+	if (ret)
+		return ret;
 	return nfp_request(h, NFPUNCH_CMD_FLOW_NEW, 0, build_flow_new,
 			   parse_flow_req, &r);
 }

@@ -104,7 +104,21 @@ struct request {
 	void *arg;
 	int err;
 	bool done;
+	bool reply_ends;	/* no ACK asked: the reply is the last word */
+	uint32_t seq;		/* of the request: answers carry it */
 };
+
+/*
+ * Our own sequence check: libnl's expects the next number only after an
+ * ACK or a dump's end, which a request without an ACK never sends. What
+ * carries another number is left over from an earlier, failed request.
+ */
+static int on_seq_check(struct nl_msg *msg, void *arg)
+{
+	const struct request *req = arg;
+
+	return nlmsg_hdr(msg)->nlmsg_seq == req->seq ? NL_OK : NL_SKIP;
+}
 
 static int on_valid(struct nl_msg *msg, void *arg)
 {
@@ -128,27 +142,48 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	if (ret < 0 && !req->err)
 		req->err = nfp_fail(req->h, ret, ret == -EINTR ?
 				    "the flows changed during the dump; try again" : NULL);
+	if (req->reply_ends) {
+		req->done = true;
+		return NL_STOP;
+	}
 	return ret < 0 ? NL_SKIP : NL_OK;
+}
+
+/* The extended ack's attributes in tb; -1 when it has none. */
+static int extack_parse(const struct nlmsgerr *e,
+			struct nlattr *tb[NLMSGERR_ATTR_MAX + 1])
+{
+	const struct nlmsghdr *nlh = (const void *)((const char *)e - NLMSG_HDRLEN);
+	size_t off = sizeof(*e);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return -1;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + off)
+		return -1;
+	return nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
+			 nlh->nlmsg_len - NLMSG_HDRLEN - off, NULL) < 0 ? -1 : 0;
 }
 
 void nfp_extack_message(const struct nlmsgerr *e, char *buf, size_t len)
 {
-	const struct nlmsghdr *nlh = (const void *)((const char *)e - NLMSG_HDRLEN);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof(*e);
 
 	buf[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + off)
-		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
-		      nlh->nlmsg_len - NLMSG_HDRLEN - off, NULL) < 0)
-		return;
-	if (tb[NLMSGERR_ATTR_MSG])
+	if (!extack_parse(e, tb) && tb[NLMSGERR_ATTR_MSG])
 		nla_strlcpy(buf, tb[NLMSGERR_ATTR_MSG], len);
+}
+
+/* Where in the request the kernel found fault (bytes); 0 if it did not say. */
+static uint32_t extack_offset(const struct nlmsgerr *e)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+
+	if (extack_parse(e, tb) || !tb[NLMSGERR_ATTR_OFFS] ||
+	    nla_len(tb[NLMSGERR_ATTR_OFFS]) < (int)sizeof(uint32_t))
+		return 0;
+	return nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 }
 
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
@@ -159,6 +194,7 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	(void)who;
 	nfp_extack_message(e, msg, sizeof(msg));
 	req->err = nfp_fail(req->h, e->error < 0 ? e->error : -EPROTO, msg);
+	req->h->err_offset = extack_offset(e);
 	req->done = true;
 	return NL_STOP;
 }
@@ -175,6 +211,12 @@ static int on_done(struct nl_msg *msg, void *arg)
 int nfp_request(struct nfp_handle *h, uint8_t cmd, int flags,
 		nfp_build_fn build, nfp_parse_fn parse, void *arg)
 {
+	return nfp_request_size(h, cmd, flags, 0, build, parse, arg);
+}
+
+int nfp_request_size(struct nfp_handle *h, uint8_t cmd, int flags, size_t size,
+		     nfp_build_fn build, nfp_parse_fn parse, void *arg)
+{
 	struct request req = { .h = h, .parse = parse, .arg = arg };
 	struct nl_cb *cb, *sk_cb;
 	struct nl_msg *msg;
@@ -182,11 +224,14 @@ int nfp_request(struct nfp_handle *h, uint8_t cmd, int flags,
 
 	h->err = 0;
 	h->errmsg[0] = '\0';
-	msg = nlmsg_alloc();
+	h->err_offset = 0;
+	msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 	if (!msg)
 		return nfp_fail(h, -ENOMEM, NULL);
-	/* Dumps end with NLMSG_DONE; everything else with an ack. */
-	if (!(flags & NLM_F_DUMP))
+	/* Dumps end with NLMSG_DONE; everything else with an ack... */
+	req.reply_ends = flags & NFP_REQ_REPLY_ENDS;
+	flags &= ~NFP_REQ_REPLY_ENDS;
+	if (!(flags & NLM_F_DUMP) && !req.reply_ends)
 		flags |= NLM_F_ACK;
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, h->family, 0,
 			 NLM_F_REQUEST | flags, cmd, NFPUNCH_GENL_VERSION)) {
@@ -200,7 +245,12 @@ int nfp_request(struct nfp_handle *h, uint8_t cmd, int flags,
 			return nfp_fail(h, ret, NULL);
 		}
 	}
-	ret = nl_send_auto(h->sk, msg);
+	/* libnl asks for an ACK on its own unless told: untell it here. */
+	nl_complete_msg(h->sk, msg);
+	if (req.reply_ends)
+		nlmsg_hdr(msg)->nlmsg_flags &= ~NLM_F_ACK;
+	req.seq = nlmsg_hdr(msg)->nlmsg_seq;
+	ret = nl_send(h->sk, msg);
 	nlmsg_free(msg);
 	if (ret < 0)
 		return nl_fail(h, ret);
@@ -211,6 +261,7 @@ int nfp_request(struct nfp_handle *h, uint8_t cmd, int flags,
 	nl_cb_put(sk_cb);
 	if (!cb)
 		return nfp_fail(h, -ENOMEM, NULL);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq_check, &req);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &req);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &req);

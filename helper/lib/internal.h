@@ -68,6 +68,7 @@ struct nfp_handle {
 	int family;
 	int err;		/* negative errno of the last failure */
 	char errmsg[256];	/* its text (extack or strerror) */
+	uint32_t err_offset;	/* where the kernel found fault in it, or 0 */
 };
 
 /* Fills in one request's attributes; returns 0 or a negative errno. */
@@ -77,10 +78,16 @@ typedef int (*nfp_parse_fn)(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 
 /*
  * Send one command and feed each reply to parse (which may be NULL).
- * flags are extra nlmsg flags (NLM_F_DUMP for dumps).
+ * flags are extra nlmsg flags (NLM_F_DUMP for dumps), or
+ * NFP_REQ_REPLY_ENDS: ask for no ACK, the one reply (or the error) ends
+ * the request. For a command whose effects must not outlive a lost ACK.
  */
+#define NFP_REQ_REPLY_ENDS	(1 << 30)
 int nfp_request(struct nfp_handle *h, uint8_t cmd, int flags,
 		nfp_build_fn build, nfp_parse_fn parse, void *arg);
+/* The same with a message of size bytes (0: libnl's default, a page). */
+int nfp_request_size(struct nfp_handle *h, uint8_t cmd, int flags, size_t size,
+		     nfp_build_fn build, nfp_parse_fn parse, void *arg);
 
 /* Copy the kernel's extended ack message for e into buf ("" if none). */
 void nfp_extack_message(const struct nlmsgerr *e, char *buf, size_t len);
@@ -91,6 +98,11 @@ int nfp_fail(struct nfp_handle *h, int err, const char *msg);
 /* Endpoint nests, both ways (endpoint.c). */
 int nfp_put_endpoint(struct nl_msg *msg, int type, const struct nfp_endpoint *ep);
 int nfp_get_endpoint(struct nlattr *nest, struct nfp_endpoint *ep);
+
+/* The FLOW_NEW attributes of f, as one NFPUNCH_A_FLOW nest (flow.c). */
+int nfp_put_flow_new(struct nl_msg *msg, const struct nfp_flow *f);
+/* Is f something nfp_flow_add() may send? 0, or the failure recorded on h. */
+int nfp_flow_check_new(struct nfp_handle *h, const struct nfp_flow *f);
 
 /* Reply and notification contents (flow.c, mapping.c); f is reset first. */
 int nfp_parse_flow(struct nlattr *nest, struct nfp_flow *f);

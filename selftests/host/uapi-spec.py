@@ -26,7 +26,15 @@ expected = {"NFPUNCH_GENL_VERSION": spec["version"]}
 ops = spec["operations"]
 for i, op in enumerate(ops["list"], start=1):
     expected[c_name(ops["name-prefix"] + op["name"])] = i
+sets = {a["name"]: a for a in spec["attribute-sets"]}
+subset_errors = []
 for aset in spec["attribute-sets"]:
+    if "subset-of" in aset:
+        # Same attributes (and values) as its parent; only their use differs.
+        names = {a["name"] for a in sets[aset["subset-of"]]["attributes"]}
+        subset_errors += [aset["name"] + "." + a["name"] for a in aset["attributes"]
+                          if a["name"] not in names]
+        continue
     for i, attr in enumerate(aset["attributes"], start=1):
         expected[c_name(aset["name-prefix"] + attr["name"])] = i
     expected[c_name(aset["name-prefix"] + "max")] = len(aset["attributes"])
@@ -94,6 +102,8 @@ result(groups == [actual.get("MCGRP")], "multicast group name agrees",
 wrong = [f"{k}: spec {v}, header {actual.get(k)}" for k, v in sorted(expected.items())
          if actual.get(k) != str(v)]
 result(not wrong, "every command and attribute has the same value", "\n".join(wrong))
+result(not subset_errors, "attribute subsets name only their parent's attributes",
+       "\n".join(subset_errors))
 extra = sorted(declared - set(expected))
 result(not extra, "the header declares nothing the spec lacks", "\n".join(extra))
 print(f"1..{n}")

@@ -47,6 +47,34 @@ t_expect "a non-admin caller is refused" \
 		"$PUNCHCTL" flow add local 192.0.2.10:4001 peer 203.0.113.1:5000 secret $S role controlling 2>&1
 	     echo "rc=$?") | xargs)"
 
+# Deleting by local endpoint takes exactly that endpoint's flows: not the
+# same port on another address or family, not another port.
+ip -n "$NS" addr add 192.0.2.11/32 dev lo
+fb() { ip netns exec "$NS" "$T_BIN/bench/flowbench" add "$@" >/dev/null; }
+fb 3 192.0.2.10 203.0.113.1 --first-port 4100 --ports 1 --start 0
+fb 2 192.0.2.10 203.0.113.1 --first-port 4101 --ports 1 --start 10
+fb 2 192.0.2.11 203.0.113.1 --first-port 4100 --ports 1 --start 20
+fb 1 ::1 ::1 --first-port 4100 --ports 1 --start 30
+per_local() {
+	ip netns exec "$NS" "$PUNCHCTL" -j flow show |
+		jq -r '[.[].local] | group_by(.) | map("\(.[0])=\(length)") | join(" ")'
+}
+t_expect "four endpoints hold 3, 2, 2 and 1 flows (and the earlier one)" \
+	"192.0.2.10:4000=1 192.0.2.10:4100=3 192.0.2.10:4101=2 192.0.2.11:4100=2 [::1]:4100=1" \
+	"$(per_local)"
+t_expect "flow del local takes the three of its endpoint" "rc=0" \
+	"$(ctl flow del local 192.0.2.10:4100 | xargs)"
+t_expect "and only them" \
+	"192.0.2.10:4000=1 192.0.2.10:4101=2 192.0.2.11:4100=2 [::1]:4100=1" \
+	"$(per_local)"
+t_expect "an endpoint without flows: nothing to delete" \
+	"punchctl: cannot delete: no flow matches rc=1" \
+	"$(ctl flow del local 192.0.2.10:4100 | xargs)"
+for ep in 192.0.2.10:4101 192.0.2.11:4100 '[::1]:4100'; do
+	ip netns exec "$NS" "$PUNCHCTL" flow del local "$ep"
+done
+t_expect "the rest deleted endpoint by endpoint" "192.0.2.10:4000=1" "$(per_local)"
+
 # Leave 300 live, punching flows behind for the unload audit (from one
 # process: 300 punchctl runs take minutes in the debug lane's guest).
 ip netns exec "$NS" "$T_BIN/bench/flowbench" add 300 192.0.2.10 203.0.113.1 \

@@ -4,7 +4,12 @@
  * every n, and check that a failed request left no flow behind and a
  * successful one left exactly its flow.
  *
- *   fail-nth-add LOCAL PEER SECRET_HEX [MAX]
+ *   fail-nth-add [--batch N] LOCAL PEER SECRET_HEX [MAX]
+ *
+ * --batch N: N flows (secrets SECRET_HEX with the last byte + i) in one
+ * nfp_flow_add_batch() call, which must make all of them or none: after
+ * a failure no flow may be left. A batch asks for no ACK, so none can be
+ * lost after its flows are made.
  *
  * Uses /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION): N counts
  * every fault-injectable call of this task from the write on, so the
@@ -40,6 +45,8 @@
 
 #include "libnfpunch.h"
 #include "../../helper/lib/internal.h"
+
+#define BATCH_CAP	16
 
 static int fail_nth_fd = -1;
 
@@ -77,7 +84,8 @@ static bool reply_queued(struct nfp_handle *h)
 
 			if (nlh->nlmsg_type == h->family &&
 			    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*g)) &&
-			    g->cmd == NFPUNCH_CMD_FLOW_NEW)
+			    (g->cmd == NFPUNCH_CMD_FLOW_NEW ||
+			     g->cmd == NFPUNCH_CMD_FLOW_NEW_BATCH))
 				found = true;
 		}
 	}
@@ -105,13 +113,22 @@ int main(int argc, char **argv)
 	struct nfp_flow *f = nfp_flow_alloc(), *out = NULL;
 	struct nfp_endpoint local, peer;
 	uint8_t secret[NFP_SECRET_MAX];
+	static struct nfp_flow *batch[BATCH_CAP];
+	static uint32_t ids[BATCH_CAP];
+	unsigned long nbatch = 0, i;
 	struct nfp_handle *h;
 	bool end = false;
 	uint32_t id;
 	int ret;
 
-	if (argc < 4 || argc > 5) {
-		fputs("usage: fail-nth-add LOCAL PEER SECRET_HEX [MAX]\n", stderr);
+	if (argc > 2 && strcmp(argv[1], "--batch") == 0) {
+		nbatch = strtoul(argv[2], NULL, 10);
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc < 4 || argc > 5 || nbatch > BATCH_CAP) {
+		fputs("usage: fail-nth-add [--batch N] LOCAL PEER SECRET_HEX [MAX]\n",
+		      stderr);
 		return 2;
 	}
 	if (argc == 5)
@@ -126,6 +143,12 @@ int main(int argc, char **argv)
 	nfp_flow_set_endpoint(f, NFP_FLOW_LOCAL, &local);
 	nfp_flow_add_peer(f, &peer);
 	nfp_flow_set_secret(f, secret, ret);
+	for (i = 0; i < nbatch; i++) {
+		batch[i] = nfp_flow_clone(f);
+		secret[ret - 1]++;
+		if (!batch[i] || nfp_flow_set_secret(batch[i], secret, ret) < 0)
+			return 2;
+	}
 	ret = nfp_open(&h);
 	if (ret < 0) {
 		fprintf(stderr, "fail-nth-add: %s\n", strerror(-ret));
@@ -150,20 +173,26 @@ int main(int argc, char **argv)
 			perror("fail-nth-add: fail-nth");
 			return 2;
 		}
-		ret = nfp_flow_add(h, f, out);
+		memset(ids, 0, sizeof(ids));
+		ret = nbatch ? nfp_flow_add_batch(h, batch, nbatch, ids, NULL) :
+			       nfp_flow_add(h, f, out);
 		hit = fail_nth_left() == 0;
 		fail_nth_set(0);	/* nothing below may fail */
 		injected += hit;
-		id = nfp_flow_get_u32(out, NFP_FLOW_ID);
+		if (!nbatch)
+			ids[0] = nfp_flow_get_u32(out, NFP_FLOW_ID);
+		id = ids[0];
 		if (ret == 0) {
-			if (nfp_flow_lookup(h, id, out) < 0) {
-				lost++;
-				printf("n=%u: flow %u was reported made but is not there\n",
-				       n, id);
-			} else if (nfp_flow_del(h, id) < 0) {
-				fprintf(stderr, "fail-nth-add: delete: %s\n",
-					nfp_strerror(h));
-				return 2;
+			for (i = 0; i < (nbatch ? nbatch : 1); i++) {
+				if (nfp_flow_lookup(h, ids[i], out) < 0) {
+					lost++;
+					printf("n=%u: flow %u was reported made but is not there\n",
+					       n, ids[i]);
+				} else if (nfp_flow_del(h, ids[i]) < 0) {
+					fprintf(stderr, "fail-nth-add: delete: %s\n",
+						nfp_strerror(h));
+					return 2;
+				}
 			}
 			if (!hit) {
 				end = true;	/* past the request's last allocation */
@@ -178,7 +207,8 @@ int main(int argc, char **argv)
 			unexpected++;
 			printf("n=%u: failed with no fault injected: %s\n", n, why);
 		}
-		answered = id || reply_queued(h);
+		/* A batch undoes its flows even then: never answered. */
+		answered = !nbatch && (id || reply_queued(h));
 		h = reopen(h);
 		/* A failed request must have changed nothing... */
 		if (nfp_flow_del_local(h, &local) < 0)
@@ -197,5 +227,7 @@ int main(int argc, char **argv)
 	nfp_close(h);
 	nfp_flow_free(f);
 	nfp_flow_free(out);
+	for (i = 0; i < nbatch; i++)
+		nfp_flow_free(batch[i]);
 	return orphans || lost || unexpected ? 1 : 0;
 }

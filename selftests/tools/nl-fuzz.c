@@ -39,6 +39,7 @@
 #include "../../helper/lib/internal.h"
 
 #define MSG_MAX		8192
+#define BATCH_BYTES_MAX	3584	/* see the batch case of build() */
 #define MAX_ADDRS	8
 #define ID_POOL		64
 
@@ -319,6 +320,18 @@ static uint8_t build(struct gen *g, uint16_t *flags)
 	case NFPUNCH_CMD_FLOW_SET:
 		flow_attrs(g, cmd);
 		break;
+	case NFPUNCH_CMD_FLOW_NEW_BATCH: {
+		/*
+		 * A few flows, most of them good: the undo of held ones. In
+		 * under a page: a larger request is vmalloc'ed by netlink
+		 * itself, whose failures under failslab warn with a trace.
+		 */
+		unsigned int n = rnd(g, 8) + 1;
+
+		while (n-- && g->len < BATCH_BYTES_MAX - 2048)
+			flow_attrs(g, NFPUNCH_CMD_FLOW_NEW);
+		break;
+	}
 	case NFPUNCH_CMD_MAPPING_GET:
 		mapping_attrs(g);
 		break;

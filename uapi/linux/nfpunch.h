@@ -24,6 +24,8 @@
 #define NFPUNCH_SECRET_MAX	32
 /* The longest priming of a flow (NFPUNCH_FLOW_A_PRIME_TIME), in ms. */
 #define NFPUNCH_PRIME_TIME_MAX	10000
+/* The most flows one NFPUNCH_CMD_FLOW_NEW_BATCH request may open. */
+#define NFPUNCH_FLOW_BATCH_MAX	256
 
 /*
  * Every command needs CAP_NET_ADMIN in the user namespace that owns the
@@ -78,6 +80,15 @@ enum nfpunch_cmd {
 	/* Notifications on the events group. */
 	NFPUNCH_CMD_FLOW_NTF,		/* NFPUNCH_A_EVENT + NFPUNCH_A_FLOW */
 	NFPUNCH_CMD_MAPPING_NTF,	/* NFPUNCH_A_MAPPING */
+
+	/*
+	 * Open several flows, all or none (since 0.5). Request: one
+	 * NFPUNCH_A_FLOW per flow, each as for FLOW_NEW, at most
+	 * NFPUNCH_FLOW_BATCH_MAX. Reply: one NFPUNCH_A_FLOW per flow, in
+	 * the order of the request, holding its ID only. On an error no
+	 * flow was made and the extack points into the flow at fault.
+	 */
+	NFPUNCH_CMD_FLOW_NEW_BATCH,
 
 	__NFPUNCH_CMD_MAX,
 };
