@@ -394,19 +394,12 @@ int nfp_flow_remove_if(struct nfp_net *pn,
 	return n;
 }
 
-static bool nfp_flow_local_is(const struct nfp_flow *flow,
-			      const struct nfp_local_key *key)
-{
-	return flow->family == key->family && flow->lport == key->lport &&
-	       nf_inet_addr_cmp(&flow->laddr, &key->laddr);
-}
-
-/* Flows nfp_flow_remove_local() takes from its port's list at a time. */
+/* Flows nfp_flow_remove_port() takes from the port's list at a time. */
 #define NFP_REMOVE_ROUND	32
 
-int nfp_flow_remove_local(struct nfp_net *pn, const struct nfp_local_key *key,
-			  bool (*match)(const struct nfp_flow *flow, const void *arg),
-			  const void *arg, bool notify)
+int nfp_flow_remove_port(struct nfp_net *pn, __be16 lport,
+			 bool (*match)(const struct nfp_flow *flow, const void *arg),
+			 const void *arg, bool notify)
 {
 	struct nfp_flow *flow, *round[NFP_REMOVE_ROUND];
 	struct nfp_port *port;
@@ -420,14 +413,13 @@ int nfp_flow_remove_local(struct nfp_net *pn, const struct nfp_local_key *key,
 	do {
 		k = 0;
 		spin_lock_bh(&pn->lock);
-		port = nfp_port_find(pn, key->lport);
+		port = nfp_port_find(pn, lport);
 		if (!port) {
 			spin_unlock_bh(&pn->lock);
 			break;
 		}
 		hlist_for_each_entry(flow, &port->flows, port_node) {
 			if (flow->state == NFP_STATE_HELD ||
-			    !nfp_flow_local_is(flow, key) ||
 			    (match && !match(flow, arg)))
 				continue;
 			/* In the list, so the tables' reference is held. */

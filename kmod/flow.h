@@ -75,14 +75,6 @@ struct nfp_tag_key {
 	u8 tag[NFP_TAG_LEN];
 };
 
-/* Every flow of one local endpoint (nfp_flow_remove_local). */
-struct nfp_local_key {
-	union nf_inet_addr laddr;
-	__be16 lport;
-	u8 family;
-	u8 zero;
-};
-
 /* Lookup key for application traffic of an established flow. */
 struct nfp_remote_key {
 	union nf_inet_addr laddr;
@@ -214,12 +206,13 @@ int nfp_flow_remove_if(struct nfp_net *pn,
 		       bool (*match)(const struct nfp_flow *flow, const void *arg),
 		       const void *arg, bool notify);
 /*
- * The same among the flows of one local endpoint only, found through
- * their port's list rather than by walking every flow. Process context.
+ * The same among the flows of one local port only (any address), found
+ * through the port's list rather than by walking every flow. Process
+ * context.
  */
-int nfp_flow_remove_local(struct nfp_net *pn, const struct nfp_local_key *key,
-			  bool (*match)(const struct nfp_flow *flow, const void *arg),
-			  const void *arg, bool notify);
+int nfp_flow_remove_port(struct nfp_net *pn, __be16 lport,
+			 bool (*match)(const struct nfp_flow *flow, const void *arg),
+			 const void *arg, bool notify);
 
 static inline void nfp_flow_get(struct nfp_flow *flow)
 {

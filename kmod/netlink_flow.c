@@ -412,18 +412,12 @@ int nfp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
 	ret = nfp_filter_parse(tb, &filter, info->extack);
 	if (ret)
 		return ret;
-	if (filter.has_local) {
-		struct nfp_local_key key = {
-			.laddr = filter.local.addr,
-			.lport = htons(filter.local.port),
-			.family = filter.local.family,
-		};
-
-		ret = nfp_flow_remove_local(pn, &key, nfp_filter_match,
-					    &filter, true);
-	} else {
+	/* The filter checks the address; the port's list narrows the walk. */
+	if (filter.has_local)
+		ret = nfp_flow_remove_port(pn, htons(filter.local.port),
+					   nfp_filter_match, &filter, true);
+	else
 		ret = nfp_flow_remove_if(pn, nfp_filter_match, &filter, true);
-	}
 	if (ret)
 		return 0;
 	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFPUNCH_A_FLOW],
