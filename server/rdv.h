@@ -109,6 +109,13 @@ int rdv_users_load(const char *path, void (*revoked)(const char *id));
 const uint8_t *rdv_users_secret(const char *id, size_t *len);
 /* Do users a and b share a group (see users.c)? */
 bool rdv_users_may_call(const char *a, const char *b);
+/* A user's own limit from the users file, else the command line's. */
+enum rdv_user_limit {
+	RDV_USER_SESSIONS,	/* --client-sessions */
+	RDV_USER_RELAYS,	/* --client-relays */
+	RDV_USER_LIMITS
+};
+unsigned int rdv_users_limit(const char *id, enum rdv_user_limit which);
 void rdv_users_free(void);
 
 /* STUN binding server: its workers start at open and stop at close. */

@@ -287,7 +287,7 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		*code = "relay-full";
 		return -ENOSPC;
 	}
-	if (relays_of(requester) >= rdv_cfg->lim.client_relays) {
+	if (relays_of(requester) >= rdv_users_limit(requester, RDV_USER_RELAYS)) {
 		*code = "relay-quota";
 		return -EDQUOT;
 	}

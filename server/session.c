@@ -354,7 +354,7 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 		send_error(c, "busy", m->peer, NULL, m->proto);
 		return;
 	}
-	if (c->calls >= rdv_cfg->lim.client_sessions) {
+	if (c->calls >= rdv_users_limit(c->id, RDV_USER_SESSIONS)) {
 		send_error(c, "too-many-sessions", m->peer, NULL, m->proto);
 		return;
 	}

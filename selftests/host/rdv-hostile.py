@@ -13,6 +13,8 @@ what it makes the server log is bounded, and that honest users carry on:
 - removing a user (or changing its secret) and reloading closes its
   live connection;
 - users who share no group cannot reach each other;
+- the users file's own limits (sessions=, relays=) beat the command line's
+  for that user only, follow a reload, and a bad one refuses the file;
 - a caller that stops reading is dropped without harm to the server;
 - a relay port belongs to its owner: a replayed probe, or a fresh one
   from elsewhere while the owner talks, cannot take it; a roaming owner
@@ -369,6 +371,64 @@ result(offer is not None and offer.startswith("OFFER") and kv(offer).get("peer")
 result(len(srv.lines("event=connect-refused")) == 2,
        "the two refusals are logged with their reason",
        *srv.lines("event=connect-refused"))
+srv.stop()
+
+# 5b. Limits per user (users file sessions=, relays=): a hub gets more
+# than the command line's, a guest none, and a reload changes them for the
+# next call without dropping anybody; a bad limit refuses the whole file.
+def connect(caller, callee):
+    caller.send("CONNECT peer=%s cand=192.0.2.10:4000" % callee)
+    return caller.line()
+
+
+def relay_code(pair):
+    return "granted" if isinstance(pair[2], tuple) else pair[2].get("code")
+
+
+limits = {"alice": "team sessions=3 relays=2", "bob": "team", "carol": "team relays=0",
+          "dave": "team sessions=0"}
+write_users(KEYS, limits)
+srv = Server("user-limits", "--client-sessions", "2", "--client-relays", "1")
+alice, a1 = client("127.0.0.5", "alice")
+bob, b1 = client("127.0.0.6", "bob")
+carol, c1 = client("127.0.0.7", "carol")
+dave, d1 = client("127.0.0.8", "dave")
+result(all(r and r.startswith("REGISTERED") for r in (a1, b1, c1, d1)),
+       "a users file with limits loads, and its users register", a1, b1, c1, d1)
+got = [relay_code(relayed_pair(alice, bob, "bob")) for _ in range(3)]
+got.append(kv(connect(alice, "bob")).get("code"))
+result(got == ["granted", "granted", "relay-quota", "too-many-sessions"],
+       "alice (sessions=3 relays=2, the command line 2 and 1): 3 sessions, "
+       "2 relays, then refusals", got)
+got = [relay_code(relayed_pair(bob, carol, "carol")) for _ in range(2)]
+got.append(kv(connect(bob, "carol")).get("code"))
+result(got == ["granted", "relay-quota", "too-many-sessions"],
+       "bob, with no limits of his own, gets the command line's", got)
+got = [relay_code(relayed_pair(carol, dave, "dave")),
+       kv(connect(dave, "carol")).get("code")]
+result(got == ["relay-quota", "too-many-sessions"],
+       "carol (relays=0) gets no relay, dave (sessions=0) no session", got)
+limits["alice"] = "team sessions=4 relays=2"
+write_users(KEYS, limits)
+srv.proc.send_signal(signal.SIGHUP)
+time.sleep(0.3)
+got = [ping(alice), relay_code(relayed_pair(alice, bob, "bob")),
+       kv(connect(alice, "bob")).get("code")]
+result(got == ["PONG", "relay-quota", "too-many-sessions"],
+       "reloaded with sessions=4: alice stays connected and gets one more "
+       "session, no more relays", got)
+bad = ["team sessions=x", "team sessions=1000001", "team sessions=5 sessions=6",
+       "team flows=9", "team sessions=", "sessions=9 team", "team sessions=-1",
+       "team sessions=+9", "team =9", "team relays=0x10"]
+for line in bad:
+    write_users(KEYS, dict(limits, alice=line))
+    srv.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.2)
+refused = len(srv.lines("bad or duplicate entry"))
+got = [ping(alice), kv(connect(alice, "bob")).get("code")]
+result(refused == len(bad) and got == ["PONG", "too-many-sessions"],
+       "%d users files with a bad limit for alice: each refused as a whole (%d "
+       "logged); the old table stays" % (len(bad), refused), got)
 srv.stop()
 
 # 6. The relay belongs to its two peers: replays and fresh probes from
