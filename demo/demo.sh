@@ -2,10 +2,12 @@
 # The main demo, run inside the test VM by "make demo": Alice and Bob,
 # each behind a real Linux NAT (nftables masquerade and a home router's
 # firewall), each running punchd; rendezvousd on a public address.
-# "punchd connect bob" punches a direct UDP path through both NATs with
-# the kernel module, the applications talk NAT to NAT, and the path
-# stays open while idle. Then UDP between the NATs is cut and the same
-# command goes through the server's relay.
+# "punchd connect bob" answers as soon as a path is up (through the
+# server's relay, which runs beside the punch, or direct if the punch
+# wins), and the peers move to the direct UDP path the kernel module
+# punches through both NATs; the applications talk NAT to NAT, and the
+# path stays open while idle. Then UDP between the NATs is cut and the
+# same command answers through the relay alone.
 set -u	# not -e: the NAT fixture's helpers tolerate failures on purpose
 repo=$(pwd)
 NFP_BIN=${NFP_BIN:-$repo/build}
@@ -46,19 +48,26 @@ pd_start "$B" bob 5000
 pd_registered alice && pd_registered bob || die "punchd did not register"
 grep -h 'event=registered' "$TMP/alice.log" "$TMP/bob.log" | sed 's/^/  /'
 
+# direct NAME PEER FIELD: FIELD (3 endpoint, 5 ms) of NAME's hook line
+# saying the path to PEER is up direct.
+direct() { awk -v p="$2" -v f="$3" '$1 == "up" && $2 == p && $4 == "direct" { print $f; exit }' "$TMP/$1.hook"; }
+has_direct() { [ -n "$(direct "$1" "$2" 3)" ]; }
+
 step "alice: punchd connect bob"
 res=$(pd "$A" alice connect bob)
 echo "  $res"
-case $res in "ok peer=bob mode=direct "*) ;; *) die "no direct path" ;; esac
-pb=$(pd_field "$res" endpoint)
-echo "time to establish (mapping via the module, signaling, punching): $(pd_field "$res" ms) ms"
-wait_for 50 test -s "$TMP/bob.hook"
-echo "hooks (EVENT PEER ENDPOINT MODE MS):"
-echo "  alice: $(cat "$TMP/alice.hook")"
-echo "  bob:   $(cat "$TMP/bob.hook")"
-pa=$(awk '{print $3; exit}' "$TMP/bob.hook")
+case $res in "ok peer=bob mode="*) ;; *) die "no path" ;; esac
+echo "first path up (mapping via the module, signaling, then the relay or the punch, whichever is first): $(pd_field "$res" mode), $(pd_field "$res" ms) ms"
+wait_for 150 has_direct alice bob || die "no direct path for alice"
+wait_for 150 has_direct bob alice || die "no direct path for bob"
+pb=$(direct alice bob 3)
+pa=$(direct bob alice 3)
+echo "direct path up: $(direct alice bob 5) ms after connect"
+echo "hooks (EVENT PEER ENDPOINT MODE MS; a path through the relay, if any, came first):"
+sed 's/^/  alice: /' "$TMP/alice.hook"
+sed 's/^/  bob:   /' "$TMP/bob.hook"
 echo "alice's punchd log:"
-grep -E 'event=(connect|mapping|accepted|punching|up) ' "$TMP/alice.log" | sed 's/^/  /'
+grep -E 'event=(connect|mapping|accepted|punching|relaying|up) ' "$TMP/alice.log" | sed 's/^/  /'
 ip netns exec "$A" "$PUNCHCTL" flow show
 
 step "the applications talk directly, NAT to NAT"
@@ -77,9 +86,11 @@ echo "bob's application received: $late"
 ip netns exec "$A" "$PUNCHCTL" -j flow show | jq -M -c '.[0] | {state, remote, rtt_us, keepalives: .counters.keepalives}'
 
 step "UDP between the two NATs is cut: the same command falls back to the relay"
-nat_cut_udp
+nat_cut
 pd "$A" alice disconnect bob >/dev/null
 pd "$B" bob disconnect alice >/dev/null
+: >"$TMP/alice.hook"
+: >"$TMP/bob.hook"
 res2=$(pd "$A" alice connect bob)
 echo "  $res2"
 ra=$(pd_field "$res2" endpoint)
