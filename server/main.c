@@ -39,7 +39,12 @@ static struct rdv_config cfg = {
 		.answer_timeout = 10,
 		.session_lifetime = 3600,
 		.max_relays = 1000,
-		.client_relays = 4,
+		/*
+		 * punchd runs a relay beside every punch by default, held
+		 * until --relay-idle after the move to direct: a host that
+		 * calls a few peers at once needs more than a handful.
+		 */
+		.client_relays = 16,
 		.relay_rate = 256 * 1024,
 		.relay_lifetime = 0,
 		.relay_idle = 120,
@@ -154,7 +159,7 @@ static void usage(FILE *f)
 "  --idle-timeout S [90]         --msg-rate N/s [20]\n"
 "  --max-outbuf BYTES [65536]    --max-pending N [16]\n"
 "  --answer-timeout S [10]       --session-lifetime S [3600]\n"
-"  --max-relays N [1000]         --client-relays N [4]\n"
+"  --max-relays N [1000]         --client-relays N [16]\n"
 "  --relay-rate BYTES/s [262144] --relay-lifetime S [0: while used]\n"
 "  --relay-idle S [120]          --log-rate LINES/s [20]\n"
 "  --client-sessions N [64]      --stun-rate N/s [100]\n"

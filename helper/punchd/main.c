@@ -53,6 +53,7 @@ struct pd_config pd_cfg = {
 	.port_mapping = true,
 	.prime = true,
 	.trickle = true,
+	.relay_first = true,
 };
 struct nfp_handle *pd_nfp;
 
@@ -197,7 +198,7 @@ static void usage(FILE *f)
 "      --prime yes|no      when called, open our NATs first with probes\n"
 "                          whose TTL dies beyond them (yes)\n"
 "      --relay-first yes|no  run the relay beside the punch from the start,\n"
-"                          move to direct when it is up (no)\n"
+"                          move to direct when it is up (yes)\n"
 "      --trickle yes|no    while punching, ask our mapping again and send\n"
 "                          the peer a new one; punch what the peer sends (yes)\n"
 "  -h, --help    -V, --version\n"

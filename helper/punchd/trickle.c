@@ -47,12 +47,18 @@ void pd_trickle_punch_started(struct pd_peer *p)
 	p->rediscover_wait = false;
 }
 
-/* A plain or predicted punch from our port runs: one flow, ours. */
+/*
+ * A plain or predicted punch from our port runs: one flow, ours. With
+ * relay first it runs on while the relay's flow beside it is the path;
+ * after a fall-back to the relay (no relay first) there is no punch.
+ */
 static bool punching_plain(const struct pd_peer *p)
 {
-	return p->state == PD_PUNCHING && p->flow_id && !p->n_spray &&
-	       !p->relayed && (p->strategy == PD_STRAT_PLAIN ||
-			       p->strategy == PD_STRAT_PREDICT);
+	bool running = p->state == PD_PUNCHING ? !p->relayed :
+		       p->state == PD_UP && p->relayed && p->relay_flow;
+
+	return running && p->flow_id && !p->n_spray &&
+	       (p->strategy == PD_STRAT_PLAIN || p->strategy == PD_STRAT_PREDICT);
 }
 
 /*

@@ -5,8 +5,9 @@
 # and the applications exchange a datagram each way over the path it
 # reports. Checks: connected always, direct wherever it is theoretically
 # possible, probes within the strategy's budget. Writes one line per pair
-# as "# zoo-result KIND_A KIND_B MODE STRATEGY MS PROBES BEST" for
-# bench/nat-zoo.
+# as "# zoo-result KIND_A KIND_B MODE STRATEGY MS PROBES BEST FIRST" for
+# bench/nat-zoo: MS to the path of MODE, FIRST to the first path up (the
+# relay beside the punch, with relay first, punchd's default).
 #
 # Without ZOO_KINDS, the quick form (CI): the pairs of ZOO_QUICK, which
 # meet every kind and every strategy once. ZOO_KINDS="pp random" runs the
@@ -54,7 +55,7 @@ rdv_start || { t_fail "rendezvousd starts"; t_done; }
 _nat_known() { grep -q 'event=nat result=' "$TMP/$1.log" 2>/dev/null; }
 
 pair() {
-	local ka=$1 kb=$2 ha hb res mode ms strat la lb ra rb pa pb want got st t0 t1 p0 p1
+	local ka=$1 kb=$2 ha hb res mode ms first strat la lb ra rb pa pb want got st t0 t1 p0 p1
 	zoo_side a "$ka" && zoo_side b "$kb" || { t_fail "$ka/$kb: the sites come up"; return; }
 	ha=$(zoo_ns a h) hb=$(zoo_ns b h)
 	for id in alice bob; do rm -rf "$TMP/$id.log" "$TMP/$id.state" "$TMP/$id.hook"; done
@@ -76,12 +77,25 @@ pair() {
 	echo "# $kb: $(grep -o 'event=nat result=.*' "$TMP/bob.log")"
 	res=$(pd "$ha" alice connect bob)
 	echo "# $res"
-	mode=$(pd_field "$res" mode) ms=$(pd_field "$res" ms)
+	mode=$(pd_field "$res" mode) first=$(pd_field "$res" ms)
+	want=$(zoo_expect "$ka" "$kb")
+	# Relay first (the default): connect answers with the first path up,
+	# often the relay beside the punch. The pair is direct when alice's
+	# path moves there: within the punch timeout and a spray's teardown.
+	if [ "$mode" = relay ] && [ "$want" = direct ]; then
+		wait_for 200 grep -q '^up bob [^ ]* direct' "$TMP/alice.hook"
+		st=$(pd "$ha" alice status | grep '^peer bob ')
+		echo "# now $st"
+		# The hook's MS: from connect to the direct path.
+		[ "$(pd_field "$st" mode)" = direct ] && res=$st mode=direct \
+			ms=$(awk '$1 == "up" && $2 == "bob" && $4 == "direct" { print $5; exit }' \
+				"$TMP/alice.hook")
+	fi
+	ms=${ms:-$first}
 	strat=$(pd_field "$res" strategy) la=$(pd_field "$res" local)
 	ra=$(pd_field "$res" endpoint)
 	pa=$(zoo_probes "$ha") pb=$(zoo_probes "$hb")
-	want=$(zoo_expect "$ka" "$kb")
-	t_check "$ka/$kb: connected ($mode, $strat, ${ms:-?} ms, $((pa + pb)) probes)" \
+	t_check "$ka/$kb: connected ($mode, $strat, first path ${first:-?} ms, $mode ${ms:-?} ms, $((pa + pb)) probes)" \
 		test -n "$mode"
 	if [ -n "$mode" ]; then
 		if [ "$want" = direct ]; then
@@ -128,7 +142,7 @@ pair() {
 		t_check "$ka/$kb: probing stopped once up: $((p1 - p0)) probes in $((t1 - t0)) ms" \
 			test "$((p1 - p0))" -le $((4 * ((t1 - t0) / 1000 + 1)))
 	fi
-	echo "# zoo-result $ka $kb ${mode:-none} ${strat:--} ${ms:-0} $((pa + pb)) $want"
+	echo "# zoo-result $ka $kb ${mode:-none} ${strat:--} ${ms:-0} $((pa + pb)) $want ${first:-0}"
 	pd_stop alice
 	pd_stop bob
 	grep -h 'Sanitizer' "$TMP"/alice.log "$TMP"/bob.log && t_fail "$ka/$kb: sanitizer report"

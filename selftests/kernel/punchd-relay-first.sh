@@ -1,5 +1,5 @@
 #!/bin/bash
-# Relay first (issue 16 section 3): with --relay-first on both sides, the
+# Relay first (issue 16 section 3; punchd's default): on both sides, the
 # relay's path runs beside the punch from the start. While UDP between
 # the two NATs is cut, connect answers through the relay within a few
 # server round trips (not after the punch timeout); once UDP passes, the
@@ -9,7 +9,7 @@
 # dies while it is held falls back to it at once, and a relayed peer
 # punches for direct again later; a punchd restarted meanwhile deletes
 # the flow it does not resume. A peer without relay first is punched as
-# before.
+# before (--relay-first no).
 # vm-timeout: 600
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
@@ -18,7 +18,7 @@ rdv_up
 
 # hooked NAME PEER: the modes of NAME's "up" hook lines for PEER, in order.
 hooked() { awk -v p="$2" '$1 == "up" && $2 == p { print $4 }' "$TMP/$1.hook" | xargs; }
-RF=(--relay-first yes --punch-timeout 10 --timeout 5)
+RF=(--punch-timeout 10 --timeout 5)	# relay first is the default
 
 # --- UDP between the NATs cut at first: relay at once, then direct ---------
 nat_cut
@@ -126,7 +126,7 @@ pd "$A" alice disconnect bob >/dev/null
 pd "$B" bob disconnect alice >/dev/null
 pd_stop bob
 rm -rf "$TMP/bob.state"
-pd_start "$B" bob 5000 --punch-timeout 10
+pd_start "$B" bob 5000 --punch-timeout 10 --relay-first no
 t_check "bob (no relay first) registers again" pd_registered bob 2
 res=$(pd "$A" alice connect bob)
 t_match "alice connects: direct, nothing beside" "^ok peer=bob mode=direct " "$res"

@@ -10,6 +10,9 @@
 # - The same when bob's (the callee's) mapping moves.
 # - The same move with --trickle no ends on the relay (the check that
 #   the scenario needs trickle at all).
+# Relay first is on (punchd's default), so connect answers through the
+# relay at once and the punch goes on beside it: trickle works on that
+# punch, and the path moves to direct when it is up.
 # UDP between the NATs is cut until the move is made, so the first punch
 # cannot win before it. The move comes after the first re-query at 1 s or
 # before it, and whichever of those at 1, 3, 7 and 15 s follows it sees
@@ -36,6 +39,8 @@ scenario() {
 	local who=$1 pa=$2 pb=$3 np=$4 n
 	shift 4
 	round=$((round + 1))
+	: >"$TMP/alice.hook"
+	: >"$TMP/bob.hook"
 	pd_start "$A" alice "$pa" --punch-timeout 20 "$@"
 	pd_start "$B" bob "$pb" --punch-timeout 20 "$@"
 	t_check "alice's and bob's punchd register (round $round)" \
@@ -55,37 +60,42 @@ scenario() {
 	wait "$ca"
 }
 
+# direct NAME PEER EP: NAME's hook says PEER is up direct at EP (a regex),
+# within the punch timeout.
+direct() { wait_for 250 grep -q "^up $2 $3 direct" "$TMP/$1.hook"; }
+
 diag() {
-	grep -q 'mode=direct' "$TMP/a.res" ||
+	grep -q '^up bob [^ ]* direct' "$TMP/alice.hook" ||
 		grep -h 'event=\(punching\|rediscover\|trickle\|candidate\|up\|relay\)' \
 			"$TMP/alice.log" "$TMP/bob.log" | tail -30 | sed 's/^/# /'
 }
 
 # --- the caller's mapping moves ---------------------------------------------
 scenario alice 4000 5000 40000
-t_match "alice's connect: direct, although her mapping moved" "^ok peer=bob mode=direct " \
-	"$(cat "$TMP/a.res")"
+t_match "alice's connect answers (relay first: the relay at once)" \
+	"^ok peer=bob mode=(relay|direct) " "$(cat "$TMP/a.res")"
+t_check "alice's path goes direct, although her mapping moved" \
+	direct alice bob '203\.0\.113\.1:5000'
 t_check "alice asked the server again and saw the move" \
 	grep -q 'event=rediscovered peer=bob mapped=198\.51\.100\.1:40000 moved=yes was=198\.51\.100\.1:4000' \
 	"$TMP/alice.log"
 t_check "the server passed her new endpoint to bob" grep -q 'event=trickle .*from=alice' "$TMP/rdv.log"
 t_check "bob took it and punched it" \
 	grep -q 'event=trickle peer=alice cand=198\.51\.100\.1:40000' "$TMP/bob.log"
-t_check "bob's path goes to her new endpoint" \
-	wait_for 50 grep -q '^up alice 198\.51\.100\.1:40000 direct' "$TMP/bob.hook"
+t_check "bob's path goes to her new endpoint" direct bob alice '198\.51\.100\.1:40000'
 diag
 pd_fresh "$A" alice
 pd_fresh "$B" bob
 
 # --- the callee's ------------------------------------------------------------
 scenario bob 4100 5100 50000
-t_match "when bob's (the callee's) mapping moves: direct too" "^ok peer=bob mode=direct " \
-	"$(cat "$TMP/a.res")"
+t_check "when bob's (the callee's) mapping moves: direct too" \
+	direct alice bob '203\.0\.113\.1:[0-9]*'
 t_check "bob saw the move" \
 	grep -q 'event=rediscovered peer=alice mapped=203\.0\.113\.1:50000 moved=yes' "$TMP/bob.log"
 t_check "alice took his new endpoint, and her path goes there" \
 	eval "grep -q 'event=trickle peer=bob cand=203\.0\.113\.1:50000' '$TMP/alice.log' &&
-	      wait_for 50 grep -q '^up bob 203\.0\.113\.1:50000 direct' '$TMP/alice.hook'"
+	      direct alice bob '203\.0\.113\.1:50000'"
 diag
 pd_fresh "$A" alice
 pd_fresh "$B" bob
@@ -93,8 +103,11 @@ pd_fresh "$B" bob
 # --- without trickle: the same move ends on the relay --------------------------
 la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
 scenario alice 4200 5200 40001 --trickle no --punch-timeout 8
-t_match "with --trickle no, the same move ends on the relay" "^ok peer=bob mode=relay " \
-	"$(cat "$TMP/a.res")"
+t_check "with --trickle no, the same move fails the punch" \
+	wait_for 150 grep -q 'event=direct-failed peer=bob' "$TMP/alice.log"
+t_check "and the path stays on the relay" \
+	eval "grep -q '^up bob 192\.0\.2\.1:[0-9]* relay' '$TMP/alice.hook' &&
+	      ! grep -q '^up bob [^ ]* direct' '$TMP/alice.hook'"
 since() { tail -n +"$(($2 + 1))" "$TMP/$1.log"; }
 t_check "and nobody asked again or trickled" \
 	eval "! { since alice $la; since bob $lb; } | grep -q 'event=\(rediscovered\|trickle\) '"
