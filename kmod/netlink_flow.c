@@ -30,6 +30,7 @@ static struct nfp_peer *nfp_parse_peer(const struct nlattr *flow_nest,
 				       struct netlink_ext_ack *extack)
 {
 	struct nfp_nl_endpoint ep;
+	struct nfp_hmac_key hk;
 	struct punch_keys keys;
 	struct nfp_peer *peer;
 	const struct nlattr *a;
@@ -49,9 +50,14 @@ static struct nfp_peer *nfp_parse_peer(const struct nlattr *flow_nest,
 	peer = kzalloc(struct_size(peer, c, n), GFP_KERNEL_ACCOUNT);
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
-	/* The policy bounds the length to NFPUNCH_SECRET_MIN..MAX. */
+	/*
+	 * The policy bounds the length to NFPUNCH_SECRET_MIN..MAX. Four
+	 * labels under one secret: its pads are hashed once (crypto.c).
+	 */
+	nfp_hmac_key_init(&hk, nla_data(secret), nla_len(secret));
 	ret = punch_keys_derive(&keys, nla_data(secret), nla_len(secret),
-				role, nfp_hmac_sha1, NULL);
+				role, nfp_hmac_sha1, &hk);
+	nfp_hmac_key_clear(&hk);
 	peer->out = keys.out;
 	memcpy(peer->in_key, keys.in.key, PUNCH_KEY_LEN);
 	memcpy(in_tag, keys.in.tag, NFP_TAG_LEN);
