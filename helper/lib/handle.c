@@ -166,35 +166,40 @@ static int extack_parse(const struct nlmsgerr *e,
 			 nlh->nlmsg_len - NLMSG_HDRLEN - off, NULL) < 0 ? -1 : 0;
 }
 
-void nfp_extack_message(const struct nlmsgerr *e, char *buf, size_t len)
+/*
+ * The kernel's extended ack for e: its message into buf ("" if none), and
+ * where in the request it found fault (bytes; 0 if it did not say).
+ */
+static uint32_t extack_read(const struct nlmsgerr *e, char *buf, size_t len)
 {
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 
 	buf[0] = '\0';
-	if (!extack_parse(e, tb) && tb[NLMSGERR_ATTR_MSG])
+	if (extack_parse(e, tb))
+		return 0;
+	if (tb[NLMSGERR_ATTR_MSG])
 		nla_strlcpy(buf, tb[NLMSGERR_ATTR_MSG], len);
-}
-
-/* Where in the request the kernel found fault (bytes); 0 if it did not say. */
-static uint32_t extack_offset(const struct nlmsgerr *e)
-{
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-
-	if (extack_parse(e, tb) || !tb[NLMSGERR_ATTR_OFFS] ||
+	if (!tb[NLMSGERR_ATTR_OFFS] ||
 	    nla_len(tb[NLMSGERR_ATTR_OFFS]) < (int)sizeof(uint32_t))
 		return 0;
 	return nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+}
+
+void nfp_extack_message(const struct nlmsgerr *e, char *buf, size_t len)
+{
+	extack_read(e, buf, len);
 }
 
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	struct request *req = arg;
 	char msg[sizeof(req->h->errmsg)];
+	uint32_t offset;
 
 	(void)who;
-	nfp_extack_message(e, msg, sizeof(msg));
+	offset = extack_read(e, msg, sizeof(msg));
 	req->err = nfp_fail(req->h, e->error < 0 ? e->error : -EPROTO, msg);
-	req->h->err_offset = extack_offset(e);
+	req->h->err_offset = offset;
 	req->done = true;
 	return NL_STOP;
 }
