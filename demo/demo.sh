@@ -48,21 +48,16 @@ pd_start "$B" bob 5000
 pd_registered alice && pd_registered bob || die "punchd did not register"
 grep -h 'event=registered' "$TMP/alice.log" "$TMP/bob.log" | sed 's/^/  /'
 
-# direct NAME PEER FIELD: FIELD (3 endpoint, 5 ms) of NAME's hook line
-# saying the path to PEER is up direct.
-direct() { awk -v p="$2" -v f="$3" '$1 == "up" && $2 == p && $4 == "direct" { print $f; exit }' "$TMP/$1.hook"; }
-has_direct() { [ -n "$(direct "$1" "$2" 3)" ]; }
-
 step "alice: punchd connect bob"
 res=$(pd "$A" alice connect bob)
 echo "  $res"
 case $res in "ok peer=bob mode="*) ;; *) die "no path" ;; esac
 echo "first path up (mapping via the module, signaling, then the relay or the punch, whichever is first): $(pd_field "$res" mode), $(pd_field "$res" ms) ms"
-wait_for 150 has_direct alice bob || die "no direct path for alice"
-wait_for 150 has_direct bob alice || die "no direct path for bob"
-pb=$(direct alice bob 3)
-pa=$(direct bob alice 3)
-echo "direct path up: $(direct alice bob 5) ms after connect"
+wait_for 150 pd_has_direct alice bob || die "no direct path for alice"
+wait_for 150 pd_has_direct bob alice || die "no direct path for bob"
+pb=$(pd_hook_direct alice bob 3)
+pa=$(pd_hook_direct bob alice 3)
+echo "direct path up: $(pd_hook_direct alice bob 5) ms after connect"
 echo "hooks (EVENT PEER ENDPOINT MODE MS; a path through the relay, if any, came first):"
 sed 's/^/  alice: /' "$TMP/alice.hook"
 sed 's/^/  bob:   /' "$TMP/bob.hook"

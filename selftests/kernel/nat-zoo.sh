@@ -83,13 +83,12 @@ pair() {
 	# often the relay beside the punch. The pair is direct when alice's
 	# path moves there: within the punch timeout and a spray's teardown.
 	if [ "$mode" = relay ] && [ "$want" = direct ]; then
-		wait_for 200 grep -q '^up bob [^ ]* direct' "$TMP/alice.hook"
+		wait_for 200 pd_has_direct alice bob
 		st=$(pd "$ha" alice status | grep '^peer bob ')
 		echo "# now $st"
 		# The hook's MS: from connect to the direct path.
 		[ "$(pd_field "$st" mode)" = direct ] && res=$st mode=direct \
-			ms=$(awk '$1 == "up" && $2 == "bob" && $4 == "direct" { print $5; exit }' \
-				"$TMP/alice.hook")
+			ms=$(pd_hook_direct alice bob 5)
 	fi
 	ms=${ms:-$first}
 	strat=$(pd_field "$res" strategy) la=$(pd_field "$res" local)

@@ -112,6 +112,15 @@ pd_field() {
 	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
+# pd_hook_direct ID PEER FIELD: FIELD (3 endpoint, 5 ms) of ID's first
+# hook line saying PEER is up direct; nothing while there is none (with
+# relay first, an "up" through the relay may come before it).
+pd_hook_direct() {
+	awk -v p="$2" -v f="$3" '$1 == "up" && $2 == p && $4 == "direct" { print $f; exit }' \
+		"$TMP/$1.hook" 2>/dev/null
+}
+pd_has_direct() { [ -n "$(pd_hook_direct "$1" "$2" 3)" ]; }
+
 # nat_carol: a third host on a second LAN of alice's router, so behind
 # the same NAT as alice: 10.0.3.2.
 nat_carol() {
