@@ -11,6 +11,9 @@
  *                       connected socket attached (SCM_RIGHTS), or an error
  *   accept tcp [PEER] -> the same, for the next TCP call a peer (PEER) makes
  *   disconnect PEER  -> "ok"; the flow is removed
+ *   discover         -> NAT discovery and the hop walk again, now; when
+ *                       they end, the "nat ..." line of status, or
+ *                       "error reason=no-answer"
  *   status           -> "server ..." and one "peer ..." line per peer
  *   status json      -> the same as one JSON document (punchd(8))
  */
@@ -34,6 +37,7 @@ struct pd_ctl {
 	char in[CMD_MAX];
 	size_t len;
 	bool waiting;	/* a peer holds it until the result */
+	bool discover;	/* waits for NAT discovery */
 };
 
 static int listen_fd = -1;
@@ -151,6 +155,7 @@ void pd_control_accept(void)
 			ctl[i].fd = fd;
 			ctl[i].len = 0;
 			ctl[i].waiting = false;
+			ctl[i].discover = false;
 			return;
 		}
 	}
@@ -209,6 +214,13 @@ static void command(struct pd_ctl *c, char *line)
 		pd_log("control", "command=accept proto=tcp");
 		pd_tcp_accept(c->fd, extra);
 		return;
+	} else if (verb && !strcmp(verb, "discover") && !arg) {
+		if (!pd_nat_rediscover()) {
+			pd_log("control", "command=discover");
+			c->waiting = c->discover = true;
+			return;
+		}
+		pd_reply(c->fd, "error reason=not-started\n");
 	} else if (verb && !strcmp(verb, "status") && !arg) {
 		pd_status_text(c->fd);
 	} else if (verb && !strcmp(verb, "status") && arg && !strcmp(arg, "json") &&
@@ -275,4 +287,19 @@ void pd_control_input(int fd)
 			control_read(&ctl[i]);
 			return;
 		}
+}
+
+void pd_control_discovered(void)
+{
+	int i;
+
+	for (i = 0; i < PD_MAX_CONTROL; i++) {
+		if (ctl[i].fd < 0 || !ctl[i].discover)
+			continue;
+		if (pd_nat_last_failed())
+			pd_reply(ctl[i].fd, "error reason=no-answer\n");
+		else
+			pd_status_nat(ctl[i].fd);
+		pd_reply_done(ctl[i].fd);
+	}
 }

@@ -38,11 +38,20 @@ static uint64_t deadline;
 static struct sockaddr_storage to;
 static unsigned int result;	/* the priming TTL, 0: none */
 static int result_family;
+static bool known;		/* result is of this network */
 
 static const char *const hop_names[] = {
 	[PD_HOP_PRIVATE] = "private", [PD_HOP_PUBLIC] = "public",
 	[PD_HOP_SILENT] = "silent", [PD_HOP_SERVER] = "server",
 };
+
+static void walk_stop(void)
+{
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	ttl = 0;
+}
 
 static void walk_end(void)
 {
@@ -55,11 +64,10 @@ static void walk_end(void)
 					i ? "," : "", hop_names[hops[i]]);
 	result = pd_prime_ttl(hops, ttl);
 	result_family = to.ss_family;
+	known = true;
 	pd_log("hops", "path=%s prime_ttl=%u", path, result);
-	close(fd);
-	fd = -1;
-	ttl = 0;
-	pd_peers_nat_ready();	/* connects waited for the walk */
+	walk_stop();
+	pd_hops_walked();
 }
 
 static int set_ttl(unsigned int t)
@@ -107,11 +115,12 @@ static void hop_seen(enum pd_hop h)
 		walk_end();
 }
 
+/* A walk again keeps the last result for the calls made meanwhile. */
 void pd_hops_start(void)
 {
 	int on = 1;
 
-	pd_hops_close();
+	walk_stop();
 	if (!pd_cfg.prime || pd_server_sockaddr(&to, pd_cfg.stun_port) < 0)
 		return;
 	fd = socket(to.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -120,7 +129,7 @@ void pd_hops_start(void)
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on)) :
 	     setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)))) {
 		pd_log("hops", "error=\"%s\"", strerror(errno));
-		pd_hops_close();
+		walk_stop();
 		return;
 	}
 	pd_mark_socket(fd);
@@ -229,12 +238,15 @@ bool pd_hops_walking(void)
 	return ttl != 0;
 }
 
+bool pd_hops_known(void)
+{
+	return known;
+}
+
 /* Stop any walk and forget its result: of a network we may have left. */
 void pd_hops_close(void)
 {
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-	ttl = 0;
+	walk_stop();
 	result = 0;
+	known = false;
 }

@@ -6,7 +6,7 @@
  *   punchd [--socket P] connect PEER ask the daemon, wait for the result
  *   punchd [--socket P] connect PEER --tcp | accept --tcp [PEER] [-- CMD...]
  *                                    a TCP connection, for CMD or stdio
- *   punchd [--socket P] status | disconnect PEER
+ *   punchd [--socket P] status | disconnect PEER | discover
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -142,6 +142,7 @@ static void usage(FILE *f)
 "       punchd [--socket PATH] accept --tcp [PEER] [-- CMD [ARG...]]\n"
 "       punchd [--socket PATH] disconnect PEER\n"
 "       punchd [--socket PATH] status [-j]\n"
+"       punchd [--socket PATH] discover\n"
 "NAT hole punching daemon: registers with rendezvousd and opens direct\n"
 "paths to peers through the nfpunch kernel module (relay if none works).\n"
 "\n"
@@ -479,6 +480,7 @@ static int client(int argc, char **argv)
 	if (how >= 0)
 		return pd_tcp_client(pd_cfg.socket_path, how, peer, cmd);
 	if (!strcmp(argv[0], "status") ? argc != 1 && !json :
+	    !strcmp(argv[0], "discover") ? argc != 1 :
 	    (strcmp(argv[0], "connect") && strcmp(argv[0], "disconnect")) ||
 	    argc != 2 || !sig_word_ok(argv[1])) {
 		fprintf(stderr, "punchd: bad command; see punchd --help\n");

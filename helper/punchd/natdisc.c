@@ -61,6 +61,7 @@ static const unsigned int life_waits[] = { 5, 10, 20, 40, 80, 160 };
 
 static struct pd_nat nat;
 static bool ready, running;
+static bool last_failed;	/* the latest run had no answer */
 static uint64_t next_run = 1;	/* as soon as the server link is up */
 /* The mapping test walks the four server addresses with one socket. */
 static int map_fd = -1, map_step;
@@ -219,65 +220,83 @@ static bool busy(enum q_kind kind)
 	return false;
 }
 
+/*
+ * Discovery and the hop walk after it are over: wake whoever waited for
+ * them (calls parked in NAT_WAIT, "punchd discover").
+ */
+static void settled(void)
+{
+	if (pd_nat_busy())
+		return;
+	pd_peers_nat_ready();
+	pd_control_discovered();
+}
+
 static void classify(void)
 {
 	struct nfp_endpoint local;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
+	struct pd_nat found = { 0 };
 	uint16_t lport = 0;
 	uint8_t ip[16];
 	int d1, d2, d3, i;
 	char w[PD_NAT_STRLEN];
 
-	memset(&nat, 0, sizeof(nat));
 	if (!getsockname(map_fd, (struct sockaddr *)&ss, &len))
 		lport = sa_get(&ss, ip);
 	if (map_step == 0) {
-		pd_log("nat", "result=unknown reason=no-answer retry_s=%d",
-		       RETRY_MS / 1000);
+		/*
+		 * The server is away, not our network (netwatch says when
+		 * that changes): a result of this network stays good.
+		 */
+		pd_log("nat", "result=unknown reason=no-answer retry_s=%d kept=%s",
+		       RETRY_MS / 1000, ready ? pd_nat_format(&nat, w, sizeof(w)) : "none");
 		next_run = pd_now_ms() + RETRY_MS;
-		ready = false;
+		last_failed = true;
 		return;
 	}
 	if (!pd_link_local(&local) && map_seen[0].port == lport &&
 	    !memcmp(map_seen[0].ip, local.addr,
 		    local.family == AF_INET6 ? 16 : 4)) {
-		nat.map = PD_MAP_OPEN;
-		nat.alloc = PD_ALLOC_PRESERVE;
+		found.map = PD_MAP_OPEN;
+		found.alloc = PD_ALLOC_PRESERVE;
 	} else if (map_step == 4 && have_other) {
 		if (stun_addr_eq(&map_seen[0], &map_seen[2]))
-			nat.map = PD_MAP_EIM;
+			found.map = PD_MAP_EIM;
 		else if (stun_addr_eq(&map_seen[2], &map_seen[3]))
-			nat.map = PD_MAP_ADM;
+			found.map = PD_MAP_ADM;
 		else
-			nat.map = PD_MAP_APDM;
+			found.map = PD_MAP_APDM;
 		d1 = map_seen[1].port - map_seen[0].port;
 		d2 = map_seen[2].port - map_seen[1].port;
 		d3 = map_seen[3].port - map_seen[2].port;
-		if (nat.map == PD_MAP_ADM)
+		if (found.map == PD_MAP_ADM)
 			d1 = d3 = d2;
-		if (map_seen[0].port == lport && nat.map == PD_MAP_EIM)
-			nat.alloc = PD_ALLOC_PRESERVE;
-		else if (nat.map != PD_MAP_EIM && d1 == d2 && d2 == d3 &&
+		if (map_seen[0].port == lport && found.map == PD_MAP_EIM)
+			found.alloc = PD_ALLOC_PRESERVE;
+		else if (found.map != PD_MAP_EIM && d1 == d2 && d2 == d3 &&
 			 d1 && d1 >= -64 && d1 <= 64) {
-			nat.alloc = PD_ALLOC_SEQ;
-			nat.delta = d1;
+			found.alloc = PD_ALLOC_SEQ;
+			found.delta = d1;
 		} else {
-			nat.alloc = PD_ALLOC_RANDOM;
+			found.alloc = PD_ALLOC_RANDOM;
 		}
 	}
 	if (have_other)
-		nat.filter = PD_FILTER_APDF;
+		found.filter = PD_FILTER_APDF;
 	for (i = 0; i < MAX_Q; i++) {
 		if (!qs[i].used || !qs[i].answered)
 			continue;
 		if (qs[i].kind == Q_FILTER_BOTH)
-			nat.filter = PD_FILTER_EIF;
+			found.filter = PD_FILTER_EIF;
 		else if (qs[i].kind == Q_FILTER_PORT &&
-			 nat.filter != PD_FILTER_EIF)
-			nat.filter = PD_FILTER_ADF;
+			 found.filter != PD_FILTER_EIF)
+			found.filter = PD_FILTER_ADF;
 	}
+	nat = found;
 	ready = true;
+	last_failed = false;
 	next_run = pd_now_ms() + FRESH_MS;
 	pd_log("nat", "result=%s mapping=%s filtering=%s allocation=%s delta=%d local_port=%u ports=%u,%u,%u,%u",
 	       pd_nat_format(&nat, w, sizeof(w)), pd_nat_map_name(nat.map),
@@ -429,17 +448,51 @@ static void q_done(int idx, bool answered)
 		/*
 		 * After the mapping walk, not beside it: each of its hops that
 		 * crosses the NAT takes a new mapping, which would read as a
-		 * step of a sequential allocator. Connects wait for it too.
+		 * step of a sequential allocator.
 		 */
-		if (ready)
+		if (ready && !last_failed)
 			pd_hops_start();
-		pd_peers_nat_ready();
+		settled();
 	}
 }
 
 bool pd_nat_busy(void)
 {
 	return running || pd_hops_walking();
+}
+
+/*
+ * Must a call wait before it offers? Only for what it cannot do without:
+ * the first result on this network (the strategy needs it), the first
+ * hop walk (priming needs it), and, behind a sequential NAT, the mapping
+ * walk of a later run, whose allocations would land between the sample
+ * and the punch and spoil the prediction (a few round trips). A later
+ * run's filtering tests and hop walk change nothing a call uses meanwhile.
+ */
+bool pd_nat_call_waits(void)
+{
+	if (running && (!ready || (!map_over && pd_nat_predictable(&nat))))
+		return true;
+	return pd_hops_walking() && !pd_hops_known();
+}
+
+void pd_hops_walked(void)
+{
+	settled();
+}
+
+int pd_nat_rediscover(void)
+{
+	if (!pd_nat_busy()) {
+		next_run = 0;
+		pd_nat_start();
+	}
+	return pd_nat_busy() ? 0 : -1;
+}
+
+bool pd_nat_last_failed(void)
+{
+	return last_failed;
 }
 
 void pd_nat_network_changed(void)
@@ -451,9 +504,12 @@ void pd_nat_network_changed(void)
 	 */
 	pd_nat_close();
 	running = life_running = life_done = false;
+	ready = last_failed = false;
+	memset(&nat, 0, sizeof(nat));
 	life_lo = life_hi = 0;
 	pd_peers_keepalive_changed();	/* back to the default until measured */
 	pd_nat_start();
+	settled();	/* it may not have started: nobody waits in vain */
 }
 
 void pd_nat_start(void)
@@ -461,9 +517,13 @@ void pd_nat_start(void)
 	struct sockaddr_storage to;
 	unsigned int i;
 
-	if (running || pd_server_sockaddr(&disc_server, pd_cfg.stun_port) < 0 ||
-	    !server(&to, false, false))
+	if (running)
 		return;
+	if (pd_server_sockaddr(&disc_server, pd_cfg.stun_port) < 0 ||
+	    !server(&to, false, false)) {
+		next_run = pd_now_ms() + RETRY_MS;	/* not never */
+		return;
+	}
 	for (i = 0; i < MAX_Q; i++)
 		if (qs[i].used && qs[i].kind != Q_LIFE && qs[i].kind != Q_CHECK &&
 		    qs[i].kind != Q_SAMPLE)

@@ -919,12 +919,14 @@ static void send_candidates(struct pd_peer *p)
 	}
 }
 
-/* The mapping is known: wait for discovery, sample, then offer. */
+/* The mapping is known: wait for discovery if we must, sample, offer. */
 static void proceed(struct pd_peer *p)
 {
 	struct pd_nat mine;
 
-	if (pd_nat_busy()) {
+	if (pd_nat_call_waits()) {
+		if (p->state != PD_NAT_WAIT)
+			pd_log("nat-wait", "peer=%s", p->name);
 		pd_peer_set_state(p, PD_NAT_WAIT);
 		p->deadline = pd_now_ms() + SERVER_WAIT_MS;
 		return;

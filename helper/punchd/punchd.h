@@ -235,6 +235,11 @@ void pd_nat_input(int fd);
 void pd_nat_tick(uint64_t now, uint64_t *next);
 void pd_nat_close(void);
 bool pd_nat_busy(void);
+/* A call must wait for discovery before it offers (NAT_WAIT). */
+bool pd_nat_call_waits(void);
+/* Discover again now ("punchd discover"); -1: could not start. */
+int pd_nat_rediscover(void);
+bool pd_nat_last_failed(void);
 /* A new network: forget the NAT and its lifetime, discover again. */
 void pd_nat_network_changed(void);
 bool pd_nat_mine(struct pd_nat *out);
@@ -251,6 +256,9 @@ void pd_hops_tick(uint64_t now, uint64_t *next);
 /* The priming TTL for flows of family (AF_INET, AF_INET6); 0: none known. */
 unsigned int pd_hops_prime_ttl(int family);
 bool pd_hops_walking(void);
+/* A walk ended on this network (its result may be 0: nothing to prime). */
+bool pd_hops_known(void);
+void pd_hops_walked(void);
 void pd_hops_close(void);
 void pd_peers_sampled(unsigned int tag, uint16_t port);
 void pd_peers_nat_ready(void);
@@ -301,6 +309,8 @@ void pd_control_close(void);
 /* The control clients to poll: fills fds, returns how many. */
 int pd_control_fds(int *fds, int max);
 void pd_control_input(int fd);
+/* A discovery ended: answer the "discover" commands waiting for it. */
+void pd_control_discovered(void);
 void pd_reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* All of buf, however long (a status of many peers), without blocking. */
 void pd_reply_all(int fd, const void *buf, size_t len);
@@ -308,6 +318,7 @@ void pd_reply_done(int fd);
 
 /* status: lines for people, or one JSON document (punchd(8)) */
 void pd_status_text(int fd);
+void pd_status_nat(int fd);	/* the "nat ..." line alone */
 void pd_status_json(int fd);
 
 /* hook */

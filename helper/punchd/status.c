@@ -39,17 +39,13 @@ static void peer_line(const struct pd_peer *p, void *arg)
 		 (unsigned long long)pd_peer_probes(p));
 }
 
-void pd_status_text(int fd)
+void pd_status_nat(int fd)
 {
-	char nat[PD_NAT_STRLEN], ep[SIG_EP_STRLEN];
-	struct pd_portmap_info pm;
+	char nat[PD_NAT_STRLEN];
 	unsigned int lo, hi;
 	struct pd_nat mine;
-	bool known;
+	bool known = pd_nat_mine(&mine);
 
-	pd_reply(fd, "server %s %s\n", pd_cfg.server,
-		 pd_link_up() ? "registered" : "unreachable");
-	known = pd_nat_mine(&mine);
 	pd_reply(fd, "nat %s mapping=%s filtering=%s allocation=%s delta=%d",
 		 known ? pd_nat_format(&mine, nat, sizeof(nat)) :
 		 pd_nat_busy() ? "discovering" : "unknown",
@@ -61,6 +57,16 @@ void pd_status_text(int fd)
 		pd_reply(fd, "%u", hi);
 	pd_reply(fd, " keepalive_ms=%u prime_ttl=%u\n", pd_keepalive_ms(),
 		 prime_ttl());
+}
+
+void pd_status_text(int fd)
+{
+	struct pd_portmap_info pm;
+	char ep[SIG_EP_STRLEN];
+
+	pd_reply(fd, "server %s %s\n", pd_cfg.server,
+		 pd_link_up() ? "registered" : "unreachable");
+	pd_status_nat(fd);
 	pd_portmap_info(&pm);
 	if (pm.method)
 		pd_reply(fd, "portmap %s method=%s external=%s lifetime_s=%u\n", pm.state,

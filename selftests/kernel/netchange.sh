@@ -5,6 +5,8 @@
 # makes its server link again, and punches bob again from the new
 # address; the applications talk again. A change that does not touch
 # the way to the server (a container bridge appearing) changes nothing.
+# A call made right after the move waits for the new network's NAT
+# discovery: what punchd knew of the old one is forgotten.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
 . "$T_REPO/selftests/lib/rdv.sh"
@@ -32,6 +34,15 @@ ip -n "$A" route replace default via 10.0.1.1 src 10.0.1.3
 t_check "punchd sees the network change" \
 	wait_for 100 grep -q 'event=network-changed source=10.0.1.2->10.0.1.3 ' "$TMP/alice.log"
 t_check "it registers again" pd_registered alice 2
+# The old network's NAT result is forgotten: a call made now waits for
+# the new one (its filtering tests take 1.4 s behind alice's firewall).
+pd "$A" alice disconnect bob >/dev/null
+pd "$A" alice connect bob >"$TMP/connect.moved" &
+cm=$!
+t_check "a call right after the move waits for the new network's discovery" \
+	wait_for 50 eval "sed -n '/event=network-changed/,\$p' $TMP/alice.log | grep -q 'event=nat-wait peer=bob'"
+wait "$cm"
+t_match "and is answered once it is over" "^ok peer=bob mode=" "$(cat "$TMP/connect.moved")"
 up_again() { grep -q 'event=up peer=bob mode=direct .*local=10\.0\.1\.3:4000' "$TMP/alice.log"; }
 t_check "and is up with bob again, directly, from the new address" wait_for 300 up_again
 pb2=$(grep 'event=up peer=bob mode=direct .*local=10\.0\.1\.3:4000' "$TMP/alice.log" |

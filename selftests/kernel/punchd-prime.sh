@@ -80,6 +80,48 @@ t_check "his primes died at the public router ($(ttl1) packets with TTL 1 there)
 t_expect "alice, the caller, did not prime" 0 \
 	"$(grep -c 'event=punching .*prime_ttl=[1-9]' "$TMP/alice.log")"
 
+# --- a call while both discover again: it uses the last results, at once --
+# (issue 16: discovery is never in the connect path). "punchd discover"
+# starts a run now; bob's filtering tests wait 1.4 s for answers his
+# firewall drops, so the call below falls inside his run.
+for id in alice bob; do
+	mv "$TMP/$id.log" "$TMP/$id.log.first"
+	rm -rf "$TMP/$id.state"
+done
+pd_start "$A" alice 4300
+pd_start "$B" bob 5300
+pd_registered alice && pd_registered bob &&
+	wait_for 100 grep -q 'event=hops ' "$TMP/alice.log" &&
+	wait_for 100 grep -q 'event=hops ' "$TMP/bob.log"
+pd "$A" alice discover >"$TMP/discover.alice" 2>&1 &
+da=$!
+pd "$B" bob discover >"$TMP/discover.bob" 2>&1 &
+db=$!
+wait_for 50 grep -q 'command=discover' "$TMP/bob.log" &&
+	wait_for 50 grep -q 'command=discover' "$TMP/alice.log"
+res=$(pd "$A" alice connect bob)
+wait "$da" "$db"
+t_match "called during discovery: direct, on the port bob announced" \
+	"^ok peer=bob mode=direct endpoint=203\.0\.113\.1:5300 " "$res"
+t_expect "neither side waited for discovery (event=nat-wait)" "0 0" \
+	"$(grep -c 'event=nat-wait' "$TMP/alice.log") $(grep -c 'event=nat-wait' "$TMP/bob.log")"
+# The order in bob's log proves the call fell inside his run.
+after() { # after FILE FIRST THEN: a THEN line follows the first FIRST line
+	awk -v a="$2" -v b="$3" '$0 ~ a && !x { x = NR } $0 ~ b && x && NR > x { f = 1 }
+		END { exit !f }' "$1"
+}
+t_check "bob punched before his run ended (event=nat after event=punching)" \
+	after "$TMP/bob.log" 'event=punching peer=alice' 'event=nat '
+t_check "and still primed, with the last walk's TTL 2" \
+	grep -q 'event=punching peer=alice .*prime_ttl=2' "$TMP/bob.log"
+t_match "punchd discover printed bob's NAT when his run ended" \
+	"^nat eim\.apdf\.preserve .*prime_ttl=2$" "$(cat "$TMP/discover.bob")"
+t_match "and alice's" "^nat eim\.[a-z]*\.preserve " "$(cat "$TMP/discover.alice")"
+pd_stop alice
+pd_stop bob
+ip netns exec "$A" "$PUNCHCTL" flow del tag 1 2>/dev/null
+ip netns exec "$B" "$PUNCHCTL" flow del tag 1 2>/dev/null
+
 # --- the other way round: bob calls through his plain NAT, alice primes ---
 plain "$NB"
 res=$(call "$B" bob "$A" alice 5200 4200)
