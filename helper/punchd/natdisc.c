@@ -390,6 +390,8 @@ static void life_check(int life_idx)
 	q_send(&qs[k], pd_now_ms());
 }
 
+static void run_check(void);
+
 static void q_done(int idx, bool answered)
 {
 	struct q *q = &qs[idx];
@@ -436,6 +438,14 @@ static void q_done(int idx, bool answered)
 		q_free(q);
 		return;
 	}
+	run_check();
+}
+
+/* The run's last test is over (or none could start): classify, move on. */
+static void run_check(void)
+{
+	int i;
+
 	if (running && map_over && !busy(Q_FILTER_BOTH) &&
 	    !busy(Q_FILTER_PORT)) {
 		running = false;
@@ -464,14 +474,16 @@ bool pd_nat_busy(void)
 /*
  * Must a call wait before it offers? Only for what it cannot do without:
  * the first result on this network (the strategy needs it), the first
- * hop walk (priming needs it), and, behind a sequential NAT, the mapping
- * walk of a later run, whose allocations would land between the sample
- * and the punch and spoil the prediction (a few round trips). A later
- * run's filtering tests and hop walk change nothing a call uses meanwhile.
+ * hop walk (priming needs it), and, behind a sequential NAT, any later
+ * run: its tests and its hop walk take new mappings, which would land
+ * between the call's sample and its punch and spoil the prediction.
+ * Elsewhere a later run changes nothing a call uses meanwhile.
  */
 bool pd_nat_call_waits(void)
 {
-	if (running && (!ready || (!map_over && pd_nat_predictable(&nat))))
+	if (ready && pd_nat_predictable(&nat))
+		return pd_nat_busy();
+	if (running && !ready)
 		return true;
 	return pd_hops_walking() && !pd_hops_known();
 }
@@ -548,6 +560,7 @@ void pd_nat_start(void)
 	q_start(Q_FILTER_BOTH, -1, &to, STUN_CHANGE_IP | STUN_CHANGE_PORT);
 	q_start(Q_FILTER_PORT, -1, &to, STUN_CHANGE_PORT);
 	map_next();
+	run_check();	/* no slot or socket for any test: over, no answer */
 }
 
 int pd_nat_sample(unsigned int tag)

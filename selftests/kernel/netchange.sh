@@ -40,7 +40,7 @@ pd "$A" alice disconnect bob >/dev/null
 pd "$A" alice connect bob >"$TMP/connect.moved" &
 cm=$!
 t_check "a call right after the move waits for the new network's discovery" \
-	wait_for 50 eval "sed -n '/event=network-changed/,\$p' $TMP/alice.log | grep -q 'event=nat-wait peer=bob'"
+	wait_for 50 eval "sed -n '/command=connect peer=bob/,\$p' $TMP/alice.log | grep -q 'event=nat-wait peer=bob'"
 wait "$cm"
 t_match "and is answered once it is over" "^ok peer=bob mode=" "$(cat "$TMP/connect.moved")"
 up_again() { grep -q 'event=up peer=bob mode=direct .*local=10\.0\.1\.3:4000' "$TMP/alice.log"; }

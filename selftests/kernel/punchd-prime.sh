@@ -83,7 +83,8 @@ t_expect "alice, the caller, did not prime" 0 \
 # --- a call while both discover again: it uses the last results, at once --
 # (issue 16: discovery is never in the connect path). "punchd discover"
 # starts a run now; bob's filtering tests wait 1.4 s for answers his
-# firewall drops, so the call below falls inside his run.
+# firewall drops, so the call below falls inside his run. Then calls
+# during a later hop walk, which must still prime.
 for id in alice bob; do
 	mv "$TMP/$id.log" "$TMP/$id.log.first"
 	rm -rf "$TMP/$id.state"
@@ -93,9 +94,9 @@ pd_start "$B" bob 5300
 pd_registered alice && pd_registered bob &&
 	wait_for 100 grep -q 'event=hops ' "$TMP/alice.log" &&
 	wait_for 100 grep -q 'event=hops ' "$TMP/bob.log"
-pd "$A" alice discover >"$TMP/discover.alice" 2>&1 &
+timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" discover >"$TMP/discover.alice" 2>&1 &
 da=$!
-pd "$B" bob discover >"$TMP/discover.bob" 2>&1 &
+timeout 30 ip netns exec "$B" "$PUNCHD" -u "$TMP/bob.sock" discover >"$TMP/discover.bob" 2>&1 &
 db=$!
 wait_for 50 grep -q 'command=discover' "$TMP/bob.log" &&
 	wait_for 50 grep -q 'command=discover' "$TMP/alice.log"
@@ -112,11 +113,75 @@ after() { # after FILE FIRST THEN: a THEN line follows the first FIRST line
 }
 t_check "bob punched before his run ended (event=nat after event=punching)" \
 	after "$TMP/bob.log" 'event=punching peer=alice' 'event=nat '
-t_check "and still primed, with the last walk's TTL 2" \
+t_check "and primed, with TTL 2" \
 	grep -q 'event=punching peer=alice .*prime_ttl=2' "$TMP/bob.log"
 t_match "punchd discover printed bob's NAT when his run ended" \
 	"^nat eim\.apdf\.preserve .*prime_ttl=2$" "$(cat "$TMP/discover.bob")"
 t_match "and alice's" "^nat eim\.[a-z]*\.preserve " "$(cat "$TMP/discover.alice")"
+
+# --- during a later hop walk, calls prime with the last walk's TTL -------
+# Bob's NAT stops sending "time exceeded": his next walk waits 500 ms at
+# its first hop, then ends with nothing to prime with (prime_ttl=0).
+# Meanwhile what calls get (status shows the same function's answer) must
+# stay the TTL of before: status is read in a loop through the walk, and
+# the samples taken inside it, by the log's clock, are checked.
+ip netns exec "$NB" nft -f - <<-'NFT'
+	table inet quiet {
+		chain out {
+			type filter hook output priority 0; policy accept;
+			icmp type time-exceeded drop
+		}
+	}
+NFT
+walks=$(grep -c 'event=hops ' "$TMP/bob.log")
+timeout 30 ip netns exec "$B" "$PUNCHD" -u "$TMP/bob.sock" discover >/dev/null 2>&1 &
+db=$!
+: >"$TMP/samples"
+# One reader that asks in a tight loop (a punchd client per sample takes
+# longer than the walk under emulation): "t0 t1 prime_ttl" per answer.
+ip netns exec "$B" python3 - "$TMP/bob.sock" "$TMP/bob.log" "$walks" >"$TMP/samples" <<-'PY'
+	import socket, sys, time
+	sock, log, walks = sys.argv[1], sys.argv[2], int(sys.argv[3])
+	end = time.time() + 20
+	while time.time() < end:
+	    t0 = time.time()
+	    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	    c.connect(sock)
+	    c.sendall(b"status\n")
+	    out = b""
+	    while True:
+	        chunk = c.recv(65536)
+	        if not chunk:
+	            break
+	        out += chunk
+	    c.close()
+	    t1 = time.time()
+	    nat = [l for l in out.decode().splitlines() if l.startswith("nat ")]
+	    ttl = nat[0].rsplit("prime_ttl=", 1)[-1] if nat else "?"
+	    print(int(t0 * 1000), int(t1 * 1000) + 1, ttl, flush=True)
+	    if sum("event=hops " in l for l in open(log)) > walks:
+	        break
+	    time.sleep(0.01)
+PY
+wait "$db"
+ip netns exec "$NB" nft delete table inet quiet
+# ms since the epoch of bob's log line for an event (its ts=, UTC)
+log_ms() {
+	local ts
+	ts=$(grep "$1" "$TMP/bob.log" | tail -1 | sed -n 's/^ts=\([^ ]*\)Z .*/\1/p')
+	[ -n "$ts" ] && echo $(( $(date -u -d "$ts" +%s%3N) ))
+}
+walk_from=$(log_ms 'event=nat ')
+walk_to=$(log_ms 'event=hops path=silent')
+t_check "the walk found nothing to prime with this time" \
+	test -n "$walk_to"
+inside=$(awk -v a="${walk_from:-0}" -v b="${walk_to:-0}" '$1 >= a && $2 <= b' "$TMP/samples")
+t_check "status was read during the walk ($(grep -c . <<<"$inside") times)" \
+	test -n "$inside"
+[ -n "$inside" ] || { echo "walk $walk_from..$walk_to"; cat "$TMP/samples"; } | sed 's/^/# /' 
+t_expect "and said the last walk's TTL each time" "2" \
+	"$(awk '{ print $3 }' <<<"$inside" | sort -u | xargs)"
+t_match "after the walk, its own result" "prime_ttl=0$" "$(pd "$B" bob status | grep '^nat ')"
 pd_stop alice
 pd_stop bob
 ip netns exec "$A" "$PUNCHCTL" flow del tag 1 2>/dev/null
