@@ -563,7 +563,7 @@ static void on_from(const char *p, const char *line, size_t len)
 	    !word(&p, obs, sizeof(obs), true) || sig_ep_parse(obs, strlen(obs), &ep) ||
 	    sig_parse(&m, line, len) != SIG_OK ||
 	    (m.type != SIG_ANSWER && m.type != SIG_REJECT && m.type != SIG_RELAY &&
-	     m.type != SIG_CANDIDATE))
+	     m.type != SIG_CANDIDATE && m.type != SIG_RELEASE))
 		return;
 	stub = stub_find(id, inst);
 	if (!stub || stub->dead)

@@ -159,7 +159,8 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		    const uint8_t *secret, size_t secret_len, bool relay_first,
 		    struct rdv_relay **out, const char **code);
 void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2]);
-void rdv_relay_free(struct rdv_relay *r);
+/* why: the reason its relay-end line gives */
+void rdv_relay_free(struct rdv_relay *r, const char *why);
 unsigned int rdv_relays_count(void);
 void rdv_relays_shutdown(void);
 /*

@@ -193,6 +193,15 @@ static uint64_t relay_due(struct rdv_relay *r)
 	return due;
 }
 
+/* Its --relay-lifetime, rather than its idle time, ends it now. */
+static bool lifetime_over(const struct rdv_relay *r, uint64_t now)
+{
+	const struct rdv_limits *lim = &rdv_cfg->lim;
+
+	return lim->relay_lifetime &&
+	       now > r->created + lim->relay_lifetime * 1000ull;
+}
+
 static void relay_deadline(struct rdv_timer *t, uint64_t now)
 {
 	struct rdv_relay *r = rdv_container_of(t, struct rdv_relay, timer);
@@ -202,7 +211,7 @@ static void relay_deadline(struct rdv_timer *t, uint64_t now)
 	if (now < due)
 		rdv_timer_arm(t, due);	/* cannot fail: just taken out */
 	else
-		rdv_relay_free(r);
+		rdv_relay_free(r, lifetime_over(r, now) ? "lifetime" : "idle");
 }
 
 /* Side 0's owner is the caller, who controls; side 1's the callee. */
@@ -354,7 +363,7 @@ void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2])
 	rdv_ep_from_ss(&ep[1], &r->side[1].local);
 }
 
-void rdv_relay_free(struct rdv_relay *r)
+void rdv_relay_free(struct rdv_relay *r, const char *why)
 {
 	uint64_t packets[2], bytes[2], dropped;
 	char a[SIG_EP_STRLEN];
@@ -371,11 +380,11 @@ void rdv_relay_free(struct rdv_relay *r)
 	pthread_mutex_unlock(&r->lock);
 	rdv_log(RDV_LOG_INFO, "relay-end",
 		"a=%s b=%s a_port=%s a_to_b_packets=%llu a_to_b_bytes=%llu "
-		"b_to_a_packets=%llu b_to_a_bytes=%llu dropped=%llu",
+		"b_to_a_packets=%llu b_to_a_bytes=%llu dropped=%llu reason=%s",
 		r->ids[0], r->ids[1], rdv_addr_str(&r->side[0].local, a, sizeof(a)),
 		(unsigned long long)packets[0], (unsigned long long)bytes[0],
 		(unsigned long long)packets[1], (unsigned long long)bytes[1],
-		(unsigned long long)dropped);
+		(unsigned long long)dropped, why);
 	/* Its slot first: the session re-arms in the room this leaves. */
 	rdv_timer_cancel(&r->timer);
 	rdv_session_relay_gone(r->s);
@@ -651,12 +660,12 @@ void rdv_relays_revoke(const char *id)
 	for (r = relays; r; r = next) {
 		next = r->next;
 		if (!strcmp(r->ids[0], id) || !strcmp(r->ids[1], id))
-			rdv_relay_free(r);
+			rdv_relay_free(r, "revoked");
 	}
 }
 
 void rdv_relays_shutdown(void)
 {
 	while (relays)
-		rdv_relay_free(relays);
+		rdv_relay_free(relays, "shutdown");
 }

@@ -8,6 +8,7 @@
  *   CONNECT --> OFFER to callee --> ANSWER --> ACCEPTED to caller
  *                                \-> REJECT --> ERROR to caller
  *   then, while they punch: CANDIDATE from either side --> to the other
+ *   RELAY from either side --> RELAYED to both; RELEASE from both --> ends it
  *
  * A session is tied to the two connections that made it and is listed
  * in both, so a disconnect touches only its own sessions. A pending one
@@ -33,6 +34,12 @@
 
 /* CANDIDATEs one side of a session may send: each costs the other probes. */
 #define RDV_TRICKLE_MAX	4
+/*
+ * Relays one session may have, one after the other: a path falls back to
+ * the relay a few times in a session's life, while a hostile side that
+ * asks for one and releases it in a loop would churn ports without end.
+ */
+#define RDV_SESSION_RELAYS	8
 
 struct rdv_session {
 	uint8_t sid[SIG_SID_LEN];
@@ -50,6 +57,8 @@ struct rdv_session {
 	uint64_t deadline;
 	struct rdv_timer timer;		/* at deadline, or at once (see below) */
 	struct rdv_relay *relay;
+	bool released[2];		/* RELEASE of relay, by side */
+	unsigned int relays_made;	/* up to RDV_SESSION_RELAYS */
 	struct rdv_session *next, *prev;
 	struct rdv_session *hnext;	/* in its by_sid bucket */
 };
@@ -187,7 +196,7 @@ static void session_free(struct rdv_session *s, const char *why)
 	rdv_log(RDV_LOG_INFO, "session-end", "sid=%s caller=%s callee=%s reason=%s",
 		h, s->caller, s->callee, why);
 	if (s->relay)
-		rdv_relay_free(s->relay);
+		rdv_relay_free(s->relay, "session-end");
 	unlink_side(s, 0);
 	unlink_side(s, 1);
 	sid_remove(s);
@@ -517,7 +526,12 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	}
 	if (s->relay) {
 		/* Asked again, e.g. by the other side: the same relay. */
+		s->released[side_of(s, c)] = false;
 		send_relayed(s, side_of(s, c));
+		return;
+	}
+	if (s->relays_made >= RDV_SESSION_RELAYS) {
+		send_error(c, "relay-limit", NULL, m->sid, s->proto);
 		return;
 	}
 	ids[0] = s->caller;
@@ -529,8 +543,39 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 		send_error(c, code, NULL, m->sid, s->proto);
 		return;
 	}
+	s->relays_made++;
+	s->released[0] = s->released[1] = false;
 	send_relayed(s, 0);
 	send_relayed(s, 1);
+}
+
+/*
+ * A side no longer uses the session's relay: it ends once both said so,
+ * rather than after --relay-idle (its quota and ports are free again).
+ * One side cannot end the other's path. Nothing to release (no relay, an
+ * ended or unknown session) is no error: the side's intent is met, and a
+ * client must never take a late release's answer for its live call's.
+ */
+static void do_release(struct rdv_client *c, const struct sig_msg *m)
+{
+	struct rdv_session *s = session_find(m->sid);
+	char h[2 * SIG_SID_LEN + 1];
+	int side;
+
+	if (!s && rdv_cluster_forward(c, m))
+		return;
+	if (!s || (s->c[0] != c && s->c[1] != c) || !s->relay)
+		return;
+	side = side_of(s, c);
+	if (s->released[side])
+		return;
+	s->released[side] = true;
+	sid_hex(s->sid, h);
+	rdv_log(RDV_LOG_INFO, "relay-release", "sid=%s by=%s both=%s", h,
+		side ? s->callee : s->caller,
+		s->released[!side] ? "yes" : "no");
+	if (s->released[!side])
+		rdv_relay_free(s->relay, "released");	/* s->relay is NULL now */
 }
 
 /*
@@ -600,6 +645,9 @@ void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m)
 		break;
 	case SIG_CANDIDATE:
 		do_candidate(c, m);
+		break;
+	case SIG_RELEASE:
+		do_release(c, m);
 		break;
 	default:
 		/* Server-to-client verbs are not for clients to send. */

@@ -75,6 +75,7 @@ static const struct sig_verb sig_verbs[__SIG_MAX] = {
 	[SIG_ERROR] = { "ERROR", SIG_K_CODE, SIG_K_PEER | SIG_K_SID | SIG_K_PROTO },
 	[SIG_CANDIDATE] = { "CANDIDATE", SIG_K_SID | SIG_K_CAND,
 			    SIG_K_PEER | SIG_K_OBSERVED },
+	[SIG_RELEASE] = { "RELEASE", SIG_K_SID, 0 },
 };
 
 static const char *const sig_errs[__SIG_E_MAX] = {

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIG_VERSION	4
+#define SIG_VERSION	5
 #define SIG_LINE_MAX	1024	/* bytes, the newline included */
 #define SIG_ID_MAX	32	/* client ids, peer names, error codes */
 #define SIG_MAX_CANDS	8
@@ -53,6 +53,12 @@ enum sig_type {
 	 * it and the address it sees that side at, as in OFFER.
 	 */
 	SIG_CANDIDATE,	/* client: sid cand...; server: sid peer observed cand... */
+	/*
+	 * (v=5 servers only) We no longer use the session's relay (our
+	 * path moved to direct, or our flow through it ended). The server
+	 * ends the relay once both sides said so, not after its idle time.
+	 */
+	SIG_RELEASE,	/* client: sid */
 	__SIG_MAX,
 };
 

@@ -104,6 +104,11 @@ bool pd_link_trickle(void)
 	return registered && server_version >= 4;
 }
 
+bool pd_link_release(void)
+{
+	return registered && server_version >= 5;
+}
+
 unsigned int pd_link_rtt_ms(void)
 {
 	struct tcp_info ti;

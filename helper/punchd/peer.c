@@ -287,10 +287,31 @@ void pd_peer_drop_direct(struct pd_peer *p)
 	p->flow_id = 0;
 }
 
+/*
+ * We no longer use the relay the server gave us: say so, and it ends once
+ * the peer says so too, not after its idle time. Once per RELAYED.
+ */
+void pd_peer_release_relay(struct pd_peer *p)
+{
+	struct sig_msg m;
+
+	if (!p->relay_granted)
+		return;
+	p->relay_granted = false;
+	if (!pd_link_release())
+		return;		/* an older server: it idles out */
+	sig_init(&m, SIG_RELEASE);
+	memcpy(m.sid, p->relay_sid, SIG_SID_LEN);
+	m.has |= SIG_K_SID;
+	pd_log("relay-release", "peer=%s", p->name);
+	(void)pd_link_send(&m);	/* a lost link: it idles out all the same */
+}
+
 static void drop_flow(struct pd_peer *p)
 {
 	pd_peer_drop_direct(p);
 	pd_rf_drop(p);
+	pd_peer_release_relay(p);
 	p->upgrade_at = 0;
 }
 
@@ -1113,6 +1134,12 @@ static void on_relayed(const struct sig_msg *m)
 
 	if (!p || (p->state != PD_RELAY_WAIT && p->state != PD_PUNCHING && !held)) {
 		pd_log("unexpected", "verb=RELAYED peer=%s", m->peer);
+		if (p && !p->relayed) {
+			/* The peer's, e.g. after its path died: not for us. */
+			p->relay_granted = true;
+			memcpy(p->relay_sid, m->sid, SIG_SID_LEN);
+			pd_peer_release_relay(p);
+		}
 		return;
 	}
 	pd_log("relay", "peer=%s relay=%s", p->name,
@@ -1129,10 +1156,15 @@ static void on_relayed(const struct sig_msg *m)
 	}
 	if (held || (p->relay_first && p->state == PD_PUNCHING)) {
 		pd_rf_open(p);
-		return;
+	} else {
+		p->relayed = true;
+		add_flow(p, &m->relay, 1, NULL, true);
 	}
-	p->relayed = true;
-	add_flow(p, &m->relay, 1, NULL, true);
+	/* Now: add_flow() releases the relay of before, not this one. */
+	p->relay_granted = true;
+	memcpy(p->relay_sid, m->sid, SIG_SID_LEN);
+	if (p->state == PD_FAILED)
+		pd_peer_release_relay(p);	/* the module refused its flow */
 }
 
 static void on_error(const struct sig_msg *m)

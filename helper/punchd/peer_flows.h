@@ -53,6 +53,8 @@ int pd_peer_flow_gone(struct pd_peer *p, uint32_t id);
 void pd_cand_refused(const char *why, const struct sig_ep *ep, void *ctx);
 /* The direct punch's flows (and the path's, unless it is the relay's). */
 void pd_peer_drop_direct(struct pd_peer *p);
+/* RELEASE the relay the server gave us, if it still counts on us. */
+void pd_peer_release_relay(struct pd_peer *p);
 /* f is the peer's path now (p->relayed says which kind): tell everyone. */
 void pd_peer_path_up(struct pd_peer *p, const struct nfp_flow *f);
 

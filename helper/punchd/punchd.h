@@ -131,6 +131,9 @@ struct pd_peer {
 	uint64_t probes_done;		/* by flows already deleted */
 	struct sig_ep remote;		/* where the path goes */
 	struct sig_ep relay;		/* the relay's port for us, if asked */
+	/* The server gave us a relay (RELAYED) we have not released yet. */
+	bool relay_granted;
+	uint8_t relay_sid[SIG_SID_LEN];	/* of the session it is for */
 	/*
 	 * Relay first (both sides agreed): a flow through the relay runs
 	 * beside the direct punch. The path is the relay's until the direct
@@ -179,6 +182,8 @@ bool pd_link_relay_first(void);
 bool pd_link_tcp(void);
 /* It passes CANDIDATE on to peers that know it (v=4 or later). */
 bool pd_link_trickle(void);
+/* The server takes RELEASE (signaling v=5). */
+bool pd_link_release(void);
 /* The link's smoothed round trip (TCP_INFO), ms; 0 when unknown. */
 unsigned int pd_link_rtt_ms(void);
 int pd_link_send(const struct sig_msg *m);

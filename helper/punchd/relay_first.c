@@ -140,6 +140,7 @@ void pd_rf_gone(struct pd_peer *p, bool gone)
 	p->upgrade_at = 0;
 	if (!gone)
 		pd_peer_flow_gone(p, id);
+	pd_peer_release_relay(p);	/* a new RELAY asks for it again */
 	if (p->state == PD_PUNCHING && !p->flow_id && !p->n_spray) {
 		pd_peer_fail(p, "relay-timeout");	/* the punch had ended before */
 		return;
@@ -200,6 +201,7 @@ void pd_rf_tick(struct pd_peer *p, uint64_t now, uint64_t *next)
 			pd_log("relay-released", "peer=%s flow=%u", p->name,
 			       p->relay_flow);
 			pd_rf_drop(p);
+			pd_peer_release_relay(p);
 		}
 		p->relay_until = 0;
 	}

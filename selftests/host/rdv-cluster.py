@@ -5,7 +5,7 @@ Alice is connected to instance a, bob to instance c:
 - a call from alice reaches bob through Redis and is answered; each side
   sees the other's address as its own instance saw it;
 - the session lives on a (the caller's): the relay it allocates is on a's
-  address, and both sides get it;
+  address, both sides get it, and a ends it once both released it;
 - a rejection, an unknown callee and a callee who leaves travel back;
 - bob registering again on b closes his connection on c (the newest
   wins across instances), and calls then reach him on b;
@@ -145,6 +145,13 @@ rb, ra = bob.line(timeout=3), alice.line(timeout=3)
 result(kv(ra).get("relay", "").startswith(HOST["a"] + ":") and
        kv(rb).get("relay", "").startswith(HOST["a"] + ":"),
        "bob asks for the relay: both get ports on a, the session's home", ra, rb)
+# Released by both: bob's RELEASE travels from c to a, which ends it.
+alice.send("RELEASE sid=%s" % sid)
+bob.send("RELEASE sid=%s" % sid)
+result(wait_for(lambda: any("reason=released" in line
+                            for line in srv["a"].lines("event=relay-end")), 5),
+       "both release it, bob through c: a ends the relay (reason=released)",
+       *srv["a"].lines("event=relay-"))
 
 call(alice, "bob")
 offer = bob.line(timeout=3)

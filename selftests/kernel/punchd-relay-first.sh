@@ -5,7 +5,8 @@
 # server round trips (not after the punch timeout); once UDP passes, the
 # same punch comes up and both sides move to the direct path. An
 # application that follows punchd's hook streams through the move and
-# loses nothing. The relay is released after its hold; a direct path that
+# loses nothing. The relay is released after its hold (and the server
+# ends it once both sides said so); a direct path that
 # dies while it is held falls back to it at once, and a relayed peer
 # punches for direct again later; a punchd restarted meanwhile deletes
 # the flow it does not resume. A peer without relay first is punched as
@@ -60,6 +61,9 @@ t_check "the relay is released after its hold, on both sides" \
 			   grep -q 'event=relay-released peer=alice' $TMP/bob.log"
 t_expect "and only the direct flow is left" 1 \
 	"$(ip netns exec "$A" "$PUNCHCTL" -j flow show local 10.0.1.2:4000 | jq length)"
+# Both said RELEASE: the server ends it now, not --relay-idle (120 s) after.
+t_check "both sides told the server, which ended the relay (reason=released)" \
+	wait_for 50 grep -q 'event=relay-end a=alice b=bob .*reason=released' "$TMP/rdv.log"
 # The stream goes on until some of it took the direct path (however slow
 # the kernel: the debug lane's is), then stops; what is in flight lands.
 wait_for 300 eval "[ \$(grep -c ' 203\.0\.113\.1:' $TMP/sent) -ge 20 ]"

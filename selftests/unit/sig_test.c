@@ -84,6 +84,11 @@ static const struct {
 	  SIG_E_KEY },
 	{ "CANDIDATE sid=0011223344556677 cand=198.51.100.1:40000 secret=00112233445566778899aabbccddeeff",
 	  SIG_E_KEY },
+	/* Relay release (v=5). */
+	{ "RELEASE sid=0011223344556677", SIG_OK },
+	{ "RELEASE", SIG_E_MISSING },
+	{ "RELEASE sid=0011223344556677 peer=bob", SIG_E_KEY },
+	{ "RELEASE sid=00112233445566", SIG_E_VALUE },
 };
 
 int main(void)
