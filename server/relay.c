@@ -40,6 +40,7 @@
 #include "metrics.h"
 #include "punch_keys.h"
 #include "rdv.h"
+#include "relay_owner.h"
 #include "relay_secret.h"
 #include "relay_workers.h"
 #include "timer.h"
@@ -86,7 +87,7 @@ struct rdv_relay {
 	struct rdv_retired retired;	/* how its worker frees it */
 	struct rdv_session *s;
 	char ids[2][SIG_ID_MAX + 1];
-	char requester[SIG_ID_MAX + 1];	/* whose quota it counts against */
+	struct relay_owner *owner;	/* whose quota it counts against */
 	/* What each side's owner sends under: [0] relay secret, [1] session's. */
 	struct punch_dir dir[2][2];
 	/*
@@ -161,17 +162,6 @@ static int open_side(struct rdv_relay_side *side, int family)
 	side->io.kind = RDV_RELAY;
 	side->io.fd = fd;
 	return 0;
-}
-
-/* Relays id asked for: a peer cannot spend another's quota. */
-static unsigned int relays_of(const char *id)
-{
-	struct rdv_relay *r;
-	unsigned int n = 0;
-
-	for (r = relays; r; r = r->next)
-		n += !strcmp(r->requester, id);
-	return n;
 }
 
 /*
@@ -263,7 +253,7 @@ static void relay_release(struct rdv_relay *r)
 }
 
 /* A relay whose ports opened and a worker took: its deadline, then listed. */
-static int relay_start(struct rdv_relay *r)
+static int relay_start(struct rdv_relay *r, const char *requester)
 {
 	int i;
 
@@ -272,8 +262,14 @@ static int relay_start(struct rdv_relay *r)
 			return -errno;
 		r->side[i].watched = true;
 	}
-	if (rdv_timer_arm(&r->timer, relay_due(r)))
+	r->owner = relay_owner_get(requester);
+	if (!r->owner)
 		return -ENOMEM;
+	if (rdv_timer_arm(&r->timer, relay_due(r))) {
+		relay_owner_put(r->owner);	/* none of its relays yet */
+		return -ENOMEM;
+	}
+	r->owner->relays++;
 	r->next = relays;
 	if (relays)
 		relays->prev = r;
@@ -296,7 +292,9 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		*code = "relay-full";
 		return -ENOSPC;
 	}
-	if (relays_of(requester) >= rdv_users_limit(requester, RDV_USER_RELAYS)) {
+	/* Relays requester asked for: a peer cannot spend another's quota. */
+	if (relay_owner_relays(requester) >=
+	    rdv_users_limit(requester, RDV_USER_RELAYS)) {
 		*code = "relay-quota";
 		return -EDQUOT;
 	}
@@ -321,7 +319,6 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 	r->created = r->last = r->tokens_at = rdv_now_ms();
 	r->timer.fire = relay_deadline;
 	r->tokens = rdv_cfg->lim.relay_rate;
-	snprintf(r->requester, sizeof(r->requester), "%s", requester);
 	for (i = 0; i < 2; i++) {
 		snprintf(r->ids[i], sizeof(r->ids[i]), "%s", ids[i]);
 		r->side[i].r = r;
@@ -341,7 +338,7 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		relay_destroy(&r->retired);
 		return -ENOMEM;
 	}
-	err = relay_start(r);
+	err = relay_start(r, requester);
 	if (err) {
 		/* Its worker may have seen a datagram already: it frees it. */
 		relay_release(r);
@@ -395,6 +392,8 @@ void rdv_relay_free(struct rdv_relay *r, const char *why)
 	if (r->next)
 		r->next->prev = r->prev;
 	n_relays--;
+	r->owner->relays--;
+	relay_owner_put(r->owner);
 	relay_release(r);
 }
 
