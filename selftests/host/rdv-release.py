@@ -26,7 +26,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import rdvtest  # noqa: E402
-from rdvtest import Conn, Server, kv, relayed_pair, result, write_users  # noqa: E402
+from rdvtest import Server, kv, relayed_pair, result, write_users  # noqa: E402
 
 rdvtest.enter_netns("NFP_RELEASE_NETNS")
 rdvtest.ktap_start()
@@ -43,12 +43,7 @@ ADDR = {"alice": "127.0.0.5", "bob": "127.0.0.6", "mallory": "127.0.0.8"}
 
 
 def client(name):
-    c = Conn(ADDR[name])
-    greet = c.line()
-    c.nonce = bytes.fromhex(kv(greet)["nonce"])
-    reg = c.register(name, KEYS[name], " v=5")
-    result((reg or "").startswith("REGISTERED"), "%s registers (v=5)" % name, reg)
-    return c, greet
+    return rdvtest.registered(ADDR[name], name, KEYS[name], " v=5")
 
 
 def quiet(c, secs=0.5):

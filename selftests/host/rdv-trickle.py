@@ -26,7 +26,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import rdvtest  # noqa: E402
-from rdvtest import Conn, Server, kv, result, write_users  # noqa: E402
+from rdvtest import Server, kv, result, write_users  # noqa: E402
 
 rdvtest.enter_netns("NFP_TRICKLE_NETNS")
 rdvtest.ktap_start()
@@ -42,13 +42,7 @@ ADDR = {"alice": "127.0.0.5", "bob": "127.0.0.6", "carol": "127.0.0.7",
 
 
 def client(name, v=" v=4"):
-    c = Conn(ADDR[name])
-    greet = c.line()
-    c.nonce = bytes.fromhex(kv(greet)["nonce"])
-    reg = c.register(name, KEYS[name], v)
-    result((reg or "").startswith("REGISTERED"), "%s registers (%s)" % (name, v.strip() or "no v"),
-           reg)
-    return c, greet
+    return rdvtest.registered(ADDR[name], name, KEYS[name], v)
 
 
 alice, greet = client("alice")

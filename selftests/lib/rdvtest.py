@@ -183,6 +183,18 @@ class Conn:
         self.s.close()
 
 
+def registered(src, name, key, v):
+    """A connection from src registered as name with signaling version v
+    (e.g. " v=5", "" for none), reported as a result: (conn, HELLO line)."""
+    c = Conn(src)
+    greet = c.line()
+    c.nonce = bytes.fromhex(kv(greet)["nonce"])
+    reg = c.register(name, key, v)
+    result((reg or "").startswith("REGISTERED"), "%s registers (%s)" % (name, v.strip() or "no v"),
+           reg)
+    return c, greet
+
+
 def relayed_pair(caller, callee, name_callee, relay_asker=None, rf=""):
     """CONNECT, ANSWER, RELAY: (secret, sid, caller's port, callee's port)
     as (host, port) pairs, or the two RELAYED lines as dicts if refused.
