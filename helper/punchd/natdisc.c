@@ -495,10 +495,8 @@ void pd_hops_walked(void)
 
 int pd_nat_rediscover(void)
 {
-	if (!pd_nat_busy()) {
-		next_run = 0;
+	if (!pd_nat_busy())
 		pd_nat_start();
-	}
 	return pd_nat_busy() ? 0 : -1;
 }
 

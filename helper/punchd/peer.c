@@ -287,24 +287,30 @@ void pd_peer_drop_direct(struct pd_peer *p)
 	p->flow_id = 0;
 }
 
-/*
- * We no longer use the relay the server gave us: say so, and it ends once
- * the peer says so too, not after its idle time. Once per RELAYED.
- */
-void pd_peer_release_relay(struct pd_peer *p)
+/* RELEASE sid's relay: it ends once the peer says so too. */
+static void send_release(const struct pd_peer *p, const uint8_t *sid)
 {
 	struct sig_msg m;
 
-	if (!p->relay_granted)
-		return;
-	p->relay_granted = false;
 	if (!pd_link_release())
 		return;		/* an older server: it idles out */
 	sig_init(&m, SIG_RELEASE);
-	memcpy(m.sid, p->relay_sid, SIG_SID_LEN);
+	memcpy(m.sid, sid, SIG_SID_LEN);
 	m.has |= SIG_K_SID;
 	pd_log("relay-release", "peer=%s", p->name);
 	(void)pd_link_send(&m);	/* a lost link: it idles out all the same */
+}
+
+/*
+ * We no longer use the relay the server gave us: say so, rather than
+ * leave it to its idle time. Once per RELAYED.
+ */
+void pd_peer_release_relay(struct pd_peer *p)
+{
+	if (!p->relay_granted)
+		return;
+	p->relay_granted = false;
+	send_release(p, p->relay_sid);
 }
 
 static void drop_flow(struct pd_peer *p)
@@ -1134,12 +1140,9 @@ static void on_relayed(const struct sig_msg *m)
 
 	if (!p || (p->state != PD_RELAY_WAIT && p->state != PD_PUNCHING && !held)) {
 		pd_log("unexpected", "verb=RELAYED peer=%s", m->peer);
-		if (p && !p->relayed) {
-			/* The peer's, e.g. after its path died: not for us. */
-			p->relay_granted = true;
-			memcpy(p->relay_sid, m->sid, SIG_SID_LEN);
-			pd_peer_release_relay(p);
-		}
+		/* The peer's, e.g. after its path died: not for us. */
+		if (p && !p->relayed)
+			send_release(p, m->sid);
 		return;
 	}
 	pd_log("relay", "peer=%s relay=%s", p->name,
