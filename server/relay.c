@@ -169,27 +169,24 @@ static int open_side(struct rdv_relay_side *side, int family)
  * deadline from the last datagram, capped by --relay-lifetime. A
  * datagram does not move the timer; the deadline is checked when due.
  */
+/* When --relay-lifetime ends the relay, whatever it carries; 0: never. */
+static uint64_t lifetime_end(const struct rdv_relay *r)
+{
+	const struct rdv_limits *lim = &rdv_cfg->lim;
+
+	return lim->relay_lifetime ? r->created + lim->relay_lifetime * 1000ull + 1 : 0;
+}
+
 static uint64_t relay_due(struct rdv_relay *r)
 {
 	const struct rdv_limits *lim = &rdv_cfg->lim;
-	uint64_t due;
+	uint64_t due, end = lifetime_end(r);
 
 	pthread_mutex_lock(&r->lock);
 	due = r->last + lim->relay_idle * 1000ull + 1;
 	pthread_mutex_unlock(&r->lock);
 
-	if (lim->relay_lifetime && r->created + lim->relay_lifetime * 1000ull + 1 < due)
-		due = r->created + lim->relay_lifetime * 1000ull + 1;
-	return due;
-}
-
-/* Its --relay-lifetime, rather than its idle time, ends it now. */
-static bool lifetime_over(const struct rdv_relay *r, uint64_t now)
-{
-	const struct rdv_limits *lim = &rdv_cfg->lim;
-
-	return lim->relay_lifetime &&
-	       now > r->created + lim->relay_lifetime * 1000ull;
+	return end && end < due ? end : due;
 }
 
 static void relay_deadline(struct rdv_timer *t, uint64_t now)
@@ -201,7 +198,8 @@ static void relay_deadline(struct rdv_timer *t, uint64_t now)
 	if (now < due)
 		rdv_timer_arm(t, due);	/* cannot fail: just taken out */
 	else
-		rdv_relay_free(r, lifetime_over(r, now) ? "lifetime" : "idle");
+		rdv_relay_free(r, lifetime_end(r) && now >= lifetime_end(r) ?
+			       "lifetime" : "idle");
 }
 
 /* Side 0's owner is the caller, who controls; side 1's the callee. */
