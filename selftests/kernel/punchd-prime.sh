@@ -83,8 +83,10 @@ t_expect "alice, the caller, did not prime" 0 \
 # --- a call while both discover again: it uses the last results, at once --
 # (issue 16: discovery is never in the connect path). "punchd discover"
 # starts a run now; bob's filtering tests wait 1.4 s for answers his
-# firewall drops, so the call below falls inside his run. Then calls
-# during a later hop walk, which must still prime.
+# firewall drops, and the last three steps of his mapping walk lose their
+# first two requests (the third is sent at 600 ms), so his run lasts
+# about 2 s and the call below falls inside it. Then calls during a later
+# hop walk, which must still prime.
 for id in alice bob; do
 	mv "$TMP/$id.log" "$TMP/$id.log.first"
 	rm -rf "$TMP/$id.state"
@@ -94,6 +96,17 @@ pd_start "$B" bob 5300
 pd_registered alice && pd_registered bob &&
 	wait_for 100 grep -q 'event=hops ' "$TMP/alice.log" &&
 	wait_for 100 grep -q 'event=hops ' "$TMP/bob.log"
+# The walk's steps 1-3 go to these addresses, one request in flight at a
+# time, and nothing else does: the counter drops 2 of each step's 3.
+ip netns exec "$B" nft -f - <<-'NFT'
+	table inet slow {
+		chain out {
+			type filter hook output priority 0; policy accept;
+			ip daddr . udp dport { 192.0.2.1 . 3479, 192.0.2.2 . 3478, 192.0.2.2 . 3479 } \
+				numgen inc mod 3 < 2 drop
+		}
+	}
+NFT
 timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" discover >"$TMP/discover.alice" 2>&1 &
 da=$!
 timeout 30 ip netns exec "$B" "$PUNCHD" -u "$TMP/bob.sock" discover >"$TMP/discover.bob" 2>&1 &
@@ -102,6 +115,7 @@ wait_for 50 grep -q 'command=discover' "$TMP/bob.log" &&
 	wait_for 50 grep -q 'command=discover' "$TMP/alice.log"
 res=$(pd "$A" alice connect bob)
 wait "$da" "$db"
+ip netns exec "$B" nft delete table inet slow
 t_match "called during discovery: direct, on the port bob announced" \
 	"^ok peer=bob mode=direct endpoint=203\.0\.113\.1:5300 " "$res"
 t_expect "neither side waited for discovery (event=nat-wait)" "0 0" \
@@ -111,6 +125,12 @@ after() { # after FILE FIRST THEN: a THEN line follows the first FIRST line
 	awk -v a="$2" -v b="$3" '$0 ~ a && !x { x = NR } $0 ~ b && x && NR > x { f = 1 }
 		END { exit !f }' "$1"
 }
+# The margin, for when it fails: ms from bob's discover to his punch and
+# to his run's end.
+ms() { sed -n '/command=discover/,$p' "$TMP/bob.log" | grep -m1 "$1" | sed -E 's/^ts=[^T]*T([0-9]+):([0-9]+):([0-9.]+)Z.*/\1 \2 \3/' |
+	awk '{ printf "%d", ($1 * 3600 + $2 * 60 + $3) * 1000 }'; }
+t0=$(ms 'command=discover')
+echo "# bob: punch at +$(($(ms 'event=punching peer=alice') - t0)) ms, run over at +$(($(ms 'event=nat ') - t0)) ms"
 t_check "bob punched before his run ended (event=nat after event=punching)" \
 	after "$TMP/bob.log" 'event=punching peer=alice' 'event=nat '
 t_check "and primed, with TTL 2" \
