@@ -303,6 +303,7 @@ static void classify(void)
 	       pd_nat_filter_name(nat.filter), pd_nat_alloc_name(nat.alloc),
 	       nat.delta, lport, map_seen[0].port, map_seen[1].port,
 	       map_seen[2].port, map_seen[3].port);
+	pd_own_mapping_prefetch();
 }
 
 static void life_start(void)
@@ -513,6 +514,7 @@ void pd_nat_network_changed(void)
 	 * short lifetime. Forget it all and discover again.
 	 */
 	pd_nat_close();
+	pd_own_mapping_forget();
 	running = life_running = life_done = false;
 	ready = last_failed = false;
 	memset(&nat, 0, sizeof(nat));

@@ -472,14 +472,26 @@ const char *pd_mapping_strerror(int err)
 	return err == -ENOMEM ? strerror(ENOMEM) : nfp_strerror(pd_nfp);
 }
 
+static void proceed(struct pd_peer *p);
+
 /* Ask the module for our public endpoint (STUN from our own port). */
 static void start_mapping(struct pd_peer *p)
 {
+	char ep[NFP_ENDPOINT_STRLEN];
 	uint32_t id;
 	int ret;
 
 	pd_peer_set_state(p, PD_MAPPING);
 	p->deadline = pd_now_ms() + PD_MAPPING_TIMEOUT_MS + 1000;
+	/* The last answer, if it holds: the punch checks it (own_mapping.c). */
+	p->mapping_remembered = pd_own_mapping_get(&p->mapping);
+	if (p->mapping_remembered) {
+		pd_log("mapping", "peer=%s mapped=%s rtt_us=%u remembered=yes",
+		       p->name, nfp_endpoint_format(&p->mapping.mapped, ep, sizeof(ep)),
+		       p->mapping.rtt_us);
+		proceed(p);
+		return;
+	}
 	ret = pd_mapping_ask(&id);
 	if (ret == -ENOTCONN) {
 		pd_peer_fail(p, "no-server-link");
@@ -1258,6 +1270,8 @@ static void on_mapping(const struct nfp_mapping *mp)
 	unsigned int i;
 	uint32_t error;
 
+	if (pd_own_mapping_answer(mp))
+		return;
 	if (pd_trickle_answer(mp)) {
 		for (i = 0; i < peers_end; i++)
 			if (peers[i].used)

@@ -115,6 +115,7 @@ struct pd_peer {
 	struct sig_msg offer;		/* the OFFER we are answering */
 	uint32_t mapping_id, flow_id;
 	struct pd_mapping mapping;	/* our public endpoint for this session */
+	bool mapping_remembered;	/* offered unasked: the punch asks */
 	struct pd_nat their_nat;
 	bool their_spray;
 	bool same_site;			/* its public address is ours */
@@ -252,6 +253,16 @@ bool pd_nat_lifetime(unsigned int *lo, unsigned int *hi);
 /* Ask for a fresh public port; pd_peers_sampled(tag, port or 0) follows. */
 int pd_nat_sample(unsigned int tag);
 uint32_t pd_keepalive_ms(void);
+
+/* own_mapping.c: our punch port's last public endpoint, between calls */
+/* It, if a call may offer it without asking (then its punch asks). */
+bool pd_own_mapping_get(struct pd_mapping *out);
+/* Every mapping answer: remembered if it is our port's, from our
+ * server; true if it answers pd_own_mapping_prefetch()'s query. */
+bool pd_own_mapping_answer(const struct nfp_mapping *mp);
+/* Discovery found a NAT whose endpoint can be remembered: ask now. */
+void pd_own_mapping_prefetch(void);
+void pd_own_mapping_forget(void);
 
 /* hops.c: the TTL that primes our NATs (prime.h), walked with discovery. */
 void pd_hops_start(void);

@@ -35,14 +35,24 @@
 static uint32_t query_id;
 static uint64_t query_at;
 
-void pd_trickle_punch_started(struct pd_peer *p)
+/* The first turn's wait: a path with a long round trip has not had its
+ * chance by REDISCOVER_FIRST_MS. */
+static unsigned int first_ms(const struct pd_peer *p)
 {
 	unsigned int first = REDISCOVER_FIRST_MS;
 
-	/* A path with a long round trip has not had its chance by then. */
 	if (p->mapping.rtt_us / 1000 * 4 > first)
 		first = p->mapping.rtt_us / 1000 * 4;
-	p->rediscover_at = pd_now_ms() + first;
+	return first;
+}
+
+void pd_trickle_punch_started(struct pd_peer *p)
+{
+	/*
+	 * An endpoint offered from memory is checked at once, in a turn of
+	 * its own: the turns after it still catch a move the punch causes.
+	 */
+	p->rediscover_at = pd_now_ms() + (p->mapping_remembered ? 0 : first_ms(p));
 	p->rediscovers = 0;
 	p->rediscover_wait = false;
 }
@@ -91,7 +101,12 @@ static void rediscover(struct pd_peer *p, uint64_t now)
 {
 	int ret;
 
-	next_turn(p, now);
+	if (p->mapping_remembered) {
+		p->mapping_remembered = false;
+		p->rediscover_at = now + first_ms(p);
+	} else {
+		next_turn(p, now);
+	}
 	p->rediscover_wait = true;
 	/* One is out: its answer is ours too (unless its event was lost). */
 	if (query_id && now < query_at + PD_MAPPING_TIMEOUT_MS + 1000)

@@ -8,6 +8,8 @@
 #   the new endpoint to bob through the server; bob punches it too and the
 #   path comes up direct, to the new endpoint.
 # - The same when bob's (the callee's) mapping moves.
+# - A call offers the endpoint it remembers without asking; when the NAT
+#   has moved it since, the punch's question as it starts finds out.
 # - The same move with --trickle no ends on the relay (the check that
 #   the scenario needs trickle at all).
 # Relay first is on (punchd's default), so connect answers through the
@@ -64,6 +66,8 @@ scenario() {
 # within the punch timeout.
 direct() { wait_for 250 grep -q "^up $2 $3 direct" "$TMP/$1.hook"; }
 
+since() { tail -n +"$(($2 + 1))" "$TMP/$1.log"; }
+
 diag() {
 	grep -q '^up bob [^ ]* direct' "$TMP/alice.hook" ||
 		grep -h 'event=\(punching\|rediscover\|trickle\|candidate\|up\|relay\)' \
@@ -100,6 +104,36 @@ diag
 pd_fresh "$A" alice
 pd_fresh "$B" bob
 
+# --- an endpoint remembered from before, moved since ---------------------------
+# Discovery asks for alice's endpoint once (her NAT maps endpoint-
+# independently), and her call offers it without asking again. Her NAT
+# moves the port in between: her punch asks at once as it starts, sees
+# the move and trickles the new endpoint; no turn of 1 s is waited.
+round=$((round + 1))
+: >"$TMP/bob.hook"
+la=$(wc -l <"$TMP/alice.log")
+pd_start "$A" alice 4300 --punch-timeout 20
+pd_start "$B" bob 5300 --punch-timeout 20
+t_check "alice learns her endpoint as discovery ends (round $round)" \
+	eval "pd_registered alice $round && pd_registered bob $round &&
+	      wait_for 100 grep -q 'event=mapping peer=- mapped=198\.51\.100\.1:4300 ' '$TMP/alice.log'"
+move "$NA" 10.0.1.2 198.51.100.1 4300 40300
+la=$(wc -l <"$TMP/alice.log")
+pd "$A" alice connect bob >"$TMP/a.res"
+t_check "her call offers it at once, unasked" \
+	eval "since alice $la | grep -q 'event=mapping peer=bob mapped=198\.51\.100\.1:4300 .*remembered=yes'"
+first_turn() {
+	since alice "$la" | grep 'event=\(punching\|rediscovered\) peer=bob' | head -2 |
+		sed -n 2p | grep -q 'mapped=198\.51\.100\.1:40300 moved=yes was=198\.51\.100\.1:4300'
+}
+t_check "her punch's first question sees the move" wait_for 100 first_turn
+t_check "bob took her new endpoint and his path goes there" \
+	eval "grep -q 'event=trickle peer=alice cand=198\.51\.100\.1:40300' '$TMP/bob.log' &&
+	      direct bob alice '198\.51\.100\.1:40300'"
+diag
+pd_fresh "$A" alice
+pd_fresh "$B" bob
+
 # --- without trickle: the same move ends on the relay --------------------------
 la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
 scenario alice 4200 5200 40001 --trickle no --punch-timeout 8
@@ -108,9 +142,10 @@ t_check "with --trickle no, the same move fails the punch" \
 t_check "and the path stays on the relay" \
 	eval "grep -q '^up bob 192\.0\.2\.1:[0-9]* relay' '$TMP/alice.hook' &&
 	      ! grep -q '^up bob [^ ]* direct' '$TMP/alice.hook'"
-since() { tail -n +"$(($2 + 1))" "$TMP/$1.log"; }
 t_check "and nobody asked again or trickled" \
 	eval "! { since alice $la; since bob $lb; } | grep -q 'event=\(rediscovered\|trickle\) '"
+t_check "nor offered an endpoint from memory, which only trickle could correct" \
+	eval "! { since alice $la; since bob $lb; } | grep -q 'remembered=yes'"
 
 t_check "no punchd or server complained about memory (sanitizers)" \
 	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/*.log"
