@@ -14,7 +14,8 @@
 # matrix of those kinds (bench/nat-zoo: all of them); ZOO_PAIRS=all runs
 # both orders; ZOO_ATTEMPTS=N connects each pair N times, on fresh sites
 # each time.
-# ZOO_FIREWALL, ZOO_DELAY, ZOO_JITTER and ZOO_LOSS shape the sites (zoo.sh).
+# ZOO_FIREWALL, ZOO_DELAY, ZOO_JITTER and ZOO_LOSS shape the sites (zoo.sh);
+# ZOO_PUNCHD_OPTS are more options for both punchd (a bench baseline).
 # vm-timeout: 1500
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
@@ -55,7 +56,7 @@ rdv_start || { t_fail "rendezvousd starts"; t_done; }
 _nat_known() { grep -q 'event=nat result=' "$TMP/$1.log" 2>/dev/null; }
 
 pair() {
-	local ka=$1 kb=$2 ha hb res mode ms first strat la lb ra rb pa pb want got st t0 t1 p0 p1
+	local ka=$1 kb=$2 ha hb res mode ms first strat la lb ra rb pa pb want got st t0 t1 p0 p1 more
 	zoo_side a "$ka" && zoo_side b "$kb" || { t_fail "$ka/$kb: the sites come up"; return; }
 	ha=$(zoo_ns a h) hb=$(zoo_ns b h)
 	for id in alice bob; do rm -rf "$TMP/$id.log" "$TMP/$id.state" "$TMP/$id.hook"; done
@@ -64,8 +65,9 @@ pair() {
 	# (random/dbl, stop 31).
 	local pt=()
 	[ "${NFP_DEBUG_KERNEL:-0}" = 1 ] && pt=(--punch-timeout 12)
-	pd_start "$ha" alice 4000 --spray yes "${pt[@]}"
-	pd_start "$hb" bob 5000 --spray yes "${pt[@]}"
+	read -ra more <<<"${ZOO_PUNCHD_OPTS:-}"
+	pd_start "$ha" alice 4000 --spray yes "${pt[@]}" "${more[@]}"
+	pd_start "$hb" bob 5000 --spray yes "${pt[@]}" "${more[@]}"
 	if ! pd_registered alice || ! pd_registered bob ||
 	   ! wait_for 100 _nat_known alice || ! wait_for 100 _nat_known bob; then
 		t_fail "$ka/$kb: both punchd register and discover their NAT"
