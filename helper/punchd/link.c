@@ -285,6 +285,7 @@ static void on_line(const char *line, size_t len)
 		strcpy(last_server, pd_cfg.server);
 		pd_log("registered", "id=%s server=%s observed=%s", m.id,
 		       pd_cfg.server, sig_ep_format(&m.observed, obs, sizeof(obs)));
+		pd_own_mapping_registered(&m.observed);
 		break;
 	}
 	case SIG_PING:

@@ -339,6 +339,8 @@ static void session_reset(struct pd_peer *p)
 	p->rediscover_at = 0;
 	p->rediscover_wait = false;
 	p->trickled_in = 0;
+	p->mapping_remembered = p->remembered_checked = false;
+	p->recall_at = 0;
 	p->probes = p->probes_done = 0;
 	p->window = 0;
 	p->strategy = PD_STRAT_PLAIN;
@@ -461,8 +463,10 @@ int pd_mapping_ask(uint32_t *id)
 		nfp_mapping_set_u32(m, NFP_MAPPING_MARK, 0);
 		ret = nfp_mapping_request(pd_nfp, m);
 	}
-	if (!ret)
+	if (!ret) {
 		*id = nfp_mapping_get_u32(m, NFP_MAPPING_ID);
+		pd_own_mapping_asked(*id);
+	}
 	nfp_mapping_free(m);
 	return ret;
 }
@@ -473,6 +477,7 @@ const char *pd_mapping_strerror(int err)
 }
 
 static void proceed(struct pd_peer *p);
+static bool takes_trickle(struct pd_peer *p, const struct sig_msg *m);
 
 /* Ask the module for our public endpoint (STUN from our own port). */
 static void start_mapping(struct pd_peer *p)
@@ -483,8 +488,13 @@ static void start_mapping(struct pd_peer *p)
 
 	pd_peer_set_state(p, PD_MAPPING);
 	p->deadline = pd_now_ms() + PD_MAPPING_TIMEOUT_MS + 1000;
-	/* The last answer, if it holds: the punch checks it (own_mapping.c). */
-	p->mapping_remembered = pd_own_mapping_get(&p->mapping);
+	/*
+	 * The last answer, if it holds: the punch checks it (own_mapping.c).
+	 * Called, we know the strategy already: only a punch that can take a
+	 * correction (trickle) may start from a remembered endpoint.
+	 */
+	p->mapping_remembered = pd_own_mapping_get(&p->mapping) &&
+				(p->caller || takes_trickle(p, &p->offer));
 	if (p->mapping_remembered) {
 		pd_log("mapping", "peer=%s mapped=%s rtt_us=%u remembered=yes",
 		       p->name, nfp_endpoint_format(&p->mapping.mapped, ep, sizeof(ep)),
@@ -531,8 +541,21 @@ void pd_peer_connect(struct pd_peer *p, int waiter)
 	session_reset(p);
 	p->caller = true;
 	p->retry_at = 0;
+	p->recalled = false;
 	p->attempts++;
 	pd_log("connect", "peer=%s attempt=%u", p->name, p->attempts);
+	start_mapping(p);
+}
+
+void pd_peer_recall(struct pd_peer *p)
+{
+	/* Not a session that ended meanwhile, or met the peer after all. */
+	if (!p->caller || p->recalled || !pd_link_up() || p->state == PD_IDLE ||
+	    p->state == PD_FAILED || (p->state == PD_UP && !p->relayed))
+		return;
+	p->recalled = true;
+	pd_log("recall", "peer=%s reason=mapping-moved", p->name);
+	session_reset(p);
 	start_mapping(p);
 }
 
@@ -779,21 +802,28 @@ static bool nat_as_seen(const struct pd_peer *p, struct pd_nat *n)
 	return true;
 }
 
+/* What the strategy is chosen from: both NATs, as this offer says. */
+static void strategy_in(const struct pd_peer *p, const struct sig_msg *m,
+			struct pd_strategy_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	nat_as_seen(p, &in->mine);
+	if (!(m->has & SIG_K_NAT) || pd_nat_parse(m->nat, &in->theirs))
+		memset(&in->theirs, 0, sizeof(in->theirs));
+	in->spray_ok = pd_cfg.spray && (m->has & SIG_K_SPRAY) && m->spray;
+	in->same_public_ip = !p->mapping.error && p->mapping.mapped.family &&
+			     same_address(&p->mapping.mapped, &m->observed);
+}
+
 static void decide(struct pd_peer *p, const struct sig_msg *m)
 {
 	char mine[PD_NAT_STRLEN], theirs[PD_NAT_STRLEN];
 	struct pd_strategy_in in;
 	struct pd_strategy_out out;
 
-	memset(&in, 0, sizeof(in));
-	nat_as_seen(p, &in.mine);
-	if (!(m->has & SIG_K_NAT) || pd_nat_parse(m->nat, &in.theirs))
-		memset(&in.theirs, 0, sizeof(in.theirs));
+	strategy_in(p, m, &in);
 	p->their_nat = in.theirs;
 	p->their_spray = (m->has & SIG_K_SPRAY) && m->spray;
-	in.spray_ok = pd_cfg.spray && p->their_spray;
-	in.same_public_ip = !p->mapping.error && p->mapping.mapped.family &&
-			    same_address(&p->mapping.mapped, &m->observed);
 	p->same_site = in.same_public_ip;
 	pd_strategy(&in, &out);
 	p->strategy = out.strategy;
@@ -803,6 +833,17 @@ static void decide(struct pd_peer *p, const struct sig_msg *m)
 	       pd_nat_format(&in.theirs, theirs, sizeof(theirs)),
 	       in.spray_ok ? "agreed" : "no", pd_strategy_name(out.strategy),
 	       out.why);
+}
+
+/* Would this offer's punch be plain or predicted, with our mapping now? */
+static bool takes_trickle(struct pd_peer *p, const struct sig_msg *m)
+{
+	struct pd_strategy_in in;
+	struct pd_strategy_out out;
+
+	strategy_in(p, m, &in);
+	pd_strategy(&in, &out);
+	return out.strategy == PD_STRAT_PLAIN || out.strategy == PD_STRAT_PREDICT;
 }
 
 static void ask_relay(struct pd_peer *p);
@@ -843,6 +884,7 @@ static void start_punch(struct pd_peer *p, const struct sig_msg *m)
 	memcpy(p->cands, cands, n * sizeof(cands[0]));
 	p->n_cands = n;
 	punch_flows(p, m, cands, n);
+	pd_trickle_check_remembered(p);
 	pd_rf_ask(p);
 }
 

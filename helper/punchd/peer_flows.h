@@ -64,6 +64,11 @@ struct pd_peer *pd_peer_by_sid(const uint8_t *sid);
 /* trickle.c: our mapping asked again while punching, and the peer's */
 /* A punch from our port starts: when to ask. */
 void pd_trickle_punch_started(struct pd_peer *p);
+/* Any punch starts: one that offered a remembered endpoint checks it. */
+void pd_trickle_check_remembered(struct pd_peer *p);
+/* Our offered endpoint had moved and the peer was not told: the caller
+ * calls again, once, offering the one now known. */
+void pd_peer_recall(struct pd_peer *p);
 void pd_trickle_tick(struct pd_peer *p, uint64_t now, uint64_t *next);
 /* A mapping answer: true if it is the re-discovery's (then each peer's
  * pd_trickle_mapping() takes it, if it waited for it). */

@@ -116,6 +116,9 @@ struct pd_peer {
 	uint32_t mapping_id, flow_id;
 	struct pd_mapping mapping;	/* our public endpoint for this session */
 	bool mapping_remembered;	/* offered unasked: the punch asks */
+	bool remembered_checked;	/* it has asked */
+	bool recalled;			/* called again after it moved */
+	uint64_t recall_at;		/* call again then, unless direct */
 	struct pd_nat their_nat;
 	bool their_spray;
 	bool same_site;			/* its public address is ours */
@@ -263,6 +266,10 @@ bool pd_own_mapping_answer(const struct nfp_mapping *mp);
 /* Discovery found a NAT whose endpoint can be remembered: ask now. */
 void pd_own_mapping_prefetch(void);
 void pd_own_mapping_forget(void);
+/* pd_mapping_ask() sent query id: its answer may be remembered. */
+void pd_own_mapping_asked(uint32_t id);
+/* REGISTERED: the address the server sees us at now. */
+void pd_own_mapping_registered(const struct sig_ep *observed);
 
 /* hops.c: the TTL that primes our NATs (prime.h), walked with discovery. */
 void pd_hops_start(void);

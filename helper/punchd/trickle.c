@@ -25,8 +25,10 @@
 #include "punchd.h"
 
 #define REDISCOVER_FIRST_MS	1000	/* then 2, 4 and 8 s later */
-#define REDISCOVER_MAX		4	/* queries in one punch */
+#define REDISCOVER_MAX		4	/* turns in one punch (and a check) */
 #define TRICKLE_IN_MAX		4	/* candidates taken in one session */
+/* A moved remembered endpoint, trickled: the peer punches it by then. */
+#define RECALL_WAIT_MIN_MS	2000
 
 /*
  * The mapping is the port's, not a peer's: one query out at a time, and
@@ -34,6 +36,12 @@
  */
 static uint32_t query_id;
 static uint64_t query_at;
+
+/* We offered our endpoint from memory and have not asked since. */
+static bool unchecked(const struct pd_peer *p)
+{
+	return p->mapping_remembered && !p->remembered_checked;
+}
 
 /* The first turn's wait: a path with a long round trip has not had its
  * chance by REDISCOVER_FIRST_MS. */
@@ -52,9 +60,26 @@ void pd_trickle_punch_started(struct pd_peer *p)
 	 * An endpoint offered from memory is checked at once, in a turn of
 	 * its own: the turns after it still catch a move the punch causes.
 	 */
-	p->rediscover_at = pd_now_ms() + (p->mapping_remembered ? 0 : first_ms(p));
+	p->rediscover_at = pd_now_ms() + (unchecked(p) ? 0 : first_ms(p));
 	p->rediscovers = 0;
 	p->rediscover_wait = false;
+}
+
+/*
+ * Our endpoint was offered from memory (own_mapping.c): whatever the
+ * strategy, the session's punch asks at once whether it still holds.
+ */
+void pd_trickle_check_remembered(struct pd_peer *p)
+{
+	if (unchecked(p) && p->strategy != PD_STRAT_RELAY && !p->rediscover_at)
+		p->rediscover_at = pd_now_ms();
+}
+
+/* The session's punch, of any strategy, runs (or its relay is up beside it). */
+static bool punch_running(const struct pd_peer *p)
+{
+	return p->state == PD_PUNCHING ||
+	       (p->state == PD_UP && p->relayed && p->relay_flow);
 }
 
 /*
@@ -101,8 +126,8 @@ static void rediscover(struct pd_peer *p, uint64_t now)
 {
 	int ret;
 
-	if (p->mapping_remembered) {
-		p->mapping_remembered = false;
+	if (unchecked(p)) {
+		p->remembered_checked = true;
 		p->rediscover_at = now + first_ms(p);
 	} else {
 		next_turn(p, now);
@@ -125,7 +150,22 @@ static void rediscover(struct pd_peer *p, uint64_t now)
 
 void pd_trickle_tick(struct pd_peer *p, uint64_t now, uint64_t *next)
 {
-	if (!p->rediscover_at || !punching_plain(p))
+	/*
+	 * A moved remembered endpoint went to the peer as a candidate: a
+	 * peer that did not take it (older, or --trickle no) is still
+	 * probing the old one. Call again, with the endpoint now known.
+	 */
+	if (p->recall_at && p->state == PD_UP && !p->relayed)
+		p->recall_at = 0;
+	if (p->recall_at && now >= p->recall_at) {
+		p->recall_at = 0;
+		pd_peer_recall(p);
+		return;
+	}
+	if (p->recall_at && p->recall_at < *next)
+		*next = p->recall_at;
+	if (!p->rediscover_at ||
+	    !(punching_plain(p) || (unchecked(p) && punch_running(p))))
 		return;
 	if (now >= p->rediscover_at) {
 		switch (worth_asking()) {
@@ -172,6 +212,8 @@ void pd_trickle_mapping(struct pd_peer *p, const struct nfp_mapping *mp)
 	struct sig_ep before, after;
 	uint32_t error;
 
+	bool remembered = p->mapping_remembered;
+
 	if (!p->rediscover_wait)
 		return;
 	p->rediscover_wait = false;
@@ -192,8 +234,19 @@ void pd_trickle_mapping(struct pd_peer *p, const struct nfp_mapping *mp)
 	nfp_endpoint_format(&p->mapping.mapped, was, sizeof(was));
 	pd_log("rediscovered", "peer=%s mapped=%s moved=yes was=%s", p->name, now, was);
 	p->mapping.mapped = *mapped;
-	if (punching_plain(p))
+	if (punching_plain(p)) {
 		send_candidate(p, mapped);
+		/* Ours came from memory: should the peer not take it, call again. */
+		if (remembered && p->caller) {
+			unsigned int wait = p->mapping.rtt_us / 1000 * 4;
+
+			p->recall_at = pd_now_ms() + (wait > RECALL_WAIT_MIN_MS ?
+						      wait : RECALL_WAIT_MIN_MS);
+		}
+	} else if (remembered && p->caller) {
+		/* A spray aimed at an endpoint that leads nowhere: offer again. */
+		pd_peer_recall(p);
+	}
 }
 
 /* The server refused one of ours (logged as server-error already). */

@@ -9,7 +9,9 @@
 #   path comes up direct, to the new endpoint.
 # - The same when bob's (the callee's) mapping moves.
 # - A call offers the endpoint it remembers without asking; when the NAT
-#   has moved it since, the punch's question as it starts finds out.
+#   has moved it since, the punch's question as it starts finds out; and
+#   when the peer does not take trickled candidates, the caller calls
+#   again with the endpoint it found.
 # - The same move with --trickle no ends on the relay (the check that
 #   the scenario needs trickle at all).
 # Relay first is on (punchd's default), so connect answers through the
@@ -104,22 +106,30 @@ diag
 pd_fresh "$A" alice
 pd_fresh "$B" bob
 
+# remembered PA PB NEWPORT [BOB'S OPTION...]: fresh punchd on ports PA and
+# PB; once alice has learnt her endpoint (discovery asks for it, her NAT
+# maps endpoint-independently), her NAT moves PA to NEWPORT, and she calls
+# bob. la and lb: where this round's lines begin in their logs.
+remembered() {
+	local pa=$1 pb=$2 np=$3
+	shift 3
+	round=$((round + 1))
+	: >"$TMP/bob.hook"
+	pd_start "$A" alice "$pa" --punch-timeout 20
+	pd_start "$B" bob "$pb" --punch-timeout 20 "$@"
+	t_check "alice learns her endpoint as discovery ends (round $round)" \
+		eval "pd_registered alice $round && pd_registered bob $round &&
+		      wait_for 100 grep -q 'event=mapping peer=- mapped=198\.51\.100\.1:$pa ' '$TMP/alice.log'"
+	move "$NA" 10.0.1.2 198.51.100.1 "$pa" "$np"
+	la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
+	pd "$A" alice connect bob >"$TMP/a.res"
+}
+
 # --- an endpoint remembered from before, moved since ---------------------------
-# Discovery asks for alice's endpoint once (her NAT maps endpoint-
-# independently), and her call offers it without asking again. Her NAT
-# moves the port in between: her punch asks at once as it starts, sees
-# the move and trickles the new endpoint; no turn of 1 s is waited.
-round=$((round + 1))
-: >"$TMP/bob.hook"
-la=$(wc -l <"$TMP/alice.log")
-pd_start "$A" alice 4300 --punch-timeout 20
-pd_start "$B" bob 5300 --punch-timeout 20
-t_check "alice learns her endpoint as discovery ends (round $round)" \
-	eval "pd_registered alice $round && pd_registered bob $round &&
-	      wait_for 100 grep -q 'event=mapping peer=- mapped=198\.51\.100\.1:4300 ' '$TMP/alice.log'"
-move "$NA" 10.0.1.2 198.51.100.1 4300 40300
-la=$(wc -l <"$TMP/alice.log")
-pd "$A" alice connect bob >"$TMP/a.res"
+# Her call offers the endpoint without asking again; her punch asks at
+# once as it starts, sees the move and trickles the new endpoint; no
+# turn of 1 s is waited.
+remembered 4300 5300 40300
 t_check "her call offers it at once, unasked" \
 	eval "since alice $la | grep -q 'event=mapping peer=bob mapped=198\.51\.100\.1:4300 .*remembered=yes'"
 first_turn() {
@@ -130,6 +140,22 @@ t_check "her punch's first question sees the move" wait_for 100 first_turn
 t_check "bob took her new endpoint and his path goes there" \
 	eval "grep -q 'event=trickle peer=alice cand=198\.51\.100\.1:40300' '$TMP/bob.log' &&
 	      direct bob alice '198\.51\.100\.1:40300'"
+diag
+pd_fresh "$A" alice
+pd_fresh "$B" bob
+
+# --- ... offered to a peer that takes no trickled candidate -------------------
+# Bob runs --trickle no: he ignores alice's correction. Alice, whose
+# stale endpoint came from memory, calls again (once) after a while,
+# offering the endpoint her punch found.
+remembered 4400 5400 40400 --trickle no
+t_check "bob ignores her trickled endpoint" \
+	wait_for 100 eval "since bob $lb | grep -q 'event=trickle-ignored peer=alice reason=off'"
+t_check "so alice calls again, offering the endpoint her punch found" \
+	wait_for 100 eval "since alice $la | grep -A3 'event=recall peer=bob reason=mapping-moved' |
+		grep -q 'event=mapping peer=bob mapped=198\.51\.100\.1:40400 .*remembered=yes'"
+t_check "and bob's path goes there" direct bob alice '198\.51\.100\.1:40400'
+t_expect "she called again once" 1 "$(since alice "$la" | grep -c 'event=recall ')"
 diag
 pd_fresh "$A" alice
 pd_fresh "$B" bob
