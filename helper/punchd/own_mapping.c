@@ -32,7 +32,7 @@
 
 #define KEEP_PRESERVED_MS	(10 * 60 * 1000)	/* discovery runs again then */
 #define KEEP_UNMEASURED_MS	25000	/* under Linux's 30 s UDP timeout */
-#define ASKED_MAX		8	/* our queries out at once, at most */
+#define ASKED_MAX		8	/* our latest queries: older answers go unremembered */
 
 static struct pd_mapping known;
 static struct nfp_endpoint known_local;	/* the port it is of */
