@@ -192,14 +192,12 @@ static uint64_t relay_due(struct rdv_relay *r)
 static void relay_deadline(struct rdv_timer *t, uint64_t now)
 {
 	struct rdv_relay *r = rdv_container_of(t, struct rdv_relay, timer);
-
-	uint64_t due = relay_due(r);
+	uint64_t due = relay_due(r), end = lifetime_end(r);
 
 	if (now < due)
 		rdv_timer_arm(t, due);	/* cannot fail: just taken out */
 	else
-		rdv_relay_free(r, lifetime_end(r) && now >= lifetime_end(r) ?
-			       "lifetime" : "idle");
+		rdv_relay_free(r, end && now >= end ? "lifetime" : "idle");
 }
 
 /* Side 0's owner is the caller, who controls; side 1's the callee. */

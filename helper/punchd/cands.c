@@ -23,6 +23,12 @@ void pd_ep_to_sig(struct sig_ep *out, const struct nfp_endpoint *in)
 		out->port_last = in->port_max;
 }
 
+bool pd_ep_same_address(const struct nfp_endpoint *a, const struct sig_ep *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET6 ? 16 : 4);
+}
+
 void pd_ep_from_sig(struct nfp_endpoint *out, const struct sig_ep *in)
 {
 	memset(out, 0, sizeof(*out));

@@ -162,7 +162,7 @@ void pd_own_mapping_prefetch(void)
 	int ret;
 
 	/* One out at a time, unless its answer was lost (events overflow). */
-	if (prefetch_id && pd_now_ms() < prefetch_at + PD_MAPPING_TIMEOUT_MS + 1000)
+	if (prefetch_id && pd_now_ms() < prefetch_at + PD_MAPPING_LOST_MS)
 		return;
 	prefetch_id = 0;
 	if (!usable() || !pd_nat_mine(&nat) || !keep_ms(&nat, NULL, NULL) ||
@@ -180,20 +180,15 @@ void pd_own_mapping_prefetch(void)
 
 void pd_own_mapping_registered(const struct sig_ep *observed)
 {
-	struct sig_ep mine;
-
 	/*
 	 * The server sees us at another public address than our endpoint's:
 	 * the NAT's address changed (a new lease, another gateway) without a
 	 * change netwatch can see on this host.
 	 */
-	if (known_at) {
-		pd_ep_to_sig(&mine, &known.mapped);
-		if (mine.family == observed->family &&
-		    memcmp(mine.addr, observed->addr, mine.family == AF_INET6 ? 16 : 4)) {
-			pd_log("mapping-forgotten", "reason=public-address-changed");
-			pd_own_mapping_forget();
-		}
+	if (known_at && known.mapped.family == observed->family &&
+	    !pd_ep_same_address(&known.mapped, observed)) {
+		pd_log("mapping-forgotten", "reason=public-address-changed");
+		pd_own_mapping_forget();
 	}
 	pd_own_mapping_prefetch();
 }

@@ -487,7 +487,7 @@ static void start_mapping(struct pd_peer *p)
 	int ret;
 
 	pd_peer_set_state(p, PD_MAPPING);
-	p->deadline = pd_now_ms() + PD_MAPPING_TIMEOUT_MS + 1000;
+	p->deadline = pd_now_ms() + PD_MAPPING_LOST_MS;
 	/*
 	 * The last answer, if it holds: the punch checks it (own_mapping.c).
 	 * Called, we know the strategy already: only a punch that can take a
@@ -767,12 +767,6 @@ static void spray_ports(struct pd_peer *p, const struct sig_ep *cands,
 	pd_state_save();
 }
 
-static bool same_address(const struct nfp_endpoint *a, const struct sig_ep *b)
-{
-	return a->family == b->family &&
-	       !memcmp(a->addr, b->addr, a->family == AF_INET6 ? 16 : 4);
-}
-
 /* Both sides run this on the same two NAT descriptions. */
 /* The gateway's mapping, when the server sees us at its address. */
 static bool portmap_candidate(const struct pd_peer *p, struct sig_ep *ep)
@@ -812,7 +806,7 @@ static void strategy_in(const struct pd_peer *p, const struct sig_msg *m,
 		memset(&in->theirs, 0, sizeof(in->theirs));
 	in->spray_ok = pd_cfg.spray && (m->has & SIG_K_SPRAY) && m->spray;
 	in->same_public_ip = !p->mapping.error && p->mapping.mapped.family &&
-			     same_address(&p->mapping.mapped, &m->observed);
+			     pd_ep_same_address(&p->mapping.mapped, &m->observed);
 }
 
 static void decide(struct pd_peer *p, const struct sig_msg *m)

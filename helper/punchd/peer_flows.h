@@ -25,6 +25,8 @@ int pd_mapping_ask(uint32_t *id);
 const char *pd_mapping_strerror(int err);
 /* The module's STUN query of our mapping: its answer or a timeout. */
 #define PD_MAPPING_TIMEOUT_MS	2000
+/* No event for a query by then: it was lost (the events overflowed). */
+#define PD_MAPPING_LOST_MS	(PD_MAPPING_TIMEOUT_MS + 1000)
 
 /* Every change of state goes through here: status shows how long ago. */
 void pd_peer_set_state(struct pd_peer *p, enum pd_state state);

@@ -323,6 +323,8 @@ void pd_portmap_info(struct pd_portmap_info *info);
 int pd_host_candidates(const struct nfp_endpoint *local, struct sig_msg *m);
 void pd_ep_to_sig(struct sig_ep *out, const struct nfp_endpoint *in);
 void pd_ep_from_sig(struct nfp_endpoint *out, const struct sig_ep *in);
+/* The same address (not port) and family. */
+bool pd_ep_same_address(const struct nfp_endpoint *a, const struct sig_ep *b);
 
 /* the control socket */
 int pd_control_open(void);

@@ -134,7 +134,7 @@ static void rediscover(struct pd_peer *p, uint64_t now)
 	}
 	p->rediscover_wait = true;
 	/* One is out: its answer is ours too (unless its event was lost). */
-	if (query_id && now < query_at + PD_MAPPING_TIMEOUT_MS + 1000)
+	if (query_id && now < query_at + PD_MAPPING_LOST_MS)
 		return;
 	ret = pd_mapping_ask(&query_id);
 	/* No link: the punch goes on as it is, and the next one may ask. */
@@ -212,8 +212,6 @@ void pd_trickle_mapping(struct pd_peer *p, const struct nfp_mapping *mp)
 	struct sig_ep before, after;
 	uint32_t error;
 
-	bool remembered = p->mapping_remembered;
-
 	if (!p->rediscover_wait)
 		return;
 	p->rediscover_wait = false;
@@ -237,13 +235,13 @@ void pd_trickle_mapping(struct pd_peer *p, const struct nfp_mapping *mp)
 	if (punching_plain(p)) {
 		send_candidate(p, mapped);
 		/* Ours came from memory: should the peer not take it, call again. */
-		if (remembered && p->caller) {
+		if (p->mapping_remembered && p->caller) {
 			unsigned int wait = p->mapping.rtt_us / 1000 * 4;
 
 			p->recall_at = pd_now_ms() + (wait > RECALL_WAIT_MIN_MS ?
 						      wait : RECALL_WAIT_MIN_MS);
 		}
-	} else if (remembered && p->caller) {
+	} else if (p->mapping_remembered && p->caller) {
 		/* A spray aimed at an endpoint that leads nowhere: offer again. */
 		pd_peer_recall(p);
 	}
