@@ -157,8 +157,18 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		    const char *requester,
 		    const struct sockaddr_storage *obs[2],
 		    const uint8_t *secret, size_t secret_len, bool relay_first,
-		    struct rdv_relay **out, const char **code);
+		    unsigned int gen, struct rdv_relay **out, const char **code);
 void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2]);
+/*
+ * Renewal (RELAY with relay=, v=6): a relay with a fixed lifetime gets a
+ * successor in its second half, so the clients move before it ends.
+ */
+unsigned int rdv_relay_lifetime_left(const struct rdv_relay *r);
+bool rdv_relay_port_is(const struct rdv_relay *r, int side, const struct sig_ep *ep);
+bool rdv_relay_second_half(const struct rdv_relay *r);
+const char *rdv_relay_owner_id(const struct rdv_relay *r);
+/* 0, or N for the session's Nth successor: its relay secret's (relay_secret.h). */
+unsigned int rdv_relay_gen(const struct rdv_relay *r);
 /* why: the reason its relay-end line gives */
 void rdv_relay_free(struct rdv_relay *r, const char *why);
 unsigned int rdv_relays_count(void);
@@ -168,7 +178,8 @@ void rdv_relays_shutdown(void);
  * end of an event round: their sockets leave the loop).
  */
 void rdv_relays_revoke(const char *id);
-void rdv_session_relay_gone(struct rdv_session *s);
+/* Relay r of s ended on its own (lifetime, idle). */
+void rdv_session_relay_gone(struct rdv_session *s, struct rdv_relay *r);
 void rdv_clients_reap(void);
 void rdv_sessions_shutdown(void);
 void rdv_clients_shutdown(void);

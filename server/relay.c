@@ -97,6 +97,7 @@ struct rdv_relay {
 	 */
 	int n_dirs;
 	uint64_t created, last, tokens_at;
+	unsigned int gen;		/* 0, or the Nth successor's N */
 	double tokens;
 	uint64_t dropped;
 	bool ended;
@@ -177,6 +178,46 @@ static uint64_t lifetime_end(const struct rdv_relay *r)
 	return lim->relay_lifetime ? r->created + lim->relay_lifetime * 1000ull + 1 : 0;
 }
 
+/* Seconds until the relay ends whatever it carries (rounded down); 0: never. */
+unsigned int rdv_relay_lifetime_left(const struct rdv_relay *r)
+{
+	uint64_t end = lifetime_end(r), now = rdv_now_ms();
+
+	if (!end)
+		return 0;
+	return end > now + 1000 ? (unsigned int)((end - now) / 1000) : 1;
+}
+
+/* Whether ep is side's port of r. */
+bool rdv_relay_port_is(const struct rdv_relay *r, int side, const struct sig_ep *ep)
+{
+	struct sig_ep mine;
+
+	rdv_ep_from_ss(&mine, &r->side[side].local);
+	return sig_ep_equal(&mine, ep);
+}
+
+/*
+ * In the second half of a fixed lifetime, when a successor may be made
+ * (a second early allowed, for the rounding of what RELAYED said).
+ */
+bool rdv_relay_second_half(const struct rdv_relay *r)
+{
+	uint64_t end = lifetime_end(r);
+
+	return end && rdv_now_ms() + rdv_cfg->lim.relay_lifetime * 500ull + 1000 >= end;
+}
+
+const char *rdv_relay_owner_id(const struct rdv_relay *r)
+{
+	return r->owner->id;
+}
+
+unsigned int rdv_relay_gen(const struct rdv_relay *r)
+{
+	return r->gen;
+}
+
 static uint64_t relay_due(struct rdv_relay *r)
 {
 	const struct rdv_limits *lim = &rdv_cfg->lim;
@@ -207,7 +248,7 @@ static int derive_dirs(struct rdv_relay *r, const uint8_t *secret,
 	uint8_t relay[RELAY_SECRET_LEN];
 	int i, ret = 0;
 
-	if (relay_secret_derive(relay, secret, secret_len))
+	if (relay_secret_derive(relay, secret, secret_len, r->gen))
 		return -1;
 	for (i = 0; i < 2 && !ret; i++) {
 		int role = i ? PUNCH_ROLE_CONTROLLED : PUNCH_ROLE_CONTROLLING;
@@ -278,7 +319,7 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		    const char *requester,
 		    const struct sockaddr_storage *obs[2],
 		    const uint8_t *secret, size_t secret_len, bool relay_first,
-		    struct rdv_relay **out, const char **code)
+		    unsigned int gen, struct rdv_relay **out, const char **code)
 {
 	char a[2][SIG_EP_STRLEN];
 	struct rdv_relay *r;
@@ -288,8 +329,12 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 		*code = "relay-full";
 		return -ENOSPC;
 	}
-	/* Relays requester asked for: a peer cannot spend another's quota. */
-	if (relay_owner_relays(requester) >=
+	/*
+	 * Relays requester asked for: a peer cannot spend another's quota.
+	 * A renewal replaces a relay the quota let in: both count until
+	 * its sides let the old one go (or it ends), without a refusal.
+	 */
+	if (!gen && relay_owner_relays(requester) >=
 	    rdv_users_limit(requester, RDV_USER_RELAYS)) {
 		*code = "relay-quota";
 		return -EDQUOT;
@@ -300,7 +345,9 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 	if (!r)
 		return -ENOMEM;
 	r->s = s;
-	r->n_dirs = relay_first ? 1 : 2;
+	r->gen = gen;
+	/* A successor's owners have its secret: only peers that renew. */
+	r->n_dirs = relay_first || gen ? 1 : 2;
 	r->side[0].io.fd = r->side[1].io.fd = -1;
 	r->retired.destroy = relay_destroy;
 	err = pthread_mutex_init(&r->lock, NULL);
@@ -380,7 +427,7 @@ void rdv_relay_free(struct rdv_relay *r, const char *why)
 		(unsigned long long)dropped, why);
 	/* Its slot first: the session re-arms in the room this leaves. */
 	rdv_timer_cancel(&r->timer);
-	rdv_session_relay_gone(r->s);
+	rdv_session_relay_gone(r->s, r);
 	if (r->prev)
 		r->prev->next = r->next;
 	else

@@ -40,6 +40,12 @@
  * asks for one and releases it in a loop would churn ports without end.
  */
 #define RDV_SESSION_RELAYS	8
+/*
+ * Relays shorter-lived than this are not renewed: the move to a successor
+ * takes seconds, and each renewal is two ports more. Renewals do not count
+ * against RDV_SESSION_RELAYS: there is one per half a lifetime at most.
+ */
+#define RDV_RENEW_MIN_LIFETIME	10
 
 struct rdv_session {
 	uint8_t sid[SIG_SID_LEN];
@@ -57,8 +63,11 @@ struct rdv_session {
 	uint64_t deadline;
 	struct rdv_timer timer;		/* at deadline, or at once (see below) */
 	struct rdv_relay *relay;
+	struct rdv_relay *relay_old;	/* renewed, serving until both moved */
 	bool released[2];		/* RELEASE of relay, by side */
+	bool released_old[2];		/* and of relay_old */
 	unsigned int relays_made;	/* up to RDV_SESSION_RELAYS */
+	unsigned int renewals;		/* successors made, each's gen */
 	struct rdv_session *next, *prev;
 	struct rdv_session *hnext;	/* in its by_sid bucket */
 };
@@ -197,6 +206,8 @@ static void session_free(struct rdv_session *s, const char *why)
 		h, s->caller, s->callee, why);
 	if (s->relay)
 		rdv_relay_free(s->relay, "session-end");
+	if (s->relay_old)
+		rdv_relay_free(s->relay_old, "session-end");
 	unlink_side(s, 0);
 	unlink_side(s, 1);
 	sid_remove(s);
@@ -211,9 +222,13 @@ static void session_free(struct rdv_session *s, const char *why)
 	free(s);
 }
 
-/* A relay calls this when it ends on its own (lifetime, idle). */
-void rdv_session_relay_gone(struct rdv_session *s)
+/* A relay calls this when it ends (lifetime, idle, release, renewal). */
+void rdv_session_relay_gone(struct rdv_session *s, struct rdv_relay *r)
 {
+	if (r == s->relay_old) {
+		s->relay_old = NULL;	/* its successor carries on */
+		return;
+	}
 	s->relay = NULL;
 	/* Without its relay it may have to end now: the deadline decides. */
 	rdv_timer_arm(&s->timer, rdv_now_ms());
@@ -485,6 +500,24 @@ static void do_reject(struct rdv_client *c, const struct sig_msg *m)
 	session_free(s, m->code);
 }
 
+/*
+ * Whether the session's relay can be renewed: a fixed lifetime long
+ * enough to move in, both sides here to hear of a successor, and both of
+ * v=6 (an older client knows no gen). A client of another instance is
+ * not: that instance may be older, and would drop what it cannot parse.
+ */
+static bool renewable(const struct rdv_session *s)
+{
+	int i;
+
+	if (rdv_cfg->lim.relay_lifetime < RDV_RENEW_MIN_LIFETIME)
+		return false;
+	for (i = 0; i < 2; i++)
+		if (!s->c[i] || s->c[i]->version < 6 || rdv_client_is_stub(s->c[i]))
+			return false;
+	return true;
+}
+
 static void send_relayed(struct rdv_session *s, int side)
 {
 	struct rdv_client *to = s->c[side];
@@ -499,7 +532,55 @@ static void send_relayed(struct rdv_session *s, int side)
 	snprintf(m.peer, sizeof(m.peer), "%s", side ? s->caller : s->callee);
 	m.relay = ep[side];
 	m.has |= SIG_K_SID | SIG_K_PEER | SIG_K_RELAY;
+	/* A fixed lifetime, for a client that renews (and parses it). */
+	/* Its end is said where a renewal can follow, and only then. */
+	m.lifetime = rdv_relay_lifetime_left(s->relay);
+	if (renewable(s))
+		m.has |= SIG_K_LIFETIME;
+	m.gen = rdv_relay_gen(s->relay);
+	if (m.gen && to->version >= 6)
+		m.has |= SIG_K_GEN;	/* only renewed sessions have one */
 	rdv_client_send(to, &m);
+}
+
+/*
+ * RELAY with relay= of the session's relay in its second half: another
+ * relay takes its place, and both sides hear of it (RELAYED). The old
+ * one serves on until both sides RELEASE it by its port (they moved) or
+ * its lifetime ends, so nothing is lost while they move. Refusals say
+ * renew-CODE: the old relay still works, and a client must not take one
+ * for the end of its session.
+ */
+static void renew_relay(struct rdv_session *s, struct rdv_client *c)
+{
+	struct rdv_relay *old = s->relay, *r;
+	const struct sockaddr_storage *obs[2] = { &s->obs[0], &s->obs[1] };
+	const char *ids[2] = { s->caller, s->callee }, *code = NULL;
+	char h[2 * SIG_SID_LEN + 1], refused[SIG_ID_MAX + 1];
+
+	sid_hex(s->sid, h);
+	/* Its quota passes on to the successor (whoever asks). */
+	if (rdv_relay_alloc(s, ids, rdv_relay_owner_id(old), obs, s->secret,
+			    sizeof(s->secret), s->relay_first, s->renewals + 1,
+			    &r, &code)) {
+		rdv_log(RDV_LOG_INFO, "relay-renew", "sid=%s by=%s result=refused code=%s",
+			h, c->id, code);
+		snprintf(refused, sizeof(refused), "renew-%s", code);
+		send_error(c, refused, NULL, s->sid, s->proto);
+		return;
+	}
+	/* One renewed relay at a time: one renewed before is done by now. */
+	if (s->relay_old)
+		rdv_relay_free(s->relay_old, "superseded");
+	s->renewals++;
+	s->relay_old = old;
+	s->relay = r;
+	s->released_old[0] = s->released[0];
+	s->released_old[1] = s->released[1];
+	s->released[0] = s->released[1] = false;
+	rdv_log(RDV_LOG_INFO, "relay-renew", "sid=%s by=%s result=ok", h, c->id);
+	send_relayed(s, 0);
+	send_relayed(s, 1);
 }
 
 static void do_relay(struct rdv_client *c, const struct sig_msg *m)
@@ -524,8 +605,23 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 		send_error(c, "peer-gone", NULL, m->sid, s->proto);
 		return;
 	}
+	if (s->relay && (m->has & SIG_K_RELAY)) {
+		if (!renewable(s)) {
+			send_error(c, "renew-unavailable", NULL, m->sid, s->proto);
+			return;
+		}
+		if (rdv_relay_port_is(s->relay, side_of(s, c), &m->relay) &&
+		    rdv_relay_second_half(s->relay)) {
+			renew_relay(s, c);
+			return;
+		}
+		/* Early, or renewed already (by the other side): see below. */
+	}
 	if (s->relay) {
-		/* Asked again, e.g. by the other side: the same relay. */
+		/*
+		 * Asked again, e.g. by the other side, or a renewal that is
+		 * early or was done already: the relay there is now.
+		 */
 		s->released[side_of(s, c)] = false;
 		send_relayed(s, side_of(s, c));
 		return;
@@ -539,7 +635,7 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	obs[0] = &s->obs[0];
 	obs[1] = &s->obs[1];
 	if (rdv_relay_alloc(s, ids, c->id, obs, s->secret, sizeof(s->secret),
-			    s->relay_first, &s->relay, &code)) {
+			    s->relay_first, 0, &s->relay, &code)) {
 		send_error(c, code, NULL, m->sid, s->proto);
 		return;
 	}
@@ -547,6 +643,21 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	s->released[0] = s->released[1] = false;
 	send_relayed(s, 0);
 	send_relayed(s, 1);
+}
+
+/* Side moved off the renewed relay: it ends once both did. */
+static void release_old(struct rdv_session *s, int side)
+{
+	char h[2 * SIG_SID_LEN + 1];
+
+	if (s->released_old[side])
+		return;
+	s->released_old[side] = true;
+	sid_hex(s->sid, h);
+	rdv_log(RDV_LOG_INFO, "relay-release", "sid=%s by=%s both=%s renewed=yes", h,
+		side ? s->callee : s->caller, s->released_old[!side] ? "yes" : "no");
+	if (s->released_old[!side])
+		rdv_relay_free(s->relay_old, "released");	/* relay_old is NULL now */
 }
 
 /*
@@ -567,6 +678,12 @@ static void do_release(struct rdv_client *c, const struct sig_msg *m)
 	if (!s || (s->c[0] != c && s->c[1] != c) || !s->relay)
 		return;
 	side = side_of(s, c);
+	/* relay= (v=6): the renewed relay, by the sender's port of it. */
+	if ((m->has & SIG_K_RELAY) && !rdv_relay_port_is(s->relay, side, &m->relay)) {
+		if (s->relay_old && rdv_relay_port_is(s->relay_old, side, &m->relay))
+			release_old(s, side);
+		return;
+	}
 	if (s->released[side])
 		return;
 	s->released[side] = true;

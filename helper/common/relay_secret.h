@@ -18,8 +18,13 @@
 
 #define RELAY_SECRET_LEN	STUN_HMAC_SHA1_LEN
 
-/* HMAC(secret, label): 0, or -1 (out then zeroed). */
+/*
+ * HMAC(secret, label): 0, or -1 (out then zeroed). gen: 0 for the
+ * session's relay, N for its Nth renewal's successor (signaling v=6),
+ * whose flow runs beside its predecessor's from the same port for a
+ * while and so needs tags of its own too.
+ */
 int relay_secret_derive(uint8_t out[RELAY_SECRET_LEN], const uint8_t *secret,
-			size_t secret_len);
+			size_t secret_len, unsigned int gen);
 
 #endif

@@ -42,6 +42,8 @@ static const struct sig_key sig_keys[] = {
 	KEY("relayfirst", SIG_K_RELAY_FIRST, K_UINT, relay_first),
 	KEY("proto", SIG_K_PROTO, K_PROTO, proto),
 	KEY("rtt", SIG_K_RTT, K_UINT, rtt),
+	KEY("lifetime", SIG_K_LIFETIME, K_UINT, lifetime),
+	KEY("gen", SIG_K_GEN, K_UINT, gen),
 };
 
 static const char *const sig_protos[] = {
@@ -70,12 +72,13 @@ static const struct sig_verb sig_verbs[__SIG_MAX] = {
 	[SIG_ANSWER] = { "ANSWER", SIG_K_SID | SIG_K_CAND, NAT_KEYS },
 	[SIG_ACCEPTED] = { "ACCEPTED", OFFER_KEYS, NAT_KEYS },
 	[SIG_REJECT] = { "REJECT", SIG_K_SID | SIG_K_CODE, 0 },
-	[SIG_RELAY] = { "RELAY", SIG_K_SID, 0 },
-	[SIG_RELAYED] = { "RELAYED", SIG_K_SID | SIG_K_PEER | SIG_K_RELAY, 0 },
+	[SIG_RELAY] = { "RELAY", SIG_K_SID, SIG_K_RELAY },
+	[SIG_RELAYED] = { "RELAYED", SIG_K_SID | SIG_K_PEER | SIG_K_RELAY,
+			  SIG_K_LIFETIME | SIG_K_GEN },
 	[SIG_ERROR] = { "ERROR", SIG_K_CODE, SIG_K_PEER | SIG_K_SID | SIG_K_PROTO },
 	[SIG_CANDIDATE] = { "CANDIDATE", SIG_K_SID | SIG_K_CAND,
 			    SIG_K_PEER | SIG_K_OBSERVED },
-	[SIG_RELEASE] = { "RELEASE", SIG_K_SID, 0 },
+	[SIG_RELEASE] = { "RELEASE", SIG_K_SID, SIG_K_RELAY },
 };
 
 static const char *const sig_errs[__SIG_E_MAX] = {

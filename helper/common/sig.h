@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIG_VERSION	5
+#define SIG_VERSION	6
 #define SIG_LINE_MAX	1024	/* bytes, the newline included */
 #define SIG_ID_MAX	32	/* client ids, peer names, error codes */
 #define SIG_MAX_CANDS	8
@@ -44,8 +44,16 @@ enum sig_type {
 	SIG_ANSWER,	/* called client: sid cand... [nat] [spray] [relayfirst] */
 	SIG_ACCEPTED,	/* server to the caller: sid peer secret observed cand... */
 	SIG_REJECT,	/* called client: sid code */
-	SIG_RELAY,	/* client: sid */
-	SIG_RELAYED,	/* server to both: sid peer relay */
+	/*
+	 * relay (v=6 servers only): the relay port the client has; asked in
+	 * the second half of that relay's lifetime it renews it (another
+	 * relay for the session, the old one kept until its end). lifetime
+	 * (to v=6 clients only): seconds until --relay-lifetime ends it; gen
+	 * (a successor's, to v=6 clients only): which relay secret its
+	 * owners send under (relay_secret.h).
+	 */
+	SIG_RELAY,	/* client: sid [relay] */
+	SIG_RELAYED,	/* server to both: sid peer relay [lifetime] [gen] */
 	SIG_ERROR,	/* server: code [peer] [sid] */
 	/*
 	 * Trickle (v=4 servers, to v=4 clients only): a candidate learned
@@ -58,7 +66,7 @@ enum sig_type {
 	 * path moved to direct, or our flow through it ended). The server
 	 * ends the relay once both sides said so, not after its idle time.
 	 */
-	SIG_RELEASE,	/* client: sid */
+	SIG_RELEASE,	/* client: sid [relay] (v=6: the renewed one, by our port) */
 	__SIG_MAX,
 };
 
@@ -80,6 +88,8 @@ enum {
 	SIG_K_RELAY_FIRST = 1u << 13,
 	SIG_K_PROTO	= 1u << 14,
 	SIG_K_RTT	= 1u << 15,
+	SIG_K_LIFETIME	= 1u << 16,
+	SIG_K_GEN	= 1u << 17,
 };
 
 /* What a session connects; absent means UDP. */
@@ -111,6 +121,8 @@ struct sig_msg {
 	uint32_t relay_first;		/* 1: it runs the relay beside the punch */
 	uint32_t proto;			/* enum sig_proto */
 	uint32_t rtt;			/* ms, the sender's round trip to the server */
+	uint32_t lifetime;		/* s, until the relay ends */
+	uint32_t gen;			/* the relay's renewal: its secret */
 	struct sig_ep observed, relay;
 	struct sig_ep cand[SIG_MAX_CANDS];
 	unsigned int n_cand;

@@ -109,6 +109,11 @@ bool pd_link_release(void)
 	return registered && server_version >= 5;
 }
 
+bool pd_link_renew(void)
+{
+	return registered && server_version >= 6;
+}
+
 unsigned int pd_link_rtt_ms(void)
 {
 	struct tcp_info ti;

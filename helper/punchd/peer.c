@@ -175,7 +175,7 @@ static bool holds_flow(const struct pd_peer *p, uint32_t id)
 {
 	unsigned int k;
 
-	if (p->flow_id == id || p->relay_flow == id)
+	if (p->flow_id == id || p->relay_flow == id || pd_rr_holds(p, id))
 		return true;
 	for (k = 0; k < p->n_spray; k++)
 		if (p->spray_flows[k] == id)
@@ -315,6 +315,7 @@ void pd_peer_release_relay(struct pd_peer *p)
 
 static void drop_flow(struct pd_peer *p)
 {
+	pd_rr_drop(p);
 	pd_peer_drop_direct(p);
 	pd_rf_drop(p);
 	pd_peer_release_relay(p);
@@ -349,6 +350,7 @@ static void session_reset(struct pd_peer *p)
 	memset(&p->local, 0, sizeof(p->local));
 	memset(&p->remote, 0, sizeof(p->remote));
 	memset(&p->relay, 0, sizeof(p->relay));
+	p->relay_end = 0;
 	p->started = pd_now_ms();
 }
 
@@ -617,8 +619,9 @@ uint32_t pd_peer_flow_open(struct pd_peer *p, uint16_t port,
 	 * relay's flow beside a punch from the same port has its own secret,
 	 * hence its own tags (relay_secret.h).
 	 */
-	if (!ret && relay && p->relay_first)
-		ret = relay_secret_derive(relay_secret, p->secret, SIG_SECRET_LEN) ?
+	if (!ret && relay && (p->relay_first || p->relay_gen))
+		ret = relay_secret_derive(relay_secret, p->secret, SIG_SECRET_LEN,
+					  p->relay_gen) ?
 		      -EINVAL : nfp_flow_set_secret(f, relay_secret, sizeof(relay_secret));
 	else if (!ret)
 		ret = nfp_flow_set_secret(f, p->secret, SIG_SECRET_LEN);
@@ -1186,6 +1189,9 @@ static void on_relayed(const struct sig_msg *m)
 	bool held = p && p->relay_first && p->state == PD_UP && !p->relayed &&
 		    p->relay_until > pd_now_ms();
 
+	/* A successor to the relay we use (relay_renew.c). */
+	if (p && pd_rr_relayed(p, m))
+		return;
 	if (!p || (p->state != PD_RELAY_WAIT && p->state != PD_PUNCHING && !held)) {
 		pd_log("unexpected", "verb=RELAYED peer=%s", m->peer);
 		/* The peer's, e.g. after its path died: not for us. */
@@ -1193,9 +1199,11 @@ static void on_relayed(const struct sig_msg *m)
 			send_release(p, m->sid);
 		return;
 	}
-	pd_log("relay", "peer=%s relay=%s", p->name,
-	       sig_ep_format(&m->relay, ep, sizeof(ep)));
+	pd_log("relay", "peer=%s relay=%s lifetime_s=%u", p->name,
+	       sig_ep_format(&m->relay, ep, sizeof(ep)),
+	       (m->has & SIG_K_LIFETIME) ? m->lifetime : 0);
 	p->relay = m->relay;
+	p->relay_gen = (m->has & SIG_K_GEN) ? m->gen : 0;
 	if (p->relay_first && p->state == PD_RELAY_WAIT) {
 		/*
 		 * Our punch ended before the relay came: the relay's flow as
@@ -1214,6 +1222,7 @@ static void on_relayed(const struct sig_msg *m)
 	/* Now: add_flow() releases the relay of before, not this one. */
 	p->relay_granted = true;
 	memcpy(p->relay_sid, m->sid, SIG_SID_LEN);
+	pd_rr_granted(p, m);
 	if (p->state == PD_FAILED)
 		pd_peer_release_relay(p);	/* the module refused its flow */
 }
@@ -1237,6 +1246,9 @@ static void on_error(const struct sig_msg *m)
 	       p ? p->name : "-");
 	/* One of our CANDIDATEs refused: the punch goes on as it was. */
 	if (pd_trickle_refused(m))
+		return;
+	/* A renewal refused: the relay serves on to its end. */
+	if (pd_rr_refused(p, m))
 		return;
 	if (!p || p->state == PD_UP || p->state == PD_IDLE)
 		return;
@@ -1473,6 +1485,8 @@ static void went_dead(struct pd_peer *p, const struct nfp_flow *f)
 {
 	uint32_t id = nfp_flow_get_u32(f, NFP_FLOW_ID);
 
+	if (pd_rr_flow_ended(p, id))
+		return;
 	if (ended_beside_relay(p, id, false))
 		return;
 	switch (p->state) {
@@ -1523,6 +1537,8 @@ static void remote_changed(struct pd_peer *p, const struct nfp_endpoint *remote)
  */
 static bool flow_established(struct pd_peer *p, const struct nfp_flow *f)
 {
+	if (pd_rr_flow_up(p, f))
+		return true;
 	if (p->relay_flow && nfp_flow_get_u32(f, NFP_FLOW_ID) == p->relay_flow) {
 		pd_rf_up(p, f);
 		return true;
@@ -1568,6 +1584,8 @@ static void flow_exists(struct pd_peer *p, const struct nfp_flow *f)
 /* Its flow id went away (deleted by someone else, or lost in a resync). */
 static void flow_deleted(struct pd_peer *p, uint32_t id)
 {
+	if (pd_rr_flow_ended(p, id))
+		return;
 	/* As when it dies: the relay's flow beside it decides, or takes over. */
 	if (ended_beside_relay(p, id, true))
 		return;
@@ -1640,6 +1658,8 @@ void pd_peers_resync_end(bool ok)
 
 		if (!p->used)
 			continue;
+		if (p->relay_next_flow && !resync_seen(p->relay_next_flow))
+			flow_deleted(p, p->relay_next_flow);
 		if (p->relay_flow && !resync_seen(p->relay_flow))
 			flow_deleted(p, p->relay_flow);
 		for (k = p->n_spray; k-- > 0;)
@@ -1810,6 +1830,7 @@ void pd_peers_tick(uint64_t now, uint64_t *next)
 		if (p->nudge_until && p->nudge_until < *next)
 			*next = p->nudge_until;
 		pd_rf_tick(p, now, next);
+		pd_rr_tick(p, now, next);
 		pd_trickle_tick(p, now, next);
 		/* Still due: held back by may_start(), which polls. */
 		if (p->retry_at > now && p->retry_at < *next)

@@ -100,4 +100,20 @@ bool pd_rf_fall_back(struct pd_peer *p);
 void pd_rf_drop(struct pd_peer *p);
 void pd_rf_tick(struct pd_peer *p, uint64_t now, uint64_t *next);
 
+/* relay_renew.c: a relay with a fixed end gets a successor first */
+/* RELAYED as peer.c took it: when that relay ends. */
+void pd_rr_granted(struct pd_peer *p, const struct sig_msg *m);
+/* RELAYED naming a successor (or ours again): true if it was one. */
+bool pd_rr_relayed(struct pd_peer *p, const struct sig_msg *m);
+/* Events of the successor's flow: true if f / id was it. */
+bool pd_rr_flow_up(struct pd_peer *p, const struct nfp_flow *f);
+bool pd_rr_flow_ended(struct pd_peer *p, uint32_t id);
+/* The old relay's flow ended, the successor's pending: true if it takes over. */
+bool pd_rr_old_ended(struct pd_peer *p, uint32_t id);
+/* ERROR code=renew-... (logged): true. */
+bool pd_rr_refused(struct pd_peer *p, const struct sig_msg *m);
+bool pd_rr_holds(const struct pd_peer *p, uint32_t id);
+void pd_rr_drop(struct pd_peer *p);
+void pd_rr_tick(struct pd_peer *p, uint64_t now, uint64_t *next);
+
 #endif

@@ -149,6 +149,20 @@ struct pd_peer {
 	uint64_t relay_until;		/* up direct: release the relay then */
 	uint64_t upgrade_at;		/* up relayed: punch for direct then */
 	unsigned int upgrades;		/* punches for direct while relayed */
+	/*
+	 * Relay renewal (relay_renew.c): a relay the server ends at a fixed
+	 * time gets a successor first, and the path moves to it.
+	 */
+	uint64_t relay_end;		/* ms; 0: no fixed end */
+	unsigned int relay_gen;		/* of the relay flows open under */
+	uint64_t renew_at;		/* ask for the successor then; 0: no */
+	uint32_t relay_next_flow;	/* the successor's flow until up */
+	struct sig_ep relay_next;	/* its port for us */
+	uint64_t relay_next_end;
+	unsigned int renew_tries;	/* asked for this relay's successor */
+	struct sig_ep relay_old;	/* the relay renewed, held a while */
+	uint64_t relay_old_at;		/* release it then; 0: none */
+	bool relay_waiting;		/* the successor took over, not up yet */
 	struct sig_ep cands[SIG_MAX_CANDS];	/* the peer's, to punch again */
 	unsigned int n_cands;
 	/* Trickle (trickle.c): our mapping asked again while punching. */
@@ -188,6 +202,8 @@ bool pd_link_tcp(void);
 bool pd_link_trickle(void);
 /* The server takes RELEASE (signaling v=5). */
 bool pd_link_release(void);
+/* The server renews relays: RELAY with relay= (signaling v=6). */
+bool pd_link_renew(void);
 /* The link's smoothed round trip (TCP_INFO), ms; 0 when unknown. */
 unsigned int pd_link_rtt_ms(void);
 int pd_link_send(const struct sig_msg *m);

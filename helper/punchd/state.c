@@ -52,6 +52,9 @@ static void save_one(const struct pd_peer *p, void *arg)
 		fprintf(f, " drop %u", p->relay_flow);
 	if (p->flow_id && p->flow_id != pd_peer_path_flow(p))
 		fprintf(f, " drop %u", p->flow_id);
+	/* A relay's successor not up yet: the next punchd does not renew. */
+	if (p->relay_next_flow)
+		fprintf(f, " drop %u", p->relay_next_flow);
 	fprintf(f, "\n");
 }
 

@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "lib"))
 import rdvtest  # noqa: E402
 import sigtls  # noqa: E402
-from rdvtest import kv, relayed_pair, result  # noqa: E402
+from rdvtest import hear, kv, probe, relayed_pair, result, udp  # noqa: E402
 
 rdvtest.enter_netns("NFP_HOSTILE_NETNS")
 SERVER = "127.0.0.1"
@@ -309,46 +309,7 @@ result(c.register("carol") == "ERROR code=auth", "carol cannot register again")
 result(srv.alive(), "rendezvousd is still running")
 srv.stop()
 
-# 6 (below). The relay: probes for its ports, as the modules send them.
-def direction(secret, role):
-    """(key, tag) of the requests of role 'controlling' or 'controlled'."""
-    key = hmac.new(secret, ("nfpunch 2 %s key" % role).encode(), hashlib.sha1).digest()
-    tag = hmac.new(secret, ("nfpunch 2 %s tag" % role).encode(), hashlib.sha1).digest()[:8]
-    return key, tag
-
-
-def probe(secret, role):
-    """A fresh Binding Request tagged and keyed as role's."""
-    import struct
-    key, tag = direction(secret, role)
-    user = b"nfpunch:" + tag.hex().encode()
-    attrs = struct.pack("!HH", 0x0006, len(user)) + user
-    tid = os.urandom(12)
-    head = struct.pack("!HHI", 0x0001, len(attrs) + 24, 0x2112A442) + tid
-    mac = hmac.new(key, head + attrs, hashlib.sha1).digest()
-    return head + attrs + struct.pack("!HH", 0x0008, 20) + mac
-
-
-def udp(src):
-    u = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind((src, 0))
-    u.settimeout(0.5)
-    return u
-
-
-def hear(u, timeout=0.5):
-    """The next datagram that is not a forwarded probe (a module would
-    answer those; this test only counts its data)."""
-    end = time.monotonic() + timeout
-    while True:
-        u.settimeout(max(0.01, end - time.monotonic()))
-        try:
-            d = u.recv(70000)
-        except (socket.timeout, OSError):
-            return None
-        if not (d[:2] == b"\0\x01" and d[4:8] == b"\x21\x12\xa4\x42"):
-            return d
-
+# 6 (below). The relay: probes for its ports (rdvtest.probe), as the modules send them.
 
 # 5. Groups: only users who share one may call each other.
 KEYS = {name: os.urandom(32) for name in ("alice", "bob", "carol", "dave")}

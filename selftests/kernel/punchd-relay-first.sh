@@ -73,12 +73,7 @@ sleep 1
 kill "$rcv" 2>/dev/null
 wait "$rcv" 2>/dev/null
 # What alice sent from the first datagram bob got to the last: all there.
-first=$(awk '{ sub("seq-", "", $3); print $3; exit }' "$TMP/recv")
-last=$(tail -1 "$TMP/sent" | awk '{ print $1 }')
-lost=$(awk -v f="${first:-0}" -v l="${last:-0}" '
-	FNR == NR { sub("seq-", "", $3); got[$3] = 1; next }
-	END { n = 0; for (i = f; i <= l; i++) if (!(i in got)) n++; print n }' \
-	"$TMP/recv" /dev/null)
+read -r first last lost <<<"$(stream_lost "$TMP/recv" "$TMP/sent")"
 t_check "alice's stream reached bob through the relay" \
 	grep -q '^192\.0\.2\.1 [0-9]* seq-' "$TMP/recv"
 t_check "and then directly" grep -q '^198\.51\.100\.1 4000 seq-' "$TMP/recv"

@@ -45,29 +45,8 @@ done
 rdv_users alice bob carol
 rdv_start || { t_fail "rendezvousd starts"; t_done; }
 
-declare -A NS=([alice]=$HA [bob]=$HB [carol]=$HC) IP=([alice]=1 [bob]=2 [carol]=3) KEY=()
-for id in alice bob carol; do
-	KEY[$id]=$(wg_up "${NS[$id]}" 51820 "10.77.0.${IP[$id]}/24") ||
-		{ t_fail "wg0 comes up in $id's host"; t_done; }
-done
-for id in alice bob carol; do
-	for o in alice bob carol; do
-		[ "$o" = "$id" ] && continue
-		ip netns exec "${NS[$id]}" wg set wg0 peer "${KEY[$o]}" allowed-ips "10.77.0.${IP[$o]}/32"
-	done
-done
-
-# Every host keeps both others connected; the smaller id's call stands
-# when two cross (glare).
-start() {
-	local id=$1 args=() o
-	for o in alice bob carol; do
-		[ "$o" = "$id" ] && continue
-		args+=(--wg-peer "$o=${KEY[$o]}" --connect "$o")
-	done
-	pd_start "${NS[$id]}" "$id" 51820 --wireguard wg0 "${args[@]}" --punch-timeout 8 \
-		--timeout 6
-}
+wg_mesh_up || { t_fail "wg0 comes up in the three hosts"; t_done; }
+start() { wg_mesh_punchd "$1"; }
 t_start=$(date +%s%3N)
 start alice
 start bob

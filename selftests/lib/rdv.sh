@@ -179,3 +179,15 @@ rdv_down() {
 	ip netns del "$C" 2>/dev/null
 	nat_down
 }
+
+# stream_lost RECV SENT: "FIRST LAST LOST" of a udp.py stream: the first
+# sequence number the receiver got (RECV), the last one sent (SENT), and
+# how many in between never arrived.
+stream_lost() {
+	local first last
+	first=$(awk '{ sub("seq-", "", $3); print $3; exit }' "$1")
+	last=$(tail -1 "$2" | awk '{ print $1 }')
+	awk -v f="${first:-0}" -v l="${last:-0}" -v shown="${first:-none} ${last:-none}" '
+		{ sub("seq-", "", $3); got[$3] = 1 }
+		END { n = 0; for (i = f; i <= l; i++) if (!(i in got)) n++; print shown, n }' "$1"
+}

@@ -3,9 +3,12 @@ file, a server process, and a plaintext signaling client.
 
 Each test runs in a network namespace of its own (enter_netns()), where
 127.0.0.0/8 gives as many source addresses as it needs."""
+import hashlib
+import hmac
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -211,3 +214,43 @@ def relayed_pair(caller, callee, name_callee, relay_asker=None, rf=""):
         return secret, sid, a, b
     ep = lambda v: (v.rsplit(":", 1)[0].strip("[]"), int(v.rsplit(":", 1)[1]))
     return secret, sid, ep(a["relay"]), ep(b["relay"])
+
+
+# The relay: probes for its ports, as the modules send them.
+def direction(secret, role):
+    """(key, tag) of the requests of role 'controlling' or 'controlled'."""
+    key = hmac.new(secret, ("nfpunch 2 %s key" % role).encode(), hashlib.sha1).digest()
+    tag = hmac.new(secret, ("nfpunch 2 %s tag" % role).encode(), hashlib.sha1).digest()[:8]
+    return key, tag
+
+
+def probe(secret, role):
+    """A fresh Binding Request tagged and keyed as role's."""
+    key, tag = direction(secret, role)
+    user = b"nfpunch:" + tag.hex().encode()
+    attrs = struct.pack("!HH", 0x0006, len(user)) + user
+    tid = os.urandom(12)
+    head = struct.pack("!HHI", 0x0001, len(attrs) + 24, 0x2112A442) + tid
+    mac = hmac.new(key, head + attrs, hashlib.sha1).digest()
+    return head + attrs + struct.pack("!HH", 0x0008, 20) + mac
+
+
+def udp(src):
+    u = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind((src, 0))
+    u.settimeout(0.5)
+    return u
+
+
+def hear(u, timeout=0.5):
+    """The next datagram that is not a forwarded probe (a module would
+    answer those; this test only counts its data)."""
+    end = time.monotonic() + timeout
+    while True:
+        u.settimeout(max(0.01, end - time.monotonic()))
+        try:
+            d = u.recv(70000)
+        except (socket.timeout, OSError):
+            return None
+        if not (d[:2] == b"\0\x01" and d[4:8] == b"\x21\x12\xa4\x42"):
+            return d

@@ -89,6 +89,21 @@ static const struct {
 	{ "RELEASE", SIG_E_MISSING },
 	{ "RELEASE sid=0011223344556677 peer=bob", SIG_E_KEY },
 	{ "RELEASE sid=00112233445566", SIG_E_VALUE },
+	/* Relay renewal (v=6): the relay we have, and its lifetime. */
+	{ "RELAY sid=0011223344556677 relay=192.0.2.1:50000", SIG_OK },
+	{ "RELAY sid=0011223344556677 relay=192.0.2.1:50000-50001", SIG_E_VALUE },
+	{ "RELAY sid=0011223344556677 lifetime=60", SIG_E_KEY },
+	{ "RELAYED sid=0011223344556677 peer=bob relay=192.0.2.1:50000 lifetime=60", SIG_OK },
+	{ "RELAYED sid=0011223344556677 peer=bob relay=192.0.2.1:50000 lifetime=060", SIG_E_VALUE },
+	{ "RELAYED sid=0011223344556677 peer=bob relay=192.0.2.1:50000 lifetime=1234567890",
+	  SIG_E_VALUE },
+	{ "RELAYED sid=0011223344556677 peer=bob relay=192.0.2.1:50000 lifetime=60 lifetime=60",
+	  SIG_E_DUP },
+	{ "CONNECT peer=bob cand=198.51.100.1:4000 lifetime=60", SIG_E_KEY },
+	{ "RELAYED sid=0011223344556677 peer=bob relay=192.0.2.1:50000 gen=3", SIG_OK },
+	{ "RELAY sid=0011223344556677 gen=3", SIG_E_KEY },
+	{ "RELEASE sid=0011223344556677 relay=192.0.2.1:50000", SIG_OK },
+	{ "RELEASE sid=0011223344556677 relay=192.0.2.1:50000 lifetime=1", SIG_E_KEY },
 };
 
 int main(void)
