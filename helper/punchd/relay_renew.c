@@ -120,6 +120,15 @@ static void release_old(struct pd_peer *p)
 	if (!p->relay_old_at)
 		return;
 	p->relay_old_at = 0;
+	/*
+	 * WireGuard follows the source of what it authenticates: a packet
+	 * the peer sent through the old relay just before it moved took our
+	 * wg peer back there, and once the old relay ends neither side would
+	 * hear the other again until wgctl's next look. Point it at the path
+	 * once more as the old relay goes.
+	 */
+	if (p->state == PD_UP && p->relayed)
+		pd_wgctl_follow("up", p);
 	sig_init(&m, SIG_RELEASE);
 	memcpy(m.sid, p->sid, SIG_SID_LEN);
 	m.relay = p->relay_old;

@@ -53,3 +53,12 @@ wg_mesh_punchd() {
 	pd_start "${NS[$id]}" "$id" 51820 --wireguard wg0 "${args[@]}" --punch-timeout 8 \
 		--timeout 6
 }
+
+# ping_loss FILE: the percentage of pings lost, as ping's summary in FILE
+# says it ("12%" or "0.4%"); 100 when there is none.
+ping_loss() {
+	sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$1" | grep . || echo 100
+}
+
+# at_most X MAX: X <= MAX, decimals allowed.
+at_most() { awk -v x="$1" -v m="$2" 'BEGIN { exit !(x + 0 <= m + 0) }'; }
