@@ -178,7 +178,7 @@ void rdv_relays_shutdown(void);
  * end of an event round: their sockets leave the loop).
  */
 void rdv_relays_revoke(const char *id);
-/* Relay r of s ended on its own (lifetime, idle). */
+/* Relay r of s ended (lifetime, idle, release, renewal). */
 void rdv_session_relay_gone(struct rdv_session *s, struct rdv_relay *r);
 void rdv_clients_reap(void);
 void rdv_sessions_shutdown(void);

@@ -165,11 +165,6 @@ static int open_side(struct rdv_relay_side *side, int family)
 	return 0;
 }
 
-/*
- * When the relay ends unless it carries traffic before then: its idle
- * deadline from the last datagram, capped by --relay-lifetime. A
- * datagram does not move the timer; the deadline is checked when due.
- */
 /* When --relay-lifetime ends the relay, whatever it carries; 0: never. */
 static uint64_t lifetime_end(const struct rdv_relay *r)
 {
@@ -218,6 +213,11 @@ unsigned int rdv_relay_gen(const struct rdv_relay *r)
 	return r->gen;
 }
 
+/*
+ * When the relay ends unless it carries traffic before then: its idle
+ * deadline from the last datagram, capped by --relay-lifetime. A
+ * datagram does not move the timer; the deadline is checked when due.
+ */
 static uint64_t relay_due(struct rdv_relay *r)
 {
 	const struct rdv_limits *lim = &rdv_cfg->lim;

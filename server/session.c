@@ -532,8 +532,8 @@ static void send_relayed(struct rdv_session *s, int side)
 	snprintf(m.peer, sizeof(m.peer), "%s", side ? s->caller : s->callee);
 	m.relay = ep[side];
 	m.has |= SIG_K_SID | SIG_K_PEER | SIG_K_RELAY;
-	/* A fixed lifetime, for a client that renews (and parses it). */
-	/* Its end is said where a renewal can follow, and only then. */
+	/* Its end is said where a renewal can follow (renewing clients
+	 * parse it), and only then. */
 	m.lifetime = rdv_relay_lifetime_left(s->relay);
 	if (renewable(s))
 		m.has |= SIG_K_LIFETIME;
@@ -645,19 +645,25 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	send_relayed(s, 1);
 }
 
-/* Side moved off the renewed relay: it ends once both did. */
-static void release_old(struct rdv_session *s, int side)
+/*
+ * side no longer uses the session's relay (old: the renewed one): it ends
+ * once both sides said so.
+ */
+static void release_side(struct rdv_session *s, int side, bool old)
 {
+	bool *released = old ? s->released_old : s->released;
 	char h[2 * SIG_SID_LEN + 1];
 
-	if (s->released_old[side])
+	if (released[side])
 		return;
-	s->released_old[side] = true;
+	released[side] = true;
 	sid_hex(s->sid, h);
-	rdv_log(RDV_LOG_INFO, "relay-release", "sid=%s by=%s both=%s renewed=yes", h,
-		side ? s->callee : s->caller, s->released_old[!side] ? "yes" : "no");
-	if (s->released_old[!side])
-		rdv_relay_free(s->relay_old, "released");	/* relay_old is NULL now */
+	rdv_log(RDV_LOG_INFO, "relay-release", "sid=%s by=%s both=%s%s", h,
+		side ? s->callee : s->caller, released[!side] ? "yes" : "no",
+		old ? " renewed=yes" : "");
+	/* The relay's end calls rdv_session_relay_gone(): the pointer goes. */
+	if (released[!side])
+		rdv_relay_free(old ? s->relay_old : s->relay, "released");
 }
 
 /*
@@ -670,7 +676,6 @@ static void release_old(struct rdv_session *s, int side)
 static void do_release(struct rdv_client *c, const struct sig_msg *m)
 {
 	struct rdv_session *s = session_find(m->sid);
-	char h[2 * SIG_SID_LEN + 1];
 	int side;
 
 	if (!s && rdv_cluster_forward(c, m))
@@ -681,18 +686,10 @@ static void do_release(struct rdv_client *c, const struct sig_msg *m)
 	/* relay= (v=6): the renewed relay, by the sender's port of it. */
 	if ((m->has & SIG_K_RELAY) && !rdv_relay_port_is(s->relay, side, &m->relay)) {
 		if (s->relay_old && rdv_relay_port_is(s->relay_old, side, &m->relay))
-			release_old(s, side);
+			release_side(s, side, true);
 		return;
 	}
-	if (s->released[side])
-		return;
-	s->released[side] = true;
-	sid_hex(s->sid, h);
-	rdv_log(RDV_LOG_INFO, "relay-release", "sid=%s by=%s both=%s", h,
-		side ? s->callee : s->caller,
-		s->released[!side] ? "yes" : "no");
-	if (s->released[!side])
-		rdv_relay_free(s->relay, "released");	/* s->relay is NULL now */
+	release_side(s, side, false);
 }
 
 /*

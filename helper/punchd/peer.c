@@ -287,9 +287,10 @@ void pd_peer_drop_direct(struct pd_peer *p)
 	p->flow_id = 0;
 }
 
-/* RELEASE sid's relay: it ends once the peer says so too. */
-static void send_release(const struct pd_peer *p, const uint8_t *sid)
+void pd_peer_send_release(const struct pd_peer *p, const uint8_t *sid,
+			  const struct sig_ep *relay)
 {
+	char ep[SIG_EP_STRLEN] = "-";
 	struct sig_msg m;
 
 	if (!pd_link_release())
@@ -297,7 +298,12 @@ static void send_release(const struct pd_peer *p, const uint8_t *sid)
 	sig_init(&m, SIG_RELEASE);
 	memcpy(m.sid, sid, SIG_SID_LEN);
 	m.has |= SIG_K_SID;
-	pd_log("relay-release", "peer=%s", p->name);
+	if (relay) {
+		m.relay = *relay;
+		m.has |= SIG_K_RELAY;
+		sig_ep_format(relay, ep, sizeof(ep));
+	}
+	pd_log("relay-release", "peer=%s relay=%s", p->name, ep);
 	(void)pd_link_send(&m);	/* a lost link: it idles out all the same */
 }
 
@@ -310,7 +316,7 @@ void pd_peer_release_relay(struct pd_peer *p)
 	if (!p->relay_granted)
 		return;
 	p->relay_granted = false;
-	send_release(p, p->relay_sid);
+	pd_peer_send_release(p, p->relay_sid, NULL);
 }
 
 static void drop_flow(struct pd_peer *p)
@@ -1196,7 +1202,7 @@ static void on_relayed(const struct sig_msg *m)
 		pd_log("unexpected", "verb=RELAYED peer=%s", m->peer);
 		/* The peer's, e.g. after its path died: not for us. */
 		if (p && !p->relayed)
-			send_release(p, m->sid);
+			pd_peer_send_release(p, m->sid, NULL);
 		return;
 	}
 	pd_log("relay", "peer=%s relay=%s lifetime_s=%u", p->name,

@@ -57,6 +57,10 @@ void pd_cand_refused(const char *why, const struct sig_ep *ep, void *ctx);
 void pd_peer_drop_direct(struct pd_peer *p);
 /* RELEASE the relay the server gave us, if it still counts on us. */
 void pd_peer_release_relay(struct pd_peer *p);
+/* RELEASE sid's relay (relay: a renewed one, by our port of it; else
+ * NULL): it ends once the peer says so too. */
+void pd_peer_send_release(const struct pd_peer *p, const uint8_t *sid,
+			  const struct sig_ep *relay);
 /* f is the peer's path now (p->relayed says which kind): tell everyone. */
 void pd_peer_path_up(struct pd_peer *p, const struct nfp_flow *f);
 
@@ -108,8 +112,6 @@ bool pd_rr_relayed(struct pd_peer *p, const struct sig_msg *m);
 /* Events of the successor's flow: true if f / id was it. */
 bool pd_rr_flow_up(struct pd_peer *p, const struct nfp_flow *f);
 bool pd_rr_flow_ended(struct pd_peer *p, uint32_t id);
-/* The old relay's flow ended, the successor's pending: true if it takes over. */
-bool pd_rr_old_ended(struct pd_peer *p, uint32_t id);
 /* ERROR code=renew-... (logged): true. */
 bool pd_rr_refused(struct pd_peer *p, const struct sig_msg *m);
 bool pd_rr_holds(const struct pd_peer *p, uint32_t id);

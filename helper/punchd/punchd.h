@@ -162,6 +162,7 @@ struct pd_peer {
 	unsigned int renew_tries;	/* asked for this relay's successor */
 	struct sig_ep relay_old;	/* the relay renewed, held a while */
 	uint64_t relay_old_at;		/* release it then; 0: none */
+	uint64_t repoint_at;		/* WireGuard at the path again then */
 	bool relay_waiting;		/* the successor took over, not up yet */
 	struct sig_ep cands[SIG_MAX_CANDS];	/* the peer's, to punch again */
 	unsigned int n_cands;

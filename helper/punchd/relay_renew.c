@@ -32,6 +32,9 @@
 /* The old relay outlives the move this long: both sides' applications
  * follow their hooks, and what they sent meanwhile still arrives. */
 #define RENEW_HOLD_MS		3000
+/* After our release, the peer's reaches the server within this and two
+ * round trips, and the old relay is gone. */
+#define REPOINT_SLACK_MS	200
 
 /* The flow through the relay: beside the punch, or the path itself. */
 static uint32_t *relay_flow_of(struct pd_peer *p)
@@ -112,28 +115,14 @@ bool pd_rr_relayed(struct pd_peer *p, const struct sig_msg *m)
 	return true;
 }
 
-/* We moved off the renewed relay a while ago: the server may end it. */
+/* We moved off the renewed relay: the server may end it (lost: it ends
+ * by its lifetime). */
 static void release_old(struct pd_peer *p)
 {
-	struct sig_msg m;
-
 	if (!p->relay_old_at)
 		return;
 	p->relay_old_at = 0;
-	/*
-	 * WireGuard follows the source of what it authenticates: a packet
-	 * the peer sent through the old relay just before it moved took our
-	 * wg peer back there, and once the old relay ends neither side would
-	 * hear the other again until wgctl's next look. Point it at the path
-	 * once more as the old relay goes.
-	 */
-	if (p->state == PD_UP && p->relayed)
-		pd_wgctl_follow("up", p);
-	sig_init(&m, SIG_RELEASE);
-	memcpy(m.sid, p->sid, SIG_SID_LEN);
-	m.relay = p->relay_old;
-	m.has |= SIG_K_SID | SIG_K_RELAY;
-	(void)pd_link_send(&m);	/* lost: it ends by its lifetime */
+	pd_peer_send_release(p, p->sid, &p->relay_old);
 }
 
 /* The successor's flow is the relay's now: its port, its end. */
@@ -180,7 +169,7 @@ bool pd_rr_flow_up(struct pd_peer *p, const struct nfp_flow *f)
  * successor takes its place now, and the path waits for it rather than
  * going down. True if that was it.
  */
-bool pd_rr_old_ended(struct pd_peer *p, uint32_t id)
+static bool old_ended(struct pd_peer *p, uint32_t id)
 {
 	uint32_t *slot = relay_flow_of(p);
 
@@ -198,7 +187,7 @@ bool pd_rr_old_ended(struct pd_peer *p, uint32_t id)
 /* The successor's flow died or went: the old relay serves to its end. */
 bool pd_rr_flow_ended(struct pd_peer *p, uint32_t id)
 {
-	if (pd_rr_old_ended(p, id))
+	if (old_ended(p, id))
 		return true;
 	if (!p->relay_next_flow || id != p->relay_next_flow)
 		return false;
@@ -233,6 +222,7 @@ void pd_rr_drop(struct pd_peer *p)
 		pd_peer_flow_gone(p, p->relay_next_flow);
 	p->relay_next_flow = 0;
 	p->renew_at = 0;
+	p->repoint_at = 0;
 	p->relay_waiting = false;
 }
 
@@ -262,12 +252,37 @@ static void ask(struct pd_peer *p, uint64_t now)
 		pd_log("relay-renew-failed", "peer=%s reason=link", p->name);
 }
 
+/* WireGuard's peer at the path (pd_rr_tick() says why). */
+static void repoint(const struct pd_peer *p)
+{
+	if (p->state == PD_UP && p->relayed)
+		pd_wgctl_follow("up", p);
+}
+
 void pd_rr_tick(struct pd_peer *p, uint64_t now, uint64_t *next)
 {
-	if (p->relay_old_at && now >= p->relay_old_at)
+	/*
+	 * WireGuard follows the source of what it authenticates: a packet
+	 * the peer sent through the old relay as it moved takes our wg peer
+	 * back there, and if both sides end up there when the old relay
+	 * ends, neither hears the other until wgctl's next look. So point it
+	 * at the path again as we release the old relay, and once more when
+	 * the server has surely ended it (both sides released: two round
+	 * trips on), after which nothing can take it back.
+	 */
+	if (p->relay_old_at && now >= p->relay_old_at) {
+		repoint(p);
 		release_old(p);
+		p->repoint_at = now + 2ull * pd_link_rtt_ms() + REPOINT_SLACK_MS;
+	}
+	if (p->repoint_at && now >= p->repoint_at) {
+		p->repoint_at = 0;
+		repoint(p);
+	}
 	if (p->relay_old_at && p->relay_old_at < *next)
 		*next = p->relay_old_at;
+	if (p->repoint_at && p->repoint_at < *next)
+		*next = p->repoint_at;
 	if (!p->renew_at)
 		return;
 	if (now >= p->renew_at) {
