@@ -169,6 +169,8 @@ bool rdv_relay_second_half(const struct rdv_relay *r);
 const char *rdv_relay_owner_id(const struct rdv_relay *r);
 /* 0, or N for the session's Nth successor: its relay secret's (relay_secret.h). */
 unsigned int rdv_relay_gen(const struct rdv_relay *r);
+/* A side that released it is sent nothing more (released false: again). */
+void rdv_relay_side_released(struct rdv_relay *r, int side, bool released);
 /* why: the reason its relay-end line gives */
 void rdv_relay_free(struct rdv_relay *r, const char *why);
 unsigned int rdv_relays_count(void);

@@ -66,6 +66,7 @@ struct rdv_relay_side {
 	bool watched;			/* its worker reads it */
 	struct sockaddr_storage peer;	/* locked sender */
 	bool locked;
+	bool released;			/* its owner left: nothing sent to it */
 	uint64_t heard;			/* last datagram from it, ms */
 	uint8_t seen[RELAY_SEEN][STUN_TID_LEN];	/* its owner's request ids */
 	unsigned int next_seen;
@@ -77,8 +78,8 @@ struct rdv_relay_side {
  * rest is the main loop's. lock covers what both touch: what the worker
  * writes as datagrams pass (each side's sender, seen ids and figures;
  * last, tokens, tokens_at, dropped), which the main loop reads for the
- * deadline and the end, and ended, which the main loop sets at the end
- * so that nothing is forwarded after it.
+ * deadline and the end, and ended and each side's released, which the
+ * main loop sets so that nothing is forwarded after them.
  */
 struct rdv_relay {
 	struct rdv_relay_side side[2];
@@ -397,6 +398,13 @@ int rdv_relay_alloc(struct rdv_session *s, const char *ids[2],
 	return 0;
 }
 
+void rdv_relay_side_released(struct rdv_relay *r, int side, bool released)
+{
+	pthread_mutex_lock(&r->lock);
+	r->side[side].released = released;
+	pthread_mutex_unlock(&r->lock);
+}
+
 void rdv_relay_endpoints(const struct rdv_relay *r, struct sig_ep ep[2])
 {
 	rdv_ep_from_ss(&ep[0], &r->side[0].local);
@@ -627,7 +635,7 @@ static unsigned int relay_take(struct rdv_relay_side *side, struct rdv_relay_bat
 		/* Too long for any UDP we send (an IPv6 one): not cut short. */
 		if ((b->in[i].msg_hdr.msg_flags & MSG_TRUNC) ||
 		    !relay_accept(side, b->buf[i], len, &b->from[i], now) ||
-		    !other->locked || !rate_ok(r, len, now)) {
+		    !other->locked || other->released || !rate_ok(r, len, now)) {
 			relay_drop(r);
 			continue;
 		}

@@ -14,8 +14,10 @@
  * in both, so a disconnect touches only its own sessions. A pending one
  * ends when either side goes (the other is told, code=peer-gone); an
  * accepted one ends too unless it has a relay, which carries the traffic
- * of flows that live in the hosts' kernels: it stays while the relay does.
- * A caller has at most --client-sessions of them.
+ * of flows that live in the hosts' kernels: it stays while the relay does,
+ * and the side that left takes it back when it names it again from a new
+ * connection with the same id (a reconnect). A caller has at most
+ * --client-sessions of them.
  *
  * Calling an id that is not online, does not exist, or shares no group
  * with the caller (users.c) looks like calling one that does not answer:
@@ -169,7 +171,8 @@ static void link_side(struct rdv_session *s, int side, struct rdv_client *c)
 	c->sessions = s;
 	if (side == 0) {
 		c->calls++;
-		c->pending++;
+		if (!s->accepted)
+			c->pending++;
 	}
 }
 
@@ -427,9 +430,39 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
 }
 
 /*
+ * A session kept for its relay after one side's connection went, named
+ * by a new connection of that side's id (a reconnect: the newest
+ * connection of an id wins, so it is the same host): the side is c's
+ * again, so that it hears of renewals and may release and renew. True if
+ * c is a side of s now. A cluster stub stands for a client of another
+ * instance, which cannot renew here: it takes nothing back.
+ */
+static bool reattach(struct rdv_session *s, struct rdv_client *c)
+{
+	char h[2 * SIG_SID_LEN + 1];
+	int side;
+
+	if (s->c[0] == c || s->c[1] == c)
+		return true;
+	if (!s->accepted || rdv_client_is_stub(c))
+		return false;
+	for (side = 0; side < 2; side++)
+		if (!s->c[side] && !strcmp(side ? s->callee : s->caller, c->id))
+			break;
+	if (side == 2)
+		return false;
+	link_side(s, side, c);
+	s->obs[side] = c->addr;		/* its family picks a successor's port */
+	sid_hex(s->sid, h);
+	rdv_log(RDV_LOG_INFO, "session-reattach", "sid=%s id=%s side=%s", h, c->id,
+		side ? "callee" : "caller");
+	return true;
+}
+
+/*
  * The session id names a session of this connection: as its callee, or
- * (callee_only false) as either side. Otherwise c is told so, with the
- * code unknown.
+ * (callee_only false) as either side, which it may take back (reattach()).
+ * Otherwise c is told so, with the code unknown.
  */
 static struct rdv_session *my_session(struct rdv_client *c,
 				      const struct sig_msg *m, bool callee_only,
@@ -437,7 +470,7 @@ static struct rdv_session *my_session(struct rdv_client *c,
 {
 	struct rdv_session *s = session_find(m->sid);
 
-	if (s && (s->c[1] == c || (!callee_only && s->c[0] == c)))
+	if (s && (s->c[1] == c || (!callee_only && reattach(s, c))))
 		return s;
 	/* A session of another instance's that c was offered: sent there. */
 	if (!s && rdv_cluster_forward(c, m))
@@ -623,6 +656,7 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 		 * early or was done already: the relay there is now.
 		 */
 		s->released[side_of(s, c)] = false;
+		rdv_relay_side_released(s->relay, side_of(s, c), false);
 		send_relayed(s, side_of(s, c));
 		return;
 	}
@@ -661,6 +695,12 @@ static void release_side(struct rdv_session *s, int side, bool old)
 	rdv_log(RDV_LOG_INFO, "relay-release", "sid=%s by=%s both=%s%s", h,
 		side ? s->callee : s->caller, released[!side] ? "yes" : "no",
 		old ? " renewed=yes" : "");
+	/*
+	 * It hears nothing more from there: a peer's datagram through it
+	 * would take a roaming application there (WireGuard follows the
+	 * source of what it authenticates), to a relay about to end.
+	 */
+	rdv_relay_side_released(old ? s->relay_old : s->relay, side, true);
 	/* The relay's end calls rdv_session_relay_gone(): the pointer goes. */
 	if (released[!side])
 		rdv_relay_free(old ? s->relay_old : s->relay, "released");
@@ -680,7 +720,7 @@ static void do_release(struct rdv_client *c, const struct sig_msg *m)
 
 	if (!s && rdv_cluster_forward(c, m))
 		return;
-	if (!s || (s->c[0] != c && s->c[1] != c) || !s->relay)
+	if (!s || !reattach(s, c) || !s->relay)
 		return;
 	side = side_of(s, c);
 	/* relay= (v=6): the renewed relay, by the sender's port of it. */

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIG_VERSION	6
+#define SIG_VERSION	7
 #define SIG_LINE_MAX	1024	/* bytes, the newline included */
 #define SIG_ID_MAX	32	/* client ids, peer names, error codes */
 #define SIG_MAX_CANDS	8
@@ -50,7 +50,10 @@ enum sig_type {
 	 * relay for the session, the old one kept until its end). lifetime
 	 * (to v=6 clients only): seconds until --relay-lifetime ends it; gen
 	 * (a successor's, to v=6 clients only): which relay secret its
-	 * owners send under (relay_secret.h).
+	 * owners send under (relay_secret.h). v=7 servers: RELAY (or
+	 * RELEASE) from a new connection of a side whose connection went
+	 * gives that side back to it, and a RELAY with relay= of the relay
+	 * there is, early, is how a reconnected client does so.
 	 */
 	SIG_RELAY,	/* client: sid [relay] */
 	SIG_RELAYED,	/* server to both: sid peer relay [lifetime] [gen] */

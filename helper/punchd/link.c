@@ -114,6 +114,11 @@ bool pd_link_renew(void)
 	return registered && server_version >= 6;
 }
 
+bool pd_link_reattach(void)
+{
+	return registered && server_version >= 7;
+}
+
 unsigned int pd_link_rtt_ms(void)
 {
 	struct tcp_info ti;
@@ -291,6 +296,7 @@ static void on_line(const char *line, size_t len)
 		pd_log("registered", "id=%s server=%s observed=%s", m.id,
 		       pd_cfg.server, sig_ep_format(&m.observed, obs, sizeof(obs)));
 		pd_own_mapping_registered(&m.observed);
+		pd_peers_registered();
 		break;
 	}
 	case SIG_PING:

@@ -1863,6 +1863,15 @@ void pd_peers_link_lost(void)
 	}
 }
 
+void pd_peers_registered(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < peers_end; i++)
+		if (peers[i].used)
+			pd_rr_reattach(&peers[i]);
+}
+
 /*
  * Our local port or mark changed (WireGuard's did): every path and punch
  * from the old one is useless. Both sides punch again, the callee later.
@@ -1963,6 +1972,15 @@ struct pd_peer *pd_peer_resume(const char *name, uint32_t flow_id,
 	p->deadline = pd_now_ms() + pd_cfg.punch_timeout_ms + PUNCH_SLACK_MS;
 	if (state == NFP_STATE_ESTABLISHED && remote)
 		pd_ep_to_sig(&p->remote, remote);
+	/*
+	 * A relayed path's remote is our relay port: what a RELEASE and a
+	 * renewal name, once registered (pd_rr_reattach()).
+	 */
+	if (state == NFP_STATE_ESTABLISHED && remote && relayed) {
+		p->relay = p->remote;
+		p->relay_granted = true;
+		memcpy(p->relay_sid, sid, SIG_SID_LEN);
+	}
 	/* A nudge (a short keepalive) the last punchd did not undo. */
 	if (state == NFP_STATE_ESTABLISHED)
 		set_keepalive(name, flow_id, pd_keepalive_ms());

@@ -116,6 +116,8 @@ bool pd_rr_flow_ended(struct pd_peer *p, uint32_t id);
 bool pd_rr_refused(struct pd_peer *p, const struct sig_msg *m);
 bool pd_rr_holds(const struct pd_peer *p, uint32_t id);
 void pd_rr_drop(struct pd_peer *p);
+/* Registered again: the relay's session is taken back, its end learnt. */
+void pd_rr_reattach(struct pd_peer *p);
 void pd_rr_tick(struct pd_peer *p, uint64_t now, uint64_t *next);
 
 #endif

@@ -205,6 +205,8 @@ bool pd_link_trickle(void);
 bool pd_link_release(void);
 /* The server renews relays: RELAY with relay= (signaling v=6). */
 bool pd_link_renew(void);
+/* A new connection takes back sessions of ours kept for a relay (v=7). */
+bool pd_link_reattach(void);
 /* The link's smoothed round trip (TCP_INFO), ms; 0 when unknown. */
 unsigned int pd_link_rtt_ms(void);
 int pd_link_send(const struct sig_msg *m);
@@ -244,6 +246,8 @@ void pd_peers_resync_begin(void);
 void pd_peers_resync_end(bool ok);
 void pd_peers_tick(uint64_t now, uint64_t *next);
 void pd_peers_link_lost(void);
+/* Registered (again): relayed paths take their sessions back. */
+void pd_peers_registered(void);
 /* The local port changed: drop every path, punch again. */
 void pd_peers_repunch_all(const char *why);
 const char *pd_state_name(enum pd_state s);

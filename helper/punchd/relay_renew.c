@@ -91,7 +91,10 @@ bool pd_rr_relayed(struct pd_peer *p, const struct sig_msg *m)
 	if (sig_ep_equal(&m->relay, &p->relay)) {
 		if (p->state != PD_UP)
 			return false;	/* asked again while punching: peer.c's */
-		p->relay_end = end_of(m);	/* early: renew_at retries */
+		if (p->renew_tries)
+			p->relay_end = end_of(m);	/* early: renew_at retries */
+		else
+			relay_granted(p, end_of(m));	/* taken back: its end */
 		return true;
 	}
 	if (p->relay_next_flow && sig_ep_equal(&m->relay, &p->relay_next))
@@ -224,6 +227,34 @@ void pd_rr_drop(struct pd_peer *p)
 	p->renew_at = 0;
 	p->repoint_at = 0;
 	p->relay_waiting = false;
+}
+
+/*
+ * A relayed path's session outlives our link to the server (its relay
+ * carries the path), but no longer has us as a side: the server tells
+ * us of no successor, refuses ours, and ignores our RELEASE, so the
+ * relay would end with its lifetime and the path with it. A new link
+ * (or a new punchd resuming the path) names it: RELAY with the relay's
+ * port, answered early as the relay there is, with its lifetime (a
+ * second-half one renews at once). The answer times the renewal anew.
+ */
+void pd_rr_reattach(struct pd_peer *p)
+{
+	char ep[SIG_EP_STRLEN];
+	struct sig_msg m;
+
+	if (p->state != PD_UP || !p->relayed || !relay_flow_of(p) ||
+	    p->relay_next_flow || p->relay_waiting || !pd_link_reattach())
+		return;
+	p->renew_tries = 0;
+	p->renew_at = 0;
+	sig_init(&m, SIG_RELAY);
+	memcpy(m.sid, p->sid, SIG_SID_LEN);
+	m.relay = p->relay;
+	m.has |= SIG_K_SID | SIG_K_RELAY;
+	pd_log("relay-reattach", "peer=%s relay=%s", p->name,
+	       sig_ep_format(&p->relay, ep, sizeof(ep)));
+	pd_link_send(&m);
 }
 
 bool pd_rr_holds(const struct pd_peer *p, uint32_t id)

@@ -97,7 +97,7 @@ def forwards(src, dst, relay, text):
 
 
 alice, greet = client("alice")
-result(kv(greet).get("v") == "6", "the server greets with signaling v=6", greet)
+result(kv(greet).get("v") == "7", "the server greets with signaling v=7", greet)
 bob, _ = client("bob")
 carol, _ = client("carol", " v=5")
 mallory, _ = client("mallory")
