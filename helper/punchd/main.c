@@ -43,6 +43,7 @@ struct pd_config pd_cfg = {
 	.host_candidates = true,
 	.keepalive_min_ms = 5000,
 	.keepalive_max_ms = 120000,
+	.rediscover_ms = 600000,
 	.offer_rate = 60,
 	.max_peers = PD_MAX_PEERS_DEFAULT,
 	.connect_rate = 10,
@@ -128,6 +129,7 @@ static const struct option longopts[] = {
 	{ "trickle", required_argument, NULL, 27 },
 	{ "max-peers", required_argument, NULL, 28 },
 	{ "connect-rate", required_argument, NULL, 29 },
+	{ "rediscover", required_argument, NULL, 30 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -167,6 +169,7 @@ static void usage(FILE *f)
 "                          measured NAT mapping lifetime, 25 until known)\n"
 "      --keepalive-min S   lower bound of the measured interval (5)\n"
 "      --keepalive-max S   upper bound of the measured interval (120)\n"
+"      --rediscover S      run NAT discovery again this often (600)\n"
 "      --punch-timeout S   direct attempts before the relay (10)\n"
 "      --timeout S         silence before a path is dead (module default)\n"
 "      --relay yes|no      fall back to the relay (yes)\n"
@@ -412,6 +415,8 @@ static int apply(int opt, const char *arg)
 	case 29:
 		return count_arg(arg, &pd_cfg.connect_rate) ||
 		       pd_cfg.connect_rate > 1000 ? -1 : 0;
+	case 30:
+		return seconds_ms(arg, &pd_cfg.rediscover_ms);
 	}
 	return -1;
 }

@@ -21,6 +21,59 @@ static const char *const alloc_words[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_DELTA 64
+/* Others' mappings between two consecutive ones of ours, at most. */
+#define MAX_BETWEEN 8
+
+/*
+ * A symmetric NAT's allocator from the ports of consecutive mappings
+ * (discovery's walk): sequential if the steps between them are one small
+ * step, or whole multiples of it, that step at least twice. A multiple
+ * is mappings made in between by others (the household's other hosts,
+ * our own sockets); *between counts them. Two equal small steps out of a
+ * random allocator are a chance in millions. 0: not sequential.
+ */
+int pd_nat_seq_step(const int d[3], unsigned int *between)
+{
+	int i, j, step = 0;
+
+	for (i = 0; i < 3 && !step; i++)
+		for (j = i + 1; j < 3; j++)
+			if (d[i] == d[j] && d[i] && abs(d[i]) <= MAX_DELTA) {
+				step = d[i];
+				break;
+			}
+	if (!step)
+		return 0;
+	*between = 0;
+	for (i = 0; i < 3; i++) {
+		if (d[i] % step || d[i] / step < 1 ||
+		    d[i] / step > MAX_BETWEEN + 1)
+			return 0;
+		*between += (unsigned int)(d[i] / step - 1);
+	}
+	return step;
+}
+
+/*
+ * A sequential NAT read as random once is more likely a walk that more
+ * of others' mappings crossed than pd_nat_seq_step() takes (a punch's, a
+ * busy household's): believed when the next run agrees. True if found
+ * keeps last's allocation; *doubted carries the doubt to the next run.
+ */
+bool pd_nat_doubt(const struct pd_nat *last, struct pd_nat *found,
+		  bool *doubted)
+{
+	if (!last || last->alloc != PD_ALLOC_SEQ ||
+	    found->alloc != PD_ALLOC_RANDOM || found->map != last->map ||
+	    *doubted) {
+		*doubted = false;
+		return false;
+	}
+	*doubted = true;
+	found->alloc = PD_ALLOC_SEQ;
+	found->delta = last->delta;
+	return true;
+}
 
 char *pd_nat_format(const struct pd_nat *n, char *buf, size_t cap)
 {

@@ -52,6 +52,19 @@ const char *pd_nat_map_name(enum pd_nat_map m);
 const char *pd_nat_filter_name(enum pd_nat_filter f);
 const char *pd_nat_alloc_name(enum pd_nat_alloc a);
 
+/*
+ * From the steps between four consecutive mappings' ports: the
+ * allocator's step if sequential (others' mappings in between are
+ * counted in *between), else 0.
+ */
+int pd_nat_seq_step(const int d[3], unsigned int *between);
+/*
+ * A run found *found after last (NULL: none on this network): true if
+ * one random reading of a sequential NAT is put down to others' mappings
+ * and found keeps last's allocation (*doubted: the doubt, run to run).
+ */
+bool pd_nat_doubt(const struct pd_nat *last, struct pd_nat *found,
+		  bool *doubted);
 /* A sequential allocator we can predict the next public ports of. */
 bool pd_nat_predictable(const struct pd_nat *n);
 

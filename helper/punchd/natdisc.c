@@ -35,7 +35,14 @@
 #define TRIES		3
 #define GIVE_UP_MS	1400
 #define RETRY_MS	30000	/* the server did not answer at all */
-#define FRESH_MS	(10 * 60 * 1000)	/* discover again this often */
+/*
+ * A run due while a call predicts our sequential NAT's ports waits (its
+ * tests take new mappings, which would take the ports announced): it
+ * looks again this often, and waits this long at most, so that calls
+ * one after another cannot hold discovery off for good.
+ */
+#define DEFER_STEP_MS	500
+#define DEFER_MAX_MS	60000
 
 enum q_kind { Q_MAP, Q_FILTER_BOTH, Q_FILTER_PORT, Q_LIFE, Q_CHECK, Q_SAMPLE };
 
@@ -61,8 +68,10 @@ static const unsigned int life_waits[] = { 5, 10, 20, 40, 80, 160 };
 
 static struct pd_nat nat;
 static bool ready, running;
+static bool seq_doubted;	/* the last run read our sequential NAT random */
 static bool last_failed;	/* the latest run had no answer */
 static uint64_t next_run = 1;	/* as soon as the server link is up */
+static uint64_t deferred_since;	/* a due run waits for a call; 0: not */
 /* The mapping test walks the four server addresses with one socket. */
 static int map_fd = -1, map_step;
 static bool map_over;
@@ -239,8 +248,9 @@ static void classify(void)
 	socklen_t len = sizeof(ss);
 	struct pd_nat found = { 0 };
 	uint16_t lport = 0;
+	unsigned int between = 0;
 	uint8_t ip[16];
-	int d1, d2, d3, i;
+	int d[3], i;
 	char w[PD_NAT_STRLEN];
 
 	if (!getsockname(map_fd, (struct sockaddr *)&ss, &len))
@@ -268,17 +278,16 @@ static void classify(void)
 			found.map = PD_MAP_ADM;
 		else
 			found.map = PD_MAP_APDM;
-		d1 = map_seen[1].port - map_seen[0].port;
-		d2 = map_seen[2].port - map_seen[1].port;
-		d3 = map_seen[3].port - map_seen[2].port;
+		d[0] = map_seen[1].port - map_seen[0].port;
+		d[1] = map_seen[2].port - map_seen[1].port;
+		d[2] = map_seen[3].port - map_seen[2].port;
 		if (found.map == PD_MAP_ADM)
-			d1 = d3 = d2;
+			d[0] = d[2] = d[1];
 		if (map_seen[0].port == lport && found.map == PD_MAP_EIM)
 			found.alloc = PD_ALLOC_PRESERVE;
-		else if (found.map != PD_MAP_EIM && d1 == d2 && d2 == d3 &&
-			 d1 && d1 >= -64 && d1 <= 64) {
+		else if (found.map != PD_MAP_EIM &&
+			 (found.delta = pd_nat_seq_step(d, &between))) {
 			found.alloc = PD_ALLOC_SEQ;
-			found.delta = d1;
 		} else {
 			found.alloc = PD_ALLOC_RANDOM;
 		}
@@ -294,14 +303,18 @@ static void classify(void)
 			 found.filter != PD_FILTER_EIF)
 			found.filter = PD_FILTER_ADF;
 	}
+	if (pd_nat_doubt(ready ? &nat : NULL, &found, &seq_doubted))
+		pd_log("nat-doubt", "kept=%s found=random ports=%u,%u,%u,%u",
+		       pd_nat_format(&nat, w, sizeof(w)), map_seen[0].port,
+		       map_seen[1].port, map_seen[2].port, map_seen[3].port);
 	nat = found;
 	ready = true;
 	last_failed = false;
-	next_run = pd_now_ms() + FRESH_MS;
-	pd_log("nat", "result=%s mapping=%s filtering=%s allocation=%s delta=%d local_port=%u ports=%u,%u,%u,%u",
+	next_run = pd_now_ms() + pd_cfg.rediscover_ms;
+	pd_log("nat", "result=%s mapping=%s filtering=%s allocation=%s delta=%d between=%u local_port=%u ports=%u,%u,%u,%u",
 	       pd_nat_format(&nat, w, sizeof(w)), pd_nat_map_name(nat.map),
 	       pd_nat_filter_name(nat.filter), pd_nat_alloc_name(nat.alloc),
-	       nat.delta, lport, map_seen[0].port, map_seen[1].port,
+	       nat.delta, between, lport, map_seen[0].port, map_seen[1].port,
 	       map_seen[2].port, map_seen[3].port);
 	pd_own_mapping_prefetch();
 }
@@ -516,7 +529,7 @@ void pd_nat_network_changed(void)
 	pd_nat_close();
 	pd_own_mapping_forget();
 	running = life_running = life_done = false;
-	ready = last_failed = false;
+	ready = last_failed = seq_doubted = false;
 	memset(&nat, 0, sizeof(nat));
 	life_lo = life_hi = 0;
 	pd_peers_keepalive_changed();	/* back to the default until measured */
@@ -531,6 +544,7 @@ void pd_nat_start(void)
 
 	if (running)
 		return;
+	deferred_since = 0;
 	if (pd_server_sockaddr(&disc_server, pd_cfg.stun_port) < 0 ||
 	    !server(&to, false, false)) {
 		next_run = pd_now_ms() + RETRY_MS;	/* not never */
@@ -643,8 +657,22 @@ void pd_nat_tick(uint64_t now, uint64_t *next)
 	unsigned int i;
 
 	if (!running && next_run && now >= next_run && pd_link_up()) {
-		next_run = 0;
-		pd_nat_start();
+		if (pd_peers_predicting() &&
+		    (!deferred_since || now - deferred_since < DEFER_MAX_MS)) {
+			if (!deferred_since) {
+				pd_log("nat-deferred", "reason=predicting max_s=%d",
+				       DEFER_MAX_MS / 1000);
+				deferred_since = now;
+			}
+			next_run = now + DEFER_STEP_MS;
+		} else {
+			pd_log("nat-start", "reason=%s waited_ms=%llu",
+			       ready ? "periodic" : "first", deferred_since ?
+			       (unsigned long long)(now - deferred_since) : 0ULL);
+			next_run = 0;
+			deferred_since = 0;
+			pd_nat_start();
+		}
 	}
 	pd_hops_tick(now, next);
 	for (i = 0; i < MAX_Q; i++) {

@@ -350,6 +350,7 @@ static void session_reset(struct pd_peer *p)
 	p->recall_at = 0;
 	p->probes = p->probes_done = 0;
 	p->window = 0;
+	p->nat_sent = false;
 	p->strategy = PD_STRAT_PLAIN;
 	p->why = NULL;
 	memset(&p->their_nat, 0, sizeof(p->their_nat));
@@ -810,7 +811,10 @@ static void strategy_in(const struct pd_peer *p, const struct sig_msg *m,
 			struct pd_strategy_in *in)
 {
 	memset(in, 0, sizeof(*in));
-	nat_as_seen(p, &in->mine);
+	if (p->nat_sent)
+		in->mine = p->sent_nat;
+	else
+		nat_as_seen(p, &in->mine);
 	if (!(m->has & SIG_K_NAT) || pd_nat_parse(m->nat, &in->theirs))
 		memset(&in->theirs, 0, sizeof(in->theirs));
 	in->spray_ok = pd_cfg.spray && (m->has & SIG_K_SPRAY) && m->spray;
@@ -969,10 +973,13 @@ static void send_candidates(struct pd_peer *p)
 		pd_peer_fail(p, "no-candidates");
 		return;
 	}
+	memset(&p->sent_nat, 0, sizeof(p->sent_nat));
 	if (nat_as_seen(p, &mine)) {
 		pd_nat_format(&mine, m.nat, sizeof(m.nat));
 		m.has |= SIG_K_NAT;
+		p->sent_nat = mine;
 	}
+	p->nat_sent = true;
 	m.spray = pd_cfg.spray;
 	m.has |= SIG_K_SPRAY;
 	/* Relay first if both want it (the callee answers what it agrees to). */
@@ -1017,6 +1024,7 @@ static void proceed(struct pd_peer *p)
 	}
 	if (pd_nat_mine(&mine) && pd_nat_predictable(&mine) &&
 	    !pd_nat_sample((unsigned int)(p - peers))) {
+		pd_log("sampling", "peer=%s", p->name);
 		pd_peer_set_state(p, PD_SAMPLING);
 		p->deadline = pd_now_ms() + SAMPLE_WAIT_MS;
 		return;
@@ -1047,6 +1055,27 @@ void pd_peers_sampled(unsigned int tag, uint16_t port)
 	pd_log("predict", "peer=%s sampled=%u window=%u", p->name, port,
 	       p->window);
 	send_candidates(p);
+}
+
+/*
+ * Between the sample of our sequential NAT's next port and the punch's
+ * first probe from that port, any new mapping takes the port announced:
+ * the caller offered and waits for the answer, or either side punches
+ * (its primed probes open the mapping as it starts).
+ */
+bool pd_peers_predicting(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < peers_end; i++) {
+		const struct pd_peer *p = &peers[i];
+
+		if (p->used && (p->state == PD_SAMPLING ||
+				(p->window && (p->state == PD_OFFERED ||
+					       p->state == PD_PUNCHING))))
+			return true;
+	}
+	return false;
 }
 
 /* A new keepalive interval for one of name's flows (logged if refused). */

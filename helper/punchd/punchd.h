@@ -46,6 +46,7 @@ struct pd_config {
 	bool spray;			/* consent to birthday spraying */
 	uint32_t keepalive_min_ms;	/* bounds of the measured keepalive */
 	uint32_t keepalive_max_ms;
+	uint32_t rediscover_ms;		/* NAT discovery again this often */
 	const char *tls_ca;		/* trust anchors for the server, or */
 	const char *tls_pin;		/* the SHA-256 of its key, hex */
 	char tls_name[256];		/* its name in the certificate */
@@ -120,6 +121,13 @@ struct pd_peer {
 	bool recalled;			/* called again after it moved */
 	uint64_t recall_at;		/* call again then, unless direct */
 	struct pd_nat their_nat;
+	/*
+	 * Our NAT as our CONNECT or ANSWER described it: the strategy's
+	 * input from then on, as it is the peer's, even if discovery has
+	 * found otherwise since.
+	 */
+	struct pd_nat sent_nat;
+	bool nat_sent;
 	bool their_spray;
 	bool same_site;			/* its public address is ours */
 	struct pd_window offers;	/* its OFFERs this minute */
@@ -306,6 +314,8 @@ void pd_hops_walked(void);
 void pd_hops_close(void);
 void pd_peers_sampled(unsigned int tag, uint16_t port);
 void pd_peers_nat_ready(void);
+/* A call's sampled window is still ahead of its punch's first probe. */
+bool pd_peers_predicting(void);
 void pd_peers_keepalive_changed(void);
 
 /* network changes (netwatch.c) */

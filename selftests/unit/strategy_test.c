@@ -24,6 +24,30 @@ static const struct {
 };
 #define N_ZOO (sizeof(zoo) / sizeof(zoo[0]))
 
+/* Steps between discovery's four mappings, and the allocator they show. */
+static const struct {
+	int d[3];
+	int step;
+	unsigned int between;
+	const char *why;
+} steps[] = {
+	{ { 1, 1, 1 }, 1, 0, "sequential" },
+	{ { 2, 2, 2 }, 2, 0, "sequential by two" },
+	{ { -1, -1, -1 }, -1, 0, "sequential downwards" },
+	{ { 1, 3, 1 }, 1, 2, "two mappings of others in between" },
+	{ { 4, 1, 1 }, 1, 3, "three, first" },
+	{ { 2, 6, 2 }, 2, 2, "by two, others in between" },
+	{ { 1, 10, 1 }, 0, 0, "too many in between: not trusted" },
+	{ { 1, 2, 3 }, 0, 0, "no step twice" },
+	{ { 1, -1, 1 }, 0, 0, "a step back" },
+	{ { 2, 3, 2 }, 0, 0, "not a multiple" },
+	{ { 65, 65, 65 }, 0, 0, "too wide a step" },
+	{ { 0, 0, 0 }, 0, 0, "one port for all (not symmetric)" },
+	{ { 8123, -31000, 11877 }, 0, 0, "random" },
+	{ { 37, 37, 20411 }, 0, 0, "a lucky repeat, then random" },
+};
+#define N_STEPS (sizeof(steps) / sizeof(steps[0]))
+
 static bool hopeless(const char *a, const char *b)
 {
 	bool ra = !strcmp(a, "random"), rb = !strcmp(b, "random");
@@ -74,6 +98,48 @@ int main(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(pd_nat_parse(bad[i], &n) == -1 && n.map == PD_MAP_UNKNOWN,
 			"\"%s\" is refused", bad[i]);
+
+	for (i = 0; i < N_STEPS; i++) {
+		unsigned int between = 99;
+		int got = pd_nat_seq_step(steps[i].d, &between);
+
+		CHECK(got == steps[i].step &&
+		      (!got || between == steps[i].between),
+		      "steps %d,%d,%d: %s (step %d, %u between)",
+		      steps[i].d[0], steps[i].d[1], steps[i].d[2], steps[i].why,
+		      got, got ? between : 0);
+	}
+
+	{
+		const struct pd_nat seq = { PD_MAP_APDM, PD_FILTER_APDF, PD_ALLOC_SEQ, 1 };
+		const struct pd_nat rnd = { PD_MAP_APDM, PD_FILTER_APDF, PD_ALLOC_RANDOM, 0 };
+		const struct pd_nat adm = { PD_MAP_ADM, PD_FILTER_APDF, PD_ALLOC_RANDOM, 0 };
+		struct pd_nat f = rnd;
+		bool doubted = false;
+
+		CHECK(pd_nat_doubt(&seq, &f, &doubted) && doubted &&
+		      f.alloc == PD_ALLOC_SEQ && f.delta == 1,
+		      "doubt: a sequential NAT read random once stays seq1");
+		f = rnd;
+		CHECK(!pd_nat_doubt(&seq, &f, &doubted) && !doubted &&
+		      f.alloc == PD_ALLOC_RANDOM,
+		      "doubt: read random a second time in a row, it is random");
+		f = seq;
+		CHECK(!pd_nat_doubt(&seq, &f, &doubted) && !doubted &&
+		      !memcmp(&f, &seq, sizeof(f)),
+		      "doubt: read sequential, nothing to doubt");
+		f = rnd;
+		CHECK(!pd_nat_doubt(NULL, &f, &doubted) && f.alloc == PD_ALLOC_RANDOM,
+		      "doubt: the first run on a network is believed");
+		f = adm;
+		CHECK(!pd_nat_doubt(&seq, &f, &doubted) && f.map == PD_MAP_ADM &&
+		      f.alloc == PD_ALLOC_RANDOM,
+		      "doubt: another mapping behaviour is another NAT: believed");
+		f = seq;
+		f.delta = 2;
+		CHECK(!pd_nat_doubt(&seq, &f, &doubted) && f.delta == 2,
+		      "doubt: a new step is believed");
+	}
 
 	for (i = 0; i < N_ZOO; i++) {
 		for (j = 0; j < N_ZOO; j++) {
