@@ -230,6 +230,21 @@ void pd_rr_drop(struct pd_peer *p)
 }
 
 /*
+ * RELAY naming the relay we are on, by its port for us: a successor if
+ * it is due, else the server answers with that relay and its lifetime.
+ */
+static int send_relay(const struct pd_peer *p)
+{
+	struct sig_msg m;
+
+	sig_init(&m, SIG_RELAY);
+	memcpy(m.sid, p->sid, SIG_SID_LEN);
+	m.relay = p->relay;
+	m.has |= SIG_K_SID | SIG_K_RELAY;
+	return pd_link_send(&m);
+}
+
+/*
  * A relayed path's session outlives our link to the server (its relay
  * carries the path), but no longer has us as a side: the server tells
  * us of no successor, refuses ours, and ignores our RELEASE, so the
@@ -241,20 +256,15 @@ void pd_rr_drop(struct pd_peer *p)
 void pd_rr_reattach(struct pd_peer *p)
 {
 	char ep[SIG_EP_STRLEN];
-	struct sig_msg m;
 
 	if (p->state != PD_UP || !p->relayed || !relay_flow_of(p) ||
 	    p->relay_next_flow || p->relay_waiting || !pd_link_reattach())
 		return;
 	p->renew_tries = 0;
 	p->renew_at = 0;
-	sig_init(&m, SIG_RELAY);
-	memcpy(m.sid, p->sid, SIG_SID_LEN);
-	m.relay = p->relay;
-	m.has |= SIG_K_SID | SIG_K_RELAY;
 	pd_log("relay-reattach", "peer=%s relay=%s", p->name,
 	       sig_ep_format(&p->relay, ep, sizeof(ep)));
-	pd_link_send(&m);
+	send_relay(p);
 }
 
 bool pd_rr_holds(const struct pd_peer *p, uint32_t id)
@@ -265,21 +275,16 @@ bool pd_rr_holds(const struct pd_peer *p, uint32_t id)
 static void ask(struct pd_peer *p, uint64_t now)
 {
 	char ep[SIG_EP_STRLEN];
-	struct sig_msg m;
 
 	/* Answered early (our clock against the server's): a few more. */
 	if (++p->renew_tries < RENEW_TRIES)
 		set_renew_at(p, now + RENEW_RETRY_MS);
 	else
 		p->renew_at = 0;
-	sig_init(&m, SIG_RELAY);
-	memcpy(m.sid, p->sid, SIG_SID_LEN);
-	m.relay = p->relay;
-	m.has |= SIG_K_SID | SIG_K_RELAY;
 	pd_log("relay-renew", "peer=%s relay=%s ends_in_ms=%llu", p->name,
 	       sig_ep_format(&p->relay, ep, sizeof(ep)),
 	       (unsigned long long)(p->relay_end > now ? p->relay_end - now : 0));
-	if (pd_link_send(&m))
+	if (send_relay(p))
 		pd_log("relay-renew-failed", "peer=%s reason=link", p->name);
 }
 

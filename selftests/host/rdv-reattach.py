@@ -26,7 +26,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import rdvtest  # noqa: E402
-from rdvtest import Server, hear, kv, probe, relayed_pair, result, udp, write_users  # noqa: E402
+from rdvtest import (Server, forwards, kv, port, probe, relayed_pair, result, settle,  # noqa: E402
+                     udp, write_users)
 
 rdvtest.enter_netns("NFP_REATTACH_NETNS")
 rdvtest.ktap_start()
@@ -47,32 +48,8 @@ def client(name, v=" v=7"):
     return rdvtest.registered(ADDR[name], name, KEYS[name], v)
 
 
-def port(ep):
-    return "%s:%d" % ep
-
-
 def allocs():
     return len(srv.lines("event=relay-alloc "))
-
-
-def settle(c):
-    """What the server does for c's lines, done: a PING's PONG follows."""
-    c.send("PING")
-    return c.line()
-
-
-def logged_soon(needle, secs):
-    """Log lines with needle, once there are some or after secs."""
-    end = time.monotonic() + secs
-    while not srv.lines(needle) and time.monotonic() < end:
-        time.sleep(0.1)
-    return srv.lines(needle)
-
-
-def forwards(src, dst, relay, text):
-    """A datagram from src to its relay port arrives at dst."""
-    src.sendto(text, relay)
-    return hear(dst, 1.0) == text
 
 
 def lock(secret, a_sock, b_sock, ra, rb):
@@ -152,7 +129,7 @@ result(not forwards(b1, a1, rb, b"to-released") and forwards(a1, b1, ra, b"from-
        "hers still reach bob")
 bob.send("RELEASE sid=%s relay=%s" % (sid, port(rb)))
 settle(bob)
-end = logged_soon("reason=released", 2)
+end = srv.lines_soon("reason=released", 2)
 result(len(end) == 1 and "a_port=%s" % port(ra) in end[0], "bob too: the old relay ends", *end)
 srv.stop()
 
@@ -178,7 +155,7 @@ settle(carol)
 re = srv.lines("event=session-reattach sid=%s id=carol" % sid)
 bob.send("RELEASE sid=%s" % sid)
 settle(bob)
-end = logged_soon("event=relay-end ", 2)
+end = srv.lines_soon("event=relay-end ", 2)
 result(re and len(end) == 1 and "reason=released" in end[0],
        "reconnected, carol's RELEASE counts: with bob's the relay ends", *(re + end))
 srv.stop()

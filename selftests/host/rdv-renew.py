@@ -33,7 +33,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import rdvtest  # noqa: E402
-from rdvtest import Server, hear, kv, probe, relayed_pair, result, udp, write_users  # noqa: E402
+from rdvtest import (Server, forwards, kv, port, probe, relayed_pair, result, settle,  # noqa: E402
+                     udp, write_users)
 
 rdvtest.enter_netns("NFP_RENEW_NETNS")
 rdvtest.ktap_start()
@@ -54,18 +55,8 @@ def client(name, v=" v=6"):
     return rdvtest.registered(ADDR[name], name, KEYS[name], v)
 
 
-def port(ep):
-    return "%s:%d" % ep
-
-
 def allocs():
     return len(srv.lines("event=relay-alloc "))
-
-
-def settle(c):
-    """What the server does for c's lines, done: a PING's PONG follows."""
-    c.send("PING")
-    return c.line()
 
 
 def accepted_call(caller, callee, cand):
@@ -80,20 +71,6 @@ def accepted_call(caller, callee, cand):
 def gen_secret(secret, gen):
     """The secret a renewed relay's owners probe under (relay_secret.h)."""
     return hmac.new(secret, b"nfpunch 2 relay secret %d" % gen, hashlib.sha1).digest()
-
-
-def logged_soon(needle, secs):
-    """Log lines with needle, once there are some or after secs."""
-    end = time.monotonic() + secs
-    while not srv.lines(needle) and time.monotonic() < end:
-        time.sleep(0.1)
-    return srv.lines(needle)
-
-
-def forwards(src, dst, relay, text):
-    """A datagram from src to its relay port arrives at dst."""
-    src.sendto(text, relay)
-    return hear(dst, 1.0) == text
 
 
 alice, greet = client("alice")
@@ -179,7 +156,7 @@ result(not srv.lines("event=relay-end ") and forwards(a1, b1, ra, b"old-kept"),
        "alice releases the old relay; mallory and a port not hers release nothing: it stays")
 bob.send("RELEASE sid=%s relay=%s" % (sid, port(rb)))
 settle(bob)
-end = logged_soon("event=relay-end ", 2)
+end = srv.lines_soon("event=relay-end ", 2)
 st = srv.stats()
 result(len(end) == 1 and "a_port=%s" % port(ra) in end[0] and "reason=released" in end[0] and
        st.get("sessions") == "1" and st.get("relays") == "1",
@@ -197,7 +174,7 @@ result(kv(r1).get("relay") not in (None, port(na), port(ra)) and
        kv(r2).get("relay") not in (None, port(nb)) and allocs() == 3 and
        kv(r1).get("gen") == "2",
        "the new relay renews in its own second half (generation 2)", r1, r2)
-end = logged_soon("reason=lifetime", LIFE + 2 - (time.monotonic() - t_renew))
+end = srv.lines_soon("reason=lifetime", LIFE + 2 - (time.monotonic() - t_renew))
 result(len(end) == 1 and "a_port=%s" % port(na) in end[0] and
        time.monotonic() - t_renew >= LIFE - 1.5,
        "never released, generation 1 ends by its lifetime (%.1f s)" %
@@ -222,7 +199,7 @@ b3_line = bob.line()
 result("lifetime=" in m_line and "lifetime=" in b3_line,
        "mallory (v=6) and bob: the lifetime is said", m_line, b3_line)
 mallory.close()
-logged_soon("event=disconnect id=mallory", 3)	# the server saw her go
+srv.lines_soon("event=disconnect id=mallory", 3)	# the server saw her go
 made = allocs()
 bob.send("RELAY sid=%s relay=%s" % (sid3, kv(b3_line)["relay"]))
 got = bob.line()

@@ -23,20 +23,7 @@ RF=(--punch-timeout 10 --timeout 5)	# relay first is the default
 
 # --- UDP between the NATs cut at first: relay at once, then direct ---------
 nat_cut
-pd_start "$A" alice 4000 "${RF[@]}"
-pd_start "$B" bob 5000 "${RF[@]}"
-t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
-# Bob's application hears whatever reaches its port; alice's sends to
-# wherever her hook last said bob's path goes.
-ip netns exec "$B" python3 "$NAT_UDP" recv 10.0.2.2 5000 150 100000 >"$TMP/recv" &
-rcv=$!
-wait_udp_bound "$B" 5000
-ip netns exec "$A" python3 "$NAT_UDP" stream 10.0.1.2 4000 "$TMP/alice.hook" bob 120 \
-	>"$TMP/sent" &
-snd=$!
-res=$(pd "$A" alice connect bob)
-t_match "connect answers through the relay" \
-	"^ok peer=bob mode=relay endpoint=192\.0\.2\.1:[0-9]+ " "$res"
+pd_relay_stream 150 120 "${RF[@]}"
 ms=$(pd_field "$res" ms)
 t_check "long before the 10 s punch timeout ($ms ms)" test "${ms:-99999}" -lt 5000
 t_check "both sides agreed to relay first" \

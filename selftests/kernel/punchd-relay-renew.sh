@@ -28,18 +28,7 @@ relay_ports() {
 }
 
 nat_cut
-pd_start "$A" alice 4000 --timeout 5
-pd_start "$B" bob 5000 --timeout 5
-t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
-ip netns exec "$B" python3 "$NAT_UDP" recv 10.0.2.2 5000 120 100000 >"$TMP/recv" &
-rcv=$!
-wait_udp_bound "$B" 5000
-ip netns exec "$A" python3 "$NAT_UDP" stream 10.0.1.2 4000 "$TMP/alice.hook" bob \
-	$((3 * LIFE + 4)) >"$TMP/sent" &
-snd=$!
-res=$(pd "$A" alice connect bob)
-t_match "connect answers through the relay" \
-	"^ok peer=bob mode=relay endpoint=192\.0\.2\.1:[0-9]+ " "$res"
+pd_relay_stream 120 $((3 * LIFE + 4)) --timeout 5
 t_check "RELAYED tells both sides the relay's lifetime ($LIFE s)" \
 	eval "grep -q 'event=relay peer=bob .*lifetime_s=1[12]' $TMP/alice.log &&
 	      grep -q 'event=relay peer=alice .*lifetime_s=1[12]' $TMP/bob.log"

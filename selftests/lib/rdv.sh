@@ -191,3 +191,26 @@ stream_lost() {
 		{ sub("seq-", "", $3); got[$3] = 1 }
 		END { n = 0; for (i = f; i <= l; i++) if (!(i in got)) n++; print shown, n }' "$1"
 }
+
+# pd_relay_stream LISTEN SEND [OPTION...]: alice (port 4000) and bob (5000)
+# with these punchd options; bob's application hears what reaches its
+# port for LISTEN s, alice's streams for SEND s to wherever her hook last
+# said bob's path goes (nat_udp.py), and alice connects to bob. Checks
+# that both register and that connect answers through the relay; leaves
+# rcv and snd (the applications' pids) and res (connect's answer).
+pd_relay_stream() {
+	local listen=$1 send=$2
+	shift 2
+	pd_start "$A" alice 4000 "$@"
+	pd_start "$B" bob 5000 "$@"
+	t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
+	ip netns exec "$B" python3 "$NAT_UDP" recv 10.0.2.2 5000 "$listen" 100000 >"$TMP/recv" &
+	rcv=$!
+	wait_udp_bound "$B" 5000
+	ip netns exec "$A" python3 "$NAT_UDP" stream 10.0.1.2 4000 "$TMP/alice.hook" bob "$send" \
+		>"$TMP/sent" &
+	snd=$!
+	res=$(pd "$A" alice connect bob)
+	t_match "connect answers through the relay" \
+		"^ok peer=bob mode=relay endpoint=192\.0\.2\.1:[0-9]+ " "$res"
+}

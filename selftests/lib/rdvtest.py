@@ -99,6 +99,13 @@ class Server:
         with open(self.log) as f:
             return [line for line in f if needle in line]
 
+    def lines_soon(self, needle, secs):
+        """Log lines with needle, once there are some or after secs."""
+        end = time.monotonic() + secs
+        while not self.lines(needle) and time.monotonic() < end:
+            time.sleep(0.1)
+        return self.lines(needle)
+
     def stats(self):
         before = len(self.lines("event=stats"))
         self.proc.send_signal(signal.SIGUSR1)
@@ -186,6 +193,17 @@ class Conn:
         self.s.close()
 
 
+def settle(c):
+    """What the server does for c's lines, done: a PING's PONG follows."""
+    c.send("PING")
+    return c.line()
+
+
+def port(ep):
+    """An (address, port) pair as ADDR:PORT."""
+    return "%s:%d" % ep
+
+
 def registered(src, name, key, v):
     """A connection from src registered as name with signaling version v
     (e.g. " v=5", "" for none), reported as a result: (conn, HELLO line)."""
@@ -233,6 +251,12 @@ def probe(secret, role):
     head = struct.pack("!HHI", 0x0001, len(attrs) + 24, 0x2112A442) + tid
     mac = hmac.new(key, head + attrs, hashlib.sha1).digest()
     return head + attrs + struct.pack("!HH", 0x0008, 20) + mac
+
+
+def forwards(src, dst, relay, text):
+    """A datagram from src to its relay port arrives at dst."""
+    src.sendto(text, relay)
+    return hear(dst, 1.0) == text
 
 
 def udp(src):
