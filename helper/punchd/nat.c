@@ -36,6 +36,7 @@ int pd_nat_seq_step(const int d[3], unsigned int *between)
 {
 	int i, j, step = 0;
 
+	*between = 0;
 	for (i = 0; i < 3 && !step; i++)
 		for (j = i + 1; j < 3; j++)
 			if (d[i] == d[j] && d[i] && abs(d[i]) <= MAX_DELTA) {
@@ -44,7 +45,6 @@ int pd_nat_seq_step(const int d[3], unsigned int *between)
 			}
 	if (!step)
 		return 0;
-	*between = 0;
 	for (i = 0; i < 3; i++) {
 		if (d[i] % step || d[i] / step < 1 ||
 		    d[i] / step > MAX_BETWEEN + 1)

@@ -7,7 +7,8 @@
  *             public endpoint everywhere is endpoint-independent; the
  *             same one per server address is address-dependent.
  *  allocation the four answers are four allocations in order: the local
- *             port kept, a constant step (sequential), or neither.
+ *             port kept, a constant step (sequential; others' mappings
+ *             may fall between, pd_nat_seq_step()), or neither.
  *  filtering  fresh sockets ask for the answer from the other address
  *             and port (arrives: endpoint-independent filtering) or from
  *             the other port only (arrives: address-dependent).
@@ -80,6 +81,14 @@ static bool have_other;
 /* Lifetime: known alive for lo s, dead by hi s (0: not seen to die). */
 static unsigned int life_lo, life_hi;
 static bool life_done, life_running;
+
+static void nat_start(const char *reason, uint64_t waited_ms);
+
+/* After a run without (enough) answers; never later than the next. */
+static uint32_t retry_ms(void)
+{
+	return RETRY_MS < pd_cfg.rediscover_ms ? RETRY_MS : pd_cfg.rediscover_ms;
+}
 
 static int sock_new(int family)
 {
@@ -260,9 +269,21 @@ static void classify(void)
 		 * The server is away, not our network (netwatch says when
 		 * that changes): a result of this network stays good.
 		 */
-		pd_log("nat", "result=unknown reason=no-answer retry_s=%d kept=%s",
-		       RETRY_MS / 1000, ready ? pd_nat_format(&nat, w, sizeof(w)) : "none");
-		next_run = pd_now_ms() + RETRY_MS;
+		pd_log("nat", "result=unknown reason=no-answer retry_s=%u kept=%s",
+		       retry_ms() / 1000, ready ? pd_nat_format(&nat, w, sizeof(w)) : "none");
+		next_run = pd_now_ms() + retry_ms();
+		last_failed = true;
+		return;
+	}
+	if (ready && have_other && map_step < 4) {
+		/*
+		 * Some of the walk's answers lost (a lossy link): too little
+		 * to tell, and nothing says the NAT changed. The last result
+		 * stays; a run follows sooner.
+		 */
+		pd_log("nat", "result=unknown reason=partial answers=%d retry_s=%u kept=%s",
+		       map_step, retry_ms() / 1000, pd_nat_format(&nat, w, sizeof(w)));
+		next_run = pd_now_ms() + retry_ms();
 		last_failed = true;
 		return;
 	}
@@ -304,9 +325,9 @@ static void classify(void)
 			found.filter = PD_FILTER_ADF;
 	}
 	if (pd_nat_doubt(ready ? &nat : NULL, &found, &seq_doubted))
-		pd_log("nat-doubt", "kept=%s found=random ports=%u,%u,%u,%u",
-		       pd_nat_format(&nat, w, sizeof(w)), map_seen[0].port,
-		       map_seen[1].port, map_seen[2].port, map_seen[3].port);
+		pd_log("nat-doubt", "kept=seq%d found=random ports=%u,%u,%u,%u",
+		       nat.delta, map_seen[0].port, map_seen[1].port,
+		       map_seen[2].port, map_seen[3].port);
 	nat = found;
 	ready = true;
 	last_failed = false;
@@ -510,7 +531,7 @@ void pd_hops_walked(void)
 int pd_nat_rediscover(void)
 {
 	if (!pd_nat_busy())
-		pd_nat_start();
+		nat_start("asked", 0);
 	return pd_nat_busy() ? 0 : -1;
 }
 
@@ -533,11 +554,12 @@ void pd_nat_network_changed(void)
 	memset(&nat, 0, sizeof(nat));
 	life_lo = life_hi = 0;
 	pd_peers_keepalive_changed();	/* back to the default until measured */
-	pd_nat_start();
+	nat_start("network", 0);
 	settled();	/* it may not have started: nobody waits in vain */
 }
 
-void pd_nat_start(void)
+/* A run, unless one is on; reason and the wait it had are logged. */
+static void nat_start(const char *reason, uint64_t waited_ms)
 {
 	struct sockaddr_storage to;
 	unsigned int i;
@@ -547,9 +569,11 @@ void pd_nat_start(void)
 	deferred_since = 0;
 	if (pd_server_sockaddr(&disc_server, pd_cfg.stun_port) < 0 ||
 	    !server(&to, false, false)) {
-		next_run = pd_now_ms() + RETRY_MS;	/* not never */
+		next_run = pd_now_ms() + retry_ms();	/* not never */
 		return;
 	}
+	pd_log("nat-start", "reason=%s waited_ms=%llu", reason,
+	       (unsigned long long)waited_ms);
 	for (i = 0; i < MAX_Q; i++)
 		if (qs[i].used && qs[i].kind != Q_LIFE && qs[i].kind != Q_CHECK &&
 		    qs[i].kind != Q_SAMPLE)
@@ -559,7 +583,7 @@ void pd_nat_start(void)
 	map_fd = sock_new(to.ss_family);
 	if (map_fd < 0) {
 		pd_log("nat", "result=unknown error=\"%s\"", strerror(errno));
-		next_run = pd_now_ms() + RETRY_MS;
+		next_run = pd_now_ms() + retry_ms();
 		return;
 	}
 	running = true;
@@ -654,6 +678,7 @@ void pd_nat_input(int fd)
 
 void pd_nat_tick(uint64_t now, uint64_t *next)
 {
+	uint64_t waited;
 	unsigned int i;
 
 	if (!running && next_run && now >= next_run && pd_link_up()) {
@@ -666,12 +691,10 @@ void pd_nat_tick(uint64_t now, uint64_t *next)
 			}
 			next_run = now + DEFER_STEP_MS;
 		} else {
-			pd_log("nat-start", "reason=%s waited_ms=%llu",
-			       ready ? "periodic" : "first", deferred_since ?
-			       (unsigned long long)(now - deferred_since) : 0ULL);
+			waited = deferred_since ? now - deferred_since : 0;
 			next_run = 0;
-			deferred_since = 0;
-			pd_nat_start();
+			nat_start(!ready ? "first" : last_failed ? "retry" :
+				     "periodic", waited);
 		}
 	}
 	pd_hops_tick(now, next);

@@ -30,7 +30,8 @@
 #include "peer_flows.h"
 #include "punchd.h"
 
-#define KEEP_PRESERVED_MS	(10 * 60 * 1000)	/* discovery runs again then */
+/* Held at most until discovery runs again (--rediscover) and asks anew. */
+#define KEEP_PRESERVED_MS	pd_cfg.rediscover_ms
 #define KEEP_UNMEASURED_MS	25000	/* under Linux's 30 s UDP timeout */
 #define ASKED_MAX		8	/* our latest queries: older answers go unremembered */
 

@@ -1061,7 +1061,8 @@ void pd_peers_sampled(unsigned int tag, uint16_t port)
  * Between the sample of our sequential NAT's next port and the punch's
  * first probe from that port, any new mapping takes the port announced:
  * the caller offered and waits for the answer, or either side punches
- * (its primed probes open the mapping as it starts).
+ * (its primed probes open the mapping as it starts; the whole punch is
+ * counted, which is simpler and costs a run at most its length).
  */
 bool pd_peers_predicting(void)
 {

@@ -267,7 +267,6 @@ unsigned int pd_peers_each(void (*fn)(const struct pd_peer *p, void *arg),
 
 /* NAT discovery (natdisc.c) */
 int pd_server_sockaddr(struct sockaddr_storage *ss, uint16_t port);
-void pd_nat_start(void);
 int pd_nat_fds(int *fds, int max);
 void pd_nat_input(int fd);
 void pd_nat_tick(uint64_t now, uint64_t *next);
@@ -314,7 +313,10 @@ void pd_hops_walked(void);
 void pd_hops_close(void);
 void pd_peers_sampled(unsigned int tag, uint16_t port);
 void pd_peers_nat_ready(void);
-/* A call's sampled window is still ahead of its punch's first probe. */
+/*
+ * A call predicts our sequential NAT's ports: it samples, waits for the
+ * answer with its window announced, or punches from it.
+ */
 bool pd_peers_predicting(void);
 void pd_peers_keepalive_changed(void);
 

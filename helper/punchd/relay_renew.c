@@ -264,7 +264,9 @@ void pd_rr_reattach(struct pd_peer *p)
 	p->renew_at = 0;
 	pd_log("relay-reattach", "peer=%s relay=%s", p->name,
 	       sig_ep_format(&p->relay, ep, sizeof(ep)));
-	send_relay(p);
+	/* Only a lost link loses it: the next registration names it again. */
+	if (send_relay(p))
+		pd_log("relay-reattach-failed", "peer=%s reason=link", p->name);
 }
 
 bool pd_rr_holds(const struct pd_peer *p, uint32_t id)

@@ -160,6 +160,40 @@ diag
 pd_fresh "$A" alice
 pd_fresh "$B" bob
 
+# --- another program's mapping query is not remembered ------------------------
+# A program on alice's host asks the module for her port's mapping, from
+# a STUN server of its own that lies (or that is simply elsewhere: past a
+# full tunnel, on another network). punchd hears the answer as a MAPPING
+# event like its own, but remembers only answers to its own queries, and
+# only from its server: her next call offers the endpoint discovery
+# found, never the lie. (Either check alone keeps the lie out; the test
+# fails with both taken away.)
+round=$((round + 1))
+pd_start "$A" alice 4500 --punch-timeout 20
+pd_start "$B" bob 5500 --punch-timeout 20
+t_check "alice learns her endpoint as discovery ends (round $round)" \
+	eval "pd_registered alice $round && pd_registered bob $round &&
+	      wait_for 100 grep -q 'event=mapping peer=- mapped=198\.51\.100\.1:4500 ' '$TMP/alice.log'"
+la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
+ip netns exec "$PUB" timeout 40 python3 "$T_REPO/selftests/tools/attacker.py" lie \
+	192.0.2.1 3499 30 192.0.2.99:9999 >"$TMP/lie.out" &
+liar=$!
+wait_udp_bound "$PUB" 3499
+t_match "another program's query from her port hears the lie" \
+	"mapped 192\.0\.2\.99:9999 " "$(in_a "$PUNCHCTL" mapping local 10.0.1.2:4500 server 192.0.2.1:3499)"
+pd "$A" alice connect bob >"$TMP/a.res"
+t_check "her call offers the endpoint discovery found, from memory" \
+	eval "since alice $la | grep -q 'event=mapping peer=bob mapped=198\.51\.100\.1:4500 .*remembered=yes'"
+t_check "never the lie" eval "! since alice $la | grep -q '192\.0\.2\.99'"
+t_check "and bob was never offered it (his flows' targets)" \
+	eval "! in_b '$PUNCHCTL' -j flow show | jq -r '.[].peers[]' | grep -q '192\.0\.2\.99'"
+t_check "and the path comes up direct" direct alice bob '203\.0\.113\.1:5500'
+kill "$liar" 2>/dev/null
+wait "$liar" 2>/dev/null
+diag
+pd_fresh "$A" alice
+pd_fresh "$B" bob
+
 # --- without trickle: the same move ends on the relay --------------------------
 la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
 scenario alice 4200 5200 40001 --trickle no --punch-timeout 8

@@ -18,6 +18,10 @@ replays datagrams, and knows no secret.
       changed each, mapped 203.0.113.66:6666), then with the right id
       from port PORT+1 (mapped 203.0.113.77:7777), then truly; writes
       "CLIENT TID" for every request to OUT; prints "requests N answered M"
+  attacker.py lie ADDR PORT SECONDS MAPPED
+      a STUN server that answers every Binding Request, with its right
+      transaction id, that the client is at MAPPED (ADDR:PORT, IPv4);
+      prints "answered N"
   attacker.py signal SERVER ID KEYFILE CAFILE SECONDS LINE...
       a registered user turned hostile: register at rendezvousd (SERVER,
       TLS on TCP 3478, its CA in CAFILE) as ID with the hex secret in
@@ -51,18 +55,22 @@ def udp_sock(addr, port):
     return s
 
 
-def echo(addr, port, seconds):
-    s = udp_sock(addr, int(port))
+def datagrams(s, seconds):
+    """Each (payload, source) s receives, for that many seconds."""
     deadline = time.monotonic() + float(seconds)
-    n = 0
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            break
+            return
         r, _, _ = select.select([s], [], [], left)
-        if not r:
-            continue
-        data, src = s.recvfrom(65535)
+        if r:
+            yield s.recvfrom(65535)
+
+
+def echo(addr, port, seconds):
+    s = udp_sock(addr, int(port))
+    n = 0
+    for data, src in datagrams(s, seconds):
         s.sendto(data, src)
         n += 1
     print(f"echoed {n}")
@@ -161,16 +169,8 @@ def forge(addr, port, seconds, out):
     seen = {}
     answered = set()
     n = 0
-    deadline = time.monotonic() + float(seconds)
     with open(out, "w") as log:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            r, _, _ = select.select([srv], [], [], left)
-            if not r:
-                continue
-            data, src = srv.recvfrom(65535)
+        for data, src in datagrams(srv, seconds):
             if not is_request(data):
                 continue
             n += 1
@@ -193,6 +193,18 @@ def forge(addr, port, seconds, out):
             srv.sendto(binding_success(tid, src[0], src[1]), src)
             answered.add(client)
     print(f"requests {n} answered {len(answered)}")
+    return 0
+
+
+def lie(addr, port, seconds, mapped):
+    srv = udp_sock(addr, int(port))
+    lie_addr, lie_port = ep(mapped)
+    n = 0
+    for data, src in datagrams(srv, seconds):
+        if is_request(data):
+            srv.sendto(binding_success(data[8:20], lie_addr, lie_port), src)
+            n += 1
+    print(f"answered {n}")
     return 0
 
 
@@ -248,6 +260,8 @@ def main(argv):
             return replay(*argv[2:])
         if len(argv) == 6 and argv[1] == "forge":
             return forge(*argv[2:])
+        if len(argv) == 6 and argv[1] == "lie":
+            return lie(*argv[2:])
         if len(argv) >= 7 and argv[1] == "signal":
             return signal(*argv[2:])
     except (OSError, ValueError) as e:

@@ -43,6 +43,11 @@ static const struct {
 	{ { 2, 3, 2 }, 0, 0, "not a multiple" },
 	{ { 65, 65, 65 }, 0, 0, "too wide a step" },
 	{ { 0, 0, 0 }, 0, 0, "one port for all (not symmetric)" },
+	{ { -1, -3, -1 }, -1, 2, "downwards, others in between" },
+	{ { -1, 3, -1 }, 0, 0, "downwards, then a step up" },
+	{ { -2, -2, -3 }, 0, 0, "downwards, not a multiple" },
+	{ { 64, 64, 576 }, 64, 8, "the widest step, the most in between" },
+	{ { 64, 64, 640 }, 0, 0, "one more in between: not trusted" },
 	{ { 8123, -31000, 11877 }, 0, 0, "random" },
 	{ { 37, 37, 20411 }, 0, 0, "a lucky repeat, then random" },
 };
@@ -128,7 +133,13 @@ int main(void)
 		CHECK(!pd_nat_doubt(&seq, &f, &doubted) && !doubted &&
 		      !memcmp(&f, &seq, sizeof(f)),
 		      "doubt: read sequential, nothing to doubt");
+		f = seq;
+		pd_nat_doubt(&seq, &f, &doubted);
 		f = rnd;
+		CHECK(pd_nat_doubt(&seq, &f, &doubted) && f.alloc == PD_ALLOC_SEQ,
+		      "doubt: sequential again in between: the next random read is doubted anew");
+		f = rnd;
+		doubted = false;
 		CHECK(!pd_nat_doubt(NULL, &f, &doubted) && f.alloc == PD_ALLOC_RANDOM,
 		      "doubt: the first run on a network is believed");
 		f = adm;
