@@ -577,6 +577,20 @@ static void send_relayed(struct rdv_session *s, int side)
 }
 
 /*
+ * side's RELEASE of the session's relay (old: the renewed one), or its
+ * taking it back: for the session's own logic, and for the relay, which
+ * then sends that side nothing. A peer's datagram through a relay we
+ * left would take a roaming application there (WireGuard follows the
+ * source of what it authenticates), to a relay about to end.
+ */
+static void mark_released(struct rdv_session *s, bool old, int side,
+			  bool released)
+{
+	(old ? s->released_old : s->released)[side] = released;
+	rdv_relay_side_released(old ? s->relay_old : s->relay, side, released);
+}
+
+/*
  * RELAY with relay= of the session's relay in its second half: another
  * relay takes its place, and both sides hear of it (RELAYED). The old
  * one serves on until both sides RELEASE it by its port (they moved) or
@@ -655,8 +669,7 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 		 * Asked again, e.g. by the other side, or a renewal that is
 		 * early or was done already: the relay there is now.
 		 */
-		s->released[side_of(s, c)] = false;
-		rdv_relay_side_released(s->relay, side_of(s, c), false);
+		mark_released(s, false, side_of(s, c), false);
 		send_relayed(s, side_of(s, c));
 		return;
 	}
@@ -690,17 +703,11 @@ static void release_side(struct rdv_session *s, int side, bool old)
 
 	if (released[side])
 		return;
-	released[side] = true;
+	mark_released(s, old, side, true);
 	sid_hex(s->sid, h);
 	rdv_log(RDV_LOG_INFO, "relay-release", "sid=%s by=%s both=%s%s", h,
 		side ? s->callee : s->caller, released[!side] ? "yes" : "no",
 		old ? " renewed=yes" : "");
-	/*
-	 * It hears nothing more from there: a peer's datagram through it
-	 * would take a roaming application there (WireGuard follows the
-	 * source of what it authenticates), to a relay about to end.
-	 */
-	rdv_relay_side_released(old ? s->relay_old : s->relay, side, true);
 	/* The relay's end calls rdv_session_relay_gone(): the pointer goes. */
 	if (released[!side])
 		rdv_relay_free(old ? s->relay_old : s->relay, "released");

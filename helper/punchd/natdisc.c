@@ -264,25 +264,18 @@ static void classify(void)
 
 	if (!getsockname(map_fd, (struct sockaddr *)&ss, &len))
 		lport = sa_get(&ss, ip);
-	if (map_step == 0) {
+	if (map_step == 0 || (ready && have_other && map_step < 4)) {
 		/*
 		 * The server is away, not our network (netwatch says when
-		 * that changes): a result of this network stays good.
+		 * that changes), or some of the walk's answers were lost (a
+		 * lossy link): too little to tell, and nothing says the NAT
+		 * changed. A result of this network stays; a run follows
+		 * sooner.
 		 */
-		pd_log("nat", "result=unknown reason=no-answer retry_s=%u kept=%s",
-		       retry_ms() / 1000, ready ? pd_nat_format(&nat, w, sizeof(w)) : "none");
-		next_run = pd_now_ms() + retry_ms();
-		last_failed = true;
-		return;
-	}
-	if (ready && have_other && map_step < 4) {
-		/*
-		 * Some of the walk's answers lost (a lossy link): too little
-		 * to tell, and nothing says the NAT changed. The last result
-		 * stays; a run follows sooner.
-		 */
-		pd_log("nat", "result=unknown reason=partial answers=%d retry_s=%u kept=%s",
-		       map_step, retry_ms() / 1000, pd_nat_format(&nat, w, sizeof(w)));
+		pd_log("nat", "result=unknown reason=%s answers=%d retry_s=%u kept=%s",
+		       map_step ? "partial" : "no-answer", map_step,
+		       retry_ms() / 1000,
+		       ready ? pd_nat_format(&nat, w, sizeof(w)) : "none");
 		next_run = pd_now_ms() + retry_ms();
 		last_failed = true;
 		return;

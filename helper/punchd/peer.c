@@ -350,7 +350,6 @@ static void session_reset(struct pd_peer *p)
 	p->recall_at = 0;
 	p->probes = p->probes_done = 0;
 	p->window = 0;
-	p->nat_sent = false;
 	p->strategy = PD_STRAT_PLAIN;
 	p->why = NULL;
 	memset(&p->their_nat, 0, sizeof(p->their_nat));
@@ -806,15 +805,12 @@ static bool nat_as_seen(const struct pd_peer *p, struct pd_nat *n)
 	return true;
 }
 
-/* What the strategy is chosen from: both NATs, as this offer says. */
-static void strategy_in(const struct pd_peer *p, const struct sig_msg *m,
-			struct pd_strategy_in *in)
+/* What the strategy is chosen from: both NATs, theirs as this offer says. */
+static void strategy_in(const struct pd_peer *p, const struct pd_nat *mine,
+			const struct sig_msg *m, struct pd_strategy_in *in)
 {
 	memset(in, 0, sizeof(*in));
-	if (p->nat_sent)
-		in->mine = p->sent_nat;
-	else
-		nat_as_seen(p, &in->mine);
+	in->mine = *mine;
 	if (!(m->has & SIG_K_NAT) || pd_nat_parse(m->nat, &in->theirs))
 		memset(&in->theirs, 0, sizeof(in->theirs));
 	in->spray_ok = pd_cfg.spray && (m->has & SIG_K_SPRAY) && m->spray;
@@ -828,7 +824,8 @@ static void decide(struct pd_peer *p, const struct sig_msg *m)
 	struct pd_strategy_in in;
 	struct pd_strategy_out out;
 
-	strategy_in(p, m, &in);
+	/* Ours as we sent it: the peer decides from that word too. */
+	strategy_in(p, &p->sent_nat, m, &in);
 	p->their_nat = in.theirs;
 	p->their_spray = (m->has & SIG_K_SPRAY) && m->spray;
 	p->same_site = in.same_public_ip;
@@ -847,8 +844,10 @@ static bool takes_trickle(struct pd_peer *p, const struct sig_msg *m)
 {
 	struct pd_strategy_in in;
 	struct pd_strategy_out out;
+	struct pd_nat mine;
 
-	strategy_in(p, m, &in);
+	nat_as_seen(p, &mine);
+	strategy_in(p, &mine, m, &in);
 	pd_strategy(&in, &out);
 	return out.strategy == PD_STRAT_PLAIN || out.strategy == PD_STRAT_PREDICT;
 }
@@ -979,7 +978,6 @@ static void send_candidates(struct pd_peer *p)
 		m.has |= SIG_K_NAT;
 		p->sent_nat = mine;
 	}
-	p->nat_sent = true;
 	m.spray = pd_cfg.spray;
 	m.has |= SIG_K_SPRAY;
 	/* Relay first if both want it (the callee answers what it agrees to). */

@@ -123,11 +123,10 @@ struct pd_peer {
 	struct pd_nat their_nat;
 	/*
 	 * Our NAT as our CONNECT or ANSWER described it: the strategy's
-	 * input from then on, as it is the peer's, even if discovery has
-	 * found otherwise since.
+	 * input, as it is the peer's, even if discovery has found otherwise
+	 * since (unknown if no word was sent).
 	 */
 	struct pd_nat sent_nat;
-	bool nat_sent;
 	bool their_spray;
 	bool same_site;			/* its public address is ours */
 	struct pd_window offers;	/* its OFFERs this minute */
