@@ -995,17 +995,26 @@ static void send_candidates(struct pd_peer *p)
 	} else {
 		memcpy(m.sid, p->sid, SIG_SID_LEN);
 		m.has |= SIG_K_SID;
+		/*
+		 * Our punch starts before our answer leaves: the peer probes
+		 * only once it has the answer, so our NATs already map our
+		 * port towards it (primed probes included) when its first
+		 * probe comes. Answering first let a fast server and peer win
+		 * that race on a slow host, and a Linux NAT then gave our own
+		 * probes another port (issue 16).
+		 */
+		decide(p, &p->offer);
+		start_punch(p, &p->offer);
 	}
 	if (pd_link_send(&m)) {
-		pd_peer_fail(p, "server-unreachable");
+		if (p->state != PD_FAILED)
+			pd_peer_fail(p, "server-unreachable");
 		return;
 	}
 	if (p->caller)
 		pd_log("offered", "peer=%s candidates=%u", p->name, m.n_cand);
-	if (!p->caller) {
-		decide(p, &p->offer);
-		start_punch(p, &p->offer);
-	}
+	else
+		pd_log("answered", "peer=%s candidates=%u", p->name, m.n_cand);
 }
 
 /* The mapping is known: wait for discovery if we must, sample, offer. */

@@ -55,6 +55,18 @@ rdv_start || { t_fail "rendezvousd starts"; t_done; }
 
 _nat_known() { grep -q 'event=nat result=' "$TMP/$1.log" 2>/dev/null; }
 
+# zoo_diag: why a pair that can go direct did not: both sides' punch and
+# every NAT's UDP entries (the stale entry of issue 16 shows there).
+zoo_diag() {
+	local ns
+	grep -h 'event=\(hops\|punching\|prime\|candidate\|rediscover\|trickle\|up\|down\|relay\|direct-failed\|answered\|offered\|accepted\)' \
+		"$TMP/alice.log" "$TMP/bob.log" | sort | tail -40 | sed 's/^/# /'
+	for ns in $(zoo_ns a n) $(zoo_ns a c) $(zoo_ns b n) $(zoo_ns b c); do
+		ip netns exec "$ns" conntrack -L -p udp 2>/dev/null | grep -v ' dport=3478 \| sport=3478 ' |
+			head -12 | sed "s/^/# $ns: /"
+	done
+}
+
 pair() {
 	local ka=$1 kb=$2 ha hb res mode ms first strat la lb ra rb pa pb want got st t0 t1 p0 p1 more
 	zoo_side a "$ka" && zoo_side b "$kb" || { t_fail "$ka/$kb: the sites come up"; return; }
@@ -101,6 +113,7 @@ pair() {
 	if [ -n "$mode" ]; then
 		if [ "$want" = direct ]; then
 			t_expect "$ka/$kb: direct, as is possible for this pair" direct "$mode"
+			[ "$mode" = direct ] || zoo_diag
 		else
 			t_expect "$ka/$kb: relayed: no direct path can exist" relay "$mode"
 		fi

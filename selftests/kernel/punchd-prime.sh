@@ -7,7 +7,9 @@
 # gives the caller's probes another port, and no direct path comes up.
 # Primed (the default), the called side's first probes die at the public
 # router, and the path comes up direct on the ports both announced. Both
-# orders: alice calls bob, then bob calls alice.
+# orders: alice calls bob, then bob calls alice. The called side's punch
+# starts before its answer leaves, so its NAT maps the port before the
+# caller, who probes once it has that answer, can.
 # vm-timeout: 600
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
@@ -79,6 +81,12 @@ t_check "his primes died at the public router ($(ttl1) packets with TTL 1 there)
 	test "$(ttl1)" -gt 0
 t_expect "alice, the caller, did not prime" 0 \
 	"$(grep -c 'event=punching .*prime_ttl=[1-9]' "$TMP/alice.log")"
+# The same race at bob's NAT: alice probes as soon as she has his answer,
+# so his punch must be out before it (his primes open his NAT for her).
+t_expect "bob's punch started before his answer left (punching, then answered)" \
+	"punching answered" \
+	"$(grep -o 'event=\(punching\|answered\) peer=alice' "$TMP/bob.log" |
+	   sed 's/event=\([a-z]*\) .*/\1/' | head -2 | tr '\n' ' ' | sed 's/ $//')"
 
 # --- a call while both discover again: it uses the last results, at once --
 # (issue 16: discovery is never in the connect path). "punchd discover"
