@@ -124,6 +124,18 @@ nat_up() {
 	nat_host "$B" 10.0.2.2 10.0.2.1 fd00:2::2 fd00:2::1
 }
 
+# nat_netem NS DEV DELAY JITTER LOSS: DEV sends DELAY ms late, JITTER ms
+# around it (normal), and loses LOSS percent (netem); nothing when all
+# three are 0.
+nat_netem() {
+	local args=()
+	[ "${3:-0}" != 0 ] || [ "${4:-0}" != 0 ] || [ "${5:-0}" != 0 ] || return 0
+	args=(delay "${3:-0}ms")
+	[ "${4:-0}" != 0 ] && args+=("${4}ms" distribution normal)
+	[ "${5:-0}" != 0 ] && args+=(loss "${5}%")
+	ip netns exec "$1" tc qdisc add dev "$2" root netem "${args[@]}"
+}
+
 # nat_udp_timeout SECONDS: the NATs forget idle UDP mappings this fast.
 nat_udp_timeout() {
 	local ns

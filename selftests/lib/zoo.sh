@@ -101,13 +101,7 @@ _zoo_router() {
 
 # _zoo_netem NS DEV: the public link's delay, jitter and loss on DEV.
 _zoo_netem() {
-	local args=()
-	[ "${ZOO_DELAY:-0}" != 0 ] || [ "${ZOO_JITTER:-0}" != 0 ] ||
-		[ "${ZOO_LOSS:-0}" != 0 ] || return 0
-	args=(delay "${ZOO_DELAY:-0}ms")
-	[ "${ZOO_JITTER:-0}" != 0 ] && args+=("${ZOO_JITTER}ms" distribution normal)
-	[ "${ZOO_LOSS:-0}" != 0 ] && args+=(loss "${ZOO_LOSS}%")
-	ip netns exec "$1" tc qdisc add dev "$2" root netem "${args[@]}"
+	nat_netem "$1" "$2" "${ZOO_DELAY:-0}" "${ZOO_JITTER:-0}" "${ZOO_LOSS:-0}"
 }
 
 # zoo_side SIDE KIND: build side a, b or c; its host namespace is $(zoo_ns SIDE h).
