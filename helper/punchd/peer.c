@@ -415,6 +415,7 @@ void pd_peer_fail(struct pd_peer *p, const char *why)
 	bool punching = p->state == PD_PUNCHING || p->state == PD_RELAYING;
 
 	pd_log("failed", "peer=%s reason=%s ms=%u", p->name, why, pd_peer_elapsed(p));
+	snprintf(p->failed, sizeof(p->failed), "%s", why);
 	drop_flow(p);
 	if (punching)
 		pd_window_add(&p->probes_minute, p->probes_done, pd_now_ms());
@@ -572,7 +573,7 @@ static bool prime_refused;
 
 /*
  * Whether this punch primes (prime.h), and with which TTL: the called
- * side starts first (it punches as it answers, the caller once the answer
+ * side starts first (it punches, then answers; the caller once the answer
  * has reached it), so its probes would reach the caller's NAT first; the
  * side that sprays from many ports always does, all along. Not towards
  * the relay, nor a peer on our own site, nor a caller whose NAT lets
@@ -1005,6 +1006,11 @@ static void send_candidates(struct pd_peer *p)
 		 */
 		decide(p, &p->offer);
 		start_punch(p, &p->offer);
+		/* No punch to answer with: refused now, not at the caller's timeout. */
+		if (p->state == PD_FAILED) {
+			pd_reject(&p->offer, p->failed);
+			return;
+		}
 	}
 	if (pd_link_send(&m)) {
 		if (p->state != PD_FAILED)

@@ -184,6 +184,7 @@ struct pd_peer {
 	uint64_t retry_at;		/* re-punch after losing the path */
 	uint64_t nudge_until;		/* a spray's kept port: short keepalive */
 	unsigned int attempts;
+	char failed[24];		/* why it failed last, one word */
 	int waiters[PD_MAX_WAITERS];	/* control clients waiting */
 	unsigned int n_waiters;
 };

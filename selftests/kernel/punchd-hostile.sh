@@ -6,7 +6,8 @@
 # times them out, as for an offline user) and are logged once; offers
 # past --peer-offer-rate are rejected. Honest alice is served throughout.
 # A punch that runs past its probe budget is stopped, and a peer whose
-# punches spent the minute's budget is refused. And punchd talks only to
+# punches spent the minute's budget is refused; a call it cannot punch
+# nor relay is refused at once. And punchd talks only to
 # the server its CA or pinned key vouches for.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
@@ -126,6 +127,25 @@ t_match "the kernel's probe targets: mallory's address only (never 203.0.113.77)
 	"$peers"
 grep -q 'event=trickle peer=mallory' "$TMP/bob.log" ||
 	grep 'peer=mallory' "$TMP/bob.log" | tail -10 | sed 's/^/# /'
+
+# --- nothing bob may probe, and no relay: refused at once ------------------------
+# Every candidate refused leaves only the relay, which --relay no forbids:
+# bob's punch fails before it starts, and bob says so at once rather than
+# answer a punch it does not run (the caller would probe into nothing until
+# its punch timeout).
+pd_stop bob
+answered=$(grep -c 'event=answered peer=mallory' "$TMP/bob.log")
+nats=$(grep -c 'event=nat result=' "$TMP/bob.log")
+pd_start "$B" bob 5000 --relay no
+pd_registered bob 6 || t_fail "bob's punchd registers again (with --relay no)"
+wait_for 100 eval "[ \$(grep -c 'event=nat result=' '$TMP/bob.log') -gt $nats ]"
+out=$(mallory 3 "CONNECT peer=bob cand=127.0.0.1:22 cand=10.0.2.1:53")
+t_match "mallory's call with nothing bob may probe, bob without a relay: rejected" \
+	"^ERROR peer=bob .*code=rejected" "$out"
+t_check "bob logged why (failed, reason=no-direct-path)" \
+	grep -q 'event=failed peer=mallory reason=no-direct-path' "$TMP/bob.log"
+t_expect "and answered nothing" "$answered" "$(grep -c 'event=answered peer=mallory' "$TMP/bob.log")"
+grep -q '^ERROR peer=bob .*code=rejected' <<<"$out" || sed 's/^/# mallory: /' <<<"$out"
 
 # --- the server must be the one punchd trusts ---------------------------------
 registered() { grep -c 'event=registered' "$TMP/bob.log"; }

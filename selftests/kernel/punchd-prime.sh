@@ -2,7 +2,7 @@
 # punchd primes when it is called (issue 16), against the race a plain
 # Linux NAT punishes. The caller's NAT is a plain masquerade (no firewall
 # of its own) and everything to the caller's host is 50 ms late, so the
-# called side, which punches as it answers, is first for certain: unprimed,
+# called side, which punches before it answers, is first for certain: unprimed,
 # its probes reach the caller's NAT before the caller's leave it, that NAT
 # gives the caller's probes another port, and no direct path comes up.
 # Primed (the default), the called side's first probes die at the public
