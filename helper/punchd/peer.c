@@ -1362,7 +1362,7 @@ static void ask_relay(struct pd_peer *p)
 
 static void on_mapping(const struct nfp_mapping *mp)
 {
-	const struct nfp_endpoint *mapped;
+	const struct nfp_endpoint *mapped, *local;
 	char ep[NFP_ENDPOINT_STRLEN];
 	unsigned int i;
 	uint32_t error;
@@ -1398,6 +1398,13 @@ static void on_mapping(const struct nfp_mapping *mp)
 		proceed(p);
 		return;
 	}
+	mapped = nfp_mapping_get_endpoint(mp, NFP_MAPPING_MAPPED);
+	local = nfp_mapping_get_endpoint(mp, NFP_MAPPING_LOCAL);
+	/* Another program's query from our port (or one of ours too late). */
+	if (mapped && local && local->port == pd_cfg.port)
+		pd_log("mapping-ignored", "mapped=%s id=%u",
+		       nfp_endpoint_format(mapped, ep, sizeof(ep)),
+		       nfp_mapping_get_u32(mp, NFP_MAPPING_ID));
 }
 
 /* f is the peer's path now (p->relayed says which kind): tell everyone. */

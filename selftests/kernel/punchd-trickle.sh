@@ -113,6 +113,39 @@ pd_fresh "$A" alice
 pd_fresh "$B" bob
 
 # --- another program's mapping query is not remembered ------------------------
+# learnt PA PB: fresh punchd on ports PA and PB, and alice has learnt her
+# endpoint as discovery ends. la and lb: where the round's lines begin.
+learnt() {
+	round=$((round + 1))
+	: >"$TMP/alice.hook"
+	: >"$TMP/bob.hook"
+	pd_start "$A" alice "$1" --punch-timeout 20
+	pd_start "$B" bob "$2" --punch-timeout 20
+	t_check "alice learns her endpoint as discovery ends (round $round)" \
+		eval "pd_registered alice $round && pd_registered bob $round &&
+		      wait_for 100 grep -q 'event=mapping peer=- mapped=198\.51\.100\.1:$1 ' '$TMP/alice.log'"
+	la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
+}
+
+# not_remembered PA PB BAD: another program's query from alice's port PA
+# was answered BAD (a regex); her punchd lets it be, and her call to bob
+# (PB) offers what discovery found, never BAD, and goes direct.
+not_remembered() {
+	t_check "her punchd heard it, and let it be (mapping-ignored)" \
+		wait_for 100 eval "since alice $la | grep -q 'event=mapping-ignored mapped=$3 '"
+	pd "$A" alice connect bob >"$TMP/a.res"
+	t_check "her call offers the endpoint discovery found, from memory" \
+		eval "since alice $la | grep -q 'event=mapping peer=bob mapped=198\.51\.100\.1:$1 .*remembered=yes'"
+	t_check "never the other one" \
+		eval "! since alice $la | grep -v 'event=mapping-ignored' | grep -q '$3\b'"
+	t_check "and bob was never offered it (his flows' targets)" \
+		eval "! in_b '$PUNCHCTL' -j flow show | jq -r '.[].peers[]' | grep -q '$3\b'"
+	t_check "and the path comes up direct" direct alice bob "203\.0\.113\.1:$2"
+	trickle_diag
+	pd_fresh "$A" alice
+	pd_fresh "$B" bob
+}
+
 # A program on alice's host asks the module for her port's mapping, from
 # a STUN server of its own that lies (or that is simply elsewhere: past a
 # full tunnel, on another network). punchd hears the answer as a MAPPING
@@ -120,31 +153,16 @@ pd_fresh "$B" bob
 # only from its server: her next call offers the endpoint discovery
 # found, never the lie. (Either check alone keeps the lie out; the test
 # fails with both taken away, and the next one with the first.)
-round=$((round + 1))
-pd_start "$A" alice 4500 --punch-timeout 20
-pd_start "$B" bob 5500 --punch-timeout 20
-t_check "alice learns her endpoint as discovery ends (round $round)" \
-	eval "pd_registered alice $round && pd_registered bob $round &&
-	      wait_for 100 grep -q 'event=mapping peer=- mapped=198\.51\.100\.1:4500 ' '$TMP/alice.log'"
-la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
+learnt 4500 5500
 ip netns exec "$PUB" timeout 40 python3 "$T_REPO/selftests/tools/attacker.py" lie \
 	192.0.2.1 3499 30 192.0.2.99:9999 >"$TMP/lie.out" &
 liar=$!
 wait_udp_bound "$PUB" 3499
 t_match "another program's query from her port hears the lie" \
 	"mapped 192\.0\.2\.99:9999 " "$(in_a "$PUNCHCTL" mapping local 10.0.1.2:4500 server 192.0.2.1:3499)"
-pd "$A" alice connect bob >"$TMP/a.res"
-t_check "her call offers the endpoint discovery found, from memory" \
-	eval "since alice $la | grep -q 'event=mapping peer=bob mapped=198\.51\.100\.1:4500 .*remembered=yes'"
-t_check "never the lie" eval "! since alice $la | grep -q '192\.0\.2\.99'"
-t_check "and bob was never offered it (his flows' targets)" \
-	eval "! in_b '$PUNCHCTL' -j flow show | jq -r '.[].peers[]' | grep -q '192\.0\.2\.99'"
-t_check "and the path comes up direct" direct alice bob '203\.0\.113\.1:5500'
+not_remembered 4500 5500 '192\.0\.2\.99:9999'
 kill "$liar" 2>/dev/null
 wait "$liar" 2>/dev/null
-trickle_diag
-pd_fresh "$A" alice
-pd_fresh "$B" bob
 
 # --- ... nor one that reached our server by another path ----------------------
 # The same, but the program asks our own server, over a path of its own:
@@ -154,13 +172,7 @@ pd_fresh "$B" bob
 # port. The answer names our server and our port; only that it answers
 # none of punchd's own queries keeps it out (take_asked() in
 # own_mapping.c): the next call offers what discovery found.
-round=$((round + 1))
-pd_start "$A" alice 4600 --punch-timeout 20
-pd_start "$B" bob 5600 --punch-timeout 20
-t_check "alice learns her endpoint as discovery ends (round $round)" \
-	eval "pd_registered alice $round && pd_registered bob $round &&
-	      wait_for 100 grep -q 'event=mapping peer=- mapped=198\.51\.100\.1:4600 ' '$TMP/alice.log'"
-la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
+learnt 4600 5600
 in_a nft -f - <<'NFT'
 table ip other {
 	chain out { type filter hook output priority raw; meta mark 119 ct zone set 7; }
@@ -175,17 +187,8 @@ other=$(in_a "$PUNCHCTL" mapping local 10.0.1.2:4600 server 192.0.2.1:3478 mark 
 	sed -n 's/.*mapped 198\.51\.100\.1:\([0-9]*\) .*/\1/p')
 t_check "another program's query from her port, by its path, to our server" \
 	test -n "$other" -a "$other" != 4600
-pd "$A" alice connect bob >"$TMP/a.res"
-t_check "her call offers the endpoint discovery found, from memory" \
-	eval "since alice $la | grep -q 'event=mapping peer=bob mapped=198\.51\.100\.1:4600 .*remembered=yes'"
-t_check "never the other path's" eval "! since alice $la | grep -q '198\.51\.100\.1:$other\b'"
-t_check "and bob was never offered it (his flows' targets)" \
-	eval "! in_b '$PUNCHCTL' -j flow show | jq -r '.[].peers[]' | grep -q '198\.51\.100\.1:$other\b'"
-t_check "and the path comes up direct" direct alice bob '203\.0\.113\.1:5600'
+not_remembered 4600 5600 "198\\.51\\.100\\.1:${other:-none}"
 in_a nft delete table ip other
-trickle_diag
-pd_fresh "$A" alice
-pd_fresh "$B" bob
 
 # --- without trickle: the same move ends on the relay --------------------------
 la=$(wc -l <"$TMP/alice.log") lb=$(wc -l <"$TMP/bob.log")
