@@ -145,7 +145,12 @@ run_raw() {
 	MS=$(first_reply "$t0" "$raw_limit")
 	wait "$pa" "$pb"
 	MODE=direct
-	[ "$MS" = fail ] && MODE=-
+	[ "$MS" = fail ] || return 0
+	MODE=-
+	# Where it stopped: the endpoints each learnt, each side's peer.
+	echo "# raw failed: alice learnt $(cat "$TMP/alice.ep" 2>/dev/null), bob $(cat "$TMP/bob.ep" 2>/dev/null)"
+	ip netns exec "$HA" wg show wg0 dump | tail -n +2 | sed 's/^/# alice wg0 peer: /'
+	ip netns exec "$HB" wg show wg0 dump | tail -n +2 | sed 's/^/# bob wg0 peer: /'
 }
 
 # throughput: MBIT/S of 'tput' seconds of iperf3 from alice to bob over wg0.

@@ -6,10 +6,13 @@
 # bench and its baseline work, and that WireGuard's first handshake over a
 # path punchd found needs no retry (both sides kicking at once made the
 # initiations cross: 10 to 27 s to the first ping instead of 4 to 5); the
-# figures are bench/README.md's.
+# figures are bench/README.md's. The raw way's bob sets his endpoint
+# 150 ms after alice, the one order it connects in every time: at once,
+# their initiations cross as nfpunch's did, and WireGuard's retries can
+# outlast the 15 s limit (the bench counts both orders; CI once failed so).
 # vm-timeout: 600
 export WGT_PAIRS=${WGT_PAIRS:-pp/dbl} WGT_METHODS=${WGT_METHODS:-"nfpunch raw"} \
-	WGT_FIREWALL=${WGT_FIREWALL:-yes} WGT_SKEW=${WGT_SKEW:-0} \
+	WGT_FIREWALL=${WGT_FIREWALL:-yes} WGT_SKEW=${WGT_SKEW:-150} \
 	WGT_ATTEMPTS=${WGT_ATTEMPTS:-1} WGT_TPUT=${WGT_TPUT:-2} WGT_RAW_MUST=1 \
 	WGT_NO_RETRY=1
 # Sourced, not run: the cases are named after this script.
