@@ -53,8 +53,6 @@ zoo_pub_up || { t_fail "the public router comes up"; t_done; }
 rdv_users alice bob
 rdv_start || { t_fail "rendezvousd starts"; t_done; }
 
-_nat_known() { grep -q 'event=nat result=' "$TMP/$1.log" 2>/dev/null; }
-
 # zoo_diag: why a pair that can go direct did not: both sides' punch and
 # every NAT's UDP entries (the stale entry of issue 16 shows there).
 zoo_diag() {
@@ -81,7 +79,7 @@ pair() {
 	pd_start "$ha" alice 4000 --spray yes "${pt[@]}" "${more[@]}"
 	pd_start "$hb" bob 5000 --spray yes "${pt[@]}" "${more[@]}"
 	if ! pd_registered alice || ! pd_registered bob ||
-	   ! wait_for 100 _nat_known alice || ! wait_for 100 _nat_known bob; then
+	   ! pd_discovered alice 0 || ! pd_discovered bob 0; then
 		t_fail "$ka/$kb: both punchd register and discover their NAT"
 		tail -n 5 "$TMP"/alice.log "$TMP"/bob.log "$TMP"/rdv.log | sed 's/^/# /'
 		pd_stop alice; pd_stop bob; zoo_side_down a; zoo_side_down b

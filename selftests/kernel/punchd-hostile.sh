@@ -76,14 +76,14 @@ t_expect "logged once" 1 \
 	"$(grep -c 'event=offer-refused peer=mallory reason=peer-offer-rate' "$TMP/bob.log")"
 
 # --- probes per punch and per peer and minute ----------------------------------
-nats=$(grep -c 'event=nat result=' "$TMP/bob.log")
+nats=$(pd_discoveries bob)
 pd_stop bob
 pd_start "$B" bob 5000 --session-probes 3 --peer-probes 3
 pd_registered bob 4 || t_fail "bob's punchd registers again (with probe budgets)"
 # Its NAT discovery done first: on the debug kernel an offer that came
 # during it was answered after the server had timed it out, so bob never
 # punched and the budget was never spent.
-wait_for 100 eval "[ \$(grep -c 'event=nat result=' '$TMP/bob.log') -gt $nats ]"
+pd_discovered bob "$nats"
 # nat-a drops bob's probes to this unmapped port: the punch never ends by itself.
 out=$(mallory 3 "CONNECT peer=bob cand=198.51.100.1:4999")
 wait_for 100 grep -q 'event=failed peer=mallory reason=probe-budget' "$TMP/bob.log"
@@ -106,10 +106,10 @@ t_check "and logged" grep -q 'event=offer-refused peer=mallory reason=peer-probe
 # becomes a probe target, and each taken one is a candidate of this punch.
 # (Without the flows of the sections above: the probe targets are counted.)
 pd_fresh "$B" bob
-nats=$(grep -c 'event=nat result=' "$TMP/bob.log")
+nats=$(pd_discoveries bob)
 pd_start "$B" bob 5000 --punch-timeout 10
 pd_registered bob 5 || t_fail "bob's punchd registers again (trickle)"
-wait_for 100 eval "[ \$(grep -c 'event=nat result=' '$TMP/bob.log') -gt $nats ]"
+pd_discovered bob "$nats"
 # (Its CANDIDATEs half a second after the answer: bob's punch has begun.)
 out=$(mallory 6 "CONNECT peer=bob nat=eim.apdf.seq1 cand=198.51.100.1:4100" \
 	await-accepted "sleep 0.5" "CANDIDATE sid={sid} cand=203.0.113.77:9" "CANDIDATE sid={sid} cand=198.51.100.1:4101" \
@@ -132,13 +132,14 @@ grep -q 'event=trickle peer=mallory' "$TMP/bob.log" ||
 # Every candidate refused leaves only the relay, which --relay no forbids:
 # bob's punch fails before it starts, and bob says so at once rather than
 # answer a punch it does not run (the caller would probe into nothing until
-# its punch timeout).
-pd_stop bob
+# its punch timeout). (Fresh: a resumed session would have bob call mallory,
+# and mallory's call would meet glare instead.)
+pd_fresh "$B" bob
 answered=$(grep -c 'event=answered peer=mallory' "$TMP/bob.log")
-nats=$(grep -c 'event=nat result=' "$TMP/bob.log")
+nats=$(pd_discoveries bob)
 pd_start "$B" bob 5000 --relay no
 pd_registered bob 6 || t_fail "bob's punchd registers again (with --relay no)"
-wait_for 100 eval "[ \$(grep -c 'event=nat result=' '$TMP/bob.log') -gt $nats ]"
+pd_discovered bob "$nats"
 out=$(mallory 3 "CONNECT peer=bob cand=127.0.0.1:22 cand=10.0.2.1:53")
 t_match "mallory's call with nothing bob may probe, bob without a relay: rejected" \
 	"^ERROR peer=bob .*code=rejected" "$out"

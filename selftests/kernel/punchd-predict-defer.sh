@@ -27,7 +27,6 @@ rdv_start || { t_fail "rendezvousd starts"; t_done; }
 zoo_side a seq && zoo_side b seq || { t_fail "the sequential sites come up"; t_done; }
 ha=$(zoo_ns a h) hb=$(zoo_ns b h)
 
-_nat_known() { grep -q 'event=nat result=' "$TMP/$1.log" 2>/dev/null; }
 # _runs_over ID N: ID's punchd has begun more than N discovery runs.
 _runs_over() { [ "$(grep -c 'event=nat-start' "$TMP/$1.log")" -gt "$2" ]; }
 
@@ -47,7 +46,7 @@ for call in 1 2 3; do
 	pd_start "$ha" alice 4000 --rediscover 1
 	pd_start "$hb" bob 5000 --rediscover 1
 	if ! pd_registered alice || ! pd_registered bob ||
-	   ! wait_for 100 _nat_known alice || ! wait_for 100 _nat_known bob; then
+	   ! pd_discovered alice 0 || ! pd_discovered bob 0; then
 		t_fail "call $call: both punchd register and discover their NAT"
 		pd_stop alice; pd_stop bob
 		continue

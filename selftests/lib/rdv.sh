@@ -100,6 +100,17 @@ pd_registered() {
 	wait_for 200 _registered "$1" "${2:-1}"
 }
 
+# pd_discoveries ID: how many NAT discovery runs ID's punchd has logged
+# (found or not); pd_discovered ID N: up to 10 s until there are more
+# than N.
+pd_discoveries() {
+	local n
+	n=$(grep -c 'event=nat result=' "$TMP/$1.log" 2>/dev/null)
+	echo "${n:-0}"
+}
+_discovered() { [ "$(pd_discoveries "$1")" -gt "$2" ]; }
+pd_discovered() { wait_for 100 _discovered "$1" "$2"; }
+
 # pd NS ID ARGS...: punchd's client side against ID's daemon.
 pd() {
 	local ns=$1 id=$2

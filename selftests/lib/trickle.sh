@@ -11,15 +11,6 @@ move() {
 	ip netns exec "$1" conntrack -D -p udp -s "$2" --sport "$4" >/dev/null 2>&1
 }
 
-# _discoveries NAME: how many NAT discoveries NAME's punchd has logged;
-# _discovered NAME N: more than N.
-_discoveries() {
-	local n
-	n=$(grep -c 'event=nat result=' "$TMP/$1.log" 2>/dev/null)
-	echo "${n:-0}"
-}
-_discovered() { [ "$(_discoveries "$1")" -gt "$2" ]; }
-
 round=0
 # scenario WHO PORT_A PORT_B NEWPORT [PUNCHD OPTION...]: alice calls bob,
 # WHO's (alice's or bob's) mapping moves while both punch; the connect's
@@ -32,14 +23,14 @@ scenario() {
 	round=$((round + 1))
 	: >"$TMP/alice.hook"
 	: >"$TMP/bob.hook"
-	na=$(_discoveries alice) nb=$(_discoveries bob)
+	na=$(pd_discoveries alice) nb=$(pd_discoveries bob)
 	pd_start "$A" alice "$pa" --punch-timeout 20 "$@"
 	pd_start "$B" bob "$pb" --punch-timeout 20 "$@"
 	# Discovery done too: a call never waits for it, as on a host up
 	# for a while, so a call's time is its punch's.
 	t_check "alice's and bob's punchd register and know their NATs (round $round)" \
 		eval "pd_registered alice $round && pd_registered bob $round &&
-		      wait_for 100 _discovered alice $na && wait_for 100 _discovered bob $nb"
+		      pd_discovered alice $na && pd_discovered bob $nb"
 	nat_cut
 	n=$(grep -c 'event=punching peer=' "$TMP/$who.log")
 	pd "$A" alice connect bob >"$TMP/a.res" &
