@@ -1013,8 +1013,7 @@ static void send_candidates(struct pd_peer *p)
 		}
 	}
 	if (pd_link_send(&m)) {
-		if (p->state != PD_FAILED)
-			pd_peer_fail(p, "server-unreachable");
+		pd_peer_fail(p, "server-unreachable");
 		return;
 	}
 	if (p->caller)
