@@ -7,6 +7,9 @@ K_N=0
 K_PASS=0
 K_FAIL=0
 K_SKIP=0
+K_FAILED=()
+K_FAILED_LINES=0
+K_DETAIL=6	# diagnostic lines kept with each failure for the summary
 
 k_result() {	# k_result ok|not-ok DESCRIPTION
 	K_N=$((K_N + 1))
@@ -16,8 +19,11 @@ k_result() {	# k_result ok|not-ok DESCRIPTION
 		*) K_PASS=$((K_PASS + 1)) ;;
 		esac
 		echo "ok $K_N $2"
+		K_FAILED_LINES=$K_DETAIL	# what follows is not about a failure
 	else
 		K_FAIL=$((K_FAIL + 1))
+		K_FAILED+=("not ok $K_N $2")
+		K_FAILED_LINES=0
 		echo "not ok $K_N $2"
 	fi
 }
@@ -39,12 +45,22 @@ k_merge() {
 			fi
 		elif [[ $line == "KTAP version"* || $line =~ ^1\.\.[0-9]+$ ]]; then
 			:
-		elif [[ $line == "#"* ]]; then
-			echo "$line"
 		else
-			echo "# $line"
+			[[ $line == "#"* ]] || line="# $line"
+			echo "$line"
+			k_failure_detail "$line"
 		fi
 	done
+}
+
+# k_failure_detail LINE: the first few diagnostic lines after a failure
+# go with it into the summary.
+k_failure_detail() {
+	local last=$((${#K_FAILED[@]} - 1))
+
+	[ "$last" -ge 0 ] && [ "$K_FAILED_LINES" -lt "$K_DETAIL" ] || return 0
+	K_FAILED[last]+=$'\n'"#   $1"
+	K_FAILED_LINES=$((K_FAILED_LINES + 1))
 }
 
 # k_run_script NAME TIMEOUT COMMAND...: run one test script, merge its KTAP,
@@ -71,6 +87,12 @@ k_run_script() {
 }
 
 k_summary() {
+	local f
+
 	echo "1..$K_N"
+	# Again at the end, where a long run's last lines are what one reads.
+	for f in "${K_FAILED[@]}"; do
+		echo "# failed: ${f#not ok }"
+	done
 	echo "# Totals: pass:$K_PASS fail:$K_FAIL skip:$K_SKIP"
 }
