@@ -13,7 +13,8 @@
 
 NAT_P=${NAT_P:-nfpt$$}
 A=$NAT_P-alice B=$NAT_P-bob NA=$NAT_P-nat-a NB=$NAT_P-nat-b PUB=$NAT_P-pub
-NAT_UDP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/udp.py
+# The applications (selftests/tools/udp.c), from the tools under test.
+NAT_UDP=${NFP_BIN:?}/selftests/tools/udp
 . "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 
 in_a() { ip netns exec "$A" "$@"; }
@@ -32,16 +33,15 @@ nat_scratch() {
 # The applications: a plain socket in TO_NS listens on TO_ADDR:PORT, one
 # in FROM_NS sends TEXT COUNT times from FROM_ADDR:PORT to DEST (the far
 # side's public endpoint). Prints what arrived, one payload per line.
-# The receiver stops at COUNT datagrams; its 20 s only bound a failure
-# (two python starts alone take seconds on the debug kernel).
+# The receiver stops at COUNT datagrams; its 20 s only bound a failure.
 nat_app() {
 	local out rcv
 	out=$(mktemp)
-	ip netns exec "$3" python3 "$NAT_UDP" recv "${4%:*}" "${4##*:}" "${NAT_APP_WAIT:-20}" "$7" >"$out" &
+	ip netns exec "$3" "$NAT_UDP" recv "${4%:*}" "${4##*:}" "${NAT_APP_WAIT:-20}" "$7" >"$out" &
 	rcv=$!
-	# Send only once the receiver is bound: python starts slowly in the VM.
+	# Send only once the receiver is bound.
 	wait_udp_bound "$3" "${4##*:}"
-	ip netns exec "$1" python3 "$NAT_UDP" send "${2%:*}" "${2##*:}" "${5%:*}" "${5##*:}" \
+	ip netns exec "$1" "$NAT_UDP" send "${2%:*}" "${2##*:}" "${5%:*}" "${5##*:}" \
 		"$6" "$7" >/dev/null
 	wait "$rcv"
 	awk '{print $3}' "$out"

@@ -191,7 +191,7 @@ rdv_down() {
 	nat_down
 }
 
-# stream_lost RECV SENT: "FIRST LAST LOST" of a udp.py stream: the first
+# stream_lost RECV SENT: "FIRST LAST LOST" of a udp stream: the first
 # sequence number the receiver got (RECV), the last one sent (SENT), and
 # how many in between never arrived.
 stream_lost() {
@@ -206,7 +206,7 @@ stream_lost() {
 # pd_relay_stream LISTEN SEND [OPTION...]: alice (port 4000) and bob (5000)
 # with these punchd options; bob's application hears what reaches its
 # port for LISTEN s, alice's streams for SEND s to wherever her hook last
-# said bob's path goes (nat_udp.py), and alice connects to bob. Checks
+# said bob's path goes (selftests/tools/udp), and alice connects to bob. Checks
 # that both register and that connect answers through the relay; leaves
 # rcv and snd (the applications' pids) and res (connect's answer).
 pd_relay_stream() {
@@ -215,10 +215,10 @@ pd_relay_stream() {
 	pd_start "$A" alice 4000 "$@"
 	pd_start "$B" bob 5000 "$@"
 	t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
-	ip netns exec "$B" python3 "$NAT_UDP" recv 10.0.2.2 5000 "$listen" 100000 >"$TMP/recv" &
+	ip netns exec "$B" "$NAT_UDP" recv 10.0.2.2 5000 "$listen" 100000 >"$TMP/recv" &
 	rcv=$!
 	wait_udp_bound "$B" 5000
-	ip netns exec "$A" python3 "$NAT_UDP" stream 10.0.1.2 4000 "$TMP/alice.hook" bob "$send" \
+	ip netns exec "$A" "$NAT_UDP" stream 10.0.1.2 4000 "$TMP/alice.hook" bob "$send" \
 		>"$TMP/sent" &
 	snd=$!
 	res=$(pd "$A" alice connect bob)
