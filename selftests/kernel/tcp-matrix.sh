@@ -20,10 +20,11 @@
 # firewalled cells and the primed cells all connect, and so do the
 # plain ones that start together over delayed links (each SYN crosses
 # its own NAT before the other's arrives; 20 ms or more, 200 on the debug
-# kernel); the plain ones one trip apart, or together over links without
-# delay, are luck (reported only).
+# kernel); the plain ones one trip apart (1 in 68 attempts connected so
+# far), or together over links without delay, are luck (reported only).
+# The CI form runs 50 ms links only; bench/tcp-matrix adds 0 and 150.
 #
-#   TCPM_ATTEMPTS (2), TCPM_DELAYS ("0 50"), TCPM_NATS ("fw plain"),
+#   TCPM_ATTEMPTS (2), TCPM_DELAYS ("50"), TCPM_NATS ("fw plain"),
 #   TCPM_JITTER (0 ms), TCPM_LOSS (0 %)
 # vm-timeout: 900
 . "$(dirname "$0")/../lib/test.sh"
@@ -37,7 +38,7 @@ ATTEMPTS=${TCPM_ATTEMPTS:-2}
 # There the cell is judged only over links slower than that.
 together_min=20
 [ "${NFP_DEBUG_KERNEL:-0}" = 1 ] && together_min=200
-DELAYS=${TCPM_DELAYS:-0 50}
+DELAYS=${TCPM_DELAYS:-50}
 NATS=${TCPM_NATS:-fw plain}
 nat_scratch
 trap 'nat_down; rm -rf "$TMP"' EXIT
