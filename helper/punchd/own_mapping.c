@@ -129,7 +129,7 @@ bool pd_own_mapping_get(struct pd_mapping *out)
 	return true;
 }
 
-bool pd_own_mapping_answer(const struct nfp_mapping *mp)
+bool pd_own_mapping_answer(const struct nfp_mapping *mp, bool *was_asked)
 {
 	const struct nfp_endpoint *mapped = nfp_mapping_get_endpoint(mp, NFP_MAPPING_MAPPED);
 	const struct nfp_endpoint *local = nfp_mapping_get_endpoint(mp, NFP_MAPPING_LOCAL);
@@ -141,7 +141,8 @@ bool pd_own_mapping_answer(const struct nfp_mapping *mp)
 
 	if (ours)
 		prefetch_id = 0;
-	if (!take_asked(id) || nfp_mapping_get_u32(mp, NFP_MAPPING_ERROR) ||
+	*was_asked = take_asked(id);
+	if (!*was_asked || nfp_mapping_get_u32(mp, NFP_MAPPING_ERROR) ||
 	    !mapped || !local || local->port != pd_cfg.port || !server ||
 	    pd_server_stun(&stun) || !same_endpoint(server, &stun))
 		return ours;

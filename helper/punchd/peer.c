@@ -341,6 +341,7 @@ static void session_reset(struct pd_peer *p)
 	p->relayed = false;
 	p->relay_first = false;
 	p->retry_at = 0;	/* this session's outcome decides the next */
+	p->answer_due = false;
 	p->upgrades = 0;
 	p->n_cands = 0;
 	p->rediscover_at = 0;
@@ -415,7 +416,11 @@ void pd_peer_fail(struct pd_peer *p, const char *why)
 	bool punching = p->state == PD_PUNCHING || p->state == PD_RELAYING;
 
 	pd_log("failed", "peer=%s reason=%s ms=%u", p->name, why, pd_peer_elapsed(p));
-	snprintf(p->failed, sizeof(p->failed), "%s", why);
+	/* A call we fail before answering is refused now, not at its timeout. */
+	if (p->answer_due) {
+		p->answer_due = false;
+		pd_reject(&p->offer, why);
+	}
 	drop_flow(p);
 	if (punching)
 		pd_window_add(&p->probes_minute, p->probes_done, pd_now_ms());
@@ -1006,16 +1011,15 @@ static void send_candidates(struct pd_peer *p)
 		 */
 		decide(p, &p->offer);
 		start_punch(p, &p->offer);
-		/* No punch to answer with: refused now, not at the caller's timeout. */
-		if (p->state == PD_FAILED) {
-			pd_reject(&p->offer, p->failed);
+		/* No punch to answer with: pd_peer_fail() refused the call. */
+		if (p->state == PD_FAILED)
 			return;
-		}
 	}
 	if (pd_link_send(&m)) {
 		pd_peer_fail(p, "server-unreachable");
 		return;
 	}
+	p->answer_due = false;
 	if (p->caller)
 		pd_log("offered", "peer=%s candidates=%u", p->name, m.n_cand);
 	else
@@ -1200,6 +1204,7 @@ static void on_offer(const struct sig_msg *m)
 	/* A new offer replaces whatever we had with this peer. */
 	session_reset(p);
 	p->caller = false;
+	p->answer_due = true;
 	p->offer = *m;
 	memcpy(p->sid, m->sid, SIG_SID_LEN);
 	memcpy(p->secret, m->secret, SIG_SECRET_LEN);
@@ -1365,8 +1370,9 @@ static void on_mapping(const struct nfp_mapping *mp)
 	char ep[NFP_ENDPOINT_STRLEN];
 	unsigned int i;
 	uint32_t error;
+	bool asked;
 
-	if (pd_own_mapping_answer(mp))
+	if (pd_own_mapping_answer(mp, &asked))
 		return;
 	if (pd_trickle_answer(mp)) {
 		for (i = 0; i < peers_end; i++)
@@ -1399,8 +1405,8 @@ static void on_mapping(const struct nfp_mapping *mp)
 	}
 	mapped = nfp_mapping_get_endpoint(mp, NFP_MAPPING_MAPPED);
 	local = nfp_mapping_get_endpoint(mp, NFP_MAPPING_LOCAL);
-	/* Another program's query from our port (or one of ours too late). */
-	if (mapped && local && local->port == pd_cfg.port)
+	/* Another program's query from our port (one of ours too late is kept). */
+	if (!asked && mapped && local && local->port == pd_cfg.port)
 		pd_log("mapping-ignored", "mapped=%s id=%u",
 		       nfp_endpoint_format(mapped, ep, sizeof(ep)),
 		       nfp_mapping_get_u32(mp, NFP_MAPPING_ID));

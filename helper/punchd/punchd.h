@@ -184,7 +184,7 @@ struct pd_peer {
 	uint64_t retry_at;		/* re-punch after losing the path */
 	uint64_t nudge_until;		/* a spray's kept port: short keepalive */
 	unsigned int attempts;
-	char failed[24];		/* why it failed last, one word */
+	bool answer_due;		/* called, and neither answered nor refused */
 	int waiters[PD_MAX_WAITERS];	/* control clients waiting */
 	unsigned int n_waiters;
 };
@@ -289,8 +289,9 @@ uint32_t pd_keepalive_ms(void);
 /* It, if a call may offer it without asking (then its punch asks). */
 bool pd_own_mapping_get(struct pd_mapping *out);
 /* Every mapping answer: remembered if it is our port's, from our
- * server; true if it answers pd_own_mapping_prefetch()'s query. */
-bool pd_own_mapping_answer(const struct nfp_mapping *mp);
+ * server, to a query of ours (*was_asked says which); true if it answers
+ * pd_own_mapping_prefetch()'s query. */
+bool pd_own_mapping_answer(const struct nfp_mapping *mp, bool *was_asked);
 /* Discovery found a NAT whose endpoint can be remembered: ask now. */
 void pd_own_mapping_prefetch(void);
 void pd_own_mapping_forget(void);
