@@ -124,8 +124,8 @@ pair() {
 		# Bob's flow may have met a spray's losing port first: punchd
 		# nominates the port it kept, and bob's path follows it within
 		# a round trip (nominate.sh); a retry names a lost nomination.
-		# (3 s a try; the debug kernel's python needs longer to start: 10 s
-		# was not enough there at stop 31, when a2b's 20 s were.)
+		# (3 s a try; 20 s on the debug kernel, where 10 s was once not
+		# enough, at stop 31, when a2b's 20 s were.)
 		for try in 1 2 3; do
 			st=$(pd "$hb" bob status | grep '^peer alice ')
 			rb=$(pd_field "$st" endpoint)

@@ -61,7 +61,7 @@ static double seconds(const char *s)
 	char *end;
 	double v = strtod(s, &end);
 
-	if (end == s || *end || v < 0 || v > 86400) {
+	if (end == s || *end || !(v >= 0 && v <= 86400)) {
 		fprintf(stderr, "udp: bad seconds '%s'\n", s);
 		exit(2);
 	}
@@ -239,8 +239,9 @@ static int do_stream(char **argv)
 
 	while (now() < deadline) {
 		struct sockaddr_storage to;
+		char *colon, *end;
 		socklen_t len;
-		char *colon;
+		long port;
 
 		if (hook_endpoint(argv[4], argv[5], ep, sizeof(ep)) &&
 		    (colon = strrchr(ep, ':'))) {
@@ -254,12 +255,20 @@ static int do_stream(char **argv)
 				host++;
 				hlen -= 2;
 			}
-			if (parse_addr(ep, atoi(colon + 1), &to, &len)) {
-				snprintf(text, sizeof(text), "seq-%ld", seq);
-				sendto(fd, text, strlen(text), 0, (struct sockaddr *)&to, len);
-				printf("%ld %.*s:%s\n", seq, hlen, host, colon + 1);
-				seq++;
+			port = strtol(colon + 1, &end, 10);
+			if (*end || port < 1 || port > 65535 ||
+			    !parse_addr(ep, port, &to, &len)) {
+				fprintf(stderr, "udp: bad endpoint in %s\n", argv[4]);
+				return 1;
 			}
+			snprintf(text, sizeof(text), "seq-%ld", seq);
+			/* Only what left is counted as sent. */
+			if (sendto(fd, text, strlen(text), 0, (struct sockaddr *)&to, len) < 0) {
+				fprintf(stderr, "udp: send: %s\n", strerror(errno));
+				return 1;
+			}
+			printf("%ld %.*s:%s\n", seq, hlen, host, colon + 1);
+			seq++;
 		}
 		pause_gap();
 	}
