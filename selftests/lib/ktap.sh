@@ -70,6 +70,7 @@ k_run_script() {
 	shift 2
 	fifo=$(mktemp -u)
 	mkfifo "$fifo"
+	K_FAILED_LINES=$K_DETAIL	# another script's lines are not a failure's
 	timeout -k 5 "$limit" "$@" </dev/null >"$fifo" 2>&1 &
 	local pid=$!
 	k_merge "$name: " <"$fifo"
