@@ -169,6 +169,7 @@ $(BUILD)/selftests/tools/tcp-punch: selftests/tools/tcp-punch.c $(TCP_PUNCH_OBJS
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # Small programs the selftests use to poke at the module.
+$(BUILD)/selftests/tools/udp: $(BUILD)/helper/common/sockaddr.o
 $(BUILD)/selftests/tools/%: selftests/tools/%.c $(BUILD)/libnfpunch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ihelper/lib $(LDFLAGS) -o $@ $^ $(NL_LIBS)

@@ -21,7 +21,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,6 +29,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "libnfpunch.h"
+#include "sockaddr.h"
 
 #define GAP_MS		50
 #define MAX_DGRAM	2048
@@ -68,46 +70,29 @@ static double seconds(const char *s)
 	return v;
 }
 
-/* An address, with or without the brackets of "[fd00::1]:4000". */
-static bool parse_addr(const char *s, int port, struct sockaddr_storage *ss,
-		       socklen_t *len)
-{
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	char buf[INET6_ADDRSTRLEN + 2];
-	size_t n = strlen(s);
-
-	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
-		s++;
-		n -= 2;
-	}
-	if (n >= sizeof(buf))
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, buf, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		*len = sizeof(*s4);
-		return true;
-	}
-	if (inet_pton(AF_INET6, buf, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		*len = sizeof(*s6);
-		return true;
-	}
-	return false;
-}
-
+/* A numeric address, with or without the brackets of "[fd00::1]". */
 static void addr_or_die(const char *addr, const char *port,
 			struct sockaddr_storage *ss, socklen_t *len)
 {
-	if (!parse_addr(addr, number(port, 0, 65535), ss, len)) {
+	char buf[INET6_ADDRSTRLEN];
+	const char *a = addr;
+	size_t n = strlen(addr);
+	int ret = -1;
+
+	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+		a++;
+		n -= 2;
+	}
+	if (n < sizeof(buf)) {
+		memcpy(buf, a, n);
+		buf[n] = 0;
+		ret = sa_parse(ss, buf, number(port, 0, 65535));
+	}
+	if (ret < 0) {
 		fprintf(stderr, "udp: bad address '%s'\n", addr);
 		exit(2);
 	}
+	*len = ret;
 }
 
 /* A socket bound to the flow's port, beside whoever else has it. */
@@ -184,27 +169,21 @@ static int do_recv(char **argv, int argc)
 		double left = deadline - now();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		socklen_t len = sizeof(from);
-		const void *a;
+		uint8_t a[16];
+		uint16_t port;
 		ssize_t n;
-		int port;
 
 		if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
 			break;
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
 		if (n < 0)
 			continue;	/* an ICMP error of an earlier send */
-		if (from.ss_family == AF_INET6) {
-			a = &((struct sockaddr_in6 *)&from)->sin6_addr;
-			port = ntohs(((struct sockaddr_in6 *)&from)->sin6_port);
-		} else {
-			a = &((struct sockaddr_in *)&from)->sin_addr;
-			port = ntohs(((struct sockaddr_in *)&from)->sin_port);
-		}
+		port = sa_get(&from, a);
 		inet_ntop(from.ss_family, a, host, sizeof(host));
 		if (printable(buf, n))
-			printf("%s %d %.*s\n", host, port, (int)n, buf);
+			printf("%s %u %.*s\n", host, port, (int)n, buf);
 		else
-			printf("%s %d <binary %zd bytes>\n", host, port, n);
+			printf("%s %u <binary %zd bytes>\n", host, port, n);
 		got++;
 	}
 	return got >= want ? 0 : 1;
@@ -234,40 +213,29 @@ static int do_stream(char **argv)
 {
 	int fd = bound(argv[2], argv[3]);
 	double deadline = now() + seconds(argv[6]);
-	char ep[128], text[32];
+	char ep[128], host[INET6_ADDRSTRLEN], text[32];
 	long seq = 0;
 
 	while (now() < deadline) {
 		struct sockaddr_storage to;
-		char *colon, *end;
-		socklen_t len;
-		long port;
+		struct nfp_endpoint where;
 
-		if (hook_endpoint(argv[4], argv[5], ep, sizeof(ep)) &&
-		    (colon = strrchr(ep, ':'))) {
-			/* Printed as ADDR:PORT, an IPv6 address without brackets. */
-			const char *host = ep;
-			int hlen;
-
-			*colon = 0;
-			hlen = strlen(ep);
-			if (hlen >= 2 && ep[0] == '[' && ep[hlen - 1] == ']') {
-				host++;
-				hlen -= 2;
-			}
-			port = strtol(colon + 1, &end, 10);
-			if (*end || port < 1 || port > 65535 ||
-			    !parse_addr(ep, port, &to, &len)) {
+		if (hook_endpoint(argv[4], argv[5], ep, sizeof(ep))) {
+			if (nfp_endpoint_parse(ep, &where, 0)) {
 				fprintf(stderr, "udp: bad endpoint in %s\n", argv[4]);
 				return 1;
 			}
+			sa_set(&to, where.family, where.addr, where.port);
 			snprintf(text, sizeof(text), "seq-%ld", seq);
 			/* Only what left is counted as sent. */
-			if (sendto(fd, text, strlen(text), 0, (struct sockaddr *)&to, len) < 0) {
+			if (sendto(fd, text, strlen(text), 0, (struct sockaddr *)&to,
+				   sa_len(&to)) < 0) {
 				fprintf(stderr, "udp: send: %s\n", strerror(errno));
 				return 1;
 			}
-			printf("%ld %.*s:%s\n", seq, hlen, host, colon + 1);
+			/* ADDR:PORT, an IPv6 address without brackets. */
+			inet_ntop(where.family, where.addr, host, sizeof(host));
+			printf("%ld %s:%u\n", seq, host, where.port);
 			seq++;
 		}
 		pause_gap();
