@@ -6,9 +6,9 @@
 # here (CI's time); the success rates over many attempts, delays and both
 # orders are bench/nat-zoo --no-firewall --delay 20 --jitter 5 --loss 1
 # --attempts N, of which this is the quick form (ZOO_ATTEMPTS=N here too).
-# The quick pairs are the race's cases: a plain punch
-# through one NAT a side and through two, and both spray roles (a relayed
-# pair is nat-zoo.sh's random/seq, and pp/dbl one more plain punch;
+# The quick pairs are the race's cases: a plain punch through one NAT a
+# side and through two, and both spray roles (a relayed pair is
+# nat-zoo.sh's random/seq, and pp/dbl one more plain punch;
 # ZOO_KINDS="pp random dbl" runs the whole matrix of these kinds).
 # vm-timeout: 1500
 export ZOO_QUICK=${ZOO_QUICK:-"pp/pp dbl/dbl pp/random random/dbl"} ZOO_FIREWALL=no \

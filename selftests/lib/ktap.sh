@@ -22,7 +22,7 @@ k_result() {	# k_result ok|not-ok DESCRIPTION
 		K_FAILED_LINES=$K_DETAIL	# what follows is not about a failure
 	else
 		K_FAIL=$((K_FAIL + 1))
-		K_FAILED+=("not ok $K_N $2")
+		K_FAILED+=("$K_N $2")
 		K_FAILED_LINES=0
 		echo "not ok $K_N $2"
 	fi
@@ -93,7 +93,7 @@ k_summary() {
 	echo "1..$K_N"
 	# Again at the end, where a long run's last lines are what one reads.
 	for f in "${K_FAILED[@]}"; do
-		echo "# failed: ${f#not ok }"
+		echo "# failed: $f"
 	done
 	echo "# Totals: pass:$K_PASS fail:$K_FAIL skip:$K_SKIP"
 }
