@@ -23,7 +23,7 @@ VERSION := $(shell sed -n 's/^\#define NFPUNCH_VERSION "\(.*\)"/\1/p' kmod/versi
 # the unversioned library of caller-allocated structs), a minor per
 # release that adds symbols (a new node in libnfpunch.map) or attributes,
 # a micro per fix.
-LIB_VERSION := 1.6.0
+LIB_VERSION := 1.7.0
 LIB_SONAME := libnfpunch.so.$(firstword $(subst ., ,$(LIB_VERSION)))
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -164,9 +164,9 @@ $(BUILD)/punchd: $(PD_OBJS) $(SIG_OBJS) $(TLS_OBJS) $(STUN_OBJS) $(TCP_PUNCH_OBJ
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(NL_LIBS) $(TLS_LIBS) -lnatpmp -lminiupnpc
 
 $(BUILD)/selftests/tools/tcp-punch: selftests/tools/tcp-punch.c $(TCP_PUNCH_OBJS) \
-		$(SIG_OBJS) $(STUN_OBJS)
+		$(SIG_OBJS) $(STUN_OBJS) $(BUILD)/libnfpunch.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(NL_LIBS)
 
 # Small programs the selftests use to poke at the module.
 $(BUILD)/selftests/tools/udp: $(BUILD)/helper/common/sockaddr.o

@@ -44,7 +44,7 @@ static struct netlink_range_validation nfp_map_timeout_range = {
 	.min = 100, .max = 60000,
 };
 
-static const struct nla_policy nfp_endpoint_policy[NFPUNCH_EP_A_MAX + 1] = {
+const struct nla_policy nfp_endpoint_policy[NFPUNCH_EP_A_MAX + 1] = {
 	[NFPUNCH_EP_A_IPV4] = { .type = NLA_BE32 },
 	[NFPUNCH_EP_A_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[NFPUNCH_EP_A_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
@@ -133,6 +133,13 @@ static const struct nla_policy nfp_mapping_cmd_policy[NFPUNCH_A_MAX + 1] = {
 	[NFPUNCH_A_STATS] = NFP_REPORTED("statistics"),
 	[NFPUNCH_A_EVENT] = NFP_REPORTED("an event"),
 	[NFPUNCH_A_MAPPING] = NLA_POLICY_NESTED(nfp_mapping_policy),
+};
+
+static const struct nla_policy nfp_tcp_prime_cmd_policy[NFPUNCH_A_MAX + 1] = {
+	[NFPUNCH_A_VERSION] = NFP_REPORTED("the version"),
+	[NFPUNCH_A_STATS] = NFP_REPORTED("statistics"),
+	[NFPUNCH_A_EVENT] = NFP_REPORTED("an event"),
+	[NFPUNCH_A_TCP_PRIME] = NLA_POLICY_NESTED(nfp_tcp_prime_policy),
 };
 
 static const struct nla_policy nfp_config_cmd_policy[NFPUNCH_A_MAX + 1] = {
@@ -249,7 +256,15 @@ static int nfp_put_stats(struct sk_buff *msg, struct nfp_net *pn)
 			      atomic64_read(&pn->unknown_flow),
 			      NFPUNCH_STATS_A_PAD) ||
 	    nla_put_u32(msg, NFPUNCH_STATS_A_MAPPINGS,
-			atomic_read(&pn->mappings_pending))) {
+			atomic_read(&pn->mappings_pending)) ||
+	    nla_put_u32(msg, NFPUNCH_STATS_A_TCP_PRIMES,
+			atomic_read(&pn->tcp_primes_alive)) ||
+	    nla_put_u64_64bit(msg, NFPUNCH_STATS_A_TCP_PRIME_SYNS,
+			      atomic64_read(&pn->tcp_prime_syns),
+			      NFPUNCH_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, NFPUNCH_STATS_A_TCP_PRIME_ICMP,
+			      atomic64_read(&pn->tcp_prime_icmp),
+			      NFPUNCH_STATS_A_PAD)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}
@@ -503,6 +518,20 @@ static const struct genl_ops nfp_genl_ops[] = {
 		.cmd = NFPUNCH_CMD_MAPPING_GET,
 		.doit = nfp_nl_mapping_get,
 		.policy = nfp_mapping_cmd_policy,
+		.maxattr = NFPUNCH_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = NFPUNCH_CMD_TCP_PRIME_NEW,
+		.doit = nfp_nl_tcp_prime_new,
+		.policy = nfp_tcp_prime_cmd_policy,
+		.maxattr = NFPUNCH_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = NFPUNCH_CMD_TCP_PRIME_DEL,
+		.doit = nfp_nl_tcp_prime_del,
+		.policy = nfp_tcp_prime_cmd_policy,
 		.maxattr = NFPUNCH_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},

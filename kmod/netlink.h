@@ -4,9 +4,13 @@
 
 #include <net/genetlink.h>
 #include <linux/netfilter.h>
+#include <linux/nfpunch.h>
 
 extern struct genl_family nfp_genl_family;
 extern const struct nla_policy nfp_flow_policy[];
+extern const struct nla_policy nfp_endpoint_policy[NFPUNCH_EP_A_MAX + 1];
+extern const struct nla_policy
+	nfp_tcp_prime_policy[NFPUNCH_TCP_PRIME_A_MAX + 1];
 
 int nfp_genl_init(void);
 void nfp_genl_uninit(void);
@@ -44,6 +48,10 @@ int nfp_nl_flow_set(struct sk_buff *skb, struct genl_info *info);
 int nfp_nl_flow_dump_start(struct netlink_callback *cb);
 int nfp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int nfp_nl_flow_dump_done(struct netlink_callback *cb);
+
+/* TCP primes (netlink_tcp_prime.c). */
+int nfp_nl_tcp_prime_new(struct sk_buff *skb, struct genl_info *info);
+int nfp_nl_tcp_prime_del(struct sk_buff *skb, struct genl_info *info);
 
 struct nfp_flow;
 /* cb: the dump the message is part of (marks NLM_F_DUMP_INTR), or NULL. */

@@ -11,6 +11,7 @@
 
 #include "flow.h"
 #include "mapping.h"
+#include "tcp_prime.h"
 #include "netns.h"
 #include "receive.h"
 
@@ -138,6 +139,7 @@ static int __net_init nfp_net_init(struct net *net)
 	spin_lock_init(&pn->pps_lock);
 	xa_init_flags(&pn->port_users, XA_FLAGS_LOCK_BH | XA_FLAGS_ACCOUNT);
 	INIT_LIST_HEAD(&pn->mappings);
+	INIT_LIST_HEAD(&pn->tcp_primes);
 	pn->cfg = nfp_default_config;
 	if (net->user_ns != &init_user_ns)
 		pn->cfg.max_flows = NFP_UNPRIV_MAX_FLOWS;
@@ -179,10 +181,12 @@ static void __net_exit nfp_net_exit(struct net *net)
 
 	/* Only timers still run; removal shuts each one down. */
 	nfp_mapping_flush(pn);
+	nfp_tcp_prime_flush(pn);
 	nfp_flow_remove_if(pn, NULL, NULL, false);
 
 	WARN_ON(atomic_read(&pn->flows_alive));
 	WARN_ON(atomic_read(&pn->mappings_pending));
+	WARN_ON(atomic_read(&pn->tcp_primes_alive));
 	WARN_ON(!xa_empty(&pn->port_users));
 	nfp_flow_tables_uninit(pn);
 	xa_destroy(&pn->port_users);

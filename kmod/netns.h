@@ -63,6 +63,12 @@ struct nfp_net {
 	u32 next_mapping_id;
 	atomic_t mappings_pending;
 
+	struct list_head tcp_primes;	/* TCP primes alive, RCU */
+	u32 next_tcp_prime_id;
+	atomic_t tcp_primes_alive;
+	atomic64_t tcp_prime_syns;
+	atomic64_t tcp_prime_icmp;
+
 	atomic64_t probes_sent;
 	atomic64_t throttled;
 	atomic64_t auth_failures;

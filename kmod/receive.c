@@ -7,7 +7,8 @@
  * destination (or source) port. Only ports with a flow or a mapping query
  * go further. There, STUN that belongs to a flow is consumed (the socket
  * that owns the port never sees it) and anything else is only counted and
- * passed on untouched.
+ * passed on untouched. While a TCP prime is alive (tcp_prime.h), TCP
+ * and ICMP pass its short list too.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -23,6 +24,7 @@
 #include "mapping.h"
 #include "probe.h"
 #include "receive.h"
+#include "tcp_prime.h"
 
 /* Largest STUN message we look at; ours are far smaller. */
 #define NFP_STUN_MAX	548
@@ -262,30 +264,43 @@ static struct nfp_flow *nfp_flow_of(struct nfp_net *pn,
 	return nfp_flow_by_remote(pn, &key);
 }
 
-/* Offset of the UDP header, or -1 unless an unfragmented UDP datagram. */
-static int nfp_udp_offset(struct sk_buff *skb, u8 family)
+int nfp_l4_offset(const struct sk_buff *skb, u8 family, unsigned int nhoff,
+		  u8 *proto)
 {
 	const struct ipv6hdr *ip6h;
 	const struct iphdr *iph;
+	struct ipv6hdr _ip6h;
+	struct iphdr _iph;
 	__be16 frag_off;
 	u8 nexthdr;
 	int off;
 
 	if (family == NFPROTO_IPV4) {
-		iph = ip_hdr(skb);
-		if (iph->protocol != IPPROTO_UDP || ip_is_fragment(iph))
+		iph = skb_header_pointer(skb, nhoff, sizeof(_iph), &_iph);
+		if (!iph || iph->ihl < 5 || ip_is_fragment(iph))
 			return -1;
-		return skb_network_offset(skb) + ip_hdrlen(skb);
+		*proto = iph->protocol;
+		return nhoff + iph->ihl * 4;
 	}
-	ip6h = ipv6_hdr(skb);
+	ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
+	if (!ip6h)
+		return -1;
 	nexthdr = ip6h->nexthdr;
-	off = skb_network_offset(skb) + sizeof(*ip6h);
-	if (nexthdr != IPPROTO_UDP) {
-		off = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
-		if (off < 0 || nexthdr != IPPROTO_UDP || frag_off)
-			return -1;
-	}
+	off = ipv6_skip_exthdr(skb, nhoff + sizeof(*ip6h), &nexthdr, &frag_off);
+	if (off < 0 || frag_off)
+		return -1;
+	*proto = nexthdr;
 	return off;
+}
+
+/* Offset of the UDP header, or -1 unless an unfragmented UDP datagram. */
+static int nfp_udp_offset(struct sk_buff *skb, u8 family)
+{
+	u8 proto;
+	int off;
+
+	off = nfp_l4_offset(skb, family, skb_network_offset(skb), &proto);
+	return off >= 0 && proto == IPPROTO_UDP ? off : -1;
 }
 
 /*
@@ -335,8 +350,14 @@ static unsigned int nfp_in(void *priv, struct sk_buff *skb,
 	struct nfp_pkt p;
 	u8 peek[STUN_HDR_LEN];
 	struct nfp_flow *flow;
+	unsigned int verdict;
 	const u8 *hdr;
 
+	if (unlikely(nfp_tcp_primed(priv))) {
+		verdict = nfp_tcp_prime_in(priv, skb, state->pf);
+		if (verdict != NF_ACCEPT)
+			return verdict;
+	}
 	if (!nfp_parse(priv, skb, state->pf, true, &p))
 		return NF_ACCEPT;
 
@@ -359,8 +380,14 @@ static unsigned int nfp_out(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
 	struct nfp_flow *flow;
+	unsigned int verdict;
 	struct nfp_pkt p;
 
+	if (unlikely(nfp_tcp_primed(priv))) {
+		verdict = nfp_tcp_prime_out(priv, skb, state->pf);
+		if (verdict != NF_ACCEPT)
+			return verdict;
+	}
 	/* Our own packets have no socket and are counted where sent. */
 	if (!skb->sk || !nfp_parse(priv, skb, state->pf, false, &p))
 		return NF_ACCEPT;

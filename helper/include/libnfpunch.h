@@ -90,6 +90,9 @@ enum nfp_stats_attr {
 	NFP_STATS_THROTTLED = 4,	/* sends deferred by the pps cap */
 	NFP_STATS_AUTH_FAILURES = 5,	/* STUN for a flow with a wrong key */
 	NFP_STATS_UNKNOWN_FLOW = 6,	/* nfpunch STUN that matched no flow */
+	NFP_STATS_TCP_PRIMES = 7,	/* TCP primes alive (since 1.7) */
+	NFP_STATS_TCP_PRIME_SYNS = 8,	/* SYNs sent at a prime's TTL (1.7) */
+	NFP_STATS_TCP_PRIME_ICMP = 9,	/* their time exceeded errors dropped */
 };
 
 struct nfp_stats *nfp_stats_alloc(void);
@@ -361,6 +364,27 @@ int nfp_mapping_set_endpoint(struct nfp_mapping *m, int attr,
 			     const struct nfp_endpoint *ep);
 int nfp_mapping_request(struct nfp_handle *h, struct nfp_mapping *m);
 int nfp_mapping_resolve(struct nfp_handle *h, struct nfp_mapping *m);
+
+/*
+ * --- TCP primes (since 1.7; the module of nfpunch 0.6 or later).
+ * A TCP simultaneous open from local to remote, where this side starts
+ * first: for time_ms (0: the module's default, 5000; at most 30000), or
+ * until the peer's SYN comes, the module sends the SYNs (without ACK)
+ * from local to remote with TTL (IPv6: hop limit) ttl, enough to open
+ * our own NATs, too little to reach the peer's, and drops the ICMP time
+ * exceeded errors they cause, which would abort the connect(). The
+ * application's socket, bound to local, connects to remote as usual at
+ * its own TTL, at any time after nfp_tcp_prime_start() returns; its
+ * SYN-ACK and later segments are untouched. *id names the prime for
+ * nfp_tcp_prime_stop(), which ends it early (connected, or given up);
+ * it ends by itself 3 s after time_ms in any case (-ENOENT then).
+ * -EEXIST: these endpoints are primed already; -EBUSY: the namespace
+ * has 64 primes alive.
+ */
+int nfp_tcp_prime_start(struct nfp_handle *h, const struct nfp_endpoint *local,
+			const struct nfp_endpoint *remote, unsigned int ttl,
+			uint32_t time_ms, uint32_t *id);
+int nfp_tcp_prime_stop(struct nfp_handle *h, uint32_t id);
 
 /* --- Events. */
 /* The kernel's events below 100; the library's own from 100 on. */

@@ -8,7 +8,7 @@
 
 #include "internal.h"
 
-#define STATS_LAST NFP_STATS_UNKNOWN_FLOW
+#define STATS_LAST NFP_STATS_TCP_PRIME_ICMP
 
 struct nfp_stats {
 	char version[32];
@@ -23,6 +23,9 @@ static const int stats_nl[] = {
 	[NFP_STATS_THROTTLED] = NFPUNCH_STATS_A_THROTTLED,
 	[NFP_STATS_AUTH_FAILURES] = NFPUNCH_STATS_A_AUTH_FAILURES,
 	[NFP_STATS_UNKNOWN_FLOW] = NFPUNCH_STATS_A_UNKNOWN_FLOW,
+	[NFP_STATS_TCP_PRIMES] = NFPUNCH_STATS_A_TCP_PRIMES,
+	[NFP_STATS_TCP_PRIME_SYNS] = NFPUNCH_STATS_A_TCP_PRIME_SYNS,
+	[NFP_STATS_TCP_PRIME_ICMP] = NFPUNCH_STATS_A_TCP_PRIME_ICMP,
 };
 
 NFP_EXPORT struct nfp_stats *nfp_stats_alloc(void)
@@ -52,6 +55,9 @@ static struct nla_policy stats_policy[NFPUNCH_STATS_A_MAX + 1] = {
 	[NFPUNCH_STATS_A_THROTTLED] = { .type = NLA_U64 },
 	[NFPUNCH_STATS_A_AUTH_FAILURES] = { .type = NLA_U64 },
 	[NFPUNCH_STATS_A_UNKNOWN_FLOW] = { .type = NLA_U64 },
+	[NFPUNCH_STATS_A_TCP_PRIMES] = { .type = NLA_U32 },
+	[NFPUNCH_STATS_A_TCP_PRIME_SYNS] = { .type = NLA_U64 },
+	[NFPUNCH_STATS_A_TCP_PRIME_ICMP] = { .type = NLA_U64 },
 };
 
 static int parse_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

@@ -42,6 +42,9 @@ static void usage(FILE *f)
 		"  config set [max-flows N] [pps N] [keepalive DUR] [timeout DUR]\n"
 		"             [punch-timeout DUR] [probe-interval DUR]\n"
 		"  stats                 module version and this namespace's counters\n"
+		"  tcp-prime add local ADDR:PORT remote ADDR:PORT ttl N [time DUR]\n"
+		"                        short SYNs from local to remote (TCP punching)\n"
+		"  tcp-prime del id N\n"
 		"\n"
 		"ADDR:PORT is 192.0.2.1:4000 or [2001:db8::1]:4000; DUR is 500ms, 25s, 2m.\n"
 		"STATE is punching, established or dead. A tag (N, 0 none) is the\n"
@@ -147,11 +150,11 @@ void ctl_json_print(struct punchctl *ctl, struct json_object *obj)
 int ctl_stdin_busy;
 
 static const char *const object_names[] = {
-	"flow", "mapping", "monitor", "config", "stats", NULL,
+	"flow", "mapping", "monitor", "config", "stats", "tcp-prime", NULL,
 };
 
 static int (*const object_run[])(struct punchctl *, int, char **) = {
-	do_flow, do_mapping, do_monitor, do_config, do_stats,
+	do_flow, do_mapping, do_monitor, do_config, do_stats, do_tcp_prime,
 };
 
 static int run_command(struct punchctl *ctl, int argc, char **argv)

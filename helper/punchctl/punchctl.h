@@ -68,6 +68,7 @@ void mapping_print(const struct nfp_mapping *m);
 int do_stats(struct punchctl *ctl, int argc, char **argv);
 int do_flow(struct punchctl *ctl, int argc, char **argv);
 int do_mapping(struct punchctl *ctl, int argc, char **argv);
+int do_tcp_prime(struct punchctl *ctl, int argc, char **argv);
 int do_monitor(struct punchctl *ctl, int argc, char **argv);
 int do_config(struct punchctl *ctl, int argc, char **argv);
 

@@ -14,6 +14,9 @@ static const struct {
 	{ NFP_STATS_THROTTLED, "throttled" },
 	{ NFP_STATS_AUTH_FAILURES, "auth_failures" },
 	{ NFP_STATS_UNKNOWN_FLOW, "unknown_flow" },
+	{ NFP_STATS_TCP_PRIMES, "tcp_primes" },
+	{ NFP_STATS_TCP_PRIME_SYNS, "tcp_prime_syns" },
+	{ NFP_STATS_TCP_PRIME_ICMP, "tcp_prime_icmp" },
 };
 
 static unsigned long long get(const struct nfp_stats *st, int attr)
@@ -45,6 +48,10 @@ int do_stats(struct punchctl *ctl, int argc, char **argv)
 		       get(st, NFP_STATS_MAPPINGS), get(st, NFP_STATS_PROBES_SENT),
 		       get(st, NFP_STATS_THROTTLED), get(st, NFP_STATS_AUTH_FAILURES),
 		       get(st, NFP_STATS_UNKNOWN_FLOW));
+		printf("tcp-primes %llu tcp-prime-syns %llu tcp-prime-icmp %llu\n",
+		       get(st, NFP_STATS_TCP_PRIMES),
+		       get(st, NFP_STATS_TCP_PRIME_SYNS),
+		       get(st, NFP_STATS_TCP_PRIME_ICMP));
 		nfp_stats_free(st);
 		return EXIT_OK;
 	}

@@ -35,7 +35,7 @@ t_expect "config is per namespace" "65536" "$(cb -j config | jq .max_flows)"
 # --- stats ---
 t_match "stats (human)" '^version [0-9.]+ flows 0 mappings 0 probes-sent 0 ' "$(ca stats | xargs)"
 t_expect "stats (JSON) has every key" \
-	'["auth_failures","flows","mappings","probes_sent","throttled","unknown_flow","version"]' \
+	'["auth_failures","flows","mappings","probes_sent","tcp_prime_icmp","tcp_prime_syns","tcp_primes","throttled","unknown_flow","version"]' \
 	"$(ca -j stats | jq -c 'keys')"
 
 # --- flow add / show ---

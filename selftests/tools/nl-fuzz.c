@@ -233,6 +233,28 @@ static void mapping_attrs(struct gen *g)
 	nest_end(g, n);
 }
 
+/* Primes on the fuzz's own addresses; ids are small and sequential. */
+static void tcp_prime_attrs(struct gen *g, uint8_t cmd)
+{
+	size_t n = nest_start(g, NFPUNCH_A_TCP_PRIME);
+
+	if (cmd == NFPUNCH_CMD_TCP_PRIME_DEL || chance(g, 5))
+		put_u32(g, NFPUNCH_TCP_PRIME_A_ID, chance(g, 80) ? 1 + rnd(g, 256) :
+			(uint32_t)rand_r(&g->seed));
+	if (cmd == NFPUNCH_CMD_TCP_PRIME_NEW || chance(g, 5)) {
+		if (!chance(g, 5))
+			endpoint(g, NFPUNCH_TCP_PRIME_A_LOCAL, 0);
+		if (!chance(g, 5))
+			endpoint(g, NFPUNCH_TCP_PRIME_A_REMOTE, 0);
+		if (!chance(g, 5))
+			put_u8(g, NFPUNCH_TCP_PRIME_A_TTL, (uint8_t)rnd(g, 4));
+		if (chance(g, 60))
+			put_u32(g, NFPUNCH_TCP_PRIME_A_TIME, chance(g, 80) ?
+				100 + rnd(g, 900) : some_ms(g));
+	}
+	nest_end(g, n);
+}
+
 static void config_attrs(struct gen *g)
 {
 	size_t n = nest_start(g, NFPUNCH_A_CONFIG);
@@ -337,6 +359,10 @@ static uint8_t build(struct gen *g, uint16_t *flags)
 		break;
 	case NFPUNCH_CMD_CONFIG_SET:
 		config_attrs(g);
+		break;
+	case NFPUNCH_CMD_TCP_PRIME_NEW:
+	case NFPUNCH_CMD_TCP_PRIME_DEL:
+		tcp_prime_attrs(g, cmd);
 		break;
 	default:
 		if (chance(g, 10))

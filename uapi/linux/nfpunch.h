@@ -90,6 +90,17 @@ enum nfpunch_cmd {
 	 */
 	NFPUNCH_CMD_FLOW_NEW_BATCH,
 
+	/*
+	 * Prime a TCP simultaneous open from a local port to a peer (since
+	 * 0.6). Request: NFPUNCH_A_TCP_PRIME with LOCAL, REMOTE, TTL and
+	 * optionally TIME. Reply: NFPUNCH_A_TCP_PRIME with the prime's ID.
+	 * The socket that owns the port connects as usual, at full TTL;
+	 * see enum nfpunch_tcp_prime_attr for what the module does.
+	 */
+	NFPUNCH_CMD_TCP_PRIME_NEW,
+	/* End a prime early, by NFPUNCH_TCP_PRIME_A_ID (since 0.6). */
+	NFPUNCH_CMD_TCP_PRIME_DEL,
+
 	__NFPUNCH_CMD_MAX,
 };
 #define NFPUNCH_CMD_MAX (__NFPUNCH_CMD_MAX - 1)
@@ -102,6 +113,7 @@ enum nfpunch_attr {
 	NFPUNCH_A_MAPPING,		/* nest, enum nfpunch_mapping_attr */
 	NFPUNCH_A_CONFIG,		/* nest, enum nfpunch_config_attr */
 	NFPUNCH_A_EVENT,		/* u8, enum nfpunch_event (notifications) */
+	NFPUNCH_A_TCP_PRIME,		/* nest, enum nfpunch_tcp_prime_attr */
 
 	__NFPUNCH_A_MAX,
 };
@@ -116,6 +128,9 @@ enum nfpunch_stats_attr {
 	NFPUNCH_STATS_A_AUTH_FAILURES,	/* u64, STUN with a bad integrity */
 	NFPUNCH_STATS_A_UNKNOWN_FLOW,	/* u64, our STUN for no flow */
 	NFPUNCH_STATS_A_MAPPINGS,	/* u32, mapping queries pending */
+	NFPUNCH_STATS_A_TCP_PRIMES,	/* u32, TCP primes alive */
+	NFPUNCH_STATS_A_TCP_PRIME_SYNS,	/* u64, SYNs sent at a prime's TTL */
+	NFPUNCH_STATS_A_TCP_PRIME_ICMP,	/* u64, time exceeded errors dropped */
 
 	__NFPUNCH_STATS_A_MAX,
 };
@@ -294,5 +309,37 @@ enum nfpunch_config_attr {
 	__NFPUNCH_CFG_A_MAX,
 };
 #define NFPUNCH_CFG_A_MAX (__NFPUNCH_CFG_A_MAX - 1)
+
+/*
+ * A TCP prime (NFPUNCH_CMD_TCP_PRIME_NEW). A SYN that reaches the peer's
+ * NAT before the peer's own SYN has left through it meets a RST from a
+ * plain masquerade gateway, and conntrack keeps an entry that moves the
+ * peer's SYN to another port. So the side that starts first sends its
+ * SYNs short: for TIME from the request, or until the peer's SYN comes,
+ * every SYN (without ACK) from LOCAL to REMOTE leaves with TTL (IPv6: hop
+ * limit) TTL, enough to open our own NATs, too little to reach the
+ * peer's. Until the prime ends (TIME and then
+ * NFPUNCH_TCP_PRIME_GRACE_MS, for the last short SYN's error) the
+ * ICMP time exceeded errors those SYNs cause are dropped: Linux aborts a
+ * connect() on them. Everything else, the SYN-ACK included, goes at the
+ * socket's own TTL. At most NFPUNCH_TCP_PRIMES_MAX per namespace, one per
+ * pair of endpoints.
+ */
+#define NFPUNCH_TCP_PRIME_TIME_MAX	30000
+#define NFPUNCH_TCP_PRIME_TIME_DEFAULT	5000
+#define NFPUNCH_TCP_PRIME_GRACE_MS	3000
+#define NFPUNCH_TCP_PRIMES_MAX		64
+
+enum nfpunch_tcp_prime_attr {
+	NFPUNCH_TCP_PRIME_A_UNSPEC,
+	NFPUNCH_TCP_PRIME_A_ID,		/* u32, chosen by the kernel */
+	NFPUNCH_TCP_PRIME_A_LOCAL,	/* nest, endpoint: our address and port */
+	NFPUNCH_TCP_PRIME_A_REMOTE,	/* nest, endpoint: the peer's mapping */
+	NFPUNCH_TCP_PRIME_A_TTL,	/* u8, of our SYNs while primed */
+	NFPUNCH_TCP_PRIME_A_TIME,	/* u32 ms, the longest priming */
+
+	__NFPUNCH_TCP_PRIME_A_MAX,
+};
+#define NFPUNCH_TCP_PRIME_A_MAX (__NFPUNCH_TCP_PRIME_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_NFPUNCH_H */
