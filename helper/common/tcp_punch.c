@@ -288,12 +288,13 @@ static bool peer_syn_seen(int fd)
  * before the peer's), until the peer's SYN has come through: then our
  * answers must reach it. The same socket must carry the whole exchange:
  * conntrack checks that the SYN-ACK continues the sequence of the SYN
- * that opened the NAT. Two things userspace cannot do are left to the
- * host (the module, later; the test's hosts use nft meanwhile): drop
- * the router's ICMP time exceeded, which aborts a SYN_SENT socket, and
- * keep the SYN-ACK sent the moment the peer's SYN comes (in softirq, at
- * the short TTL) from dying: dead, it still moves the NAT's entry on to
- * SYN_RECV, where the peer's next SYN meets a RST.
+ * that opened the NAT. Two things userspace cannot do: drop the
+ * router's ICMP time exceeded, which aborts a SYN_SENT socket, and keep
+ * the SYN-ACK sent the moment the peer's SYN comes (in softirq, at the
+ * short TTL) from dying: dead, it still moves the NAT's entry on to
+ * SYN_RECV, where the peer's next SYN meets a RST. So prime_ttl works
+ * only where something else does those; the module's TCP prime does the
+ * whole priming instead (nfp_tcp_prime_start(), prime_ttl 0).
  */
 int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 {

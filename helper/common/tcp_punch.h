@@ -14,7 +14,9 @@
  * connects as usual, its SYN finds the way open, and the primed socket
  * turns to full TTL as soon as that SYN has come (simultaneous open:
  * conntrack SYN_SENT -> SYN_SENT2, TCP SYN_SENT -> SYN_RECV). Without
- * priming only a NAT with a firewall forgives a SYN that is early. Then
+ * priming only a NAT with a firewall forgives a SYN that is early. The
+ * module's TCP prime (kmod/tcp_prime.h) does priming properly; the
+ * socket option here (prime_ttl) is userspace's own try. Then
  * each side proves the session secret in its own direction before the
  * socket is handed over.
  *

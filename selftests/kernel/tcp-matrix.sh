@@ -10,8 +10,8 @@
 # untimed callee and caller would; together: both at once, as punchd
 # times them from their round trips to the server), the delay of each
 # public link (netem, both ways: the peers are two links apart), and
-# priming (the first side's SYNs with TTL 2 until the other's come, with
-# each host's stand-in for the module's part: see tcp-punch.sh).
+# priming (the module's TCP prime on the first side: its SYNs at TTL 2
+# until the other's come, the router's errors dropped; see tcp-punch.sh).
 #
 # Each attempt: fresh ports, both sides connect() with a 6 s deadline,
 # their first SYNs held to a shared wall-clock start (tcp-punch "at"),
@@ -25,7 +25,7 @@
 # The CI form runs 50 ms links only; bench/tcp-matrix adds 0 and 150.
 #
 #   TCPM_ATTEMPTS (2), TCPM_DELAYS ("50"), TCPM_NATS ("fw plain"),
-#   TCPM_JITTER (0 ms), TCPM_LOSS (0 %)
+#   TCPM_PRIMES ("no yes"), TCPM_JITTER (0 ms), TCPM_LOSS (0 %)
 # vm-timeout: 900
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/nat.sh"
@@ -80,20 +80,6 @@ firewall() {
 		}')"
 }
 
-# stand_in yes|no: each host's stand-in for the module's part of priming
-# (tcp-punch.sh): the router's ICMP errors dropped, SYN-ACKs at full TTL.
-stand_in() {
-	table_on "$A $B" prime "$([ "$1" = yes ] && echo '
-		chain input {
-			type filter hook input priority filter; policy accept;
-			icmp type time-exceeded drop
-		}
-		chain output {
-			type filter hook output priority -300; policy accept;
-			tcp flags & (syn | ack) == syn | ack ip ttl set 64
-		}')"
-}
-
 port=20000
 late=0 cells=""
 # attempt NAT FIRST PRIME DELAY: one punch; prints its result line.
@@ -105,7 +91,7 @@ attempt() {
 	gap=$((2 * delay + 100))
 	[ "$first" = together ] && gap=0
 	if [ "$prime" = yes ]; then
-		if [ "$first" = alice ]; then oa=(prime 2); else ob=(prime 2); fi
+		if [ "$first" = alice ]; then oa=(kprime 2); else ob=(kprime 2); fi
 	fi
 	# Both processes wait for a wall-clock start 1 s ahead: the gap is
 	# then the gap asked for, however long each took to start (under TCG,
@@ -145,8 +131,7 @@ for nat in $NATS; do
 			t_fail "netem shapes the public links (${delay} ms)"
 			continue
 		fi
-		for prime in no yes; do
-			stand_in "$prime"
+		for prime in ${TCPM_PRIMES:-no yes}; do
 			starts="alice bob"
 			[ "$prime" = no ] && starts="alice bob together"
 			for first in $starts; do
@@ -166,7 +151,6 @@ for nat in $NATS; do
 		done
 	done
 done
-stand_in no
 shape 0
 echo "# cells: $cells"
 t_expect "every attempt ended by its deadline" 0 "$late"

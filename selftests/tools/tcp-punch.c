@@ -5,7 +5,7 @@
  *
  *   tcp-punch mapping LOCAL SERVER [TIMEOUT_MS]
  *   tcp-punch connect LOCAL PEER SECRET-HEX controlling|controlled
- *             [prime TTL] [timeout MS] [say TEXT] [at EPOCH_MS]
+ *             [prime TTL | kprime TTL] [timeout MS] [say TEXT] [at EPOCH_MS]
  *
  * mapping prints "mapped ADDR:PORT". connect punches, proves the secret,
  * prints "ok ms=N attempts=N refused=N local=EP remote=EP", then sends
@@ -13,7 +13,10 @@
  * peer's. A failure prints "fail error=..." and exits 1. "at" holds the
  * first SYN until that wall-clock time (ms since the epoch), so that a
  * test can start two sides together, or a set time apart, whatever
- * their processes took to start.
+ * their processes took to start. "prime" shortens the SYNs with
+ * IP_TTL (userspace alone); "kprime" has the module do it (a TCP prime,
+ * libnfpunch's nfp_tcp_prime_start()) for the whole timeout, and ends
+ * the prime when the punch is over.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libnfpunch.h"
 #include "sig.h"
 #include "sig_auth.h"
 #include "sockaddr.h"
@@ -46,6 +50,27 @@ static const char *ep_str(const struct sockaddr_storage *ss, char *buf, size_t l
 
 	ep.port = sa_get(ss, ep.addr);
 	return sig_ep_format(&ep, buf, len);
+}
+
+/* The module's prime of local -> peer; exits on failure. */
+static uint32_t kprime(struct nfp_handle **h, const struct tcp_punch *p,
+		       int ttl)
+{
+	struct nfp_endpoint local = { .family = p->local.ss_family };
+	struct nfp_endpoint peer = { .family = p->peer.ss_family };
+	uint32_t id;
+	int time_ms = p->timeout_ms < 30000 ? p->timeout_ms : 30000;
+
+	local.port = sa_get(&p->local, local.addr);
+	peer.port = sa_get(&p->peer, peer.addr);
+	if (nfp_open(h) < 0 ||
+	    nfp_tcp_prime_start(*h, &local, &peer, (unsigned int)ttl,
+				(uint32_t)time_ms, &id) < 0) {
+		printf("fail error=\"kprime: %s\"\n",
+		       *h ? nfp_strerror(*h) : "no module");
+		exit(1);
+	}
+	return id;
 }
 
 /* Sleeps until the wall clock reads @ms since the epoch (at once if past). */
@@ -73,6 +98,9 @@ int main(int argc, char **argv)
 	struct tcp_punch_result res;
 	char e1[SIG_EP_STRLEN], e2[SIG_EP_STRLEN], line[256];
 	const char *say = NULL;
+	struct nfp_handle *h = NULL;
+	uint32_t prime_id = 0;
+	int kprime_ttl = 0;
 	long long at = 0;
 	socklen_t alen = sizeof(a);
 	int fd, len, i;
@@ -106,6 +134,8 @@ int main(int argc, char **argv)
 			usage();
 		if (!strcmp(argv[i], "prime"))
 			p.prime_ttl = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "kprime"))
+			kprime_ttl = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "timeout"))
 			p.timeout_ms = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "say"))
@@ -117,7 +147,13 @@ int main(int argc, char **argv)
 	}
 	if (at > 0)
 		start_at(at);
+	if (kprime_ttl)
+		prime_id = kprime(&h, &p, kprime_ttl);
 	fd = tcp_punch_connect(&p, &res);
+	if (prime_id) {
+		nfp_tcp_prime_stop(h, prime_id);
+		nfp_close(h);
+	}
 	if (fd < 0) {
 		printf("fail error=\"%s\" attempts=%u refused=%u\n", strerror(errno),
 		       res.attempts, res.refused);
