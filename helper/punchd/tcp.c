@@ -15,8 +15,11 @@
  * round trips to the server (the caller's comes in the OFFER), and the
  * two SYNs leave together: each crosses its own NAT before the other's
  * can arrive, as long as the skew is under the one-way delay between the
- * peers. No priming yet: without the module's help the router's ICMP
- * error aborts a primed connect().
+ * peers. Better, where the hop walk knows the TTL that primes our NATs
+ * (hops.c), the module primes the callee's open (a TCP prime: its SYNs
+ * die beyond our NATs until the caller's comes) and the callee starts at
+ * once: then the order does not matter, and neither does a wrong guess
+ * of the trip (asymmetric paths, a stale round trip).
  *
  * Each call binds a fresh port and keeps it bound (hold) from the
  * mapping query to the hand-over, so two calls, or a call and a
@@ -38,6 +41,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/nfpunch.h>
 
 #include "cand_filter.h"
 #include "fdpass.h"
@@ -88,6 +92,7 @@ struct tcp_call {
 	atomic_bool done;
 	int timeout_ms;			/* of the punch */
 	unsigned int start_delay_ms;	/* before the first connect() */
+	uint32_t prime_id;		/* the module's TCP prime, 0: none */
 	int err;			/* 0, or an errno */
 	int conn;			/* the connection, or -1 */
 	struct sockaddr_storage mapped;
@@ -128,6 +133,9 @@ static unsigned int elapsed(const struct tcp_call *c)
 /* Its worker is done (or never ran): the slot is free again. */
 static void tcp_call_release(struct tcp_call *c)
 {
+	/* -ENOENT: it ended by itself. */
+	if (c->prime_id)
+		nfp_tcp_prime_stop(pd_nfp, c->prime_id);
 	if (c->hold >= 0)
 		close(c->hold);
 	if (c->conn >= 0)
@@ -381,6 +389,33 @@ static void reject_call(const struct tcp_call *c, const char *code)
 	pd_reject(&m, code);
 }
 
+/*
+ * The callee starts at once, primed by the module, where the hop walk
+ * found the TTL that crosses our NATs; else (no TTL known, --prime no,
+ * a module without TCP primes) it keeps its timed start.
+ */
+static void tcp_prime(struct tcp_call *c)
+{
+	struct nfp_endpoint local = { .family = c->local.ss_family };
+	struct nfp_endpoint remote = { .family = c->remote.ss_family };
+	unsigned int ttl = pd_cfg.prime ? pd_hops_prime_ttl(c->local.ss_family) : 0;
+	uint32_t ms = c->timeout_ms < NFPUNCH_TCP_PRIME_TIME_MAX ?
+		      (uint32_t)c->timeout_ms : NFPUNCH_TCP_PRIME_TIME_MAX;
+
+	if (!ttl)
+		return;
+	local.port = sa_get(&c->local, local.addr);
+	remote.port = sa_get(&c->remote, remote.addr);
+	if (nfp_tcp_prime_start(pd_nfp, &local, &remote, ttl, ms, &c->prime_id) < 0) {
+		pd_log("tcp-prime-failed", "peer=%s error=\"%s\"", c->peer,
+		       nfp_strerror(pd_nfp));
+		c->prime_id = 0;
+		return;
+	}
+	pd_log("tcp-primed", "peer=%s ttl=%u ms=%u", c->peer, ttl, ms);
+	c->start_delay_ms = 0;
+}
+
 /* The mapping worker is done: offer (caller) or answer and open (callee). */
 static void tcp_mapped(struct tcp_call *c)
 {
@@ -418,6 +453,7 @@ static void tcp_mapped(struct tcp_call *c)
 		c->state = T_OFFERED;
 		c->deadline = pd_now_ms() + TCP_SERVER_WAIT_MS;
 	} else {
+		tcp_prime(c);
 		tcp_call_run(c, T_PUNCHING);
 	}
 }
