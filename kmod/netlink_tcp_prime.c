@@ -92,7 +92,6 @@ int nfp_nl_tcp_prime_new(struct sk_buff *skb, struct genl_info *info)
 		nlmsg_free(msg);
 		return id;
 	}
-	/* A lost reply leaves a prime that still ends at its deadline. */
 	hdr = genlmsg_put_reply(msg, info, &nfp_genl_family, 0,
 				NFPUNCH_CMD_TCP_PRIME_NEW);
 	nest = hdr ? nla_nest_start(msg, NFPUNCH_A_TCP_PRIME) : NULL;
@@ -103,7 +102,11 @@ int nfp_nl_tcp_prime_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	/* Nobody could name it (no dump): it must not live on unseen. */
+	ret = genlmsg_reply(msg, info);
+	if (ret)
+		nfp_tcp_prime_del(pn, id);
+	return ret;
 }
 
 int nfp_nl_tcp_prime_del(struct sk_buff *skb, struct genl_info *info)

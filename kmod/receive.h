@@ -12,7 +12,8 @@ void nfp_hooks_unregister(struct nfp_net *pn);
 
 /*
  * Offset of the transport header of the IP packet at nhoff in skb, with
- * its protocol in *proto; -1 when truncated or a later fragment.
+ * its protocol in *proto; -1 when truncated, an IPv4 fragment or an
+ * IPv6 fragment other than the first.
  */
 int nfp_l4_offset(const struct sk_buff *skb, u8 family, unsigned int nhoff,
 		  u8 *proto);

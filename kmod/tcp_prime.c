@@ -205,29 +205,42 @@ static int nfp_ip_addrs(const struct sk_buff *skb, u8 family,
 	return 0;
 }
 
-/*
- * The prime whose endpoints the TCP segment at nhoff travels between,
- * from local to remote (outbound) or back; the segment's header in *th.
- */
-static struct nfp_tcp_prime *nfp_tcp_prime_of(struct nfp_net *pn,
-					      const struct sk_buff *skb,
-					      u8 family, unsigned int nhoff,
-					      bool outbound, struct tcphdr *th)
+/* The TCP header of the segment at nhoff, and its offset; -1: none. */
+static int nfp_tcp_header(const struct sk_buff *skb, u8 family,
+			  unsigned int nhoff, struct tcphdr *th)
 {
-	union nf_inet_addr saddr, daddr;
 	u8 proto;
 	int off;
 
 	off = nfp_l4_offset(skb, family, nhoff, &proto);
 	if (off < 0 || proto != IPPROTO_TCP ||
-	    skb_copy_bits(skb, off, th, sizeof(*th)) ||
-	    nfp_ip_addrs(skb, family, nhoff, &saddr, &daddr))
+	    skb_copy_bits(skb, off, th, sizeof(*th)))
+		return -1;
+	return off;
+}
+
+/* The prime of a segment from local to remote (outbound) or back. */
+static struct nfp_tcp_prime *nfp_tcp_prime_of(struct nfp_net *pn,
+					      const struct sk_buff *skb,
+					      u8 family, unsigned int nhoff,
+					      const struct tcphdr *th,
+					      bool outbound)
+{
+	union nf_inet_addr saddr, daddr;
+
+	if (nfp_ip_addrs(skb, family, nhoff, &saddr, &daddr))
 		return NULL;
 	if (outbound)
 		return nfp_tcp_prime_find(pn, family, &saddr, th->source,
 					  &daddr, th->dest);
 	return nfp_tcp_prime_find(pn, family, &daddr, th->dest, &saddr,
 				  th->source);
+}
+
+/* A SYN that opens a connection: no ACK, RST or FIN beside it. */
+static bool nfp_pure_syn(const struct tcphdr *th)
+{
+	return th->syn && !th->ack && !th->rst && !th->fin;
 }
 
 /*
@@ -241,13 +254,14 @@ static bool nfp_tcp_prime_icmp(struct nfp_net *pn, const struct sk_buff *skb,
 	union nf_inet_addr saddr, daddr;
 	unsigned int inner;
 	__be16 ports[2];
-	u8 type, proto;
+	u8 tc[2], proto;	/* ICMP type and code */
 	int toff;
 
-	if (skb_copy_bits(skb, off, &type, sizeof(type)))
+	if (skb_copy_bits(skb, off, tc, sizeof(tc)))
 		return false;
-	if (family == NFPROTO_IPV4 ? type != ICMP_TIME_EXCEEDED :
-				     type != ICMPV6_TIME_EXCEED)
+	if (family == NFPROTO_IPV4 ?
+	    tc[0] != ICMP_TIME_EXCEEDED || tc[1] != ICMP_EXC_TTL :
+	    tc[0] != ICMPV6_TIME_EXCEED || tc[1] != ICMPV6_EXC_HOPLIMIT)
 		return false;
 	inner = off + 8;	/* both ICMP headers are 8 bytes */
 	toff = nfp_l4_offset(skb, family, inner, &proto);
@@ -279,9 +293,16 @@ unsigned int nfp_tcp_prime_in(struct nfp_net *pn, struct sk_buff *skb,
 	}
 	if (proto != IPPROTO_TCP)
 		return NF_ACCEPT;
-	tp = nfp_tcp_prime_of(pn, skb, family, nhoff, false, &th);
-	/* Our SYN-ACK must reach the peer now, and so must later SYNs. */
-	if (tp && th.syn && !READ_ONCE(tp->peer_syn))
+	/*
+	 * The peer's SYN: our SYN-ACK must reach it now, and so must later
+	 * SYNs. Checksummed first (the TCP stack has not looked yet), so a
+	 * damaged segment does not end the priming.
+	 */
+	if (skb_copy_bits(skb, off, &th, sizeof(th)) || !nfp_pure_syn(&th))
+		return NF_ACCEPT;
+	tp = nfp_tcp_prime_of(pn, skb, family, nhoff, &th, false);
+	if (tp && !READ_ONCE(tp->peer_syn) &&
+	    !nf_checksum(skb, NF_INET_LOCAL_IN, off, IPPROTO_TCP, family))
 		WRITE_ONCE(tp->peer_syn, true);
 	return NF_ACCEPT;
 }
@@ -315,12 +336,15 @@ static bool nfp_shorten(struct sk_buff *skb, u8 family, u8 ttl)
 unsigned int nfp_tcp_prime_out(struct nfp_net *pn, struct sk_buff *skb,
 			       u8 family)
 {
+	unsigned int nhoff = skb_network_offset(skb);
 	struct nfp_tcp_prime *tp;
 	struct tcphdr th;
 
-	tp = nfp_tcp_prime_of(pn, skb, family, skb_network_offset(skb), true,
-			      &th);
-	if (!tp || !th.syn || th.ack || READ_ONCE(tp->peer_syn) ||
+	/* Flags first: the list is walked for SYNs only. */
+	if (nfp_tcp_header(skb, family, nhoff, &th) < 0 || !nfp_pure_syn(&th))
+		return NF_ACCEPT;
+	tp = nfp_tcp_prime_of(pn, skb, family, nhoff, &th, true);
+	if (!tp || READ_ONCE(tp->peer_syn) ||
 	    !time_before(jiffies, tp->short_until))
 		return NF_ACCEPT;
 	/*

@@ -368,7 +368,7 @@ int nfp_mapping_resolve(struct nfp_handle *h, struct nfp_mapping *m);
 /*
  * --- TCP primes (since 1.7; the module of nfpunch 0.6 or later).
  * A TCP simultaneous open from local to remote, where this side starts
- * first: for time_ms (0: the module's default, 5000; at most 30000), or
+ * first: for time_ms (0: the module's default, 5000; 100 to 30000), or
  * until the peer's SYN comes, the module sends the SYNs (without ACK)
  * from local to remote with TTL (IPv6: hop limit) ttl, enough to open
  * our own NATs, too little to reach the peer's, and drops the ICMP time

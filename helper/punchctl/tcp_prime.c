@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <linux/nfpunch.h>
 
 #include "punchctl.h"
 
@@ -29,8 +30,9 @@ static int prime_add(struct punchctl *ctl, int argc, char **argv)
 			if (parse_u32(argv[1], &ttl) || ttl < 1 || ttl > 255)
 				return ctl_usage_error("invalid ttl '%s' (1 to 255)", argv[1]);
 		} else if (matches(argv[0], "time")) {
-			if (parse_duration(argv[1], &time_ms) || !time_ms)
-				return ctl_usage_error("invalid time '%s'", argv[1]);
+			if (parse_duration(argv[1], &time_ms) || time_ms < 100 ||
+			    time_ms > NFPUNCH_TCP_PRIME_TIME_MAX)
+				return ctl_usage_error("invalid time '%s' (100ms to 30s)", argv[1]);
 		} else {
 			return ctl_usage_error("unknown keyword '%s'", argv[0]);
 		}

@@ -2,8 +2,9 @@
 # The module's TCP primes (NFPUNCH_CMD_TCP_PRIME_NEW/DEL, punchctl
 # tcp-prime, libnfpunch nfp_tcp_prime_start) on two namespaces joined by
 # a veth, no NAT: which SYNs leave short and which do not, IPv4 and IPv6,
-# the peer's SYN ending the shortening, deadlines, limits, namespaces and
-# every refusal. tcp-punch.sh shows what priming is for, through real
+# the peer's SYN ending the shortening (and forged segments that must
+# not), the ICMP errors dropped, deadlines, limits, namespaces and every
+# refusal. tcp-punch.sh shows what priming is for, through real
 # NATs (the router's ICMP errors dropped included).
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/wait.sh"
@@ -83,6 +84,33 @@ t_match "tcp-prime add (human), IPv6" '^[1-9][0-9]*$' "$id6"
 connect_from "$A" "[fd00:7::1]:4600" "[fd00:7::2]:5600" 500
 t_match "IPv6: the SYNs arrive with hop limit 1" '^short4=0 full4=0 short6=[1-9][0-9]* full6=0$' "$(syns)"
 ca tcp-prime del id "$id6"
+
+# --- the forger: what does not end the priming, what is dropped ----------
+# B forges from the peer's endpoint (an off-path host that knows both
+# endpoints could do the same through the NATs).
+ATK=$T_REPO/selftests/tools/attacker.py
+atk_b() { ip netns exec "$B" python3 "$ATK" "$@" >/dev/null; }
+ida=$(ca tcp-prime add local 10.7.0.1:4400 remote 10.7.0.2:5400 ttl 1 time 10s | sed -n 's/^id //p')
+for f in "SA good" "SF good" "SR good" "S bad"; do
+	# shellcheck disable=SC2086 # flags and checksum, two words
+	atk_b tcp 10.7.0.2:5400 10.7.0.1:4400 $f
+done
+reset_syns
+connect_from "$A" 10.7.0.1:4400 10.7.0.2:5400 300
+t_match "a SYN-ACK, a SYN with FIN or RST, a SYN with a wrong checksum from the peer's endpoint: still primed" \
+	'^short4=[1-9][0-9]* full4=0 ' "$(syns)"
+atk_b tcp 10.7.0.2:5400 10.7.0.1:4400 S good
+reset_syns
+connect_from "$A" 10.7.0.1:4400 10.7.0.2:5400 300
+t_match "a well-formed SYN from it ends the priming (the forger's own check)" '^short4=0 full4=[1-9]' "$(syns)"
+icmp0=$(stat_a tcp_prime_icmp)
+atk_b icmp-te 10.7.0.2 10.7.0.1 10.7.0.1:4400 10.7.0.2:5400 1
+atk_b icmp-te 10.7.0.2 10.7.0.1 10.7.0.1:4401 10.7.0.2:5400 0
+t_expect "a time exceeded in reassembly, or quoting another pair: not the prime's, passed" \
+	"$icmp0" "$(stat_a tcp_prime_icmp)"
+atk_b icmp-te 10.7.0.2 10.7.0.1 10.7.0.1:4400 10.7.0.2:5400 0
+t_expect "one in transit quoting the primed pair: dropped" "$((icmp0 + 1))" "$(stat_a tcp_prime_icmp)"
+ca tcp-prime del id "$ida"
 
 # --- deadlines -------------------------------------------------------------
 ca tcp-prime add local 10.7.0.1:4100 remote 10.7.0.2:5100 ttl 1 time 100ms >/dev/null

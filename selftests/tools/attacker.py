@@ -31,7 +31,17 @@ replays datagrams, and knows no secret.
       server ACCEPTED (waited for, SECONDS at most); a LINE "await-accepted" only waits for
       that, one "sleep S" waits S seconds; neither is sent
 
-Every loop is bounded by its count or its seconds."""
+  attacker.py tcp SRC DST FLAGS good|bad
+      send one TCP segment from SRC to DST (ADDR:PORT, IPv4) with FLAGS
+      (letters of S, A, F, R) and a right or wrong checksum: a forged
+      "peer's SYN", or a segment that must not pass for one
+  attacker.py icmp-te SRC_ADDR DST_ADDR INNER_SRC INNER_DST CODE
+      send DST_ADDR an ICMP time exceeded (CODE 0: in transit, 1:
+      reassembly) quoting a TCP segment from INNER_SRC to INNER_DST
+      (ADDR:PORT), as a router beyond a NAT answers a short SYN
+
+Every loop is bounded by its count or its seconds.
+"""
 import select
 import socket
 import struct
@@ -250,6 +260,47 @@ def signal(server, ident, keyfile, cafile, seconds, *lines):
     return 0
 
 
+def inet_sum(data):
+    """The Internet checksum (RFC 1071) of data."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+TCP_FLAGS = {"F": 0x01, "S": 0x02, "R": 0x04, "A": 0x10}
+
+
+def tcp(src, dst, flags, checksum):
+    (saddr, sport), (daddr, dport) = ep(src), ep(dst)
+    bits = sum(TCP_FLAGS[f] for f in flags)
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, 0x1000, 0, 5 << 4, bits, 65535, 0, 0)
+    pseudo = socket.inet_aton(saddr) + socket.inet_aton(daddr) + struct.pack("!BBH", 0, 6, len(hdr))
+    csum = inet_sum(pseudo + hdr) ^ (0 if checksum == "good" else 0x5555)
+    hdr = hdr[:16] + struct.pack("!H", csum) + hdr[18:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.bind((saddr, 0))
+    s.sendto(hdr, (daddr, 0))
+    print("sent 1")
+    return 0
+
+
+def icmp_te(src, dst, inner_src, inner_dst, code):
+    (isaddr, isport), (idaddr, idport) = ep(inner_src), ep(inner_dst)
+    inner = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0, 1, 6, 0,
+                        socket.inet_aton(isaddr), socket.inet_aton(idaddr))
+    inner += struct.pack("!HHI", isport, idport, 0x1000)
+    body = struct.pack("!BBHI", 11, int(code), 0, 0) + inner
+    body = body[:2] + struct.pack("!H", inet_sum(body)) + body[4:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.bind((src, 0))
+    s.sendto(body, (dst, 0))
+    print("sent 1")
+    return 0
+
+
 def main(argv):
     try:
         if len(argv) == 5 and argv[1] == "echo":
@@ -264,6 +315,10 @@ def main(argv):
             return lie(*argv[2:])
         if len(argv) >= 7 and argv[1] == "signal":
             return signal(*argv[2:])
+        if len(argv) == 6 and argv[1] == "tcp":
+            return tcp(*argv[2:])
+        if len(argv) == 7 and argv[1] == "icmp-te":
+            return icmp_te(*argv[2:])
     except (OSError, ValueError) as e:
         print(f"attacker: {e}", file=sys.stderr)
         return 1

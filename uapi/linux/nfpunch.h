@@ -315,13 +315,13 @@ enum nfpunch_config_attr {
  * NAT before the peer's own SYN has left through it meets a RST from a
  * plain masquerade gateway, and conntrack keeps an entry that moves the
  * peer's SYN to another port. So the side that starts first sends its
- * SYNs short: for TIME from the request, or until the peer's SYN comes,
- * every SYN (without ACK) from LOCAL to REMOTE leaves with TTL (IPv6: hop
- * limit) TTL, enough to open our own NATs, too little to reach the
- * peer's. Until the prime ends (TIME and then
- * NFPUNCH_TCP_PRIME_GRACE_MS, for the last short SYN's error) the
- * ICMP time exceeded errors those SYNs cause are dropped: Linux aborts a
- * connect() on them. Everything else, the SYN-ACK included, goes at the
+ * SYNs short: for TIME from the request, or until the peer's SYN (no
+ * ACK, RST or FIN; checksummed) comes, every SYN (no ACK, RST or FIN)
+ * from LOCAL to REMOTE leaves with TTL (IPv6: hop limit) TTL, enough to
+ * open our own NATs, too little to reach the peer's. Until the prime
+ * ends (TIME and then NFPUNCH_TCP_PRIME_GRACE_MS, for the last short
+ * SYN's error) the ICMP time exceeded (in transit) errors those SYNs
+ * cause are dropped: Linux aborts a connect() on them. Everything else, the SYN-ACK included, goes at the
  * socket's own TTL. At most NFPUNCH_TCP_PRIMES_MAX per namespace, one per
  * pair of endpoints.
  */
