@@ -799,6 +799,7 @@ int main(int argc, char **argv)
 	pd_portmap_stop();
 	pd_control_close();
 	pd_link_teardown();
+	pd_tcp_close();
 	nfp_events_close(ev);
 	nfp_close(pd_nfp);
 	return 0;

@@ -130,12 +130,25 @@ static unsigned int elapsed(const struct tcp_call *c)
 	return (unsigned int)(pd_now_ms() - c->started);
 }
 
+/* The module's prime of c's open, if any, ends (it would on its own). */
+static void tcp_prime_stop(struct tcp_call *c)
+{
+	int ret;
+
+	if (!c->prime_id)
+		return;
+	ret = nfp_tcp_prime_stop(pd_nfp, c->prime_id);
+	/* -ENOENT: it ended by itself already. */
+	if (ret < 0 && ret != -ENOENT)
+		pd_log("tcp-prime-stop-failed", "peer=%s error=\"%s\"", c->peer,
+		       nfp_strerror(pd_nfp));
+	c->prime_id = 0;
+}
+
 /* Its worker is done (or never ran): the slot is free again. */
 static void tcp_call_release(struct tcp_call *c)
 {
-	/* -ENOENT: it ended by itself. */
-	if (c->prime_id)
-		nfp_tcp_prime_stop(pd_nfp, c->prime_id);
+	tcp_prime_stop(c);
 	if (c->hold >= 0)
 		close(c->hold);
 	if (c->conn >= 0)
@@ -666,6 +679,15 @@ void pd_tcp_tick(uint64_t now, uint64_t *next)
 	}
 	if (pd_tcp_listeners() && listeners_checked + LISTENER_CHECK_MS < *next)
 		*next = listeners_checked + LISTENER_CHECK_MS;
+}
+
+void pd_tcp_close(void)
+{
+	unsigned int i;
+
+	/* The workers end with the process; the module's primes would not. */
+	for (i = 0; i < PD_TCP_CALLS; i++)
+		tcp_prime_stop(&calls[i]);
 }
 
 void pd_tcp_link_lost(void)

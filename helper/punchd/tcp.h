@@ -31,6 +31,8 @@ bool pd_tcp_signal(const struct sig_msg *m);
 int pd_tcp_fd(void);
 void pd_tcp_input(void);
 void pd_tcp_tick(uint64_t now, uint64_t *next);
+/* punchd exits: the module's primes of calls under way end now. */
+void pd_tcp_close(void);
 /* The server link went: calls waiting on it fail. */
 void pd_tcp_link_lost(void);
 
