@@ -124,11 +124,8 @@ int nfp_mapping_start(struct nfp_net *pn, u8 family,
 	ret = PTR_ERR_OR_ZERO(nfp_port_hold(pn, lport));
 	if (ret)
 		goto err;
-	/* Ids name queries in events only; positive, so they fit an int. */
-	pn->next_mapping_id = (pn->next_mapping_id + 1) & INT_MAX;
-	if (!pn->next_mapping_id)
-		pn->next_mapping_id = 1;
-	m->id = pn->next_mapping_id;
+	/* Ids name queries in events only. */
+	m->id = nfp_next_id(&pn->next_mapping_id);
 	atomic_inc(&pn->mappings_pending);
 	list_add_tail_rcu(&m->node, &pn->mappings);
 	mod_timer(&m->timer, jiffies);

@@ -209,6 +209,30 @@ int nfp_nl_get_endpoint(const struct nlattr *nest, struct nfp_nl_endpoint *ep,
 	return 0;
 }
 
+int nfp_nl_get_local_far(struct genl_info *info, const struct nlattr *la,
+			 struct nfp_nl_endpoint *local,
+			 const struct nlattr *fa, struct nfp_nl_endpoint *far)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	int ret;
+
+	ret = nfp_nl_get_endpoint(la, local, false, extack) ?:
+	      nfp_nl_get_endpoint(fa, far, false, extack);
+	if (ret)
+		return ret;
+	if (local->family != far->family) {
+		NL_SET_ERR_MSG_ATTR(extack, fa,
+				    "not the local endpoint's address family");
+		return -EAFNOSUPPORT;
+	}
+	if (!nfp_nl_local_address(genl_info_net(info), local)) {
+		NL_SET_ERR_MSG_ATTR(extack, la,
+				    "local address is not an address of this host");
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
 int nfp_nl_put_endpoint(struct sk_buff *msg, int type, u8 family,
 			const union nf_inet_addr *addr, __be16 port)
 {
@@ -424,22 +448,10 @@ static int nfp_nl_mapping_get(struct sk_buff *skb, struct genl_info *info)
 				    "a mapping query needs a local and a server endpoint");
 		return -EINVAL;
 	}
-	ret = nfp_nl_get_endpoint(tb[NFPUNCH_MAP_A_LOCAL], &local, false,
-				  extack) ?:
-	      nfp_nl_get_endpoint(tb[NFPUNCH_MAP_A_SERVER], &server, false,
-				  extack);
+	ret = nfp_nl_get_local_far(info, tb[NFPUNCH_MAP_A_LOCAL], &local,
+				   tb[NFPUNCH_MAP_A_SERVER], &server);
 	if (ret)
 		return ret;
-	if (local.family != server.family) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_MAP_A_SERVER],
-				    "local and server address families differ");
-		return -EAFNOSUPPORT;
-	}
-	if (!nfp_nl_local_address(genl_info_net(info), &local)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_MAP_A_LOCAL],
-				    "local address is not an address of this host");
-		return -EADDRNOTAVAIL;
-	}
 	if (tb[NFPUNCH_MAP_A_TIMEOUT])
 		timeout_ms = nla_get_u32(tb[NFPUNCH_MAP_A_TIMEOUT]);
 	if (tb[NFPUNCH_MAP_A_MARK])

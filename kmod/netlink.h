@@ -29,6 +29,13 @@ int nfp_nl_put_endpoint(struct sk_buff *msg, int type, u8 family,
 			const union nf_inet_addr *addr, __be16 port);
 /* Is addr one of this namespace's own unicast addresses? */
 bool nfp_nl_local_address(struct net *net, const struct nfp_nl_endpoint *ep);
+/*
+ * A local endpoint of this host (la) and the far one it talks to (fa),
+ * of the same family.
+ */
+int nfp_nl_get_local_far(struct genl_info *info, const struct nlattr *la,
+			 struct nfp_nl_endpoint *local,
+			 const struct nlattr *fa, struct nfp_nl_endpoint *far);
 
 /* Flow commands (netlink_flow.c). */
 struct nfp_flow_params;

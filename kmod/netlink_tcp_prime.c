@@ -43,22 +43,10 @@ static int nfp_tcp_prime_params(struct genl_info *info, struct nlattr **tb,
 				    "a TCP prime needs a local and a remote endpoint and a TTL");
 		return -EINVAL;
 	}
-	ret = nfp_nl_get_endpoint(tb[NFPUNCH_TCP_PRIME_A_LOCAL], &local, false,
-				  extack) ?:
-	      nfp_nl_get_endpoint(tb[NFPUNCH_TCP_PRIME_A_REMOTE], &remote,
-				  false, extack);
+	ret = nfp_nl_get_local_far(info, tb[NFPUNCH_TCP_PRIME_A_LOCAL], &local,
+				   tb[NFPUNCH_TCP_PRIME_A_REMOTE], &remote);
 	if (ret)
 		return ret;
-	if (local.family != remote.family) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_TCP_PRIME_A_REMOTE],
-				    "local and remote address families differ");
-		return -EAFNOSUPPORT;
-	}
-	if (!nfp_nl_local_address(genl_info_net(info), &local)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFPUNCH_TCP_PRIME_A_LOCAL],
-				    "local address is not an address of this host");
-		return -EADDRNOTAVAIL;
-	}
 	p->family = local.family;
 	p->laddr = local.addr;
 	p->raddr = remote.addr;

@@ -108,6 +108,18 @@ void nfp_port_release(struct nfp_net *pn, __be16 port);
 /* The port's entry under pn->lock, or NULL when nothing holds it. */
 struct nfp_port *nfp_port_find(struct nfp_net *pn, __be16 port);
 
+/*
+ * The next id from a namespace's cyclic counter (under pn->lock):
+ * positive, so it fits an int, and never 0.
+ */
+static inline u32 nfp_next_id(u32 *counter)
+{
+	*counter = (*counter + 1) & INT_MAX;
+	if (!*counter)
+		*counter = 1;
+	return *counter;
+}
+
 /* May the module send one more packet now? Counts refusals. */
 bool nfp_pps_allow(struct nfp_net *pn);
 

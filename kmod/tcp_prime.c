@@ -113,11 +113,7 @@ int nfp_tcp_prime_start(struct nfp_net *pn,
 		ret = -EEXIST;
 		goto err;
 	}
-	/* Positive ids, so they fit an int. */
-	pn->next_tcp_prime_id = (pn->next_tcp_prime_id + 1) & INT_MAX;
-	if (!pn->next_tcp_prime_id)
-		pn->next_tcp_prime_id = 1;
-	tp->id = pn->next_tcp_prime_id;
+	tp->id = nfp_next_id(&pn->next_tcp_prime_id);
 	atomic_inc(&pn->tcp_primes_alive);
 	list_add_tail_rcu(&tp->node, &pn->tcp_primes);
 	/* The last short SYN's error may come a round trip after it. */
