@@ -79,6 +79,7 @@ struct tcp_call {
 	char peer[SIG_ID_MAX + 1];
 	uint8_t sid[SIG_SID_LEN];
 	bool have_sid;
+	bool answer_due;		/* callee: OFFER taken, no ANSWER sent yet */
 	uint8_t secret[SIG_SECRET_LEN];
 	int waiter;			/* the control client, or -1 */
 	bool listener;			/* waiter came from "accept tcp" */
@@ -165,13 +166,22 @@ static void refuse(int waiter, const char *peer, const char *reason)
 /*
  * End a call before its hand-over: a program that waits in "accept tcp"
  * goes back to the head of the queue to wait on; one that asked for this
- * call is told why. Nothing for a slot already free (a link loss inside
- * a send ended it).
+ * call is told why, and so is a caller we owe an ANSWER (REJECT with the
+ * reason, rather than its 15 s wait). Nothing for a slot already free (a
+ * link loss inside a send ended it).
  */
 static void tcp_call_fail(struct tcp_call *c, const char *reason)
 {
+	struct sig_msg m;
+	bool reject;
+
 	if (c->state == T_FREE || c->dropped)
 		return;
+	/* A call we took but have not answered is refused at once. */
+	reject = !c->caller && c->answer_due;
+	memset(&m, 0, sizeof(m));
+	memcpy(m.sid, c->sid, SIG_SID_LEN);
+	c->answer_due = false;
 	pd_log("tcp-failed", "peer=%s state=%s reason=%s ms=%u", c->peer,
 	       state_names[c->state], reason, elapsed(c));
 	if (c->waiter >= 0 && c->listener &&
@@ -184,6 +194,9 @@ static void tcp_call_fail(struct tcp_call *c, const char *reason)
 		c->dropped = true;
 	else
 		tcp_call_release(c);
+	/* Last: a failed send drops the link, whose loss fails calls. */
+	if (reject)
+		pd_reject(&m, reason);
 }
 
 static void *work_done(struct tcp_call *c)
@@ -393,14 +406,6 @@ static int take_remote(struct tcp_call *c, const struct sig_msg *m)
 }
 
 /* The callee gives up on the session: the caller hears at once. */
-static void reject_call(const struct tcp_call *c, const char *code)
-{
-	struct sig_msg m;
-
-	memset(&m, 0, sizeof(m));
-	memcpy(m.sid, c->sid, SIG_SID_LEN);
-	pd_reject(&m, code);
-}
 
 /*
  * The callee starts at once, primed by the module, where the hop walk
@@ -438,8 +443,6 @@ static void tcp_mapped(struct tcp_call *c)
 	if (c->err) {
 		pd_log("tcp-mapping-failed", "peer=%s error=\"%s\"", c->peer,
 		       strerror(c->err));
-		if (!c->caller)
-			reject_call(c, "mapping-failed");
 		tcp_call_fail(c, "mapping-failed");
 		return;
 	}
@@ -456,7 +459,11 @@ static void tcp_mapped(struct tcp_call *c)
 	add_mapping(c, &m);
 	if (c->caller && (m.rtt = pd_link_rtt_ms()))
 		m.has |= SIG_K_RTT;
-	/* A failed send drops the link, and the link's loss this call. */
+	/*
+	 * A failed send drops the link, and the link's loss this call; an
+	 * ANSWER that could not leave leaves no way to refuse either.
+	 */
+	c->answer_due = false;
 	if (pd_link_send(&m)) {
 		tcp_call_fail(c, "server-unreachable");
 		return;
@@ -577,6 +584,7 @@ static void on_offer(const struct sig_msg *m)
 	snprintf(c->filter, sizeof(c->filter), "%s", filter);
 	memcpy(c->sid, m->sid, SIG_SID_LEN);
 	c->have_sid = true;
+	c->answer_due = true;
 	memcpy(c->secret, m->secret, SIG_SECRET_LEN);
 	/* Our ANSWER's way to the caller: half of each round trip. */
 	if (m->has & SIG_K_RTT)
@@ -586,7 +594,6 @@ static void on_offer(const struct sig_msg *m)
 	pd_log("tcp-offer", "peer=%s candidates=%u start_delay_ms=%u", m->peer, m->n_cand,
 	       c->start_delay_ms);
 	if (c->hold < 0 || take_remote(c, m)) {
-		reject_call(c, c->hold < 0 ? "no-port" : "no-candidate");
 		tcp_call_fail(c, c->hold < 0 ? "no-port" : "no-candidate");
 		return;
 	}
