@@ -50,7 +50,8 @@ connect_from() {
 }
 
 # --- what leaves short ----------------------------------------------------
-ca -j tcp-prime add local 10.7.0.1:4000 remote 10.7.0.2:5000 ttl 1 time 10s | jq -s . >"$TMP/add.json"
+# Primes of 30 s: the debug kernel takes seconds per step.
+ca -j tcp-prime add local 10.7.0.1:4000 remote 10.7.0.2:5000 ttl 1 time 30s | jq -s . >"$TMP/add.json"
 id=$(jq '.[0].id' "$TMP/add.json")
 t_match "tcp-prime add (JSON) gives the prime's id" '^[1-9][0-9]*$' "$id"
 schema "$T_REPO/helper/punchctl/punchctl.8" "TCP prime" "$TMP/add.json"
@@ -90,7 +91,7 @@ ca tcp-prime del id "$id6"
 # endpoints could do the same through the NATs).
 ATK=$T_REPO/selftests/tools/attacker.py
 atk_b() { ip netns exec "$B" python3 "$ATK" "$@" >/dev/null; }
-ida=$(ca tcp-prime add local 10.7.0.1:4400 remote 10.7.0.2:5400 ttl 1 time 10s | sed -n 's/^id //p')
+ida=$(ca tcp-prime add local 10.7.0.1:4400 remote 10.7.0.2:5400 ttl 1 time 30s | sed -n 's/^id //p')
 for f in "SA good" "SF good" "SR good" "S bad"; do
 	# shellcheck disable=SC2086 # flags and checksum, two words
 	atk_b tcp 10.7.0.2:5400 10.7.0.1:4400 $f
@@ -103,6 +104,8 @@ atk_b tcp 10.7.0.2:5400 10.7.0.1:4400 S good
 reset_syns
 connect_from "$A" 10.7.0.1:4400 10.7.0.2:5400 300
 t_match "a well-formed SYN from it ends the priming (the forger's own check)" '^short4=0 full4=[1-9]' "$(syns)"
+ca tcp-prime del id "$ida"
+ida=$(ca tcp-prime add local 10.7.0.1:4400 remote 10.7.0.2:5400 ttl 1 time 30s | sed -n 's/^id //p')
 icmp0=$(stat_a tcp_prime_icmp)
 atk_b icmp-te 10.7.0.2 10.7.0.1 10.7.0.1:4400 10.7.0.2:5400 1
 atk_b icmp-te 10.7.0.2 10.7.0.1 10.7.0.1:4401 10.7.0.2:5400 0
@@ -137,7 +140,7 @@ t_expect "a local address this host does not have: refused" \
 	"1 punchctl: cannot prime: local address is not an address of this host" "$? $err"
 err=$(ca tcp-prime add local 10.7.0.1:4300 remote "[fd00:7::2]:5300" ttl 2 2>&1)
 t_expect "mixed families: refused" \
-	"1 punchctl: cannot prime: local and remote address families differ" "$? $err"
+	"1 punchctl: cannot prime: not the local endpoint's address family" "$? $err"
 ca tcp-prime add local 10.7.0.1:4300 remote 10.7.0.2:5300 ttl 0 >/dev/null 2>&1
 t_expect "ttl 0 is a usage error (exit 2)" 2 "$?"
 ca tcp-prime add local 10.7.0.1:4300 ttl 2 >/dev/null 2>&1
