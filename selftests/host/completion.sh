@@ -16,7 +16,7 @@ comp() {
 	echo "${COMPREPLY[*]}"
 }
 
-t_expect "objects" "flow mapping monitor config stats" "$(comp '')"
+t_expect "objects" "flow mapping monitor config stats tcp-prime" "$(comp '')"
 t_expect "long options" "--json" "$(comp --j)"
 t_expect "an object after options" "flow" "$(comp -j fl)"
 t_expect "flow commands" "add show list del set" "$(comp flow '')"
@@ -32,6 +32,9 @@ t_expect "an option's value is not the object" "add show list del set" \
 	"$(comp -n blue flow '')"
 t_expect "batch and netns options" "--batch" "$(comp --b)"
 t_expect "mapping keywords" "local server timeout mark" "$(comp mapping '')"
+t_expect "tcp-prime commands" "add del" "$(comp tcp-prime '')"
+t_expect "tcp-prime add keywords" "local remote ttl time" "$(comp t a '')"
+t_expect "no guess for a TTL" "" "$(comp tcp-prime add ttl '')"
 TMP=$(mktemp -d)
 touch "$TMP/bob.key"
 t_expect "secret-file completes files" "$TMP/bob.key" "$(comp flow add secret-file "$TMP/bo")"
