@@ -405,8 +405,6 @@ static int take_remote(struct tcp_call *c, const struct sig_msg *m)
 	return -1;
 }
 
-/* The callee gives up on the session: the caller hears at once. */
-
 /*
  * The callee starts at once, primed by the module, where the hop walk
  * found the TTL that crosses our NATs; else (no TTL known, --prime no,

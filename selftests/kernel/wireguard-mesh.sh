@@ -163,7 +163,9 @@ t_check "alice's punchd follows wg0's new fwmark" \
 	wait_for 100 grep -q 'event=wg-changed iface=wg0 .*fwmark=0x0->0xca6c' "$TMP/alice.log"
 t_check "and punches carol again, direct, with it" \
 	wait_for 300 eval "[ \$(grep -c 'event=up peer=carol .*mode=direct' '$TMP/alice.log') -gt $ups_c ]"
-t_check "alice pings bob and carol over wg0" eval "pings alice bob && pings alice carol"
+# Only carol's path was waited for: bob's (a relay, behind his random
+# NAT) may come up later, and WireGuard then handshakes anew.
+t_check "alice pings bob and carol over wg0" eval "pings_soon alice bob && pings_soon alice carol"
 t_check "her server link is still up" \
 	eval "pd '$HA' alice status | grep -q '^server .* registered'"
 grep -h 'event=\(wg-changed\|up\|punching\|failed\|relay\|registered\|link\)' "$TMP/alice.log" |
