@@ -31,7 +31,7 @@ static void nfp_mapping_send(struct nfp_mapping *m)
 	struct stun_builder b;
 	int len;
 
-	if (!nfp_pps_allow(m->pn))
+	if (!nfp_pps_allow(m->pn, false))
 		return;		/* the next retransmission tries again */
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, m->tid);
 	stun_add_fingerprint(&b);

@@ -114,15 +114,24 @@ struct nfp_port *nfp_port_find(struct nfp_net *pn, __be16 port)
  * Token bucket, one per namespace: every flow's probes and every query
  * share it, so no number of flows can make the module flood. It holds at
  * most a tenth of a second's worth of packets.
+ *
+ * Replies go first, as ICE serves triggered checks before its ordinary
+ * ones: our own schedule (punch rounds, keepalives, queries) leaves a
+ * quarter of the bucket to the answers and checks that a peer's request
+ * calls for. A spray that fills the cap then still completes the punch
+ * its peer found within a round trip; it waited for its next round
+ * before, seconds at the cap. Replies stay under the same cap, and come
+ * no faster than authenticated requests arrive.
  */
-bool nfp_pps_allow(struct nfp_net *pn)
+bool nfp_pps_allow(struct nfp_net *pn, bool reply)
 {
 	u32 rate = READ_ONCE(pn->cfg.pps);
 	u64 now = ktime_get_mono_fast_ns();
 	bool ok;
 
 	spin_lock_bh(&pn->pps_lock);
-	ok = token_bucket_take(&pn->pps, rate, now);
+	ok = token_bucket_take_above(&pn->pps, rate, now,
+				     reply ? 0 : NFP_PPS_REPLY_RESERVE(rate));
 	spin_unlock_bh(&pn->pps_lock);
 	if (!ok)
 		atomic64_inc(&pn->throttled);

@@ -121,7 +121,14 @@ static inline u32 nfp_next_id(u32 *counter)
 }
 
 /* May the module send one more packet now? Counts refusals. */
-bool nfp_pps_allow(struct nfp_net *pn);
+/* Packets of the bucket our own schedule leaves to replies: a quarter. */
+#define NFP_PPS_REPLY_RESERVE(rate)	((rate) / 40)
+
+/*
+ * May the namespace send one more packet? reply: an answer, or a check
+ * that a peer's request triggered, rather than one of our schedule.
+ */
+bool nfp_pps_allow(struct nfp_net *pn, bool reply);
 
 int nfp_netns_init(void);
 void nfp_netns_uninit(void);

@@ -117,7 +117,7 @@ static int nfp_probe_finish(struct nfp_flow *flow, struct stun_builder *b,
 }
 
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
-		   __be16 rport, bool nominated, u8 ttl)
+		   __be16 rport, enum nfp_check why, u8 ttl)
 {
 	const struct punch_dir *out = &flow->peer->out;
 	char user[NFP_USERNAME_LEN + 1];
@@ -126,10 +126,10 @@ int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
 	int ret;
 
 	/* The cap first: a refused send must cost no HMAC. */
-	if (!nfp_pps_allow(flow->pn))
+	if (!nfp_pps_allow(flow->pn, why != NFP_CHECK_OWN))
 		return -ENOBUFS;
-	nfp_tid_make(flow->pn, flow->id, nominated, flow->family, raddr, rport,
-		     tid);
+	nfp_tid_make(flow->pn, flow->id, why == NFP_CHECK_NOMINATED,
+		     flow->family, raddr, rport, tid);
 	snprintf(user, sizeof(user), NFP_USERNAME_PREFIX "%*phN",
 		 NFP_TAG_LEN, out->tag);
 
@@ -157,7 +157,7 @@ int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],
 	struct stun_builder b;
 	struct stun_addr seen;
 
-	if (!nfp_pps_allow(flow->pn))
+	if (!nfp_pps_allow(flow->pn, true))
 		return -ENOBUFS;
 	nfp_stun_addr(&seen, flow->family, raddr, rport);
 	stun_build_start(&b, buf, sizeof(buf), STUN_BINDING_SUCCESS, tid);

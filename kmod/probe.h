@@ -36,17 +36,23 @@ bool nfp_tid_check(struct nfp_net *pn, const u8 tid[STUN_TID_LEN], u8 family,
 		   const union nf_inet_addr *raddr, __be16 rport,
 		   u32 *id, u32 *rtt_us, bool *nominated);
 
+/* Why a request is sent. */
+enum nfp_check {
+	NFP_CHECK_OWN,		/* our schedule: punch rounds, keepalives */
+	NFP_CHECK_TRIGGERED,	/* back to where a request of the peer came from */
+	NFP_CHECK_NOMINATED,	/* the same, for a request with USE-CANDIDATE:
+				 * only its answer may move an established flow */
+};
+
 /*
  * An authenticated Binding Request, tagged and keyed for our direction;
- * counts it. -ENOBUFS, before any work, when the pps cap says no.
+ * counts it. -ENOBUFS, before any work, when the pps cap says no (which
+ * serves triggered checks first, nfp_pps_allow()).
  * It carries our ICE role and, unless the flow is a candidate,
- * USE-CANDIDATE.
- * nominated: a check back to where an authenticated request of the peer
- * with USE-CANDIDATE came from; only its answer may move an established
- * flow. ttl: 0 for the route's, a priming probe's otherwise.
+ * USE-CANDIDATE. ttl: 0 for the route's, a priming probe's otherwise.
  */
 int nfp_probe_send(struct nfp_flow *flow, const union nf_inet_addr *raddr,
-		   __be16 rport, bool nominated, u8 ttl);
+		   __be16 rport, enum nfp_check why, u8 ttl);
 /* The Binding Success Response to an authenticated request of the peer,
  * keyed as the request was. */
 int nfp_probe_answer(struct nfp_flow *flow, const u8 tid[STUN_TID_LEN],

@@ -166,7 +166,8 @@ static unsigned int nfp_rx_request(struct nfp_net *pn, struct sk_buff *skb,
 	nominated = (m->seen & STUN_SEEN_USE_CAND) ||
 		    !READ_ONCE(flow->peer->nominates);
 	if (nfp_trigger_wanted(flow, p, nominated))
-		nfp_probe_send(flow, &p->saddr, p->sport, nominated, 0);
+		nfp_probe_send(flow, &p->saddr, p->sport,
+			       nominated ? NFP_CHECK_NOMINATED : NFP_CHECK_TRIGGERED, 0);
 	return nfp_consume(skb);
 
 unknown:

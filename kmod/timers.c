@@ -91,7 +91,7 @@ static unsigned long nfp_punch_tick(struct nfp_flow *flow, u32 now)
 	while (budget-- && flow->cursor < peer->targets) {
 		nfp_punch_target(peer, flow->cursor, &addr, &port);
 		/* Over the cap: try the same target again a little later. */
-		if (nfp_probe_send(flow, addr, port, false, ttl) == -ENOBUFS)
+		if (nfp_probe_send(flow, addr, port, NFP_CHECK_OWN, ttl) == -ENOBUFS)
 			return nfp_throttled(flow, now);
 		flow->throttled = 0;
 		/* Other errors (no route) skip the target for this round. */
@@ -152,7 +152,7 @@ static unsigned long nfp_keepalive_tick(struct nfp_flow *flow, u32 now)
 		__be16 rport;
 
 		nfp_flow_remote(flow, &raddr, &rport);
-		if (nfp_probe_send(flow, &raddr, rport, false, 0) == -ENOBUFS)
+		if (nfp_probe_send(flow, &raddr, rport, NFP_CHECK_OWN, 0) == -ENOBUFS)
 			return nfp_throttled(flow, now);
 		flow->throttled = 0;
 		atomic_inc(&flow->keepalives);

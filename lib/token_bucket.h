@@ -24,14 +24,17 @@ struct token_bucket {
 };
 
 /*
- * Take one packet at clock now (ns) under rate; the caller serializes.
- * A clock that reads behind the stamp (another CPU's fast clock, a
- * caller's bug) means no time passed: an unsigned difference would
- * refill the bucket at once. A full bucket needs under a second, so the
- * elapsed time is clamped there: at most 1e9 * 2^32 (< 2^62) is added.
+ * Take one packet at clock now (ns) under rate, unless that would leave
+ * fewer than keep packets in the bucket (a reserve for other senders);
+ * the caller serializes. A clock that reads behind the stamp (another
+ * CPU's fast clock, a caller's bug) means no time passed: an unsigned
+ * difference would refill the bucket at once. A full bucket needs under
+ * a second, so the elapsed time is clamped there: at most 1e9 * 2^32
+ * (< 2^62) is added.
  */
-static inline bool token_bucket_take(struct token_bucket *b, uint32_t rate,
-				     uint64_t now)
+static inline bool token_bucket_take_above(struct token_bucket *b,
+					   uint32_t rate, uint64_t now,
+					   uint32_t keep)
 {
 	uint64_t depth = (rate / 10 ? rate / 10 : 1) * TOKEN_BUCKET_ONE;
 	uint64_t elapsed = 0;
@@ -45,10 +48,16 @@ static inline bool token_bucket_take(struct token_bucket *b, uint32_t rate,
 	b->tokens += elapsed * (uint64_t)rate;
 	if (b->tokens > depth)
 		b->tokens = depth;
-	if (b->tokens < TOKEN_BUCKET_ONE)
+	if (b->tokens < (keep + 1ULL) * TOKEN_BUCKET_ONE)
 		return false;
 	b->tokens -= TOKEN_BUCKET_ONE;
 	return true;
+}
+
+static inline bool token_bucket_take(struct token_bucket *b, uint32_t rate,
+				     uint64_t now)
+{
+	return token_bucket_take_above(b, rate, now, 0);
 }
 
 #endif /* NFPUNCH_TOKEN_BUCKET_H */

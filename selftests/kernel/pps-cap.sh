@@ -2,30 +2,40 @@
 # The namespace's pps cap, measured on the wire: flows spraying thousands
 # of targets together never send faster than the cap (plus the bucket's
 # tenth of a second), do push against it, and speed up when it is raised;
-# the probes counted are the probes sent. A spraying flow stops probing
-# the moment one target answers: after that only its chosen path sees
-# keepalives.
+# the probes counted are the probes sent. Replies go first: while sprays
+# fill the cap, a peer's requests still get their answers and triggered
+# checks. A spraying flow stops probing the moment one target answers:
+# after that only its chosen path sees keepalives.
 . "$(dirname "$0")/../lib/test.sh"
 . "$T_REPO/selftests/lib/wait.sh"
 . "$T_REPO/selftests/lib/netns.sh"
 X=nfp-cap-x-$$ Y=nfp-cap-y-$$
 S=000102030405060708090a0b0c0d0e0f
+EVIL=$T_REPO/selftests/tools/attacker.py
+TMP=$(mktemp -d)
 cleanup() {
 	ip netns del "$X" 2>/dev/null
 	ip netns del "$Y" 2>/dev/null
+	rm -rf "$TMP"
 }
 trap cleanup EXIT
 ns_pair "$X" "$Y" 10.0.9.1/24 10.0.9.2/24 ||
 	{ t_fail "two namespaces joined by a veth"; t_done; }
-# Port 30500 is the one target that answers; everything else is counted
-# and dropped before it could draw an ICMP error.
+# Port 30500 is the one target that answers; what port 4300 sends to
+# 31000 is counted apart, answers (STUN type 0x0101) and requests;
+# everything else is counted and dropped before it could draw an ICMP
+# error.
 ip netns exec "$Y" nft -f - <<-'NFT' || { t_fail "the counting firewall loads"; t_done; }
 	table inet cap {
 		counter path {}
 		counter spray {}
+		counter answers {}
+		counter checks {}
 		chain in {
 			type filter hook input priority -300;
 			ip saddr 10.0.9.1 udp dport 30500 counter name path accept
+			ip saddr 10.0.9.1 udp sport 4300 udp dport 31000 @th,64,16 0x0101 counter name answers drop
+			ip saddr 10.0.9.1 udp sport 4300 udp dport 31000 counter name checks drop
 			ip saddr 10.0.9.1 meta l4proto udp counter name spray drop
 		}
 	}
@@ -84,6 +94,43 @@ sent=$(module_stat probes_sent) seen=$(wire spray)
 t_expect "every probe the module counted crossed the wire ($sent)" "$sent" "$seen"
 read -r n _ <<<"$(window 1)"
 t_expect "with no flows nothing is sent" 0 "$n"
+
+# --- Replies come before our own schedule ---
+# Two sprays fill the cap while a peer's requests reach a third flow:
+# each gets its answer and the check it triggers at once, since the
+# schedule leaves a quarter of the bucket to replies (netns.c). Before,
+# replies took their chance against the sprays' rounds, and a spray
+# that its peer had found came up seconds late (nat-zoo pp/random).
+t_expect "the cap is set to 200 pps again" 200 "$(in_x -j config set pps 200 | jq .pps)"
+for p in 4000 4001; do
+	in_x flow add local 10.0.9.1:$p peer 10.0.9.2:20000-24095 secret $S role controlling \
+		punch-timeout 60s >/dev/null
+done
+in_x flow add local 10.0.9.1:4300 peer 10.0.9.2:31000 secret $S role controlling passive \
+	punch-timeout 60s >/dev/null
+ip netns exec "$X" "$EVIL" sniff peer0 10.0.9.2:31000 10.0.9.1:4300 10 "$TMP/request" &
+sniffer=$!
+in_y flow add local 10.0.9.2:31000 peer 10.0.9.1:4300 secret $S role controlled \
+	punch-timeout 60s >/dev/null
+wait "$sniffer" || t_fail "a request of the peer is captured"
+in_y flow del local 10.0.9.2:31000 >/dev/null
+# The peer's requests: 25 a second for 3.2 s, replayed (each as good as
+# new to the module, which answers and checks back while it punches).
+t0=$(now_ms) a0=$(wire answers) c0=$(wire checks) s0=$(wire spray)
+ip netns exec "$Y" "$EVIL" replay 10.0.9.2 31000 10.0.9.1:4300 "$TMP/request" 80 0.04 \
+	>"$TMP/replay"
+sleep 0.2
+a=$(($(wire answers) - a0)) c=$(($(wire checks) - c0)) n=$(($(wire spray) - s0))
+ms=$(($(now_ms) - t0))
+read -r _ sent _ <"$TMP/replay"
+t_check "while sprays fill the cap, $a of $sent requests are answered" \
+	test "$a" -ge $((sent * 95 / 100))
+t_check "and $c of them trigger a check back" test "$c" -ge $((sent * 95 / 100))
+t_check "the sprays push against the rest of the cap: $n probes in $ms ms" \
+	pushing "$n" "$ms" 200
+t_check "replies and probes together within the cap: $((n + a + c)) in $ms ms" \
+	within "$((n + a + c))" "$ms" 200
+for p in 4000 4001 4300; do in_x flow del local 10.0.9.1:$p; done
 
 # --- A spray stops at the first answer ---
 s0=$(wire spray)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The module's pps cap, driven by a clock the test chooses: the burst is
- * a tenth of a second of rate, the refill follows the clock, and a clock
- * that reads backwards (the fast clock of another CPU) refills nothing.
+ * a tenth of a second of rate, the refill follows the clock, a clock
+ * that reads backwards (the fast clock of another CPU) refills nothing,
+ * and a sender that keeps a reserve never takes it.
  */
 #include "token_bucket.h"
 #include "ktap.h"
@@ -15,6 +16,17 @@ static int drain(struct token_bucket *b, uint32_t rate, uint64_t now)
 	int n = 0;
 
 	while (n < 1000000 && token_bucket_take(b, rate, now))
+		n++;
+	return n;
+}
+
+/* The same for a sender that leaves keep packets to others. */
+static int drain_above(struct token_bucket *b, uint32_t rate, uint64_t now,
+		       uint32_t keep)
+{
+	int n = 0;
+
+	while (n < 1000000 && token_bucket_take_above(b, rate, now, keep))
 		n++;
 	return n;
 }
@@ -44,6 +56,18 @@ int main(void)
 	CHECK(drain(&b, 1, t) == 0, "and half a second earns none");
 	t += 500 * MS;
 	CHECK(drain(&b, 1, t) == 1, "a whole one does");
+	t += 1000 * MS;
+	CHECK(drain_above(&b, 1000, t, 25) == 75,
+	      "a sender keeping 25 of the burst of 100 takes 75");
+	CHECK(drain(&b, 1000, t) == 25, "another sender takes the 25");
+	t += 5 * MS;
+	CHECK(drain_above(&b, 1000, t, 25) == 0,
+	      "5 ms later the keeper gets none: the refill fills the reserve first");
+	CHECK(drain(&b, 1000, t) == 5, "which the other sender takes");
+	t += 20 * MS;
+	CHECK(drain_above(&b, 1000, t, 100) == 0,
+	      "a reserve of the whole burst leaves the keeper nothing");
+	CHECK(drain(&b, 1000, t) == 20, "and the others all of it");
 	t += 1000 * MS;
 	CHECK(drain(&b, UINT32_MAX, t) == 1000000,
 	      "the largest rate does not overflow (a burst past the test's 1e6)");
