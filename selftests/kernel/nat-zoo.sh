@@ -117,6 +117,15 @@ pair() {
 		fi
 		t_check "$ka/$kb: probes $((pa + pb)) within the $strat budget $(budget "$strat")" \
 			test "$((pa + pb))" -le "$(budget "$strat")"
+		# Bob's side comes up when his check back is answered, a round
+		# trip after alice's (and on the relay first, with relay
+		# first): his application uses the path once punchd says so.
+		# At stop 38 a spray's check back waited seconds for its turn
+		# under the pps cap, and bob was read while on the relay.
+		if [ "$mode" = direct ]; then
+			t_check "$ka/$kb: bob's side is direct too" wait_for 100 pd_has_direct bob alice
+			echo "# bob's side direct at $(pd_hook_direct bob alice 5) ms of his punch"
+		fi
 		st=$(pd "$hb" bob status | grep '^peer alice ')
 		lb=$(pd_field "$st" local) rb=$(pd_field "$st" endpoint)
 		got=$(nat_app "$ha" "$la" "$hb" "$lb" "$ra" a2b "$sends" | sort -u)
@@ -128,7 +137,7 @@ pair() {
 		# enough, at stop 31, when a2b's 20 s were.)
 		for try in 1 2 3; do
 			st=$(pd "$hb" bob status | grep '^peer alice ')
-			rb=$(pd_field "$st" endpoint)
+			lb=$(pd_field "$st" local) rb=$(pd_field "$st" endpoint)
 			got=$(NAT_APP_WAIT=$([ "${NFP_DEBUG_KERNEL:-0}" = 1 ] && echo 20 || echo 3) \
 				nat_app "$hb" "$lb" "$ha" "$la" "$rb" b2a "$sends" | sort -u)
 			[ "$got" = b2a ] && break
