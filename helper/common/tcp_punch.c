@@ -253,8 +253,12 @@ static int prove(int fd, const struct tcp_punch *p, int64_t deadline)
 	return 0;
 }
 
-/* A connect() from our port, under way: the socket, or -1 (refused now). */
-static int start_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
+/*
+ * A connect() from our port to to, under way: the socket, or -1 (refused
+ * now).
+ */
+static int start_connect(const struct tcp_punch *p, const struct sockaddr_storage *to,
+			 struct tcp_punch_result *res)
 {
 	int fd = tcp_punch_socket(&p->local), err;
 
@@ -263,7 +267,7 @@ static int start_connect(const struct tcp_punch *p, struct tcp_punch_result *res
 	res->attempts++;
 	if (set_nonblock(fd, true) ||
 	    (p->prime_ttl && set_ttl(fd, p->local.ss_family, p->prime_ttl)) ||
-	    (connect(fd, (const struct sockaddr *)&p->peer, sa_len(&p->peer)) &&
+	    (connect(fd, (const struct sockaddr *)to, sa_len(to)) &&
 	     errno != EINPROGRESS)) {
 		err = errno;
 		close(fd);
@@ -298,59 +302,80 @@ static bool peer_syn_seen(int fd)
  */
 int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 {
-	int64_t start = now_ms(), deadline = start + p->timeout_ms, next = start;
-	int cfd = -1, fd = -1, err = 0, n;
-	bool primed = false;
+	int64_t start = now_ms(), deadline = start + p->timeout_ms;
+	unsigned int ports = p->peer_ports ? p->peer_ports : 1, i;
+	struct pollfd pf[TCP_PUNCH_PORTS_MAX];
+	struct sockaddr_storage to[TCP_PUNCH_PORTS_MAX];
+	bool primed[TCP_PUNCH_PORTS_MAX] = { false };
+	int64_t next[TCP_PUNCH_PORTS_MAX];
+	uint8_t addr[16];
+	int fd = -1, err = 0, n;
+	uint16_t port;
 	socklen_t len;
 
 	*res = (struct tcp_punch_result){ .ms = -1 };
+	port = sa_get(&p->peer, addr);
 	if (p->secret_len < 16 || p->secret_len > 64 || p->prime_ttl < 0 ||
-	    p->prime_ttl > 255 || p->timeout_ms <= 0) {
+	    p->prime_ttl > 255 || p->timeout_ms <= 0 ||
+	    ports > TCP_PUNCH_PORTS_MAX || port + ports - 1 > 65535) {
 		errno = EINVAL;
 		return -1;
 	}
+	/* A window: one connection under way to each port, all from ours. */
+	for (i = 0; i < ports; i++) {
+		sa_set(&to[i], p->peer.ss_family, addr, (uint16_t)(port + i));
+		pf[i] = (struct pollfd){ .fd = -1, .events = POLLOUT };
+		next[i] = start;
+	}
 	while (fd < 0) {
-		struct pollfd pf = { .fd = -1, .events = POLLOUT };
 		int64_t now = now_ms(), until = deadline;
+		bool watch = false;
 
 		if (now >= deadline)
 			break;
-		if (cfd < 0 && now >= next) {
-			/* Fails only here (bind, TTL, route): nothing to retry. */
-			cfd = start_connect(p, res);
-			if (cfd < 0)
-				goto fail;
-			primed = p->prime_ttl > 0;
+		for (i = 0; i < ports; i++) {
+			if (pf[i].fd < 0 && now >= next[i]) {
+				/* Fails only here (bind, TTL, route): nothing to retry. */
+				pf[i].fd = start_connect(p, &to[i], res);
+				if (pf[i].fd < 0)
+					goto fail;
+				primed[i] = p->prime_ttl > 0;
+			}
+			if (pf[i].fd < 0 && next[i] < until)
+				until = next[i];
+			watch |= primed[i];
 		}
-		if (cfd < 0 && next < until)
-			until = next;
-		if (primed && now + 5 < until)
+		if (watch && now + 5 < until)
 			until = now + 5;	/* watch for the peer's SYN */
-		pf.fd = cfd;
-		n = poll(&pf, 1, (int)(until - now > 0 ? until - now : 0));
+		n = poll(pf, ports, (int)(until - now > 0 ? until - now : 0));
 		if (n < 0 && errno != EINTR)
 			goto fail;
-		if (cfd >= 0 && primed && peer_syn_seen(cfd)) {
-			if (set_ttl(cfd, p->local.ss_family, -1))
-				goto fail;
-			primed = false;
+		for (i = 0; i < ports && fd < 0; i++) {
+			if (pf[i].fd < 0)
+				continue;
+			if (primed[i] && peer_syn_seen(pf[i].fd)) {
+				if (set_ttl(pf[i].fd, p->local.ss_family, -1))
+					goto fail;
+				primed[i] = false;
+			}
+			if (n <= 0 || !pf[i].revents)
+				continue;
+			len = sizeof(err);
+			if (!getsockopt(pf[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) && !err) {
+				fd = pf[i].fd;
+				pf[i].fd = -1;
+				break;
+			}
+			/* A RST or an ICMP error: the peer's side is not open yet. */
+			res->refused++;
+			close(pf[i].fd);
+			pf[i].fd = -1;
+			next[i] = now_ms() + RETRY_MS;
 		}
-		if (n <= 0 || cfd < 0)
-			continue;
-		len = sizeof(err);
-		if (!getsockopt(cfd, SOL_SOCKET, SO_ERROR, &err, &len) && !err) {
-			fd = cfd;
-			cfd = -1;
-			break;
-		}
-		/* A RST or an ICMP error: the peer's side is not open yet. */
-		res->refused++;
-		close(cfd);
-		cfd = -1;
-		next = now_ms() + RETRY_MS;
 	}
-	if (cfd >= 0)
-		close(cfd);
+	for (i = 0; i < ports; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
 	if (fd < 0) {
 		errno = ETIMEDOUT;
 		return -1;
@@ -369,8 +394,9 @@ int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 	return fd;
 fail:
 	err = errno;
-	if (cfd >= 0)
-		close(cfd);
+	for (i = 0; i < ports; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
 	errno = err;
 	return -1;
 }

@@ -45,9 +45,19 @@ int tcp_punch_mapping(const struct sockaddr_storage *local,
 		      const struct sockaddr_storage *server, int timeout_ms,
 		      struct sockaddr_storage *mapped);
 
+/* A predicted window's ports, each a socket and a train of SYNs. */
+#define TCP_PUNCH_PORTS_MAX	16
+
 struct tcp_punch {
 	struct sockaddr_storage local;	/* the port we announced */
 	struct sockaddr_storage peer;	/* the endpoint the peer announced */
+	/*
+	 * 0 or 1: that endpoint. More: its port and the next ones, up to
+	 * TCP_PUNCH_PORTS_MAX, the window a sequential NAT's next mapping
+	 * falls in; one connect() goes to each at once, all from local,
+	 * and the first to connect is the punch (the others are closed).
+	 */
+	unsigned int peer_ports;
 	const uint8_t *secret;		/* the session's, 16..64 bytes */
 	size_t secret_len;
 	bool controlling;		/* the caller's side */

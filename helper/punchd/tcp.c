@@ -21,6 +21,13 @@
  * once: then the order does not matter, and neither does a wrong guess
  * of the trip (asymmetric paths, a stale round trip).
  *
+ * Behind a sequential NAT the connection to the peer takes the next
+ * allocation after our mapping query's: we offer that window of ports
+ * before the mapping, and a peer whose own NAT maps independently of
+ * the endpoint connects to each of them at once, from one port (its NAT
+ * gives them all the one mapping we aim at); the first to connect is
+ * the punch. Its primes, one per port, make the order safe there too.
+ *
  * Each call binds a fresh port and keeps it bound (hold) from the
  * mapping query to the hand-over, so two calls, or a call and a
  * connection made before, never share a four-tuple. One call to a peer
@@ -93,7 +100,9 @@ struct tcp_call {
 	atomic_bool done;
 	int timeout_ms;			/* of the punch */
 	unsigned int start_delay_ms;	/* before the first connect() */
-	uint32_t prime_id;		/* the module's TCP prime, 0: none */
+	unsigned int remote_ports;	/* remote's port and the next ones: 1, or a window */
+	uint32_t prime_ids[TCP_PUNCH_PORTS_MAX];	/* the module's TCP primes */
+	unsigned int n_primes;
 	int err;			/* 0, or an errno */
 	int conn;			/* the connection, or -1 */
 	struct sockaddr_storage mapped;
@@ -131,19 +140,18 @@ static unsigned int elapsed(const struct tcp_call *c)
 	return (unsigned int)(pd_now_ms() - c->started);
 }
 
-/* The module's prime of c's open, if any, ends (it would on its own). */
+/* The module's primes of c's open, if any, end (they would on their own). */
 static void tcp_prime_stop(struct tcp_call *c)
 {
 	int ret;
 
-	if (!c->prime_id)
-		return;
-	ret = nfp_tcp_prime_stop(pd_nfp, c->prime_id);
-	/* -ENOENT: it ended by itself already. */
-	if (ret < 0 && ret != -ENOENT)
-		pd_log("tcp-prime-stop-failed", "peer=%s error=\"%s\"", c->peer,
-		       nfp_strerror(pd_nfp));
-	c->prime_id = 0;
+	while (c->n_primes) {
+		ret = nfp_tcp_prime_stop(pd_nfp, c->prime_ids[--c->n_primes]);
+		/* -ENOENT: it ended by itself already. */
+		if (ret < 0 && ret != -ENOENT)
+			pd_log("tcp-prime-stop-failed", "peer=%s error=\"%s\"", c->peer,
+			       nfp_strerror(pd_nfp));
+	}
 }
 
 /* Its worker is done (or never ran): the slot is free again. */
@@ -227,6 +235,7 @@ static void *punch_worker(void *arg)
 	struct tcp_punch p = {
 		.local = c->local,
 		.peer = c->remote,
+		.peer_ports = c->remote_ports,
 		.secret = c->secret,
 		.secret_len = sizeof(c->secret),
 		.controlling = c->caller,
@@ -359,11 +368,32 @@ void pd_tcp_accept(int waiter, const char *peer)
 	       peer ? peer : "any");
 }
 
+/*
+ * Our mapping, and before it, behind a sequential NAT, the window the
+ * connection's own mapping falls in: the next allocation after the
+ * query's, or a later one if other mappings come between.
+ */
 static void add_mapping(struct tcp_call *c, struct sig_msg *m)
 {
 	struct sig_ep ep = { .family = c->mapped.ss_family };
+	unsigned int first, last;
+	struct pd_nat mine;
 
 	ep.port = sa_get(&c->mapped, ep.addr);
+	if (pd_nat_mine(&mine) && pd_nat_predictable(&mine) &&
+	    ep.port + (unsigned int)mine.delta <= 65535) {
+		struct sig_ep win = ep;
+
+		first = ep.port + (unsigned int)mine.delta;
+		last = first + TCP_PUNCH_PORTS_MAX - 1;
+		win.port = (uint16_t)first;
+		win.port_last = (uint16_t)(last > 65535 ? 65535 : last);
+		sig_add_cand(m, &win);
+		pd_nat_format(&mine, m->nat, sizeof(m->nat));
+		m->has |= SIG_K_NAT;
+		pd_log("tcp-predict", "peer=%s mapped=%u window=%u-%u", c->peer,
+		       ep.port, win.port, win.port_last);
+	}
 	sig_add_cand(m, &ep);
 	m->proto = SIG_PROTO_TCP;
 	m->has |= SIG_K_PROTO;
@@ -379,9 +409,24 @@ static void cand_refused(const char *why, const struct sig_ep *ep, void *ctx)
 }
 
 /*
+ * Can our connections to a window of ports all leave through one
+ * mapping? Only if our NAT maps independently of the endpoint (or there
+ * is none): else each takes a mapping of its own, and behind a
+ * sequential NAT they would spend the ports our own offer predicted.
+ */
+static bool window_ok(void)
+{
+	struct pd_nat mine;
+
+	return pd_nat_mine(&mine) && (mine.map == PD_MAP_EIM || mine.map == PD_MAP_OPEN);
+}
+
+/*
  * The peer's mapping, where its SYNs come from: its first candidate that
- * passes the filter UDP candidates pass, one port, and on the address the
- * server saw the peer at. A hostile peer aims our SYNs at itself only.
+ * passes the filter UDP candidates pass, on the address the server saw
+ * the peer at: one port, or the window of a sequential NAT (at most
+ * TCP_PUNCH_PORTS_MAX ports) where window_ok(). A hostile peer aims our
+ * SYNs at itself only.
  */
 static int take_remote(struct tcp_call *c, const struct sig_msg *m)
 {
@@ -390,16 +435,30 @@ static int take_remote(struct tcp_call *c, const struct sig_msg *m)
 		.family = c->local.ss_family,
 	};
 	struct sig_ep ok[SIG_MAX_CANDS];
-	unsigned int n, i;
+	unsigned int n, i, ports;
+	char a[SIG_EP_STRLEN];
+	struct pd_nat theirs;
 
+	view.sequential = (m->has & SIG_K_NAT) && !pd_nat_parse(m->nat, &theirs) &&
+			  theirs.alloc == PD_ALLOC_SEQ;
 	n = pd_cand_filter(m->cand, m->n_cand, &view, ok, cand_refused, c);
 	for (i = 0; i < n; i++) {
-		if (ok[i].port_last || ok[i].family != m->observed.family ||
+		ports = ok[i].port_last ? ok[i].port_last - ok[i].port + 1u : 1u;
+		if (ok[i].family != m->observed.family ||
 		    memcmp(ok[i].addr, m->observed.addr, sizeof(ok[i].addr))) {
 			cand_refused("not-observed", &ok[i], c);
 			continue;
 		}
+		if (ports > 1 && (ports > TCP_PUNCH_PORTS_MAX || !window_ok())) {
+			cand_refused(ports > TCP_PUNCH_PORTS_MAX ? "window-too-wide" :
+				     "window-needs-independent-mapping", &ok[i], c);
+			continue;
+		}
 		sa_set(&c->remote, ok[i].family, ok[i].addr, ok[i].port);
+		c->remote_ports = ports;
+		if (ports > 1)
+			pd_log("tcp-window", "peer=%s first=%s ports=%u", c->peer,
+			       ss_str(&c->remote, a, sizeof(a)), ports);
 		return 0;
 	}
 	return -1;
@@ -408,7 +467,9 @@ static int take_remote(struct tcp_call *c, const struct sig_msg *m)
 /*
  * The callee starts at once, primed by the module, where the hop walk
  * found the TTL that crosses our NATs; else (no TTL known, --prime no,
- * a module without TCP primes) it keeps its timed start.
+ * a module without TCP primes) it keeps its timed start. A window gets
+ * a prime per port, or none: a SYN at full TTL could reach the peer's
+ * NAT before its own and take the port it predicted.
  */
 static void tcp_prime(struct tcp_call *c)
 {
@@ -417,18 +478,25 @@ static void tcp_prime(struct tcp_call *c)
 	unsigned int ttl = pd_cfg.prime ? pd_hops_prime_ttl(c->local.ss_family) : 0;
 	uint32_t ms = c->timeout_ms < NFPUNCH_TCP_PRIME_TIME_MAX ?
 		      (uint32_t)c->timeout_ms : NFPUNCH_TCP_PRIME_TIME_MAX;
+	uint16_t port;
 
 	if (!ttl)
 		return;
 	local.port = sa_get(&c->local, local.addr);
-	remote.port = sa_get(&c->remote, remote.addr);
-	if (nfp_tcp_prime_start(pd_nfp, &local, &remote, ttl, ms, &c->prime_id) < 0) {
-		pd_log("tcp-prime-failed", "peer=%s error=\"%s\"", c->peer,
-		       nfp_strerror(pd_nfp));
-		c->prime_id = 0;
-		return;
+	port = sa_get(&c->remote, remote.addr);
+	while (c->n_primes < c->remote_ports) {
+		remote.port = (uint16_t)(port + c->n_primes);
+		if (nfp_tcp_prime_start(pd_nfp, &local, &remote, ttl, ms,
+					&c->prime_ids[c->n_primes]) < 0) {
+			pd_log("tcp-prime-failed", "peer=%s error=\"%s\"", c->peer,
+			       nfp_strerror(pd_nfp));
+			tcp_prime_stop(c);
+			return;
+		}
+		c->n_primes++;
 	}
-	pd_log("tcp-primed", "peer=%s ttl=%u ms=%u", c->peer, ttl, ms);
+	pd_log("tcp-primed", "peer=%s ttl=%u ms=%u ports=%u", c->peer, ttl, ms,
+	       c->n_primes);
 	c->start_delay_ms = 0;
 }
 
@@ -480,6 +548,7 @@ static void tcp_mapped(struct tcp_call *c)
 static void tcp_punched(struct tcp_call *c)
 {
 	char line[320], r[SIG_EP_STRLEN], l[SIG_EP_STRLEN];
+	socklen_t len = sizeof(c->remote);
 	int n;
 
 	if (c->err) {
@@ -487,6 +556,9 @@ static void tcp_punched(struct tcp_call *c)
 			      c->err == EACCES ? "not-proven" : "punch-failed");
 		return;
 	}
+	/* Of a window, the port that connected. */
+	if (c->remote_ports > 1)
+		getpeername(c->conn, (struct sockaddr *)&c->remote, &len);
 	ss_str(&c->remote, r, sizeof(r));
 	ss_str(&c->local, l, sizeof(l));
 	n = snprintf(line, sizeof(line),

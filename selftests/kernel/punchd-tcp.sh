@@ -136,7 +136,9 @@ t_expect "and bob's program, still waiting, takes the next call" again "$got"
 
 # --- a hostile caller ---------------------------------------------------------------
 # Mallory, a registered user calling from alice's host, offers bob TCP
-# candidates that are not hers: a third party's port and one on bob's LAN.
+# candidates that are not hers: a third party's port and one on bob's LAN,
+# a sequential NAT's window at the third party, and one of her own wider
+# than the 16 ports a TCP window may have.
 key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 echo "mallory $key" >>"$TMP/users"
 kill -HUP "$RDV_PID"
@@ -147,6 +149,7 @@ ip netns exec "$PUB" nft -f - <<-'NFT'
 		chain forward_count {
 			type filter hook forward priority filter; policy accept;
 			ip daddr { 198.51.100.99, 10.0.2.2 } tcp flags syn counter name syns
+			ip daddr 198.51.100.1 tcp dport 1000-1100 tcp flags syn counter name syns
 		}
 	}
 NFT
@@ -157,7 +160,8 @@ out=$(ip netns exec "$A" python3 - "$T_REPO/selftests/lib" "$TMP/ca.pem" "$key" 
 	from sigtls import SigTLS
 	c = SigTLS("192.0.2.1", 3478, sys.argv[2])
 	print(c.register("mallory", bytes.fromhex(sys.argv[3]), extra=" v=3"))
-	c.send("CONNECT peer=bob cand=198.51.100.99:80 cand=10.0.2.2:22 proto=tcp")
+	c.send("CONNECT peer=bob cand=198.51.100.99:80 cand=10.0.2.2:22 "
+	       "cand=198.51.100.99:1000-1015 cand=198.51.100.1:1000-1100 nat=apdm.apdf.seq1 proto=tcp")
 	for _ in range(3):
 	    line = c.line(8)
 	    print(line)
@@ -171,6 +175,9 @@ t_match "mallory calls bob over TCP with others' endpoints: refused" \
 t_check "bob's punchd took neither candidate (a third party's, his own LAN's)" eval \
 	"grep -q 'candidate-refused peer=mallory cand=198.51.100.99:80 reason=not-observed' '$TMP/bob.log' &&
 	 grep -q 'candidate-refused peer=mallory cand=10.0.2.2:22 ' '$TMP/bob.log'"
+t_check "nor a window at the third party, nor one of hers wider than 16 ports" eval \
+	"grep -q 'candidate-refused peer=mallory cand=198.51.100.99:1000-1015 reason=window-elsewhere' '$TMP/bob.log' &&
+	 grep -q 'candidate-refused peer=mallory cand=198.51.100.1:1000-1100 reason=window-too-wide' '$TMP/bob.log'"
 t_expect "no SYN went to them" 0 \
 	"$(ip netns exec "$PUB" nft -j list counter inet third syns | jq '.nftables[] | select(.counter) | .counter.packets')"
 got=$(echo after-mallory | timeout 30 ip netns exec "$A" "$PUNCHD" -u "$TMP/alice.sock" \

@@ -16,7 +16,8 @@
 #            (address-and-port-dependent mapping), port-restricted filter
 #   seq      FIXTURE: sequential symmetric NAT, emulated with an nft snat
 #            whose port comes from "numgen inc": each new mapping (one per
-#            destination) takes the next port, 20000 upwards
+#            destination) takes the next port, 20000 upwards for UDP and
+#            30000 upwards for TCP (a counter each)
 #   arc      FIXTURE: address-restricted cone, masquerade plus a dynamic
 #            set of (remote address, port) pairs seen going out and a dnat
 #            that lets in any port of those addresses
@@ -66,9 +67,12 @@ _zoo_router() {
 	seq)
 		# numgen counts in host order and snat wants a port in network
 		# order, so the count goes through a map of real ports.
-		local i ports=""
-		for ((i = 0; i < 1024; i++)); do ports+="$i : $((20000 + i)), "; done
+		local i ports="" tports=""
+		for ((i = 0; i < 1024; i++)); do
+			ports+="$i : $((20000 + i)), " tports+="$i : $((30000 + i)), "
+		done
 		snat="oifname \"wan\" meta l4proto udp snat ip to ${2%/*} : numgen inc mod 1024 map { ${ports%, } }
+		oifname \"wan\" meta l4proto tcp snat ip to ${2%/*} : numgen inc mod 1024 map { ${tports%, } }
 		oifname \"wan\" masquerade" ;;
 	arc|fc)
 		local key="ip daddr . udp sport" match="ip saddr . udp dport" type="ipv4_addr . inet_service"
