@@ -120,8 +120,9 @@ struct nfp_port *nfp_port_find(struct nfp_net *pn, __be16 port)
  * quarter of the bucket to the answers and checks that a peer's request
  * calls for. A spray that fills the cap then still completes the punch
  * its peer found within a round trip; it waited for its next round
- * before, seconds at the cap. Replies stay under the same cap, and come
- * no faster than authenticated requests arrive.
+ * before, seconds at the cap. But requests can be replayed, so replies
+ * get at most half the cap (a bucket of their own): a flood of them
+ * leaves our keepalives and punch rounds the other half.
  */
 bool nfp_pps_allow(struct nfp_net *pn, bool reply)
 {
@@ -130,8 +131,12 @@ bool nfp_pps_allow(struct nfp_net *pn, bool reply)
 	bool ok;
 
 	spin_lock_bh(&pn->pps_lock);
-	ok = token_bucket_take_above(&pn->pps, rate, now,
-				     reply ? 0 : NFP_PPS_REPLY_RESERVE(rate));
+	if (reply)
+		ok = token_bucket_take(&pn->pps_replies, rate / 2 ?: 1, now) &&
+		     token_bucket_take(&pn->pps, rate, now);
+	else
+		ok = token_bucket_take_above(&pn->pps, rate, now,
+					     NFP_PPS_REPLY_RESERVE(rate));
 	spin_unlock_bh(&pn->pps_lock);
 	if (!ok)
 		atomic64_inc(&pn->throttled);
@@ -153,6 +158,7 @@ static int __net_init nfp_net_init(struct net *net)
 	if (net->user_ns != &init_user_ns)
 		pn->cfg.max_flows = NFP_UNPRIV_MAX_FLOWS;
 	pn->pps.stamp = ktime_get_mono_fast_ns();
+	pn->pps_replies.stamp = pn->pps.stamp;
 	get_random_bytes(&pn->tid_key, sizeof(pn->tid_key));
 	get_random_bytes(&pn->tid_enc_key, sizeof(pn->tid_enc_key));
 

@@ -55,6 +55,7 @@ struct nfp_net {
 	/* Token bucket of the per-namespace packets-per-second cap. */
 	spinlock_t pps_lock;
 	struct token_bucket pps;	/* on the fast monotonic clock */
+	struct token_bucket pps_replies;	/* their share of it: half */
 
 	siphash_key_t tid_key;		/* authenticates our transaction ids */
 	siphash_key_t tid_enc_key;	/* and hides what they carry */
@@ -121,7 +122,10 @@ static inline u32 nfp_next_id(u32 *counter)
 }
 
 /* May the module send one more packet now? Counts refusals. */
-/* Packets of the bucket our own schedule leaves to replies: a quarter. */
+/*
+ * Packets of the bucket our own schedule leaves to replies: a quarter
+ * (none below 40 pps, where the bucket holds three packets or fewer).
+ */
 #define NFP_PPS_REPLY_RESERVE(rate)	((rate) / 40)
 
 /*
