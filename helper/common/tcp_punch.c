@@ -226,28 +226,76 @@ static int proof(const struct tcp_punch *p, bool controlling,
  * Each side sends a nonce, then its direction's proof over both nonces,
  * and checks the other's: our own proof coming back (a reflector, a
  * connection to ourselves) is no proof, nor is one from another attempt.
+ * Without blocking, so that every connection of a window proves itself
+ * at once: a listener that is not the peer and stalls holds up only its
+ * own port.
  */
-static int prove(int fd, const struct tcp_punch *p, int64_t deadline)
-{
-	uint8_t nonces[2][NONCE_LEN], ours[PROOF_LEN], theirs[PROOF_LEN],
-		got[PROOF_LEN];
-	int me = p->controlling ? 0 : 1;
+struct proving {
+	uint8_t nonces[2][NONCE_LEN];
+	uint8_t out[NONCE_LEN + PROOF_LEN];	/* our nonce, then our proof */
+	uint8_t in[NONCE_LEN + PROOF_LEN];	/* theirs */
+	uint8_t theirs[PROOF_LEN];		/* what their proof must be */
+	size_t out_len, sent, got;
+	int64_t until;
+};
 
-	if (sig_random(nonces[me], NONCE_LEN))
+static int proving_start(struct proving *v, const struct tcp_punch *p)
+{
+	memset(v, 0, sizeof(*v));
+	if (sig_random(v->nonces[p->controlling ? 0 : 1], NONCE_LEN))
 		return -1;
-	if (io_all(fd, nonces[me], NONCE_LEN, true, deadline) ||
-	    io_all(fd, nonces[!me], NONCE_LEN, false, deadline))
-		return -1;
-	if (proof(p, p->controlling, nonces, ours) ||
-	    proof(p, !p->controlling, nonces, theirs)) {
-		errno = EINVAL;
+	memcpy(v->out, v->nonces[p->controlling ? 0 : 1], NONCE_LEN);
+	v->out_len = NONCE_LEN;
+	v->until = now_ms() + PROVE_MS;
+	return 0;
+}
+
+/* As far as fd allows now: 1 proven, 0 not yet, -1 with errno. */
+static int proving_step(int fd, const struct tcp_punch *p, struct proving *v)
+{
+	int them = p->controlling ? 1 : 0;
+	ssize_t n;
+
+	while (v->sent < v->out_len) {
+		n = send(fd, v->out + v->sent, v->out_len - v->sent, MSG_NOSIGNAL);
+		if (n > 0)
+			v->sent += (size_t)n;
+		else if (n < 0 && errno == EAGAIN)
+			break;
+		else if (n < 0 && errno != EINTR)
+			return -1;
+	}
+	while (v->got < sizeof(v->in)) {
+		n = recv(fd, v->in + v->got, sizeof(v->in) - v->got, 0);
+		if (n > 0) {
+			v->got += (size_t)n;
+		} else if (!n) {
+			errno = ECONNRESET;
+			return -1;
+		} else if (errno == EAGAIN) {
+			break;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+	if (v->got >= NONCE_LEN && v->out_len == NONCE_LEN) {
+		memcpy(v->nonces[them], v->in, NONCE_LEN);
+		if (proof(p, p->controlling, v->nonces, v->out + NONCE_LEN) ||
+		    proof(p, !p->controlling, v->nonces, v->theirs)) {
+			errno = EINVAL;
+			return -1;
+		}
+		v->out_len = sizeof(v->out);
+		return proving_step(fd, p, v);	/* our proof goes out now */
+	}
+	if (v->got == sizeof(v->in) && CRYPTO_memcmp(v->in + NONCE_LEN, v->theirs, PROOF_LEN)) {
+		errno = EACCES;
 		return -1;
 	}
-	if (io_all(fd, ours, sizeof(ours), true, deadline) ||
-	    io_all(fd, got, sizeof(got), false, deadline))
-		return -1;
-	if (CRYPTO_memcmp(got, theirs, sizeof(got))) {
-		errno = EACCES;
+	if (v->got == sizeof(v->in) && v->sent == v->out_len)
+		return 1;
+	if (now_ms() >= v->until) {
+		errno = ETIMEDOUT;
 		return -1;
 	}
 	return 0;
@@ -304,12 +352,16 @@ int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 {
 	int64_t start = now_ms(), deadline = start + p->timeout_ms;
 	unsigned int ports = p->peer_ports ? p->peer_ports : 1, i;
-	struct pollfd pf[TCP_PUNCH_PORTS_MAX];
+	unsigned int step = p->peer_step ? p->peer_step : 1;
+	unsigned int live = ports;	/* ports not yet shown to be others' */
 	struct sockaddr_storage to[TCP_PUNCH_PORTS_MAX];
+	struct proving v[TCP_PUNCH_PORTS_MAX];
+	struct pollfd pf[TCP_PUNCH_PORTS_MAX];
 	bool primed[TCP_PUNCH_PORTS_MAX] = { false };
+	bool connected[TCP_PUNCH_PORTS_MAX] = { false };
 	int64_t next[TCP_PUNCH_PORTS_MAX];
+	int fd = -1, err = 0, last_err = EACCES, n, r;
 	uint8_t addr[16];
-	int fd = -1, err = 0, n;
 	uint16_t port;
 	socklen_t len;
 
@@ -317,34 +369,41 @@ int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 	port = sa_get(&p->peer, addr);
 	if (p->secret_len < 16 || p->secret_len > 64 || p->prime_ttl < 0 ||
 	    p->prime_ttl > 255 || p->timeout_ms <= 0 ||
-	    ports > TCP_PUNCH_PORTS_MAX || port + ports - 1 > 65535) {
+	    ports > TCP_PUNCH_PORTS_MAX || step > 65535 ||
+	    port + (uint64_t)step * (ports - 1) > 65535) {
 		errno = EINVAL;
 		return -1;
 	}
 	/* A window: one connection under way to each port, all from ours. */
 	for (i = 0; i < ports; i++) {
-		sa_set(&to[i], p->peer.ss_family, addr, (uint16_t)(port + i));
+		sa_set(&to[i], p->peer.ss_family, addr, (uint16_t)(port + step * i));
 		pf[i] = (struct pollfd){ .fd = -1, .events = POLLOUT };
 		next[i] = start;
 	}
-	while (fd < 0) {
-		int64_t now = now_ms(), until = deadline;
-		bool watch = false;
+	while (fd < 0 && live) {
+		int64_t now = now_ms(), until = now < deadline ? deadline : INT64_MAX;
+		bool watch = false, busy = false;
 
-		if (now >= deadline)
-			break;
 		for (i = 0; i < ports; i++) {
-			if (pf[i].fd < 0 && now >= next[i]) {
+			if (pf[i].fd < 0 && now >= next[i] && now < deadline) {
 				/* Fails only here (bind, TTL, route): nothing to retry. */
 				pf[i].fd = start_connect(p, &to[i], res);
 				if (pf[i].fd < 0)
 					goto fail;
 				primed[i] = p->prime_ttl > 0;
 			}
-			if (pf[i].fd < 0 && next[i] < until)
+			if (pf[i].fd < 0 && now < deadline && next[i] < until)
 				until = next[i];
+			/* A connection made at the last moment still gets to prove. */
+			if (connected[i]) {
+				busy = true;
+				if (v[i].until < until)
+					until = v[i].until;
+			}
 			watch |= primed[i];
 		}
+		if (now >= deadline && !busy)
+			break;
 		if (watch && now + 5 < until)
 			until = now + 5;	/* watch for the peer's SYN */
 		n = poll(pf, ports, (int)(until - now > 0 ? until - now : 0));
@@ -358,33 +417,57 @@ int tcp_punch_connect(const struct tcp_punch *p, struct tcp_punch_result *res)
 					goto fail;
 				primed[i] = false;
 			}
-			if (n <= 0 || !pf[i].revents)
-				continue;
-			len = sizeof(err);
-			if (!getsockopt(pf[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) && !err) {
+			if (!connected[i]) {
+				if (n <= 0 || !pf[i].revents)
+					continue;
+				len = sizeof(err);
+				if (getsockopt(pf[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+					/* A RST or an ICMP error: the peer's side is not open yet. */
+					res->refused++;
+					next[i] = now_ms() + RETRY_MS;
+					goto drop;
+				}
+				if ((p->prime_ttl && set_ttl(pf[i].fd, p->local.ss_family, -1)) ||
+				    proving_start(&v[i], p))
+					goto fail;
+				connected[i] = true;
+				primed[i] = false;
+			}
+			r = proving_step(pf[i].fd, p, &v[i]);
+			if (r > 0) {
 				fd = pf[i].fd;
 				pf[i].fd = -1;
 				break;
 			}
-			/* A RST or an ICMP error: the peer's side is not open yet. */
-			res->refused++;
+			if (!r) {
+				pf[i].events = POLLIN | (v[i].sent < v[i].out_len ? POLLOUT : 0);
+				continue;
+			}
+			if (errno == EINVAL)
+				goto fail;
+			/*
+			 * Connected, but not to the peer: something else listens
+			 * on that port of its address (a window's other ports are
+			 * others' mappings). That port is done; the rest go on.
+			 */
+			last_err = errno;
+			res->unproven++;
+			next[i] = INT64_MAX;
+			live--;
+drop:
 			close(pf[i].fd);
-			pf[i].fd = -1;
-			next[i] = now_ms() + RETRY_MS;
+			pf[i] = (struct pollfd){ .fd = -1, .events = POLLOUT };
+			primed[i] = connected[i] = false;
 		}
 	}
 	for (i = 0; i < ports; i++)
 		if (pf[i].fd >= 0)
 			close(pf[i].fd);
 	if (fd < 0) {
-		errno = ETIMEDOUT;
+		errno = live ? ETIMEDOUT : last_err;
 		return -1;
 	}
-	/* A connection made at the last moment still gets time to prove. */
-	if (deadline < now_ms() + PROVE_MS)
-		deadline = now_ms() + PROVE_MS;
-	if ((p->prime_ttl && set_ttl(fd, p->local.ss_family, -1)) ||
-	    prove(fd, p, deadline) || set_nonblock(fd, false)) {
+	if (set_nonblock(fd, false)) {
 		err = errno;
 		close(fd);
 		errno = err;

@@ -52,12 +52,16 @@ struct tcp_punch {
 	struct sockaddr_storage local;	/* the port we announced */
 	struct sockaddr_storage peer;	/* the endpoint the peer announced */
 	/*
-	 * 0 or 1: that endpoint. More: its port and the next ones, up to
-	 * TCP_PUNCH_PORTS_MAX, the window a sequential NAT's next mapping
-	 * falls in; one connect() goes to each at once, all from local,
-	 * and the first to connect is the punch (the others are closed).
+	 * 0 or 1: that endpoint. More: its port and the next ones, every
+	 * peer_step-th (0 or 1: each), up to TCP_PUNCH_PORTS_MAX of them:
+	 * the window a sequential NAT's next mapping falls in; one
+	 * connect() goes to each at once, all from local.
+	 * The first connection that proves the secret is the punch (the
+	 * others are closed); a port whose connection does not prove it is
+	 * someone else's and is not tried again.
 	 */
 	unsigned int peer_ports;
+	unsigned int peer_step;
 	const uint8_t *secret;		/* the session's, 16..64 bytes */
 	size_t secret_len;
 	bool controlling;		/* the caller's side */
@@ -69,13 +73,15 @@ struct tcp_punch {
 struct tcp_punch_result {
 	unsigned int attempts;		/* connect() calls */
 	unsigned int refused;		/* of them ended by a RST or ICMP */
+	unsigned int unproven;		/* connected to a port, but not to the peer */
 	int ms;				/* to the proven connection */
 };
 
 /*
  * Punch and prove: the connected socket, or -1 with errno (ETIMEDOUT: no
- * connection in time; EACCES: the other end did not prove the secret, or
- * sent our own proof; EINVAL: bad parameters; a local error as is).
+ * connection in time; EACCES: on every port the other end did not prove
+ * the secret, or sent our own proof; EINVAL: bad parameters; a local
+ * error as is).
  * The socket is blocking, without timeouts. Only the connection's start
  * is proven: what follows has no integrity of its own, so an application
  * protects its data with keys from the secret (TLS with a PSK, say).

@@ -22,11 +22,12 @@
  * of the trip (asymmetric paths, a stale round trip).
  *
  * Behind a sequential NAT the connection to the peer takes the next
- * allocation after our mapping query's: we offer that window of ports
- * before the mapping, and a peer whose own NAT maps independently of
- * the endpoint connects to each of them at once, from one port (its NAT
- * gives them all the one mapping we aim at); the first to connect is
- * the punch. Its primes, one per port, make the order safe there too.
+ * allocation after our mapping query's: we offer a window of ports from
+ * the mapping on, and a peer whose own NAT maps independently of the
+ * endpoint connects to each allocation in it at once, from one port (its
+ * NAT gives them all the one mapping we aim at); the first connection
+ * that proves the secret is the punch. Its primes, one per port, make
+ * the order safe there too.
  *
  * Each call binds a fresh port and keeps it bound (hold) from the
  * mapping query to the hand-over, so two calls, or a call and a
@@ -35,7 +36,8 @@
  * the peer, not our call, until the session id is known.
  *
  * The worker thread reads only what was set before it started (local,
- * server, remote, secret, caller, timeout_ms) and writes only its
+ * server, remote and its window, secret, caller, timeout_ms,
+ * start_delay_ms) and writes only its
  * results (err, mapped, conn, res); the loop reads those after joining
  * it. A call that fails meanwhile is marked dropped and freed then.
  */
@@ -101,6 +103,7 @@ struct tcp_call {
 	int timeout_ms;			/* of the punch */
 	unsigned int start_delay_ms;	/* before the first connect() */
 	unsigned int remote_ports;	/* remote's port and the next ones: 1, or a window */
+	unsigned int remote_step;	/* of the window's ports, every this many */
 	uint32_t prime_ids[TCP_PUNCH_PORTS_MAX];	/* the module's TCP primes */
 	unsigned int n_primes;
 	int err;			/* 0, or an errno */
@@ -236,6 +239,7 @@ static void *punch_worker(void *arg)
 		.local = c->local,
 		.peer = c->remote,
 		.peer_ports = c->remote_ports,
+		.peer_step = c->remote_step,
 		.secret = c->secret,
 		.secret_len = sizeof(c->secret),
 		.controlling = c->caller,
@@ -371,22 +375,21 @@ void pd_tcp_accept(int waiter, const char *peer)
 /*
  * Our mapping, and before it, behind a sequential NAT, the window the
  * connection's own mapping falls in: the next allocation after the
- * query's, or a later one if other mappings come between.
+ * query's, or a later one if other mappings come between. The window
+ * starts at the mapping itself, for a NAT that allocates TCP unlike the
+ * UDP discovery saw (port-preserving, say); its step is in our nat word.
  */
 static void add_mapping(struct tcp_call *c, struct sig_msg *m)
 {
 	struct sig_ep ep = { .family = c->mapped.ss_family };
-	unsigned int first, last;
 	struct pd_nat mine;
+	unsigned int last;
 
 	ep.port = sa_get(&c->mapped, ep.addr);
-	if (pd_nat_mine(&mine) && pd_nat_predictable(&mine) &&
-	    ep.port + (unsigned int)mine.delta <= 65535) {
+	if (pd_nat_mine(&mine) && pd_nat_predictable(&mine)) {
 		struct sig_ep win = ep;
 
-		first = ep.port + (unsigned int)mine.delta;
-		last = first + TCP_PUNCH_PORTS_MAX - 1;
-		win.port = (uint16_t)first;
+		last = ep.port + (unsigned int)mine.delta * (TCP_PUNCH_PORTS_MAX - 1);
 		win.port_last = (uint16_t)(last > 65535 ? 65535 : last);
 		sig_add_cand(m, &win);
 		pd_nat_format(&mine, m->nat, sizeof(m->nat));
@@ -435,15 +438,17 @@ static int take_remote(struct tcp_call *c, const struct sig_msg *m)
 		.family = c->local.ss_family,
 	};
 	struct sig_ep ok[SIG_MAX_CANDS];
-	unsigned int n, i, ports;
+	unsigned int n, i, ports, step;
 	char a[SIG_EP_STRLEN];
 	struct pd_nat theirs;
 
 	view.sequential = (m->has & SIG_K_NAT) && !pd_nat_parse(m->nat, &theirs) &&
-			  theirs.alloc == PD_ALLOC_SEQ;
+			  pd_nat_predictable(&theirs);
+	/* A window's allocations: every delta-th port (pd_nat_predictable: 1..16). */
+	step = view.sequential ? (unsigned int)theirs.delta : 1;
 	n = pd_cand_filter(m->cand, m->n_cand, &view, ok, cand_refused, c);
 	for (i = 0; i < n; i++) {
-		ports = ok[i].port_last ? ok[i].port_last - ok[i].port + 1u : 1u;
+		ports = ok[i].port_last ? (ok[i].port_last - ok[i].port) / step + 1u : 1u;
 		if (ok[i].family != m->observed.family ||
 		    memcmp(ok[i].addr, m->observed.addr, sizeof(ok[i].addr))) {
 			cand_refused("not-observed", &ok[i], c);
@@ -456,9 +461,10 @@ static int take_remote(struct tcp_call *c, const struct sig_msg *m)
 		}
 		sa_set(&c->remote, ok[i].family, ok[i].addr, ok[i].port);
 		c->remote_ports = ports;
+		c->remote_step = step;
 		if (ports > 1)
-			pd_log("tcp-window", "peer=%s first=%s ports=%u", c->peer,
-			       ss_str(&c->remote, a, sizeof(a)), ports);
+			pd_log("tcp-window", "peer=%s first=%s ports=%u step=%u", c->peer,
+			       ss_str(&c->remote, a, sizeof(a)), ports, step);
 		return 0;
 	}
 	return -1;
@@ -485,7 +491,7 @@ static void tcp_prime(struct tcp_call *c)
 	local.port = sa_get(&c->local, local.addr);
 	port = sa_get(&c->remote, remote.addr);
 	while (c->n_primes < c->remote_ports) {
-		remote.port = (uint16_t)(port + c->n_primes);
+		remote.port = (uint16_t)(port + c->remote_step * c->n_primes);
 		if (nfp_tcp_prime_start(pd_nfp, &local, &remote, ttl, ms,
 					&c->prime_ids[c->n_primes]) < 0) {
 			pd_log("tcp-prime-failed", "peer=%s error=\"%s\"", c->peer,
@@ -556,9 +562,9 @@ static void tcp_punched(struct tcp_call *c)
 			      c->err == EACCES ? "not-proven" : "punch-failed");
 		return;
 	}
-	/* Of a window, the port that connected. */
-	if (c->remote_ports > 1)
-		getpeername(c->conn, (struct sockaddr *)&c->remote, &len);
+	/* Of a window, the port that connected (else its first, logged so). */
+	if (c->remote_ports > 1 && getpeername(c->conn, (struct sockaddr *)&c->remote, &len))
+		pd_log("tcp-peername-failed", "peer=%s error=\"%s\"", c->peer, strerror(errno));
 	ss_str(&c->remote, r, sizeof(r));
 	ss_str(&c->local, l, sizeof(l));
 	n = snprintf(line, sizeof(line),
@@ -566,8 +572,9 @@ static void tcp_punched(struct tcp_call *c)
 		     c->peer, r, elapsed(c), l, c->res.attempts, c->res.refused);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;	/* cannot be: ids and addresses are short */
-	pd_log("tcp-up", "peer=%s endpoint=%s ms=%u local=%s attempts=%u refused=%u caller=%d",
-	       c->peer, r, elapsed(c), l, c->res.attempts, c->res.refused, c->caller);
+	pd_log("tcp-up", "peer=%s endpoint=%s ms=%u local=%s attempts=%u refused=%u unproven=%u caller=%d",
+	       c->peer, r, elapsed(c), l, c->res.attempts, c->res.refused, c->res.unproven,
+	       c->caller);
 	if (c->waiter < 0 || !n || fdpass_send(c->waiter, line, (size_t)n, c->conn))
 		pd_log("tcp-handover-failed", "peer=%s error=\"%s\"", c->peer,
 		       c->waiter < 0 ? "nobody waits" : strerror(errno));

@@ -39,6 +39,11 @@ replays datagrams, and knows no secret.
       send DST_ADDR an ICMP time exceeded (CODE 0: in transit, 1:
       reassembly) quoting a TCP segment from INNER_SRC to INNER_DST
       (ADDR:PORT), as a router beyond a NAT answers a short SYN
+  attacker.py decoy ADDR FIRST LAST SECONDS
+      listen on TCP ports FIRST..LAST of ADDR and accept whoever comes,
+      as a service that is not the peer would: on even ports answer with
+      48 bytes of junk (a nonce and a proof that are not), on odd ones
+      say nothing and hold the connection; prints "accepted N"
 
 Every loop is bounded by its count or its seconds.
 """
@@ -301,6 +306,36 @@ def icmp_te(src, dst, inner_src, inner_dst, code):
     return 0
 
 
+def decoy(addr, first, last, seconds):
+    listeners = []
+    for port in range(int(first), int(last) + 1):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, port))
+        s.listen(4)
+        listeners.append(s)
+    held = []
+    accepted = 0
+    deadline = time.monotonic() + float(seconds)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select(listeners, [], [], left)
+        for s in r:
+            c, _ = s.accept()
+            accepted += 1
+            if s.getsockname()[1] % 2 == 0:
+                c.sendall(bytes(range(48)))
+                c.close()
+            else:
+                held.append(c)
+    for c in held + listeners:
+        c.close()
+    print(f"accepted {accepted}")
+    return 0
+
+
 def main(argv):
     try:
         if len(argv) == 5 and argv[1] == "echo":
@@ -319,6 +354,8 @@ def main(argv):
             return tcp(*argv[2:])
         if len(argv) == 7 and argv[1] == "icmp-te":
             return icmp_te(*argv[2:])
+        if len(argv) == 6 and argv[1] == "decoy":
+            return decoy(*argv[2:])
     except (OSError, ValueError) as e:
         print(f"attacker: {e}", file=sys.stderr)
         return 1
