@@ -117,32 +117,48 @@ static int connect_by(int fd, const struct sockaddr_storage *to, int64_t deadlin
 	return finish_connect(fd, deadline);
 }
 
+/*
+ * Bytes *done..len of buf into or out of a non-blocking fd, as far as it
+ * goes now: 0 (all moved, or fd would block), or -1 with errno
+ * (ECONNRESET: the other end closed).
+ */
+static int io_now(int fd, uint8_t *buf, size_t len, size_t *done, bool out)
+{
+	ssize_t n;
+
+	while (*done < len) {
+		n = out ? send(fd, buf + *done, len - *done, MSG_NOSIGNAL) :
+			  recv(fd, buf + *done, len - *done, 0);
+		if (n > 0) {
+			*done += (size_t)n;
+		} else if (!n) {
+			errno = ECONNRESET;
+			return -1;
+		} else if (errno == EAGAIN) {
+			return 0;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Exactly len bytes in or out of a non-blocking fd, by the deadline. */
 static int io_all(int fd, void *buf, size_t len, bool out, int64_t deadline)
 {
-	uint8_t *p = buf;
-	ssize_t n;
+	size_t done = 0;
+	int n;
 
-	while (len) {
-		n = out ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (!n) {
-			errno = ECONNRESET;
-			return -1;
-		}
-		if (errno != EAGAIN && errno != EINTR)
-			return -1;
+	while (!io_now(fd, buf, len, &done, out)) {
+		if (done == len)
+			return 0;
 		n = wait_fd(fd, out ? POLLOUT : POLLIN, deadline);
 		if (n <= 0) {
 			errno = n ? errno : ETIMEDOUT;
 			return -1;
 		}
 	}
-	return 0;
+	return -1;
 }
 
 static void to_sockaddr(const struct stun_addr *a, struct sockaddr_storage *ss)
@@ -254,30 +270,10 @@ static int proving_start(struct proving *v, const struct tcp_punch *p)
 static int proving_step(int fd, const struct tcp_punch *p, struct proving *v)
 {
 	int them = p->controlling ? 1 : 0;
-	ssize_t n;
 
-	while (v->sent < v->out_len) {
-		n = send(fd, v->out + v->sent, v->out_len - v->sent, MSG_NOSIGNAL);
-		if (n > 0)
-			v->sent += (size_t)n;
-		else if (n < 0 && errno == EAGAIN)
-			break;
-		else if (n < 0 && errno != EINTR)
-			return -1;
-	}
-	while (v->got < sizeof(v->in)) {
-		n = recv(fd, v->in + v->got, sizeof(v->in) - v->got, 0);
-		if (n > 0) {
-			v->got += (size_t)n;
-		} else if (!n) {
-			errno = ECONNRESET;
-			return -1;
-		} else if (errno == EAGAIN) {
-			break;
-		} else if (errno != EINTR) {
-			return -1;
-		}
-	}
+	if (io_now(fd, v->out, v->out_len, &v->sent, true) ||
+	    io_now(fd, v->in, sizeof(v->in), &v->got, false))
+		return -1;
 	if (v->got >= NONCE_LEN && v->out_len == NONCE_LEN) {
 		memcpy(v->nonces[them], v->in, NONCE_LEN);
 		if (proof(p, p->controlling, v->nonces, v->out + NONCE_LEN) ||
