@@ -14,6 +14,7 @@ struct rdv_client {
 	/* --redis (cluster.c): */
 	uint64_t gen;			/* this registration's, in its presence */
 	char remote[SIG_ID_MAX + 1];	/* a stub: the instance it is on */
+	bool renews;			/* a stub whose instance passes renewals on */
 	struct rdv_foreign *foreign;	/* sessions elsewhere it was offered */
 	bool revoked;			/* its user was removed (or rekeyed) */
 	uint8_t nonce[SIG_NONCE_LEN];

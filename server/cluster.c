@@ -4,14 +4,20 @@
  *
  * Redis holds, per registered client, nfpunch:presence:ID = "INSTANCE GEN
  * VERSION" with a TTL: GEN is random per registration, so an instance
- * tells its own registration from a later one elsewhere. Each instance
- * subscribes to nfpunch:instance:NAME and takes, one message each:
+ * tells its own registration from a later one elsewhere. Per session with
+ * a relay, nfpunch:session:SID = its home's NAME, also with a TTL, so that
+ * a side registered again anywhere finds it. Each instance subscribes to
+ * nfpunch:instance:NAME and takes, one message each:
  *
  *   kick ID GEN            ID registered elsewhere since: close it here
  *   deliver HOME ID\nL     send line L to local client ID (an OFFER's
  *                          session is remembered as HOME's)
- *   from INST ID OBS\nL    ID, on INST and seen at OBS, says L about a
- *                          session that lives here
+ *   from INST ID OBS [V]\nL
+ *                          ID, on INST and seen at OBS, says L about a
+ *                          session that lives here; V, its signaling
+ *                          version, also says that INST passes renewals
+ *                          on and lets sides move (older instances
+ *                          send none, and ignore it)
  *   gone INST ID [revoked] ID left INST (revoked: and may keep nothing):
  *                          its sessions here end
  *
@@ -26,9 +32,11 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "hex.h"
 #include "redis_loop.h"
 
 #define PRESENCE	"nfpunch:presence:"
+#define SESSION		"nfpunch:session:"
 #define CHANNEL		"nfpunch:instance:"
 #define PRESENCE_TTL_S	60
 #define REFRESH_MS	20000
@@ -39,6 +47,8 @@
 #define DRAIN_MS	1000
 /* Lookups waiting for Redis at most: past that, callees look offline. */
 #define LOOKUPS_MAX	4096
+/* Homes of sessions looked up at once: never at the calls' expense. */
+#define HOMES_MAX	1024
 
 struct rdv_foreign {
 	uint8_t sid[SIG_SID_LEN];
@@ -52,6 +62,7 @@ static bool on;
 static struct rdv_timer refresh;
 static void *stubs;			/* tsearch tree, by instance then id */
 static unsigned int lookups;		/* waiting for Redis */
+static unsigned int homes;		/* sessions' homes, waiting for Redis */
 static unsigned int refreshing;		/* refreshes of the last round unanswered */
 static bool ping_waiting;		/* the health PING of the last round */
 
@@ -251,8 +262,10 @@ static void refresh_one(struct rdv_client *c, void *arg)
 
 static void refresh_now(void)
 {
-	if (ready())
-		rdv_clients_each(refresh_one, NULL);
+	if (!ready())
+		return;
+	rdv_clients_each(refresh_one, NULL);
+	rdv_sessions_each_relayed(rdv_cluster_session_here);
 }
 
 static void ping_reply(redisAsyncContext *ac, void *reply, void *priv)
@@ -329,6 +342,34 @@ int rdv_cluster_lookup(const char *id,
 	}
 	lookups++;
 	return 0;
+}
+
+/* --- where relayed sessions live -------------------------------------------- */
+
+static void session_key(const uint8_t *sid, char out[sizeof(SESSION) + 2 * SIG_SID_LEN])
+{
+	memcpy(out, SESSION, sizeof(SESSION) - 1);
+	hex_encode(out + sizeof(SESSION) - 1, sid, SIG_SID_LEN);
+}
+
+void rdv_cluster_session_here(const uint8_t *sid)
+{
+	char key[sizeof(SESSION) + 2 * SIG_SID_LEN];
+
+	if (!on || !ready())
+		return;		/* the refresh writes it once Redis is back */
+	session_key(sid, key);
+	redisAsyncCommand(cmd.ac, NULL, NULL, "SET %s %s EX %d", key, me, PRESENCE_TTL_S);
+}
+
+void rdv_cluster_session_gone(const uint8_t *sid)
+{
+	char key[sizeof(SESSION) + 2 * SIG_SID_LEN];
+
+	if (!on || !cmd.up)
+		return;
+	session_key(sid, key);
+	redisAsyncCommand(cmd.ac, NULL, NULL, "EVAL %s 1 %s %s", del_script, key, me);
 }
 
 /* --- stubs: clients of other instances, as sessions here see them ----------- */
@@ -454,7 +495,8 @@ void rdv_cluster_revoke(const char *id)
 
 /* --- sessions of other instances that local clients were offered ------------ */
 
-static void foreign_add(struct rdv_client *c, const uint8_t *sid, const char *home)
+static void foreign_add(struct rdv_client *c, const uint8_t *sid, const char *home,
+			uint64_t until)
 {
 	uint64_t now = rdv_now_ms();
 	unsigned int i, pick = 0;
@@ -475,40 +517,107 @@ static void foreign_add(struct rdv_client *c, const uint8_t *sid, const char *ho
 	}
 	memcpy(c->foreign[pick].sid, sid, SIG_SID_LEN);
 	snprintf(c->foreign[pick].home, sizeof(c->foreign[pick].home), "%s", home);
-	/* Unanswered, it is worth keeping only as long as the home waits. */
-	c->foreign[pick].until = now + rdv_cfg->lim.answer_timeout * 1000ull;
+	c->foreign[pick].until = until;
+}
+
+/* m, from local client c, to the instance its session lives on. */
+static bool send_home(const struct rdv_client *c, const struct sig_msg *m, const char *home)
+{
+	char line[SIG_LINE_MAX + 1], msg[MSG_MAX], obs[SIG_EP_STRLEN];
+	struct sig_ep ep;
+	int len, n;
+
+	len = sig_format(m, line, sizeof(line));
+	if (len <= 0)
+		return false;
+	rdv_ep_from_ss(&ep, &c->addr);
+	n = snprintf(msg, sizeof(msg), "from %s %s %s %u\n%.*s", me, c->id,
+		     sig_ep_format(&ep, obs, sizeof(obs)), c->version, len - 1, line);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return false;
+	publish(home, msg, (size_t)n, NULL, NULL);
+	return true;
+}
+
+/* A session's home looked up for a local client's message about it. */
+struct home_req {
+	char id[SIG_ID_MAX + 1];
+	uint64_t gen;
+	struct sig_msg m;
+};
+
+static void home_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	char home[SIG_ID_MAX + 1];
+	struct home_req *q = priv;
+	redisReply *r = reply;
+	struct rdv_client *c;
+	const char *p;
+
+	(void)ac;
+	homes--;
+	/* The connection that asked, not a later one of the same id. */
+	c = rdv_client_by_id(q->id);
+	if (!c || c->gen != q->gen) {
+		free(q);
+		return;
+	}
+	if (!failed(r, "get") && r->type == REDIS_REPLY_STRING && (p = r->str) &&
+	    word(&p, home, sizeof(home), false) && strcmp(home, me) &&
+	    send_home(c, &q->m, home))
+		foreign_add(c, q->m.sid, home,
+			    rdv_now_ms() + rdv_cfg->lim.session_lifetime * 1000ull);
+	else
+		rdv_sig_unknown_session(c, &q->m);
+	free(q);
+}
+
+/* 0 if Redis was asked where m's session lives (home_reply() goes on). */
+static int home_lookup(const struct rdv_client *c, const struct sig_msg *m)
+{
+	char key[sizeof(SESSION) + 2 * SIG_SID_LEN];
+	struct home_req *q;
+
+	if (!ready() || homes >= HOMES_MAX)
+		return -1;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -1;
+	snprintf(q->id, sizeof(q->id), "%s", c->id);
+	q->gen = c->gen;
+	q->m = *m;
+	session_key(m->sid, key);
+	if (redisAsyncCommand(cmd.ac, home_reply, q, "GET %s", key) != REDIS_OK) {
+		free(q);
+		return -1;
+	}
+	homes++;
+	return 0;
 }
 
 bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m)
 {
-	char line[SIG_LINE_MAX + 1], msg[MSG_MAX], obs[SIG_EP_STRLEN];
 	struct rdv_foreign *f;
-	struct sig_ep ep;
 	unsigned int i;
-	int len, n;
 
-	if (!on || !c->foreign || !(m->has & SIG_K_SID))
+	if (!on || !(m->has & SIG_K_SID))
 		return false;
-	for (i = 0; i < FOREIGN_MAX; i++) {
+	for (i = 0; c->foreign && i < FOREIGN_MAX; i++) {
 		f = &c->foreign[i];
 		if (!f->home[0] || f->until <= rdv_now_ms() ||
 		    memcmp(f->sid, m->sid, SIG_SID_LEN))
 			continue;
-		len = sig_format(m, line, sizeof(line));
-		if (len <= 0)
+		if (!send_home(c, m, f->home))
 			return false;
-		rdv_ep_from_ss(&ep, &c->addr);
-		n = snprintf(msg, sizeof(msg), "from %s %s %s\n%.*s", me, c->id,
-			     sig_ep_format(&ep, obs, sizeof(obs)), len - 1, line);
-		if (n < 0 || (size_t)n >= sizeof(msg))
-			return false;
-		publish(f->home, msg, (size_t)n, NULL, NULL);
 		/* Answered: the session lives on at its home (a relay later). */
 		if (m->type == SIG_ANSWER)
 			f->until = rdv_now_ms() + rdv_cfg->lim.session_lifetime * 1000ull;
 		return true;
 	}
-	return false;
+	/* A relayed session of a side that registered here since it began. */
+	if (m->type != SIG_RELAY && m->type != SIG_RELEASE && m->type != SIG_CANDIDATE)
+		return false;
+	return !home_lookup(c, m);
 }
 
 /* --- what other instances send us --------------------------------------------- */
@@ -547,15 +656,18 @@ static void on_deliver(const char *p, const char *line, size_t len)
 		/* Our users file decides too: one reloaded late cannot let it in. */
 		if (!rdv_users_may_call(m.peer, id))
 			return;
-		foreign_add(c, m.sid, home);
+		/* Unanswered, it is worth keeping only as long as the home waits. */
+		foreign_add(c, m.sid, home,
+			    rdv_now_ms() + rdv_cfg->lim.answer_timeout * 1000ull);
 	}
 	rdv_client_send(c, &m);
 }
 
 static void on_from(const char *p, const char *line, size_t len)
 {
-	char inst[SIG_ID_MAX + 1], id[SIG_ID_MAX + 1], obs[SIG_EP_STRLEN];
+	char inst[SIG_ID_MAX + 1], id[SIG_ID_MAX + 1], obs[SIG_EP_STRLEN], v[11];
 	struct rdv_client *stub;
+	bool versioned, made = false;
 	struct sig_ep ep;
 	struct sig_msg m;
 
@@ -565,11 +677,27 @@ static void on_from(const char *p, const char *line, size_t len)
 	    (m.type != SIG_ANSWER && m.type != SIG_REJECT && m.type != SIG_RELAY &&
 	     m.type != SIG_CANDIDATE && m.type != SIG_RELEASE))
 		return;
+	versioned = word(&p, v, sizeof(v), true) && strspn(v, "0123456789") == strlen(v);
 	stub = stub_find(id, inst);
-	if (!stub || stub->dead)
-		return;		/* its sessions here have ended */
+	if (!stub) {
+		/*
+		 * Its sessions here ended, or a side of one registered on inst
+		 * since: that it may take back (session.c's reattach()).
+		 */
+		if (!versioned || m.type == SIG_ANSWER || m.type == SIG_REJECT ||
+		    !(stub = rdv_cluster_stub(id, inst)))
+			return;
+		made = true;
+	}
+	if (versioned) {
+		stub->version = (uint32_t)strtoul(v, NULL, 10);
+		stub->renews = true;
+	}
 	sa_set(&stub->addr, ep.family, ep.addr, ep.port);
 	rdv_sig_input(stub, &m);
+	/* A stub lives as long as its sessions here: none took this one. */
+	if (made && !stub->sessions)
+		rdv_client_kill(stub, "no-sessions");
 }
 
 static void on_gone(const char *p)

@@ -10,6 +10,9 @@
  * home delivers OFFER, ACCEPTED, RELAYED and ERROR lines through the
  * callee's instance, which sends back what the callee says about that
  * session. A relay is allocated by the home, on the home's addresses.
+ * A relayed session outlives its sides' connections: Redis says where it
+ * lives, so that a side which registers again on any instance takes it
+ * back there, and hears of its renewals.
  * Instances trust each other and their Redis: keep it on a private
  * network, with a password (see rendezvousd(8)).
  */
@@ -44,10 +47,15 @@ struct rdv_client *rdv_cluster_stub(const char *id, const char *instance);
 /* rdv_client_send() for a stub: the line goes to its instance. */
 int rdv_cluster_deliver(struct rdv_client *stub, const char *line, size_t len);
 /*
- * A local client's message about a session that is not here: sent to
- * its home when an OFFER of that session was delivered to it; true then.
+ * A local client's message about a session that is not here: sent to its
+ * home, when an OFFER of that session was delivered to it or (RELAY,
+ * RELEASE, CANDIDATE) once Redis named the home; true then. A session no
+ * instance holds is the client's to hear of (rdv_sig_unknown_session()).
  */
 bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m);
+/* A session got a relay here (its key in Redis), or it ended. */
+void rdv_cluster_session_here(const uint8_t *sid);
+void rdv_cluster_session_gone(const uint8_t *sid);
 /* A stub is dying: it leaves the table (freed by the client reaper). */
 void rdv_cluster_stub_unlist(struct rdv_client *stub);
 /* id was revoked: its stubs here end, and their relays with them. */

@@ -148,6 +148,13 @@ void rdv_sig_client_gone(struct rdv_client *c);
 /* End every session of c, those with a relay too. */
 void rdv_sig_client_revoked(struct rdv_client *c);
 unsigned int rdv_sessions_count(void);
+/* fn for each session that has a relay here (the cluster's session keys). */
+void rdv_sessions_each_relayed(void (*fn)(const uint8_t *sid));
+/*
+ * m (RELAY, RELEASE or CANDIDATE) named a session that no instance of the
+ * cluster holds: c hears so, as it would have at once on a single server.
+ */
+void rdv_sig_unknown_session(struct rdv_client *c, const struct sig_msg *m);
 
 /* relays */
 struct rdv_session;

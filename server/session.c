@@ -213,6 +213,8 @@ static void session_free(struct rdv_session *s, const char *why)
 		rdv_relay_free(s->relay_old, "session-end");
 	unlink_side(s, 0);
 	unlink_side(s, 1);
+	if (s->relays_made)
+		rdv_cluster_session_gone(s->sid);
 	sid_remove(s);
 	rdv_timer_cancel(&s->timer);
 	if (s->prev)
@@ -434,28 +436,36 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
  * by a new connection of that side's id (a reconnect: the newest
  * connection of an id wins, so it is the same host): the side is c's
  * again, so that it hears of renewals and may release and renew. True if
- * c is a side of s now. A cluster stub stands for a client of another
- * instance, which cannot renew here: it takes nothing back.
+ * c is a side of s now. With --redis the new connection may be on another
+ * instance (c a stub, whose instance checked the id), and the side may
+ * still be held by the stub of an instance that died without a word, or
+ * by a connection here that the new one's registration just closed (its
+ * kick and c's message can come in one round, before the reaping).
  */
 static bool reattach(struct rdv_session *s, struct rdv_client *c)
 {
 	char h[2 * SIG_SID_LEN + 1];
+	struct rdv_client *was;
 	int side;
 
 	if (s->c[0] == c || s->c[1] == c)
 		return true;
-	if (!s->accepted || rdv_client_is_stub(c))
+	if (!s->accepted)
 		return false;
-	for (side = 0; side < 2; side++)
-		if (!s->c[side] && !strcmp(side ? s->callee : s->caller, c->id))
+	for (side = 0; side < 2; side++) {
+		was = s->c[side];
+		if (!strcmp(side ? s->callee : s->caller, c->id) &&
+		    (!was || was->dead || rdv_client_is_stub(was)))
 			break;
+	}
 	if (side == 2)
 		return false;
+	unlink_side(s, side);
 	link_side(s, side, c);
 	s->obs[side] = c->addr;		/* its family picks a successor's port */
 	sid_hex(s->sid, h);
-	rdv_log(RDV_LOG_INFO, "session-reattach", "sid=%s id=%s side=%s", h, c->id,
-		side ? "callee" : "caller");
+	rdv_log(RDV_LOG_INFO, "session-reattach", "sid=%s id=%s side=%s instance=%s", h,
+		c->id, side ? "callee" : "caller", c->remote[0] ? c->remote : "here");
 	return true;
 }
 
@@ -535,9 +545,10 @@ static void do_reject(struct rdv_client *c, const struct sig_msg *m)
 
 /*
  * Whether the session's relay can be renewed: a fixed lifetime long
- * enough to move in, both sides here to hear of a successor, and both of
- * v=6 (an older client knows no gen). A client of another instance is
- * not: that instance may be older, and would drop what it cannot parse.
+ * enough to move in, both sides connected to hear of a successor, and
+ * both of v=6 (an older client knows no gen). A client of another
+ * instance only if that instance said it passes renewals on: an older
+ * one would drop what it cannot parse.
  */
 static bool renewable(const struct rdv_session *s)
 {
@@ -546,7 +557,8 @@ static bool renewable(const struct rdv_session *s)
 	if (rdv_cfg->lim.relay_lifetime < RDV_RENEW_MIN_LIFETIME)
 		return false;
 	for (i = 0; i < 2; i++)
-		if (!s->c[i] || s->c[i]->version < 6 || rdv_client_is_stub(s->c[i]))
+		if (!s->c[i] || s->c[i]->version < 6 ||
+		    (rdv_client_is_stub(s->c[i]) && !s->c[i]->renews))
 			return false;
 	return true;
 }
@@ -688,6 +700,7 @@ static void do_relay(struct rdv_client *c, const struct sig_msg *m)
 	}
 	s->relays_made++;
 	s->released[0] = s->released[1] = false;
+	rdv_cluster_session_here(s->sid);
 	send_relayed(s, 0);
 	send_relayed(s, 1);
 }
@@ -787,6 +800,22 @@ static void do_candidate(struct rdv_client *c, const struct sig_msg *m)
 	rdv_log(RDV_LOG_INFO, "trickle", "sid=%s from=%s", h, fwd.peer);
 	rdv_count(RDV_C_TRICKLES, 1);
 	rdv_client_send(to, &fwd);
+}
+
+void rdv_sig_unknown_session(struct rdv_client *c, const struct sig_msg *m)
+{
+	if (m->type != SIG_RELEASE)
+		send_error(c, m->type == SIG_CANDIDATE ? "trickle-unknown-session" :
+			   "unknown-session", NULL, m->sid, m->proto);
+}
+
+void rdv_sessions_each_relayed(void (*fn)(const uint8_t *sid))
+{
+	struct rdv_session *s;
+
+	for (s = sessions; s; s = s->next)
+		if (s->relay)
+			fn(s->sid);
 }
 
 void rdv_sig_input(struct rdv_client *c, const struct sig_msg *m)
