@@ -17,24 +17,10 @@ nat_up || { t_fail "the NAT topology comes up"; t_done; }
 command -v redis-server >/dev/null || { t_skip "punchd-cluster" "redis-server is not installed"; t_done; }
 rdv_users alice bob
 
-redis_up() {
-	ip netns exec "$PUB" redis-server --port 6390 --bind 127.0.0.1 --save "" \
-		--appendonly no >>"$TMP/redis.log" 2>&1 &
-	REDIS_PID=$!
-	wait_for 100 eval "ip netns exec '$PUB' redis-cli -p 6390 ping 2>/dev/null | grep -q PONG"
-}
-redis_up
+rdv_redis_up
 rdv_start --redis 127.0.0.1:6390 --instance one || { t_fail "instance one starts"; t_done; }
-ip -n "$PUB" addr add 192.0.2.3/32 dev lo
-ip netns exec "$PUB" "$RDV" -l 192.0.2.3 -u "$TMP/users" --tls-cert "$TMP/server.pem" \
-	--tls-key "$TMP/server.key" --redis 127.0.0.1:6390 --instance two >>"$TMP/rdv2.log" 2>&1 &
-RDV2_PID=$!
-wait_udp_bound "$PUB" 3478 192.0.2.3
-both_up() {
-	[ "$(grep -c event=redis-up "$TMP/rdv.log")" -ge 2 ] &&
-		[ "$(grep -c event=redis-up "$TMP/rdv2.log")" -ge 2 ]
-}
-t_check "both instances connect to Redis" wait_for 50 both_up
+rdv2_start
+t_check "both instances connect to Redis" rdv_cluster_up
 
 pd_start "$A" alice 4000 -s 192.0.2.3
 PD_SERVER=192.0.2.3 pd_start "$B" bob 5000 -s 192.0.2.1
@@ -72,7 +58,7 @@ t_match "bob calls alice, both on instance two now: direct" \
 rdv_start --redis 127.0.0.1:6390 --instance one || t_fail "instance one starts again"
 kill "$REDIS_PID"
 wait "$REDIS_PID" 2>/dev/null
-redis_up
+rdv_redis_up
 presence() { ip netns exec "$PUB" redis-cli -p 6390 get "nfpunch:presence:$1"; }
 wait_for 100 eval "presence alice | grep -q '^two '"
 t_check "Redis restarts empty: instance two writes its clients' presence again at once" \

@@ -53,6 +53,35 @@ rdv_stop() {
 	wait "$RDV_PID" 2>/dev/null
 }
 
+# A cluster (rendezvousd --redis): rdv_redis_up starts Redis in the public
+# namespace on 127.0.0.1:6390 (REDIS_PID); rdv_start --redis 127.0.0.1:6390
+# --instance one is the first instance, and rdv2_start [OPTION...] a second
+# one on 192.0.2.3 (RDV2_PID, its log rdv2.log). The caller's EXIT trap
+# kills $REDIS_PID and $RDV2_PID.
+rdv_redis_up() {
+	ip netns exec "$PUB" redis-server --port 6390 --bind 127.0.0.1 --save "" \
+		--appendonly no >>"$TMP/redis.log" 2>&1 &
+	REDIS_PID=$!
+	wait_for 100 eval "ip netns exec '$PUB' redis-cli -p 6390 ping 2>/dev/null | grep -q PONG"
+}
+
+rdv2_start() {
+	rdv_tls || return 1
+	ip -n "$PUB" addr add 192.0.2.3/32 dev lo 2>/dev/null
+	ip netns exec "$PUB" "$RDV" -l 192.0.2.3 -u "$TMP/users" --tls-cert "$TMP/server.pem" \
+		--tls-key "$TMP/server.key" --redis 127.0.0.1:6390 --instance two "$@" \
+		>>"$TMP/rdv2.log" 2>&1 &
+	RDV2_PID=$!
+	wait_udp_bound "$PUB" 3478 192.0.2.3
+}
+
+# Both instances' Redis connections (commands, subscriber) are up.
+_rdv_cluster_up() {
+	[ "$(grep -c event=redis-up "$TMP/rdv.log")" -ge 2 ] &&
+		[ "$(grep -c event=redis-up "$TMP/rdv2.log")" -ge 2 ]
+}
+rdv_cluster_up() { wait_for 50 _rdv_cluster_up; }
+
 # pd_start NS ID PORT [OPTION...]: a punchd for ID in NS, punching from
 # PORT, with the server 192.0.2.1 first (PD_SERVER: another one first),
 # trusting the test CA (a later --tls-ca, or --tls-pin, overrides),
@@ -214,6 +243,13 @@ pd_relay_stream() {
 	shift 2
 	pd_start "$A" alice 4000 "$@"
 	pd_start "$B" bob 5000 "$@"
+	relay_stream "$listen" "$send"
+}
+
+# relay_stream LISTEN SEND: pd_relay_stream with alice's and bob's punchd
+# already started.
+relay_stream() {
+	local listen=$1 send=$2
 	t_check "both punchd register" eval "pd_registered alice && pd_registered bob"
 	ip netns exec "$B" "$NAT_UDP" recv 10.0.2.2 5000 "$listen" 100000 >"$TMP/recv" &
 	rcv=$!
