@@ -97,7 +97,7 @@ TOOLS := $(BUILD)/punchctl $(BUILD)/libnfpunch.a $(BUILD)/libnfpunch-static.a \
 	$(BUILD)/rendezvousd $(BUILD)/punchd \
 	$(TEST_TOOLS) $(UNIT_TESTS) $(BENCH_TOOLS)
 
-.PHONY: all module tools progs examples fuzz check check-unit check-debug demo bench \
+.PHONY: all module tools progs examples fuzz check check-unit check-debug demo bench kstun \
 	install install-module install-tools install-dkms deb clean
 # Keep intermediate objects (the STUN codec) instead of rebuilding them.
 .SECONDARY:
@@ -332,6 +332,10 @@ demo: all
 bench: all
 	bench/run
 
+# bench/stun-kernel's responder: a measurement, never installed.
+kstun:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/bench/kstun modules
+
 install: install-module install-tools
 
 install-module: module
@@ -400,7 +404,8 @@ deb:
 clean:
 	if [ -d $(KDIR) ]; then \
 		$(MAKE) -C $(KDIR) M=$(CURDIR) clean && \
-		$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/vm/canary clean; \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/vm/canary clean && \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/bench/kstun clean; \
 	fi
 	rm -rf $(BUILD)
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The benchmarks' smoke run (bench/run --quick, 20000 flows, short windows,
-# bench/stun-bench --quick, bench/relay-bench --quick and bench/rdv-scale
+# bench/stun-bench --quick, bench/stun-kernel --quick (in the VM),
+# bench/relay-bench --quick and bench/rdv-scale
 # --quick, alone and as a cluster of two): every section runs, its own checks hold, and the figures that would show
 # a gross regression stay in bounds. The numbers themselves are too small
 # a sample to quote (bench/README.md); the bounds are loose on purpose.
@@ -79,6 +80,13 @@ host_bench stun-bench "both servers answered in every row"
 stun=$out
 t_expect "it reports both rows, with a ratio each" 2 \
 	"$(printf '%s\n' "$stun" | grep -Ec '^(one core each|default threads).* [0-9]+\.[0-9]+$')"
+
+# The same against Binding answers from the kernel (bench/kstun), in the
+# VM: each server answered, rendezvousd and coturn on their sockets, the
+# responder with no socket listening, and the CPU per answer compared.
+host_bench stun-kernel "rendezvousd, the kernel and coturn answered"
+t_expect "it reports the three servers and the CPU per answer" 4 \
+	"$(printf '%s\n' "$out" | grep -Ec '^(rdv|kernel|coturn) +[1-9][0-9]* |^CPU 1 per answer rendezvousd/kernel [0-9]')"
 
 # The relays side by side (host, loopback): every row measured, and
 # rendezvousd's relay a real session's (its ports taken by probes).
