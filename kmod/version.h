@@ -2,6 +2,6 @@
 #ifndef _NFPUNCH_VERSION_H
 #define _NFPUNCH_VERSION_H
 
-#define NFPUNCH_VERSION "0.6.0"
+#define NFPUNCH_VERSION "0.6.1"
 
 #endif /* _NFPUNCH_VERSION_H */
