@@ -32,7 +32,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import rdvtest  # noqa: E402
-from rdvtest import Conn, Server, forwards, kv, port, probe, result, udp  # noqa: E402
+from rdvtest import Conn, Server, forwards, kv, port, probe, result, udp, wait_for  # noqa: E402
 
 rdvtest.enter_netns("NFP_CLUSTER_RELAY_NETNS")
 rdvtest.ktap_start()
@@ -50,38 +50,11 @@ HOST = {"a": "127.0.0.11", "b": "127.0.0.12", "c": "127.0.0.13"}
 SRC = {"alice": "127.0.0.5", "bob": "127.0.0.6", "mallory": "127.0.0.8"}
 
 
-def redis_start():
-    p = subprocess.Popen(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
-                          "--save", "", "--appendonly", "no"],
-                         stdout=open(os.path.join(tmp, "redis.log"), "a"),
-                         stderr=subprocess.STDOUT)
-    for _ in range(100):
-        if redis("PING") == "PONG":
-            break
-        time.sleep(0.05)
-    return p
-
-
-def redis(*args):
-    r = subprocess.run(["redis-cli", "-p", str(REDIS_PORT)] + list(args),
-                       capture_output=True, text=True)
-    return r.stdout.strip()
-
-
 def instance(name):
     return Server(os.path.join(tmp, name + ".log"), USERS, "--redis",
                   "127.0.0.1:%d" % REDIS_PORT, "--instance", name, "--answer-timeout", "2",
                   "-r", HOST[name], "--relay-lifetime", str(LIFE), "--relay-idle", "120",
                   host=HOST[name])
-
-
-def wait_for(fn, seconds=5.0):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if fn():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def join(on, name):
@@ -109,7 +82,7 @@ def reattached(name, side):
     return srv["a"].lines("event=session-reattach sid=%s id=%s side=%s" % (sid, name, side))
 
 
-redis_proc = redis_start()
+redis = rdvtest.Redis(os.path.join(tmp, "redis.log"), REDIS_PORT)
 srv = {name: instance(name) for name in ("a", "b", "c")}
 result(all(wait_for(lambda s=s: len(s.lines("event=redis-up")) >= 2) for s in srv.values()),
        "three instances connect to Redis")
@@ -181,9 +154,8 @@ result(kv(got).get("relay") == port(ra2) and kv(got).get("gen") == "1" and
        "alice, the caller, now on c, takes her side back", got, *reattached("alice", "caller"))
 
 # --- Redis restarts empty ------------------------------------------------------------------
-redis_proc.kill()
-redis_proc.wait()
-redis_proc = redis_start()
+redis.stop(kill=True)
+redis.start()
 result(wait_for(lambda: redis("GET", key) == "a", 30),
        "Redis restarts empty: a writes where its relayed session lives again",
        redis("GET", key))
@@ -232,7 +204,6 @@ result((reg or "").startswith("REGISTERED") and kv(got).get("relay") == rb,
 
 for s in srv.values():
     s.stop()
-redis_proc.kill()
-redis_proc.wait()
+redis.stop(kill=True)
 subprocess.run(["rm", "-rf", tmp])
 rdvtest.ktap_done()

@@ -33,7 +33,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import rdvtest  # noqa: E402
-from rdvtest import Conn, Server, kv, result  # noqa: E402
+from rdvtest import Conn, Server, kv, result, wait_for  # noqa: E402
 
 rdvtest.enter_netns("NFP_CLUSTER_NETNS")
 rdvtest.ktap_start()
@@ -52,39 +52,12 @@ with open(os.path.join(tmp, "redis.pw"), "w") as f:
 HOST = {"a": "127.0.0.11", "b": "127.0.0.12", "c": "127.0.0.13"}
 
 
-def redis_start():
-    p = subprocess.Popen(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
-                          "--save", "", "--appendonly", "no", "--requirepass", PASSWORD],
-                         stdout=open(os.path.join(tmp, "redis.log"), "a"),
-                         stderr=subprocess.STDOUT)
-    for _ in range(100):
-        if redis("PING") == "PONG":
-            break
-        time.sleep(0.05)
-    return p
-
-
-def redis(*args):
-    r = subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "--no-auth-warning",
-                        "-a", PASSWORD] + list(args), capture_output=True, text=True)
-    return r.stdout.strip()
-
-
 def instance(name, password=True):
     opts = ["--redis", "127.0.0.1:%d" % REDIS_PORT, "--instance", name,
             "--answer-timeout", "2", "-r", HOST[name]]
     if password:
         opts += ["--redis-password-file", os.path.join(tmp, "redis.pw")]
     return Server(os.path.join(tmp, name + ".log"), USERS, *opts, host=HOST[name])
-
-
-def wait_for(fn, seconds=5.0):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if fn():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def join(host, name, src):
@@ -102,7 +75,7 @@ def call(caller, callee, cand="192.0.2.10:4000"):
     caller.send("CONNECT peer=%s cand=%s" % (callee, cand))
 
 
-redis_proc = redis_start()
+redis = rdvtest.Redis(os.path.join(tmp, "redis.log"), REDIS_PORT, PASSWORD)
 srv = {name: instance(name) for name in ("a", "b", "c")}
 result(all(wait_for(lambda s=s: ups(s) >= 2) for s in srv.values()),
        "three instances connect to Redis (commands and subscriber)",
@@ -182,9 +155,8 @@ result(kv(err).get("code") == "peer-gone",
 # --- Redis restarts empty ----------------------------------------------------------
 bob, _ = join(HOST["c"], "bob", "127.0.0.8")
 before = {name: ups(s) for name, s in srv.items()}
-redis_proc.terminate()
-redis_proc.wait()
-redis_proc = redis_start()
+redis.stop()
+redis.start()
 result(all(wait_for(lambda n=n, s=s: ups(s) >= before[n] + 2, 10) for n, s in srv.items()),
        "Redis restarts: the instances connect again",
        *[line for s in srv.values() for line in s.lines("redis-down")][-3:])
@@ -266,7 +238,6 @@ result(redis("GET", "nfpunch:presence:bob") == "",
 srv["a"].stop()
 result(redis("GET", "nfpunch:presence:alice") == "",
        "and a: alice's", redis("KEYS", "*"))
-redis_proc.terminate()
-redis_proc.wait()
+redis.stop()
 shutil.rmtree(tmp, ignore_errors=True)
 rdvtest.ktap_done()

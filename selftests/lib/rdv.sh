@@ -232,6 +232,18 @@ stream_lost() {
 		END { n = 0; for (i = f; i <= l; i++) if (!(i in got)) n++; print shown, n }' "$1"
 }
 
+# relay_stream_whole [LOG...]: alice's stream (relay_stream) is over: bob
+# heard it and lost nothing of it; if he did, what alice's, bob's and the
+# LOGs' lines say of relays, paths and servers is shown.
+relay_stream_whole() {
+	local first last lost
+	read -r first last lost <<<"$(stream_lost "$TMP/recv" "$TMP/sent")"
+	t_check "bob heard the stream (seq $first to $last)" test "$first" != none
+	t_expect "nothing of it was lost" 0 "$lost"
+	[ "$lost" = 0 ] || grep -h 'event=\(relay\|up\|down\|registered\|server\)' \
+		"$TMP/alice.log" "$TMP/bob.log" "$@" | tail -30 | sed 's/^/# /'
+}
+
 # pd_relay_stream LISTEN SEND [OPTION...]: alice (port 4000) and bob (5000)
 # with these punchd options; bob's application hears what reaches its
 # port for LISTEN s, alice's streams for SEND s to wherever her hook last

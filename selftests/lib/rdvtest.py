@@ -75,6 +75,44 @@ def kv(line):
     return dict(w.split("=", 1) for w in (line or "").split()[1:] if "=" in w)
 
 
+def wait_for(fn, seconds=5.0):
+    """Until fn() is true (True), or seconds passed (False)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if fn():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class Redis:
+    """redis-server on 127.0.0.1:port for a cluster's instances (the
+    caller's netns), with requirepass if password, its log in log; calling
+    it runs redis-cli with the arguments and returns what it printed."""
+
+    def __init__(self, log, port, password=None):
+        self.log, self.port, self.password = log, port, password
+        self.start()
+
+    def start(self):
+        auth = ["--requirepass", self.password] if self.password else []
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind",
+                                      "127.0.0.1", "--save", "", "--appendonly", "no"] + auth,
+                                     stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
+        wait_for(lambda: self("PING") == "PONG")
+
+    def __call__(self, *args):
+        auth = ["--no-auth-warning", "-a", self.password] if self.password else []
+        r = subprocess.run(["redis-cli", "-p", str(self.port)] + auth + list(args),
+                           capture_output=True, text=True)
+        return r.stdout.strip()
+
+    def stop(self, kill=False):
+        """Gone (SIGKILL if kill, else SIGTERM), and reaped."""
+        (self.proc.kill if kill else self.proc.terminate)()
+        self.proc.wait()
+
+
 class Server:
     """rendezvousd on host:port, its log in log; plaintext unless tls=(cert, key)."""
 
