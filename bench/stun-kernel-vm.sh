@@ -14,6 +14,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
+. "$here/lib/cpu.sh"
 bin=${NFP_BIN:-$repo/build}
 secs=${NFP_STUN_SECS:-5} trials=${NFP_STUN_TRIALS:-3}
 load=$bin/bench/stun-load
@@ -78,27 +79,12 @@ start() {
 	esac
 }
 
-# busy and total jiffies of CPU $1
-cpu_now() {
-	awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
-}
-
 # One trial: "rate busy0 busy1", the busy shares in percent.
 trial() {
-	local out=$dir/load.out a0 a1 b0 b1 lp
-	ip netns exec "$ns" taskset -c 0 "$load" 127.0.0.1 3478 "$secs" >"$out" &
-	lp=$!
-	sleep 1
-	a0=$(cpu_now 0) a1=$(cpu_now 1)
-	sleep "$(awk -v s="$secs" 'BEGIN { print s - 1.5 }')"
-	b0=$(cpu_now 0) b1=$(cpu_now 1)
-	wait "$lp"
-	awk -v a0="$a0" -v a1="$a1" -v b0="$b0" -v b1="$b1" '
-		function share(a, b,   x, y) {
-			split(a, x, " "); split(b, y, " ")
-			return y[2] > x[2] ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0
-		}
-		{ printf "%d %.1f %.1f\n", $6, share(a0, b0), share(a1, b1) }' "$out"
+	local busy
+	busy=$(cpu_sampled "$secs" "$dir/load.out" \
+		ip netns exec "$ns" taskset -c 0 "$load" 127.0.0.1 3478 "$secs")
+	echo "$(awk '{ print $6 }' "$dir/load.out") $busy"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -119,7 +105,7 @@ for name in rdv kernel coturn; do
 	[ "${rate[$name]:-0}" -gt 0 ] || fail "$name answered nothing"
 done
 
-us() { awk -v r="$1" -v b="$2" 'BEGIN { printf "%.2f", (r > 0 ? b * 1e4 / r : 0) }'; }
+us() { cpu_us_per "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 echo "# STUN Binding answers, loopback, RPS to CPU 1, load on CPU 0, $trials x ${secs}s, medians"
 printf '%-12s %12s %8s %8s %14s\n' server answers/s "CPU0 %" "CPU1 %" "CPU1 us/answer"
