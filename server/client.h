@@ -15,6 +15,7 @@ struct rdv_client {
 	uint64_t gen;			/* this registration's, in its presence */
 	char remote[SIG_ID_MAX + 1];	/* a stub: the instance it is on */
 	bool renews;			/* a stub whose instance passes renewals on */
+	unsigned int homes;		/* its sessions' homes being looked up */
 	struct rdv_foreign *foreign;	/* sessions elsewhere it was offered */
 	bool revoked;			/* its user was removed (or rekeyed) */
 	uint8_t nonce[SIG_NONCE_LEN];

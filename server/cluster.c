@@ -49,6 +49,17 @@
 #define LOOKUPS_MAX	4096
 /* Homes of sessions looked up at once: never at the calls' expense. */
 #define HOMES_MAX	1024
+/* Of them, one client's: a flood of unknown ids cannot take them all. */
+#define HOMES_PER_CLIENT 4
+/*
+ * Redis could not say (down, an error, or up again so recently that the
+ * homes may not have written their keys yet): asked again, this often,
+ * this many times, and the client told nothing meanwhile, as the session
+ * may well exist.
+ */
+#define HOME_RETRY_MS	1000
+#define HOME_TRIES	10
+#define HOME_FRESH_MS	3000
 
 struct rdv_foreign {
 	uint8_t sid[SIG_SID_LEN];
@@ -63,6 +74,9 @@ static struct rdv_timer refresh;
 static void *stubs;			/* tsearch tree, by instance then id */
 static unsigned int lookups;		/* waiting for Redis */
 static unsigned int homes;		/* sessions' homes, waiting for Redis */
+static struct home_req *homes_later;	/* to ask again (HOME_RETRY_MS) */
+static struct rdv_timer homes_timer;
+static uint64_t cmd_up_at;		/* when the command connection came up */
 static unsigned int refreshing;		/* refreshes of the last round unanswered */
 static bool ping_waiting;		/* the health PING of the last round */
 
@@ -544,7 +558,40 @@ struct home_req {
 	char id[SIG_ID_MAX + 1];
 	uint64_t gen;
 	struct sig_msg m;
+	unsigned int tries;
+	struct home_req *next;		/* in homes_later */
 };
+
+/* The connection that asked, not a later one of the same id; or NULL. */
+static struct rdv_client *home_asker(const struct home_req *q)
+{
+	struct rdv_client *c = rdv_client_by_id(q->id);
+
+	return c && c->gen == q->gen ? c : NULL;
+}
+
+/* Done with q: the asker may look up again. */
+static void home_done(struct home_req *q)
+{
+	struct rdv_client *c = home_asker(q);
+
+	if (c && c->homes)
+		c->homes--;
+	free(q);
+}
+
+static void home_again(struct home_req *q)
+{
+	if (++q->tries >= HOME_TRIES || !home_asker(q)) {
+		rdv_log_limited("cluster-home-unanswered", "id=%s tries=%u", q->id, q->tries);
+		home_done(q);
+		return;
+	}
+	q->next = homes_later;
+	homes_later = q;
+	if (!homes_timer.slot && rdv_timer_arm(&homes_timer, rdv_now_ms() + HOME_RETRY_MS))
+		rdv_log_limited("cluster-home-timer", "error=\"no memory\"");
+}
 
 static void home_reply(redisAsyncContext *ac, void *reply, void *priv)
 {
@@ -556,29 +603,67 @@ static void home_reply(redisAsyncContext *ac, void *reply, void *priv)
 
 	(void)ac;
 	homes--;
-	/* The connection that asked, not a later one of the same id. */
-	c = rdv_client_by_id(q->id);
-	if (!c || c->gen != q->gen) {
+	c = home_asker(q);
+	if (!c) {
 		free(q);
 		return;
 	}
-	if (!failed(r, "get") && r->type == REDIS_REPLY_STRING && (p = r->str) &&
+	/* No answer, or none yet that the homes wrote since Redis came back. */
+	if (failed(r, "get") || (r->type == REDIS_REPLY_NIL &&
+				 rdv_now_ms() < cmd_up_at + HOME_FRESH_MS)) {
+		home_again(q);
+		return;
+	}
+	if (r->type == REDIS_REPLY_STRING && (p = r->str) &&
 	    word(&p, home, sizeof(home), false) && strcmp(home, me) &&
 	    send_home(c, &q->m, home))
 		foreign_add(c, q->m.sid, home,
 			    rdv_now_ms() + rdv_cfg->lim.session_lifetime * 1000ull);
 	else
-		rdv_sig_unknown_session(c, &q->m);
-	free(q);
+		rdv_sig_unknown_session(c, &q->m);	/* no key, or ours */
+	home_done(q);
 }
 
-/* 0 if Redis was asked where m's session lives (home_reply() goes on). */
-static int home_lookup(const struct rdv_client *c, const struct sig_msg *m)
+/* Ask Redis where q's session lives (home_reply() goes on), or later. */
+static void home_ask(struct home_req *q)
 {
 	char key[sizeof(SESSION) + 2 * SIG_SID_LEN];
+
+	if (!ready() || homes >= HOMES_MAX) {
+		home_again(q);
+		return;
+	}
+	session_key(q->m.sid, key);
+	if (redisAsyncCommand(cmd.ac, home_reply, q, "GET %s", key) != REDIS_OK) {
+		home_again(q);
+		return;
+	}
+	homes++;
+}
+
+static void homes_retry(struct rdv_timer *t, uint64_t now)
+{
+	struct home_req *q = homes_later, *next;
+
+	(void)t;
+	(void)now;
+	homes_later = NULL;
+	for (; q; q = next) {
+		next = q->next;
+		q->next = NULL;
+		home_ask(q);
+	}
+}
+
+/*
+ * Where m's session lives, for local client c: 0 if asked (now or once
+ * Redis can say), -1 if c has too many such questions open already.
+ */
+static int home_lookup(struct rdv_client *c, const struct sig_msg *m)
+{
 	struct home_req *q;
 
-	if (!ready() || homes >= HOMES_MAX)
+	if (c->homes >= HOMES_PER_CLIENT)
 		return -1;
 	q = calloc(1, sizeof(*q));
 	if (!q)
@@ -586,12 +671,8 @@ static int home_lookup(const struct rdv_client *c, const struct sig_msg *m)
 	snprintf(q->id, sizeof(q->id), "%s", c->id);
 	q->gen = c->gen;
 	q->m = *m;
-	session_key(m->sid, key);
-	if (redisAsyncCommand(cmd.ac, home_reply, q, "GET %s", key) != REDIS_OK) {
-		free(q);
-		return -1;
-	}
-	homes++;
+	c->homes++;
+	home_ask(q);
 	return 0;
 }
 
@@ -600,7 +681,8 @@ bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m)
 	struct rdv_foreign *f;
 	unsigned int i;
 
-	if (!on || !(m->has & SIG_K_SID))
+	/* A stub's messages came from its own instance, which looked already. */
+	if (!on || rdv_client_is_stub(c) || !(m->has & SIG_K_SID))
 		return false;
 	for (i = 0; c->foreign && i < FOREIGN_MAX; i++) {
 		f = &c->foreign[i];
@@ -617,7 +699,9 @@ bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m)
 	/* A relayed session of a side that registered here since it began. */
 	if (m->type != SIG_RELAY && m->type != SIG_RELEASE && m->type != SIG_CANDIDATE)
 		return false;
-	return !home_lookup(c, m);
+	if (home_lookup(c, m))
+		rdv_log_limited("cluster-home-busy", "id=%s open=%u", c->id, c->homes);
+	return true;	/* taken: answered once Redis says, or not at all */
 }
 
 /* --- what other instances send us --------------------------------------------- */
@@ -748,6 +832,7 @@ static void on_message(redisAsyncContext *ac, void *reply, void *priv)
 static void cmd_up(struct rdv_redis *r)
 {
 	(void)r;
+	cmd_up_at = rdv_now_ms();
 	ping_waiting = false;
 	refreshing = 0;
 	/* Presence again at once: Redis may have restarted empty. */
@@ -776,6 +861,7 @@ int rdv_cluster_open(const char *redis_host, int redis_port, const char *instanc
 	sub.on_up = sub_up;
 	cmd.password = sub.password = password;
 	refresh.fire = refresh_round;
+	homes_timer.fire = homes_retry;
 	if (rdv_redis_start(&cmd, redis_host, redis_port) ||
 	    rdv_redis_start(&sub, redis_host, redis_port) ||
 	    rdv_timer_arm(&refresh, rdv_now_ms() + REFRESH_MS))
@@ -795,6 +881,14 @@ void rdv_cluster_close(void)
 	rdv_redis_drain(&cmd, DRAIN_MS);
 	rdv_redis_stop(&cmd);
 	rdv_redis_stop(&sub);
+	/* After the stops: their callbacks put what was asked here. */
+	rdv_timer_cancel(&homes_timer);
+	while (homes_later) {
+		struct home_req *q = homes_later;
+
+		homes_later = q->next;
+		free(q);
+	}
 	/* Every stub went with its sessions (rdv_sessions_shutdown, reaped). */
 	tdestroy(stubs, free);
 	stubs = NULL;

@@ -49,8 +49,10 @@ int rdv_cluster_deliver(struct rdv_client *stub, const char *line, size_t len);
 /*
  * A local client's message about a session that is not here: sent to its
  * home, when an OFFER of that session was delivered to it or (RELAY,
- * RELEASE, CANDIDATE) once Redis named the home; true then. A session no
- * instance holds is the client's to hear of (rdv_sig_unknown_session()).
+ * RELEASE, CANDIDATE) once Redis named the home; true then. Redis naming
+ * none, the client hears so (rdv_sig_unknown_session()); Redis unable to
+ * say, it is asked again for a few seconds, and the client hears nothing.
+ * A stub's messages are not forwarded: their instance looked already.
  */
 bool rdv_cluster_forward(struct rdv_client *c, const struct sig_msg *m);
 /* A session got a relay here (its key in Redis), or it ended. */

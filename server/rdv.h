@@ -151,8 +151,9 @@ unsigned int rdv_sessions_count(void);
 /* fn for each session that has a relay here (the cluster's session keys). */
 void rdv_sessions_each_relayed(void (*fn)(const uint8_t *sid));
 /*
- * m (RELAY, RELEASE or CANDIDATE) named a session that no instance of the
- * cluster holds: c hears so, as it would have at once on a single server.
+ * m (RELAY, RELEASE or CANDIDATE) named a session that Redis says no
+ * other instance holds: c hears so, as it would have at once on a single
+ * server.
  */
 void rdv_sig_unknown_session(struct rdv_client *c, const struct sig_msg *m);
 

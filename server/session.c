@@ -439,8 +439,10 @@ static void do_connect(struct rdv_client *c, const struct sig_msg *m)
  * c is a side of s now. With --redis the new connection may be on another
  * instance (c a stub, whose instance checked the id), and the side may
  * still be held by the stub of an instance that died without a word, or
- * by a connection here that the new one's registration just closed (its
- * kick and c's message can come in one round, before the reaping).
+ * by a connection closed in this round, before the reaping: replaced here
+ * by c's REGISTER, or (cluster) by the kick c's registration sent, which
+ * can come in one round with c's message. Never one whose user was
+ * revoked: the reaping must still find its sessions and end them.
  */
 static bool reattach(struct rdv_session *s, struct rdv_client *c)
 {
@@ -455,7 +457,7 @@ static bool reattach(struct rdv_session *s, struct rdv_client *c)
 	for (side = 0; side < 2; side++) {
 		was = s->c[side];
 		if (!strcmp(side ? s->callee : s->caller, c->id) &&
-		    (!was || was->dead || rdv_client_is_stub(was)))
+		    (!was || ((was->dead || rdv_client_is_stub(was)) && !was->revoked)))
 			break;
 	}
 	if (side == 2)

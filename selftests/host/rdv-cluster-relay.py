@@ -5,7 +5,7 @@ instance to instance (--redis, issue 19 section 3), as on one server:
 - alice on a calls bob on c; the relay is on a (the session's home) and
   both RELAYED say its lifetime, bob's through c;
 - bob's link to c drops and he registers on b: his RELAY relay=PORT there
-  takes the session back (a finds its home in Redis), and mallory, also on
+  takes the session back (b finds its home in Redis), and mallory, also on
   b and knowing the session id, takes nothing;
 - in the relay's second half alice renews, and bob hears of the successor
   on b; his RELEASE of the old relay travels from b to a, which ends it;
@@ -13,6 +13,10 @@ instance to instance (--redis, issue 19 section 3), as on one server:
   back from there;
 - Redis restarts empty: the home writes where its relayed sessions live
   again, and bob, moving once more, takes his side back;
+- a key naming an instance that does not hold the session: the client
+  hears unknown-session (the home answers through its instance);
+- Redis down while bob moves: his new instance says nothing, asks again
+  once Redis is back, and he takes his side back;
 - the session's end (its relay released, both sides gone) removes its key
   from Redis;
 - a side connected to the home itself registers on another instance and
@@ -42,7 +46,7 @@ if not shutil.which("redis-server"):
     sys.exit(0)
 tmp = tempfile.mkdtemp(prefix="rdv-cluster-relay.")
 REDIS_PORT = 6391
-LIFE = 12
+LIFE = 20
 KEYS = {name: os.urandom(32) for name in ("alice", "bob", "mallory")}
 USERS = os.path.join(tmp, "users")
 rdvtest.write_users(USERS, KEYS)
@@ -57,12 +61,14 @@ def instance(name):
                   host=HOST[name])
 
 
-def join(on, name):
-    """name's connection to instance on, registered with signaling v=7."""
+def join(on, name, presence=True):
+    """name's connection to instance on, registered with signaling v=7
+    (and, if presence, Redis saying so)."""
     c = Conn(SRC[name], host=HOST[on])
     c.hello()
     reg = c.register(name, KEYS[name], " v=7")
-    wait_for(lambda: redis("GET", "nfpunch:presence:" + name).startswith(on + " "))
+    if presence:
+        wait_for(lambda: redis("GET", "nfpunch:presence:" + name).startswith(on + " "))
     return c, reg
 
 
@@ -121,6 +127,13 @@ mallory.send("RELAY sid=%s relay=%s" % (sid, port(rb)))
 got = mallory.line(timeout=3)
 result(kv(got).get("code") == "unknown-session" and not reattached("mallory", "callee"),
        "mallory (on b) naming the session takes nothing", got)
+# A key that names a (live) home that does not hold the session.
+stale = "00112233445566aa"
+redis("SET", "nfpunch:session:" + stale, "a", "EX", "60")
+mallory.send("RELAY sid=%s relay=%s" % (stale, port(rb)))
+got = mallory.line(timeout=3)
+result(kv(got).get("code") == "unknown-session",
+       "a key naming a, which does not hold that session: the client on b hears so", got)
 bob.send("RELAY sid=%s relay=%s" % (sid, port(rb)))
 got = bob.line(timeout=3)
 left = LIFE - (time.monotonic() - t0)
@@ -166,6 +179,21 @@ got = bob.line(timeout=3)
 result(kv(got).get("relay") == port(rb2) and len(reattached("bob", "callee")) == 2,
        "bob moves again, to c: he takes his side back", got)
 
+# --- Redis down while bob moves --------------------------------------------------------------
+# c cannot tell a that bob left, nor can b find the session's home: b
+# says nothing and asks again until Redis is back.
+redis.stop(kill=True)
+drop(bob, "bob", "c")
+bob, reg = join("b", "bob", presence=False)
+bob.send("RELAY sid=%s relay=%s" % (sid, port(rb2)))
+early = bob.line(timeout=1.5)
+redis.start()
+got = bob.line(timeout=10)
+result(early is None and kv(got).get("relay") == port(rb2) and
+       len(reattached("bob", "callee")) == 3,
+       "Redis down as bob moves to b: no answer until it is back, then he takes his side back",
+       reg, early, got)
+
 # --- the end -------------------------------------------------------------------------------
 alice.send("RELEASE sid=%s" % sid)
 bob.send("RELEASE sid=%s" % sid)
@@ -174,7 +202,7 @@ end = srv["a"].lines("reason=released")
 result(len(end) == 2 and "a_port=%s" % port(ra2) in end[1],
        "both release the successor, from c: a ends it", *end)
 drop(alice, "alice", "c")
-drop(bob, "bob", "c")
+drop(bob, "bob", "b")
 result(wait_for(lambda: srv["a"].lines("event=session-end sid=%s" % sid), 5) and
        wait_for(lambda: redis("EXISTS", key) == "0", 3),
        "both leave: the session ends on a, and its key leaves Redis",
