@@ -30,7 +30,8 @@
 # masquerade), WGT_SKEW ("0 150"), WGT_ATTEMPTS (3), WGT_TIMEOUT (30),
 # WGT_TPUT (5: seconds of iperf3 over wg0, first nfpunch attempt per pair
 # with firewalls; 0: none), WGT_RAW_MUST (1: the raw way must connect
-# every time too, as it can between firewalled EIM NATs), WGT_NO_RETRY
+# every time too; by default its rate is a result, but it must always
+# learn both endpoints and set them), WGT_NO_RETRY
 # (1: with nfpunch, the first ping must come less than WireGuard's 5 s
 # handshake retry after the endpoint was set), WGT_DEBUG (1: both sides'
 # wg counters and the NATs' entries, each second for 8 s once up).
@@ -178,7 +179,10 @@ for pair in $pairs; do
 				for ((n = 1; n <= attempts; n++)); do
 					sites "$ka" "$kb" || { t_fail "sites $pair come up"; continue; }
 					case $method in
-					raw) run_raw "$sk" ;;
+					raw) run_raw "$sk"
+					     t_check "raw $pair: STUN gave each side the other's endpoint, and wg0 has it" \
+						eval "ip netns exec '$HA' wg show wg0 endpoints | grep -qF \"\$(cat '$TMP/bob.ep')\" &&
+						      ip netns exec '$HB' wg show wg0 endpoints | grep -qF \"\$(cat '$TMP/alice.ep')\"" ;;
 					*) run_nfpunch "$method" ;;
 					esac
 					echo "# wgt-result $method $pair $fw $sk $MS ${MODE:--}"

@@ -7,13 +7,16 @@
 # path punchd found needs no retry (both sides kicking at once made the
 # initiations cross: 10 to 27 s to the first ping instead of 4 to 5); the
 # figures are bench/README.md's. The raw way's bob sets his endpoint
-# 150 ms after alice, the one order it connects in every time: at once,
-# their initiations cross as nfpunch's did, and WireGuard's retries can
-# outlast the 15 s limit (the bench counts both orders; CI once failed so).
+# 150 ms after alice, the order it connects in most often. Its outcome is
+# the baseline's, not a property of nfpunch: it must learn both
+# endpoints through STUN and set them, and whether WireGuard then meets
+# within 15 s is reported, not checked (it failed in a CI-like run of
+# 2026-12-04 with both endpoints right; at once, their initiations cross
+# as nfpunch's did, and CI once failed so).
 # vm-timeout: 600
 export WGT_PAIRS=${WGT_PAIRS:-pp/dbl} WGT_METHODS=${WGT_METHODS:-"nfpunch raw"} \
 	WGT_FIREWALL=${WGT_FIREWALL:-yes} WGT_SKEW=${WGT_SKEW:-150} \
-	WGT_ATTEMPTS=${WGT_ATTEMPTS:-1} WGT_TPUT=${WGT_TPUT:-2} WGT_RAW_MUST=1 \
+	WGT_ATTEMPTS=${WGT_ATTEMPTS:-1} WGT_TPUT=${WGT_TPUT:-2} \
 	WGT_NO_RETRY=1
 # Sourced, not run: the cases are named after this script.
 . "$(dirname "$0")/../../bench/wg-time.sh"
