@@ -36,7 +36,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import rdvtest  # noqa: E402
-from rdvtest import Conn, Server, forwards, kv, port, probe, result, udp, wait_for  # noqa: E402
+from rdvtest import Conn, Server, forwards, kv, lock, port, result, udp, wait_for  # noqa: E402
 
 rdvtest.enter_netns("NFP_CLUSTER_RELAY_NETNS")
 rdvtest.ktap_start()
@@ -111,9 +111,7 @@ result(ra[0] == HOST["a"] and rb[0] == HOST["a"] and kv(la).get("lifetime") and
        kv(lb).get("lifetime"),
        "alice (on a) and bob (on c) relayed on a: both hear the relay's lifetime", la, lb)
 a1, b1 = udp(SRC["alice"]), udp(SRC["bob"])
-a1.sendto(probe(secret, "controlling"), ra)
-b1.sendto(probe(secret, "controlled"), rb)
-time.sleep(0.2)
+lock(secret, a1, b1, ra, rb)
 result(forwards(a1, b1, ra, b"one") and forwards(b1, a1, rb, b"two"),
        "the relay carries both ways")
 key = "nfpunch:session:" + sid

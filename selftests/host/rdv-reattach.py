@@ -26,8 +26,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import rdvtest  # noqa: E402
-from rdvtest import (Server, forwards, kv, port, probe, relayed_pair, result, settle,  # noqa: E402
-                     udp, write_users)
+from rdvtest import (Server, forwards, kv, lock, port, relayed_pair, result,  # noqa: E402
+                     settle, udp, write_users)
 
 rdvtest.enter_netns("NFP_REATTACH_NETNS")
 rdvtest.ktap_start()
@@ -50,13 +50,6 @@ def client(name, v=" v=7"):
 
 def allocs():
     return len(srv.lines("event=relay-alloc "))
-
-
-def lock(secret, a_sock, b_sock, ra, rb):
-    """Both sides' probes take their relay ports."""
-    a_sock.sendto(probe(secret, "controlling"), ra)
-    b_sock.sendto(probe(secret, "controlled"), rb)
-    time.sleep(0.2)
 
 
 def drop(conn, name):

@@ -33,8 +33,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import rdvtest  # noqa: E402
-from rdvtest import (Server, forwards, kv, port, probe, relayed_pair, result, settle,  # noqa: E402
-                     udp, write_users)
+from rdvtest import (Server, forwards, kv, lock, port, probe, relayed_pair, result,  # noqa: E402
+                     settle, udp, write_users)
 
 rdvtest.enter_netns("NFP_RENEW_NETNS")
 rdvtest.ktap_start()
@@ -92,9 +92,7 @@ result(life[0] in (str(LIFE - 1), str(LIFE)) and life[1] == life[0],
        "RELAYED tells both v=6 sides the relay's lifetime (%s s)" % LIFE, ra_line, rb_line)
 
 a1, b1 = udp(ADDR["alice"]), udp(ADDR["bob"])
-a1.sendto(probe(secret, "controlling"), ra)
-b1.sendto(probe(secret, "controlled"), rb)
-time.sleep(0.2)
+lock(secret, a1, b1, ra, rb)
 result(forwards(a1, b1, ra, b"first") and forwards(b1, a1, rb, b"back"),
        "the relay carries their datagrams")
 

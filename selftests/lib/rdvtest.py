@@ -291,6 +291,14 @@ def probe(secret, role):
     return head + attrs + struct.pack("!HH", 0x0008, 20) + mac
 
 
+def lock(secret, a_sock, b_sock, ra, rb):
+    """Both sides' probes (a_sock the caller's, b_sock the callee's) take
+    their relay ports ra and rb, as their modules' would."""
+    a_sock.sendto(probe(secret, "controlling"), ra)
+    b_sock.sendto(probe(secret, "controlled"), rb)
+    time.sleep(0.2)
+
+
 def forwards(src, dst, relay, text):
     """A datagram from src to its relay port arrives at dst."""
     src.sendto(text, relay)
