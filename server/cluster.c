@@ -37,6 +37,7 @@
 
 #define PRESENCE	"nfpunch:presence:"
 #define SESSION		"nfpunch:session:"
+#define SESSION_KEY_LEN	(sizeof(SESSION) + 2 * SIG_SID_LEN)
 #define CHANNEL		"nfpunch:instance:"
 #define PRESENCE_TTL_S	60
 #define REFRESH_MS	20000
@@ -360,7 +361,7 @@ int rdv_cluster_lookup(const char *id,
 
 /* --- where relayed sessions live -------------------------------------------- */
 
-static void session_key(const uint8_t *sid, char out[sizeof(SESSION) + 2 * SIG_SID_LEN])
+static void session_key(const uint8_t *sid, char out[SESSION_KEY_LEN])
 {
 	memcpy(out, SESSION, sizeof(SESSION) - 1);
 	hex_encode(out + sizeof(SESSION) - 1, sid, SIG_SID_LEN);
@@ -368,7 +369,7 @@ static void session_key(const uint8_t *sid, char out[sizeof(SESSION) + 2 * SIG_S
 
 void rdv_cluster_session_here(const uint8_t *sid)
 {
-	char key[sizeof(SESSION) + 2 * SIG_SID_LEN];
+	char key[SESSION_KEY_LEN];
 
 	if (!on || !ready())
 		return;		/* the refresh writes it once Redis is back */
@@ -378,7 +379,7 @@ void rdv_cluster_session_here(const uint8_t *sid)
 
 void rdv_cluster_session_gone(const uint8_t *sid)
 {
-	char key[sizeof(SESSION) + 2 * SIG_SID_LEN];
+	char key[SESSION_KEY_LEN];
 
 	if (!on || !cmd.up)
 		return;
@@ -627,7 +628,7 @@ static void home_reply(redisAsyncContext *ac, void *reply, void *priv)
 /* Ask Redis where q's session lives (home_reply() goes on), or later. */
 static void home_ask(struct home_req *q)
 {
-	char key[sizeof(SESSION) + 2 * SIG_SID_LEN];
+	char key[SESSION_KEY_LEN];
 
 	if (!ready() || homes >= HOMES_MAX) {
 		home_again(q);
