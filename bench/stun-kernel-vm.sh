@@ -15,6 +15,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 . "$here/lib/cpu.sh"
+. "$here/lib/stats.sh"
 bin=${NFP_BIN:-$repo/build}
 secs=${NFP_STUN_SECS:-5} trials=${NFP_STUN_TRIALS:-3}
 load=$bin/bench/stun-load
@@ -87,7 +88,6 @@ trial() {
 	echo "$(awk '{ print $6 }' "$dir/load.out") $busy"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 declare -A rate busy0 busy1
 for name in rdv kernel coturn; do

@@ -43,7 +43,7 @@ trap cleanup EXIT
 say() { printf '%s\n' "$*"; }
 field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$repo/bench/lib/stats.sh"
 
 # ns per datagram of one trial: traffic from port 8 to PORT inside
 # namespace NS. Flows use ports 10000-59999, so port 8 never has one.
